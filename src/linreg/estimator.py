@@ -1,0 +1,329 @@
+"""``LinearRegression``: the estimator users call, with scikit-learn's conventions.
+
+``fit`` validates its input once, then hands pure arrays to one of three solvers:
+
+- ``"gd"``: full-batch gradient descent, the update of :mod:`linreg.model`;
+- ``"sgd"``: mini-batch stochastic gradient descent (shuffled from the seed);
+- ``"exact"``: closed-form least squares by Householder QR with iterative
+  refinement (:mod:`linreg.lstsq`), never the normal equations.
+
+Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
+``history_``, ``n_iter_``, ``stop_reason_``, ``stability_``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from linreg.errors import ConvergenceWarning, LinregError, NotFittedError, StabilityWarning
+from linreg.history import History
+from linreg.metrics import r2
+from linreg.model import LinearModel
+from linreg.stability import Stability, stability
+from linreg.training import EpochCallback, train
+from linreg.validation import check_positive, check_X, check_X_y, check_y
+
+__all__ = ["SOLVERS", "LinearRegression"]
+
+Array = NDArray[np.float64]
+
+SOLVERS = ("gd", "sgd", "exact")
+
+
+class LinearRegression:
+    """Linear regression y = X W + b, fitted by gradient descent or exactly.
+
+    Parameters
+    ----------
+    solver : {"gd", "sgd", "exact"}, default="gd"
+        ``"gd"`` full-batch gradient descent; ``"sgd"`` mini-batch SGD;
+        ``"exact"`` closed-form least squares (QR with iterative refinement).
+    learning_rate : float, default=0.01
+        Step size eta of ``"gd"`` and ``"sgd"``.
+    epochs : int, default=1000
+        Number of passes over the data (``"gd"``: exactly this many updates).
+    batch_size : int, default=32
+        Rows per update of ``"sgd"``; 1 is classic SGD.
+    momentum : float, default=0.0
+        Heavy-ball momentum mu in [0, 1): v <- mu v + g, theta <- theta - eta v.
+    tol : float or None, default=None
+        Stop early when the relative change of the loss between two epochs is
+        below ``tol``. None runs all ``epochs``.
+    standardize : bool, default=False
+        Train on (X - mean) / std and report W and b in the original units.
+    fit_intercept : bool, default=True
+        Learn the bias b; when False, b = 0.
+    init : {"zeros", "random"}, default="zeros"
+        Starting point of gradient descent.
+    seed : int, default=0
+        Seed of the random start and of the SGD shuffles.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (d,)
+        Learned weights W, in the units of the input features.
+    intercept_ : float
+        Learned bias b.
+    history_ : History
+        Loss (and validation loss) and parameters of every epoch.
+    n_iter_ : int
+        Epochs run (for ``"exact"``, refinement steps).
+    stop_reason_ : str
+        ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+    stability_ : Stability or None
+        eta_max and the condition number of the data trained on (GD solvers).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` was a pandas DataFrame.
+
+    Notes
+    -----
+    Gradient descent minimises L(W, b) = (1/N) sum_i (x_i W + b - y_i)^2 by
+
+    .. math:: W \\leftarrow W - \\eta \\frac{2}{N} X^\\top r, \\quad
+              b \\leftarrow b - \\eta \\frac{2}{N} \\sum_i r_i, \\quad r = XW + b - y,
+
+    which is stable only for eta < eta_max = 2 / lambda_max((2/N) [X 1]^T [X 1]).
+
+    Examples
+    --------
+    >>> from linreg import LinearRegression, make_regression
+    >>> data = make_regression(n_samples=100, seed=0)
+    >>> model = LinearRegression(learning_rate=0.02, epochs=3000).fit(data.X, data.y)
+    >>> round(model.coef_[0], 1), round(model.intercept_, 1)
+    (3.0, 1.9)
+    """
+
+    def __init__(
+        self,
+        *,
+        solver: str = "gd",
+        learning_rate: float = 0.01,
+        epochs: int = 1000,
+        batch_size: int = 32,
+        momentum: float = 0.0,
+        tol: float | None = None,
+        standardize: bool = False,
+        fit_intercept: bool = True,
+        init: str = "zeros",
+        seed: int = 0,
+    ) -> None:
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.momentum = momentum
+        self.tol = tol
+        self.standardize = standardize
+        self.fit_intercept = fit_intercept
+        self.init = init
+        self.seed = seed
+
+    # -- scikit-learn's parameter protocol -------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p for p in signature.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters as given to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> LinearRegression:
+        """Set hyperparameters by name; returns self."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"unknown parameter {name!r}; valid ones are {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if defaults[k] != v}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        if self.solver not in SOLVERS:
+            raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
+        check_positive(self.learning_rate, "learning rate")
+        check_positive(self.epochs, "epochs", integer=True)
+        check_positive(self.batch_size, "batch size", integer=True)
+        if not (isinstance(self.momentum, (int, float)) and 0.0 <= self.momentum < 1.0):
+            raise LinregError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if self.tol is not None:
+            check_positive(self.tol, "tol")
+        if self.init not in ("zeros", "random"):
+            raise LinregError(f"init must be 'zeros' or 'random', got {self.init!r}")
+        for flag in ("standardize", "fit_intercept"):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise LinregError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
+
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        X_val: ArrayLike | None = None,
+        y_val: ArrayLike | None = None,
+        *,
+        on_epoch: EpochCallback | None = None,
+    ) -> LinearRegression:
+        """Fit the model to training data; returns self.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, d), list, or pandas DataFrame
+        y : array-like of shape (N,)
+        X_val, y_val : array-like, optional
+            Validation data; its loss is recorded in ``history_.val_loss``.
+        on_epoch : callable, optional
+            Called with (epoch, loss) after every epoch, e.g. for a progress bar.
+
+        Raises
+        ------
+        LinregError
+            Bad hyperparameters or data (a ``ValueError``).
+        DivergenceError
+            Gradient descent diverged; ``.report.history`` keeps what was recorded.
+        """
+        self._validate_params()
+        X_arr, y_arr, names = check_X_y(X, y, fit_intercept=bool(self.fit_intercept))
+        val: tuple[Array, Array] | None = None
+        if (X_val is None) != (y_val is None):
+            raise LinregError("give both X_val and y_val, or neither")
+        if X_val is not None:
+            Xv, _ = check_X(X_val, n_features=X_arr.shape[1])
+            val = (Xv, check_y(y_val, Xv.shape[0]))
+
+        self.n_features_in_ = X_arr.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        # Kept by reference (no copy) so that inference can revisit the data.
+        self._X_fit, self._y_fit = X_arr, y_arr
+
+        if self.solver == "exact":
+            self._fit_exact(X_arr, y_arr, val)
+        else:
+            self._fit_gradient(X_arr, y_arr, val, on_epoch)
+        return self
+
+    def _fit_exact(self, X: Array, y: Array, val: tuple[Array, Array] | None) -> None:
+        from linreg.lstsq import lstsq
+
+        result = lstsq(X, y, fit_intercept=bool(self.fit_intercept))
+        self.coef_ = result.coef
+        self.intercept_ = float(result.intercept)
+        self.lstsq_ = result
+        self.stability_: Stability | None = None
+        loss = float(np.mean((y - self._decision(X)) ** 2))
+        val_loss = None
+        if val is not None:
+            val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
+        self.history_ = History(
+            loss=np.array([loss]),
+            W=self.coef_[None, :].copy(),
+            b=np.array([self.intercept_]),
+            val_loss=val_loss,
+        )
+        self.n_iter_ = result.n_refinements
+        self.stop_reason_ = "closed_form"
+
+    def _fit_gradient(
+        self,
+        X: Array,
+        y: Array,
+        val: tuple[Array, Array] | None,
+        on_epoch: EpochCallback | None,
+    ) -> None:
+        d = X.shape[1]
+        if self.standardize:
+            mean = X.mean(axis=0)
+            scale = X.std(axis=0)
+            scale[scale == 0.0] = 1.0
+            if not self.fit_intercept:
+                # Without an intercept, centring would change the model; only scale.
+                mean = np.zeros(d)
+            X_train = (X - mean) / scale
+            X_val = None if val is None else (val[0] - mean) / scale
+        else:
+            mean, scale = np.zeros(d), np.ones(d)
+            X_train, X_val = X, None if val is None else val[0]
+
+        def to_original(W: Array, b: float) -> tuple[Array, float]:
+            W_orig = W / scale
+            return W_orig, float(b - W_orig @ mean)
+
+        self.stability_ = stability(X_train, fit_intercept=bool(self.fit_intercept))
+        eta_max = self.stability_.max_stable_learning_rate
+        if self.learning_rate >= eta_max:
+            warnings.warn(
+                f"learning rate {self.learning_rate:g} is at or above the largest stable rate "
+                f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
+                "expect divergence: lower it, or standardize the features",
+                StabilityWarning,
+                stacklevel=3,
+            )
+        model = LinearModel(d, init=self.init, seed=self.seed, fit_intercept=self.fit_intercept)
+        result = train(
+            model,
+            X_train,
+            y,
+            solver=self.solver,
+            learning_rate=float(self.learning_rate),
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            momentum=float(self.momentum),
+            tol=None if self.tol is None else float(self.tol),
+            seed=self.seed,
+            X_val=X_val,
+            y_val=None if val is None else val[1],
+            max_stable_learning_rate=eta_max,
+            to_original=to_original,
+            on_epoch=on_epoch,
+        )
+        self.coef_, self.intercept_ = to_original(model.W, model.b)
+        self.history_ = result.history
+        self.n_iter_ = result.n_iter
+        self.stop_reason_ = result.stop_reason
+        if self.tol is not None and result.stop_reason == "max_epochs":
+            warnings.warn(
+                f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
+                f"(last relative loss change above it); consider increasing epochs, "
+                "raising the learning rate below eta_max, or standardizing",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # -- using a fitted model --------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
+            )
+
+    def _decision(self, X: Array) -> Array:
+        return X @ self.coef_ + self.intercept_
+
+    def predict(self, X: ArrayLike) -> Array:
+        """Predictions y_pred = X W + b of shape (N,)."""
+        self._check_fitted()
+        names = getattr(self, "feature_names_in_", None)
+        X_arr, _ = check_X(
+            X,
+            n_features=self.n_features_in_,
+            feature_names=None if names is None else list(names),
+        )
+        return self._decision(X_arr)
+
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
+        """R^2 of the predictions on (X, y)."""
+        y_pred = self.predict(X)
+        return r2(check_y(y, y_pred.shape[0]), y_pred)

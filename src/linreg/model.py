@@ -1,0 +1,151 @@
+"""The teaching model: linear regression written like its equations.
+
+Symbols, used the same way everywhere in linreg:
+
+- ``X`` : inputs, shape (N, d), one row per sample, one column per feature.
+- ``y`` : targets, shape (N,).
+- ``W`` : weights, shape (d,); ``b`` : bias, a scalar.
+- ``y_pred = X W + b`` : predictions, shape (N,).
+- ``L = mean((y_pred - y)^2)`` : the mean squared error (no 1/2 factor).
+
+Each method below is one step of gradient descent and reads like its formula:
+``forward`` -> ``loss`` -> ``backward`` -> ``step``. Validation happens at the
+boundary (:class:`linreg.LinearRegression`); the math here stays pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Gradients", "LinearModel"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The gradient of the loss: ``dW`` of shape (d,) and ``db``, a scalar."""
+
+    dW: Array
+    db: float
+
+    @property
+    def norm(self) -> float:
+        """Euclidean norm of the whole gradient, sqrt(|dW|^2 + db^2)."""
+        return float(np.sqrt(self.dW @ self.dW + self.db**2))
+
+
+class LinearModel:
+    """A linear model y_pred = X W + b, trained by hand.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features d.
+    init : {"zeros", "random"}, default="zeros"
+        ``"zeros"`` starts at W = 0, b = 0 (the textbook start). ``"random"``
+        draws W and b from a standard normal with ``seed``.
+    seed : int, default=0
+        Seed of the ``np.random.Generator`` used by ``init="random"``.
+    fit_intercept : bool, default=True
+        When False, b stays 0 and its gradient is not used.
+
+    Attributes
+    ----------
+    W : ndarray of shape (d,)
+    b : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = LinearModel(n_features=1)
+    >>> X, y = np.array([[1.0], [2.0]]), np.array([3.0, 5.0])
+    >>> y_pred = model.forward(X)
+    >>> float(model.loss(y_pred, y))
+    17.0
+    >>> grads = model.backward(X, y, y_pred)
+    >>> model.step(grads, learning_rate=0.1)
+    >>> model
+    LinearModel(W=[1.3], b=0.8)
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        *,
+        init: str = "zeros",
+        seed: int = 0,
+        fit_intercept: bool = True,
+    ) -> None:
+        if init == "zeros":
+            self.W: Array = np.zeros(n_features)
+            self.b: float = 0.0
+        elif init == "random":
+            rng = np.random.default_rng(seed)
+            self.W = rng.standard_normal(n_features)
+            self.b = float(rng.standard_normal()) if fit_intercept else 0.0
+        else:
+            raise ValueError(f"init must be 'zeros' or 'random', got {init!r}")
+        self.fit_intercept = fit_intercept
+
+    def forward(self, X: Array) -> Array:
+        """Predictions y_pred = X W + b.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, d)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (N,)
+        """
+        return X @ self.W + self.b
+
+    def loss(self, y_pred: Array, y: Array) -> float:
+        """Mean squared error L = (1/N) sum_i (y_pred_i - y_i)^2.
+
+        Parameters
+        ----------
+        y_pred, y : ndarray of shape (N,)
+            Both must have the same shape: (N,) against (N, 1) would broadcast
+            to an (N, N) matrix and give a silently wrong loss.
+        """
+        if y_pred.shape != y.shape:
+            raise ValueError(f"y_pred has shape {y_pred.shape} but y has shape {y.shape}")
+        residual = y_pred - y
+        return float(np.mean(residual**2))
+
+    def backward(self, X: Array, y: Array, y_pred: Array) -> Gradients:
+        """Gradients of the MSE with respect to W and b.
+
+        Notes
+        -----
+        With the residual r = y_pred - y,
+
+        .. math::
+
+            \\frac{\\partial L}{\\partial W} = \\frac{2}{N} X^\\top r, \\qquad
+            \\frac{\\partial L}{\\partial b} = \\frac{2}{N} \\sum_i r_i .
+
+        Returns
+        -------
+        Gradients
+            ``dW`` of shape (d,) and ``db`` (0 when ``fit_intercept`` is False).
+        """
+        N = X.shape[0]
+        residual = y_pred - y
+        dW = (2.0 / N) * (X.T @ residual)
+        db = (2.0 / N) * float(np.sum(residual)) if self.fit_intercept else 0.0
+        return Gradients(dW=dW, db=db)
+
+    def step(self, grads: Gradients, learning_rate: float) -> None:
+        """One gradient-descent update: W <- W - lr dW, b <- b - lr db."""
+        self.W = self.W - learning_rate * grads.dW
+        self.b = self.b - learning_rate * grads.db
+
+    def __repr__(self) -> str:
+        weights = ", ".join(f"{w:.6g}" for w in self.W)
+        return f"LinearModel(W=[{weights}], b={self.b:.6g})"

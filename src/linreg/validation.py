@@ -1,0 +1,152 @@
+"""Input checks at the boundary of the library.
+
+Everything a user hands to linreg passes through here once; the math behind it
+can then assume finite float64 arrays of consistent shapes. Each message names
+the value at fault and what to do about it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg.errors import LinregError
+
+__all__ = ["DataWarning", "check_X", "check_X_y", "check_positive"]
+
+Array = NDArray[np.float64]
+
+
+class DataWarning(UserWarning):
+    """The data are usable but suspicious (for example a constant feature)."""
+
+
+def _feature_names(X: Any) -> list[str] | None:
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    return [str(c) for c in columns]
+
+
+def _as_float_array(value: Any, what: str) -> Array:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} must be numeric array-like, got a string")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must contain only numbers: {exc}") from None
+    return arr
+
+
+def _check_finite(arr: Array, what: str, names: list[str] | None) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(arr[tuple(where)]) else "an infinite value"
+        if arr.ndim == 2:
+            col = names[where[1]] if names else f"column {where[1]}"
+            loc = f"row {where[0]}, {col}"
+        else:
+            loc = f"row {where[0]}"
+        raise LinregError(
+            f"{what} contains {kind} at {loc} ({int(bad.sum())} bad value(s) in all); "
+            "remove or impute them before fitting"
+        )
+
+
+def check_X(
+    X: Any, *, n_features: int | None = None, feature_names: list[str] | None = None
+) -> tuple[Array, list[str] | None]:
+    """Validate a feature matrix and return it as float64 (N, d) with its column names.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, d) or (N,), or a pandas DataFrame
+        A 1-D input is taken as one feature.
+    n_features : int, optional
+        The number of features the model was fitted with.
+    feature_names : list of str, optional
+        The names the model was fitted with; a DataFrame must carry the same.
+    """
+    names = _feature_names(X)
+    arr = _as_float_array(X, "X")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise LinregError(f"X must be 2-D (samples x features), got {arr.ndim} dimensions")
+    if arr.shape[0] == 0:
+        raise LinregError("X has no rows; give at least one sample")
+    if arr.shape[1] == 0:
+        raise LinregError("X has no columns; give at least one feature")
+    _check_finite(arr, "X", names)
+    if n_features is not None and arr.shape[1] != n_features:
+        raise LinregError(
+            f"X has {arr.shape[1]} feature(s) but the model was fitted with {n_features}; "
+            "give the same features as in training"
+        )
+    if names is not None and feature_names is not None and names != list(feature_names):
+        raise LinregError(
+            f"X has columns {names} but the model was fitted on {list(feature_names)}; "
+            "give the same features as in training"
+        )
+    return arr, names
+
+
+def check_y(y: Any, n_samples: int) -> Array:
+    """Validate a target vector: shape (N,) (or (N, 1)), finite, as float64."""
+    arr = _as_float_array(y, "y")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise LinregError(f"y must be 1-D with one target per row, got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise LinregError(f"X has {n_samples} rows but y has {arr.shape[0]}; give one y per row")
+    _check_finite(arr, "y", None)
+    return arr
+
+
+def check_X_y(
+    X: Any, y: Any, *, fit_intercept: bool = True
+) -> tuple[Array, Array, list[str] | None]:
+    """Validate training data: finite, enough rows, a warning for constant features.
+
+    Raises
+    ------
+    LinregError
+        For one row, or fewer rows than parameters (d + 1 with an intercept).
+    """
+    X_arr, names = check_X(X)
+    y_arr = check_y(y, X_arr.shape[0])
+    n_samples, n_features = X_arr.shape
+    if n_samples < 2:
+        raise LinregError("the data have only one row; a line needs at least two")
+    n_params = n_features + int(fit_intercept)
+    if n_samples < n_params:
+        raise LinregError(
+            f"the data have {n_samples} rows but {n_params} parameters to learn "
+            f"({n_features} feature(s){' + intercept' if fit_intercept else ''}); "
+            "give at least as many rows as parameters, or fewer features"
+        )
+    constant = np.flatnonzero(np.ptp(X_arr, axis=0) == 0.0)
+    if constant.size:
+        labels = [names[j] if names else f"column {j}" for j in constant]
+        warnings.warn(
+            f"feature(s) {', '.join(labels)} are constant: they carry no information "
+            "and make the problem singular; consider dropping them",
+            DataWarning,
+            stacklevel=3,
+        )
+    return X_arr, y_arr, names
+
+
+def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
+    """Raise ``LinregError`` unless ``value`` is a finite number > 0 (an int if asked)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value) == int(value)
+    if not ok or not np.isfinite(value) or value <= 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise LinregError(f"{name} must be {kind}, got {value!r}")
