@@ -13,6 +13,8 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.errors import LinregError
+
 __all__ = ["Dataset", "make_regression", "train_test_split"]
 
 Array = NDArray[np.float64]
@@ -119,14 +121,14 @@ def make_regression(
     ((5, 1), (5,), [3.0], 2.0)
     """
     if int(n_samples) != n_samples or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        raise LinregError(f"n_samples must be a positive integer, got {n_samples!r}")
     if int(n_features) != n_features or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        raise LinregError(f"n_features must be a positive integer, got {n_features!r}")
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise LinregError(f"noise must be a finite number >= 0, got {noise!r}")
     low, high = (float(v) for v in x_range)
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
+        raise LinregError(f"x_range must be (low, high) with low < high, got {x_range!r}")
     if weights is None:
         W_true = np.full(n_features, 3.0)
     else:
@@ -134,12 +136,12 @@ def make_regression(
         if W_true.size == 1 and n_features > 1:
             W_true = np.full(n_features, float(W_true[0]))
         if W_true.size != n_features:
-            raise ValueError(
+            raise LinregError(
                 f"weights has {W_true.size} values but n_features is {n_features}; "
                 "give one weight per feature"
             )
     if not np.all(np.isfinite(W_true)) or not np.isfinite(bias):
-        raise ValueError("weights and bias must be finite numbers")
+        raise LinregError("weights and bias must be finite numbers")
 
     rng = np.random.default_rng(seed)
     X = rng.uniform(low, high, size=(int(n_samples), int(n_features)))
@@ -190,14 +192,14 @@ def train_test_split(*arrays: Any, test_size: float = 0.2, seed: int = 0) -> Any
     ((3, 2), (2, 2))
     """
     if not arrays:
-        raise ValueError("train_test_split needs at least one array")
+        raise LinregError("train_test_split needs at least one array")
     if not (isinstance(test_size, (int, float)) and 0.0 < test_size < 1.0):
-        raise ValueError(f"test size must be strictly between 0 and 1, got {test_size!r}")
+        raise LinregError(f"test size must be strictly between 0 and 1, got {test_size!r}")
     first = arrays[0]
     n = first.n_samples if isinstance(first, Dataset) else len(first)
-    n_test = int(round(test_size * n))
+    n_test = round(test_size * n)
     if n < 2 or n_test < 1 or n_test > n - 1:
-        raise ValueError(
+        raise LinregError(
             f"test size {test_size} of {n} rows leaves an empty part; "
             "use more rows or another test size"
         )
@@ -208,7 +210,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.2, seed: int = 0) -> Any
     out: list[Any] = []
     for a in arrays:
         if len(a) != n:
-            raise ValueError(f"arrays have different lengths: {n} and {len(a)}")
+            raise LinregError(f"arrays have different lengths: {n} and {len(a)}")
         if hasattr(a, "iloc"):
             out += [a.iloc[train_index], a.iloc[test_index]]
         else:

@@ -1,0 +1,250 @@
+"""Reading and writing data files, and atomic writes.
+
+A CSV is read with pandas; the target column is chosen by name (default ``y``)
+and the features are the other numeric columns except ``y_true`` (or the ones
+named). Every problem with a file is a :class:`~linreg.errors.LinregError` whose
+message starts with the file name and says what to do.
+
+Every file linreg writes goes through :func:`atomic_write`: the content goes to
+a temporary file in the same folder, which is renamed over the target only when
+complete, so an interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from linreg.data import Dataset
+from linreg.errors import LinregError
+from linreg.validation import DataWarning
+
+__all__ = [
+    "Table",
+    "atomic_write",
+    "file_sha256",
+    "read_table",
+    "write_dataset_csv",
+    "write_frame_csv",
+]
+
+Array = NDArray[np.float64]
+
+TRUTH_COLUMN = "y_true"
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    Parent folders are created as needed.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with open(fd, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as hex (what ``sha256sum`` prints)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Table:
+    """Numeric data read from a file.
+
+    Attributes
+    ----------
+    X : ndarray of shape (N, d)
+    y : ndarray of shape (N,) or None
+        None when the file has no target column and none was required.
+    y_true : ndarray of shape (N,) or None
+        Noise-free targets, when the file has a ``y_true`` column.
+    feature_names : list of str
+    target_name : str
+    path : Path
+    """
+
+    X: Array
+    y: Array | None
+    y_true: Array | None
+    feature_names: list[str]
+    target_name: str
+    path: Path
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The features as a DataFrame with their column names."""
+        return pd.DataFrame(self.X, columns=self.feature_names)
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    name = str(path)
+    if not path.exists():
+        raise LinregError(f"{name}: file not found; check the path")
+    if path.is_dir():
+        raise LinregError(f"{name}: is a folder, not a CSV file")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise LinregError(
+            f"{name}: the file is empty; it needs a header row and data rows"
+        ) from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise LinregError(f"{name}: not a valid CSV file ({first})") from None
+    except UnicodeDecodeError:
+        raise LinregError(f"{name}: not a text CSV file (it is not UTF-8)") from None
+    if frame.shape[0] == 0:
+        raise LinregError(f"{name}: has a header but no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
+    return frame
+
+
+def _parse_column(frame: pd.DataFrame, column: str, name: str) -> Array:
+    """Parse one column as float64, naming the first bad cell (line numbers count the header)."""
+    raw = frame[column].str.strip()
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values) & ~raw.str.lower().isin(["nan"]).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        cell = raw.iloc[row]
+        what = "an empty cell" if cell == "" else f"the non-numeric value {cell!r}"
+        raise LinregError(
+            f"{name}: column {column!r} line {row + 2} has {what}; "
+            "fix or remove that row (every cell must be a number)"
+        )
+    nonfinite = ~np.isfinite(values)
+    if nonfinite.any():
+        row = int(np.flatnonzero(nonfinite)[0])
+        kind = "NaN" if np.isnan(values[row]) else "an infinite value"
+        raise LinregError(
+            f"{name}: column {column!r} line {row + 2} has {kind}; "
+            "remove or impute it (every cell must be a finite number)"
+        )
+    return values
+
+
+def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
+    """A column counts as numeric when any of its non-empty cells parses as a number."""
+    raw = frame[column].str.strip()
+    parsed = pd.to_numeric(raw[raw != ""], errors="coerce")
+    return bool(parsed.notna().any())
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    target: str | None = "y",
+    features: Sequence[str] | None = None,
+    require_target: bool = True,
+) -> Table:
+    """Read a CSV of features and a target.
+
+    Parameters
+    ----------
+    path : path-like
+    target : str, default="y"
+        Name of the target column.
+    features : sequence of str, optional
+        Feature columns; by default every other numeric column except ``y_true``.
+    require_target : bool, default=True
+        When False, a missing target column gives ``y=None`` (for prediction).
+
+    Raises
+    ------
+    LinregError
+        Missing or empty file, header only, a non-numeric, missing, NaN or
+        infinite cell, a missing column, or no feature left.
+    """
+    p = Path(path)
+    name = str(p)
+    frame = _read_frame(p)
+    columns = list(frame.columns)
+    has_target = target is not None and target in columns
+    if target is not None and not has_target and require_target:
+        raise LinregError(
+            f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
+            "name the target with --target"
+        )
+    if features is not None:
+        missing = [f for f in features if f not in columns]
+        if missing:
+            raise LinregError(
+                f"{name}: no feature column(s) {', '.join(map(repr, missing))} "
+                f"(columns: {', '.join(columns)})"
+            )
+        if target in features:
+            raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
+        feature_names = list(features)
+    else:
+        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
+        feature_names = [c for c in candidates if _is_numeric(frame, c)]
+        skipped = [c for c in candidates if c not in feature_names]
+        if skipped:
+            warnings.warn(
+                f"{name}: ignoring non-numeric column(s) {', '.join(map(repr, skipped))}",
+                DataWarning,
+                stacklevel=2,
+            )
+    if not feature_names:
+        raise LinregError(
+            f"{name}: no numeric feature columns besides the target {target!r}; "
+            "the file needs at least one feature"
+        )
+    X = np.column_stack([_parse_column(frame, c, name) for c in feature_names])
+    y = _parse_column(frame, target, name) if has_target and target is not None else None
+    y_true = _parse_column(frame, TRUTH_COLUMN, name) if TRUTH_COLUMN in columns else None
+    return Table(
+        X=X,
+        y=y,
+        y_true=y_true,
+        feature_names=feature_names,
+        target_name=target or "y",
+        path=p,
+    )
+
+
+def write_frame_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a DataFrame as CSV atomically; floats are written in their shortest exact form."""
+    with atomic_write(path) as handle:
+        frame.to_csv(handle, index=False, lineterminator="\n")
+
+
+def write_dataset_csv(path: str | os.PathLike[str], data: Dataset) -> None:
+    """Write a dataset as CSV: ``X`` (one feature) or ``x1..xd``, then ``y``, then ``y_true``."""
+    frame = pd.DataFrame(data.X, columns=data.feature_names)
+    frame["y"] = data.y
+    if data.y_true is not None:
+        frame[TRUTH_COLUMN] = data.y_true
+    write_frame_csv(path, frame)
