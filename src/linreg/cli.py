@@ -265,15 +265,21 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
         seed=args.seed,
     )
     assert table.y is not None  # read_table requires the target for training
+    model._validate_params()  # before the data errors below, which name the file
     show = not (args.json or args.quiet) and args.solver != "exact"
     with _Progress(args.epochs, show) as progress:
-        model.fit(
-            table.frame,
-            table.y,
-            None if val is None else val.frame,
-            None if val is None or val.y is None else val.y,
-            on_epoch=progress,
-        )
+        try:
+            model.fit(
+                table.frame,
+                table.y,
+                None if val is None else val.frame,
+                None if val is None or val.y is None else val.y,
+                on_epoch=progress,
+            )
+        except DivergenceError:
+            raise
+        except LinregError as exc:
+            raise LinregError(f"{table.path}: {exc}") from None
     return model
 
 
