@@ -28,9 +28,9 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
-from linreg import Gradients, LinearModel, LinearRegression
+from linreg import Gradients, LinearModel, LinearRegression, cli
 from linreg.cli import main
-from linreg.io import read_table
+from linreg.io import atomic_write, read_table
 from linreg.persistence import save_model
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -389,11 +389,74 @@ def test_train_prints_tables_without_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], train_csv: Path
 ) -> None:
     out = tmp_path / "m.json"
-    result = run(capsys, "train", train_csv, "--epochs", "20", "--quiet", "--out", out)
+    result = run(capsys, "train", train_csv, "--epochs", "20", "--quiet", "--grad-check",
+                 "--out", out)  # fmt: skip
     assert result.code == 0, result.err
+    assert result.err == ""
     for text in ("Parameters", "closed form", "true", "stop reason", f"model written to {out}"):
         assert text in result.out
+    assert "PASS: max relative error" in result.out
     assert out.is_file()
+
+
+def test_train_draws_its_progress_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], train_csv: Path
+) -> None:
+    result = run(capsys, "train", train_csv, "--epochs", "40", "--out", tmp_path / "m.json")
+    assert result.code == 0, result.err
+    assert "training" in result.err
+    assert "40/40" in result.err
+    assert "40/40" not in result.out
+    assert "Parameters" in result.out
+
+
+def test_an_invalid_truth_file_is_an_error_and_no_model_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], train_csv: Path
+) -> None:
+    csv = tmp_path / "train.csv"
+    csv.write_bytes(train_csv.read_bytes())
+    truth = write(tmp_path / "truth.json", '{"weights": "three", "bias": 2}\n')
+    out = tmp_path / "model.json"
+    out.write_bytes(KNOWN)
+    result = run(capsys, "train", csv, "--epochs", "5", "--quiet", "--out", out)
+    assert_one_error_line(result, f"{truth}: not a valid truth file")
+    assert out.read_bytes() == KNOWN
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_an_unwritable_output_is_one_error_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    model_file: Path,
+    train_csv: Path,
+    command: str,
+) -> None:
+    blocker = write(tmp_path / "blocker", "a file where a folder should be\n")
+    out = blocker / "result.out"
+    argv = {
+        "train": ["train", train_csv, "--epochs", "5", "--quiet", "--out", out],
+        "predict": ["predict", model_file, train_csv, "--out", out],
+    }[command]
+    assert_one_error_line(run(capsys, *argv), str(blocker))
+    assert blocker.read_text(encoding="utf-8") == "a file where a folder should be\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_an_interrupt_leaves_no_half_written_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(path: Path, data: Any) -> None:
+        with atomic_write(path) as handle:
+            handle.write("X,y,y_true\n1.0,")
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "write_dataset_csv", interrupted)
+    out = tmp_path / "data"
+    result = run(capsys, "generate", "--out", out)
+    assert result.code == 130
+    assert result.err == "linreg: interrupted; no file was left half-written\n"
+    assert list(out.iterdir()) == []
 
 
 def test_train_plots_write_png_figures(
