@@ -103,6 +103,7 @@ __all__ = [
     "inverse_gram",
     "lstsq",
     "residuals",
+    "solve",
     "two_product",
     "two_sum",
 ]
@@ -874,6 +875,24 @@ def lstsq(
     ``[I A; A^T 0][r; x] = [y; 0]`` with extended-precision residuals; see the
     module docstring.
     """
+    result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
+    p = result.r_factor.shape[1]
+    if result.rank < p:
+        _warn_rank(result.dependent_columns, result.n_samples, p)
+    return result
+
+
+def solve(
+    X: Array,
+    y: Array,
+    *,
+    fit_intercept: bool = True,
+    X_lo: Array | None = None,
+) -> LstsqResult:
+    """:func:`lstsq` without the warning: callers check ``rank`` themselves.
+
+    Parameters and return value as for :func:`lstsq`.
+    """
     X, X_lo = _as_design(X, y, X_lo)
     n, d = X.shape
     p = d + int(fit_intercept)
@@ -896,7 +915,6 @@ def lstsq(
     off = int(fit_intercept)
     if rk.rank < p:
         dep = tuple(j - off for j in rk.dependent if j >= off)
-        _warn_rank(dep, n, p)
         x = _min_norm(fac, y, rk.rank)
         return _result(x, fac, rk, dep, 0, False)
     design = _Design(X, X_lo, fit_intercept)
