@@ -1,0 +1,134 @@
+"""eta_max and the condition number, and gradient descent on either side of eta_max."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linreg import (
+    Dataset,
+    DivergenceError,
+    LinearRegression,
+    StabilityWarning,
+    make_regression,
+    stability,
+)
+from linreg.stability import hessian
+from strategies import FAST, Problem, design, hessian_eigenvalues, ols, regression_problems
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_features", [1, 2, 5])
+def test_eta_max_is_two_over_the_largest_eigenvalue(
+    rng: np.random.Generator, n_features: int, fit_intercept: bool
+) -> None:
+    X = rng.normal(loc=2.0, scale=rng.uniform(0.5, 4, size=n_features), size=(30, n_features))
+    lam = hessian_eigenvalues(X, fit_intercept)
+    s = stability(X, fit_intercept=fit_intercept)
+    assert s.max_stable_learning_rate == pytest.approx(2.0 / lam[-1], rel=1e-12)
+    assert s.lambda_max == pytest.approx(lam[-1], rel=1e-12)
+    assert s.lambda_min == pytest.approx(lam[0], rel=1e-8)
+    assert s.condition_number == pytest.approx(lam[-1] / lam[0], rel=1e-8)
+    assert s.condition_number == pytest.approx(np.linalg.cond(design(X, fit_intercept)) ** 2)
+    assert s.optimal_learning_rate == pytest.approx(2.0 / (lam[0] + lam[-1]), rel=1e-8)
+
+
+@FAST
+@given(problem=regression_problems(), fit_intercept=st.booleans())
+def test_eta_max_property(problem: Problem, fit_intercept: bool) -> None:
+    lam = hessian_eigenvalues(problem.X, fit_intercept)
+    s = stability(problem.X, fit_intercept=fit_intercept)
+    assert s.max_stable_learning_rate == pytest.approx(2.0 / lam[-1], rel=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_is_two_over_n_a_transpose_a(rng: np.random.Generator, fit_intercept: bool) -> None:
+    X = rng.normal(size=(12, 3))
+    A = design(X, fit_intercept)
+    np.testing.assert_allclose(hessian(X, fit_intercept=fit_intercept), (2 / 12) * A.T @ A)
+
+
+def test_the_docstring_example() -> None:
+    s = stability(np.array([[1.0], [-1.0]]))  # H = 2 I
+    assert (s.max_stable_learning_rate, s.condition_number) == (1.0, 1.0)
+
+
+def test_the_default_data() -> None:
+    # H = 2 [[mean x^2, mean x], [mean x, 1]] for y = 3x + 2 on [0, 10).
+    data = make_regression()
+    x = data.X[:, 0]
+    H = 2 * np.array([[np.mean(x**2), np.mean(x)], [np.mean(x), 1.0]])
+    trace, det = np.trace(H), np.linalg.det(H)
+    lam_max = trace / 2 + np.sqrt(trace**2 / 4 - det)
+    s = stability(data.X)
+    assert s.max_stable_learning_rate == pytest.approx(2 / lam_max, rel=1e-12)
+    assert 0.005 < s.max_stable_learning_rate < 0.1  # the rates the reference projects use
+
+
+def test_a_constant_feature_makes_the_problem_singular() -> None:
+    X = np.column_stack([np.linspace(0, 1, 10), np.ones(10)])
+    s = stability(X)
+    assert s.condition_number == np.inf
+    assert s.lambda_min == pytest.approx(0.0, abs=1e-12)
+    assert np.isfinite(s.max_stable_learning_rate)
+
+
+def test_standardizing_lowers_the_condition_number(default_data: Dataset) -> None:
+    X = default_data.X
+    raw = stability(X).condition_number
+    standardized = stability((X - X.mean(axis=0)) / X.std(axis=0)).condition_number
+    assert raw > 50
+    assert standardized == pytest.approx(1.0)
+
+
+# -- gradient descent on either side of eta_max ---------------------------------------------
+
+
+def small_problem() -> tuple[np.ndarray, np.ndarray]:
+    X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0], [3.0, 0.0], [4.0, 2.0], [5.0, 1.5]])
+    y = X @ [1.5, -2.0] + 0.5 + np.array([0.1, -0.2, 0.0, 0.3, -0.1, 0.05])
+    return X, y
+
+
+def test_gd_just_below_eta_max_converges() -> None:
+    X, y = small_problem()
+    eta_max = 2.0 / hessian_eigenvalues(X)[-1]
+    model = LinearRegression(learning_rate=0.99 * eta_max, epochs=4000).fit(X, y)
+    coef, intercept = ols(X, y)
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-6)
+    assert model.intercept_ == pytest.approx(intercept, rel=1e-6)
+
+
+def test_gd_just_above_eta_max_diverges() -> None:
+    X, y = small_problem()
+    eta_max = 2.0 / hessian_eigenvalues(X)[-1]
+    model = LinearRegression(learning_rate=1.01 * eta_max, epochs=20_000)
+    with pytest.warns(StabilityWarning), pytest.raises(DivergenceError) as info:
+        model.fit(X, y)
+    assert info.value.report.max_stable_learning_rate == pytest.approx(eta_max, rel=1e-12)
+
+
+def test_the_warning_starts_exactly_at_eta_max() -> None:
+    X, y = small_problem()
+    eta_max = stability(X).max_stable_learning_rate
+    with pytest.warns(StabilityWarning, match="at or above the largest stable rate"):
+        LinearRegression(learning_rate=eta_max, epochs=5).fit(X, y)
+    LinearRegression(learning_rate=np.nextafter(eta_max, 0), epochs=5).fit(X, y)  # silent
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.9, 1.0])
+def test_gd_error_shrinks_at_the_predicted_rate(fraction: float) -> None:
+    # With step eta, the error of GD shrinks by at least rho = max |1 - eta lambda| per epoch.
+    X, y = small_problem()
+    lam = hessian_eigenvalues(X)
+    eta = fraction * 2.0 / (lam[0] + lam[-1])
+    rho = max(abs(1 - eta * lam[0]), abs(1 - eta * lam[-1]))
+    model = LinearRegression(learning_rate=eta, epochs=200).fit(X, y)
+    coef, intercept = ols(X, y)
+    theta = np.column_stack([model.history_.W, model.history_.b])
+    error = np.linalg.norm(theta - np.append(coef, intercept), axis=1)
+    bound = rho ** np.arange(201) * error[0]
+    assert np.all(error <= bound * (1 + 1e-9) + 1e-12)
+    assert error[-1] > 1e-3 * bound[-1]  # and not much faster: rho is the true rate
