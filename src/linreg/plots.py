@@ -245,6 +245,14 @@ def _use_log_scale(ax: Axes, values: Array) -> None:
         ax.set_yscale("log")
 
 
+def _log_epochs(ax: Axes, last_epoch: int) -> None:
+    # Linear from 0 to 1, logarithmic after: epoch 0 stays on the axis, and the
+    # first few epochs, where most of the learning (or diverging) happens, get
+    # as much room as the last thousands.
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(0, last_epoch)  # symlog's autoscale would add negative epochs
+
+
 def _r2(y: Array, y_pred: Array) -> float:
     ss_res = float(np.sum((y - y_pred) ** 2))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
@@ -725,12 +733,17 @@ def learning_rate_sweep(runs: Sequence[SweepRunLike], max_stable_learning_rate: 
             )
     # A label-only legend entry so that eta_max is readable next to the curves.
     ax.plot([], [], ls="none", label=f"η_max = 2/λ_max = {_fmt(eta_max)}")
+    epoch_label = "epoch (number of updates)"
     if all_losses:
         _use_log_scale(ax, np.concatenate(all_losses))
+        longest = max(loss.shape[0] for loss in all_losses) - 1
+        if longest > 100:
+            _log_epochs(ax, longest)
+            epoch_label = "epoch (log scale after 1)"
     _label(
         ax,
         f"Learning-rate sweep (η_max = {_fmt(eta_max)}; X = diverged)",
-        "epoch (number of updates)",
+        epoch_label,
         "training MSE (target units²)",
     )
     ax.grid(True, alpha=0.3)
@@ -1421,8 +1434,7 @@ def training_animation(
     if history.n_epochs > 100:
         # The frames are log-spaced in epochs; a log-like epoch axis moves the
         # marker at an even pace instead of parking it at the left edge.
-        ax_loss.set_xscale("symlog", linthresh=1.0)
-        ax_loss.set_xlim(0, history.n_epochs)  # symlog's autoscale would add negatives
+        _log_epochs(ax_loss, history.n_epochs)
         epoch_label = "epoch (log scale after 1)"
     _label(ax_loss, "Training loss", epoch_label, "MSE (target units²)")
     ax_loss.grid(True, alpha=0.3)
