@@ -104,6 +104,7 @@ __all__ = [
     "lstsq",
     "residuals",
     "solve",
+    "sum_k",
     "two_product",
     "two_sum",
 ]
@@ -259,18 +260,45 @@ def _vector_slices(v: Array, levels: int, rho: int) -> tuple[list[Array], list[A
     return slices, rests
 
 
-def _accumulate(exact: list[Array], tail: Array) -> tuple[Array, Array]:
-    """Add exact terms as a double-double (TwoSum) and a rounded tail to its low part."""
-    hi = exact[0]
-    lo = tail
-    for term in exact[1:]:
-        hi, err = two_sum(hi, term)
-        lo = lo + err
-    return hi, lo
+def sum_k(terms: list[Array], k: int) -> Array:
+    """Sum vectors elementwise as if in ``k``-fold float64 precision, then round.
+
+    Parameters
+    ----------
+    terms : list of ndarray, each of shape (m,)
+        The addends (at least one).
+    k : int
+        Precision multiple, ``k >= 1`` (``k = 2`` is double-double).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+
+    Notes
+    -----
+    Ogita, Rump & Oishi's SumK: ``k - 1`` sweeps of error-free TwoSum cascades
+    (each leaves the exact sum unchanged and gathers it into the last term), then
+    a plain sum.  The error is at most ``(eps + 3 g^2) |s| + g^k sum|t_i|`` with
+    ``g ~ 2 n 2**-53`` for ``n`` terms: correctly rounded unless more than about
+    ``53 (k - 1)`` bits cancel.
+    """
+    p = list(terms)
+    for _ in range(k - 1):
+        for i in range(1, len(p)):
+            p[i], p[i - 1] = two_sum(p[i], p[i - 1])
+    total = p[0]
+    for term in p[1:-1]:
+        total = total + term
+    return total + p[-1] if len(p) > 1 else total
 
 
-def _matvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
-    """``M @ v`` as an unevaluated double-double sum ``hi + lo``.
+def _sum_passes(levels: int, bits_per_level: int) -> int:
+    """SumK's ``k`` that keeps the bits the slices carry (``53 + levels * bits``)."""
+    return max(2, math.ceil((53 + levels * bits_per_level) / 53))
+
+
+def _matvec_terms(M: Array, v: Array, levels: int) -> list[Array]:
+    """``M @ v`` as a list of vectors whose sum is ``M @ v`` to high accuracy.
 
     Parameters
     ----------
@@ -279,14 +307,13 @@ def _matvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
     v : ndarray of shape (k,)
         The vector.
     levels : int
-        Slicing levels; the result is exact to about
-        ``2**-(53 + levels * slice_bits(k) - log2 k)`` relative to the largest
-        product in each row.
+        Slicing levels ``L``.
 
     Returns
     -------
-    hi, lo : ndarray of shape (m,)
-        ``M @ v ~= hi + lo``.
+    list of ndarray of shape (m,)
+        ``L (L + 1) / 2`` exact products of slices, then one rounded tail whose
+        error is about ``2**-(53 + L * slice_bits(k))`` of the row's magnitude.
 
     Notes
     -----
@@ -294,8 +321,8 @@ def _matvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
     ``[1/2, 1)`` (then each row's bound tracks its largest product), cut the rows
     of ``M`` at ``sigma_i = 2**(e_i + rho)`` with ``2**e_i`` above the row's sum of
     magnitudes, and cut ``v`` at ``2**rho``.  Products of slices ``a + b <= L - 1``
-    are exact BLAS products; the rest are rounded but carry only
-    ``2**-(L * slice_bits)`` of the magnitude.
+    are exact BLAS products; the rest carry only ``2**-(L * slice_bits)`` of the
+    magnitude and are rounded.
     """
     k = M.shape[1]
     rho = _rho(k)
@@ -306,11 +333,12 @@ def _matvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
     sigma = np.ldexp(1.0, _pow2_exponents(bound) + rho)[:, None]
     m_slices, m_rest = _slices(Ms, sigma, levels, shrink)
     v_slices, v_rests = _vector_slices(mant, levels, rho)
-    exact = [m_slices[a] @ v_slices[b] for a in range(levels) for b in range(levels - a)]
+    terms = [m_slices[a] @ v_slices[b] for a in range(levels) for b in range(levels - a)]
     tail = m_rest @ mant
     for a in range(levels):
         tail = tail + m_slices[a] @ v_rests[levels - a]
-    return _accumulate(exact, tail)
+    terms.append(tail)
+    return terms
 
 
 def _column_max(A: Array) -> Array:
@@ -325,8 +353,8 @@ def _column_max(A: Array) -> Array:
     return B[0]
 
 
-def _rmatvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
-    """``M.T @ v`` (column sums of ``M * v[:, None]``) as double-double ``hi + lo``.
+def _rmatvec_terms(M: Array, v: Array, levels: int) -> list[Array]:
+    """``M.T @ v`` (column sums of ``M * v[:, None]``) as a list of vectors.
 
     Parameters
     ----------
@@ -335,15 +363,16 @@ def _rmatvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
     v : ndarray of shape (m,)
         The residual on those rows.
     levels : int
-        Slicing levels (about ``slice_bits(m)`` bits each).
+        Slicing levels (``slice_bits(m)`` bits each).
 
     Returns
     -------
-    hi, lo : ndarray of shape (k,)
+    list of ndarray of shape (k,)
+        Exact slice products, then the rounded tail.
 
     Notes
     -----
-    The mirror image of :func:`_matvec_dd`: rows are scaled by powers of two so
+    The mirror image of :func:`_matvec_terms`: rows are scaled by powers of two so
     that ``v``'s entries lie in ``[1/2, 1)``, columns are cut at
     ``2**(e_j + rho(m))`` with ``2**e_j`` above the column's largest magnitude.
     """
@@ -356,36 +385,26 @@ def _rmatvec_dd(M: Array, v: Array, levels: int) -> tuple[Array, Array]:
     sigma = np.ldexp(1.0, _pow2_exponents(top) + rho)[None, :]
     m_slices, m_rest = _slices(Ms, sigma, levels, shrink)
     v_slices, v_rests = _vector_slices(mant, levels, rho)
-    exact = [v_slices[b] @ m_slices[a] for a in range(levels) for b in range(levels - a)]
+    terms = [v_slices[b] @ m_slices[a] for a in range(levels) for b in range(levels - a)]
     tail = mant @ m_rest
     for a in range(levels):
         tail = tail + v_rests[levels - a] @ m_slices[a]
-    return _accumulate(exact, tail)
+    terms.append(tail)
+    return terms
 
 
-def _sum_dd(v: Array, levels: int) -> tuple[float, float]:
-    """``sum(v)`` as a double-double ``(hi, lo)``, by the same exact slicing."""
-    if v.size == 0:
-        return 0.0, 0.0
-    rho = _rho(v.size)
-    top = float(np.max(np.abs(v)))
+def _sum_terms(v: Array, levels: int) -> list[float]:
+    """``sum(v)`` as exact sums of slices plus a rounded tail."""
+    top = float(np.max(np.abs(v))) if v.size else 0.0
     if top == 0.0:
-        return 0.0, 0.0
-    scale = math.ldexp(1.0, -math.frexp(top)[1])
-    slices, rests = _vector_slices(v * scale, levels, rho)
-    hi = 0.0
-    lo = float(np.sum(rests[-1]))
-    for piece in slices:
-        s = float(np.sum(piece))  # exact: every partial sum is representable
-        hi, err = _two_sum_scalar(hi, s)
-        lo += err
-    return hi / scale, lo / scale
-
-
-def _two_sum_scalar(a: float, b: float) -> tuple[float, float]:
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
+        return [0.0]
+    rho = _rho(v.size)
+    e = math.frexp(top)[1]
+    slices, rests = _vector_slices(v * math.ldexp(1.0, -e), levels, rho)
+    # Every partial sum of a slice is representable, so np.sum is exact on them.
+    out = [math.ldexp(float(np.sum(piece)), e) for piece in slices]
+    out.append(math.ldexp(float(np.sum(rests[-1])), e))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -413,14 +432,14 @@ class _Design:
         return 0.0, x
 
     def residual(self, y: Array, r: Array, x: Array, levels: int) -> Array:
-        """``f = y - r - A x``, correctly rounded up to a few units of ``2**-100``.
+        """``f = y - r - A x``, as if computed in ``k``-fold precision and rounded.
 
         Parameters
         ----------
         y, r : ndarray of shape (n,)
         x : ndarray of shape (p,)
         levels : int
-            Slicing levels of the row products.
+            Slicing levels of the row products (``k`` follows from them).
 
         Returns
         -------
@@ -428,19 +447,17 @@ class _Design:
         """
         b, w = self._split_x(x)
         n, step = self.n, self.chunk
+        passes = _sum_passes(levels, slice_bits(max(self.d, 1)))
         f = np.empty(n)
         for s in range(0, n, step):
             e = min(n, s + step)
-            t, e1 = two_sum(y[s:e], -r[s:e])
-            t, e2 = two_sum(t, -b)
-            lo = e1 + e2
+            terms = [y[s:e], -r[s:e], np.full(e - s, -b)]
             if self.d:
-                hi, lo_x = _matvec_dd(self.X[s:e], w, levels)
+                prods = _matvec_terms(self.X[s:e], w, levels)
                 if self.X_lo is not None:
-                    lo_x = lo_x + self.X_lo[s:e] @ w
-                t, e3 = two_sum(t, -hi)
-                lo = (lo + e3) - lo_x
-            f[s:e] = t + lo
+                    prods[-1] = prods[-1] + self.X_lo[s:e] @ w
+                terms.extend(-t for t in prods)
+            f[s:e] = sum_k(terms, passes)
         return f
 
     def gradient(self, c: Array, r: Array, levels: int) -> Array:
@@ -458,24 +475,26 @@ class _Design:
         ndarray of shape (p,)
         """
         n, step, off = self.n, self.chunk, int(self.fit_intercept)
-        acc_hi = np.zeros(self.p)
-        acc_lo = np.zeros(self.p)
-        part_hi = np.zeros(self.p)
-        part_lo = np.zeros(self.p)
+        passes = _sum_passes(levels, slice_bits(min(step, n)))
+        ones_terms: list[float] = []
+        x_terms: list[Array] = []
         for s in range(0, n, step):
             e = min(n, s + step)
             rs = r[s:e]
             if off:
-                part_hi[0], part_lo[0] = _sum_dd(rs, levels)
+                ones_terms.extend(_sum_terms(rs, levels))
             if self.d:
-                hi, lo = _rmatvec_dd(self.X[s:e], rs, levels)
+                prods = _rmatvec_terms(self.X[s:e], rs, levels)
                 if self.X_lo is not None:
-                    lo = lo + rs @ self.X_lo[s:e]
-                part_hi[off:], part_lo[off:] = hi, lo
-            acc_hi, err = two_sum(acc_hi, part_hi)
-            acc_lo = acc_lo + (err + part_lo)
-        t, err = two_sum(c, -acc_hi)
-        return t + (err - acc_lo)
+                    prods[-1] = prods[-1] + rs @ self.X_lo[s:e]
+                x_terms.extend(prods)
+        g = np.empty(self.p)
+        if off:
+            column = [np.array([c[0]])] + [np.array([-t]) for t in ones_terms]
+            g[0] = sum_k(column, passes)[0]
+        if self.d:
+            g[off:] = sum_k([c[off:]] + [-t for t in x_terms], passes)
+        return g
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,415 @@
+"""Tests of the exact least-squares solver ``linreg.lstsq``.
+
+Oracles: exact rational arithmetic (``fractions.Fraction``) for the extended-precision
+kernels and for small ill-conditioned problems, ``numpy.linalg.lstsq`` and scikit-learn
+for well-conditioned ones, ``numpy.linalg.pinv`` for minimum-norm solutions.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+from linreg.errors import RankDeficiencyWarning
+from linreg.lstsq import (
+    LstsqResult,
+    _Design,
+    inverse_gram,
+    lstsq,
+    residuals,
+    slice_bits,
+    two_product,
+    two_sum,
+)
+from linreg.nist import load_nist, lre
+
+Array = NDArray[np.float64]
+
+EPS = np.finfo(np.float64).eps
+
+
+# -- exact rational oracles --------------------------------------------------------------
+
+
+def exact_solve(A: Array, b: Array) -> list[Fraction]:
+    """Exact least squares of float64 data: Gaussian elimination on ``A^T A x = A^T b``."""
+    Af = [[Fraction(v) for v in row] for row in A.tolist()]
+    bf = [Fraction(v) for v in b.tolist()]
+    p = len(Af[0])
+    G = [[sum((r[i] * r[j] for r in Af), Fraction(0)) for j in range(p)] for i in range(p)]
+    h = [sum((r[i] * bi for r, bi in zip(Af, bf, strict=True)), Fraction(0)) for i in range(p)]
+    return _gauss(G, h)
+
+
+def _gauss(G: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
+    p = len(h)
+    M = [row[:] + [hi] for row, hi in zip(G, h, strict=True)]
+    for k in range(p):
+        piv = next(i for i in range(k, p) if M[i][k] != 0)
+        M[k], M[piv] = M[piv], M[k]
+        for i in range(k + 1, p):
+            f = M[i][k] / M[k][k]
+            M[i] = [a - f * c for a, c in zip(M[i], M[k], strict=True)]
+    x = [Fraction(0)] * p
+    for k in reversed(range(p)):
+        x[k] = (M[k][p] - sum((M[k][j] * x[j] for j in range(k + 1, p)), Fraction(0))) / M[k][k]
+    return x
+
+
+def rel_err(est: Array, exact: list[Fraction]) -> float:
+    """Largest componentwise relative error of float64 estimates against exact values."""
+    return max(
+        float(abs(Fraction(e) - x) / abs(x)) if x != 0 else abs(float(e))
+        for e, x in zip(est.tolist(), exact, strict=True)
+    )
+
+
+def design(X: Array, fit_intercept: bool) -> Array:
+    return np.column_stack([np.ones(X.shape[0]), X]) if fit_intercept else X
+
+
+# -- error-free transformations ----------------------------------------------------------
+
+#: Floats over 200 decades (TwoProduct is exact barring underflow and overflow).
+wide = st.one_of(
+    st.just(0.0), st.floats(min_value=1e-100, max_value=1e100), st.floats(-1e100, -1e-100)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=wide, b=wide)
+def test_two_sum_and_two_product_are_exact(a: float, b: float) -> None:
+    s, e = two_sum(np.array([a]), np.array([b]))
+    assert Fraction(s[0]) + Fraction(e[0]) == Fraction(a) + Fraction(b)
+    p, q = two_product(np.array([a]), np.array([b]))
+    assert Fraction(p[0]) + Fraction(q[0]) == Fraction(a) * Fraction(b)
+
+
+def test_slice_bits_shrink_with_the_length_of_the_sums() -> None:
+    assert slice_bits(1) > slice_bits(16) > slice_bits(4096)
+    assert slice_bits(16) >= 20
+
+
+# -- the extended-precision kernels ------------------------------------------------------
+
+
+def _nasty_problem(rng: np.random.Generator, n: int, d: int) -> tuple[Array, Array, Array]:
+    """Rows whose terms cancel almost completely, with magnitudes over 40 decades."""
+    X = rng.standard_normal((n, d)) * 10.0 ** rng.integers(-20, 20, size=(n, d))
+    w = rng.standard_normal(d) * 10.0 ** rng.integers(-10, 10, size=d)
+    y = X @ w  # rounded: the exact residual y - X w is tiny and all cancellation
+    return X, y, w
+
+
+@pytest.mark.parametrize(("n", "d"), [(7, 1), (50, 5), (300, 12)])
+def test_residuals_are_correctly_rounded_despite_cancellation(n: int, d: int) -> None:
+    rng = np.random.default_rng(n * 100 + d)
+    X, y, w = _nasty_problem(rng, n, d)
+    b = 0.1
+    r = residuals(X, y, w, b)
+    for i in range(n):
+        exact = Fraction(y[i]) - Fraction(b) - sum(
+            (Fraction(X[i, j]) * Fraction(w[j]) for j in range(d)), Fraction(0)
+        )
+        # Correctly rounded to within one ulp of the exact residual.
+        assert abs(Fraction(r[i]) - exact) <= abs(exact) * Fraction(EPS), i
+
+
+def test_gradient_kernel_matches_exact_arithmetic_across_chunks() -> None:
+    rng = np.random.default_rng(3)
+    n, d = 1500, 3
+    X = rng.standard_normal((n, d)) * 10.0 ** rng.integers(-8, 8, size=(n, d))
+    r = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, size=n)
+    D = _Design(X, None, True)
+    D.chunk = 256  # force several chunks and their double-double accumulation
+    c = np.array([0.5, -1.0, 2.0, 0.0])
+    g = D.gradient(c, r, 4)
+    Xf = [[Fraction(v) for v in row] for row in X.tolist()]
+    rf = [Fraction(v) for v in r.tolist()]
+    exact = [Fraction(c[0]) - sum(rf, Fraction(0))]
+    for j in range(d):
+        exact.append(Fraction(c[j + 1]) - sum((Xf[i][j] * rf[i] for i in range(n)), Fraction(0)))
+    for gj, ej in zip(g.tolist(), exact, strict=True):
+        assert abs(Fraction(gj) - ej) <= abs(ej) * Fraction(EPS)
+
+
+# -- accuracy on hard problems -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_offset_data_match_the_exact_rational_solution(fit_intercept: bool) -> None:
+    """Longley-style columns: huge means, tiny spreads (numpy loses many digits)."""
+    rng = np.random.default_rng(11)
+    n = 15
+    X = np.column_stack(
+        [
+            1947.0 + np.arange(n),
+            1e6 + rng.integers(0, 50, n).astype(float),
+            np.round(rng.standard_normal(n) * 100.0, 1),
+        ]
+    )
+    y = np.round(60000.0 + 300.0 * rng.standard_normal(n))
+    res = lstsq(X, y, fit_intercept=fit_intercept)
+    exact = exact_solve(design(X, fit_intercept), y)
+    assert rel_err(res.params, exact) <= 4 * EPS
+    assert res.rank == X.shape[1] + int(fit_intercept)
+    assert res.dependent_columns == ()
+    assert res.converged
+
+
+def test_polynomial_design_matches_the_exact_rational_solution() -> None:
+    x = np.linspace(1.0, 3.0, 25)
+    X = np.column_stack([x**k for k in range(1, 7)])
+    y = np.cos(3 * x)
+    res = lstsq(X, y)
+    assert res.condition_number > 1e5  # a genuinely ill-conditioned test
+    exact = exact_solve(design(X, True), y)
+    assert rel_err(res.params, exact) <= 8 * EPS
+
+
+@pytest.mark.parametrize(("name", "copies"), [("Longley", 2000), ("Wampler4", 1000)])
+def test_large_stacked_nist_problems_keep_their_accuracy(name: str, copies: int) -> None:
+    """Stacking copies of a dataset leaves its solution unchanged; big enough to take the
+    adaptive-precision path of the kernels (and many chunks)."""
+    ds = load_nist(name)
+    X = np.tile(ds.design(), (copies, 1))
+    y = np.tile(ds.y, copies)
+    res = lstsq(X, y)
+    assert lre(res.params, ds.certified_coef) >= 13.0
+
+
+# -- agreement with numpy and scikit-learn ------------------------------------------------
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> tuple[Array, Array]:
+    d = draw(st.integers(min_value=0, max_value=6))
+    n = draw(st.integers(min_value=d + 2, max_value=d + 40))
+    seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
+    rng = np.random.default_rng(seed)
+    offset = rng.uniform(-50, 50, d)
+    X = offset + rng.uniform(0.5, 5.0, d) * rng.standard_normal((n, d))
+    y = X @ rng.uniform(-5, 5, d) + rng.uniform(-10, 10) + rng.standard_normal(n)
+    return X, y
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=problems(), fit_intercept=st.booleans(), fortran=st.booleans())
+def test_agrees_with_numpy_lstsq(
+    data: tuple[Array, Array], fit_intercept: bool, fortran: bool
+) -> None:
+    X, y = data
+    if fortran:
+        X = np.asfortranarray(X)
+    A = design(X, fit_intercept)
+    if A.shape[1] == 0:
+        return
+    ref = np.linalg.lstsq(A, y, rcond=None)[0]
+    res = lstsq(X, y, fit_intercept=fit_intercept)
+    scale = np.abs(ref) + np.linalg.norm(ref) * 1e-6
+    np.testing.assert_array_less(np.abs(res.params - ref), 1e-8 * scale)
+
+
+@pytest.mark.parametrize(("n", "d"), [(30, 1), (200, 5), (5000, 20)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_agrees_with_scikit_learn(n: int, d: int, fit_intercept: bool) -> None:
+    rng = np.random.default_rng(n + d)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-3, 3, d)
+    y = X @ rng.standard_normal(d) + 2.0 + 0.1 * rng.standard_normal(n)
+    sk = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    res = lstsq(X, y, fit_intercept=fit_intercept)
+    np.testing.assert_allclose(res.coef, sk.coef_, rtol=1e-9, atol=1e-12)
+    assert res.intercept == pytest.approx(sk.intercept_, rel=1e-9, abs=1e-12)
+
+
+def test_layout_does_not_change_the_answer() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((400, 6)) + 100.0
+    y = rng.standard_normal(400)
+    a = lstsq(np.ascontiguousarray(X), y)
+    b = lstsq(np.asfortranarray(X), y)
+    np.testing.assert_array_equal(a.params, b.params)
+
+
+def test_exact_integer_model_is_recovered_exactly() -> None:
+    x = np.arange(-10.0, 11.0)
+    X = np.column_stack([x, x**2, x**3])
+    y = 7.0 - 3.0 * x + 2.0 * x**2 + 0.5 * x**3
+    res = lstsq(X, y)
+    np.testing.assert_array_equal(res.params, [7.0, -3.0, 2.0, 0.5])
+
+
+# -- special shapes ------------------------------------------------------------------------
+
+
+def test_intercept_only_is_the_mean() -> None:
+    y = np.array([1e16, 1.0, -1e16, 3.0])
+    res = lstsq(np.empty((4, 0)), y)
+    assert res.intercept == 1.0  # exact mean, despite the cancellation
+    assert res.coef.shape == (0,)
+    assert res.rank == 1
+
+
+def test_no_parameters_at_all() -> None:
+    res = lstsq(np.empty((3, 0)), np.ones(3), fit_intercept=False)
+    assert res.coef.shape == (0,)
+    assert res.intercept == 0.0
+    assert res.rank == 0
+
+
+def test_without_intercept_the_intercept_is_zero() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((20, 2))
+    y = X @ np.array([1.5, -2.0]) + 3.0
+    res = lstsq(X, y, fit_intercept=False)
+    assert res.intercept == 0.0
+    np.testing.assert_allclose(res.coef, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
+
+
+def test_inputs_are_not_mutated() -> None:
+    rng = np.random.default_rng(8)
+    X = np.asfortranarray(rng.standard_normal((50, 3)) + 10.0)
+    y = rng.standard_normal(50)
+    X0, y0 = X.copy(), y.copy()
+    lstsq(X, y)
+    lstsq(np.ascontiguousarray(X), y, fit_intercept=False)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    assert X.flags.f_contiguous
+
+
+def test_rejects_mismatched_shapes() -> None:
+    with pytest.raises(ValueError, match="y must have shape"):
+        lstsq(np.ones((3, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="2-D"):
+        lstsq(np.ones(3), np.ones(3))
+
+
+# -- rank deficiency -----------------------------------------------------------------------
+
+
+def _centred_pinv(X: Array, y: Array) -> tuple[Array, float]:
+    m = X.mean(axis=0)
+    w = np.linalg.pinv(X - m) @ (y - y.mean())
+    return w, float(y.mean() - m @ w)
+
+
+def test_dependent_column_warns_and_returns_the_minimum_norm_solution() -> None:
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 3))
+    X = np.column_stack([X, X[:, 0] - 2.0 * X[:, 1]])  # column 3 depends on 0 and 1
+    y = X[:, :3] @ np.array([1.0, 2.0, 3.0]) + 0.5 + 0.01 * rng.standard_normal(40)
+    with pytest.warns(RankDeficiencyWarning, match=r"columns \[3\] are linearly dependent"):
+        res = lstsq(X, y)
+    assert res.rank == 4
+    assert res.dependent_columns == (3,)
+    assert res.n_refinements == 0
+    w, b = _centred_pinv(X, y)
+    np.testing.assert_allclose(res.coef, w, rtol=1e-9, atol=1e-12)
+    assert res.intercept == pytest.approx(b, rel=1e-9)
+
+
+def test_duplicate_column_is_named() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(30)
+    X = np.column_stack([x, rng.standard_normal(30), x])
+    y = 2.0 * x + 1.0
+    with pytest.warns(RankDeficiencyWarning, match=r"columns \[2\]"):
+        res = lstsq(X, y)
+    # The minimum-norm solution splits the weight evenly between the twins.
+    assert res.coef[0] == pytest.approx(1.0, rel=1e-12)
+    assert res.coef[2] == pytest.approx(1.0, rel=1e-12)
+    assert res.coef[1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_constant_column_depends_on_the_intercept() -> None:
+    rng = np.random.default_rng(7)
+    X = np.column_stack([rng.standard_normal(25), np.full(25, 0.1)])
+    y = rng.standard_normal(25)
+    with pytest.warns(RankDeficiencyWarning, match=r"columns \[1\]"):
+        res = lstsq(X, y)
+    assert res.coef[1] == 0.0
+    w, b = _centred_pinv(X, y)
+    np.testing.assert_allclose(res.coef, w, atol=1e-12)
+    assert res.intercept == pytest.approx(b, rel=1e-12)
+
+
+def test_zero_column_without_intercept() -> None:
+    X = np.column_stack([np.arange(1.0, 6.0), np.zeros(5)])
+    y = np.arange(1.0, 6.0) * 2.0
+    with pytest.warns(RankDeficiencyWarning, match=r"columns \[1\]"):
+        res = lstsq(X, y, fit_intercept=False)
+    np.testing.assert_allclose(res.coef, [2.0, 0.0], atol=1e-14)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_fewer_rows_than_parameters(fit_intercept: bool) -> None:
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((3, 5))
+    y = rng.standard_normal(3)
+    with pytest.warns(RankDeficiencyWarning, match="only 3 rows"):
+        res = lstsq(X, y, fit_intercept=fit_intercept)
+    assert res.rank == 3
+    assert len(res.dependent_columns) == 5 + int(fit_intercept) - 3
+    if fit_intercept:
+        w, b = _centred_pinv(X, y)
+    else:
+        w, b = np.linalg.pinv(X) @ y, 0.0
+    np.testing.assert_allclose(res.coef, w, rtol=1e-10, atol=1e-12)
+    assert res.intercept == pytest.approx(b, rel=1e-10, abs=1e-12)
+    # An underdetermined problem is interpolated.
+    np.testing.assert_allclose(res.intercept + X @ res.coef, y, atol=1e-12)
+
+
+# -- what inference needs ----------------------------------------------------------------
+
+
+def test_inverse_gram_matches_exact_arithmetic() -> None:
+    x = np.arange(0.0, 21.0)
+    X = np.column_stack([x**k for k in range(1, 6)])  # Wampler's design
+    V = inverse_gram(X)
+    A = design(X, True)
+    p = A.shape[1]
+    for j in (0, 2, 5):
+        e = np.zeros(p)
+        e[j] = 1.0
+        exact = _gauss(
+            [
+                [sum((Fraction(r[a]) * Fraction(r[b]) for r in A), Fraction(0)) for b in range(p)]
+                for a in range(p)
+            ],
+            [Fraction(v) for v in e.tolist()],
+        )
+        assert rel_err(V[:, j], exact) <= 16 * EPS
+
+
+def test_unscaled_covariance_from_r_agrees_with_numpy() -> None:
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((60, 3)) * [1.0, 10.0, 0.1] + [5.0, -3.0, 100.0]
+    res = lstsq(X, rng.standard_normal(60))
+    A = design(X, True)
+    np.testing.assert_allclose(res.unscaled_covariance(), np.linalg.inv(A.T @ A), rtol=1e-9)
+    np.testing.assert_allclose(inverse_gram(X), np.linalg.inv(A.T @ A), rtol=1e-9)
+
+
+def test_inverse_gram_refuses_a_singular_design() -> None:
+    X = np.column_stack([np.arange(5.0), np.arange(5.0)])
+    with pytest.raises(ValueError, match="rank deficient"):
+        inverse_gram(X)
+
+
+def test_result_is_a_frozen_record() -> None:
+    x = np.arange(5.0)
+    res = lstsq(np.column_stack([x, x**2]), np.exp(x))
+    assert isinstance(res, LstsqResult)
+    with pytest.raises(AttributeError):
+        res.intercept = 1.0  # type: ignore[misc]
+    assert res.r_factor.shape == (3, 3)
+    assert res.column_means == pytest.approx([2.0, 6.0])
+    np.testing.assert_array_equal(res.params, np.concatenate([[res.intercept], res.coef]))
