@@ -150,11 +150,6 @@ def test_a_binary_file_is_not_a_csv(tmp_path: Path) -> None:
         read_table(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io._read_frame: pd.read_csv skips blank lines, so _parse_column's 'row + 2' "
-    "reports the line number of a bad cell too small after a blank line",
-)
 def test_the_line_number_counts_blank_lines(tmp_path: Path) -> None:
     # Line 1 header, line 2 data, line 3 blank, line 4 the bad cell.
     path = write(tmp_path / "gap.csv", "X,y\n1,2\n\n3,abc\n")
@@ -162,11 +157,6 @@ def test_the_line_number_counts_blank_lines(tmp_path: Path) -> None:
         read_table(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io._read_frame: pandas renames a repeated header 'X' to 'X.1' while reading, so "
-    "the duplicated-column check never sees it and the copy becomes a feature 'X.1'",
-)
 def test_an_exactly_repeated_column_name_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path / "dup.csv", "X,X,y\n1,2,3\n4,5,6\n")
     with pytest.raises(LinregError, match=r"\['X'\] appear more than once"):
@@ -233,11 +223,6 @@ def test_atomic_write_writes_utf8_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
-@pytest.mark.xfail(
-    strict=True,
-    reason="io.atomic_write: tempfile.mkstemp creates the file with mode 0600 and os.replace "
-    "keeps it, so every file linreg writes is private instead of following the umask",
-)
 def test_atomic_write_gives_new_files_the_usual_permissions(tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:

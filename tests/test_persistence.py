@@ -144,13 +144,6 @@ def test_a_failed_save_leaves_the_old_file_untouched(
     assert [p.name for p in saved.parent.iterdir()] == ["model.json"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="persistence.model_to_dict writes get_params() as is, so hyperparameters the "
-    "estimator accepts as NumPy scalars (np.int64 epochs, np.bool_ standardize) make "
-    "json.dump raise TypeError",
-)
 def test_numpy_scalar_hyperparameters_can_be_saved(tmp_path: Path) -> None:
     data = make_regression(n_samples=30, seed=5)
     model = LinearRegression(epochs=np.int64(5), standardize=np.bool_(True), seed=np.int64(1))
@@ -274,12 +267,6 @@ def test_a_folder_is_not_a_model_file(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="persistence.load_model does int(training.get('n_iter', ...)) unchecked: a null "
-    "(or text) n_iter escapes as TypeError/ValueError instead of ModelFileError",
-)
 def test_a_null_iteration_count_is_refused_naming_the_field(saved: Path) -> None:
     content = set_field("training.n_iter", None)(content_of(saved))
     saved.write_text(json.dumps(content), encoding="utf-8")

@@ -144,17 +144,28 @@ class _Progress:
 
 
 # -- shared steps ----------------------------------------------------------------------------
-def _read_truth(csv_path: Path) -> dict[str, Any] | None:
-    """True parameters written by ``linreg generate`` beside the CSV, if any."""
+def _read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
+    """True parameters written by ``linreg generate`` beside the CSV, if any.
+
+    A truth file for other data (another number of features) is ignored with a warning.
+    """
     path = csv_path.parent / TRUTH_FILE
     if not path.is_file():
         return None
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
         weights = [float(w) for w in truth["weights"]]
-        return {"weights": weights, "bias": float(truth["bias"])}
+        bias = float(truth["bias"])
     except (ValueError, KeyError, TypeError):
         raise LinregError(f"{path}: not a valid truth file (weights and bias)") from None
+    if len(weights) != n_features:
+        warnings.warn(
+            f"{path}: ignoring it, it has {len(weights)} true weight(s) but the data have "
+            f"{n_features} feature(s)",
+            stacklevel=2,
+        )
+        return None
+    return {"weights": weights, "bias": bias}
 
 
 def _closed_form(X: np.ndarray, y: np.ndarray, fit_intercept: bool) -> LinearRegression:
@@ -171,7 +182,7 @@ def _evaluate(y: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
 
 
 def _param_rows(
-    names: list[str], learned: Sequence[float], learned_b: float, **others: Any
+    names: list[str], learned: Sequence[float] | np.ndarray, learned_b: float, **others: Any
 ) -> list[list[Any]]:
     """Rows (parameter, learned, *others) for W then b; others map to (W, b) or None."""
     rows = []
@@ -302,7 +313,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         check = gradcheck(probe, table.X, table.y)
         if not check.passed:
-            raise LinregError(f"gradient check failed before training:\n{check}")
+            if not args.json:
+                _console().print(str(check))
+            raise LinregError(
+                f"gradient check failed before training: max relative error "
+                f"{check.max_relative_error:.2e} > tolerance {check.tolerance:.0e}; "
+                "the analytic gradients are wrong"
+            )
 
     try:
         model = _fit_from_args(args, table, val)
@@ -329,7 +346,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 }
             )
         raise
-    truth = _read_truth(table.path)
+    truth = _read_truth(table.path, table.X.shape[1])
     optimum = _closed_form(table.X, table.y, fit_intercept)
     extra: dict[str, Any] = {
         "optimum_loss": optimum.history_.final_loss,
@@ -397,7 +414,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         others["true"] = (truth["weights"], truth["bias"])
     rows = _param_rows(table.feature_names, model.coef_, model.intercept_, **others)
     console.print(_table("Parameters", ["parameter", "learned", *others], rows))
-    facts = [
+    facts: list[list[Any]] = [
         ["solver", model.solver],
         ["epochs run", model.n_iter_],
         ["stop reason", model.stop_reason_],
@@ -439,7 +456,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         W0, b0 = model.history_.W[0], float(model.history_.b[0])
         untrained = _evaluate(table.y, table.X @ W0 + b0)
         ground_truth = None if table.y_true is None else _evaluate(table.y, table.y_true)
-        truth = content.get("extra", {}).get("truth") or _read_truth(table.path)
+        truth = content.get("extra", {}).get("truth") or _read_truth(table.path, table.X.shape[1])
         optimum = _closed_form(table.X, table.y, bool(model.fit_intercept))
         opt_mse = optimum.history_.final_loss
         extra = content.get("extra", {})

@@ -4,10 +4,12 @@ For each parameter theta_j the numeric derivative is
 
     (L(theta + h e_j) - L(theta - h e_j)) / (2 h),
 
-whose error is O(h^2). Since the MSE is quadratic in the parameters, central
-differences are exact up to round-off; the relative error
-|analytic - numeric| / max(|analytic|, |numeric|, floor) is therefore tiny
-(~1e-8 or less) when the derivation is right and O(1) when it is wrong.
+whose truncation error is O(h^2). Since the MSE is quadratic in the parameters,
+central differences are exact up to round-off; the relative error
+|analytic - numeric| / max(|analytic|, |numeric|, noise / tolerance) is therefore
+tiny when the derivation is right and O(1) when it is wrong. The noise term is an
+estimate of the round-off both derivatives carry, so that a derivative that is
+(nearly) zero, as at the optimum, is not failed for rounding.
 """
 
 from __future__ import annotations
@@ -107,21 +109,32 @@ def gradcheck(
         model.W, model.b = params[:-1], float(params[-1])
         return model.loss(model.forward(X), y)
 
+    # Round-off bounds both derivatives can carry, per parameter. With A = [X 1] and
+    # mag_i = |A_i| |theta| + |y_i| (the size of the terms that cancel in r_i):
+    # - a loss value is off by ~eps (L + spread), spread = 2 mean(|r| mag), so the
+    #   central difference is off by ~eps (L+ + L- + spread) / (2 h_j);
+    # - the analytic (2/N) A_j^T r is off by ~eps size_j, size_j = (2/N) |A_j|^T mag.
+    # A gap below 64x these is noise, not a wrong derivation.
+    A = np.column_stack([X, np.ones(X.shape[0])])
+    mag = np.abs(A) @ np.abs(theta) + np.abs(y)
+    residual = A @ theta - y
+    spread = 2.0 * float(np.mean(np.abs(residual) * mag))
+    size = (2.0 / X.shape[0]) * (np.abs(A).T @ mag)
+    eps = np.finfo(np.float64).eps
+    noise = np.zeros_like(theta)
     try:
         for j in range(n_params):
-            step = (
-                h if h is not None else np.cbrt(np.finfo(np.float64).eps) * max(1.0, abs(theta[j]))
-            )
+            step = h if h is not None else np.cbrt(eps) * max(1.0, abs(theta[j]))
             e = np.zeros_like(theta)
             e[j] = step
-            numeric[j] = (loss_at(theta + e) - loss_at(theta - e)) / (2 * step)
+            loss_plus, loss_minus = loss_at(theta + e), loss_at(theta - e)
+            numeric[j] = (loss_plus - loss_minus) / (2 * step)
+            noise[j] = 64 * eps * ((loss_plus + loss_minus + spread) / (2 * step) + size[j])
     finally:
         model.W, model.b = W0, b0
 
-    # The floor keeps a zero gradient (at the optimum) from dividing by ~0:
-    # it is the size of round-off in a derivative of L.
-    floor = np.sqrt(np.finfo(np.float64).eps) * max(1.0, model.loss(model.forward(X), y))
-    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
+    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), noise / tolerance)
+    scale = np.maximum(scale, np.finfo(np.float64).tiny)
     relative_error = np.abs(analytic - numeric) / scale
     names = [f"W[{j}]" for j in range(model.W.shape[0])] + ["b"]
     return GradCheckResult(

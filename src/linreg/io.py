@@ -13,8 +13,10 @@ complete, so an interrupted run never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -60,11 +62,25 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _new_file_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _new_file_mode(target: Path) -> int:
+    """The mode a plain ``open`` would give: the old file's, else 0666 less the umask.
+
+    ``mkstemp`` makes private (0600) files; without this every file linreg writes
+    would be unreadable to the user's group, unlike any other tool's output.
+    """
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -112,7 +128,10 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if path.is_dir():
         raise LinregError(f"{name}: is a folder, not a CSV file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        # Blank lines are kept (and dropped below) so that index + 2 is the line number.
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
     except pd.errors.EmptyDataError:
         raise LinregError(
             f"{name}: the file is empty; it needs a header row and data rows"
@@ -122,13 +141,23 @@ def _read_frame(path: Path) -> pd.DataFrame:
         raise LinregError(f"{name}: not a valid CSV file ({first})") from None
     except UnicodeDecodeError:
         raise LinregError(f"{name}: not a text CSV file (it is not UTF-8)") from None
+    frame = frame.fillna("")
+    frame = frame[~(frame == "").all(axis=1)]
     if frame.shape[0] == 0:
         raise LinregError(f"{name}: has a header but no data rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    # pandas renames a repeated name to "X.1", so duplicates are sought in the raw header.
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = [c.strip() for c in next(csv.reader(handle), [])]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
+    frame.columns = header
     return frame
+
+
+def _line(frame: pd.DataFrame, row: int) -> int:
+    """Line number in the file of data row ``row`` (the header is line 1)."""
+    return int(frame.index[row]) + 2
 
 
 def _parse_column(frame: pd.DataFrame, column: str, name: str) -> Array:
@@ -141,7 +170,7 @@ def _parse_column(frame: pd.DataFrame, column: str, name: str) -> Array:
         cell = raw.iloc[row]
         what = "an empty cell" if cell == "" else f"the non-numeric value {cell!r}"
         raise LinregError(
-            f"{name}: column {column!r} line {row + 2} has {what}; "
+            f"{name}: column {column!r} line {_line(frame, row)} has {what}; "
             "fix or remove that row (every cell must be a number)"
         )
     nonfinite = ~np.isfinite(values)
@@ -149,7 +178,7 @@ def _parse_column(frame: pd.DataFrame, column: str, name: str) -> Array:
         row = int(np.flatnonzero(nonfinite)[0])
         kind = "NaN" if np.isnan(values[row]) else "an infinite value"
         raise LinregError(
-            f"{name}: column {column!r} line {row + 2} has {kind}; "
+            f"{name}: column {column!r} line {_line(frame, row)} has {kind}; "
             "remove or impute it (every cell must be a finite number)"
         )
     return values

@@ -72,7 +72,10 @@ def model_to_dict(
         "intercept": float(model.intercept_),
         "feature_names": list(feature_names),
         "target_name": target_name,
-        "hyperparameters": model.get_params(),
+        # NumPy scalars are valid hyperparameters but not JSON: write their Python value.
+        "hyperparameters": {
+            k: v.item() if isinstance(v, np.generic) else v for k, v in model.get_params().items()
+        },
         "training": {
             "n_samples": int(model._y_fit.shape[0]) if hasattr(model, "_y_fit") else None,
             "data_sha256": data_sha256,
@@ -176,12 +179,17 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
         raise _corrupt(name, f"bad hyperparameters or history ({exc})") from None
     if history.W.shape[1] != len(coef):
         raise _corrupt(name, "the history's W has the wrong width")
+    n_iter = training.get("n_iter", history.n_epochs)
+    if not (isinstance(n_iter, int) and not isinstance(n_iter, bool) and n_iter >= 0):
+        raise _corrupt(name, "field 'training.n_iter' must be a whole number >= 0")
+    if not isinstance(content.get("extra", {}), dict):
+        raise _corrupt(name, "field 'extra' must be an object")
 
     model.coef_ = np.asarray(coef, dtype=np.float64)
     model.intercept_ = float(cast(float, intercept))
     model.n_features_in_ = len(coef)
     model.history_ = history
-    model.n_iter_ = int(training.get("n_iter", history.n_epochs))
+    model.n_iter_ = n_iter
     model.stop_reason_ = str(training.get("stop_reason", "unknown"))
     model.stability_ = None
     return model, content
