@@ -49,7 +49,7 @@ def exact_solve(A: Array, b: Array) -> list[Fraction]:
 
 def _gauss(G: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
     p = len(h)
-    M = [row[:] + [hi] for row, hi in zip(G, h, strict=True)]
+    M = [[*row, hi] for row, hi in zip(G, h, strict=True)]
     for k in range(p):
         piv = next(i for i in range(k, p) if M[i][k] != 0)
         M[k], M[piv] = M[piv], M[k]
@@ -114,8 +114,10 @@ def test_residuals_are_correctly_rounded_despite_cancellation(n: int, d: int) ->
     b = 0.1
     r = residuals(X, y, w, b)
     for i in range(n):
-        exact = Fraction(y[i]) - Fraction(b) - sum(
-            (Fraction(X[i, j]) * Fraction(w[j]) for j in range(d)), Fraction(0)
+        exact = (
+            Fraction(y[i])
+            - Fraction(b)
+            - sum((Fraction(X[i, j]) * Fraction(w[j]) for j in range(d)), Fraction(0))
         )
         # Correctly rounded to within one ulp of the exact residual.
         assert abs(Fraction(r[i]) - exact) <= abs(exact) * Fraction(EPS), i
