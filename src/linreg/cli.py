@@ -9,18 +9,40 @@ written atomically, so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
-from linreg import metrics
+from linreg.cli_common import (
+    EXIT_ERROR,
+    METRIC_NAMES,
+    TRUTH_FILE,
+    Handler,
+    Progress,
+    add_data_options,
+    add_json,
+    check_plots_dir,
+    closed_form,
+    evaluate_metrics,
+    finite,
+    json_default,
+    make_console,
+    param_rows,
+    parse_floats,
+    parse_names,
+    print_json,
+    read_truth,
+    rich_table,
+    status_label,
+)
 from linreg.data import make_regression, train_test_split
 from linreg.errors import DivergenceError, LinregError
 from linreg.estimator import SOLVERS, LinearRegression
@@ -38,187 +60,11 @@ from linreg.persistence import load_model, save_model
 
 __all__ = ["main"]
 
-EXIT_ERROR = 1
-TRUTH_FILE = "truth.json"
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-# -- output helpers --------------------------------------------------------------------------
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def _print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _finite(value: float | None) -> float | None:
-    """JSON has no inf/NaN: such values are written as null."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
-    from rich.table import Table as RichTable
-
-    table = RichTable(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*[_cell(v) for v in row])
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else str(value)
-    return str(value)
-
-
-def _parse_floats(text: str, what: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise LinregError(f"{what} must be comma-separated numbers, got {text!r}") from None
-    if not values:
-        raise LinregError(f"{what} is empty; give comma-separated numbers")
-    return values
-
-
-def _parse_names(text: str | None) -> list[str] | None:
-    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
-
-
-class _Progress:
-    """A rich progress bar over epochs, on stderr; silent when disabled."""
-
-    def __init__(self, total: int, enabled: bool, label: str = "training") -> None:
-        self.total, self.enabled, self.label = total, enabled, label
-        self.every = max(1, total // 200)
-        self._progress: Any = None
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def _start(self) -> None:
-        # Started on the first epoch, so a run that fails validation draws no bar.
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"),
-            console=_console(stderr=True),
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task(self.label, total=self.total, loss="-")
-
-    def __call__(self, epoch: int, loss: float) -> None:
-        if not self.enabled:
-            return
-        if self._progress is None:
-            self._start()
-        if epoch % self.every == 0 or epoch == self.total:
-            self._progress.update(self._task, completed=epoch, loss=f"{loss:.6g}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-
-# -- shared steps ----------------------------------------------------------------------------
-def _read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
-    """True parameters written by ``linreg generate`` beside the CSV, if any.
-
-    A truth file for other data (another number of features) is ignored with a warning.
-    """
-    path = csv_path.parent / TRUTH_FILE
-    if not path.is_file():
-        return None
-    try:
-        truth = json.loads(path.read_text(encoding="utf-8"))
-        weights = [float(w) for w in truth["weights"]]
-        bias = float(truth["bias"])
-    except (ValueError, KeyError, TypeError):
-        raise LinregError(f"{path}: not a valid truth file (weights and bias)") from None
-    if len(weights) != n_features:
-        warnings.warn(
-            f"{path}: ignoring it, it has {len(weights)} true weight(s) but the data have "
-            f"{n_features} feature(s)",
-            stacklevel=2,
-        )
-        return None
-    return {"weights": weights, "bias": bias}
-
-
-def _closed_form(X: np.ndarray, y: np.ndarray, fit_intercept: bool) -> LinearRegression:
-    return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
-
-
-def _evaluate(y: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    return {
-        "mse": metrics.mse(y, y_pred),
-        "rmse": metrics.rmse(y, y_pred),
-        "mae": metrics.mae(y, y_pred),
-        "r2": metrics.r2(y, y_pred),
-    }
-
-
-def _param_rows(
-    names: list[str], learned: Sequence[float] | np.ndarray, learned_b: float, **others: Any
-) -> list[list[Any]]:
-    """Rows (parameter, learned, *others) for W then b; others map to (W, b) or None."""
-    rows = []
-    for j, name in enumerate([*names, "b (intercept)"]):
-        row: list[Any] = [f"W[{name}]" if j < len(names) else name]
-        row.append(float(learned[j]) if j < len(names) else float(learned_b))
-        for value in others.values():
-            if value is None:
-                row.append(None)
-            else:
-                W, b = value
-                row.append(float(W[j]) if j < len(names) else float(b))
-        rows.append(row)
-    return rows
-
-
-_METRIC_NAMES = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R^2"}
-
-
-def _status(status: str, diverged_at_epoch: int | None) -> str:
-    return status if diverged_at_epoch is None else f"{status} at epoch {diverged_at_epoch}"
-
-
-def _check_plots_dir(path: str | None) -> Path | None:
-    if path is None:
-        return None
-    target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise LinregError(f"{target}: --plots must be a folder, but a file has that name")
-    return target
-
 
 # -- subcommands -----------------------------------------------------------------------------
 def cmd_generate(args: argparse.Namespace) -> int:
-    weights = None if args.weights is None else _parse_floats(args.weights, "--weights")
-    x_range = _parse_floats(args.x_range, "--x-range")
+    weights = None if args.weights is None else parse_floats(args.weights, "--weights")
+    x_range = parse_floats(args.x_range, "--x-range")
     if len(x_range) != 2:
         raise LinregError(f"--x-range must be two numbers low,high, got {args.x_range!r}")
     data = make_regression(
@@ -245,13 +91,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     write_dataset_csv(out / "train.csv", train)
     write_dataset_csv(out / "test.csv", test)
     with atomic_write(out / TRUTH_FILE) as handle:
-        json.dump(truth, handle, indent=1, default=_json_default)
+        json.dump(truth, handle, indent=1, default=json_default)
         handle.write("\n")
     files = [out / "train.csv", out / "test.csv", out / TRUTH_FILE]
     if args.json:
-        _print_json({"files": files, "n_train": train.n_samples, "n_test": test.n_samples, **truth})
+        print_json({"files": files, "n_train": train.n_samples, "n_test": test.n_samples, **truth})
     else:
-        console = _console()
+        console = make_console()
         true_w = np.asarray(data.weights)
         terms = " + ".join(f"{w:g}*{n}" for w, n in zip(true_w, data.feature_names, strict=True))
         console.print(f"y = {terms} + {data.bias:g} + noise (sd {data.noise:g}), seed {args.seed}")
@@ -278,7 +124,7 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
     assert table.y is not None  # read_table requires the target for training
     model._validate_params()  # before the data errors below, which name the file
     show = not (args.json or args.quiet) and args.solver != "exact"
-    with _Progress(args.epochs, show) as progress:
+    with Progress(args.epochs, show) as progress:
         try:
             model.fit(
                 table.frame,
@@ -295,11 +141,11 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    table = read_table(args.data, target=args.target, features=_parse_names(args.features))
+    table = read_table(args.data, target=args.target, features=parse_names(args.features))
     val = None
     if args.val is not None:
         val = read_table(args.val, target=table.target_name, features=table.feature_names)
-    plots_dir = _check_plots_dir(args.plots)
+    plots_dir = check_plots_dir(args.plots)
     out = Path(args.out)
     if out.is_dir():
         raise LinregError(f"{out}: --out must be a file name for the model, not a folder")
@@ -314,7 +160,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check = gradcheck(probe, table.X, table.y)
         if not check.passed:
             if not args.json:
-                _console().print(str(check))
+                make_console().print(str(check))
             raise LinregError(
                 f"gradient check failed before training: max relative error "
                 f"{check.max_relative_error:.2e} > tolerance {check.tolerance:.0e}; "
@@ -333,21 +179,21 @@ def cmd_train(args: argparse.Namespace) -> int:
                 plots_dir / "loss_curve.png",
             )
         if args.json:
-            _print_json(
+            print_json(
                 {
                     "error": "diverged",
                     "epoch": report.epoch,
                     "learning_rate": report.learning_rate,
-                    "max_stable_learning_rate": _finite(report.max_stable_learning_rate),
+                    "max_stable_learning_rate": finite(report.max_stable_learning_rate),
                     "last_finite_coef": report.W,
                     "last_finite_intercept": report.b,
-                    "gradient_norm": _finite(report.gradient_norm),
+                    "gradient_norm": finite(report.gradient_norm),
                     "loss_history": report.history.loss,
                 }
             )
         raise
-    truth = _read_truth(table.path, table.X.shape[1])
-    optimum = _closed_form(table.X, table.y, fit_intercept)
+    truth = read_truth(table.path, table.X.shape[1])
+    optimum = closed_form(table.X, table.y, fit_intercept)
     extra: dict[str, Any] = {
         "optimum_loss": optimum.history_.final_loss,
         "optimum_coef": optimum.coef_.tolist(),
@@ -389,10 +235,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "optimum_loss": optimum.history_.final_loss,
         "epochs_run": model.n_iter_,
         "stop_reason": model.stop_reason_,
-        "max_stable_learning_rate": None
-        if stab is None
-        else _finite(stab.max_stable_learning_rate),
-        "condition_number": None if stab is None else _finite(stab.condition_number),
+        "max_stable_learning_rate": None if stab is None else finite(stab.max_stable_learning_rate),
+        "condition_number": None if stab is None else finite(stab.condition_number),
         "closed_form": {"coef": optimum.coef_, "intercept": optimum.intercept_},
         "truth": truth,
         "model": out,
@@ -404,16 +248,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             "max_relative_error": check.max_relative_error,
         }
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
-    console = _console()
+    console = make_console()
     if check is not None:
         console.print(str(check))
     others: dict[str, Any] = {"closed form": (optimum.coef_, optimum.intercept_)}
     if truth is not None:
         others["true"] = (truth["weights"], truth["bias"])
-    rows = _param_rows(table.feature_names, model.coef_, model.intercept_, **others)
-    console.print(_table("Parameters", ["parameter", "learned", *others], rows))
+    rows = param_rows(table.feature_names, model.coef_, model.intercept_, **others)
+    console.print(rich_table("Parameters", ["parameter", "learned", *others], rows))
     facts: list[list[Any]] = [
         ["solver", model.solver],
         ["epochs run", model.n_iter_],
@@ -429,7 +273,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             ],
             ["condition number", stab.condition_number],
         ]
-    console.print(_table("Training", ["", "value"], facts))
+    console.print(rich_table("Training", ["", "value"], facts))
     console.print(
         f"model written to {out}" + (f"; {len(figures)} figures in {plots_dir}" if figures else "")
     )
@@ -451,19 +295,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model, content, table = _load_with_data(args.model, args.data, require_target=True)
     assert table.y is not None
     y_pred = model.predict(table.X)
-    result: dict[str, Any] = _evaluate(table.y, y_pred)
+    result: dict[str, Any] = evaluate_metrics(table.y, y_pred)
     if args.compare:
         W0, b0 = model.history_.W[0], float(model.history_.b[0])
-        untrained = _evaluate(table.y, table.X @ W0 + b0)
-        ground_truth = None if table.y_true is None else _evaluate(table.y, table.y_true)
-        truth = content.get("extra", {}).get("truth") or _read_truth(table.path, table.X.shape[1])
-        optimum = _closed_form(table.X, table.y, bool(model.fit_intercept))
+        untrained = evaluate_metrics(table.y, table.X @ W0 + b0)
+        ground_truth = None if table.y_true is None else evaluate_metrics(table.y, table.y_true)
+        truth = content.get("extra", {}).get("truth") or read_truth(table.path, table.X.shape[1])
+        optimum = closed_form(table.X, table.y, bool(model.fit_intercept))
         opt_mse = optimum.history_.final_loss
         extra = content.get("extra", {})
         result.update(
             {
                 "untrained": untrained,
-                "trained": dict(_evaluate(table.y, y_pred)),
+                "trained": dict(evaluate_metrics(table.y, y_pred)),
                 "ground_truth": ground_truth,
                 "parameters": {
                     "names": [*content["feature_names"], "intercept"],
@@ -483,7 +327,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 },
             }
         )
-    plots_dir = _check_plots_dir(args.plots)
+    plots_dir = check_plots_dir(args.plots)
     figures: list[Path] = []
     if plots_dir is not None:
         from linreg import plots
@@ -507,24 +351,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             figures.append(plots_dir / name)
     result["figures"] = figures
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
-    console = _console()
+    console = make_console()
     console.print(f"{table.path}: {table.X.shape[0]} rows, model {args.model}")
     if not args.compare:
-        rows = [[_METRIC_NAMES[k], result[k]] for k in ("mse", "rmse", "mae", "r2")]
-        console.print(_table("Metrics", ["metric", "value"], rows))
+        rows = [[METRIC_NAMES[k], result[k]] for k in ("mse", "rmse", "mae", "r2")]
+        console.print(rich_table("Metrics", ["metric", "value"], rows))
     else:
         cols = ["metric", "untrained", "trained"] + (
             ["ground truth (y_true)"] if result["ground_truth"] else []
         )
         rows = []
         for k in ("mse", "rmse", "mae", "r2"):
-            row = [_METRIC_NAMES[k], result["untrained"][k], result["trained"][k]]
+            row = [METRIC_NAMES[k], result["untrained"][k], result["trained"][k]]
             if result["ground_truth"]:
                 row.append(result["ground_truth"][k])
             rows.append(row)
-        console.print(_table("Untrained vs trained vs ground truth", cols, rows))
+        console.print(rich_table("Untrained vs trained vs ground truth", cols, rows))
         p = result["parameters"]
         prow = [
             [n, u, ll, None if p["true"] is None else t]
@@ -536,7 +380,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 strict=False,
             )
         ]
-        console.print(_table("Parameters", ["parameter", "untrained", "learned", "true"], prow))
+        console.print(rich_table("Parameters", ["parameter", "untrained", "learned", "true"], prow))
         g = result["optimization_gap"]
         grows = [["this data", g["data_mse"], g["data_optimum_mse"], g["data_gap"]]]
         if g["training_optimum_mse"] is not None:
@@ -544,7 +388,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 ["training data", g["training_mse"], g["training_optimum_mse"], g["training_gap"]]
             )
         console.print(
-            _table(
+            rich_table(
                 "Optimization gap (trained MSE vs closed-form optimum)",
                 ["data", "trained MSE", "optimum MSE", "gap"],
                 grows,
@@ -561,25 +405,25 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_frame_csv(args.out, frame)
     if args.json:
-        _print_json({"predictions": y_pred, "out": args.out})
+        print_json({"predictions": y_pred, "out": args.out})
     elif args.out is None:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        _console().print(f"wrote {len(y_pred)} predictions to {args.out}")
+        make_console().print(f"wrote {len(y_pred)} predictions to {args.out}")
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from linreg.sweep import learning_rate_sweep
 
-    rates = _parse_floats(args.lrs, "--lrs")
+    rates = parse_floats(args.lrs, "--lrs")
     bad = [r for r in rates if not (math.isfinite(r) and r > 0)]
     if bad:
         raise LinregError(f"--lrs: learning rates must be positive numbers, got {bad[0]:g}")
     if args.epochs <= 0:
         raise LinregError(f"epochs must be a positive integer, got {args.epochs}")
-    table = read_table(args.data, target=args.target, features=_parse_names(args.features))
-    plots_dir = _check_plots_dir(args.plots)
+    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    plots_dir = check_plots_dir(args.plots)
     assert table.y is not None
     result = learning_rate_sweep(
         table.X, table.y, rates, epochs=args.epochs, standardize=args.standardize
@@ -597,30 +441,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         {
             "learning_rate": r.learning_rate,
             "status": r.status,
-            "final_loss": _finite(r.final_loss),
+            "final_loss": finite(r.final_loss),
             "diverged_at_epoch": r.diverged_at_epoch,
             "epochs_run": r.epochs_run,
         }
         for r in result.runs
     ]
     if args.json:
-        _print_json(
+        print_json(
             {
                 "runs": runs,
-                "max_stable_learning_rate": _finite(result.max_stable_learning_rate),
-                "condition_number": _finite(result.condition_number),
+                "max_stable_learning_rate": finite(result.max_stable_learning_rate),
+                "condition_number": finite(result.condition_number),
                 "optimum_loss": result.optimum_loss,
                 "figures": figures,
             }
         )
         return 0
     rows = [
-        [f"{r.learning_rate:g}", _status(r.status, r.diverged_at_epoch), r.final_loss, r.epochs_run]
+        [
+            f"{r.learning_rate:g}",
+            status_label(r.status, r.diverged_at_epoch),
+            r.final_loss,
+            r.epochs_run,
+        ]
         for r in result.runs
     ]
-    console = _console()
+    console = make_console()
     console.print(
-        _table(
+        rich_table(
             f"Learning-rate sweep ({args.epochs} epochs of full-batch GD)",
             ["learning rate", "status", "final MSE", "epochs run"],
             rows,
@@ -637,12 +486,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
-    table = read_table(args.data, target=args.target, features=_parse_names(args.features))
+    table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None
     model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
     result = gradcheck(model, table.X, table.y, tolerance=args.tolerance)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "passed": result.passed,
                 "max_relative_error": result.max_relative_error,
@@ -654,7 +503,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _console().print(str(result))
+        make_console().print(str(result))
     return 0 if result.passed else EXIT_ERROR
 
 
@@ -666,7 +515,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise LinregError(f"{out}: --out must be a folder, but a file has that name")
     quiet = args.json
-    console = _console()
+    console = make_console()
 
     def say(text: str) -> None:
         if not quiet:
@@ -682,7 +531,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             {"weights": data.weights, "bias": data.bias, "noise": data.noise, "seed": args.seed},
             handle,
             indent=1,
-            default=_json_default,
+            default=json_default,
         )
     say(
         f"1. data: y = 3x + 2 + noise, {train.n_samples} training and {test.n_samples} test rows "
@@ -692,9 +541,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # 2. Gradient descent from W = 0, b = 0.
     learning_rate, epochs = 0.01, 5000
     model = LinearRegression(solver="gd", learning_rate=learning_rate, epochs=epochs)
-    with _Progress(epochs, not quiet) as progress:
+    with Progress(epochs, not quiet) as progress:
         model.fit(train.X, train.y, test.X, test.y, on_epoch=progress)
-    optimum = _closed_form(train.X, train.y, True)
+    optimum = closed_form(train.X, train.y, True)
     save_model(
         model,
         out / "model.json",
@@ -711,9 +560,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # 3. Evaluation on held-out data.
     assert test.y_true is not None
-    trained = _evaluate(test.y, model.predict(test.X))
-    untrained = _evaluate(test.y, test.X @ model.history_.W[0] + model.history_.b[0])
-    ground = _evaluate(test.y, test.y_true)
+    trained = evaluate_metrics(test.y, model.predict(test.X))
+    untrained = evaluate_metrics(test.y, test.X @ model.history_.W[0] + model.history_.b[0])
+    ground = evaluate_metrics(test.y, test.y_true)
 
     # 4. The learning-rate experiment.
     sweep = learning_rate_sweep(train.X, train.y, [0.001, 0.005, 0.1], epochs=10000)
@@ -746,7 +595,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             {
                 "learning_rate": r.learning_rate,
                 "status": r.status,
-                "final_loss": _finite(r.final_loss),
+                "final_loss": finite(r.final_loss),
                 "diverged_at_epoch": r.diverged_at_epoch,
             }
             for r in sweep.runs
@@ -755,9 +604,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "figures": figures,
     }
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
-    rows = _param_rows(
+    rows = param_rows(
         ["X"],
         model.coef_,
         model.intercept_,
@@ -765,27 +614,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
         true=(data.weights, data.bias),
     )
     console.print(
-        _table(
+        rich_table(
             "Learned vs closed form vs truth",
             ["parameter", "learned (GD)", "closed form", "true"],
             rows,
         )
     )
     mrows = [
-        [_METRIC_NAMES[k], untrained[k], trained[k], ground[k]]
-        for k in ("mse", "rmse", "mae", "r2")
+        [METRIC_NAMES[k], untrained[k], trained[k], ground[k]] for k in ("mse", "rmse", "mae", "r2")
     ]
-    console.print(_table("Test set", ["metric", "untrained", "trained", "ground truth"], mrows))
+    console.print(rich_table("Test set", ["metric", "untrained", "trained", "ground truth"], mrows))
     srows = [
         [
             f"{r.learning_rate:g}",
-            _status(r.status, r.diverged_at_epoch),
+            status_label(r.status, r.diverged_at_epoch),
             r.final_loss,
         ]
         for r in sweep.runs
     ]
     console.print(
-        _table(
+        rich_table(
             f"Learning rates (eta_max = {sweep.max_stable_learning_rate:.4g})",
             ["learning rate", "status", "final MSE"],
             srows,
@@ -796,16 +644,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------
-def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default="y", help="target column (default: y)")
-    p.add_argument(
-        "--features",
-        help="comma-separated feature columns (default: all other numeric columns except y_true)",
-    )
-
-
-def _add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
+#: Modules that add subcommands of their own: each defines ``register(add: AddCommand)``
+#: and calls ``add(name, handler, help, example)`` for each of its commands.
+EXTENSIONS: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -853,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--out", default="data", help="output folder (default: data/)")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "train",
@@ -863,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--val data/test.csv --out model.json --plots results/",
     )
     p.add_argument("data", help="training CSV")
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
     p.add_argument("--epochs", type=int, default=1000, help="epochs (default: 1000)")
@@ -880,7 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", help="folder for the figures")
     p.add_argument("--animate", action="store_true", help="also write training.gif (with --plots)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "evaluate",
@@ -896,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="untrained vs trained vs ground truth, parameters, and optimization gap",
     )
     p.add_argument("--plots", help="folder for the figures")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "predict",
@@ -907,7 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="model file written by 'linreg train'")
     p.add_argument("data", help="CSV with the model's feature columns")
     p.add_argument("--out", help="CSV to write (default: print to stdout)")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "sweep",
@@ -916,12 +757,12 @@ def build_parser() -> argparse.ArgumentParser:
         "linreg sweep data/train.csv --lrs 0.001,0.005,0.1 --epochs 10000 --plots results/",
     )
     p.add_argument("data", help="training CSV")
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--lrs", default="0.001,0.005,0.1", help="comma-separated learning rates")
     p.add_argument("--epochs", type=int, default=10000, help="epochs per rate (default: 10000)")
     p.add_argument("--standardize", action="store_true", help="train on standardized features")
     p.add_argument("--plots", help="folder for the figure")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "gradcheck",
@@ -930,10 +771,10 @@ def build_parser() -> argparse.ArgumentParser:
         "linreg gradcheck data/train.csv",
     )
     p.add_argument("data", help="CSV file")
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the random point checked")
     p.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error (1e-6)")
-    _add_json(p)
+    add_json(p)
 
     p = add(
         "demo",
@@ -944,7 +785,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    _add_json(p)
+    add_json(p)
+    for module_name in EXTENSIONS:
+        importlib.import_module(module_name).register(add)
     return parser
 
 

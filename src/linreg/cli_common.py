@@ -1,0 +1,214 @@
+"""Pieces shared by the ``linreg`` subcommands: output, parsing, progress, common steps.
+
+Feature modules that add subcommands (see ``register`` in :mod:`linreg.cli`) use
+these so that every command prints, fails and writes JSON the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from linreg import metrics
+from linreg.errors import LinregError
+from linreg.estimator import LinearRegression
+
+EXIT_ERROR = 1
+TRUTH_FILE = "truth.json"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# -- output helpers --------------------------------------------------------------------------
+def make_console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False, default=json_default) + "\n")
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def finite(value: float | None) -> float | None:
+    """JSON has no inf/NaN: such values are written as null."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def rich_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+    from rich.table import Table as RichTable
+
+    table = RichTable(title=title, title_justify="left")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row])
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def parse_floats(text: str, what: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise LinregError(f"{what} must be comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise LinregError(f"{what} is empty; give comma-separated numbers")
+    return values
+
+
+def parse_names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+class Progress:
+    """A rich progress bar over epochs, on stderr; silent when disabled."""
+
+    def __init__(self, total: int, enabled: bool, label: str = "training") -> None:
+        self.total, self.enabled, self.label = total, enabled, label
+        self.every = max(1, total // 200)
+        self._progress: Any = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def _start(self) -> None:
+        # Started on the first epoch, so a run that fails validation draws no bar.
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            console=make_console(stderr=True),
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task(self.label, total=self.total, loss="-")
+
+    def __call__(self, epoch: int, loss: float) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            self._start()
+        if epoch % self.every == 0 or epoch == self.total:
+            self._progress.update(self._task, completed=epoch, loss=f"{loss:.6g}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+
+# -- shared steps ----------------------------------------------------------------------------
+def read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
+    """True parameters written by ``linreg generate`` beside the CSV, if any.
+
+    A truth file for other data (another number of features) is ignored with a warning.
+    """
+    path = csv_path.parent / TRUTH_FILE
+    if not path.is_file():
+        return None
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+        weights = [float(w) for w in truth["weights"]]
+        bias = float(truth["bias"])
+    except (ValueError, KeyError, TypeError):
+        raise LinregError(f"{path}: not a valid truth file (weights and bias)") from None
+    if len(weights) != n_features:
+        warnings.warn(
+            f"{path}: ignoring it, it has {len(weights)} true weight(s) but the data have "
+            f"{n_features} feature(s)",
+            stacklevel=2,
+        )
+        return None
+    return {"weights": weights, "bias": bias}
+
+
+def closed_form(X: np.ndarray, y: np.ndarray, fit_intercept: bool) -> LinearRegression:
+    return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
+
+
+def evaluate_metrics(y: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    return {
+        "mse": metrics.mse(y, y_pred),
+        "rmse": metrics.rmse(y, y_pred),
+        "mae": metrics.mae(y, y_pred),
+        "r2": metrics.r2(y, y_pred),
+    }
+
+
+def param_rows(
+    names: list[str], learned: Sequence[float] | np.ndarray, learned_b: float, **others: Any
+) -> list[list[Any]]:
+    """Rows (parameter, learned, *others) for W then b; others map to (W, b) or None."""
+    rows = []
+    for j, name in enumerate([*names, "b (intercept)"]):
+        row: list[Any] = [f"W[{name}]" if j < len(names) else name]
+        row.append(float(learned[j]) if j < len(names) else float(learned_b))
+        for value in others.values():
+            if value is None:
+                row.append(None)
+            else:
+                W, b = value
+                row.append(float(W[j]) if j < len(names) else float(b))
+        rows.append(row)
+    return rows
+
+
+METRIC_NAMES = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R^2"}
+
+
+def status_label(status: str, diverged_at_epoch: int | None) -> str:
+    return status if diverged_at_epoch is None else f"{status} at epoch {diverged_at_epoch}"
+
+
+def check_plots_dir(path: str | None) -> Path | None:
+    if path is None:
+        return None
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise LinregError(f"{target}: --plots must be a folder, but a file has that name")
+    return target
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="y", help="target column (default: y)")
+    p.add_argument(
+        "--features",
+        help="comma-separated feature columns (default: all other numeric columns except y_true)",
+    )
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
+
+
+#: ``add(name, handler, help, example)`` creates a subcommand parser with an example.
+AddCommand = Callable[[str, Handler, str, str], argparse.ArgumentParser]
