@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +27,9 @@ from linreg.model import LinearModel
 from linreg.stability import Stability, stability
 from linreg.training import EpochCallback, train
 from linreg.validation import check_positive, check_X, check_X_y, check_y
+
+if TYPE_CHECKING:
+    from linreg.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "LinearRegression"]
 
@@ -322,6 +325,72 @@ class LinearRegression:
             feature_names=None if names is None else list(names),
         )
         return self._decision(X_arr)
+
+    # -- inference -------------------------------------------------------------------------
+    def inference(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> Inference:
+        """Standard errors, t and p values, R^2, F, AIC/BIC... of the fitted parameters.
+
+        Parameters
+        ----------
+        X, y : array-like, optional
+            The data to assess the fit on; by default the training data (kept by
+            reference since ``fit``). A model loaded from a file needs them.
+
+        Returns
+        -------
+        Inference
+            For iterative solvers, computed at the solution reached, with its
+            distance from the least-squares optimum (``optimum_distance``).
+        """
+        from linreg.inference import ols_inference
+
+        self._check_fitted()
+        if (X is None) != (y is None):
+            raise LinregError("give both X and y, or neither")
+        if X is None:
+            if not hasattr(self, "_X_fit"):
+                raise LinregError(
+                    "this model keeps no training data (it was loaded from a file); "
+                    "pass X and y to inference()"
+                )
+            X_arr, y_arr = self._X_fit, self._y_fit
+        else:
+            names = getattr(self, "feature_names_in_", None)
+            X_arr, _ = check_X(
+                X,
+                n_features=self.n_features_in_,
+                feature_names=None if names is None else list(names),
+            )
+            y_arr = check_y(y, X_arr.shape[0])
+        names = getattr(self, "feature_names_in_", None)
+        method = {
+            "exact": "least squares (exact)",
+            "gd": f"gradient descent, {self.n_iter_} epochs",
+            "sgd": f"mini-batch SGD, {self.n_iter_} epochs",
+        }[self.solver]
+        return ols_inference(
+            X_arr,
+            y_arr,
+            self.coef_,
+            self.intercept_,
+            fit_intercept=bool(self.fit_intercept),
+            names=None if names is None else [str(n) for n in names],
+            method=method,
+            iterative=self.solver != "exact",
+        )
+
+    def summary(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
+        """The inference table as text, in the layout of statsmodels' OLS summary."""
+        return self.inference(X, y).summary()
+
+    def predict_interval(self, X: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
+        """Predictions of new rows with confidence and prediction intervals (1 - alpha)."""
+        names = getattr(self, "feature_names_in_", None)
+        self._check_fitted()
+        X_arr, _ = check_X(
+            X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
+        )
+        return self.inference().predict_interval(X_arr, alpha)
 
     def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """R^2 of the predictions on (X, y)."""

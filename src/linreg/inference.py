@@ -1,0 +1,408 @@
+"""Statistical inference for a fitted linear model: the numbers of an OLS summary.
+
+For the design A = [1 X] (or X without intercept) with p columns, N rows, the
+estimates theta = [b, W] and residuals r = y - A theta:
+
+- residual variance      s^2 = RSS / (N - p),  RSS = sum r_i^2
+- covariance of theta    Cov = s^2 (A^T A)^{-1};  standard errors = sqrt(diag Cov)
+- t statistics           t_j = theta_j / se_j, two-sided p-values from Student's t(N - p)
+- confidence intervals   theta_j +- t_{1 - alpha/2, N - p} se_j
+- R^2                    1 - RSS / TSS, TSS centred (sum (y - ybar)^2) with an
+                         intercept and uncentred (sum y^2) without, as NIST certifies
+- adjusted R^2           1 - (N - k) / (N - p) (1 - R^2), k = 1 with intercept, else 0
+- F statistic            ((TSS - RSS) / df_model) / s^2, df_model = p - k
+- log-likelihood         -N/2 (log(2 pi) + log(RSS / N) + 1);  AIC = -2 llf + 2 p,
+                         BIC = -2 llf + p log N
+
+(A^T A)^{-1} and the residuals come from :mod:`linreg.lstsq` in extended
+precision, so the standard errors are as accurate as the estimates. Student's t
+and the F distribution come from SciPy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from linreg.data import default_feature_names
+from linreg.errors import LinregError
+from linreg.lstsq import inverse_gram, lstsq, residuals
+
+__all__ = ["Inference", "PredictionInterval", "ols_inference"]
+
+Array = NDArray[np.float64]
+
+#: Above this condition number of the (column-scaled) design, the summary warns,
+#: as statsmodels does: estimates are sensitive to small changes in the data.
+LARGE_CONDITION = 1e3
+
+#: Up to this many design entries (N x p), (A^T A)^{-1} is refined in extended
+#: precision (p refinement passes); above it the R factor of the QR gives it in
+#: one step, accurate to about cond^2 eps, ample for well-conditioned big data.
+REFINE_COVARIANCE_MAX = 2_000_000
+
+
+@dataclass(frozen=True)
+class PredictionInterval:
+    """Predictions with confidence (of the mean) and prediction (of a new y) intervals.
+
+    All arrays have shape (M,).
+    """
+
+    mean: Array
+    mean_std_error: Array
+    ci_lower: Array
+    ci_upper: Array
+    pi_lower: Array
+    pi_upper: Array
+    alpha: float
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The inference table of a fitted linear model (parameters intercept first).
+
+    Attributes
+    ----------
+    names : list of str
+        ``["intercept", feature names...]`` (no intercept without one).
+    params, std_errors, t_values, p_values : ndarray of shape (p,)
+    residual_std : float
+        s = sqrt(RSS / df_resid).
+    r2, adj_r2 : float
+        R^2 (uncentred when there is no intercept) and adjusted R^2.
+    f_statistic, f_pvalue : float
+        Overall F test that every slope is zero (NaN when df_model is 0).
+    log_likelihood, aic, bic : float
+    condition_number : float
+        2-norm condition number of the design with columns scaled to unit norm.
+    df_model, df_resid : int
+    n_samples : int
+    fit_intercept : bool
+    rss, tss : float
+    gram_inverse : ndarray of shape (p, p)
+        (A^T A)^{-1}; ``residual_std**2 * gram_inverse`` is the covariance.
+    optimum_distance : float or None
+        For estimates from an iterative solver: ||theta - theta_LS|| / ||theta_LS||,
+        how far they are from the least-squares optimum (None for exact fits).
+    notes : list of str
+        Warnings to read with the table (large condition number, not at optimum).
+    """
+
+    names: list[str]
+    params: Array
+    std_errors: Array
+    t_values: Array
+    p_values: Array
+    residual_std: float
+    r2: float
+    adj_r2: float
+    f_statistic: float
+    f_pvalue: float
+    log_likelihood: float
+    aic: float
+    bic: float
+    condition_number: float
+    df_model: int
+    df_resid: int
+    n_samples: int
+    fit_intercept: bool
+    rss: float
+    tss: float
+    gram_inverse: Array = field(repr=False)
+    optimum_distance: float | None = None
+    target_name: str = "y"
+    method: str = "least squares (exact)"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def covariance(self) -> Array:
+        """Covariance of the estimates, s^2 (A^T A)^{-1}, shape (p, p)."""
+        return self.residual_std**2 * self.gram_inverse
+
+    def conf_int(self, alpha: float = 0.05) -> Array:
+        """Confidence intervals of the parameters, shape (p, 2): [lower, upper]."""
+        _check_alpha(alpha)
+        q = float(stats.t.ppf(1.0 - alpha / 2.0, self.df_resid))
+        half = q * self.std_errors
+        return np.column_stack([self.params - half, self.params + half])
+
+    def predict_interval(self, X: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
+        """Predictions for new rows with confidence and prediction intervals.
+
+        Parameters
+        ----------
+        X : array-like of shape (M, d)
+        alpha : float, default=0.05
+            1 - alpha is the coverage.
+
+        Notes
+        -----
+        For a row a = [1 x], the mean a theta has standard error
+        se = s sqrt(a (A^T A)^{-1} a^T); a new observation adds the noise:
+        sqrt(s^2 + se^2).
+        """
+        _check_alpha(alpha)
+        X_arr = np.asarray(X, dtype=np.float64)
+        if X_arr.ndim == 1:
+            X_arr = X_arr.reshape(-1, 1)
+        d = len(self.params) - int(self.fit_intercept)
+        if X_arr.ndim != 2 or X_arr.shape[1] != d:
+            raise LinregError(f"X must have {d} feature column(s), got shape {X_arr.shape}")
+        A = np.column_stack([np.ones(X_arr.shape[0]), X_arr]) if self.fit_intercept else X_arr
+        mean = A @ self.params
+        se = self.residual_std * np.sqrt(
+            np.clip(np.einsum("ij,jk,ik->i", A, self.gram_inverse, A), 0.0, None)
+        )
+        q = float(stats.t.ppf(1.0 - alpha / 2.0, self.df_resid))
+        pred_se = np.sqrt(self.residual_std**2 + se**2)
+        return PredictionInterval(
+            mean=mean,
+            mean_std_error=se,
+            ci_lower=mean - q * se,
+            ci_upper=mean + q * se,
+            pi_lower=mean - q * pred_se,
+            pi_upper=mean + q * pred_se,
+            alpha=alpha,
+        )
+
+    def to_dict(self, alpha: float = 0.05) -> dict[str, object]:
+        """JSON-ready content (NaN and infinity become None)."""
+        ci = self.conf_int(alpha)
+        return {
+            "target": self.target_name,
+            "method": self.method,
+            "parameters": [
+                {
+                    "name": n,
+                    "estimate": _num(v),
+                    "std_error": _num(se),
+                    "t_value": _num(t),
+                    "p_value": _num(pv),
+                    "ci_lower": _num(lo),
+                    "ci_upper": _num(hi),
+                }
+                for n, v, se, t, pv, lo, hi in zip(
+                    self.names,
+                    self.params,
+                    self.std_errors,
+                    self.t_values,
+                    self.p_values,
+                    ci[:, 0],
+                    ci[:, 1],
+                    strict=True,
+                )
+            ],
+            "alpha": alpha,
+            "residual_std": _num(self.residual_std),
+            "r2": _num(self.r2),
+            "adj_r2": _num(self.adj_r2),
+            "f_statistic": _num(self.f_statistic),
+            "f_pvalue": _num(self.f_pvalue),
+            "log_likelihood": _num(self.log_likelihood),
+            "aic": _num(self.aic),
+            "bic": _num(self.bic),
+            "condition_number": _num(self.condition_number),
+            "df_model": self.df_model,
+            "df_resid": self.df_resid,
+            "n_samples": self.n_samples,
+            "fit_intercept": self.fit_intercept,
+            "optimum_distance": None
+            if self.optimum_distance is None
+            else _num(self.optimum_distance),
+            "notes": list(self.notes),
+        }
+
+    def summary(self, alpha: float = 0.05) -> str:
+        """A plain-text table in the layout of statsmodels' OLS summary."""
+        width = 78
+        left = [
+            ("Dep. variable:", self.target_name),
+            ("Method:", self.method),
+            ("No. observations:", f"{self.n_samples}"),
+            ("Df residuals:", f"{self.df_resid}"),
+            ("Df model:", f"{self.df_model}"),
+            ("Intercept:", "yes" if self.fit_intercept else "no"),
+        ]
+        r2_label = "R-squared:" if self.fit_intercept else "R-squared (uncentred):"
+        right = [
+            (r2_label, f"{self.r2:.6g}"),
+            ("Adj. R-squared:", f"{self.adj_r2:.6g}"),
+            ("F-statistic:", f"{self.f_statistic:.6g}"),
+            ("Prob (F-statistic):", f"{self.f_pvalue:.3g}"),
+            ("Log-likelihood:", f"{self.log_likelihood:.6g}"),
+            ("AIC / BIC:", f"{self.aic:.6g} / {self.bic:.6g}"),
+        ]
+        lines = ["Linear regression results".center(width), "=" * width]
+        for (lk, lv), (rk, rv) in zip(left, right, strict=True):
+            lines.append(f"{lk:<18}{lv:>22}  {rk:<21}{rv:>15}")
+        lines.append(f"{'Residual std:':<18}{self.residual_std:>22.6g}")
+        lines.append("=" * width)
+        lo_label, hi_label = f"[{alpha / 2:g}", f"{1 - alpha / 2:g}]"
+        lines.append(
+            f"{'':<14}{'coef':>12}{'std err':>12}{'t':>10}{'P>|t|':>9}{lo_label:>11}{hi_label:>10}"
+        )
+        lines.append("-" * width)
+        ci = self.conf_int(alpha)
+        for j, name in enumerate(self.names):
+            label = name if len(name) <= 13 else name[:12] + "~"
+            lines.append(
+                f"{label:<14}{self.params[j]:>12.6g}{self.std_errors[j]:>12.4g}"
+                f"{self.t_values[j]:>10.4g}{self.p_values[j]:>9.3f}"
+                f"{ci[j, 0]:>11.5g}{ci[j, 1]:>10.5g}"
+            )
+        lines.append("=" * width)
+        lines.append(f"Condition number (scaled design): {self.condition_number:.4g}")
+        for k, note in enumerate(self.notes, start=1):
+            lines.append(f"[{k}] {note}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _num(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _check_alpha(alpha: float) -> None:
+    if not (isinstance(alpha, (int, float)) and 0.0 < alpha < 1.0):
+        raise LinregError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
+
+
+def ols_inference(
+    X: Array,
+    y: Array,
+    coef: Array,
+    intercept: float,
+    *,
+    fit_intercept: bool = True,
+    names: list[str] | None = None,
+    target_name: str = "y",
+    method: str = "least squares (exact)",
+    iterative: bool = False,
+    X_lo: Array | None = None,
+) -> Inference:
+    """Compute the inference table for estimates ``coef``, ``intercept`` on (X, y).
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d)
+    y : ndarray of shape (N,)
+    coef : ndarray of shape (d,)
+    intercept : float
+    fit_intercept : bool, default=True
+    names : list of str, optional
+        Feature names; default ``X`` for one feature, ``x1..xd`` for several.
+    target_name : str, default="y"
+    method : str
+        How the estimates were found (shown in the summary).
+    iterative : bool, default=False
+        The estimates come from an iterative solver: measure their distance from
+        the least-squares optimum and note it.
+    X_lo : ndarray of shape (N, d), optional
+        Low-order parts of a double-double design (exact polynomial powers).
+
+    Returns
+    -------
+    Inference
+    """
+    N, d = X.shape
+    p = d + int(fit_intercept)
+    if p >= N:
+        raise LinregError(
+            f"inference needs more rows than parameters: {N} rows, {p} parameters "
+            "(no degrees of freedom are left for the residual variance)"
+        )
+    coef = np.asarray(coef, dtype=np.float64)
+    params = np.concatenate([[intercept], coef]) if fit_intercept else coef.copy()
+    resid = residuals(X, y, coef, intercept if fit_intercept else 0.0, X_lo=X_lo)
+    rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
+
+    exact = lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
+    rank = exact.rank
+    notes: list[str] = []
+    if rank < p or N * p > REFINE_COVARIANCE_MAX:
+        gram_inv = exact.unscaled_covariance()
+    else:
+        gram_inv = inverse_gram(X, fit_intercept=fit_intercept, X_lo=X_lo)
+    if rank < p:
+        notes.append(
+            f"The design is rank deficient (rank {rank} < {p}): the standard errors use "
+            "a pseudo-inverse and some parameters are not identifiable."
+        )
+    df_resid = N - rank
+    k_const = int(fit_intercept)
+    df_model = rank - k_const
+
+    if fit_intercept:
+        y_mean = math.fsum(y.tolist()) / N if N <= 100_000 else float(np.mean(y))
+        tss = float(np.sum((y - y_mean) ** 2))
+    else:
+        tss = float(y @ y)
+    s2 = rss / df_resid
+    residual_std = math.sqrt(s2)
+    std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_values = params / std_errors
+    p_values = 2.0 * stats.t.sf(np.abs(t_values), df_resid)
+    r2 = 1.0 - rss / tss if tss > 0 else float("nan")
+    adj_r2 = 1.0 - (N - k_const) / df_resid * (1.0 - r2)
+    if df_model > 0 and rss > 0:
+        f_statistic = ((tss - rss) / df_model) / s2
+        f_pvalue = float(stats.f.sf(f_statistic, df_model, df_resid))
+    elif df_model > 0:
+        f_statistic, f_pvalue = float("inf"), 0.0
+    else:
+        f_statistic = f_pvalue = float("nan")
+    llf = -N / 2.0 * (math.log(2 * math.pi) + math.log(rss / N) + 1.0) if rss > 0 else math.inf
+    n_params = df_model + k_const
+    condition = exact.condition_number
+    if condition > LARGE_CONDITION:
+        notes.append(
+            f"The condition number is large ({condition:.3g}): the estimates are sensitive "
+            "to small changes in the data; this may indicate strong multicollinearity."
+        )
+    distance = None
+    if iterative:
+        best = exact.params
+        distance = float(np.linalg.norm(params - best) / max(np.linalg.norm(best), 1e-300))
+        if distance > 1e-6:
+            notes.append(
+                f"These estimates are {distance:.2g} (relative) away from the least-squares "
+                "optimum; the statistics describe the estimates as given, which assume "
+                "the optimum. Train longer or use solver='exact'."
+            )
+    feature_names = names if names is not None else default_feature_names(d)
+    return Inference(
+        names=(["intercept"] if fit_intercept else []) + list(feature_names),
+        params=params,
+        std_errors=std_errors,
+        t_values=t_values,
+        p_values=p_values,
+        residual_std=residual_std,
+        r2=r2,
+        adj_r2=adj_r2,
+        f_statistic=float(f_statistic),
+        f_pvalue=float(f_pvalue),
+        log_likelihood=llf,
+        aic=-2.0 * llf + 2.0 * n_params,
+        bic=-2.0 * llf + n_params * math.log(N),
+        condition_number=condition,
+        df_model=df_model,
+        df_resid=df_resid,
+        n_samples=N,
+        fit_intercept=fit_intercept,
+        rss=rss,
+        tss=tss,
+        gram_inverse=gram_inv,
+        optimum_distance=distance,
+        target_name=target_name,
+        method=method,
+        notes=notes,
+    )

@@ -1,0 +1,176 @@
+"""Inference (standard errors, tests, intervals, fit statistics) against statsmodels.
+
+statsmodels' OLS is the oracle for every number; it is used only here, in tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import linreg
+from linreg.errors import LinregError, NotFittedError
+from linreg.inference import ols_inference
+from strategies import FAST, Problem, regression_problems
+
+RTOL = 1e-8
+
+
+def oracle(
+    X: np.ndarray, y: np.ndarray, fit_intercept: bool
+) -> sm.regression.linear_model.RegressionResults:
+    exog = sm.add_constant(X, has_constant="add") if fit_intercept else X
+    return sm.OLS(y, exog).fit()
+
+
+def assert_matches_statsmodels(inf: linreg.inference.Inference, ref: object) -> None:
+    close = {"rtol": RTOL, "atol": 0.0}
+    np.testing.assert_allclose(inf.params, ref.params, **close)
+    np.testing.assert_allclose(inf.std_errors, ref.bse, **close)
+    np.testing.assert_allclose(inf.t_values, ref.tvalues, **close)
+    # p-values far in the tail are tiny numbers whose relative accuracy is set by the
+    # t distribution's tail, so compare them with an absolute floor too.
+    np.testing.assert_allclose(inf.p_values, ref.pvalues, rtol=1e-6, atol=1e-300)
+    np.testing.assert_allclose(inf.conf_int(0.05), ref.conf_int(0.05), **close)
+    np.testing.assert_allclose(inf.conf_int(0.1), ref.conf_int(0.1), **close)
+    for ours, theirs in [
+        (inf.residual_std, np.sqrt(ref.scale)),
+        (inf.r2, ref.rsquared),
+        (inf.adj_r2, ref.rsquared_adj),
+        (inf.f_statistic, ref.fvalue),
+        (inf.log_likelihood, ref.llf),
+        (inf.aic, ref.aic),
+        (inf.bic, ref.bic),
+    ]:
+        assert ours == pytest.approx(theirs, rel=RTOL)
+    assert inf.f_pvalue == pytest.approx(ref.f_pvalue, rel=1e-6, abs=1e-300)
+    assert inf.df_model == ref.df_model
+    assert inf.df_resid == ref.df_resid
+
+
+@FAST
+@given(problem=regression_problems(), fit_intercept=st.booleans())
+def test_every_number_matches_statsmodels(problem: Problem, fit_intercept: bool) -> None:
+    assume(problem.noise > 0.05)
+    model = linreg.LinearRegression(solver="exact", fit_intercept=fit_intercept)
+    model.fit(problem.X, problem.y)
+    inf = model.inference()
+    ref = oracle(problem.X, problem.y, fit_intercept)
+    assert_matches_statsmodels(inf, ref)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_prediction_intervals_match_statsmodels(fit_intercept: bool) -> None:
+    data = linreg.make_regression(n_samples=80, n_features=2, seed=3)
+    model = linreg.LinearRegression(solver="exact", fit_intercept=fit_intercept)
+    model.fit(data.X, data.y)
+    X_new = np.array([[0.0, 0.0], [5.0, 5.0], [12.0, -3.0]])
+    ref = oracle(data.X, data.y, fit_intercept)
+    exog = sm.add_constant(X_new, has_constant="add") if fit_intercept else X_new
+    for alpha in (0.05, 0.2):
+        frame = ref.get_prediction(exog).summary_frame(alpha=alpha)
+        ours = model.predict_interval(X_new, alpha=alpha)
+        np.testing.assert_allclose(ours.mean, frame["mean"], rtol=RTOL)
+        np.testing.assert_allclose(ours.mean_std_error, frame["mean_se"], rtol=RTOL)
+        np.testing.assert_allclose(ours.ci_lower, frame["mean_ci_lower"], rtol=RTOL)
+        np.testing.assert_allclose(ours.ci_upper, frame["mean_ci_upper"], rtol=RTOL)
+        np.testing.assert_allclose(ours.pi_lower, frame["obs_ci_lower"], rtol=RTOL)
+        np.testing.assert_allclose(ours.pi_upper, frame["obs_ci_upper"], rtol=RTOL)
+        assert np.all(ours.pi_lower < ours.ci_lower)
+        assert np.all(ours.ci_upper < ours.pi_upper)
+
+
+def test_uncentred_r2_without_intercept() -> None:
+    data = linreg.make_regression(n_samples=50, seed=1)
+    model = linreg.LinearRegression(solver="exact", fit_intercept=False).fit(data.X, data.y)
+    inf = model.inference()
+    resid = data.y - model.predict(data.X)
+    assert inf.r2 == pytest.approx(1 - resid @ resid / (data.y @ data.y), rel=1e-12)
+    assert inf.names == ["X"]
+
+
+def test_gradient_descent_is_assessed_where_it_stopped() -> None:
+    data = linreg.make_regression(n_samples=100, seed=0)
+    short = linreg.LinearRegression(learning_rate=0.01, epochs=50).fit(data.X, data.y)
+    inf = short.inference()
+    # The table describes the parameters reached, not the optimum ...
+    np.testing.assert_array_equal(inf.params, [short.intercept_, *short.coef_])
+    # ... says how far they are from it, and warns.
+    assert inf.optimum_distance is not None
+    assert inf.optimum_distance > 1e-3
+    assert any("away from the least-squares optimum" in note for note in inf.notes)
+    assert "away from the least-squares" in short.summary()
+
+    converged = linreg.LinearRegression(learning_rate=0.02, epochs=5000).fit(data.X, data.y)
+    inf = converged.inference()
+    assert inf.optimum_distance is not None
+    assert inf.optimum_distance < 1e-9
+    assert not inf.notes
+    assert_matches_statsmodels(inf, oracle(data.X, data.y, True))
+
+
+def test_a_large_condition_number_is_noted() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 60)
+    X = np.column_stack([x, x + 1e-5 * rng.standard_normal(60)])
+    y = x + 0.1 * rng.standard_normal(60)
+    inf = linreg.LinearRegression(solver="exact").fit(X, y).inference()
+    assert inf.condition_number > 1e3
+    assert any("condition number is large" in note for note in inf.notes)
+    assert "condition number is large" in inf.summary()
+
+
+def test_summary_lists_every_parameter_with_its_name() -> None:
+    import pandas as pd
+
+    data = linreg.make_regression(n_samples=40, n_features=2, seed=4)
+    frame = pd.DataFrame(data.X, columns=["height", "width"])
+    model = linreg.LinearRegression(solver="exact").fit(frame, data.y)
+    text = model.summary()
+    for name in ("intercept", "height", "width", "R-squared", "F-statistic", "AIC"):
+        assert name in text
+    as_dict = model.inference().to_dict()
+    assert [p["name"] for p in as_dict["parameters"]] == ["intercept", "height", "width"]
+
+
+def test_a_loaded_model_needs_the_data(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from linreg.persistence import load_model, save_model
+
+    data = linreg.make_regression(n_samples=40, seed=4)
+    model = linreg.LinearRegression(solver="exact").fit(data.X, data.y)
+    path = save_model(model, Path(str(tmp_path)) / "m.json")
+    loaded, _ = load_model(path)
+    with pytest.raises(LinregError, match="pass X and y"):
+        loaded.inference()
+    np.testing.assert_allclose(
+        loaded.inference(data.X, data.y).std_errors, model.inference().std_errors, rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.inference(np.ones((5, 1))), "both X and y"),
+        (lambda m: m.inference().conf_int(alpha=1.5), "alpha"),
+        (lambda m: m.predict_interval([[1.0]], alpha=0.0), "alpha"),
+        (lambda m: m.inference().predict_interval(np.ones((2, 3))), "feature column"),
+    ],
+)
+def test_bad_arguments(call: object, message: str) -> None:
+    data = linreg.make_regression(n_samples=30, seed=0)
+    model = linreg.LinearRegression(solver="exact").fit(data.X, data.y)
+    with pytest.raises(LinregError, match=message):
+        call(model)  # type: ignore[operator]
+
+
+def test_not_fitted_and_too_few_rows() -> None:
+    with pytest.raises(NotFittedError):
+        linreg.LinearRegression().inference()
+    X = np.array([[1.0], [2.0]])
+    with pytest.raises(LinregError, match="more rows than parameters"):
+        ols_inference(X, np.array([1.0, 3.0]), np.array([2.0]), -1.0)
