@@ -79,7 +79,8 @@ class Inference:
         Overall F test that every slope is zero (NaN when df_model is 0).
     log_likelihood, aic, bic : float
     condition_number : float
-        2-norm condition number of the design with columns scaled to unit norm.
+        2-norm condition number of the design with its columns centred (when there is
+        an intercept) and scaled to unit norm: the multicollinearity diagnostic.
     df_model, df_resid : int
     n_samples : int
     fit_intercept : bool
@@ -256,7 +257,7 @@ class Inference:
                 f"{ci[j, 0]:>11.5g}{ci[j, 1]:>10.5g}"
             )
         lines.append("=" * width)
-        lines.append(f"Condition number (scaled design): {self.condition_number:.4g}")
+        lines.append(f"Condition number (centred, scaled design): {self.condition_number:.4g}")
         for k, note in enumerate(self.notes, start=1):
             lines.append(f"[{k}] {note}")
         return "\n".join(lines)
