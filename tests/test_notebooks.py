@@ -1,0 +1,128 @@
+"""The tutorial notebooks: committed with their outputs, and they run from a clean kernel.
+
+The notebooks are built by ``notebooks/build_notebooks.py`` and executed by
+``notebooks/execute.py``; both are loaded from their files here. Execution runs in
+a fresh "python3" kernel on this very interpreter, into memory and a temporary
+copy: the committed files are never rewritten by the tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = ["linear_regression_from_scratch.ipynb", "autodiff_vs_hand_gradients.ipynb"]
+MAX_BYTES = 3 * 1024 * 1024
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_notebooks_{name}", NOTEBOOK_DIR / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+executor = _load("execute")
+builder = _load("build_notebooks")
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+
+
+def _problems(nb: nbformat.NotebookNode) -> list[str]:
+    """What is wrong with an executed notebook: unexecuted cells, errors, warnings."""
+    problems = []
+    counts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        where = f"cell {cell.get('id')!r}"
+        if not isinstance(cell.get("execution_count"), int):
+            problems.append(f"{where} was not executed")
+        else:
+            counts.append(cell.execution_count)
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"{where} raised {output.ename}: {output.evalue}")
+            elif output.output_type == "stream" and output.name == "stderr":
+                problems.append(f"{where} wrote to stderr: {output.text.strip()[:200]}")
+    if counts != list(range(1, len(counts) + 1)):
+        problems.append(f"cells were not run once each, top to bottom: counts {counts}")
+    return problems
+
+
+def _clear_outputs(nb: nbformat.NotebookNode) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+# -- the committed files -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_has_outputs(name: str) -> None:
+    nb = _read(name)
+    nbformat.validate(nb)
+    assert _problems(nb) == []
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code_cells
+    assert any(cell.outputs for cell in code_cells)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_is_small(name: str) -> None:
+    assert (NOTEBOOK_DIR / name).stat().st_size < MAX_BYTES
+
+
+def test_figures_are_png() -> None:
+    nb = _read("linear_regression_from_scratch.ipynb")
+    images = [
+        output.data["image/png"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "data" in output and "image/png" in output.data
+    ]
+    assert len(images) >= 8  # raw data, loss curve, predictions, landscapes, sweep, ...
+    assert all(image.startswith("iVBORw0KGgo") for image in images)  # base64 of the PNG magic
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_matches_its_builder(name: str) -> None:
+    # The notebook's cells are those build_notebooks.py writes: editing one without the
+    # other would make the reviewable Python and the rendered notebook disagree.
+    prefix, cells = builder.NOTEBOOKS[name]
+    built = builder.build(cells, prefix)
+    committed = _read(name)
+    assert [(c.id, c.cell_type, c.source) for c in committed.cells] == [
+        (c.id, c.cell_type, c.source) for c in built.cells
+    ]
+
+
+# -- executing them ------------------------------------------------------------------------------
+def test_kernel_runs_this_interpreter() -> None:
+    nb = new_notebook(cells=[new_code_cell("import sys\nprint(sys.executable)")])
+    executor.execute_notebook(nb, timeout=60)
+    printed = nb.cells[0].outputs[0].text.strip()
+    assert printed == sys.executable
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_executes_from_a_clean_kernel(name: str, tmp_path: Path) -> None:
+    nb = _read(name)
+    _clear_outputs(nb)
+    executor.execute_notebook(nb)  # raises CellExecutionError at the first failing cell
+    nbformat.write(nb, tmp_path / name)  # the executed copy, for inspection
+    assert _problems(nb) == []
