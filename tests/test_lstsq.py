@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
+import linreg.lstsq as lstsq_module
 from linreg.errors import RankDeficiencyWarning
 from linreg.lstsq import (
     LstsqResult,
@@ -131,7 +132,7 @@ def test_gradient_kernel_matches_exact_arithmetic_across_chunks() -> None:
     D = _Design(X, None, True)
     D.chunk = 256  # force several chunks and their double-double accumulation
     c = np.array([0.5, -1.0, 2.0, 0.0])
-    g = D.gradient(c, r, 4)
+    _, g = D.evaluate(np.zeros(n), r, np.zeros(d + 1), c, (1, 4))
     Xf = [[Fraction(v) for v in row] for row in X.tolist()]
     rf = [Fraction(v) for v in r.tolist()]
     exact = [Fraction(c[0]) - sum(rf, Fraction(0))]
@@ -184,6 +185,32 @@ def test_large_stacked_nist_problems_keep_their_accuracy(name: str, copies: int)
     y = np.tile(ds.y, copies)
     res = lstsq(X, y)
     assert lre(res.params, ds.certified_coef) >= 13.0
+
+
+def test_chunks_threads_and_layout_do_not_change_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((3000, 5)) * [1.0, 1e3, 1e-3, 10.0, 1.0] + [0.0, 1e5, 0.0, -50.0, 3.0]
+    y = X @ rng.standard_normal(5) + rng.standard_normal(3000)
+    reference = lstsq(X, y).params
+    monkeypatch.setattr(lstsq_module, "_CHUNK_ELEMENTS", 700)  # 256-row chunks
+    for threads in (1, 3):
+        monkeypatch.setattr(lstsq_module, "_cpu_count", lambda threads=threads: threads)
+        np.testing.assert_array_equal(lstsq(X, y).params, reference)
+        np.testing.assert_array_equal(lstsq(np.asfortranarray(X), y).params, reference)
+    exact = exact_solve(design(X[:40], True), y[:40])
+    assert rel_err(lstsq(X[:40], y[:40]).params, exact) <= 4 * EPS
+
+
+def test_huge_values_never_give_nan() -> None:
+    """Near overflow the splitting cannot run; the QR solution is returned instead."""
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((30, 2)) * 1e300
+    y = X @ np.array([0.5, 0.25]) + 1e299
+    res = lstsq(X, y)
+    assert np.all(np.isfinite(res.params))
+    np.testing.assert_allclose(res.coef, [0.5, 0.25], rtol=1e-10)
 
 
 # -- agreement with numpy and scikit-learn ------------------------------------------------
@@ -296,9 +323,9 @@ def test_rejects_mismatched_shapes() -> None:
 # -- rank deficiency -----------------------------------------------------------------------
 
 
-def _centred_pinv(X: Array, y: Array) -> tuple[Array, float]:
+def _centred_pinv(X: Array, y: Array, rcond: float = 1e-15) -> tuple[Array, float]:
     m = X.mean(axis=0)
-    w = np.linalg.pinv(X - m) @ (y - y.mean())
+    w = np.linalg.pinv(X - m, rcond=rcond) @ (y - y.mean())
     return w, float(y.mean() - m @ w)
 
 
@@ -314,6 +341,21 @@ def test_dependent_column_warns_and_returns_the_minimum_norm_solution() -> None:
     assert res.n_refinements == 0
     w, b = _centred_pinv(X, y)
     np.testing.assert_allclose(res.coef, w, rtol=1e-9, atol=1e-12)
+    assert res.intercept == pytest.approx(b, rel=1e-9)
+
+
+def test_large_rank_deficient_problem_uses_the_exact_centring() -> None:
+    """The centring shift comes from a sample of rows; the minimum-norm answer must not."""
+    rng = np.random.default_rng(17)
+    n = 150_000
+    t = np.sort(rng.uniform(0, 1000.0, n))  # a trend: sample and full means differ
+    X = np.column_stack([t, rng.standard_normal(n) + 40.0, 2.0 * t + 7.0])
+    y = 0.3 * t - X[:, 1] + rng.standard_normal(n)
+    with pytest.warns(RankDeficiencyWarning, match=r"columns \[2\]"):
+        res = lstsq(X, y)
+    # Centring rounds the exact dependency to 1e-14: pinv's default cutoff would keep it.
+    w, b = _centred_pinv(X, y, rcond=1e-10)
+    np.testing.assert_allclose(res.coef, w, rtol=1e-9)
     assert res.intercept == pytest.approx(b, rel=1e-9)
 
 
@@ -336,7 +378,7 @@ def test_constant_column_depends_on_the_intercept() -> None:
     y = rng.standard_normal(25)
     with pytest.warns(RankDeficiencyWarning, match=r"columns \[1\]"):
         res = lstsq(X, y)
-    assert res.coef[1] == 0.0
+    assert abs(res.coef[1]) < 1e-15
     w, b = _centred_pinv(X, y)
     np.testing.assert_allclose(res.coef, w, atol=1e-12)
     assert res.intercept == pytest.approx(b, rel=1e-12)

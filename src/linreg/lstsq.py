@@ -88,9 +88,12 @@ returned (from an SVD of ``R``), without refinement.
 from __future__ import annotations
 
 import math
+import os
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +113,8 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+_T = TypeVar("_T")
+_S = TypeVar("_S")
 
 #: Machine epsilon of float64, 2**-52 (the spacing of floats just above 1).
 _EPS: Final = 2.0**-52
@@ -117,8 +122,8 @@ _EPS: Final = 2.0**-52
 _U: Final = 2.0**-53
 #: Veltkamp's splitting constant 2**27 + 1: it cuts a double into two 26-bit halves.
 _SPLITTER: Final = 134217729.0
-#: Elements of X per chunk of the extended-precision kernels (2 MiB of float64).
-_CHUNK_ELEMENTS: Final = 1 << 18
+#: Elements of X per chunk of the extended-precision kernels (1 MiB of float64).
+_CHUNK_ELEMENTS: Final = 1 << 17
 #: Refinement steps at most.
 _MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
@@ -225,19 +230,50 @@ def _pow2_exponents(a: Array) -> NDArray[np.int32]:
     return np.frexp(a)[1]
 
 
-def _slices(a: Array, sigma: Array, levels: int, shrink: float) -> tuple[list[Array], Array]:
-    """Cut ``a`` into ``levels`` exact slices and a remainder, ``a = sum(slices) + rest``.
+def _slice_in_place(
+    rest: Array, sigma: Array, levels: int, shrink: float, out: list[Array]
+) -> list[Array]:
+    """Cut ``rest`` into ``levels`` exact slices, leaving the remainder in ``rest``.
 
-    ``sigma`` broadcasts against ``a``; each level divides it by ``shrink``.
+    ``sigma`` broadcasts against ``rest`` and shrinks by ``shrink`` per level; the
+    slices are written into ``out`` (scratch arrays shaped like ``rest``), so that
+    ``rest_before = sum(slices) + rest_after`` exactly.
     """
-    out: list[Array] = []
-    rest = a
-    for _ in range(levels):
-        piece = (rest + sigma) - sigma
-        rest = rest - piece
-        out.append(piece)
+    slices: list[Array] = []
+    for level in range(levels):
+        piece = out[level]
+        np.add(rest, sigma, out=piece)
+        np.subtract(piece, sigma, out=piece)
+        np.subtract(rest, piece, out=rest)
+        slices.append(piece)
         sigma = sigma * shrink
-    return out, rest
+    return slices
+
+
+class _Workspace:
+    """Scratch matrices of one thread for the kernels.
+
+    NumPy temporaries of a quarter megabyte and more come from ``malloc`` blocks
+    that glibc returns to the system on ``free``; touching a fresh one costs page
+    faults (measured: eight times the arithmetic on it).  The kernels therefore
+    write into these preallocated arrays.
+    """
+
+    def __init__(self, features: int, rows: int, levels: int) -> None:
+        self.chunk = np.empty((features, rows))
+        self.mats = [np.empty((features, rows)) for _ in range(levels + 1)]
+
+    def matrices(self, m: int) -> list[Array]:
+        """The scratch matrices cut to ``m`` observations."""
+        return [a[:, :m] for a in self.mats]
+
+    def transposed(self, M: Array) -> Array:
+        """``M.T`` with contiguous rows: a view if ``M`` is F-ordered, else a copy here."""
+        if M.strides[0] == M.itemsize:
+            return M.T
+        T = self.chunk[:, : M.shape[0]]
+        np.copyto(T, M.T)
+        return T
 
 
 def _vector_slices(v: Array, levels: int, rho: int) -> tuple[list[Array], list[Array]]:
@@ -297,73 +333,83 @@ def _sum_passes(levels: int, bits_per_level: int) -> int:
     return max(2, math.ceil((53 + levels * bits_per_level) / 53))
 
 
-def _matvec_terms(M: Array, v: Array, levels: int) -> list[Array]:
-    """``M @ v`` as a list of vectors whose sum is ``M @ v`` to high accuracy.
+def _dot_t(v: Array, T: Array) -> Array:
+    """``v @ T`` for ``T`` of shape (k, m), by NumPy's own loops, not BLAS.
+
+    The kernels run on several threads, and OpenBLAS would multithread each of
+    their many small products as well: on a busy machine every such call can
+    stall at a barrier for a descheduled thread.  ``einsum`` stays on its
+    thread (and is nearly as fast at these shapes).
+    """
+    return np.einsum("j,ji->i", v, T)
+
+
+def _dot(T: Array, v: Array) -> Array:
+    """``T @ v`` for ``T`` of shape (k, m), without BLAS (see :func:`_dot_t`)."""
+    return np.einsum("ji,i->j", T, v)
+
+
+def _matvec_terms(T: Array, v: Array, levels: int, ws: _Workspace) -> list[Array]:
+    """``T.T @ v`` (a chunk's row products ``M @ v``) as a list of vectors.
 
     Parameters
     ----------
-    M : ndarray of shape (m, k)
-        A chunk of the design (any memory layout).
+    T : ndarray of shape (k, m)
+        A chunk of the design, transposed (``M.T``, rows contiguous): row-wise
+        NumPy loops over ``m`` elements run several times faster than over ``k``.
     v : ndarray of shape (k,)
         The vector.
     levels : int
         Slicing levels ``L``.
+    ws : _Workspace
+        Scratch space of at least ``k`` rows, ``m`` columns and ``L`` levels.
 
     Returns
     -------
     list of ndarray of shape (m,)
         ``L (L + 1) / 2`` exact products of slices, then one rounded tail whose
-        error is about ``2**-(53 + L * slice_bits(k))`` of the row's magnitude.
+        error is about ``2**-(53 + L * slice_bits(k))`` of the product's magnitude.
 
     Notes
     -----
-    Scale the columns by powers of two so that ``v``'s entries lie in
-    ``[1/2, 1)`` (then each row's bound tracks its largest product), cut the rows
-    of ``M`` at ``sigma_i = 2**(e_i + rho)`` with ``2**e_i`` above the row's sum of
+    Scale the features by powers of two so that ``v``'s entries lie in
+    ``[1/2, 1)`` (then each bound tracks the largest product), cut each
+    observation at ``sigma_i = 2**(e_i + rho)`` with ``2**e_i`` above its sum of
     magnitudes, and cut ``v`` at ``2**rho``.  Products of slices ``a + b <= L - 1``
-    are exact BLAS products; the rest carry only ``2**-(L * slice_bits)`` of the
-    magnitude and are rounded.
+    are exact, however they are summed; the rest carry only
+    ``2**-(L * slice_bits)`` of the magnitude and are rounded.
     """
-    k = M.shape[1]
+    k, m = T.shape
     rho = _rho(k)
     shrink = math.ldexp(1.0, rho - 53)
     mant, ev = np.frexp(v)
-    Ms = M * np.ldexp(1.0, ev)
-    bound = np.abs(Ms) @ np.ones(k)
-    sigma = np.ldexp(1.0, _pow2_exponents(bound) + rho)[:, None]
-    m_slices, m_rest = _slices(Ms, sigma, levels, shrink)
+    scratch = ws.matrices(m)
+    Ts = np.multiply(T, np.ldexp(1.0, ev)[:, None], out=scratch[0])
+    bound = np.abs(Ts, out=scratch[1]).sum(axis=0)
+    sigma = np.ldexp(1.0, _pow2_exponents(bound) + rho)[None, :]
+    t_slices = _slice_in_place(Ts, sigma, levels, shrink, scratch[1:])
     v_slices, v_rests = _vector_slices(mant, levels, rho)
-    terms = [m_slices[a] @ v_slices[b] for a in range(levels) for b in range(levels - a)]
-    tail = m_rest @ mant
+    terms = [_dot_t(v_slices[b], t_slices[a]) for a in range(levels) for b in range(levels - a)]
+    tail = _dot_t(mant, Ts)  # Ts now holds the remainder of the slicing
     for a in range(levels):
-        tail = tail + m_slices[a] @ v_rests[levels - a]
+        tail = tail + _dot_t(v_rests[levels - a], t_slices[a])
     terms.append(tail)
     return terms
 
 
-def _column_max(A: Array) -> Array:
-    """``A.max(axis=0)`` by a halving tree (several times faster for tall ``A``)."""
-    B = A
-    while B.shape[0] > 1:
-        h = B.shape[0] // 2
-        C = np.maximum(B[:h], B[h : 2 * h])
-        if B.shape[0] % 2:
-            np.maximum(C[0], B[2 * h], out=C[0])
-        B = C
-    return B[0]
-
-
-def _rmatvec_terms(M: Array, v: Array, levels: int) -> list[Array]:
-    """``M.T @ v`` (column sums of ``M * v[:, None]``) as a list of vectors.
+def _rmatvec_terms(T: Array, v: Array, levels: int, ws: _Workspace) -> list[Array]:
+    """``T @ v`` (a chunk's column sums ``M.T @ v``) as a list of vectors.
 
     Parameters
     ----------
-    M : ndarray of shape (m, k)
-        A chunk of the design.
+    T : ndarray of shape (k, m)
+        A chunk of the design, transposed.
     v : ndarray of shape (m,)
         The residual on those rows.
     levels : int
         Slicing levels (``slice_bits(m)`` bits each).
+    ws : _Workspace
+        Scratch space, as for :func:`_matvec_terms`.
 
     Returns
     -------
@@ -372,23 +418,24 @@ def _rmatvec_terms(M: Array, v: Array, levels: int) -> list[Array]:
 
     Notes
     -----
-    The mirror image of :func:`_matvec_terms`: rows are scaled by powers of two so
-    that ``v``'s entries lie in ``[1/2, 1)``, columns are cut at
-    ``2**(e_j + rho(m))`` with ``2**e_j`` above the column's largest magnitude.
+    The mirror image of :func:`_matvec_terms`: observations are scaled by powers
+    of two so that ``v``'s entries lie in ``[1/2, 1)``, and each feature is cut at
+    ``2**(e_j + rho(m))`` with ``2**e_j`` above its largest magnitude.
     """
-    m = M.shape[0]
+    m = T.shape[1]
     rho = _rho(m)
     shrink = math.ldexp(1.0, rho - 53)
     mant, ev = np.frexp(v)
-    Ms = M * np.ldexp(1.0, ev)[:, None]
-    top = _column_max(np.abs(Ms))
-    sigma = np.ldexp(1.0, _pow2_exponents(top) + rho)[None, :]
-    m_slices, m_rest = _slices(Ms, sigma, levels, shrink)
+    scratch = ws.matrices(m)
+    Ts = np.multiply(T, np.ldexp(1.0, ev)[None, :], out=scratch[0])
+    top = np.max(np.abs(Ts, out=scratch[1]), axis=1)
+    sigma = np.ldexp(1.0, _pow2_exponents(top) + rho)[:, None]
+    t_slices = _slice_in_place(Ts, sigma, levels, shrink, scratch[1:])
     v_slices, v_rests = _vector_slices(mant, levels, rho)
-    terms = [v_slices[b] @ m_slices[a] for a in range(levels) for b in range(levels - a)]
-    tail = mant @ m_rest
+    terms = [_dot(t_slices[a], v_slices[b]) for a in range(levels) for b in range(levels - a)]
+    tail = _dot(Ts, mant)
     for a in range(levels):
-        tail = tail + v_rests[levels - a] @ m_slices[a]
+        tail = tail + _dot(t_slices[a], v_rests[levels - a])
     terms.append(tail)
     return terms
 
@@ -431,70 +478,132 @@ class _Design:
             return float(x[0]), x[1:]
         return 0.0, x
 
-    def residual(self, y: Array, r: Array, x: Array, levels: int) -> Array:
-        """``f = y - r - A x``, as if computed in ``k``-fold precision and rounded.
+    def evaluate(
+        self,
+        y: Array,
+        r: Array,
+        x: Array,
+        c: Array,
+        levels: tuple[int, int],
+        *,
+        fresh_residual: bool = False,
+    ) -> tuple[Array, Array]:
+        """Both residuals of the augmented system, in one pass over the design.
 
         Parameters
         ----------
-        y, r : ndarray of shape (n,)
+        y : ndarray of shape (n,)
+            Right-hand side of the first block row.
+        r : ndarray of shape (n,)
+            Current residual iterate; overwritten with ``fl(y - A x)`` when
+            ``fresh_residual`` is set (a cheap float64 start for the refinement).
         x : ndarray of shape (p,)
-        levels : int
-            Slicing levels of the row products (``k`` follows from them).
+            Current solution iterate.
+        c : ndarray of shape (p,)
+            Right-hand side of the second block row.
+        levels : (int, int)
+            Slicing levels of the row products and of the column sums.
+        fresh_residual : bool, default False
+            Recompute ``r`` from ``x`` first.
 
         Returns
         -------
-        ndarray of shape (n,)
+        f : ndarray of shape (n,)
+            ``y - r - A x``, as if computed in ``k``-fold precision and rounded
+            (``k`` follows from the levels, see :func:`sum_k`).
+        g : ndarray of shape (p,)
+            ``c - A^T r`` likewise.
+
+        Notes
+        -----
+        Chunks of rows are independent; on several cores they run in a thread
+        pool (NumPy releases the GIL), and the results are combined in chunk
+        order, so the answer does not depend on the number of threads.
         """
         b, w = self._split_x(x)
         n, step = self.n, self.chunk
-        passes = _sum_passes(levels, slice_bits(max(self.d, 1)))
+        passes_f = _sum_passes(levels[0], slice_bits(max(self.d, 1)))
+        passes_g = _sum_passes(levels[1], slice_bits(min(step, n)))
         f = np.empty(n)
-        for s in range(0, n, step):
+
+        def work(s: int, ws: _Workspace) -> tuple[list[float], list[Array]]:
+            # Beyond 2**900 the slicing overflows; the caller then sees non-finite
+            # residuals and keeps its previous iterate.  (errstate is per thread.)
+            with np.errstate(over="ignore", invalid="ignore"):
+                return chunk(s, ws)
+
+        def chunk(s: int, ws: _Workspace) -> tuple[list[float], list[Array]]:
             e = min(n, s + step)
-            terms = [y[s:e], -r[s:e], np.full(e - s, -b)]
-            if self.d:
-                prods = _matvec_terms(self.X[s:e], w, levels)
-                if self.X_lo is not None:
-                    prods[-1] = prods[-1] + self.X_lo[s:e] @ w
-                terms.extend(-t for t in prods)
-            f[s:e] = sum_k(terms, passes)
-        return f
-
-    def gradient(self, c: Array, r: Array, levels: int) -> Array:
-        """``g = c - A^T r`` in extended precision.
-
-        Parameters
-        ----------
-        c : ndarray of shape (p,)
-        r : ndarray of shape (n,)
-        levels : int
-            Slicing levels of the column sums.
-
-        Returns
-        -------
-        ndarray of shape (p,)
-        """
-        n, step, off = self.n, self.chunk, int(self.fit_intercept)
-        passes = _sum_passes(levels, slice_bits(min(step, n)))
-        ones_terms: list[float] = []
-        x_terms: list[Array] = []
-        for s in range(0, n, step):
-            e = min(n, s + step)
+            T = ws.transposed(self.X[s:e]) if self.d else self.X[s:e].T
+            if fresh_residual:
+                r[s:e] = (y[s:e] - b) - (_dot_t(w, T) if self.d else 0.0)
             rs = r[s:e]
-            if off:
-                ones_terms.extend(_sum_terms(rs, levels))
+            terms = [y[s:e], -rs, np.full(e - s, -b)]
+            ones_terms: list[float] = []
+            x_terms: list[Array] = []
+            if self.fit_intercept:
+                ones_terms = _sum_terms(rs, levels[1])
             if self.d:
-                prods = _rmatvec_terms(self.X[s:e], rs, levels)
+                prods = _matvec_terms(T, w, levels[0], ws)
+                cols = _rmatvec_terms(T, rs, levels[1], ws)
                 if self.X_lo is not None:
-                    prods[-1] = prods[-1] + rs @ self.X_lo[s:e]
-                x_terms.extend(prods)
+                    lo_t = self.X_lo[s:e].T
+                    prods[-1] = prods[-1] + _dot_t(w, lo_t)
+                    cols[-1] = cols[-1] + _dot(lo_t, rs)
+                terms.extend(-t for t in prods)
+                x_terms = cols
+            f[s:e] = sum_k(terms, passes_f)
+            return ones_terms, x_terms
+
+        features, most = max(self.d, 1), max(levels)
+        parts = _map_chunks(work, n, step, lambda: _Workspace(features, min(step, n), most))
+        off = int(self.fit_intercept)
         g = np.empty(self.p)
         if off:
-            column = [np.array([c[0]])] + [np.array([-t]) for t in ones_terms]
-            g[0] = sum_k(column, passes)[0]
+            column = [np.array([c[0]])] + [np.array([-t]) for part in parts for t in part[0]]
+            g[0] = sum_k(column, passes_g)[0]
         if self.d:
-            g[off:] = sum_k([c[off:]] + [-t for t in x_terms], passes)
-        return g
+            g[off:] = sum_k([c[off:]] + [-t for part in parts for t in part[1]], passes_g)
+        return f, g
+
+    def residual(self, y: Array, coef: Array, intercept: float, levels: int) -> Array:
+        """``y - intercept - X coef`` in extended precision (see :func:`residuals`)."""
+        x = np.concatenate([[intercept], coef]) if self.fit_intercept else coef
+        f, _ = self.evaluate(y, np.zeros(self.n), x, np.zeros(self.p), (levels, 1))
+        return f
+
+
+def _cpu_count() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _map_chunks(
+    work: Callable[[int, _S], _T], n: int, step: int, make_state: Callable[[], _S]
+) -> list[_T]:
+    """``[work(s, state) for s in range(0, n, step)]``, in parallel where it pays.
+
+    With several chunks and cores the chunks are split into contiguous runs, one
+    per thread, each with its own ``make_state()`` (NumPy and BLAS release the
+    GIL); the results come back in chunk order.
+    """
+    starts = list(range(0, n, step))
+    workers = min(_cpu_count(), len(starts))
+    if workers <= 1:
+        state = make_state()
+        return [work(s, state) for s in starts]
+    size = math.ceil(len(starts) / workers)
+    runs = [starts[i : i + size] for i in range(0, len(starts), size)]
+
+    def run(chunk_starts: list[int]) -> list[_T]:
+        state = make_state()
+        return [work(s, state) for s in chunk_starts]
+
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        return [out for part in pool.map(run, runs) for out in part]
 
 
 # ---------------------------------------------------------------------------
@@ -503,10 +612,20 @@ class _Design:
 
 
 class _Factorization:
-    """``Z = [1, X - 1 m^T] = Q R`` (or ``Z = X``), with ``Z = A T`` exactly in theory.
+    """Householder QR ``Z = Q R`` of the centred design ``Z = [1, X - 1 m^T]`` (or ``X``).
 
-    ``T = [[1, -m^T], [0, I]]`` maps centred coefficients ``u`` to original
-    ones ``x = T u``.
+    ``Z = A T`` with ``T = [[1, -m^T], [0, I]]``, which maps centred coefficients
+    ``u`` to original ones ``x = T u``; the shift ``m`` need not be the exact mean.
+
+    Notes
+    -----
+    ``Z`` is one F-ordered copy, filled in row chunks (in parallel), and factored
+    in place by one ``dgeqrf`` call; ``Q`` stays in LAPACK's compact reflector form
+    and is applied with ``dormqr``.  (A blocked "tall-skinny" QR, one ``dgeqrf``
+    per cache-sized block, was 1.6 times faster on an idle machine but hundreds
+    of times slower on a busy one: OpenBLAS multithreads each of its thousands of
+    small level-2 calls, and every call waits at a barrier for a descheduled
+    thread.  One big call has few barriers.)
     """
 
     def __init__(self, X: Array, fit_intercept: bool) -> None:
@@ -514,55 +633,29 @@ class _Factorization:
         p = d + int(fit_intercept)
         self.n, self.d, self.p = n, d, p
         self.fit_intercept = fit_intercept
-        # Column means by a BLAS product with ones: the shift only conditions the
-        # preconditioner, so its own rounding does not matter.
-        means = (np.ones(n) @ X) / n if fit_intercept and n else np.zeros(d)
-        self.means: Array = np.asarray(means, dtype=np.float64)
+        self.means: Array = _shift(X) if fit_intercept else np.zeros(d)
         Z = np.empty((n, p), order="F")
         step = max(256, _CHUNK_ELEMENTS // max(p, 1))
-        if fit_intercept:
-            Z[:, 0] = 1.0
-            for s in range(0, n, step):
-                np.subtract(X[s : s + step], self.means, out=Z[s : s + step, 1:])
-        else:
-            for s in range(0, n, step):
-                Z[s : s + step] = X[s : s + step]
-        lwork = max(1, int(lapack.dgeqrf_lwork(n, p)[0])) if n and p else 1
-        qr, tau, _, info = lapack.dgeqrf(Z, lwork=lwork, overwrite_a=1)
-        if info != 0:  # pragma: no cover - LAPACK argument errors only
-            raise RuntimeError(f"dgeqrf failed with info={info}")
-        self.k = min(n, p)
-        self.qr: Array = qr
-        self.tau: Array = tau
-        self.R: Array = np.triu(qr[: self.k, :])
-        self._lwork_c = self._query_ormqr()
 
-    def _query_ormqr(self) -> int:
-        if self.k == 0:
-            return 1
-        c = np.zeros((self.n, 1), order="F")
-        _, work, _ = lapack.dormqr("L", "T", self.qr[:, : self.k], self.tau, c, lwork=-1)
-        return max(1, int(work[0]))
+        def fill(s: int, _: None) -> None:
+            if fit_intercept:
+                Z[s : s + step, 0] = 1.0
+                np.subtract(X[s : s + step], self.means, out=Z[s : s + step, 1:])
+            else:
+                Z[s : s + step] = X[s : s + step]
+
+        _map_chunks(fill, n, step, lambda: None)
+        self.qr, self.tau = _geqrf(Z)
+        self.k = min(n, p)
+        self.R: Array = np.triu(self.qr[: self.k, :])
 
     def qt(self, v: Array) -> Array:
-        """``Q^T v`` for a full ``n``-vector (all ``n`` components)."""
-        c = np.asfortranarray(v.reshape(-1, 1)).copy(order="F")
-        out, _, info = lapack.dormqr(
-            "L", "T", self.qr[:, : self.k], self.tau, c, lwork=self._lwork_c, overwrite_c=1
-        )
-        if info != 0:  # pragma: no cover
-            raise RuntimeError(f"dormqr failed with info={info}")
-        return np.asarray(out[:, 0])
+        """``Q^T v`` for an ``n``-vector: its first ``p`` entries are ``Q1^T v``."""
+        return _ormqr(self.qr, self.tau, v, "T")
 
     def q(self, v: Array) -> Array:
-        """``Q v`` for a full ``n``-vector."""
-        c = np.asfortranarray(v.reshape(-1, 1)).copy(order="F")
-        out, _, info = lapack.dormqr(
-            "L", "N", self.qr[:, : self.k], self.tau, c, lwork=self._lwork_c, overwrite_c=1
-        )
-        if info != 0:  # pragma: no cover
-            raise RuntimeError(f"dormqr failed with info={info}")
-        return np.asarray(out[:, 0])
+        """``Q v``, the inverse of :meth:`qt`."""
+        return _ormqr(self.qr, self.tau, v, "N")
 
     def t_apply(self, u: Array) -> Array:
         """``x = T u``: centred coefficients to original ones."""
@@ -584,7 +677,7 @@ class _Factorization:
         """Solve the correction equations ``[I Z; Z^T 0][dr; du] = [f; T^T g]``.
 
         Returns ``dx = T du`` and the vector ``v`` with ``dr = Q v`` (Björck's
-        ``v = [h; (Q^T f)_{p:}]``, ``h = R^{-T} T^T g``).
+        ``v = [h; (Q^T f)_{p:}]``, ``h = R^{-T} T^T g``, ``du = R^{-1}((Q^T f)_{:p} - h)``).
         """
         p = self.p
         h = solve_triangular(self.R, self.t_transpose(g), trans="T", check_finite=False)
@@ -592,6 +685,46 @@ class _Factorization:
         du = solve_triangular(self.R, v[:p] - h, check_finite=False)
         v[:p] = h
         return self.t_apply(du), v
+
+
+def _shift(X: Array) -> Array:
+    """Centring shift: column means of at most 65,536 evenly spaced rows.
+
+    The shift only conditions the preconditioner (the refinement works on the
+    uncentred data), so a sample mean does as well as the exact one at a
+    fraction of a pass over ``X``; even spacing keeps trends and sorted data in.
+    """
+    n = X.shape[0]
+    stride = max(1, n // 65536)
+    return np.asarray(np.mean(X[::stride], axis=0), dtype=np.float64)
+
+
+def _geqrf(a: Array) -> tuple[Array, Array]:
+    """LAPACK ``dgeqrf`` in place on an F-ordered matrix: ``(qr, tau)``."""
+    m, k = a.shape
+    lwork = max(1, int(lapack.dgeqrf_lwork(m, k)[0])) if m and k else 1
+    qr, tau, _, info = lapack.dgeqrf(a, lwork=lwork, overwrite_a=1)
+    if info != 0:  # pragma: no cover - LAPACK argument errors only
+        raise RuntimeError(f"dgeqrf failed with info={info}")
+    return qr, tau
+
+
+#: ``dormqr`` workspace for one right-hand side: ``NB_MAX + (NB_MAX + 1) * NB_MAX``.
+_ORMQR_LWORK: Final = 64 + 65 * 64
+
+
+def _ormqr(qr: Array, tau: Array, c: Array, trans: str) -> Array:
+    """``Q^T c`` (``trans="T"``) or ``Q c`` (``"N"``) with ``Q`` from :func:`_geqrf`."""
+    reflectors = tau.shape[0]
+    if reflectors == 0:
+        return np.array(c, dtype=np.float64)
+    cc = np.array(c, dtype=np.float64, order="F").reshape(-1, 1)
+    out, _, info = lapack.dormqr(
+        "L", trans, qr[:, :reflectors], tau, cc, lwork=_ORMQR_LWORK, overwrite_c=1
+    )
+    if info != 0:  # pragma: no cover
+        raise RuntimeError(f"dormqr failed with info={info}")
+    return np.asarray(out[:, 0])
 
 
 # ---------------------------------------------------------------------------
@@ -620,7 +753,7 @@ def _rank(fac: _Factorization, column_norms_uncentred: Array) -> _Rank:
     n, p, k = fac.n, fac.p, fac.k
     R = fac.R
     tol = max(n, p) * _EPS
-    norms = np.sqrt(np.einsum("ij,ij->j", R, R)) if k else np.zeros(p)
+    norms = _column_norms(R)
     dependent: list[int] = []
     for j in range(p):
         full = column_norms_uncentred[j]
@@ -665,14 +798,6 @@ class _Refined:
     converged: bool
 
 
-def _levels(bits_needed: float, bits_per_level: int, loss: float, small: bool) -> int:
-    """Slicing levels that give ``bits_needed`` bits beyond float64's 53."""
-    if small:
-        return _MAX_LEVELS
-    need = max(bits_needed - 53.0 + loss, 1.0)
-    return int(min(_MAX_LEVELS, max(2, math.ceil(need / bits_per_level))))
-
-
 def _refine(
     design: _Design,
     fac: _Factorization,
@@ -680,24 +805,33 @@ def _refine(
     c: Array | None,
     condition: float,
 ) -> _Refined:
-    """Björck's iterative refinement of the augmented system (see module docstring)."""
+    """Björck's iterative refinement of the augmented system (see module docstring).
+
+    Stops when the largest relative change of a component of ``x`` is at
+    rounding level (``<= eps``), when the observed contraction predicts that the
+    next one would be (``delta_k^2 / delta_{k-1} <= 2**-53``), when it shrank by
+    less than half (converged as far as this precision allows), or after
+    ``_MAX_REFINEMENTS`` steps; a step that grows the correction is rejected.
+    """
     n, p = design.n, design.p
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
-    # Initial solve from x = 0, r = 0: f = y and g = c hold exactly.
-    dx, v = fac.correction(y_arr, c_arr, f_is_zero=y is None)
-    x = dx
-    r = fac.q(v)
-    levels_f, levels_g = _choose_levels(design, fac, y_arr, x, condition)
+    # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly.
+    x, v = fac.correction(y_arr, c_arr, f_is_zero=y is None)
+    levels = _choose_levels(design, fac, y_arr, x, v, condition)
+    r = np.empty(n)
+    fresh = True  # the first pass sets r = fl(y - A x), saving an application of Q
     delta_prev = 1.0
     steps = 0
     converged = False
     while steps < _MAX_REFINEMENTS:
-        f = design.residual(y_arr, r, x, levels_f)
-        g = design.gradient(c_arr, r, levels_g)
+        f, g = design.evaluate(y_arr, r, x, c_arr, levels, fresh_residual=fresh)
+        fresh = False
         if not f.any() and not g.any():
             converged = True
             break
+        if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
+            break  # data near overflow (beyond 2**900): keep the current iterate
         dx, v = fac.correction(f, g)
         steps += 1
         x_new = x + dx
@@ -705,8 +839,7 @@ def _refine(
         nz = scale > 0.0
         delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
         if delta > delta_prev:
-            # Diverging: keep the previous iterate.
-            break
+            break  # diverging: keep the previous iterate
         x = x_new
         if delta <= _EPS or delta * delta <= _U * delta_prev:
             converged = True
@@ -720,32 +853,68 @@ def _refine(
 
 
 def _choose_levels(
-    design: _Design, fac: _Factorization, y: Array, x: Array, condition: float
+    design: _Design,
+    fac: _Factorization,
+    y: Array,
+    x: Array,
+    v: Array,
+    condition: float,
 ) -> tuple[int, int]:
     """Slicing levels for the row products (``f``) and the column sums (``g``).
 
-    The refinement reaches full accuracy when ``f`` is good to about
-    ``eps / (cond * gamma)`` and ``g`` to ``eps / cond**2`` of their magnitudes,
-    ``gamma`` being the cancellation in ``A x`` (sum of the magnitudes of its
-    terms over ``|y|``).  Ask for those bits plus a 12-bit margin.
+    Notes
+    -----
+    In the column-normalised centred coordinates (condition number ``kappa``),
+    an error ``df`` in ``f`` moves the solution by up to ``kappa |df|`` and an
+    error ``dg`` in ``g`` by up to ``kappa^2 mu |dg|`` (``mu``: the largest ratio
+    of a column's uncentred to centred norm).  The residuals are computed to
+    about ``2**-bits`` of the magnitudes of their terms, ``|y| + |r| + |A||x|``
+    and ``|A|^T |r|``, so full accuracy, relative to the fitted values ``y_hat``,
+    needs::
+
+        bits_f = 53 + log2(kappa) + log2((|y| + |r| + sum_j |A_j| |x_j|) / |y_hat|)
+        bits_g = 53 + 2 log2(kappa) + log2(mu |r| 2 sqrt(p) / |y_hat|)
+
+    plus a 6-bit margin; small problems simply get the most levels.
     """
-    n, d = design.n, design.d
-    small = n * max(design.p, 1) <= _SMALL_PROBLEM
+    n, d, p = design.n, design.d, design.p
+    if n * max(p, 1) <= _SMALL_PROBLEM:
+        return _MAX_LEVELS, _MAX_LEVELS
     log_cond = math.log2(max(condition, 1.0)) if math.isfinite(condition) else 53.0
     b, w = design._split_x(x)
-    col = np.sqrt(np.einsum("ij,ij->j", fac.R, fac.R))
     off = int(design.fit_intercept)
-    # Uncentred column norms: centred norm^2 + n * mean^2.
-    full = np.sqrt(col[off:] ** 2 + n * fac.means**2) if d else np.zeros(0)
-    terms = float(np.abs(w) @ full) + math.sqrt(n) * abs(b)
-    ynorm = float(np.linalg.norm(y))
-    gamma = terms / ynorm if ynorm > 0 else 1.0
-    log_gamma = math.log2(max(gamma, 1.0))
-    need = 53.0 + 2.0 * log_cond + log_gamma + 12.0
-    levels_f = _levels(need, slice_bits(max(d, 1)), math.log2(max(d, 1)), small)
+    col = _column_norms(fac.R)
+    full = _uncentred_norms(fac)
+    mu = float(np.max(full / np.where(col > 0, col, 1.0)))
+    r_norm = _norm(v)  # r_0 = Q v, Q orthogonal
+    u = x.copy()
+    if off:
+        u[0] = x[0] + float(fac.means @ x[1:])
+    yhat_norm = _norm(fac.R @ u)  # |Z u| = |A x|
+    with np.errstate(over="ignore"):
+        terms = _norm(y) + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
+    if not (math.isfinite(terms) and yhat_norm > 0.0):
+        return _MAX_LEVELS, _MAX_LEVELS
+    margin = 6.0
+    bits_f = 53.0 + log_cond + math.log2(max(terms / yhat_norm, 1.0)) + margin
+    spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
+    bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
     m = min(n, design.chunk)
-    levels_g = _levels(need, slice_bits(m), 0.5 * math.log2(max(m, 1)), small)
-    return levels_f, levels_g
+    return (
+        _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
+        _levels(bits_g, slice_bits(m), 0.5 * math.log2(max(m, 1))),
+    )
+
+
+def _norm(v: Array) -> float:
+    """Euclidean norm of a vector, safe from overflow (LAPACK's scaled ``dnrm2``)."""
+    return float(_column_norms(v.reshape(-1, 1))[0])
+
+
+def _levels(bits_needed: float, bits_per_level: int, loss: float) -> int:
+    """Slicing levels that carry ``bits_needed`` bits (53 come free with float64)."""
+    need = max(bits_needed - 53.0 + loss, 1.0)
+    return int(min(_MAX_LEVELS, max(1, math.ceil(need / bits_per_level))))
 
 
 # ---------------------------------------------------------------------------
@@ -846,12 +1015,22 @@ def _as_design(X: Array, y: Array | None, X_lo: Array | None) -> tuple[Array, Ar
 
 
 def _uncentred_norms(fac: _Factorization) -> Array:
-    col = np.sqrt(np.einsum("ij,ij->j", fac.R, fac.R)) if fac.k else np.zeros(fac.p)
+    col = _column_norms(fac.R)
     if not fac.fit_intercept:
         return col
     full = col.copy()
-    full[1:] = np.sqrt(col[1:] ** 2 + fac.n * fac.means**2)
+    # |X_j|^2 = |X_j - m_j|^2 + n m_j^2 (exactly so for the exact mean)
+    full[1:] = np.hypot(col[1:], math.sqrt(fac.n) * np.abs(fac.means))
     return full
+
+
+def _column_norms(R: Array) -> Array:
+    """Euclidean norms of the columns of ``R``, safe from overflow and underflow."""
+    if R.shape[0] == 0:
+        return np.zeros(R.shape[1])
+    top = np.max(np.abs(R), axis=0)
+    scale = np.where(top > 0.0, top, 1.0)
+    return np.asarray(scale * np.sqrt(np.einsum("ij,ij->j", R / scale, R / scale)))
 
 
 def lstsq(
@@ -980,27 +1159,22 @@ def _min_norm(fac: _Factorization, y: Array, rank: int) -> Array:
 
     Notes
     -----
-    With an intercept, ``X - 1 m^T = Q R[:, 1:]`` and ``Q^T 1 = R[:, 0]``, so the
-    centred problem ``min ||(y - ybar) - (X - 1 m^T) w||`` becomes
-    ``min ||(Q^T y)_{:k} - ybar R[:, 0] - R[:, 1:] w||``; ``w`` is its
-    minimum-norm solution from the SVD of ``R[:, 1:]`` truncated to the
-    numerical rank, and ``b = ybar - m^T w``.
+    With an intercept, ``Z = [1, X - 1 m^T] = Q R`` and ``Q``'s first column is
+    ``1 / R_00``, so the exactly centred design is ``X - 1 xbar^T = Q_{:,1:} R_{1:,1:}``
+    and the centred problem ``min ||(y - ybar) - (X - 1 xbar^T) w||`` becomes
+    ``min ||(Q^T y)_{1:k} - R_{1:k,1:} w||``.  ``w`` is its minimum-norm solution
+    from the SVD of ``R_{1:k,1:}`` truncated to the numerical rank, and the first
+    row gives the intercept: ``b = ((Q^T y)_0 - R_{0,1:} w) / R_00 - m^T w``.
+    Without intercept, ``w`` is the truncated-SVD solution of ``R w = (Q^T y)_{:k}``.
     """
     k = fac.k
     qty = fac.qt(y)[:k]
-    if fac.fit_intercept:
-        ybar = float(np.mean(y))
-        B = fac.R[:, 1:]
-        rhs = qty - ybar * fac.R[:, 0]
-        keep = rank - 1
-    else:
-        B = fac.R
-        rhs = qty
-        keep = rank
-    w = _truncated_pinv_solve(B, rhs, keep)
-    if fac.fit_intercept:
-        return np.concatenate([[ybar - float(fac.means @ w)], w])
-    return w
+    if not fac.fit_intercept:
+        return _truncated_pinv_solve(fac.R, qty, rank)
+    R = fac.R
+    w = _truncated_pinv_solve(R[1:, 1:], qty[1:], rank - 1)
+    b = (qty[0] - float(R[0, 1:] @ w)) / R[0, 0] - float(fac.means @ w)
+    return np.concatenate([[b], w])
 
 
 def _truncated_pinv_solve(B: Array, rhs: Array, keep: int) -> Array:
@@ -1094,5 +1268,4 @@ def residuals(
     """
     X, X_lo = _as_design(X, y, X_lo)
     design = _Design(X, X_lo, True)
-    x = np.concatenate([[intercept], np.asarray(coef, dtype=np.float64)])
-    return design.residual(y, np.zeros(X.shape[0]), x, _MAX_LEVELS)
+    return design.residual(y, np.asarray(coef, dtype=np.float64), float(intercept), _MAX_LEVELS)
