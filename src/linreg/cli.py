@@ -646,7 +646,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 #: Modules that add subcommands of their own: each defines ``register(add: AddCommand)``
 #: and calls ``add(name, handler, help, example)`` for each of its commands.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("linreg.lab", "linreg.report", "linreg.cli_stats")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,327 @@
+"""The visual lab end to end: ``linreg compare-optimizers`` and ``linreg scaling``.
+
+Every test runs the real command in-process (:func:`linreg.cli.main`) on a small
+CSV in a temporary folder and reads what it printed with ``capsys``. Figures are
+checked as files (valid PNGs of the size the plotting module promises) and as
+drawings: the path on the landscape must be, point for point, the path of an
+independent run of :class:`linreg.LinearRegression` with the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from linreg import LinearRegression, make_regression, plots, stability
+from linreg.cli import main
+from linreg.history import History
+from linreg.io import read_table, write_dataset_csv
+from linreg.lab import SCALING_FRACTION, SGD_SAFETY, epochs_to_converge, standardize
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+N_ROWS = 120
+EPOCHS = 15
+BATCH = 16
+RUN_NAMES = ["full-batch GD", f"mini-batch SGD (batch {BATCH})", "SGD (batch 1)"]
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Result:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def assert_one_error_line(result: Result, *fragments: str) -> None:
+    assert result.code == 1, result
+    assert "Traceback" not in result.err
+    lines = [line for line in result.err.splitlines() if line.startswith("linreg: error: ")]
+    assert len(lines) == 1, result.err
+    assert all(line.startswith("linreg: warning: ") for line in result.err.splitlines()[1:])
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def assert_png(path: Path, size: tuple[int, int]) -> None:
+    assert path.read_bytes().startswith(PNG_MAGIC), path
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.size == size
+
+
+def figure_size(figsize: tuple[float, float]) -> tuple[int, int]:
+    return round(figsize[0] * plots.DPI), round(figsize[1] * plots.DPI)
+
+
+def drawn_paths(fig: Figure) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (x, y) data of every optimizer path drawn, in drawing order."""
+    return [
+        (np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
+        for ax in fig.axes
+        for line in ax.get_lines()
+        if line.get_gid() == "optimizer-path"
+    ]
+
+
+def assert_same_path(drawn: tuple[np.ndarray, np.ndarray], history: History) -> None:
+    np.testing.assert_array_equal(drawn[0], history.W[:, 0])
+    np.testing.assert_array_equal(drawn[1], history.b)
+
+
+@pytest.fixture
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
+    """Figures passed to ``plots.save_figure``, by file name (they are still written)."""
+    figures: dict[str, Figure] = {}
+    original = plots.save_figure
+
+    def keep(fig: Figure, path: Any) -> Path:
+        figures[Path(path).name] = fig
+        return original(fig, path)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    return figures
+
+
+@pytest.fixture(scope="module")
+def data_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """y = 3x + 2 + noise, x in [0, 10): condition number about 150 before scaling."""
+    path = tmp_path_factory.mktemp("lab") / "train.csv"
+    write_dataset_csv(path, make_regression(n_samples=N_ROWS, seed=0))
+    return path
+
+
+def xy(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    table = read_table(path)
+    assert table.y is not None
+    return table.X, table.y
+
+
+# -- compare-optimizers ----------------------------------------------------------------------
+def compare(capsys: pytest.CaptureFixture[str], data: Path, *extra: str | Path) -> Result:
+    return run(
+        capsys, "compare-optimizers", data, "--epochs", EPOCHS, "--batch-size", BATCH, *extra
+    )
+
+
+def test_compare_json_reports_every_run(capsys: pytest.CaptureFixture[str], data_csv: Path) -> None:
+    result = compare(capsys, data_csv, "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    assert [r["name"] for r in out["runs"]] == RUN_NAMES
+    X, _ = xy(data_csv)
+    optimum = np.append(out["optimum"]["coef"], out["optimum"]["intercept"])
+    for run_, batch in zip(out["runs"], [N_ROWS, BATCH, 1], strict=True):
+        for key in ("name", "learning_rate", "batch_size", "final_loss", "distance_to_optimum"):
+            assert key in run_, key
+        assert run_["batch_size"] == batch
+        assert run_["status"] == "stable"
+        assert run_["epochs_run"] == EPOCHS
+        assert run_["updates"] == EPOCHS * -(-N_ROWS // batch)
+        theta = np.append(run_["coef"], run_["intercept"])
+        assert run_["distance_to_optimum"] == pytest.approx(np.linalg.norm(theta - optimum))
+        assert run_["final_loss"] >= out["optimum"]["loss"] * (1 - 1e-12)
+    # GD and mini-batch SGD share --lr; batch-1 SGD is capped below its stability limit.
+    assert out["runs"][0]["learning_rate"] == out["runs"][1]["learning_rate"] == 0.01
+    cap = SGD_SAFETY / float(np.max(X[:, 0] ** 2 + 1.0))
+    assert out["runs"][2]["learning_rate"] == pytest.approx(min(0.01, cap))
+    assert out["max_stable_learning_rate"] == pytest.approx(stability(X).max_stable_learning_rate)
+    assert out["figures"] == []
+
+
+def test_compare_figure_draws_each_optimizers_own_path(
+    capsys: pytest.CaptureFixture[str],
+    data_csv: Path,
+    tmp_path: Path,
+    saved_figures: dict[str, Figure],
+) -> None:
+    result = compare(capsys, data_csv, "--sgd-lr", "0.002", "--plots", tmp_path, "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    figure = tmp_path / "optimizers.png"
+    assert out["figures"] == [str(figure)]
+    assert_png(figure, figure_size((7.6, 6.4)))
+    assert out["runs"][2]["learning_rate"] == 0.002
+
+    # The same three runs, made independently of the lab.
+    X, y = xy(data_csv)
+    settings: list[dict[str, Any]] = [
+        {"solver": "gd", "learning_rate": 0.01},
+        {"solver": "sgd", "learning_rate": 0.01, "batch_size": BATCH},
+        {"solver": "sgd", "learning_rate": 0.002, "batch_size": 1},
+    ]
+    paths = drawn_paths(saved_figures["optimizers.png"])
+    assert len(paths) == 3
+    for drawn, setting in zip(paths, settings, strict=True):
+        model = LinearRegression(epochs=EPOCHS, **setting).fit(X, y)
+        assert_same_path(drawn, model.history_)
+        assert drawn[0][0] == drawn[1][0] == 0.0  # the same start: W = 0, b = 0
+
+
+def test_compare_reports_a_diverged_run_and_leaves_it_out_of_the_figure(
+    capsys: pytest.CaptureFixture[str],
+    data_csv: Path,
+    tmp_path: Path,
+    saved_figures: dict[str, Figure],
+) -> None:
+    result = compare(capsys, data_csv, "--lr", "0.2", "--plots", tmp_path, "--json")
+    assert result.code == 0, result.err
+    runs = result.json()["runs"]
+    assert runs[0]["status"] == "diverged"
+    assert isinstance(runs[0]["diverged_at_epoch"], int)
+    assert runs[0]["final_loss"] is None or np.isfinite(runs[0]["final_loss"])
+    stable = [r for r in runs if r["status"] == "stable"]
+    assert stable, "batch-1 SGD is capped, so it stays stable"
+    assert len(drawn_paths(saved_figures["optimizers.png"])) == len(stable)
+    assert "diverged runs are not drawn" in result.json()["note"]
+
+
+def test_compare_prints_a_table(capsys: pytest.CaptureFixture[str], data_csv: Path) -> None:
+    result = compare(capsys, data_csv, "--quiet")
+    assert result.code == 0, result.err
+    for text in ("full-batch GD", "SGD (batch 1)", "distance", "least-squares optimum MSE"):
+        assert text in result.out
+    assert "max ||[x_i, 1]||^2" in result.out  # printed as written, not taken for markup
+
+
+# -- scaling ---------------------------------------------------------------------------------
+def test_scaling_json_standardizing_gives_kappa_one_and_fewer_epochs(
+    capsys: pytest.CaptureFixture[str], data_csv: Path
+) -> None:
+    result = run(capsys, "scaling", data_csv, "--epochs", "1500", "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    keys = ("condition_number", "max_stable_learning_rate", "learning_rate", "epochs_to_converge")
+    for part in ("raw", "standardized"):
+        for key in keys:
+            assert key in out[part], (part, key)
+        facts = out[part]
+        # The default: the same fraction of each problem's own eta_max.
+        assert facts["learning_rate"] == pytest.approx(
+            SCALING_FRACTION * facts["max_stable_learning_rate"]
+        )
+    raw, std = out["raw"], out["standardized"]
+    X, _ = xy(data_csv)
+    assert raw["condition_number"] == pytest.approx(stability(X).condition_number)
+    assert raw["condition_number"] > 50
+    assert std["condition_number"] == pytest.approx(1.0, abs=1e-9)
+    assert raw["epochs_to_converge"] is not None
+    assert std["epochs_to_converge"] < raw["epochs_to_converge"]
+    assert std["epochs_to_within_0.1_percent"] <= std["epochs_to_converge"]
+    assert std["mean"] == pytest.approx([X[:, 0].mean()])
+
+
+def test_scaling_figure_draws_raw_and_standardized_paths(
+    capsys: pytest.CaptureFixture[str],
+    data_csv: Path,
+    tmp_path: Path,
+    saved_figures: dict[str, Figure],
+) -> None:
+    result = run(capsys, "scaling", data_csv, "--epochs", "300", "--plots", tmp_path, "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    figure = tmp_path / "scaling.png"
+    assert out["figures"] == [str(figure)]
+    assert_png(figure, figure_size((13.0, 6.0)))
+
+    X, y = xy(data_csv)
+    Z, _, _ = standardize(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0)
+    raw = LinearRegression(learning_rate=out["raw"]["learning_rate"], epochs=300).fit(X, y)
+    std = LinearRegression(learning_rate=out["standardized"]["learning_rate"], epochs=300)
+    std.fit(Z, y)  # trained on Z itself: its path is in standardized units
+    paths = drawn_paths(saved_figures["scaling.png"])
+    assert len(paths) == 2
+    assert_same_path(paths[0], raw.history_)
+    assert_same_path(paths[1], std.history_)
+
+
+def test_scaling_says_honestly_when_it_has_not_converged(
+    capsys: pytest.CaptureFixture[str], data_csv: Path
+) -> None:
+    result = run(capsys, "scaling", data_csv, "--epochs", "5")
+    assert result.code == 0, result.err
+    assert "not within 5 epochs" in result.out
+    out = run(capsys, "scaling", data_csv, "--epochs", "5", "--json").json()
+    assert out["raw"]["epochs_to_converge"] is None
+    assert out["standardized"]["epochs_to_converge"] == 1  # kappa = 1: one step at 1/lambda
+
+
+def test_scaling_with_one_rate_too_large_for_the_raw_problem(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path
+) -> None:
+    result = run(
+        capsys, "scaling", data_csv, "--lr", "0.5", "--epochs", "50", "--plots", tmp_path, "--json"
+    )
+    assert result.code == 0, result.err
+    out = result.json()
+    assert out["raw"]["status"] == "diverged"
+    assert out["raw"]["epochs_to_converge"] is None
+    assert out["standardized"]["status"] == "stable"
+    assert out["figures"] == []
+    assert "diverged" in out["note"]
+    assert not (tmp_path / "scaling.png").exists()
+
+
+def test_epochs_to_converge_counts_from_epoch_zero() -> None:
+    history = History(
+        loss=np.array([10.0, 2.0, 1.0005, 1.0000001]), W=np.zeros((4, 1)), b=np.zeros(4)
+    )
+    assert epochs_to_converge(history, 1.0, 1e-3) == 2
+    assert epochs_to_converge(history, 1.0, 1e-6) == 3
+    assert epochs_to_converge(history, 1.0, 1e-9) is None
+    assert epochs_to_converge(history, 0.0, 1e-3) is None
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["compare-optimizers", "scaling"])
+def test_missing_file_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "nope.csv"
+    assert_one_error_line(run(capsys, command, missing), str(missing), "not found")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["compare-optimizers", "--epochs", "0"], "--epochs"),
+        (["compare-optimizers", "--lr", "-1"], "--lr"),
+        (["compare-optimizers", "--batch-size", "0"], "--batch-size"),
+        (["compare-optimizers", "--sgd-lr", "nan"], "--sgd-lr"),
+        (["scaling", "--fraction", "1.5"], "--fraction"),
+        (["scaling", "--lr", "0"], "--lr"),
+        (["scaling", "--features", "nope"], "nope"),
+    ],
+)
+def test_bad_options_are_one_error_line(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, argv: list[str], fragment: str
+) -> None:
+    command, *options = argv
+    assert_one_error_line(run(capsys, command, data_csv, *options), fragment)
+
+
+@pytest.mark.parametrize("command", ["compare-optimizers", "scaling"])
+def test_plots_must_be_a_folder(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path, command: str
+) -> None:
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    result = run(capsys, command, data_csv, "--epochs", "2", "--plots", a_file)
+    assert_one_error_line(result, "--plots must be a folder")
