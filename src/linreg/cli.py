@@ -548,6 +548,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         model,
         out / "model.json",
         feature_names=train.feature_names,
+        data_sha256=file_sha256(out / "data" / "train.csv"),
         extra={
             "truth": {"weights": data.weights.tolist(), "bias": data.bias},  # type: ignore[union-attr]
             "optimum_loss": optimum.history_.final_loss,
@@ -563,9 +564,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     trained = evaluate_metrics(test.y, model.predict(test.X))
     untrained = evaluate_metrics(test.y, test.X @ model.history_.W[0] + model.history_.b[0])
     ground = evaluate_metrics(test.y, test.y_true)
+    say(f"3. evaluated on the {test.n_samples} test rows: R^2 {trained['r2']:.4f}")
 
     # 4. The learning-rate experiment.
     sweep = learning_rate_sweep(train.X, train.y, [0.001, 0.005, 0.1], epochs=10000)
+    say("4. learning-rate experiment: 0.001, 0.005 and 0.1 for 10,000 epochs each")
 
     # 5. Figures.
     figures = plots.write_training_figures(
@@ -584,12 +587,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         plots.learning_rate_sweep(sweep.runs, sweep.max_stable_learning_rate), sweep_path
     )
     figures.append(sweep_path)
+    say(f"5. {len(figures)} figures (and the training animation) in {out / 'figures'}")
+
+    # 6. The report: everything above on one self-contained page.
+    from linreg.report import report_from_files
+
+    report = report_from_files(out / "model.json", out / "data" / "train.csv", out / "report.html")
+    say(f"6. report: {report} (open it in a browser)")
 
     result = {
         "coef": model.coef_,
         "intercept": model.intercept_,
         "closed_form": {"coef": optimum.coef_, "intercept": optimum.intercept_},
         "truth": {"coef": data.weights, "intercept": data.bias},
+        "report": report,
         "test_metrics": {"untrained": untrained, "trained": trained, "ground_truth": ground},
         "sweep": [
             {
@@ -639,7 +650,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             srows,
         )
     )
-    console.print(f"{len(figures)} figures written to {out / 'figures'}")
     return 0
 
 

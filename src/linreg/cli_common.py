@@ -56,13 +56,15 @@ def finite(value: float | None) -> float | None:
 
 
 def rich_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+    from rich.markup import escape
     from rich.table import Table as RichTable
 
     table = RichTable(title=title, title_justify="left")
     for i, column in enumerate(columns):
         table.add_column(column, justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*[_cell(v) for v in row])
+        # Cells are data, not rich markup: "W[x1]" must print as written.
+        table.add_row(*[escape(_cell(v)) for v in row])
     return table
 
 
