@@ -7,6 +7,7 @@ for well-conditioned ones, ``numpy.linalg.pinv`` for minimum-norm solutions.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -132,7 +133,7 @@ def test_gradient_kernel_matches_exact_arithmetic_across_chunks() -> None:
     D = _Design(X, None, True)
     D.chunk = 256  # force several chunks and their double-double accumulation
     c = np.array([0.5, -1.0, 2.0, 0.0])
-    _, g = D.evaluate(np.zeros(n), r, np.zeros(d + 1), c, (1, 4))
+    _, g, _ = D.evaluate(np.zeros(n), r, np.zeros(d + 1), c, (1, 4))
     Xf = [[Fraction(v) for v in row] for row in X.tolist()]
     rf = [Fraction(v) for v in r.tolist()]
     exact = [Fraction(c[0]) - sum(rf, Fraction(0))]
@@ -201,6 +202,20 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
         np.testing.assert_array_equal(lstsq(np.asfortranarray(X), y).params, reference)
     exact = exact_solve(design(X[:40], True), y[:40])
     assert rel_err(lstsq(X[:40], y[:40]).params, exact) <= 4 * EPS
+
+
+@pytest.mark.parametrize("limit", [0.0, math.inf])
+def test_seminormal_and_bjorck_corrections_agree(
+    monkeypatch: pytest.MonkeyPatch, limit: float
+) -> None:
+    """Large problems correct with R alone when well conditioned; the answer is the same."""
+    rng = np.random.default_rng(22)
+    x = rng.uniform(1.0, 2.0, 30_000)
+    X = np.column_stack([x, x**2, x**3])
+    y = np.sin(3 * x) + 0.01 * rng.standard_normal(30_000)
+    reference = lstsq(X, y).params
+    monkeypatch.setattr(lstsq_module, "_SEMINORMAL_LIMIT", limit)
+    np.testing.assert_array_equal(lstsq(X, y).params, reference)
 
 
 def test_huge_values_never_give_nan() -> None:

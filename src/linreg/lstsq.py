@@ -1,20 +1,20 @@
 """The exact least-squares solver: Householder QR plus extended-precision refinement.
 
 ``lstsq(X, y)`` returns the least-squares coefficients of ``y ~ b + X w`` correct to
-(nearly) the last bit of float64, as if the problem had been solved exactly for the
-data as float64 holds them.  On the NIST StRD linear least-squares datasets it
-reaches the "float64 limit" of every problem (see :mod:`linreg.nist`).
+(nearly) the last bit of float64: the exact least-squares solution of the data as
+float64 holds them, rounded.  On the NIST StRD linear least-squares datasets it reaches
+that "float64 limit" on every problem (see :mod:`linreg.nist`).
 
 The algorithm
 -------------
-1. **Precondition.**  Copy the design once, with its columns centred when an
-   intercept is fitted: ``Z = [1, X - 1 m^T]`` (``m`` the column means), then
-   factor ``Z = Q R`` by Householder QR in LAPACK (``dgeqrf``; ``Q`` stays in its
-   compact reflector form and is applied with ``dormqr``).  Centring removes the
-   offsets that make data such as Longley, Wampler and Filip ill-conditioned; the
-   Householder factorisation is column-scaling invariant, so the columns need no
-   explicit scaling, and the norms of the columns of ``R`` (equal to those of
-   ``Z``) are used wherever a scale is needed.
+1. **Precondition.**  Copy the design once, centring its columns when an intercept
+   is fitted, ``Z = [1, X - 1 m^T]`` (``m`` the column means of at most 65,536
+   evenly spaced rows), and factor ``Z = Q R`` by Householder QR in LAPACK
+   (``dgeqrf``; ``Q`` stays in compact reflector form, applied by ``dormqr``).
+   Centring removes the offsets that make Longley, Wampler or Filip ill-conditioned.
+   Householder QR is invariant under column scaling, so the columns are not
+   rescaled; where a scale is needed (rank tolerance, condition number) the column
+   norms of ``R``, equal to those of ``Z``, serve.
 2. **Refine against the original problem.**  Centring itself rounds, so the QR
    solution is only a first guess.  The solution ``x = (b, w)`` and the residual
    ``r`` are refined together on Björck's augmented system for the *original*,
@@ -23,66 +23,71 @@ The algorithm
        [ I    A ] [r]   [y]
        [ A^T  0 ] [x] = [c]      (c = 0 for least squares)
 
-   Each step computes, in extended precision, ``f = y - r - A x`` and
-   ``g = c - A^T r``, and solves the correction equations with the QR factors of
-   ``Z = A T`` (``T`` the unit upper-triangular centring map), which act as a
-   preconditioner only: the refinement converges to the solution of the original
-   problem whatever rounding the centring did.
-3. **Stop** when the correction is at rounding level, when the correction rate
-   predicts the next one would be, when it stops shrinking (by a factor of 2), or
-   after ten steps.
+   Each step computes ``f = y - r - A x`` and ``g = c - A^T r`` in extended
+   precision from the original data, and solves the correction equations with the
+   factors of ``Z = A T`` (``T`` the unit upper-triangular centring map) only as a
+   preconditioner: the refinement converges to the solution of the original
+   problem whatever rounding the centring did.  The corrections use ``Q`` and
+   ``R`` (Björck: contraction about ``cond(Z) eps`` per step); large problems with
+   ``cond(Z)^2 * mu <= 2**26`` (``mu``: the largest ratio of a column's uncentred
+   to centred norm) use ``R`` alone (corrected seminormal equations, contraction
+   below ``2**-26``), saving two passes over ``Q``.
+3. **Stop** when the correction is at rounding level, when the observed
+   contraction predicts the next one would be, when it stops shrinking by half,
+   or after ten steps.  A well-conditioned problem takes one step.
 
 Extended precision: error-free splitting
 ----------------------------------------
-``A x`` and ``A^T r`` are computed with Ozaki's error-free splitting: the matrix
-and the vector are cut into *slices* whose entries have so few significant bits
-(about 22 for the row products, 17-27 for the column sums, depending on the
-length of the sums) that every product of two slices, and every sum of such
-products, is exact in float64.  The exact slice products are then formed by
-ordinary BLAS matrix-vector products (fast), accumulated as double-double with
-TwoSum, and only the tiny remainder terms are rounded.  Each extra level of
-slicing buys 17-27 more bits; the number of levels is chosen from the condition
-number of the preconditioned problem and the cancellation in ``A x`` (at least
-two levels, four or more for problems small enough that cost does not matter),
-so the residuals always carry more than the 53 + log2(cond^2) bits the
-refinement needs.
+``A x`` and ``A^T r`` use Ozaki's error-free splitting: the design and the vector
+are cut into *slices* with so few significant bits (22 for the row products of 16
+features, 18 for sums over the 8,192 rows of a chunk) that every product of two
+slices, and any sum of such products, is exact in float64.  The exact slice
+products are summed with Ogita-Rump-Oishi SumK (k-fold TwoSum cascades) and only a
+remainder ``2**-(bits per level x levels)`` times smaller is rounded.  The number
+of levels is chosen from the condition number and the cancellation of the problem
+(large well-conditioned problems need one; problems under 65,536 entries always get
+six, far beyond double-double).  Chunks of rows are processed on a thread pool;
+products use ``einsum`` rather than BLAS, because OpenBLAS multithreads every small
+call and on a busy machine each call can wait at a barrier for a descheduled thread.
 
-Measured on this project's reference machine (2-core AMD EPYC, OpenBLAS), for the
-two fused kernels ``f`` and ``g`` over a 2,000,000 x 16 design:
+Measured here (2-core AMD EPYC, one thread, the two kernels ``f`` and ``g`` of one
+refinement step over a 2,000,000 x 16 design; accuracy on rows of 16 terms spread
+over 40 decades that cancel to ~1e-16 of the largest):
 
-* Dekker/Veltkamp TwoProduct + vectorised TwoSum trees (classic double-double,
-  about 106 bits): 1.25 s per refinement step.
-* ``np.longdouble`` (x87 80-bit, 64-bit significand): 0.44 s per step, but only
-  11 bits more than float64; on a residual with total cancellation it was wrong
-  in the second digit (relative error 5e-2) where double-double was exact.  Too
-  little for Filip (scaled condition number 4e9).
-* Error-free splitting with BLAS (this module): 0.2-0.3 s per step with one
-  level, 70-77 bits, and every extra level adds about 20 bits for a fraction of
-  the cost; with four levels the residuals agree with exact rational arithmetic
-  to better than 1e-30 relative to the largest term.
+=============================================  ==========  ==================
+kernel                                          seconds     max relative error
+=============================================  ==========  ==================
+``np.longdouble`` (80-bit x87, 64-bit mantissa)   0.45        2.5e-2
+Dekker TwoProduct + TwoSum (double-double)        0.86        2.6e-14
+error-free splitting, 1 level (~75 bits)          0.31        -
+error-free splitting, 2 levels                    0.45        2.3e-11
+error-free splitting, 4 levels (~140 bits)        0.96        1.0e-16 (rounded)
+=============================================  ==========  ==================
 
-So ``np.longdouble`` is neither accurate enough nor fast enough; the splitting
-scheme is both the most accurate and the fastest.
+So ``np.longdouble`` carries too few bits (11 more than float64: not enough for
+Filip, scaled condition number 4e9) and is no faster than two levels of splitting;
+Dekker's double-double costs as much as four levels, which are correctly rounded.
+The splitting scheme is both the fastest and the most accurate, and its precision
+is a parameter.
 
 Cost and memory
 ---------------
 One float64 copy of the design, ``n x (d + 1)`` (the centred matrix that the QR
-factorisation overwrites); the extended-precision kernels work through ``X`` in
-row chunks of about 2 MiB, so their temporaries stay small.  The time is one QR
-factorisation plus, per refinement step, one fused pass of the kernels over
-``X`` and one or two applications of ``Q``: on 2,000,000 x 16 data it is faster
-than ``numpy.linalg.lstsq`` (which computes an SVD-based solution after the same
-QR).
+overwrites), plus a few ``n``-vectors and, per thread, about ``levels + 2`` MiB of
+scratch for the kernels.  Time: one QR factorisation, then per refinement step one
+threaded pass of the kernels over ``X`` (and, on the Björck path, one or two
+applications of ``Q``).  At 2,000,000 x 16 this is about as fast as
+``numpy.linalg.lstsq``, which spends the same QR on an SVD-based solution.
 
 Rank deficiency
 ---------------
 A column is linearly dependent when its distance from the span of the previous
-columns, ``|R_jj|``, is at most ``max(n, p) * eps`` times its norm (times the
-digits lost to centring, for columns with a large mean), or when it is
-numerically constant.  Then, or when the singular values of the column-normalised
-``R`` reveal a rank drop, a :class:`~linreg.errors.RankDeficiencyWarning` names
-the dependent columns and the minimum-norm solution of the centred problem is
-returned (from an SVD of ``R``), without refinement.
+columns, ``|R_jj|``, is at most ``max(n, p) * eps`` times its norm (times ``mu_j``,
+the digits lost to centring), or when it is numerically constant.  Then, or when
+the singular values of the column-normalised ``R`` reveal a rank drop, a
+:class:`~linreg.errors.RankDeficiencyWarning` names the dependent columns and the
+minimum-norm solution of the centred problem is returned (from an SVD of ``R``),
+without refinement.
 """
 
 from __future__ import annotations
@@ -128,6 +133,9 @@ _CHUNK_ELEMENTS: Final = 1 << 17
 _MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
 _SMALL_PROBLEM: Final = 1 << 16
+#: Largest ``cond(Z)^2 * mu`` for which large problems use the seminormal corrections
+#: (their contraction factor, about that times eps, is then below 2**-26).
+_SEMINORMAL_LIMIT: Final = 2.0**26
 #: Most slicing levels used by the kernels (well beyond double-double).
 _MAX_LEVELS: Final = 6
 
@@ -478,6 +486,19 @@ class _Design:
             return float(x[0]), x[1:]
         return 0.0, x
 
+    def matvec(self, x: Array) -> Array:
+        """``A x`` in float64 (one BLAS pass over ``X``; ``X_lo`` is left out)."""
+        b, w = self._split_x(x)
+        out = self.X @ w if self.d else np.zeros(self.n)
+        return np.asarray(out + b if self.fit_intercept else out)
+
+    def rmatvec(self, v: Array) -> Array:
+        """``A^T v`` in float64 (one BLAS pass over ``X``)."""
+        cols = v @ self.X if self.d else np.zeros(0)
+        if self.fit_intercept:
+            return np.concatenate([[float(np.sum(v))], cols])
+        return np.asarray(cols)
+
     def evaluate(
         self,
         y: Array,
@@ -487,7 +508,8 @@ class _Design:
         levels: tuple[int, int],
         *,
         fresh_residual: bool = False,
-    ) -> tuple[Array, Array]:
+        with_rmatvec: bool = False,
+    ) -> tuple[Array, Array, Array | None]:
         """Both residuals of the augmented system, in one pass over the design.
 
         Parameters
@@ -495,8 +517,8 @@ class _Design:
         y : ndarray of shape (n,)
             Right-hand side of the first block row.
         r : ndarray of shape (n,)
-            Current residual iterate; overwritten with ``fl(y - A x)`` when
-            ``fresh_residual`` is set (a cheap float64 start for the refinement).
+            Current residual iterate; overwritten with ``fl(y - A x)`` first when
+            ``fresh_residual`` is set (the float64 start of the refinement).
         x : ndarray of shape (p,)
             Current solution iterate.
         c : ndarray of shape (p,)
@@ -504,7 +526,10 @@ class _Design:
         levels : (int, int)
             Slicing levels of the row products and of the column sums.
         fresh_residual : bool, default False
-            Recompute ``r`` from ``x`` first.
+            Recompute ``r`` from ``x`` in this same pass.
+        with_rmatvec : bool, default False
+            Also return ``A^T f`` in float64 (for the seminormal corrections),
+            formed while each chunk is in cache.
 
         Returns
         -------
@@ -513,6 +538,8 @@ class _Design:
             (``k`` follows from the levels, see :func:`sum_k`).
         g : ndarray of shape (p,)
             ``c - A^T r`` likewise.
+        atf : ndarray of shape (p,) or None
+            ``A^T f`` if asked for.
 
         Notes
         -----
@@ -526,13 +553,13 @@ class _Design:
         passes_g = _sum_passes(levels[1], slice_bits(min(step, n)))
         f = np.empty(n)
 
-        def work(s: int, ws: _Workspace) -> tuple[list[float], list[Array]]:
+        def work(s: int, ws: _Workspace) -> tuple[list[float], list[Array], Array]:
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite
             # residuals and keeps its previous iterate.  (errstate is per thread.)
             with np.errstate(over="ignore", invalid="ignore"):
                 return chunk(s, ws)
 
-        def chunk(s: int, ws: _Workspace) -> tuple[list[float], list[Array]]:
+        def chunk(s: int, ws: _Workspace) -> tuple[list[float], list[Array], Array]:
             e = min(n, s + step)
             T = ws.transposed(self.X[s:e]) if self.d else self.X[s:e].T
             if fresh_residual:
@@ -553,7 +580,12 @@ class _Design:
                 terms.extend(-t for t in prods)
                 x_terms = cols
             f[s:e] = sum_k(terms, passes_f)
-            return ones_terms, x_terms
+            atf = np.zeros(0)
+            if with_rmatvec:
+                fs = f[s:e]
+                cols_f = _dot(T, fs) if self.d else np.zeros(0)
+                atf = np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
+            return ones_terms, x_terms, atf
 
         features, most = max(self.d, 1), max(levels)
         parts = _map_chunks(work, n, step, lambda: _Workspace(features, min(step, n), most))
@@ -564,12 +596,13 @@ class _Design:
             g[0] = sum_k(column, passes_g)[0]
         if self.d:
             g[off:] = sum_k([c[off:]] + [-t for part in parts for t in part[1]], passes_g)
-        return f, g
+        atf_total = np.sum([part[2] for part in parts], axis=0) if with_rmatvec else None
+        return f, g, atf_total
 
     def residual(self, y: Array, coef: Array, intercept: float, levels: int) -> Array:
         """``y - intercept - X coef`` in extended precision (see :func:`residuals`)."""
         x = np.concatenate([[intercept], coef]) if self.fit_intercept else coef
-        f, _ = self.evaluate(y, np.zeros(self.n), x, np.zeros(self.p), (levels, 1))
+        f, _, _ = self.evaluate(y, np.zeros(self.n), x, np.zeros(self.p), (levels, 1))
         return f
 
 
@@ -816,23 +849,28 @@ def _refine(
     n, p = design.n, design.p
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
-    # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly.
-    x, v = fac.correction(y_arr, c_arr, f_is_zero=y is None)
-    levels = _choose_levels(design, fac, y_arr, x, v, condition)
+    mu = _centring_gain(fac)
+    seminormal = n * p > _SMALL_PROBLEM and condition**2 * mu <= _SEMINORMAL_LIMIT
+    # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly; the
+    # first residual is then y - A x in float64 (the refinement repairs it).
+    x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
+    levels = _choose_levels(design, fac, y_arr, x, condition)
     r = np.empty(n)
-    fresh = True  # the first pass sets r = fl(y - A x), saving an application of Q
+    fresh = True  # the first pass sets r = fl(y - A x) as it goes
     delta_prev = 1.0
     steps = 0
     converged = False
     while steps < _MAX_REFINEMENTS:
-        f, g = design.evaluate(y_arr, r, x, c_arr, levels, fresh_residual=fresh)
+        f, g, atf = design.evaluate(
+            y_arr, r, x, c_arr, levels, fresh_residual=fresh, with_rmatvec=seminormal
+        )
         fresh = False
         if not f.any() and not g.any():
             converged = True
             break
         if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
             break  # data near overflow (beyond 2**900): keep the current iterate
-        dx, v = fac.correction(f, g)
+        dx, residual_step = _correction(design, fac, f, g, seminormal, atf=atf)
         steps += 1
         x_new = x + dx
         scale = np.maximum(np.abs(x), np.abs(x_new))
@@ -847,9 +885,56 @@ def _refine(
         if delta > 0.5 * delta_prev:
             converged = delta <= 2.0**-40
             break
-        r = r + fac.q(v)
+        r = r + residual_step()
         delta_prev = delta
     return _Refined(x, steps, converged)
+
+
+def _correction(
+    design: _Design,
+    fac: _Factorization,
+    f: Array,
+    g: Array,
+    seminormal: bool,
+    *,
+    f_is_zero: bool = False,
+    atf: Array | None = None,
+) -> tuple[Array, Callable[[], Array]]:
+    """Solve the correction equations ``[I A; A^T 0][dr; dx] = [f; g]`` approximately.
+
+    Returns ``dx`` and a function computing ``dr`` (needed only if the
+    refinement goes on).  ``atf``, if given, is ``A^T f`` already computed.
+
+    Notes
+    -----
+    With ``A = Z T^{-1}`` and ``Z = Q R``, ``dx = T du`` where
+
+    * Björck (``seminormal=False``): ``h = R^{-T} T^T g``,
+      ``du = R^{-1}((Q^T f)_{:p} - h)`` and ``dr = Q [h; (Q^T f)_{p:}]``, accurate
+      to ``cond(Z) eps`` relative;
+    * corrected seminormal equations (``seminormal=True``):
+      ``du = R^{-1} R^{-T} T^T (A^T f - g)``, ``dr = f - A dx``, with ``A^T f`` and
+      ``A dx`` in float64.  Accurate to ``cond(Z)^2 mu eps`` only, but it needs no
+      pass over ``Q``; used for large problems where that is below ``2**-26``.
+    """
+    if not seminormal:
+        dx, v = fac.correction(f, g, f_is_zero)
+        return dx, lambda: fac.q(v)
+    if atf is None:
+        atf = np.zeros(fac.p) if f_is_zero else design.rmatvec(f)
+    rhs = fac.t_transpose(atf - g)
+    du = solve_triangular(
+        fac.R, solve_triangular(fac.R, rhs, trans="T", check_finite=False), check_finite=False
+    )
+    dx = fac.t_apply(du)
+    return dx, lambda: f - design.matvec(dx)
+
+
+def _centring_gain(fac: _Factorization) -> float:
+    """Largest ratio of a column's uncentred to centred norm (1 without centring)."""
+    col = _column_norms(fac.R)
+    full = _uncentred_norms(fac)
+    return float(np.max(full / np.where(col > 0, col, 1.0))) if full.size else 1.0
 
 
 def _choose_levels(
@@ -857,7 +942,6 @@ def _choose_levels(
     fac: _Factorization,
     y: Array,
     x: Array,
-    v: Array,
     condition: float,
 ) -> tuple[int, int]:
     """Slicing levels for the row products (``f``) and the column sums (``g``).
@@ -883,16 +967,19 @@ def _choose_levels(
     log_cond = math.log2(max(condition, 1.0)) if math.isfinite(condition) else 53.0
     b, w = design._split_x(x)
     off = int(design.fit_intercept)
-    col = _column_norms(fac.R)
     full = _uncentred_norms(fac)
-    mu = float(np.max(full / np.where(col > 0, col, 1.0)))
-    r_norm = _norm(v)  # r_0 = Q v, Q orthogonal
+    mu = _centring_gain(fac)
     u = x.copy()
     if off:
         u[0] = x[0] + float(fac.means @ x[1:])
     yhat_norm = _norm(fac.R @ u)  # |Z u| = |A x|
+    y_norm = _norm(y)
+    # |r|^2 = |y|^2 - |y_hat|^2 at the least-squares solution; an exact fit may
+    # show rounding noise here, which only overstates |r| (the safe side).
+    gap = max(y_norm - yhat_norm, 0.0) * (y_norm + yhat_norm)
+    r_norm = math.sqrt(gap) if y_norm > 0.0 else yhat_norm
     with np.errstate(over="ignore"):
-        terms = _norm(y) + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
+        terms = y_norm + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
     if not (math.isfinite(terms) and yhat_norm > 0.0):
         return _MAX_LEVELS, _MAX_LEVELS
     margin = 6.0
@@ -907,7 +994,11 @@ def _choose_levels(
 
 
 def _norm(v: Array) -> float:
-    """Euclidean norm of a vector, safe from overflow (LAPACK's scaled ``dnrm2``)."""
+    """Euclidean norm of a vector: one BLAS dot, rescaled only if that over/underflows."""
+    with np.errstate(over="ignore"):
+        sq = float(np.dot(v, v))
+    if math.isfinite(sq) and sq > 1e-280:
+        return math.sqrt(sq)
     return float(_column_norms(v.reshape(-1, 1))[0])
 
 
