@@ -204,6 +204,20 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
     assert rel_err(lstsq(X[:40], y[:40]).params, exact) <= 4 * EPS
 
 
+def test_blocked_qr_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large well-conditioned problems factor R by 512-row blocks on a thread pool."""
+    rng = np.random.default_rng(23)
+    X = rng.standard_normal((20_000, 4)) * [1.0, 100.0, 0.01, 5.0] + [10.0, -3.0, 0.0, 1e4]
+    y = X @ rng.standard_normal(4) + rng.standard_normal(20_000)
+    reference = lstsq(X, y)
+    assert 1 <= reference.n_refinements <= 2
+    for threads in (1, 2, 5):
+        monkeypatch.setattr(lstsq_module, "_cpu_count", lambda threads=threads: threads)
+        np.testing.assert_array_equal(lstsq(X, y).params, reference.params)
+    sk = SkLinearRegression().fit(X, y)
+    np.testing.assert_allclose(reference.coef, sk.coef_, rtol=1e-10)
+
+
 @pytest.mark.parametrize("limit", [0.0, math.inf])
 def test_seminormal_and_bjorck_corrections_agree(
     monkeypatch: pytest.MonkeyPatch, limit: float

@@ -7,14 +7,17 @@ that "float64 limit" on every problem (see :mod:`linreg.nist`).
 
 The algorithm
 -------------
-1. **Precondition.**  Copy the design once, centring its columns when an intercept
-   is fitted, ``Z = [1, X - 1 m^T]`` (``m`` the column means of at most 65,536
-   evenly spaced rows), and factor ``Z = Q R`` by Householder QR in LAPACK
-   (``dgeqrf``; ``Q`` stays in compact reflector form, applied by ``dormqr``).
-   Centring removes the offsets that make Longley, Wampler or Filip ill-conditioned.
-   Householder QR is invariant under column scaling, so the columns are not
-   rescaled; where a scale is needed (rank tolerance, condition number) the column
-   norms of ``R``, equal to those of ``Z``, serve.
+1. **Precondition.**  Centre the columns when an intercept is fitted,
+   ``Z = [1, X - 1 m^T]`` (``m`` the column means of at most 65,536 evenly spaced
+   rows), and factor ``Z = Q R`` by Householder QR in LAPACK (``dgeqrf``).
+   Centring removes the offsets that make Longley, Wampler or Filip
+   ill-conditioned.  Householder QR is invariant under column scaling, so the
+   columns are not rescaled; where a scale is needed (rank tolerance, condition
+   number) the column norms of ``R``, equal to those of ``Z``, serve.  Small or
+   ill-conditioned problems factor one F-ordered copy of ``Z`` and keep ``Q``
+   (compact reflectors, applied by ``dormqr``); large well-conditioned ones need
+   only ``R``, from a blocked (tall-skinny) Householder QR of 512-row blocks of
+   ``Z`` formed on the fly, with no copy of ``X``.
 2. **Refine against the original problem.**  Centring itself rounds, so the QR
    solution is only a first guess.  The solution ``x = (b, w)`` and the residual
    ``r`` are refined together on Björck's augmented system for the *original*,
@@ -72,12 +75,14 @@ is a parameter.
 
 Cost and memory
 ---------------
-One float64 copy of the design, ``n x (d + 1)`` (the centred matrix that the QR
-overwrites), plus a few ``n``-vectors and, per thread, about ``levels + 2`` MiB of
-scratch for the kernels.  Time: one QR factorisation, then per refinement step one
-threaded pass of the kernels over ``X`` (and, on the Björck path, one or two
-applications of ``Q``).  At 2,000,000 x 16 this is about as fast as
-``numpy.linalg.lstsq``, which spends the same QR on an SVD-based solution.
+Large well-conditioned problems: no copy of ``X`` (the blocked QR works in 70 KB
+buffers), a few ``n``-vectors, and per thread about ``levels + 2`` MiB of scratch
+for the kernels.  Time: the blocked QR, then one threaded pass of the kernels over
+``X`` per refinement step (one step when well conditioned).  At 2,000,000 x 16 this
+took 0.62 s against 0.82 s for ``numpy.linalg.lstsq`` (medians of 5 interleaved
+runs on the 2-core machine above).  Other problems: one float64
+copy of the centred design, ``n x (d + 1)``, which the QR overwrites, plus one or
+two applications of ``Q`` per step.
 
 Rank deficiency
 ---------------
@@ -129,6 +134,12 @@ _U: Final = 2.0**-53
 _SPLITTER: Final = 134217729.0
 #: Elements of X per chunk of the extended-precision kernels (1 MiB of float64).
 _CHUNK_ELEMENTS: Final = 1 << 17
+#: Rows per block of the blocked QR: 512 x 16 stays under OpenBLAS's threading
+#: thresholds (about 8,192 elements), so each LAPACK call runs on its own thread.
+_TSQR_ROWS: Final = 512
+#: The blocked QR serves problems with at most this many parameters (blocks must be
+#: much taller than wide for it to pay).
+_TSQR_MAX_PARAMS: Final = 32
 #: Refinement steps at most.
 _MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
@@ -667,51 +678,35 @@ def _map_chunks(
 # ---------------------------------------------------------------------------
 
 
-class _Factorization:
-    """Householder QR ``Z = Q R`` of the centred design ``Z = [1, X - 1 m^T]`` (or ``X``).
+class _Centred:
+    """What both factorisations share: ``R`` of ``Z = [1, X - 1 m^T]`` (or ``X``) and
+    the map ``T = [[1, -m^T], [0, I]]`` with ``Z = A T``, which takes centred
+    coefficients ``u`` to original ones ``x = T u`` (the shift ``m`` need not be the
+    exact mean)."""
 
-    ``Z = A T`` with ``T = [[1, -m^T], [0, I]]``, which maps centred coefficients
-    ``u`` to original ones ``x = T u``; the shift ``m`` need not be the exact mean.
+    n: int
+    d: int
+    p: int
+    k: int
+    fit_intercept: bool
+    means: Array
+    R: Array
 
-    Notes
-    -----
-    ``Z`` is one F-ordered copy, filled in row chunks (in parallel), and factored
-    in place by one ``dgeqrf`` call; ``Q`` stays in LAPACK's compact reflector form
-    and is applied with ``dormqr``.  (A blocked "tall-skinny" QR, one ``dgeqrf``
-    per cache-sized block, was 1.6 times faster on an idle machine but hundreds
-    of times slower on a busy one: OpenBLAS multithreads each of its thousands of
-    small level-2 calls, and every call waits at a barrier for a descheduled
-    thread.  One big call has few barriers.)
-    """
-
-    def __init__(self, X: Array, fit_intercept: bool) -> None:
+    def _setup(self, X: Array, fit_intercept: bool) -> None:
         n, d = X.shape
-        p = d + int(fit_intercept)
-        self.n, self.d, self.p = n, d, p
+        self.n, self.d, self.p = n, d, d + int(fit_intercept)
+        self.k = min(n, self.p)
         self.fit_intercept = fit_intercept
-        self.means: Array = _shift(X) if fit_intercept else np.zeros(d)
-        Z = np.empty((n, p), order="F")
-        step = max(256, _CHUNK_ELEMENTS // max(p, 1))
+        self.means = _shift(X) if fit_intercept else np.zeros(d)
 
-        def fill(s: int, _: None) -> None:
-            if fit_intercept:
-                Z[s : s + step, 0] = 1.0
-                np.subtract(X[s : s + step], self.means, out=Z[s : s + step, 1:])
-            else:
-                Z[s : s + step] = X[s : s + step]
-
-        _map_chunks(fill, n, step, lambda: None)
-        self.qr, self.tau = _geqrf(Z)
-        self.k = min(n, p)
-        self.R: Array = np.triu(self.qr[: self.k, :])
-
-    def qt(self, v: Array) -> Array:
-        """``Q^T v`` for an ``n``-vector: its first ``p`` entries are ``Q1^T v``."""
-        return _ormqr(self.qr, self.tau, v, "T")
-
-    def q(self, v: Array) -> Array:
-        """``Q v``, the inverse of :meth:`qt`."""
-        return _ormqr(self.qr, self.tau, v, "N")
+    def _fill(self, X: Array, s: int, out: Array) -> None:
+        """Rows ``s:s + m`` of ``Z`` into ``out`` of shape (p, m), i.e. transposed."""
+        rows = X[s : s + out.shape[1]]
+        if self.fit_intercept:
+            out[0] = 1.0
+            np.subtract(rows.T, self.means[:, None], out=out[1:])
+        else:
+            np.copyto(out, rows.T)
 
     def t_apply(self, u: Array) -> Array:
         """``x = T u``: centred coefficients to original ones."""
@@ -728,6 +723,66 @@ class _Factorization:
         out = g.copy()
         out[1:] = g[1:] - self.means * g[0]
         return out
+
+
+class _BlockedR(_Centred):
+    """``R`` alone, by a two-level blocked Householder QR, without copying ``X``.
+
+    Notes
+    -----
+    Blocks of ``_TSQR_ROWS`` rows of ``Z`` are formed in a scratch buffer and
+    factored by ``dgeqrf`` while in cache (on a thread pool), and the stacked
+    triangular factors are factored once more: the "tall-skinny QR" of Demmel et
+    al., as stable as one Householder QR.  The blocks are small enough that
+    OpenBLAS runs each call on one thread: multithreaded small calls each wait at
+    a barrier, which on a busy machine made a version with 16,000-row blocks
+    hundreds of times slower.  ``Q`` is not kept, so this serves the seminormal
+    corrections of large well-conditioned problems.
+    """
+
+    def __init__(self, X: Array, fit_intercept: bool) -> None:
+        self._setup(X, fit_intercept)
+        n, p = self.n, self.p
+        rows = _TSQR_ROWS
+        lwork = _geqrf_lwork(rows, p)
+
+        def factor(s: int, buf: Array) -> Array:
+            block = buf[:, : min(rows, n - s)]
+            self._fill(X, s, block)
+            qr, _ = _geqrf(block.T, lwork)
+            return np.triu(qr[: min(block.shape[1], p)])
+
+        tops = _map_chunks(factor, n, rows, lambda: np.empty((p, rows)))
+        stacked = np.asfortranarray(np.vstack(tops))
+        qr, _ = _geqrf(stacked, _geqrf_lwork(*stacked.shape))
+        self.R = np.triu(qr[: self.k])
+
+
+class _Factorization(_Centred):
+    """Householder QR ``Z = Q R`` with ``Q`` kept (compact reflectors, ``dormqr``).
+
+    Notes
+    -----
+    ``Z`` is one F-ordered copy, filled in row chunks on a thread pool and factored
+    in place by one ``dgeqrf`` call (one big call: few OpenBLAS barriers).
+    """
+
+    def __init__(self, X: Array, fit_intercept: bool) -> None:
+        self._setup(X, fit_intercept)
+        n, p = self.n, self.p
+        Z = np.empty((n, p), order="F")
+        step = max(256, _CHUNK_ELEMENTS // max(p, 1))
+        _map_chunks(lambda s, _: self._fill(X, s, Z[s : s + step].T), n, step, lambda: None)
+        self.qr, self.tau = _geqrf(Z, _geqrf_lwork(n, p))
+        self.R = np.triu(self.qr[: self.k, :])
+
+    def qt(self, v: Array) -> Array:
+        """``Q^T v`` for an ``n``-vector: its first ``p`` entries are ``Q1^T v``."""
+        return _ormqr(self.qr, self.tau, v, "T")
+
+    def q(self, v: Array) -> Array:
+        """``Q v``, the inverse of :meth:`qt`."""
+        return _ormqr(self.qr, self.tau, v, "N")
 
     def correction(self, f: Array, g: Array, f_is_zero: bool = False) -> tuple[Array, Array]:
         """Solve the correction equations ``[I Z; Z^T 0][dr; du] = [f; T^T g]``.
@@ -755,10 +810,13 @@ def _shift(X: Array) -> Array:
     return np.asarray(np.mean(X[::stride], axis=0), dtype=np.float64)
 
 
-def _geqrf(a: Array) -> tuple[Array, Array]:
-    """LAPACK ``dgeqrf`` in place on an F-ordered matrix: ``(qr, tau)``."""
-    m, k = a.shape
-    lwork = max(1, int(lapack.dgeqrf_lwork(m, k)[0])) if m and k else 1
+def _geqrf_lwork(m: int, k: int) -> int:
+    """Optimal ``dgeqrf`` workspace for an ``m x k`` matrix."""
+    return max(1, int(lapack.dgeqrf_lwork(m, k)[0])) if m and k else 1
+
+
+def _geqrf(a: Array, lwork: int) -> tuple[Array, Array]:
+    """LAPACK ``dgeqrf`` (in place when ``a`` is F-ordered): ``(qr, tau)``."""
     qr, tau, _, info = lapack.dgeqrf(a, lwork=lwork, overwrite_a=1)
     if info != 0:  # pragma: no cover - LAPACK argument errors only
         raise RuntimeError(f"dgeqrf failed with info={info}")
@@ -795,7 +853,7 @@ class _Rank:
     condition: float
 
 
-def _rank(fac: _Factorization, column_norms_uncentred: Array) -> _Rank:
+def _rank(fac: _Centred, column_norms_uncentred: Array) -> _Rank:
     """Numerical rank of ``Z`` from its ``R`` factor.
 
     A column is dependent when it is numerically constant (centring left less
@@ -856,10 +914,11 @@ class _Refined:
 
 def _refine(
     design: _Design,
-    fac: _Factorization,
+    fac: _Centred,
     y: Array | None,
     c: Array | None,
     condition: float,
+    seminormal: bool,
 ) -> _Refined:
     """Björck's iterative refinement of the augmented system (see module docstring).
 
@@ -872,8 +931,6 @@ def _refine(
     n, p = design.n, design.p
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
-    mu = _centring_gain(fac)
-    seminormal = n * p > _SMALL_PROBLEM and condition**2 * mu <= _SEMINORMAL_LIMIT
     # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly; the
     # first residual is then y - A x in float64 (the refinement repairs it).
     x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
@@ -915,7 +972,7 @@ def _refine(
 
 def _correction(
     design: _Design,
-    fac: _Factorization,
+    fac: _Centred,
     f: Array,
     g: Array,
     seminormal: bool,
@@ -941,8 +998,10 @@ def _correction(
       pass over ``Q``; used for large problems where that is below ``2**-26``.
     """
     if not seminormal:
-        dx, v = fac.correction(f, g, f_is_zero)
-        return dx, lambda: fac.q(v)
+        assert isinstance(fac, _Factorization), "Björck's corrections need Q"
+        full = fac
+        dx, v = full.correction(f, g, f_is_zero)
+        return dx, lambda: full.q(v)
     if atf is None:
         atf = np.zeros(fac.p) if f_is_zero else design.rmatvec(f)
     rhs = fac.t_transpose(atf - g)
@@ -953,7 +1012,7 @@ def _correction(
     return dx, lambda: f - design.matvec(dx)
 
 
-def _centring_gain(fac: _Factorization) -> float:
+def _centring_gain(fac: _Centred) -> float:
     """Largest ratio of a column's uncentred to centred norm (1 without centring)."""
     col = _column_norms(fac.R)
     full = _uncentred_norms(fac)
@@ -962,7 +1021,7 @@ def _centring_gain(fac: _Factorization) -> float:
 
 def _choose_levels(
     design: _Design,
-    fac: _Factorization,
+    fac: _Centred,
     y: Array,
     x: Array,
     condition: float,
@@ -1128,7 +1187,7 @@ def _as_design(X: Array, y: Array | None, X_lo: Array | None) -> tuple[Array, Ar
     return X, X_lo
 
 
-def _uncentred_norms(fac: _Factorization) -> Array:
+def _uncentred_norms(fac: _Centred) -> Array:
     col = _column_norms(fac.R)
     if not fac.fit_intercept:
         return col
@@ -1222,16 +1281,43 @@ def solve(
             fit_intercept=False,
             n_samples=n,
         )
-    fac = _Factorization(X, fit_intercept)
-    rk = _rank(fac, _uncentred_norms(fac))
+    fac, rk, seminormal = _precondition(X, fit_intercept)
     off = int(fit_intercept)
     if rk.rank < p:
+        assert isinstance(fac, _Factorization)
         dep = tuple(j - off for j in rk.dependent if j >= off)
         x = _min_norm(fac, y, rk.rank)
         return _result(x, fac, rk, dep, 0, False)
     design = _Design(X, X_lo, fit_intercept)
-    ref = _refine(design, fac, y, None, rk.condition)
+    ref = _refine(design, fac, y, None, rk.condition, seminormal)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged)
+
+
+def _precondition(X: Array, fit_intercept: bool) -> tuple[_Centred, _Rank, bool]:
+    """Factor the centred design and decide how the corrections will be solved.
+
+    Returns the factorisation, its rank analysis, and whether to use the
+    seminormal corrections (``R`` alone).  Large problems with few columns first
+    try the blocked ``R`` (no copy of ``X``); if that reveals a rank deficiency or
+    too ill-conditioned a problem for seminormal corrections, or for every other
+    problem, the full Householder QR with ``Q`` is computed.
+    """
+    n, d = X.shape
+    p = d + int(fit_intercept)
+    large = n * p > _SMALL_PROBLEM
+    if large and p <= _TSQR_MAX_PARAMS and n >= 4 * _TSQR_ROWS:
+        blocked = _BlockedR(X, fit_intercept)
+        rk = _rank(blocked, _uncentred_norms(blocked))
+        if rk.rank == p and _seminormal_ok(blocked, rk):
+            return blocked, rk, True
+    fac = _Factorization(X, fit_intercept)
+    rk = _rank(fac, _uncentred_norms(fac))
+    return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk)
+
+
+def _seminormal_ok(fac: _Centred, rk: _Rank) -> bool:
+    """Whether the seminormal corrections contract fast enough (see :func:`_correction`)."""
+    return rk.condition**2 * _centring_gain(fac) <= _SEMINORMAL_LIMIT
 
 
 def _warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
@@ -1246,7 +1332,7 @@ def _warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
 
 def _result(
     x: Array,
-    fac: _Factorization,
+    fac: _Centred,
     rk: _Rank,
     dep: tuple[int, ...],
     steps: int,
@@ -1339,8 +1425,7 @@ def inverse_gram(
     p = X.shape[1] + int(fit_intercept)
     if p == 0:
         return np.zeros((0, 0))
-    fac = _Factorization(X, fit_intercept)
-    rk = _rank(fac, _uncentred_norms(fac))
+    fac, rk, seminormal = _precondition(X, fit_intercept)
     if rk.rank < p:
         raise ValueError(
             f"the design is rank deficient (rank {rk.rank} < {p}); A^T A has no inverse"
@@ -1350,7 +1435,7 @@ def inverse_gram(
     for j in range(p):
         c = np.zeros(p)
         c[j] = -1.0
-        out[:, j] = _refine(design, fac, None, c, rk.condition).x
+        out[:, j] = _refine(design, fac, None, c, rk.condition, seminormal).x
     # Symmetrise: the two triangles agree to rounding.
     return np.asarray(0.5 * (out + out.T))
 
