@@ -12,11 +12,13 @@ Targets (minimum LRE over the certified values, float64 can give about 15):
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from importlib import resources
 
 import numpy as np
 import pytest
 
+from linreg.lstsq import lstsq
 from linreg.nist import (
     DATASETS,
     LRE_CAP,
@@ -27,6 +29,7 @@ from linreg.nist import (
     parse_nist,
     run_nist,
 )
+from linreg.polynomial import PolynomialRegression
 
 LSTSQ_TARGET = dict.fromkeys(DATASETS, 13.0) | {"Filip": 7.5}
 POLYNOMIAL_TARGET = {"Filip": 12.0} | {f"Wampler{i}": 13.0 for i in range(1, 6)}
@@ -159,6 +162,47 @@ def test_certified_zeros_come_out_below_1e_10(records: list[NistRecord], name: s
         assert abs(rec.residual_sd) < 1e-10
         assert np.all(np.abs(rec.std_errors) < 1e-10)
         assert rec.r_squared == pytest.approx(1.0, abs=1e-15)
+
+
+def _exact_least_squares(columns: list[list[Fraction]], y: np.ndarray) -> np.ndarray:
+    """Exact least-squares solution in rational arithmetic, rounded to float64."""
+    p = len(columns)
+    yf = [Fraction(v) for v in y.tolist()]
+    G = [
+        [sum((a * b for a, b in zip(ci, cj, strict=True)), Fraction(0)) for cj in columns]
+        for ci in columns
+    ]
+    h = [sum((a * b for a, b in zip(ci, yf, strict=True)), Fraction(0)) for ci in columns]
+    M = [[*row, hi] for row, hi in zip(G, h, strict=True)]
+    for k in range(p):
+        for i in range(k + 1, p):
+            factor = M[i][k] / M[k][k]
+            M[i] = [a - factor * b for a, b in zip(M[i], M[k], strict=True)]
+    x = [Fraction(0)] * p
+    for k in reversed(range(p)):
+        tail = sum((M[k][j] * x[j] for j in range(k + 1, p)), Fraction(0))
+        x[k] = (M[k][p] - tail) / M[k][k]
+    return np.array([float(v) for v in x])
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_solutions_are_the_exact_least_squares_solutions_rounded(name: str) -> None:
+    """The float64 limit: what exact arithmetic gives for the data as float64 holds them."""
+    ds = load_nist(name)
+    X = ds.design()
+    columns = [[Fraction(v) for v in X[:, j].tolist()] for j in range(X.shape[1])]
+    if ds.fit_intercept:
+        columns.insert(0, [Fraction(1)] * ds.y.size)
+    exact = _exact_least_squares(columns, ds.y)
+    got = lstsq(X, ds.y, fit_intercept=ds.fit_intercept).params
+    np.testing.assert_array_less(np.abs(got - exact), 1.01 * np.spacing(np.abs(exact)))
+    if ds.model == "polynomial":  # powers of the float64 x, formed exactly
+        x = [Fraction(v) for v in ds.x[:, 0].tolist()]
+        powers = [[xi**k for xi in x] for k in range(ds.degree + 1)]
+        exact = _exact_least_squares(powers, ds.y)
+        model = PolynomialRegression(ds.degree).fit(ds.x, ds.y)
+        got = np.concatenate([[model.intercept_], model.coef_])
+        np.testing.assert_array_less(np.abs(got - exact), 1.01 * np.spacing(np.abs(exact)))
 
 
 def test_linreg_is_never_less_accurate_than_numpy(records: list[NistRecord]) -> None:

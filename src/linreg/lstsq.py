@@ -35,9 +35,10 @@ The algorithm
    ``cond(Z)^2 * mu <= 2**26`` (``mu``: the largest ratio of a column's uncentred
    to centred norm) use ``R`` alone (corrected seminormal equations, contraction
    below ``2**-26``), saving two passes over ``Q``.
-3. **Stop** when the correction is at rounding level, when the observed
-   contraction predicts the next one would be, when it stops shrinking by half,
-   or after ten steps.  A well-conditioned problem takes one step.
+3. **Stop** when the correction is at rounding level, when the contraction
+   factor (the larger of its theoretical bound and the observed one) predicts the
+   next one would be, when it stops shrinking by half, or after ten steps.  A
+   well-conditioned problem takes one step.
 
 Extended precision: error-free splitting
 ----------------------------------------
@@ -147,6 +148,8 @@ _SMALL_PROBLEM: Final = 1 << 16
 #: Largest ``cond(Z)^2 * mu`` for which large problems use the seminormal corrections
 #: (their contraction factor, about that times eps, is then below 2**-26).
 _SEMINORMAL_LIMIT: Final = 2.0**26
+#: Safety factor on the theoretical contraction factor of the refinement.
+_RATE_SAFETY: Final = 64.0
 #: Most slicing levels used by the kernels (well beyond double-double).
 _MAX_LEVELS: Final = 6
 
@@ -922,15 +925,20 @@ def _refine(
 ) -> _Refined:
     """Björck's iterative refinement of the augmented system (see module docstring).
 
-    Stops when the largest relative change of a component of ``x`` is at
-    rounding level (``<= eps``), when the observed contraction predicts that the
-    next one would be (``delta_k^2 / delta_{k-1} <= 2**-53``), when it shrank by
-    less than half (converged as far as this precision allows), or after
-    ``_MAX_REFINEMENTS`` steps; a step that grows the correction is rejected.
+    ``delta_k`` is the largest relative change of a component of ``x`` at step
+    ``k``.  Stops when ``delta_k <= eps`` (rounding level), when the contraction
+    factor ``rho`` predicts the next change to be below ``2**-53``
+    (``delta_k rho <= 2**-53``, with ``rho`` the larger of the theoretical bound,
+    ``64 eps cond(Z)`` for Björck's corrections and ``64 eps cond(Z)^2 mu`` for
+    the seminormal ones, and the observed ``delta_k / delta_{k-1}``), when the
+    change shrank by less than half (converged as far as this precision allows),
+    or after ``_MAX_REFINEMENTS`` steps; a step that grows the change is rejected.
     """
     n, p = design.n, design.p
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
+    cond = condition if math.isfinite(condition) else 1.0 / _EPS
+    bound = _RATE_SAFETY * _EPS * (cond**2 * _centring_gain(fac) if seminormal else cond)
     # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly; the
     # first residual is then y - A x in float64 (the refinement repairs it).
     x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
@@ -956,13 +964,15 @@ def _refine(
         scale = np.maximum(np.abs(x), np.abs(x_new))
         nz = scale > 0.0
         delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
-        if delta > delta_prev:
+        if steps > 1 and delta > delta_prev:
             break  # diverging: keep the previous iterate
         x = x_new
-        if delta <= _EPS or delta * delta <= _U * delta_prev:
+        # Contraction factor: the theoretical bound, or the observed one if worse.
+        rate = max(bound, delta / delta_prev) if steps > 1 else bound
+        if delta <= _EPS or delta * rate <= _U:
             converged = True
             break
-        if delta > 0.5 * delta_prev:
+        if steps > 1 and delta > 0.5 * delta_prev:
             converged = delta <= 2.0**-40
             break
         r = r + residual_step()
