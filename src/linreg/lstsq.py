@@ -1472,8 +1472,9 @@ def residuals(
     Returns
     -------
     ndarray of shape (n_samples,)
-        Each residual correct to within a few units in its last place, however
-        much cancellation the subtraction involves.
+        Each residual correctly rounded (to within an ulp or so) unless its
+        terms cancel in more than about 150 bits: the sum is formed in roughly
+        four-fold float64 precision.
     """
     X, X_lo = _as_design(X, y, X_lo)
     design = _Design(X, X_lo, True)

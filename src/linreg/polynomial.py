@@ -267,8 +267,10 @@ class PolynomialRegression:
         Returns
         -------
         ndarray of shape (n,)
-            Each value correctly rounded to within a few ulps: the sum is
-            evaluated in extended precision, however much its terms cancel.
+            Each value correctly rounded to within an ulp or so: the sum is
+            evaluated in roughly four-fold float64 precision (see
+            :func:`linreg.lstsq.residuals`), so cancellation between the terms
+            costs nothing.
         """
         self._check_fitted()
         x_arr = _as_vector(x, "x")
