@@ -1,0 +1,80 @@
+"""``linreg summary`` end to end: the table's numbers against statsmodels, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from linreg.cli import main
+
+
+@pytest.fixture
+def csv(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"age": rng.uniform(20, 60, 70), "hours": rng.uniform(0, 40, 70)})
+    frame["pay"] = 1.5 * frame["age"] - 0.3 * frame["hours"] + 10 + rng.normal(0, 2, 70)
+    path = tmp_path / "pay.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("no_intercept", [False, True])
+def test_summary_json_matches_statsmodels(
+    csv: Path, capsys: pytest.CaptureFixture[str], no_intercept: bool
+) -> None:
+    args = ["summary", str(csv), "--target", "pay", "--json", "--alpha", "0.1"]
+    assert main([*args, "--no-intercept"] if no_intercept else args) == 0
+    out = json.loads(capsys.readouterr().out)
+    frame = pd.read_csv(csv)
+    exog = frame[["age", "hours"]].to_numpy()
+    ref = sm.OLS(frame["pay"].to_numpy(), exog if no_intercept else sm.add_constant(exog)).fit()
+    names = ["age", "hours"] if no_intercept else ["intercept", "age", "hours"]
+    assert [p["name"] for p in out["parameters"]] == names
+    np.testing.assert_allclose([p["estimate"] for p in out["parameters"]], ref.params, rtol=1e-10)
+    np.testing.assert_allclose([p["std_error"] for p in out["parameters"]], ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(
+        [[p["ci_lower"], p["ci_upper"]] for p in out["parameters"]], ref.conf_int(0.1), rtol=1e-10
+    )
+    assert out["r2"] == pytest.approx(ref.rsquared, rel=1e-10)
+    assert out["f_statistic"] == pytest.approx(ref.fvalue, rel=1e-10)
+    assert out["target"] == "pay"
+
+
+def test_summary_prints_the_table(csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", str(csv), "--target", "pay"]) == 0
+    text = capsys.readouterr().out
+    for word in ("Dep. variable:", "pay", "intercept", "age", "hours", "P>|t|", "R-squared"):
+        assert word in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--alpha", "1.5"], "--alpha must be strictly between 0 and 1"),
+        (["--target", "salary"], "no target column 'salary'"),
+        (["--features", "age,height"], "no feature column(s) 'height'"),
+    ],
+)
+def test_summary_bad_input_is_one_line(
+    csv: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["summary", str(csv), "--target", "pay", *args]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("linreg: error: ")
+    assert message in err[0]
+
+
+def test_summary_of_too_few_rows_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tiny.csv"
+    path.write_text("x,y\n1,2\n2,4.5\n", encoding="utf-8")
+    assert main(["summary", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: inference needs more rows than parameters" in err
