@@ -174,3 +174,25 @@ def test_not_fitted_and_too_few_rows() -> None:
     X = np.array([[1.0], [2.0]])
     with pytest.raises(LinregError, match="more rows than parameters"):
         ols_inference(X, np.array([1.0, 3.0]), np.array([2.0]), -1.0)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_polynomial_inference_matches_statsmodels(fit_intercept: bool) -> None:
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-2, 2, 60)
+    y = 1.0 - 2.0 * x + 0.5 * x**3 + rng.normal(0, 0.3, 60)
+    model = linreg.PolynomialRegression(3, fit_intercept=fit_intercept).fit(x, y)
+    inf = model.inference()
+    powers = np.column_stack([x, x**2, x**3])
+    ref = oracle(powers, y, fit_intercept)
+    assert_matches_statsmodels(inf, ref)
+    names = ["x", "x^2", "x^3"]
+    assert inf.names == (["intercept", *names] if fit_intercept else names)
+    x_new = np.array([-1.0, 0.5, 3.0])
+    exog = np.column_stack([x_new, x_new**2, x_new**3])
+    exog = sm.add_constant(exog, has_constant="add") if fit_intercept else exog
+    frame = ref.get_prediction(exog).summary_frame(alpha=0.05)
+    ours = model.predict_interval(x_new)
+    np.testing.assert_allclose(ours.pi_lower, frame["obs_ci_lower"], rtol=RTOL)
+    np.testing.assert_allclose(ours.ci_upper, frame["mean_ci_upper"], rtol=RTOL)
+    assert "x^3" in model.summary()

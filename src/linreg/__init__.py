@@ -1,7 +1,9 @@
 """linreg: linear regression from first principles with NumPy.
 
 The teaching path is :class:`LinearModel` (forward, loss, backward, step); the
-estimator users fit is :class:`LinearRegression`.
+estimator users fit is :class:`LinearRegression` (gradient descent, SGD, or exact
+least squares with :func:`lstsq`), with :class:`PolynomialRegression` beside it and
+:meth:`LinearRegression.inference` for the statistics.
 """
 
 from linreg import metrics
@@ -19,7 +21,10 @@ from linreg.errors import (
 from linreg.estimator import LinearRegression
 from linreg.gradcheck import GradCheckResult, gradcheck
 from linreg.history import History
+from linreg.inference import Inference, PredictionInterval
+from linreg.lstsq import LstsqResult, lstsq
 from linreg.model import Gradients, LinearModel
+from linreg.polynomial import PolynomialRegression
 from linreg.stability import Stability, stability
 from linreg.validation import DataWarning
 
@@ -34,16 +39,21 @@ __all__ = [
     "GradCheckResult",
     "Gradients",
     "History",
+    "Inference",
     "LinearModel",
     "LinearRegression",
     "LinregError",
+    "LstsqResult",
     "ModelFileError",
     "NotFittedError",
+    "PolynomialRegression",
+    "PredictionInterval",
     "RankDeficiencyWarning",
     "Stability",
     "StabilityWarning",
     "__version__",
     "gradcheck",
+    "lstsq",
     "make_regression",
     "metrics",
     "stability",

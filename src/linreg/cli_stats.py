@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from linreg.cli_common import AddCommand, add_data_options, add_json, print_json
+from linreg.cli_common import (
+    AddCommand,
+    add_data_options,
+    add_json,
+    make_console,
+    print_json,
+    rich_table,
+)
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io import read_table
@@ -36,8 +43,62 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nist(args: argparse.Namespace) -> int:
+    from linreg.nist import meets_targets, run_nist, targets
+
+    records = run_nist()
+    rows = []
+    payload = []
+    for r in records:
+        coef_target, stat_target = targets(r)
+        met = meets_targets(r)
+        lres = (r.coef_lre, r.sd_lre, r.residual_sd_lre, r.r_squared_lre)
+        rows.append(
+            [
+                r.dataset,
+                {"lstsq": "exact", "polynomial": "polynomial"}.get(r.method, "numpy lstsq"),
+                *("-" if v is None else f"{v:.1f}" for v in lres),
+                "-" if met is None else ("met" if met else "MISSED"),
+            ]
+        )
+        payload.append(
+            {
+                "dataset": r.dataset,
+                "method": r.method,
+                "coef_lre": r.coef_lre,
+                "sd_lre": r.sd_lre,
+                "residual_sd_lre": r.residual_sd_lre,
+                "r_squared_lre": r.r_squared_lre,
+                "coef_target": coef_target,
+                "statistics_target": stat_target,
+                "target_met": met,
+            }
+        )
+    all_met = all(p["target_met"] is not False for p in payload)
+    if args.json:
+        print_json({"records": payload, "all_targets_met": all_met})
+    else:
+        console = make_console()
+        console.print(
+            rich_table(
+                "NIST StRD linear least squares: digits of agreement with the certified "
+                "values (LRE, 15 = every float64 digit)",
+                ["dataset", "method", "coef", "std dev", "resid sd", "R^2", "target"],
+                rows,
+            )
+        )
+        console.print(
+            "exact: LinearRegression(solver='exact') on the float64 design; polynomial: "
+            "PolynomialRegression (powers of x held exactly); numpy lstsq: for comparison.\n"
+            "Targets: coefficients >= 13 digits (Filip on a float64 design: 7.5; through "
+            "PolynomialRegression: 12); standard deviations, residual sd and R^2 >= 10."
+        )
+        console.print("every target met" if all_met else "SOME TARGETS MISSED")
+    return 0 if all_met else 1
+
+
 def register(add: AddCommand) -> None:
-    """Add ``summary`` to the ``linreg`` command."""
+    """Add ``summary`` and ``nist`` to the ``linreg`` command."""
     p = add(
         "summary",
         cmd_summary,
@@ -49,4 +110,13 @@ def register(add: AddCommand) -> None:
     add_data_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
+    add_json(p)
+
+    p = add(
+        "nist",
+        cmd_nist,
+        "Check accuracy on NIST's certified linear least-squares datasets, beside "
+        "numpy.linalg.lstsq; exits non-zero if a target is missed.",
+        "linreg nist",
+    )
     add_json(p)

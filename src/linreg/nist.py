@@ -30,8 +30,9 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from linreg.lstsq import inverse_gram, lstsq, residuals
-from linreg.polynomial import PolynomialRegression, monomial_design
+from linreg.estimator import LinearRegression
+from linreg.inference import Inference
+from linreg.polynomial import PolynomialRegression
 
 __all__ = [
     "DATASETS",
@@ -369,22 +370,20 @@ def _record(ds: NistDataset, method: str, est: Array, stats: _Stats | None) -> N
     )
 
 
+def _inference_record(ds: NistDataset, method: str, inf: Inference) -> NistRecord:
+    stats = _Stats(sd=inf.std_errors, residual_sd=inf.residual_std, r_squared=inf.r2)
+    return _record(ds, method, inf.params, stats)
+
+
 def _fit_lstsq(ds: NistDataset) -> NistRecord:
-    X = ds.design()
-    res = lstsq(X, ds.y, fit_intercept=ds.fit_intercept)
-    resid = residuals(X, ds.y, res.coef, res.intercept)
-    stats = _statistics(ds, resid, inverse_gram(X, fit_intercept=ds.fit_intercept))
-    return _record(ds, "lstsq", res.params, stats)
+    """linreg's exact solver on the float64 design, with its inference as users get it."""
+    model = LinearRegression(solver="exact", fit_intercept=ds.fit_intercept)
+    return _inference_record(ds, "lstsq", model.fit(ds.design(), ds.y).inference())
 
 
 def _fit_polynomial(ds: NistDataset) -> NistRecord:
-    x = ds.x[:, 0]
-    model = PolynomialRegression(ds.degree, fit_intercept=ds.fit_intercept).fit(x, ds.y)
-    est = np.concatenate([[model.intercept_], model.coef_]) if ds.fit_intercept else model.coef_
-    hi, lo = monomial_design(x, ds.degree)
-    resid = residuals(hi, ds.y, model.coef_, model.intercept_, X_lo=lo)
-    gram = inverse_gram(hi, fit_intercept=ds.fit_intercept, X_lo=lo)
-    return _record(ds, "polynomial", est, _statistics(ds, resid, gram))
+    model = PolynomialRegression(ds.degree, fit_intercept=ds.fit_intercept)
+    return _inference_record(ds, "polynomial", model.fit(ds.x[:, 0], ds.y).inference())
 
 
 def _fit_numpy(ds: NistDataset) -> NistRecord:
@@ -444,6 +443,38 @@ def run_nist(
             elif method == "numpy":
                 records.append(_fit_numpy(ds))
     return records
+
+
+#: Minimum coefficient LRE each linreg method must reach (the accuracy targets).
+#: Filip's float64 design holds its powers rounded, which caps any method at ~7.6.
+COEF_TARGETS: Final[dict[str, dict[str, float]]] = {
+    "lstsq": dict.fromkeys(DATASETS, 13.0) | {"Filip": 7.5},
+    "polynomial": {"Filip": 12.0} | {f"Wampler{i}": 13.0 for i in range(1, 6)},
+}
+#: Minimum LRE of the standard deviations, the residual sd and R^2 on every dataset
+#: (Filip's through the polynomial path, whose design holds the powers exactly).
+STATISTICS_TARGET: Final = 10.0
+
+
+def targets(record: NistRecord) -> tuple[float | None, float | None]:
+    """(coefficient target, statistics target) that ``record`` must meet; None: none."""
+    if record.method not in COEF_TARGETS:
+        return None, None
+    coef = COEF_TARGETS[record.method].get(record.dataset)
+    stats_apply = not (record.dataset == "Filip" and record.method == "lstsq")
+    return coef, STATISTICS_TARGET if stats_apply else None
+
+
+def meets_targets(record: NistRecord) -> bool | None:
+    """Whether ``record`` meets its targets; None for rows with none (numpy's)."""
+    coef, stat = targets(record)
+    if coef is None and stat is None:
+        return None
+    ok = coef is None or record.coef_lre >= coef
+    if stat is not None:
+        lres = (record.sd_lre, record.residual_sd_lre, record.r_squared_lre)
+        ok = ok and all(v is not None and v >= stat for v in lres)
+    return ok
 
 
 def format_table(records: Sequence[NistRecord]) -> str:

@@ -20,16 +20,19 @@ Predictions and ``score`` evaluate the polynomial in the same extended precision
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from linreg.base import ParamsMixin
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
 from linreg.lstsq import LstsqResult, residuals, solve, two_product
+
+if TYPE_CHECKING:
+    from linreg.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "PolynomialRegression", "monomial_design"]
 
@@ -115,7 +118,7 @@ def _as_vector(value: Any, what: str) -> Array:
     return np.ascontiguousarray(arr)
 
 
-class PolynomialRegression:
+class PolynomialRegression(ParamsMixin):
     """Polynomial least squares ``y = B0 + B1 x + ... + Bk x^k``, solved exactly.
 
     Parameters
@@ -159,30 +162,6 @@ class PolynomialRegression:
         self.degree = degree
         self.solver = solver
         self.fit_intercept = fit_intercept
-
-    # -- scikit-learn's parameter protocol -------------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [p for p in signature.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The hyperparameters as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> PolynomialRegression:
-        """Set hyperparameters by name; returns self."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"unknown parameter {name!r}; valid ones are {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = type(self)().get_params()
-        changed = {k: v for k, v in self.get_params().items() if defaults[k] != v}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -244,6 +223,8 @@ class PolynomialRegression:
         self.rank_ = result.rank
         self.n_iter_ = result.n_refinements
         self.lstsq_: LstsqResult = result
+        # Kept by reference (no copy) so that inference can revisit the data.
+        self._x_fit, self._y_fit = x_arr, y_arr
         return self
 
     # -- using a fitted model --------------------------------------------------------------
@@ -276,6 +257,53 @@ class PolynomialRegression:
         x_arr = _as_vector(x, "x")
         # The residual of a zero target is exactly minus the prediction.
         return -self._residuals(x_arr, np.zeros(x_arr.shape[0]))
+
+    # -- inference -------------------------------------------------------------------------
+    def inference(self, x: ArrayLike | None = None, y: ArrayLike | None = None) -> Inference:
+        """Standard errors, t and p values, R^2, F, AIC/BIC... of B0..Bk.
+
+        Computed on the exact monomial design (powers of x held as double-double),
+        so the standard errors are as accurate as the coefficients. Parameters are
+        named ``intercept, x, x^2, ..., x^k``.
+
+        Parameters
+        ----------
+        x, y : array-like, optional
+            The data to assess the fit on; by default the training data.
+        """
+        from linreg.inference import ols_inference
+
+        self._check_fitted()
+        if (x is None) != (y is None):
+            raise LinregError("give both x and y, or neither")
+        if x is None:
+            x_arr, y_arr = self._x_fit, self._y_fit
+        else:
+            x_arr, y_arr = _as_vector(x, "x"), _as_vector(y, "y")
+            if x_arr.shape != y_arr.shape:
+                raise LinregError(f"x has {x_arr.shape[0]} rows but y has {y_arr.shape[0]}")
+        degree = self.coef_.shape[0]
+        hi, lo = monomial_design(x_arr, degree)
+        return ols_inference(
+            hi,
+            y_arr,
+            self.coef_,
+            self.intercept_,
+            fit_intercept=bool(self.fit_intercept),
+            names=["x"] + [f"x^{j}" for j in range(2, degree + 1)],
+            method=f"polynomial least squares, degree {degree}",
+            X_lo=lo,
+        )
+
+    def summary(self, x: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
+        """The inference table as text, in the layout of statsmodels' OLS summary."""
+        return self.inference(x, y).summary()
+
+    def predict_interval(self, x: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
+        """Predictions at ``x`` with confidence and prediction intervals (1 - alpha)."""
+        self._check_fitted()
+        hi, _ = monomial_design(_as_vector(x, "x"), self.coef_.shape[0])
+        return self.inference().predict_interval(hi, alpha)
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:
         """Coefficient of determination ``R^2 = 1 - RSS / TSS`` on ``(x, y)``.
