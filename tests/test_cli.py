@@ -7,14 +7,12 @@ and its stderr as a user would.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,54 +26,16 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
+from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
 from linreg import Gradients, LinearModel, LinearRegression, cli
 from linreg.cli import main
 from linreg.io import atomic_write, read_table
 from linreg.persistence import save_model
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 GIF_MAGIC = (b"GIF87a", b"GIF89a")
 SUBCOMMANDS = ("generate", "train", "evaluate", "predict", "sweep", "gradcheck", "demo")
 METRICS = ("mse", "rmse", "mae", "r2")
 KNOWN = b'{"format": "linreg-model", "note": "written by the test, must survive"}\n'
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Result:
-    """``linreg ARGV`` in-process: its exit code, stdout and stderr."""
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
-
-
-def run_quietly(*argv: str | Path) -> Result:
-    """Like :func:`run`, for module-scoped fixtures (which cannot use capsys)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> str:
-    """Exit 1 and exactly one ``linreg: error:`` line on stderr, holding every fragment."""
-    assert result.code == 1, result
-    assert "Traceback" not in result.err
-    lines = [line for line in result.err.splitlines() if line.startswith("linreg: error: ")]
-    assert len(lines) == 1, result.err
-    others = [line for line in result.err.splitlines() if line not in lines]
-    assert all(line.startswith("linreg: warning: ") for line in others), result.err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -9,8 +9,6 @@ independent run of :class:`linreg.LinearRegression` with the same settings.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,43 +17,16 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from cli_helpers import PNG_MAGIC, Result, assert_one_error_line, run
 from linreg import LinearRegression, make_regression, plots, stability
-from linreg.cli import main
 from linreg.history import History
 from linreg.io import read_table, write_dataset_csv
 from linreg.lab import SCALING_FRACTION, SGD_SAFETY, epochs_to_converge, standardize
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 N_ROWS = 120
 EPOCHS = 15
 BATCH = 16
 RUN_NAMES = ["full-batch GD", f"mini-batch SGD (batch {BATCH})", "SGD (batch 1)"]
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Result:
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.code == 1, result
-    assert "Traceback" not in result.err
-    lines = [line for line in result.err.splitlines() if line.startswith("linreg: error: ")]
-    assert len(lines) == 1, result.err
-    assert all(line.startswith("linreg: warning: ") for line in result.err.splitlines()[1:])
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 def assert_png(path: Path, size: tuple[int, int]) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import html
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -31,8 +29,8 @@ from PIL import Image
 
 import linreg.io
 import linreg.report
+from cli_helpers import Result, assert_one_error_line, run_quietly
 from linreg import LinearRegression, make_regression, plots
-from linreg.cli import main
 from linreg.io import read_table, write_dataset_csv
 from linreg.persistence import load_model, save_model
 from linreg.report import fmt, report_from_files, write_report
@@ -48,33 +46,6 @@ ALL_FIGURES = [
     "loss_landscape",
     "training_animation",
 ]
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run_quietly(*argv: str | Path) -> Result:
-    """``linreg ARGV`` in-process, for module-scoped fixtures (which cannot use capsys)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.code == 1, result
-    assert "Traceback" not in result.err
-    lines = [line for line in result.err.splitlines() if line.startswith("linreg: error: ")]
-    assert len(lines) == 1, result.err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 def leftovers(folder: Path) -> list[str]:
