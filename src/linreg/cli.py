@@ -656,7 +656,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 #: Modules that add subcommands of their own: each defines ``register(add: AddCommand)``
 #: and calls ``add(name, handler, help, example)`` for each of its commands.
-EXTENSIONS: tuple[str, ...] = ("linreg.lab", "linreg.report", "linreg.cli_stats")
+EXTENSIONS: tuple[str, ...] = ("linreg.lab", "linreg.report", "linreg.cli_stats", "linreg.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

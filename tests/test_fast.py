@@ -1,0 +1,421 @@
+"""The fast engine gives the reference engine's numbers: GD to rounding, SGD bit for bit.
+
+Every test fits the same data twice, ``engine="reference"`` (the readable loop of
+:mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.fast`), and compares the
+whole recorded path. Also: the moments pass, the fused pass, the engine rule, the
+peak memory of a fit (in a child process) and a smoke run of ``linreg bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linreg import DivergenceError, LinearModel, LinearRegression, stability
+from linreg import fast as fast_module
+from linreg.bench import markdown
+from linreg.cli import main
+from linreg.errors import LinregError
+from linreg.fast import Moments, prefer_streaming, stability_from_moments, standardization
+from linreg.history import History
+from linreg.training import train
+
+RTOL = 1e-10
+
+
+def regression_data(
+    n: int = 20_000,
+    d: int = 8,
+    seed: int = 0,
+    offset: float = 3.0,
+    noise: float = 0.5,
+    rows_seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Correlated features with offsets and scales of their own, y linear plus noise.
+
+    ``seed`` fixes the model (mixing, offsets, weights), ``rows_seed`` (default:
+    ``seed``) the rows: two calls with one seed and two row seeds give a training
+    and a test set of the same problem.
+    """
+    rng = np.random.default_rng(seed)
+    mixing = rng.standard_normal((d, d)) / np.sqrt(d) + np.eye(d)
+    scales, shifts = rng.uniform(0.5, 2.0, d), rng.uniform(-offset, offset, d)
+    weights = rng.standard_normal(d)
+    if rows_seed is not None:
+        rng = np.random.default_rng([seed, rows_seed])
+    X = rng.standard_normal((n, d)) @ mixing * scales + shifts
+    y = X @ weights - 1.0 + noise * rng.standard_normal(n)
+    return X, y
+
+
+def assert_same_history(actual: History, expected: History, rtol: float = RTOL) -> None:
+    """Every recorded quantity equal to ``rtol`` relative to its size along the path."""
+    assert actual.loss.shape == expected.loss.shape
+    pairs = [(actual.W, expected.W), (actual.b, expected.b), (actual.loss, expected.loss)]
+    if expected.val_loss is not None:
+        assert actual.val_loss is not None
+        pairs.append((actual.val_loss, expected.val_loss))
+    for got, want in pairs:
+        scale = max(float(np.abs(want).max()), np.finfo(np.float64).tiny)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+
+
+def fit_both(X: np.ndarray, y: np.ndarray, **params: Any) -> tuple[Any, Any]:
+    X_val = params.pop("X_val", None)
+    y_val = params.pop("y_val", None)
+    models = []
+    for engine in ("reference", "fast"):
+        model = LinearRegression(engine=engine, **params)
+        models.append(model.fit(X, y, X_val, y_val))
+    return models[0], models[1]
+
+
+# -- full-batch GD: the whole path, 1,000 epochs ---------------------------------------------
+GD_CASES = {
+    "raw": {"learning_rate": 0.02},
+    "standardized": {"learning_rate": 0.2, "standardize": True},
+    "no-intercept": {"learning_rate": 0.02, "fit_intercept": False},
+    "standardized-no-intercept": {
+        "learning_rate": 0.02,
+        "standardize": True,
+        "fit_intercept": False,
+    },
+    "momentum": {"learning_rate": 0.01, "momentum": 0.9},
+    "random-start": {"learning_rate": 0.2, "standardize": True, "init": "random", "seed": 7},
+}
+
+
+@pytest.mark.parametrize("params", GD_CASES.values(), ids=GD_CASES.keys())
+def test_gd_path_equals_the_reference_after_1000_epochs(params: dict[str, Any]) -> None:
+    X, y = regression_data()
+    ref, fast = fit_both(X, y, epochs=1000, **params)
+    assert fast.n_iter_ == ref.n_iter_ == 1000
+    assert fast.stop_reason_ == ref.stop_reason_ == "max_epochs"
+    assert_same_history(fast.history_, ref.history_)
+    np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=RTOL)
+    assert fast.stability_.max_stable_learning_rate == pytest.approx(
+        ref.stability_.max_stable_learning_rate, rel=RTOL
+    )
+    assert fast.stability_.condition_number == pytest.approx(
+        ref.stability_.condition_number, rel=1e-8
+    )
+
+
+def test_gd_path_equals_the_reference_on_small_data() -> None:
+    X, y = regression_data(n=40, d=2, seed=3)
+    ref, fast = fit_both(X, y, learning_rate=0.05, epochs=1000, standardize=True)
+    assert_same_history(fast.history_, ref.history_)
+
+
+def test_gd_path_equals_the_reference_on_large_data() -> None:
+    X, y = regression_data(n=300_000, d=16, seed=4)
+    ref, fast = fit_both(X, y, learning_rate=0.2, epochs=30, standardize=True)
+    assert_same_history(fast.history_, ref.history_)
+
+
+def test_validation_loss_equals_the_reference() -> None:
+    X, y = regression_data(seed=5)
+    X_val, y_val = regression_data(n=3_000, seed=5, rows_seed=1)
+    ref, fast = fit_both(
+        X, y, learning_rate=0.2, epochs=300, standardize=True, X_val=X_val, y_val=y_val
+    )
+    assert_same_history(fast.history_, ref.history_)
+
+
+def test_tol_stops_at_the_same_epoch() -> None:
+    X, y = regression_data(seed=8)
+    ref, fast = fit_both(X, y, learning_rate=0.2, epochs=5_000, standardize=True, tol=1e-6)
+    assert ref.stop_reason_ == fast.stop_reason_ == "converged"
+    assert fast.n_iter_ == ref.n_iter_
+    assert_same_history(fast.history_, ref.history_)
+
+
+def test_near_perfect_fit_loss_matches_to_the_reference_rounding() -> None:
+    # Residuals 1e-6 of y: the loss formula that cancels would lose 12 digits here.
+    X, y = regression_data(seed=9, noise=1e-6)
+    ref, fast = fit_both(X, y, learning_rate=0.2, epochs=1000, standardize=True)
+    assert_same_history(fast.history_, ref.history_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_divergence_is_reported_at_the_same_epoch(standardize: bool) -> None:
+    X, y = regression_data(seed=10)
+    reports = []
+    for engine in ("reference", "fast"):
+        model = LinearRegression(
+            engine=engine, learning_rate=2.5 if standardize else 0.5, standardize=standardize
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the StabilityWarning says as much
+            with pytest.raises(DivergenceError) as info:
+                model.fit(X, y)
+        reports.append(info.value.report)
+    ref, fast = reports
+    assert fast.epoch == ref.epoch
+    assert fast.max_stable_learning_rate == pytest.approx(ref.max_stable_learning_rate, rel=RTOL)
+    assert fast.gradient_norm == pytest.approx(ref.gradient_norm, rel=RTOL)
+    np.testing.assert_allclose(fast.W, ref.W, rtol=RTOL)
+    assert fast.b == pytest.approx(ref.b, rel=RTOL, abs=RTOL)
+    assert_same_history(fast.history, ref.history)
+
+
+def test_sgd_divergence_is_reported_at_the_same_epoch() -> None:
+    X, y = regression_data(n=5_000, seed=21)
+    reports = []
+    for engine in ("reference", "fast"):
+        model = LinearRegression(engine=engine, solver="sgd", learning_rate=0.2, batch_size=50)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(DivergenceError) as info:
+                model.fit(X, y)
+        reports.append(info.value.report)
+    ref, fast = reports
+    assert fast.epoch == ref.epoch
+    np.testing.assert_array_equal(fast.W, ref.W)
+    assert_same_history(fast.history, ref.history)
+
+
+# -- the fused pass over row blocks ----------------------------------------------------------
+@pytest.mark.parametrize("kind", ["streaming", "quadratic"])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_fast_train_equals_the_readable_train(kind: str, standardize: bool) -> None:
+    X, y = regression_data(n=30_000, d=12, seed=11)
+    X_val, y_val = regression_data(n=2_000, d=12, seed=11, rows_seed=1)
+    moments = Moments.from_data(X, y)
+    center, scale = standardization(moments, X, standardize=standardize, fit_intercept=True)
+    lr = 0.2 if standardize else 0.01
+    common: dict[str, Any] = {"learning_rate": lr, "epochs": 200, "momentum": 0.5}
+    reference = LinearModel(X.shape[1])
+    expected = train(
+        reference,
+        (X - center) / scale,
+        y,
+        X_val=(X_val - center) / scale,
+        y_val=y_val,
+        **common,
+    )
+    model = LinearModel(X.shape[1])
+    result = fast_module.train(
+        model, X, y, center=center, scale=scale, X_val=X_val, y_val=y_val, objective=kind, **common
+    )
+    assert_same_history(result.history, expected.history)
+    np.testing.assert_allclose(model.W, reference.W, rtol=RTOL)
+
+
+def test_the_fused_pass_is_chosen_for_short_runs_on_wide_data() -> None:
+    assert prefer_streaming(2_000, 1_000, 3)
+    assert not prefer_streaming(2_000, 1_000, 1001)
+    assert not prefer_streaming(2_000_000, 16, 1001)
+    assert not prefer_streaming(100_000, 512, 1001)
+
+
+# -- mini-batch SGD: the same shuffles, bit for bit ------------------------------------------
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_sgd_path_is_bitwise_the_reference(momentum: float) -> None:
+    X, y = regression_data(n=12_345, seed=13)
+    params = {"learning_rate": 0.002, "epochs": 3, "batch_size": 37, "momentum": momentum}
+    ref, fast = fit_both(X, y, solver="sgd", seed=5, **params)
+    np.testing.assert_array_equal(fast.history_.W, ref.history_.W)
+    np.testing.assert_array_equal(fast.history_.b, ref.history_.b)
+    np.testing.assert_allclose(fast.history_.loss, ref.history_.loss, rtol=1e-12)
+
+
+def test_sgd_path_with_standardization_equals_the_reference() -> None:
+    X, y = regression_data(seed=14)
+    ref, fast = fit_both(
+        X, y, solver="sgd", standardize=True, learning_rate=0.02, epochs=3, batch_size=64
+    )
+    assert_same_history(fast.history_, ref.history_)
+
+
+def test_sgd_is_deterministic_per_seed_and_reaches_the_optimum() -> None:
+    X, y = regression_data(n=50_000, seed=15)
+    X_test, y_test = regression_data(n=10_000, seed=15, rows_seed=1)
+    exact = LinearRegression(solver="exact").fit(X, y)
+
+    def fit(seed: int) -> LinearRegression:
+        params = {"learning_rate": 0.05, "epochs": 3, "batch_size": 256, "seed": seed}
+        return LinearRegression(solver="sgd", standardize=True, engine="fast", **params).fit(X, y)
+
+    first, again, other = fit(1), fit(1), fit(2)
+    np.testing.assert_array_equal(first.history_.W, again.history_.W)
+    assert not np.array_equal(first.history_.W, other.history_.W)
+    optimum = np.mean((y_test - exact.predict(X_test)) ** 2)
+    for model in (first, other):
+        assert np.mean((y_test - model.predict(X_test)) ** 2) <= 1.02 * optimum
+
+
+# -- the moments pass ------------------------------------------------------------------------
+def exact_moments(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-pass centred moments in extended precision (np.longdouble)."""
+    Xl, yl = X.astype(np.longdouble), y.astype(np.longdouble)
+    mean = Xl.mean(axis=0)
+    Xc = Xl - mean
+    return mean, Xc.T @ Xc, Xc.T @ (yl - yl.mean())
+
+
+def test_moments_are_accurate_on_offset_data() -> None:
+    rng = np.random.default_rng(17)
+    X = 1e6 + rng.standard_normal((50_000, 3)) * [1.0, 10.0, 0.1]
+    y = X @ [1.0, -2.0, 3.0] + rng.standard_normal(50_000)
+    moments = Moments.from_data(X, y)
+    mean, gram, xty = exact_moments(X, y)
+    np.testing.assert_allclose(moments.mean, mean.astype(float), rtol=1e-15)
+    np.testing.assert_allclose(moments.gram, gram.astype(float), rtol=1e-12)
+    np.testing.assert_allclose(moments.xty, xty.astype(float), rtol=1e-12)
+    # The raw moments X^T X - N m m^T lose about 8 of their 16 digits here.
+    raw = X.T @ X - X.shape[0] * np.outer(X.mean(axis=0), X.mean(axis=0))
+    assert np.abs(raw - gram.astype(float)).max() > 1e-8 * np.abs(gram.astype(float)).max()
+
+
+def test_moments_repeat_the_pass_when_the_pilot_misses_the_mean() -> None:
+    # Every 4th row (the rows the pilot samples) is 1e6, the others 0.
+    X = np.zeros((4096, 2))
+    X[::4] = 1e6
+    X[:, 1] += np.arange(4096.0)
+    y = X @ [1.0, 1.0]
+    moments = Moments.from_data(X, y)
+    mean, gram, _ = exact_moments(X, y)
+    np.testing.assert_allclose(moments.mean, mean.astype(float), rtol=1e-15)
+    np.testing.assert_allclose(moments.gram, gram.astype(float), rtol=1e-12)
+
+
+def test_a_constant_column_has_exactly_zero_variance() -> None:
+    X, y = regression_data(n=100_000, d=3, seed=18)
+    X[:, 1] = 0.1
+    moments = Moments.from_data(X, y)
+    assert moments.variance[1] == 0.0
+    assert moments.mean[1] == 0.1
+    _, scale = standardization(moments, X, standardize=True, fit_intercept=True)
+    assert scale[1] == 1.0
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_stability_from_the_moments_equals_stability(fit_intercept: bool) -> None:
+    X, y = regression_data(seed=19)
+    moments = Moments.from_data(X, y)
+    center, scale = standardization(moments, X, standardize=True, fit_intercept=fit_intercept)
+    got = stability_from_moments(moments, center, scale, fit_intercept=fit_intercept)
+    want = stability((X - center) / scale, fit_intercept=fit_intercept)
+    assert got.lambda_max == pytest.approx(want.lambda_max, rel=1e-12)
+    assert got.lambda_min == pytest.approx(want.lambda_min, rel=1e-10)
+
+
+# -- the engine rule -------------------------------------------------------------------------
+def test_auto_takes_the_fast_path_from_the_threshold_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    readable = fast_module.train
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return readable(*args, **kwargs)
+
+    monkeypatch.setattr(fast_module, "train", counting)
+    d = 4
+    n_small = fast_module.AUTO_MIN_ELEMENTS // d - 1
+    for n, expected in ((n_small, 0), (n_small + 1, 1)):
+        X, y = regression_data(n=n, d=d, seed=20)
+        calls.clear()
+        LinearRegression(learning_rate=0.01, epochs=2).fit(X, y)
+        assert len(calls) == expected
+    calls.clear()
+    LinearRegression(learning_rate=0.01, epochs=2, engine="fast").fit(X[:50], y[:50])
+    LinearRegression(learning_rate=0.01, epochs=2, engine="reference").fit(X, y)
+    assert len(calls) == 1
+
+
+def test_an_unknown_engine_is_rejected() -> None:
+    X, y = regression_data(n=50, d=2)
+    with pytest.raises(LinregError, match="engine must be one of auto, reference, fast"):
+        LinearRegression(engine="turbo").fit(X, y)
+
+
+# -- peak memory of an in-memory fit, in a child process -------------------------------------
+# VmHWM is the peak resident size of this process image; ru_maxrss would also count
+# the parent's pages, which a child forked from a large pytest process inherits.
+CHILD = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    from linreg import LinearRegression
+
+    engine, solver = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500_000, 16))
+    y = X @ np.linspace(-1, 1, 16) + rng.standard_normal(500_000)
+    LinearRegression(
+        engine=engine, solver=solver, standardize=True, epochs=3, batch_size=256,
+        learning_rate=0.05,
+    ).fit(X, y)
+    with open("/proc/self/status") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(json.dumps({"peak_mb": peak_kib / 1024, "x_mb": X.nbytes / 2**20}))
+    """
+)
+
+
+def child_peak(engine: str, solver: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, engine, solver],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_a_fast_fit_needs_at_most_a_quarter_of_x_more() -> None:
+    fast_gd, fast_sgd = child_peak("auto", "gd"), child_peak("auto", "sgd")
+    x_mb = fast_gd["x_mb"]
+    for peak in (fast_gd, fast_sgd):
+        assert peak["peak_mb"] <= 1.25 * x_mb + 150, peak
+    # The check can fail: the reference path's copy (and X.std's) shows up in it.
+    reference = child_peak("reference", "gd")
+    assert reference["peak_mb"] - fast_gd["peak_mb"] >= 0.9 * x_mb, (reference, fast_gd)
+
+
+# -- linreg bench ----------------------------------------------------------------------------
+def test_bench_quick_json_has_every_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--quick", "--json", "--no-memory"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"environment", "config", "sections", "targets"}
+    sections = report["sections"]
+    assert set(sections) == {"closed-form", "gd", "sgd", "scaling"}
+    for name in ("closed-form", "gd", "sgd"):
+        methods = [row["method"] for row in sections[name]["rows"]]
+        assert methods[0].startswith("linreg")
+        assert sections[name]["rows"][0]["speedup"] == pytest.approx(1.0)
+        assert all(row["time_s"] is not None or row["note"] for row in sections[name]["rows"])
+    assert sections["closed-form"]["nist"]["targets_met"] is True
+    gd_rows = {row["method"]: row for row in sections["gd"]["rows"]}
+    assert gd_rows["textbook NumPy loop"]["extra"]["max_rel_iterate_diff_first_epochs"] < RTOL
+    scaling = sections["scaling"]
+    for curve in scaling["time_vs_rows"].values():
+        assert len(curve) == len(scaling["n_values"])
+    assert set(report["targets"]) == {"closed-form", "gd", "sgd"}
+    text = markdown(report)
+    assert "| linreg gd (fast) |" in text
+    assert "**4b. Time (s) against d" in text
+
+
+def test_bench_measures_peak_memory_in_a_child() -> None:
+    from linreg.bench import QUICK, peak_memory
+
+    memory = peak_memory("linreg gd (fast)", QUICK, 10)
+    assert memory is not None
+    assert 0.0 <= memory["extra_mb"] < memory["peak_mb"]
+
+
+def test_bench_rejects_an_unknown_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--quick", "--only", "gd,fast"]) == 1
+    assert "unknown section(s) fast" in capsys.readouterr().err
