@@ -266,6 +266,7 @@ DEFAULTS = {
     "fit_intercept": True,
     "init": "zeros",
     "seed": 0,
+    "engine": "auto",
 }
 
 

@@ -2,7 +2,7 @@
 
 The teaching path is :class:`LinearModel` (forward, loss, backward, step); the
 estimator users fit is :class:`LinearRegression` (gradient descent, SGD, or exact
-least squares with :func:`lstsq`), with :class:`PolynomialRegression` beside it and
+least squares, :mod:`linreg.lstsq`), with :class:`PolynomialRegression` beside it and
 :meth:`LinearRegression.inference` for the statistics.
 """
 
@@ -22,7 +22,7 @@ from linreg.estimator import LinearRegression
 from linreg.gradcheck import GradCheckResult, gradcheck
 from linreg.history import History
 from linreg.inference import Inference, PredictionInterval
-from linreg.lstsq import LstsqResult, lstsq
+from linreg.lstsq import LstsqResult
 from linreg.model import Gradients, LinearModel
 from linreg.polynomial import PolynomialRegression
 from linreg.stability import Stability, stability
@@ -53,7 +53,6 @@ __all__ = [
     "StabilityWarning",
     "__version__",
     "gradcheck",
-    "lstsq",
     "make_regression",
     "metrics",
     "stability",

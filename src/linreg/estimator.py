@@ -13,16 +13,16 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg import fast
+from linreg.base import ParamsMixin
 from linreg.errors import ConvergenceWarning, LinregError, NotFittedError, StabilityWarning
 from linreg.history import History
 from linreg.metrics import r2
@@ -41,7 +41,7 @@ Array = NDArray[np.float64]
 SOLVERS = ("gd", "sgd", "exact")
 
 
-class LinearRegression:
+class LinearRegression(ParamsMixin):
     """Linear regression y = X W + b, fitted by gradient descent or exactly.
 
     Parameters
@@ -138,30 +138,6 @@ class LinearRegression:
         self.init = init
         self.seed = seed
         self.engine = engine
-
-    # -- scikit-learn's parameter protocol -------------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [p for p in signature.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The hyperparameters as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> LinearRegression:
-        """Set hyperparameters by name; returns self."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"unknown parameter {name!r}; valid ones are {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = type(self)().get_params()
-        changed = {k: v for k, v in self.get_params().items() if defaults[k] != v}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:

@@ -42,6 +42,11 @@ def _as_float_array(value: Any, what: str) -> Array:
 
 
 def _check_finite(arr: Array, what: str, names: list[str] | None) -> None:
+    # One cheap pass: the sum is finite whenever every entry is (it can also overflow
+    # on huge finite data, which the exact check below then clears).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr)):
+            return
     bad = ~np.isfinite(arr)
     if bad.any():
         where = np.argwhere(bad)[0]
@@ -130,7 +135,7 @@ def check_X_y(
             f"({n_features} feature(s){' + intercept' if fit_intercept else ''}); "
             "give at least as many rows as parameters, or fewer features"
         )
-    constant = np.flatnonzero(np.ptp(X_arr, axis=0) == 0.0)
+    constant = _constant_columns(X_arr)
     if constant.size:
         labels = [names[j] if names else f"column {j}" for j in constant]
         warnings.warn(
@@ -140,6 +145,21 @@ def check_X_y(
             stacklevel=3,
         )
     return X_arr, y_arr, names
+
+
+def _constant_columns(X: Array, block: int = 1 << 16) -> NDArray[np.intp]:
+    """Indices of the columns whose every value equals the first row's.
+
+    Reads X in blocks and stops as soon as no column can still be constant, which
+    on real data is after the first block.
+    """
+    constant = np.ones(X.shape[1], dtype=bool)
+    first = X[0]
+    for start in range(0, X.shape[0], block):
+        constant &= ~np.any(X[start : start + block] != first, axis=0)
+        if not constant.any():
+            break
+    return np.flatnonzero(constant)
 
 
 def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
