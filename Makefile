@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit install dev clean browser
+.PHONY: demo test lint typecheck unit install dev clean browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ unit: $(STAMP) browser
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Benchmarks are measurements, not tests: medians side by side, see benchmarks/README.md.
+bench: $(STAMP)
+	MPLBACKEND=Agg sh benchmarks/run.sh
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
