@@ -345,18 +345,7 @@ def stability_from_moments(
     The Hessian is (d + 1) x (d + 1) whatever N, so this costs no pass over the
     data; its eigenvalues are turned into eta_max and kappa by the same rules.
     """
-    H = _Standardized.of(moments, center, scale).hessian(fit_intercept)
-    eigenvalues = np.linalg.eigvalsh(H)
-    lam_max = float(eigenvalues[-1])
-    lam_min = max(float(eigenvalues[0]), 0.0)
-    cond = lam_max / lam_min if lam_min > lam_max * np.finfo(np.float64).eps else np.inf
-    eta_max = 2.0 / lam_max if lam_max > 0 else np.inf
-    return Stability(
-        max_stable_learning_rate=eta_max,
-        condition_number=cond,
-        lambda_max=lam_max,
-        lambda_min=lam_min,
-    )
+    return Stability.from_hessian(_Standardized.of(moments, center, scale).hessian(fit_intercept))
 
 
 # -- the loss and its gradient: two ways -----------------------------------------------------

@@ -40,6 +40,22 @@ class Stability:
     lambda_max: float
     lambda_min: float
 
+    @classmethod
+    def from_hessian(cls, H: NDArray[np.float64]) -> Stability:
+        """eta_max = 2 / lambda_max and kappa = lambda_max / lambda_min of a Hessian."""
+        eigenvalues = np.linalg.eigvalsh(H)
+        lam_max = float(eigenvalues[-1])
+        # Round-off can make a zero eigenvalue slightly negative.
+        lam_min = max(float(eigenvalues[0]), 0.0)
+        cond = lam_max / lam_min if lam_min > lam_max * np.finfo(np.float64).eps else np.inf
+        eta_max = 2.0 / lam_max if lam_max > 0 else np.inf
+        return cls(
+            max_stable_learning_rate=eta_max,
+            condition_number=cond,
+            lambda_max=lam_max,
+            lambda_min=lam_min,
+        )
+
     @property
     def optimal_learning_rate(self) -> float:
         """2 / (lambda_max + lambda_min): the fastest constant rate for GD."""
@@ -79,15 +95,4 @@ def stability(X: NDArray[np.float64], *, fit_intercept: bool = True) -> Stabilit
     >>> s.max_stable_learning_rate, s.condition_number
     (1.0, 1.0)
     """
-    eigenvalues = np.linalg.eigvalsh(hessian(X, fit_intercept=fit_intercept))
-    lam_max = float(eigenvalues[-1])
-    # Round-off can make a zero eigenvalue slightly negative.
-    lam_min = max(float(eigenvalues[0]), 0.0)
-    cond = lam_max / lam_min if lam_min > lam_max * np.finfo(np.float64).eps else np.inf
-    eta_max = 2.0 / lam_max if lam_max > 0 else np.inf
-    return Stability(
-        max_stable_learning_rate=eta_max,
-        condition_number=cond,
-        lambda_max=lam_max,
-        lambda_min=lam_min,
-    )
+    return Stability.from_hessian(hessian(X, fit_intercept=fit_intercept))
