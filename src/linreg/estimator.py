@@ -174,7 +174,10 @@ class LinearRegression(ParamsMixin):
         Parameters
         ----------
         X : array-like of shape (N, d), list, or pandas DataFrame
+            Or a Dask array or DataFrame (``pip install "linreg[dask]"``): fitted by
+            :mod:`linreg.distributed` from per-partition summaries, never gathered.
         y : array-like of shape (N,)
+            A Dask array or Series partitioned like a Dask ``X``.
         X_val, y_val : array-like, optional
             Validation data; its loss is recorded in ``history_.val_loss``.
         on_epoch : callable, optional
@@ -187,6 +190,11 @@ class LinearRegression(ParamsMixin):
         DivergenceError
             Gradient descent diverged; ``.report.history`` keeps what was recorded.
         """
+        from linreg.distributed import fit_dask, is_dask_collection
+
+        if is_dask_collection(X) or is_dask_collection(y):
+            fit_dask(self, X, y, X_val, y_val, on_epoch=on_epoch)
+            return self
         self._validate_params()
         X_arr, y_arr, names = check_X_y(X, y, fit_intercept=bool(self.fit_intercept))
         val: tuple[Array, Array] | None = None

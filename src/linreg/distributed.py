@@ -1,0 +1,531 @@
+"""Fitting Dask arrays and DataFrames: per-partition summaries, combined on the client.
+
+``LinearRegression.fit`` hands Dask collections here (``pip install "linreg[dask]"``);
+``linreg train --dask ADDRESS`` reads a CSV or Parquet file with ``dask.dataframe``
+and fits it on a Dask cluster. The algorithms are :mod:`linreg.stream`'s, with a
+partition in the place of a record batch; Dask runs the per-partition work where
+the data live, and only summaries of size O(d^2) travel:
+
+``"exact"``
+    One map-reduce for the R factors: every partition returns the
+    :class:`~linreg.stream.QRPiece` of its rows (centred by its own means), and the
+    client combines them (:func:`~linreg.stream.merge_qr`: all factors moved to the
+    mean of all rows and stacked, one Householder QR). Then one more map-reduce per
+    refinement step, each partition returning its unrounded extended-precision
+    ``A^T (y - A x)`` (:class:`~linreg.stream.GradientPiece`); typically one.
+``"gd"``
+    One map-reduce for the moments (per-partition
+    :meth:`~linreg.fast.Moments.from_data`, merged by Chan's formula); the epochs then
+    run on the client in O(d^2) each. A second map-reduce only for a near-perfect
+    fit, as in :mod:`linreg.stream`. The centre of ``standardize`` is the accurate
+    mean of the moments.
+``"sgd"``
+    Inherently sequential: the partitions are streamed to the client in order (the
+    next one computed while the current one is used) and shuffled within, as a file's
+    record batches are.
+
+Partitions are recomputed on every pass unless the collection is persisted
+(``X.persist()``), so memory stays bounded by a few partitions per worker. The
+results are those of a fit in memory: exact to the float64 limit (the same
+solution as :func:`linreg.lstsq.lstsq`), GD iterates equal to rounding.
+
+Nothing here imports Dask until a Dask collection or ``--dask`` asks for it;
+:func:`is_dask_collection` recognises one without importing Dask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg import fast
+from linreg.errors import LinregError
+from linreg.stream import (
+    PARQUET_SUFFIXES,
+    GradientPiece,
+    QRPiece,
+    StreamFit,
+    anchor_piece,
+    fit_passes,
+    gradient_piece,
+    merge_gradients,
+    merge_moments,
+    merge_qr,
+    moments_piece,
+    qr_piece,
+    resolve_columns,
+)
+from linreg.training import EpochCallback
+from linreg.validation import check_X, check_y
+
+if TYPE_CHECKING:
+    from linreg.estimator import LinearRegression
+
+__all__ = [
+    "DaskPasses",
+    "connect",
+    "fit_dask",
+    "fit_path",
+    "is_dask_collection",
+    "read_frame",
+]
+
+Array = NDArray[np.float64]
+
+INSTALL_HINT = 'pip install "linreg[dask]"'
+
+
+def is_dask_collection(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask.
+
+    Dask collections implement ``__dask_graph__`` (the collection protocol); the
+    type is asked, not the instance, so that a DataFrame's column access is not
+    triggered.
+    """
+    return callable(getattr(type(obj), "__dask_graph__", None))
+
+
+def _require_dask() -> tuple[Any, Any, Any]:
+    """``dask``, ``dask.array`` and ``dask.dataframe``, or a LinregError saying how to get them.
+
+    Imported as untyped modules: Dask is optional, and its typing differs between
+    versions.
+    """
+    try:
+        dask: Any = importlib.import_module("dask")
+        da: Any = importlib.import_module("dask.array")
+        dd: Any = importlib.import_module("dask.dataframe")
+    except ImportError:
+        raise LinregError(f"Dask is not installed: {INSTALL_HINT}") from None
+    return dask, da, dd
+
+
+def _distributed() -> Any:
+    """The ``distributed`` module, or None when it is not installed."""
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Partitions
+# ---------------------------------------------------------------------------
+
+
+def _is_number_dtype(dtype: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+def _partitions(X: Any, y: Any) -> tuple[list[tuple[Any, Any]], list[str], bool]:
+    """Pairs of delayed ``(X, y)`` partitions, the feature names, and whether X named them.
+
+    Raises
+    ------
+    LinregError
+        X and y not partitioned alike, non-numeric columns, or unknown chunk sizes.
+    """
+    _, da, dd = _require_dask()
+    if isinstance(X, dd.Series):
+        X = X.to_frame()
+    if isinstance(X, dd.DataFrame):
+        names = [str(c) for c in X.columns]
+        bad = [str(c) for c, t in X.dtypes.items() if not _is_number_dtype(t)]
+        if bad:
+            raise LinregError(
+                f"X: column(s) {', '.join(map(repr, bad))} are not numeric; select numeric columns"
+            )
+        if isinstance(y, dd.DataFrame):
+            if len(y.columns) != 1:
+                raise LinregError(f"y must be one column, got {len(y.columns)}")
+            y = y[y.columns[0]]
+        if not isinstance(y, dd.Series):
+            raise LinregError(
+                "with X a Dask DataFrame, give y as a Dask Series partitioned like X "
+                "(a column of the same DataFrame)"
+            )
+        if not _is_number_dtype(y.dtype):
+            raise LinregError(f"y: column {y.name!r} is not numeric")
+        if X.npartitions != y.npartitions:
+            raise LinregError(
+                f"X has {X.npartitions} partitions but y has {y.npartitions}; "
+                "take both from the same DataFrame"
+            )
+        return list(zip(X.to_delayed(), y.to_delayed(), strict=True)), names, True
+    if isinstance(X, da.Array):
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2:
+            raise LinregError(f"X must be 2-D (samples x features), got {X.ndim} dimensions")
+        if X.dtype.kind not in "fiu":
+            raise LinregError(f"X must be numeric, got dtype {X.dtype}")
+        if isinstance(y, dd.Series | dd.DataFrame):
+            raise LinregError("with X a Dask array, give y as a Dask array chunked like X")
+        if not isinstance(y, da.Array):
+            y = da.from_array(np.asarray(y, dtype=np.float64), chunks=(X.chunks[0],))
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise LinregError(f"y must be 1-D with one target per row, got {y.ndim} dimensions")
+        X = X.rechunk({1: -1})
+        if y.chunks[0] != X.chunks[0]:
+            if any(np.isnan(c) for c in (*X.chunks[0], *y.chunks[0])):
+                raise LinregError(
+                    "X and y have unknown chunk sizes; call compute_chunk_sizes() on them"
+                )
+            y = y.rechunk((X.chunks[0],))
+        names = [f"x{j + 1}" for j in range(X.shape[1])]
+        blocks = X.to_delayed()[:, 0]
+        return list(zip(blocks, y.to_delayed(), strict=True)), names, False
+    raise LinregError(f"X must be a Dask array or DataFrame, got {type(X).__name__}")
+
+
+def _arrays(xp: Any, yp: Any, k: int, names: Sequence[str]) -> tuple[Array, Array] | None:
+    """One partition as ``X`` (m, d) C-ordered float64 and ``y`` (m,); None if empty.
+
+    Raises
+    ------
+    LinregError
+        Row counts that differ, or a cell that is not a finite number (naming the
+        partition, its row and the column).
+    """
+    X = np.ascontiguousarray(np.asarray(xp, dtype=np.float64))
+    if X.ndim == 1:
+        X = X[:, None]
+    y = np.asarray(yp, dtype=np.float64).reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise LinregError(
+            f"partition {k}: X has {X.shape[0]} rows but y has {y.shape[0]}; "
+            "partition X and y alike"
+        )
+    if X.shape[0] == 0:
+        return None
+    for what, values in (("X", X), ("y", y)):
+        bad = ~np.isfinite(values)
+        if bad.any():
+            where = np.argwhere(bad)[0]
+            kind = "NaN" if np.isnan(values[tuple(where)]) else "an infinite value"
+            column = f", column {names[where[1]]!r}" if values.ndim == 2 else ""
+            raise LinregError(
+                f"{what} contains {kind} at partition {k} row {where[0]}{column} "
+                f"({int(bad.sum())} bad value(s) in that partition); "
+                "remove or impute them before fitting"
+            )
+    return X, y
+
+
+# The tasks, run on the workers: module-level functions, so that they pickle by name.
+def _qr_task(xp: Any, yp: Any, k: int, names: Sequence[str], fit_intercept: bool) -> QRPiece | None:
+    data = _arrays(xp, yp, k, names)
+    return None if data is None else qr_piece(*data, fit_intercept=fit_intercept)
+
+
+def _gradient_task(
+    xp: Any,
+    yp: Any,
+    k: int,
+    names: Sequence[str],
+    x: Array,
+    fit_intercept: bool,
+    levels: tuple[int, int],
+) -> GradientPiece | None:
+    data = _arrays(xp, yp, k, names)
+    if data is None:
+        return None
+    return gradient_piece(*data, x, fit_intercept=fit_intercept, levels=levels)
+
+
+def _moments_task(xp: Any, yp: Any, k: int, names: Sequence[str]) -> fast.Moments | None:
+    data = _arrays(xp, yp, k, names)
+    return None if data is None else moments_piece(*data)
+
+
+def _anchor_task(
+    xp: Any,
+    yp: Any,
+    k: int,
+    names: Sequence[str],
+    moments: fast.Moments,
+    scale: Array,
+    zbar: Array,
+    W: Array,
+    b: float,
+) -> tuple[float, Array, float] | None:
+    data = _arrays(xp, yp, k, names)
+    return None if data is None else anchor_piece(*data, moments, scale, zbar, W, b)
+
+
+class DaskPasses:
+    """:class:`linreg.stream.Passes` over Dask partitions: map on the cluster, combine here.
+
+    Parameters
+    ----------
+    parts : list of (Delayed, Delayed)
+        The ``(X, y)`` partitions.
+    names : sequence of str
+        Feature names, for messages.
+    """
+
+    def __init__(self, parts: list[tuple[Any, Any]], names: Sequence[str]) -> None:
+        self._parts = parts
+        self._names = list(names)
+        self.count = 0
+
+    def _map(self, task: Any, *args: Any) -> list[Any]:
+        """``task(X_k, y_k, k, names, *args)`` on every partition; the non-empty results."""
+        dask, _, _ = _require_dask()
+        self.count += 1
+        delayed = dask.delayed(task, pure=True)
+        tasks = [delayed(xp, yp, k, self._names, *args) for k, (xp, yp) in enumerate(self._parts)]
+        results = [r for r in dask.compute(*tasks) if r is not None]
+        if not results:
+            raise LinregError("the data have no rows")
+        return results
+
+    def qr(self, fit_intercept: bool) -> QRPiece:
+        return merge_qr(self._map(_qr_task, fit_intercept))
+
+    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
+        return merge_gradients(self._map(_gradient_task, x, fit_intercept, levels))
+
+    def moments(self) -> tuple[fast.Moments, Array | None]:
+        pieces = self._map(_moments_task)
+        total = pieces[0]
+        for piece in pieces[1:]:
+            total = merge_moments(total, piece)
+        return total, None
+
+    def anchor(
+        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+    ) -> tuple[float, Array, float]:
+        pieces = self._map(_anchor_task, moments, scale, zbar, W, b)
+        return (
+            sum(p[0] for p in pieces),
+            np.sum([p[1] for p in pieces], axis=0),
+            sum(p[2] for p in pieces),
+        )
+
+    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
+        """The partitions in order, on the client; the next is computed meanwhile."""
+        dask, _, _ = _require_dask()
+        self.count += 1
+        delayed = dask.delayed(_arrays, pure=True)
+        tasks = [delayed(xp, yp, k, self._names) for k, (xp, yp) in enumerate(self._parts)]
+        client = _current_client()
+        if client is None:
+            pending: Iterator[Any] = (dask.compute(t)[0] for t in tasks)
+        else:
+            pending = _prefetched(client, tasks)
+        for data in pending:
+            if data is not None:
+                yield data
+
+
+def _current_client() -> Any:
+    """The active ``distributed.Client``, or None (then Dask's local scheduler runs)."""
+    distributed = _distributed()
+    if distributed is None:
+        return None
+    try:
+        return distributed.default_client()
+    except ValueError:
+        return None
+
+
+def _prefetched(client: Any, tasks: list[Any]) -> Iterator[Any]:
+    """Results of ``tasks`` in order, each computed on the cluster while the previous is used."""
+    future = client.compute(tasks[0]) if tasks else None
+    for k in range(len(tasks)):
+        assert future is not None
+        current = future
+        future = client.compute(tasks[k + 1]) if k + 1 < len(tasks) else None
+        yield current.result()
+        current.release()
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------
+
+
+def fit_dask(
+    estimator: LinearRegression,
+    X: Any,
+    y: Any,
+    X_val: Any = None,
+    y_val: Any = None,
+    *,
+    on_epoch: EpochCallback | None = None,
+) -> StreamFit:
+    """Fit ``estimator`` in place to Dask collections (what ``LinearRegression.fit`` calls).
+
+    Parameters
+    ----------
+    estimator : LinearRegression
+    X : dask.array.Array of shape (N, d), or dask.dataframe.DataFrame
+    y : dask.array.Array of shape (N,) chunked like X (or a NumPy array when X's
+        chunks are known), or a dask.dataframe.Series partitioned like X
+    X_val, y_val : array-like or Dask collections, optional
+        Validation data; computed into memory.
+    on_epoch : callable, optional
+
+    Returns
+    -------
+    StreamFit
+    """
+    parts, names, named = _partitions(X, y)
+    val = None
+    if (X_val is None) != (y_val is None):
+        raise LinregError("give both X_val and y_val, or neither")
+    if X_val is not None:
+        Xv = X_val.compute() if is_dask_collection(X_val) else X_val
+        yv = y_val.compute() if is_dask_collection(y_val) else y_val
+        Xv_arr, _ = check_X(Xv, n_features=len(names))
+        val = (Xv_arr, check_y(yv, Xv_arr.shape[0]))
+    return fit_passes(
+        estimator,
+        DaskPasses(parts, names),
+        feature_names=names,
+        set_names=named,
+        val=val,
+        on_epoch=on_epoch,
+    )
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A ``distributed.Client`` of the scheduler at ``address``, or of a new local cluster.
+
+    ``address`` is ``tcp://host:port`` (a running ``dask scheduler``) or ``"local"``:
+    a ``LocalCluster`` of worker processes on this machine, one per core, shut down
+    on exit. The client is the default one inside the block, so Dask computations
+    run on it.
+    """
+    distributed = _distributed()
+    if distributed is None:
+        raise LinregError(f"--dask needs dask.distributed: {INSTALL_HINT}")
+    if address == "local":
+        with (
+            distributed.LocalCluster(processes=True, dashboard_address=None) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = distributed.Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LinregError(
+            f"--dask {address}: cannot reach the scheduler ({first}); start one with "
+            "'dask scheduler' and give its address, or use --dask local"
+        ) from None
+    with client:
+        yield client
+
+
+def read_frame(
+    path: str | os.PathLike[str], *, target: str = "y", features: Sequence[str] | None = None
+) -> tuple[Any, Any, list[str]]:
+    """``(X, y, feature_names)`` of a CSV or Parquet file (or glob, or Parquet folder) in Dask.
+
+    The columns follow :func:`linreg.io.read_table`'s rules (see
+    :func:`linreg.stream.resolve_columns`); a CSV's column types are Dask's
+    inference on the start of the file, and the chosen columns are then read as
+    float64 (a cell that is not a number fails the fit, naming it).
+    """
+    _, _, dd = _require_dask()
+    name = str(path)
+    parquet = Path(name).suffix.lower() in PARQUET_SUFFIXES or Path(name).is_dir()
+    try:
+        frame = dd.read_parquet(name) if parquet else dd.read_csv(name, skipinitialspace=True)
+        columns = [str(c) for c in frame.columns]
+        dtypes = dict(zip(columns, frame.dtypes, strict=True))
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LinregError(f"{name}: cannot read it ({first})") from None
+    numeric = {c for c, t in dtypes.items() if _is_number_dtype(t)}
+    chosen = resolve_columns(name, columns, numeric, target=target, features=features)
+    for column in [*chosen, target]:
+        if column not in numeric:
+            raise LinregError(
+                f"{name}: column {column!r} is not numeric ({dtypes[column]}); "
+                "choose numeric columns with --target and --features"
+            )
+    used = [*chosen, target]
+    if parquet:
+        frame = frame[used].astype(np.float64)
+    else:
+        frame = dd.read_csv(
+            name, skipinitialspace=True, usecols=used, dtype=dict.fromkeys(used, np.float64)
+        )
+    return frame[chosen], frame[target], chosen
+
+
+def fit_path(
+    path: str | os.PathLike[str],
+    estimator: LinearRegression,
+    *,
+    address: str,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    val: tuple[Array, Array] | None = None,
+    on_epoch: EpochCallback | None = None,
+    sample_rows: int = 0,
+) -> StreamFit:
+    """``linreg train --dask``: fit a file on the cluster at ``address`` (or ``"local"``).
+
+    Parameters
+    ----------
+    path : path-like
+        CSV or Parquet file, glob, or Parquet folder, readable by the workers.
+    estimator : LinearRegression
+    address : str
+        Scheduler address ``tcp://host:port``, or ``"local"``.
+    target, features :
+        As for :func:`linreg.io.read_table`.
+    val : (ndarray, ndarray), optional
+        Validation data in memory.
+    on_epoch : callable, optional
+    sample_rows : int, default=0
+        Also draw a random sample of about this many rows (one more pass).
+
+    Returns
+    -------
+    StreamFit
+    """
+    name = str(path)
+    with connect(address):
+        X, y, names = read_frame(path, target=target, features=features)
+        try:
+            fitted = fit_dask(
+                estimator,
+                X,
+                y,
+                None if val is None else val[0],
+                None if val is None else val[1],
+                on_epoch=on_epoch,
+            )
+        except LinregError as exc:
+            raise LinregError(f"{name}: {exc}") from None
+        except (ValueError, TypeError) as exc:  # a cell the CSV reader could not convert
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LinregError(f"{name}: {first}") from None
+        sample = None
+        if sample_rows > 0:
+            fraction = min(1.0, sample_rows / fitted.n_samples)
+            rows = X.assign(**{target: y}).sample(frac=fraction, random_state=0).compute()
+            sample = (
+                rows[names].to_numpy(dtype=np.float64),
+                rows[target].to_numpy(dtype=np.float64),
+            )
+    return replace(fitted, target_name=target, sample=sample)

@@ -1,0 +1,1920 @@
+"""Fitting data larger than memory: record batches of CSV and Parquet files.
+
+A :class:`BatchSource` serves the rows of a file in *record batches* of bounded
+size (:data:`BATCH_BYTES` of float64 features and targets), as many times as a
+solver needs passes. The three solvers of :class:`~linreg.LinearRegression` then
+work from per-batch summaries that combine exactly or stably, never from all rows
+at once:
+
+``"exact"``: R factors, then refinement passes
+    Each batch is centred by its own mean and factored by Householder QR together
+    with its target, ``[1, X_k - 1 s_k^T, y_k - s_ky] = Q_k R_k``. Two batches
+    combine by a TSQR step: both factors are moved to the mean ``m`` of the union,
+    which changes only their first row,
+
+    .. math:: R_k(m)_{0,j} = R_k(s_k)_{0,j} - R_k(s_k)_{00} (m - s_k)_j,
+
+    because ``[1, X - 1 m^T] = [1, X - 1 s^T] T`` with ``T`` the identity but for
+    its first row, and ``R_k T`` differs from ``R_k`` only there; then the stacked
+    ``[R_a(m); R_b(m)]`` is factored again. Factors merge pairwise like a binary
+    counter (a TSQR tree, ``O(log K)`` factors held for ``K`` batches), and every
+    Householder step sees columns centred at the mean of the rows it combines, so
+    no offset inflates the rounding (a shift fixed from the first batch would cost
+    ``eps |m - s| / std`` relative in ``R``). The last column of the final factor
+    holds ``Q^T y`` and ``|r|``: the least-squares solution of that one pass is as
+    accurate as :func:`numpy.linalg.lstsq` in memory. Refinement passes then take
+    it to the float64 limit, as :func:`linreg.lstsq.lstsq` does: each computes
+    ``A^T (y - A x)`` in extended precision with :mod:`linreg.lstsq`'s
+    error-free-splitting kernels (``r = fl(y - A x)``, then ``f = y - r - A x`` and
+    ``A^T r`` as exact slice products, summed over all batches without rounding,
+    see :class:`ExactSum`), and corrects ``x`` by the corrected seminormal
+    equations ``R^T R du = T^T A^T (y - A x)``. ``Q`` is never available (it has
+    ``N`` rows), so the corrections are lstsq's seminormal ones, which contract by
+    about ``64 eps cond(Z)^2 mu`` a pass; passes repeat, with lstsq's stopping rules,
+    until the correction is at rounding level. Typical data take two passes in
+    all (the factor and one refinement); ill-conditioned data take more, and
+    beyond ``cond(Z) ~ 1e7`` the refinement cannot converge without ``Q``
+    (a :class:`~linreg.errors.ConvergenceWarning` then says so).
+
+``"gd"``: sufficient statistics in one pass
+    Each batch gives its centred moments (:meth:`linreg.fast.Moments.from_data`),
+    merged by the parallel formula of Chan, Golub and LeVeque,
+
+    .. math:: G_{ab} = G_a + G_b + \\frac{n_a n_b}{n_a + n_b} \\delta \\delta^\\top,
+              \\quad \\delta = m_b - m_a,
+
+    after which every epoch costs O(d^2) (:class:`linreg.fast.QuadraticObjective`):
+    the iterates are those of gradient descent in memory. The quadratic is
+    anchored at the least-squares solution of the moments; its residual sum of
+    squares there comes from the moments too unless that loses more than four
+    digits (``sse < 1e-4 y_c^T y_c``, a near-perfect fit), when one more pass
+    computes it directly, as the in-memory fast path always does.
+
+``"sgd"``: epochs over the stream
+    One pass for the moments (the loss of every epoch, eta_max and the
+    standardization come from them), then every epoch reads the batches in file
+    order, shuffles the rows *within* each batch from the seed, and takes
+    mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch
+    open the next one's first step). The in-memory solver shuffles all rows; the
+    streamed one is deterministic for a given seed and batch layout, and
+    statistically equivalent when the file's order is not itself informative.
+
+Files
+-----
+CSV is read by ``pyarrow.csv.open_csv`` (a streaming reader, ``BATCH_BYTES`` of text
+a block), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns follow
+:func:`linreg.io.read_table`'s rules: the target is ``target``, the features are
+``features`` or every other numeric column except ``y_true``, and every cell
+must be a finite number; errors name the file, the column and the data row (the
+``k``-th row after the header; blank lines are not counted). Which CSV columns
+are numeric is judged from the first block of the file.
+
+Memory
+------
+A batch of ``BATCH_BYTES`` = 8 MiB, the reader's buffers, and summaries of size
+O(d^2): on a 2 GB Parquet file the whole process peaks far below 400 MB (see
+``benchmarks/stream_memory.py``). :func:`wants_streaming` decides when the
+command line streams.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.linalg import solve_triangular
+
+from linreg import fast
+from linreg.errors import ConvergenceWarning, DivergenceError, LinregError, StabilityWarning
+from linreg.history import History
+from linreg.lstsq import (
+    _CHUNK_ELEMENTS,
+    _EPS,
+    _MAX_LEVELS,
+    _MAX_REFINEMENTS,
+    _RATE_SAFETY,
+    _SMALL_PROBLEM,
+    _TSQR_ROWS,
+    _U,
+    LstsqResult,
+    _Centred,
+    _centring_gain,
+    _Design,
+    _dot,
+    _dot_t,
+    _geqrf,
+    _geqrf_lwork,
+    _levels,
+    _map_chunks,
+    _matvec_terms,
+    _norm,
+    _rank,
+    _rmatvec_terms,
+    _sum_passes,
+    _sum_terms,
+    _truncated_pinv_solve,
+    _uncentred_norms,
+    _warn_rank,
+    _Workspace,
+    slice_bits,
+    sum_k,
+)
+from linreg.model import LinearModel
+from linreg.training import EXPLOSION_FACTOR, EpochCallback, TrainResult
+from linreg.validation import DataWarning
+
+if TYPE_CHECKING:
+    from linreg.estimator import LinearRegression
+
+__all__ = [
+    "BATCH_BYTES",
+    "ArraySource",
+    "Batch",
+    "BatchSource",
+    "CSVSource",
+    "ExactSum",
+    "GradientPiece",
+    "ParquetSource",
+    "PassProgress",
+    "Passes",
+    "QRPiece",
+    "RichProgress",
+    "StreamFit",
+    "fit_file",
+    "fit_passes",
+    "fit_source",
+    "gradient_piece",
+    "merge_gradients",
+    "merge_moments",
+    "merge_qr",
+    "open_source",
+    "qr_piece",
+    "wants_streaming",
+]
+
+Array = NDArray[np.float64]
+
+#: Bytes of float64 features and targets in one record batch.
+BATCH_BYTES: Final = 8 << 20
+#: Rows kept (uniformly at random) from a streamed file for its figures.
+SAMPLE_ROWS: Final = 10_000
+#: The command line streams a CSV larger than 1/STREAM_MEMORY_RATIO of the available
+#: memory: reading it whole (pandas, cell by cell) peaks at about 3.5 times its size
+#: (measured: 84 MB of CSV, 280 MB), and the fit needs another copy of the numbers.
+STREAM_MEMORY_RATIO: Final = 8
+#: Suffixes read as Parquet; everything else is read as CSV.
+PARQUET_SUFFIXES: Final = (".parquet", ".pq")
+#: The residual sum of squares at the anchor comes from the moments unless it is
+#: below this fraction of y_c^T y_c (then it would lose more than four digits).
+_ANCHOR_FROM_MOMENTS: Final = 1e-4
+#: Rows of partial sums an :class:`ExactSum` holds before compressing them.
+_EXACT_SUM_ROWS: Final = 2048
+
+TRUTH_COLUMN = "y_true"
+
+_INSTALL_HINT = 'pip install "linreg[stream]"'
+
+
+# ---------------------------------------------------------------------------
+# Batches and their sources
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One record batch: ``X`` (m, d) C-ordered float64, ``y`` (m,), and where it lies.
+
+    ``start`` is the index of its first row in the file; ``position`` the bytes of
+    the file read once it is delivered (for progress bars).
+    """
+
+    X: Array
+    y: Array
+    start: int
+    position: int
+
+
+class BatchSource(Protocol):
+    """Rows served in record batches, as many passes as asked for."""
+
+    name: str
+    feature_names: list[str]
+    target_name: str
+    total_bytes: int | None
+
+    def batches(self) -> Iterator[Batch]:
+        """One pass over the rows, in order."""
+        ...
+
+
+@dataclass(frozen=True)
+class PassProgress:
+    """Where a pass over the data stands: its label, rows and bytes read so far."""
+
+    label: str
+    rows: int
+    bytes: int
+    total_bytes: int | None
+
+
+#: Called after every batch of every pass.
+ProgressCallback = Callable[[PassProgress], None]
+
+
+class ArraySource:
+    """In-memory arrays served in row blocks: the streaming algorithms on data at hand.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, d)
+    y : array-like of shape (N,)
+    batch_rows : int, default=65536
+    feature_names : list of str, optional
+    target_name : str, default="y"
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        batch_rows: int = 65536,
+        feature_names: Sequence[str] | None = None,
+        target_name: str = "y",
+    ) -> None:
+        self._X = np.ascontiguousarray(X, dtype=np.float64)
+        self._y = np.ascontiguousarray(y, dtype=np.float64)
+        if self._X.ndim != 2 or self._y.shape != (self._X.shape[0],):
+            raise LinregError(
+                f"X must be 2-D and y 1-D with one value per row; got {self._X.shape}, "
+                f"{self._y.shape}"
+            )
+        self._rows = max(1, int(batch_rows))
+        d = self._X.shape[1]
+        self.name = "arrays"
+        self.feature_names = (
+            list(feature_names) if feature_names is not None else [f"x{j + 1}" for j in range(d)]
+        )
+        self.target_name = target_name
+        self.total_bytes: int | None = self._X.nbytes + self._y.nbytes
+
+    def batches(self) -> Iterator[Batch]:
+        n, row_bytes = self._X.shape[0], 8 * (self._X.shape[1] + 1)
+        for start in range(0, n, self._rows):
+            stop = min(n, start + self._rows)
+            yield Batch(self._X[start:stop], self._y[start:stop], start, stop * row_bytes)
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise LinregError(f"streaming files needs pyarrow: {_INSTALL_HINT}") from None
+    return pyarrow
+
+
+def resolve_columns(
+    name: str,
+    columns: Sequence[str],
+    numeric: set[str],
+    *,
+    target: str,
+    features: Sequence[str] | None,
+) -> list[str]:
+    """The feature columns by :func:`linreg.io.read_table`'s rules, with its messages.
+
+    Parameters
+    ----------
+    name : str
+        The file, for messages.
+    columns : sequence of str
+        The file's columns, in order.
+    numeric : set of str
+        The columns that hold numbers.
+    target : str
+    features : sequence of str, optional
+        The features asked for; by default every other numeric column except ``y_true``.
+
+    Raises
+    ------
+    LinregError
+        Repeated column names, a missing target or feature, a target among the
+        features, or no feature left.
+    """
+    duplicated = sorted({c for c in columns if list(columns).count(c) > 1})
+    if duplicated:
+        raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
+    if target not in columns:
+        raise LinregError(
+            f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
+            "name the target with --target"
+        )
+    if features is not None:
+        missing = [f for f in features if f not in columns]
+        if missing:
+            raise LinregError(
+                f"{name}: no feature column(s) {', '.join(map(repr, missing))} "
+                f"(columns: {', '.join(columns)})"
+            )
+        if target in features:
+            raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
+        chosen = list(features)
+    else:
+        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
+        chosen = [c for c in candidates if c in numeric]
+        skipped = [c for c in candidates if c not in numeric]
+        if skipped:
+            warnings.warn(
+                f"{name}: ignoring non-numeric column(s) {', '.join(map(repr, skipped))}",
+                DataWarning,
+                stacklevel=3,
+            )
+    if not chosen:
+        raise LinregError(
+            f"{name}: no numeric feature columns besides the target {target!r}; "
+            "the file needs at least one feature"
+        )
+    return chosen
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise LinregError(f"{path}: file not found; check the path")
+    if path.is_dir():
+        raise LinregError(f"{path}: is a folder, not a data file")
+
+
+class _ArrowBatches:
+    """What the CSV and Parquet sources share: record batches to checked float64 arrays."""
+
+    name: str
+    feature_names: list[str]
+    target_name: str
+    total_bytes: int | None
+
+    def _arrays(self, batch: Any, start: int, what: str) -> tuple[Array, Array]:
+        """``X`` (m, d) and ``y`` (m,) of a record batch, every cell a finite number.
+
+        ``what`` names a missing cell in messages ("an empty cell", "a missing value").
+        """
+        m, d = batch.num_rows, len(self.feature_names)
+        X = np.empty((m, d))
+        for j, column in enumerate(self.feature_names):
+            X[:, j] = self._values(batch.column(column), column, start, what)
+        y = self._values(batch.column(self.target_name), self.target_name, start, what)
+        return X, y
+
+    def _values(self, array: Any, column: str, start: int, what: str) -> Array:
+        pa = _pyarrow()
+        if array.null_count:
+            row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
+            raise LinregError(
+                f"{self.name}: column {column!r} data row {start + row + 1} has {what}; "
+                "fix or remove that row (every cell must be a number)"
+            )
+        if not pa.types.is_floating(array.type):
+            array = array.cast(pa.float64())
+        values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            kind = "NaN" if np.isnan(values[row]) else "an infinite value"
+            raise LinregError(
+                f"{self.name}: column {column!r} data row {start + row + 1} has {kind}; "
+                "remove or impute it (every cell must be a finite number)"
+            )
+        return values
+
+
+class CSVSource(_ArrowBatches):
+    """A CSV file read in blocks of ``batch_bytes`` bytes of text by pyarrow's streaming reader.
+
+    Parameters
+    ----------
+    path : path-like
+    target : str, default="y"
+    features : sequence of str, optional
+        By default every other column that is numeric in the first block, except ``y_true``.
+    batch_bytes : int, default=BATCH_BYTES
+
+    Raises
+    ------
+    LinregError
+        Missing, empty or malformed file; missing columns (see :func:`resolve_columns`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        target: str = "y",
+        features: Sequence[str] | None = None,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        _check_path(self.path)
+        self._header = self._read_header()
+        self._block = max(1 << 16, int(batch_bytes))
+        numeric = self._numeric_columns() if features is None else set(self._header)
+        self.feature_names = resolve_columns(
+            self.name, self._header, numeric, target=target, features=features
+        )
+        self.target_name = target
+        self.total_bytes = self.path.stat().st_size
+
+    def _read_header(self) -> list[str]:
+        try:
+            with open(self.path, newline="", encoding="utf-8-sig") as handle:
+                header = next(csv.reader(handle), None)
+        except UnicodeDecodeError:
+            raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
+        if not header:
+            raise LinregError(
+                f"{self.name}: the file is empty; it needs a header row and data rows"
+            )
+        return [c.strip() for c in header]
+
+    def _open(self, handle: Any, columns: list[str] | None) -> Any:
+        pa = _pyarrow()
+        from pyarrow import csv as pacsv
+
+        read = pacsv.ReadOptions(column_names=self._header, skip_rows=1, block_size=self._block)
+        if columns is None:
+            convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True)
+        else:
+            convert = pacsv.ConvertOptions(
+                null_values=[""],
+                include_columns=columns,
+                column_types={c: pa.float64() for c in columns},
+            )
+        return pacsv.open_csv(handle, read_options=read, convert_options=convert)
+
+    def _numeric_columns(self) -> set[str]:
+        """Columns typed as integers or floats by pyarrow's inference on the first block."""
+        pa = _pyarrow()
+        try:
+            with pa.OSFile(self.name) as handle:
+                reader = self._open(handle, None)
+                schema = reader.schema
+                try:
+                    reader.read_next_batch()
+                except StopIteration:
+                    raise LinregError(f"{self.name}: has a header but no data rows") from None
+        except pa.ArrowInvalid as exc:
+            raise self._error(exc, 0) from None
+        return {
+            f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+        }
+
+    def _error(self, exc: Exception, rows_before: int) -> LinregError:
+        message = str(exc).strip().splitlines()[0]
+        bad = re.match(
+            r"In CSV column #(\d+): CSV conversion error to \w+: invalid value (.*)$", message
+        )
+        if bad and int(bad.group(1)) < len(self._header):
+            column = self._header[int(bad.group(1))]
+            return LinregError(
+                f"{self.name}: column {column!r} has the non-numeric value {bad.group(2)} "
+                f"(a data row after row {rows_before}); fix or remove that row "
+                "(every cell must be a number)"
+            )
+        message = message.removeprefix("CSV parse error: ")
+        return LinregError(f"{self.name}: not a valid CSV file ({message})")
+
+    def batches(self) -> Iterator[Batch]:
+        pa = _pyarrow()
+        columns = [*self.feature_names, self.target_name]
+        start = 0
+        total = self.total_bytes or 0
+        with pa.OSFile(self.name) as handle:
+            try:
+                reader = self._open(handle, columns)
+                for record in reader:
+                    if record.num_rows == 0:
+                        continue
+                    X, y = self._arrays(record, start, "an empty cell")
+                    start += record.num_rows
+                    yield Batch(X, y, start - record.num_rows, min(total, handle.tell()))
+            except pa.ArrowInvalid as exc:
+                raise self._error(exc, start) from None
+
+
+class ParquetSource(_ArrowBatches):
+    """A Parquet file read by ``ParquetFile.iter_batches`` in batches of ``batch_bytes``.
+
+    Parameters
+    ----------
+    path : path-like
+    target : str, default="y"
+    features : sequence of str, optional
+        By default every other integer, floating-point or decimal column except ``y_true``.
+    batch_bytes : int, default=BATCH_BYTES
+        Float64 bytes of one batch (its rows: ``batch_bytes / (8 (d + 1))``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        target: str = "y",
+        features: Sequence[str] | None = None,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
+        pa = _pyarrow()
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        self.name = str(self.path)
+        _check_path(self.path)
+        try:
+            with pq.ParquetFile(self.name) as handle:
+                schema = handle.schema_arrow
+                self.n_rows = int(handle.metadata.num_rows)
+        except (pa.ArrowInvalid, OSError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise LinregError(f"{self.name}: not a valid Parquet file ({first})") from None
+        types = {f.name: f.type for f in schema}
+        numeric = {
+            c
+            for c, t in types.items()
+            if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        }
+        self.feature_names = resolve_columns(
+            self.name, list(schema.names), numeric, target=target, features=features
+        )
+        self.target_name = target
+        for column in [*self.feature_names, target]:
+            if column not in numeric:
+                raise LinregError(
+                    f"{self.name}: column {column!r} is not numeric (type {types[column]}); "
+                    "choose numeric columns with --target and --features"
+                )
+        self._rows = max(1024, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
+        self.total_bytes = self.path.stat().st_size
+
+    def batches(self) -> Iterator[Batch]:
+        import pyarrow.parquet as pq
+
+        columns = [*self.feature_names, self.target_name]
+        start = 0
+        total = self.total_bytes or 0
+        # pre_buffer (the default) caches whole column chunks: on a 238 MB file it
+        # held all of them, 246 MB; buffered reads of 1 MiB keep the pool at ~40 MB.
+        with pq.ParquetFile(self.name, pre_buffer=False, buffer_size=1 << 20) as handle:
+            for record in handle.iter_batches(batch_size=self._rows, columns=columns):
+                if record.num_rows == 0:
+                    continue
+                X, y = self._arrays(record, start, "a missing value")
+                start += record.num_rows
+                position = total * start // max(self.n_rows, 1)
+                yield Batch(X, y, start - record.num_rows, position)
+
+
+def open_source(
+    path: str | os.PathLike[str],
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    batch_bytes: int = BATCH_BYTES,
+) -> CSVSource | ParquetSource:
+    """A :class:`ParquetSource` for ``.parquet``/``.pq`` files, else a :class:`CSVSource`."""
+    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+        return ParquetSource(path, target=target, features=features, batch_bytes=batch_bytes)
+    return CSVSource(path, target=target, features=features, batch_bytes=batch_bytes)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new processes (``MemAvailable``), or a guess."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    try:  # pragma: no cover - not Linux
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 62
+
+
+def wants_streaming(path: str | os.PathLike[str], *, force: bool = False) -> bool:
+    """Whether the command line streams ``path`` rather than reading it whole.
+
+    Always for ``force`` and for Parquet files; for a CSV when it is larger than
+    1/:data:`STREAM_MEMORY_RATIO` of the available memory.
+    """
+    p = Path(path)
+    if force or p.suffix.lower() in PARQUET_SUFFIXES:
+        return True
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return False  # read_table reports the problem
+    return size * STREAM_MEMORY_RATIO > available_memory()
+
+
+class Reservoir:
+    """A uniform sample of ``size`` rows of a stream (Vitter's algorithm R), for figures.
+
+    Row ``i`` (0-based) of the stream replaces a random slot with probability
+    ``size / (i + 1)``; the draws come from ``seed``, so a file gives the same sample.
+    """
+
+    def __init__(self, size: int = SAMPLE_ROWS, seed: int = 0) -> None:
+        self.size = size
+        self._rng = np.random.default_rng(seed)
+        self._X: Array | None = None
+        self._y: Array | None = None
+        self._seen = 0
+
+    def add(self, X: Array, y: Array) -> None:
+        """Offer the rows of one batch."""
+        m = X.shape[0]
+        if self._X is None or self._y is None:
+            self._X, self._y = np.empty((self.size, X.shape[1])), np.empty(self.size)
+        first = self._seen
+        fill = max(0, min(m, self.size - first))
+        self._X[first : first + fill] = X[:fill]
+        self._y[first : first + fill] = y[:fill]
+        if fill < m:
+            index = np.arange(first + fill, first + m)
+            slot = self._rng.integers(0, index + 1)
+            keep = np.flatnonzero(slot < self.size)
+            # A slot drawn twice keeps the later row, as one row at a time would.
+            slots, last = np.unique(slot[keep][::-1], return_index=True)
+            rows = keep[::-1][last] + fill
+            self._X[slots] = X[rows]
+            self._y[slots] = y[rows]
+        self._seen += m
+
+    def arrays(self) -> tuple[Array, Array]:
+        """The sample: ``min(size, rows seen)`` rows."""
+        if self._X is None or self._y is None:
+            return np.empty((0, 0)), np.empty(0)
+        k = min(self.size, self._seen)
+        return self._X[:k].copy(), self._y[:k].copy()
+
+
+# ---------------------------------------------------------------------------
+# Exact solver: R factors and extended-precision gradients
+# ---------------------------------------------------------------------------
+
+
+def _pilot(values: Array) -> Array:
+    """Column means as ``v_0 + mean(v - v_0)``: exactly ``v_0`` for a constant column."""
+    return np.asarray(values[0] + (values - values[0]).mean(axis=0), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class QRPiece:
+    """The R factor of some rows: what the exact solver keeps of them.
+
+    Attributes
+    ----------
+    n : int
+        Rows summarised.
+    shift : ndarray of shape (d + 1,)
+        Means of the features and (last) of the target the rows were centred by
+        (zeros without intercept).
+    R : ndarray of shape (k, q)
+        Upper-triangular (trapezoidal when ``n < q``) factor of
+        ``[1, X - 1 s^T, y - s_y]`` (``q = d + 2``), or of ``[X, y]`` (``q = d + 1``)
+        without intercept; ``k = min(n, q)``.
+    low, high : ndarrays of shape (d,)
+        Column minima and maxima (to name constant features).
+    fit_intercept : bool
+    """
+
+    n: int
+    shift: Array
+    R: Array
+    low: Array
+    high: Array
+    fit_intercept: bool
+
+
+def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
+    """The :class:`QRPiece` of one batch: blocked Householder QR of its centred rows.
+
+    Blocks of 512 rows of ``[1, X - 1 s^T, y - s_y]`` (``s`` the batch's means) are
+    formed in a scratch buffer, factored by LAPACK ``dgeqrf`` on a thread pool, and
+    their stacked triangles factored once more, as :mod:`linreg.lstsq` does for
+    large problems. Cost: about ``2 m q^2`` flops; memory: one ``q x 512`` buffer
+    per thread.
+    """
+    m, d = X.shape
+    off = int(fit_intercept)
+    q = d + off + 1
+    if fit_intercept:
+        shift_x, shift_y = _pilot(X), float(_pilot(y))
+    else:
+        shift_x, shift_y = np.zeros(d), 0.0
+    rows = _TSQR_ROWS
+    lwork = _geqrf_lwork(rows, q)
+
+    def factor(s: int, buf: Array) -> Array:
+        k = min(rows, m - s)
+        block = buf[:, :k]
+        if fit_intercept:
+            block[0] = 1.0
+            np.subtract(X[s : s + k].T, shift_x[:, None], out=block[1 : d + 1])
+            np.subtract(y[s : s + k], shift_y, out=block[d + 1])
+        else:
+            np.copyto(block[:d], X[s : s + k].T)
+            np.copyto(block[d], y[s : s + k])
+        qr, _ = _geqrf(block.T, lwork)
+        return np.triu(qr[: min(k, q)])
+
+    tops = _map_chunks(factor, m, rows, lambda: np.empty((q, rows)))
+    R = tops[0] if len(tops) == 1 else _stacked_r(tops)
+    shift = np.append(shift_x, shift_y) if fit_intercept else np.zeros(d + 1)
+    return QRPiece(m, shift, R, X.min(axis=0), X.max(axis=0), fit_intercept)
+
+
+def _stacked_r(factors: Sequence[Array]) -> Array:
+    """R of the rows of all ``factors`` stacked: one more Householder QR."""
+    stacked = np.asfortranarray(np.vstack(factors))
+    qr, _ = _geqrf(stacked, _geqrf_lwork(*stacked.shape))
+    return np.triu(qr[: min(stacked.shape)])
+
+
+def merge_qr(pieces: Sequence[QRPiece]) -> QRPiece:
+    """One :class:`QRPiece` of the rows of all ``pieces`` (a TSQR step).
+
+    Every factor is moved to the mean ``m`` of the union, which changes its first
+    row only: ``R(m)[0, j] = R(s)[0, j] - R(s)[0, 0] (m - s)_j`` (see the module
+    docstring); the stacked factors are then factored again. Without intercept the
+    factors are stacked as they are.
+    """
+    if len(pieces) == 1:
+        return pieces[0]
+    first = pieces[0]
+    n = sum(p.n for p in pieces)
+    shift = first.shift.copy()
+    if first.fit_intercept:
+        # The union's mean, as base + weighted offsets: exact for a constant column.
+        shift = first.shift + sum(p.n * (p.shift - first.shift) for p in pieces) / n
+    moved = []
+    for p in pieces:
+        R = p.R.copy()
+        if p.fit_intercept and R.shape[0]:
+            R[0, 1:] -= R[0, 0] * (shift - p.shift)
+        moved.append(R)
+    return QRPiece(
+        n,
+        shift,
+        _stacked_r(moved),
+        np.min([p.low for p in pieces], axis=0),
+        np.max([p.high for p in pieces], axis=0),
+        first.fit_intercept,
+    )
+
+
+class QRTree:
+    """Merges :class:`QRPiece` s pairwise as they come, like a binary counter.
+
+    Slot ``k`` holds the factor of ``2**k`` pieces or nothing; adding a piece merges
+    it up through the occupied slots. ``K`` pieces leave at most ``log2 K + 1``
+    factors in memory, and each row goes through ``log2 K`` Householder steps
+    (a sequential merge would take ``K``).
+    """
+
+    def __init__(self) -> None:
+        self._slots: list[QRPiece | None] = []
+
+    def add(self, piece: QRPiece) -> None:
+        for level, held in enumerate(self._slots):
+            if held is None:
+                self._slots[level] = piece
+                return
+            piece = merge_qr([held, piece])
+            self._slots[level] = None
+        self._slots.append(piece)
+
+    def result(self) -> QRPiece:
+        """The factor of every piece added (oldest rows first)."""
+        held = [p for p in reversed(self._slots) if p is not None]
+        if not held:
+            raise LinregError("no rows to fit")
+        return merge_qr(held)
+
+
+def _expansion(terms: Array, parts: int = 3) -> Array:
+    """``parts`` float64 rows whose column sums equal those of ``terms`` to ``~53 parts`` bits.
+
+    ``math.fsum`` is correctly rounded; subtracting each rounded part and summing
+    again gives the next: ``|sum - (s_1 + s_2 + s_3)| <= 2**-159 |sum|``, relative to
+    the *sum* (however much its terms cancel), not to the terms.
+    """
+    out = np.zeros((parts, terms.shape[1]))
+    for j in range(terms.shape[1]):
+        values = terms[:, j].tolist()
+        for level in range(parts):
+            try:
+                s = math.fsum(values)
+            except (OverflowError, ValueError):  # non-finite terms: the caller stops
+                out[level, j] = float(np.sum(terms[:, j]))
+                break
+            out[level, j] = s
+            values.append(-s)
+    return out
+
+
+class ExactSum:
+    """Sums of many float64 vectors, without rounding the partial sums.
+
+    The terms are kept as rows and compressed by :func:`_expansion` every
+    ``2048`` rows into three, so memory stays O(width) however many are added.
+
+    Parameters
+    ----------
+    width : int
+        Length of the vectors.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._rows: list[Array] = []
+        self._count = 0
+
+    def add(self, terms: Array) -> None:
+        """Add the rows of ``terms`` (shape (k, width), or one vector (width,))."""
+        block = np.atleast_2d(terms)
+        self._rows.append(block)
+        self._count += block.shape[0]
+        if self._count > _EXACT_SUM_ROWS:
+            self._compress()
+
+    def _compress(self) -> None:
+        if len(self._rows) != 1 or self._count > 3:
+            stacked = np.concatenate(self._rows) if self._rows else np.zeros((1, self.width))
+            self._rows = [_expansion(stacked)]
+            self._count = 3
+
+    def expansion(self) -> Array:
+        """Three rows (3, width) summing to the total (see :func:`_expansion`)."""
+        self._compress()
+        return self._rows[0]
+
+    def total(self) -> Array:
+        """The sum, correctly rounded, of shape (width,)."""
+        return self.expansion()[0].copy()
+
+
+@dataclass(frozen=True)
+class GradientPiece:
+    """``A^T (y - A x)`` of some rows, unrounded, and their residual sum of squares.
+
+    Attributes
+    ----------
+    n : int
+        Rows summarised.
+    terms : ndarray of shape (3, p)
+        Rows whose column sums are ``A^T (y - A x)`` (:class:`ExactSum`'s expansion).
+    sse : float
+        ``|fl(y - A x)|^2`` in float64.
+    """
+
+    n: int
+    terms: Array
+    sse: float
+
+
+def gradient_piece(
+    X: Array, y: Array, x: Array, *, fit_intercept: bool, levels: tuple[int, int]
+) -> GradientPiece:
+    """``A^T (y - A x)`` on one batch in extended precision, with ``A = [1 X]`` (or ``X``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, d)
+    y : ndarray of shape (m,)
+    x : ndarray of shape (p,)
+        ``(b, w)``, or ``w`` without intercept.
+    fit_intercept : bool
+    levels : (int, int)
+        Slicing levels of the row products and of the column sums (lstsq's).
+
+    Returns
+    -------
+    GradientPiece
+
+    Notes
+    -----
+    Per chunk of rows, as in :meth:`linreg.lstsq._Design.evaluate` with a fresh
+    residual: ``r = fl(y - A x)`` in float64, then ``f = y - r - A x`` in
+    extended precision (the rounding error of ``r``), and
+    ``A^T (y - A x) = A^T r + A^T f`` with ``A^T r`` as exact slice products plus a
+    tail ``2**-(levels * bits)`` smaller, and ``A^T f`` (a rounding-level vector) in
+    float64. Nothing is rounded when the chunks are summed (:class:`ExactSum`), so
+    the result is as accurate for a file of any length as for one chunk.
+    """
+    design = _Design(X, None, fit_intercept)
+    n, d, p, step = design.n, design.d, design.p, design.chunk
+    b, w = design._split_x(x)
+    off = int(fit_intercept)
+    passes_f = _sum_passes(levels[0], slice_bits(max(d, 1)))
+
+    def work(s: int, ws: _Workspace) -> tuple[Array, float]:
+        # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return chunk(s, ws)
+
+    def chunk(s: int, ws: _Workspace) -> tuple[Array, float]:
+        e = min(n, s + step)
+        T = ws.transposed(X[s:e])
+        r = (y[s:e] - b) - _dot_t(w, T)
+        terms = [y[s:e], -r, np.full(e - s, -b)]
+        terms.extend(-t for t in _matvec_terms(T, w, levels[0], ws))
+        f = sum_k(terms, passes_f)
+        cols = [*_rmatvec_terms(T, r, levels[1], ws), _dot(T, f)]
+        ones = [*_sum_terms(r, levels[1]), float(np.sum(f))] if fit_intercept else []
+        block = np.zeros((max(len(cols), len(ones)), p))
+        block[: len(cols), off:] = cols
+        if fit_intercept:
+            block[: len(ones), 0] = ones
+        return block, float(r @ r)
+
+    parts = _map_chunks(work, n, step, lambda: _Workspace(d, min(step, n), max(levels)))
+    total = ExactSum(p)
+    sse = 0.0
+    for block, part_sse in parts:
+        total.add(block)
+        sse += part_sse
+    return GradientPiece(n, total.expansion(), sse)
+
+
+def merge_gradients(pieces: Sequence[GradientPiece]) -> GradientPiece:
+    """One :class:`GradientPiece` of the rows of all ``pieces``, still unrounded."""
+    total = ExactSum(pieces[0].terms.shape[1])
+    for piece in pieces:
+        total.add(piece.terms)
+    return GradientPiece(
+        sum(p.n for p in pieces), total.expansion(), math.fsum(p.sse for p in pieces)
+    )
+
+
+class _StreamedR(_Centred):
+    """The final factor in the shape :mod:`linreg.lstsq`'s rank and level rules read."""
+
+    def __init__(self, R: Array, means: Array, n: int, fit_intercept: bool) -> None:
+        self.n, self.d = n, means.shape[0]
+        self.p = self.d + int(fit_intercept)
+        self.k = min(n, self.p)
+        self.fit_intercept = fit_intercept
+        self.means = means
+        self.R = R
+
+
+def _exact_levels(fac: _StreamedR, R_aug: Array, x: Array, y_shift: float) -> tuple[int, int]:
+    """Slicing levels of the refinement: lstsq's rule, from the streamed factor.
+
+    :func:`linreg.lstsq._choose_levels` needs ``|y|``, ``|A x|`` and ``|r|``; here
+    they come from the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last
+    column has the norm of ``y - s_y`` and ends with ``|r|``, and ``|A x| = |R u|``.
+    """
+    n, d, p = fac.n, fac.d, fac.p
+    if n * max(p, 1) <= _SMALL_PROBLEM:
+        return _MAX_LEVELS, _MAX_LEVELS
+    condition = _rank(fac, _uncentred_norms(fac)).condition
+    log_cond = math.log2(max(condition, 1.0)) if math.isfinite(condition) else 53.0
+    off = int(fac.fit_intercept)
+    b = float(x[0]) if off else 0.0
+    w = x[off:]
+    full = _uncentred_norms(fac)
+    mu = _centring_gain(fac)
+    u = x.copy()
+    if off:
+        u[0] = x[0] + float(fac.means @ x[1:])
+    yhat_norm = _norm(fac.R @ u)
+    y_norm = _norm(R_aug[:, p])
+    if off:
+        y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
+    r_norm = abs(float(R_aug[p, p]))
+    with np.errstate(over="ignore"):
+        terms = y_norm + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
+    if not (math.isfinite(terms) and yhat_norm > 0.0):
+        return _MAX_LEVELS, _MAX_LEVELS
+    margin = 6.0
+    bits_f = 53.0 + log_cond + math.log2(max(terms / yhat_norm, 1.0)) + margin
+    spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
+    bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
+    m = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
+    return (
+        _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
+        _levels(bits_g, slice_bits(m), 0.5 * math.log2(max(m, 1))),
+    )
+
+
+#: One pass computing ``A^T (y - A x)`` at ``x`` with the given slicing levels.
+GradientPass = Callable[[Array, tuple[int, int]], GradientPiece]
+
+
+@dataclass(frozen=True)
+class ExactSolution:
+    """The streamed exact solver's result: lstsq's, the MSE, and the passes it took."""
+
+    result: LstsqResult
+    mse: float
+    passes: int
+
+
+def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
+    """Least squares from the factor of all rows, refined by passes over them.
+
+    Parameters
+    ----------
+    qr : QRPiece
+        The factor of all rows (:func:`merge_qr` of every batch's).
+    gradient_pass : callable
+        ``gradient_pass(x, levels)``: one pass over the rows returning the
+        :class:`GradientPiece` of all of them at ``x``.
+
+    Returns
+    -------
+    ExactSolution
+
+    Notes
+    -----
+    With ``R_aug = [[R, z], [0, rho]]`` the factor of ``[Z, y - s_y]``, the centred
+    least-squares solution is ``u = R^{-1} z`` and ``x = T u`` (plus ``s_y`` on the
+    intercept). Each refinement step solves ``R^T R du = T^T g`` with ``g`` the
+    extended-precision ``A^T (y - A x)`` of one pass, ``dx = T du``, and stops by
+    :func:`linreg.lstsq._refine`'s rules for its seminormal corrections: the
+    relative change is at rounding level, or the contraction factor (at least
+    ``64 eps cond(Z)^2 mu``) predicts the next one would be, or it stopped
+    halving, or after ten steps. A rank-deficient design gets lstsq's
+    minimum-norm solution of the centred problem, unrefined, and its warning.
+    """
+    n, fit_intercept = qr.n, qr.fit_intercept
+    d = qr.shift.shape[0] - 1
+    off = int(fit_intercept)
+    p = d + off
+    R_aug = np.zeros((p + 1, p + 1))
+    R_aug[: qr.R.shape[0]] = qr.R[: p + 1]
+    R = R_aug[:p, :p].copy()
+    z = R_aug[:p, p]
+    y_shift = float(qr.shift[d]) if fit_intercept else 0.0
+    fac = _StreamedR(R, qr.shift[:d].copy(), n, fit_intercept)
+    rk = _rank(fac, _uncentred_norms(fac))
+    rho = float(R_aug[p, p])
+
+    def result(x: Array, steps: int, converged: bool, dep: tuple[int, ...]) -> LstsqResult:
+        return LstsqResult(
+            coef=np.array(x[off:], dtype=np.float64),
+            intercept=float(x[0]) if off else 0.0,
+            rank=rk.rank,
+            dependent_columns=dep,
+            n_refinements=steps,
+            converged=converged,
+            r_factor=R,
+            column_means=fac.means,
+            condition_number=rk.condition,
+            fit_intercept=fit_intercept,
+            n_samples=n,
+        )
+
+    if rk.rank < p:
+        dep = tuple(j - off for j in rk.dependent if j >= off)
+        if fit_intercept:
+            # Q^T y = z + s_y Q^T 1, and Q^T 1 = R[:, 0] = (R_00, 0, ..., 0).
+            w = _truncated_pinv_solve(R[1:, 1:], z[1:], rk.rank - 1)
+            b0 = (z[0] - float(R[0, 1:] @ w)) / R[0, 0] + y_shift - float(fac.means @ w)
+            x = np.concatenate([[b0], w])
+        else:
+            x = _truncated_pinv_solve(R, z, rk.rank)
+        _warn_rank(dep, n, p)
+        return ExactSolution(result(x, 0, False, dep), rho * rho / n, 0)
+
+    x = fac.t_apply(solve_triangular(R, z, check_finite=False))
+    if fit_intercept:
+        x[0] += y_shift
+    levels = _exact_levels(fac, R_aug, x, y_shift)
+    cond = rk.condition if math.isfinite(rk.condition) else 1.0 / _EPS
+    bound = _RATE_SAFETY * _EPS * cond**2 * _centring_gain(fac)
+    mse = rho * rho / n
+    delta_prev, steps, passes, converged = 1.0, 0, 0, False
+    while steps < _MAX_REFINEMENTS:
+        piece = gradient_pass(x, levels)
+        passes += 1
+        mse = piece.sse / n
+        g = piece.terms[0]  # the correctly rounded A^T (y - A x)
+        if not g.any():
+            converged = True
+            break
+        if not np.all(np.isfinite(g)):
+            break  # data near overflow: keep the current iterate
+        du = solve_triangular(
+            R,
+            solve_triangular(R, fac.t_transpose(g), trans="T", check_finite=False),
+            check_finite=False,
+        )
+        dx = fac.t_apply(du)
+        steps += 1
+        x_new = x + dx
+        scale = np.maximum(np.abs(x), np.abs(x_new))
+        nz = scale > 0.0
+        delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
+        if steps > 1 and delta > delta_prev:
+            break  # diverging: keep the previous iterate
+        x = x_new
+        rate = max(bound, delta / delta_prev) if steps > 1 else bound
+        if delta <= _EPS or delta * rate <= _U:
+            converged = True
+            break
+        if steps > 1 and delta > 0.5 * delta_prev:
+            converged = delta <= 2.0**-40
+            break
+        delta_prev = delta
+    if not converged:
+        warnings.warn(
+            f"the streamed exact solution stopped refining after {steps} pass(es) short of "
+            f"float64 accuracy: the design is too ill-conditioned (condition number "
+            f"{rk.condition:.3g}) for refinement from R alone; fit it in memory for the "
+            "float64 limit",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return ExactSolution(result(x, steps, converged, ()), mse, passes)
+
+
+# ---------------------------------------------------------------------------
+# Gradient descent from the moments
+# ---------------------------------------------------------------------------
+
+
+def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
+    """The :class:`~linreg.fast.Moments` of the rows of ``a`` and ``b`` together.
+
+    Chan, Golub & LeVeque's update: with ``delta = m_b - m_a`` and
+    ``w = n_a n_b / (n_a + n_b)``, ``G = G_a + G_b + w delta delta^T`` and likewise
+    for ``X_c^T y_c`` and ``y_c^T y_c``; nothing cancels, whatever the offsets.
+    """
+    n = a.n + b.n
+    share = b.n / n
+    dm = b.mean - a.mean
+    dy = b.y_mean - a.y_mean
+    weight = a.n * b.n / n
+    return fast.Moments(
+        n=n,
+        mean=a.mean + share * dm,
+        y_mean=a.y_mean + share * dy,
+        gram=a.gram + b.gram + weight * np.outer(dm, dm),
+        xty=a.xty + b.xty + (weight * dy) * dm,
+        yty=a.yty + b.yty + weight * dy * dy,
+    )
+
+
+def moments_piece(X: Array, y: Array) -> fast.Moments:
+    """The moments of one batch (:meth:`linreg.fast.Moments.from_data`)."""
+    return fast.Moments.from_data(X, y)
+
+
+def anchor_piece(
+    X: Array,
+    y: Array,
+    moments: fast.Moments,
+    scale: Array,
+    zbar: Array,
+    W: Array,
+    b: float,
+) -> tuple[float, Array, float]:
+    """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add)."""
+    return fast._anchor_pass(X, y, moments, scale, zbar, W, b)
+
+
+class Passes(Protocol):
+    """The passes over the data the solvers need; files and Dask provide them."""
+
+    count: int
+
+    def qr(self, fit_intercept: bool) -> QRPiece:
+        """One pass: the factor of all rows."""
+        ...
+
+    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
+        """One pass: ``A^T (y - A x)`` of all rows, unrounded."""
+        ...
+
+    def moments(self) -> tuple[fast.Moments, Array | None]:
+        """One pass: the moments of all rows, and ``X.mean(axis=0)`` if it can be reproduced.
+
+        The second value is the column means as NumPy's ``X.mean(axis=0)`` computes
+        them in memory (a sequential sum over the rows, divided by N), bit for bit,
+        where the passes can reproduce that order (a file read in order), else None.
+        """
+        ...
+
+    def anchor(
+        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+    ) -> tuple[float, Array, float]:
+        """One pass: :func:`anchor_piece` summed over all rows."""
+        ...
+
+    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
+        """One pass delivering the rows, in order, in batches (for SGD)."""
+        ...
+
+
+class SourcePasses:
+    """:class:`Passes` over a :class:`BatchSource`, reporting progress.
+
+    The first pass also checks that there are rows and feeds ``sample``, if given.
+    """
+
+    def __init__(
+        self,
+        source: BatchSource,
+        *,
+        progress: ProgressCallback | None = None,
+        sample: Reservoir | None = None,
+    ) -> None:
+        self.source = source
+        self.progress = progress
+        self.sample = sample
+        self.count = 0
+
+    def _batches(self, label: str) -> Iterator[Batch]:
+        self.count += 1
+        first = self.count == 1
+        rows = 0
+        for batch in self.source.batches():
+            if first and self.sample is not None:
+                self.sample.add(batch.X, batch.y)
+            rows += batch.X.shape[0]
+            yield batch
+            if self.progress is not None:
+                self.progress(PassProgress(label, rows, batch.position, self.source.total_bytes))
+        if rows == 0:
+            raise LinregError(f"{self.source.name}: has a header but no data rows")
+
+    def qr(self, fit_intercept: bool) -> QRPiece:
+        tree = QRTree()
+        for batch in self._batches("reading: R factor"):
+            tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept))
+        return tree.result()
+
+    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
+        total: ExactSum | None = None
+        n, sse = 0, 0.0
+        for batch in self._batches(f"refinement {self.count}"):
+            piece = gradient_piece(batch.X, batch.y, x, fit_intercept=fit_intercept, levels=levels)
+            total = total or ExactSum(piece.terms.shape[1])
+            total.add(piece.terms)
+            n, sse = n + piece.n, sse + piece.sse
+        assert total is not None  # _batches raises on no rows
+        return GradientPiece(n, total.expansion(), sse)
+
+    def moments(self) -> tuple[fast.Moments, Array | None]:
+        total: fast.Moments | None = None
+        row_sum: Array | None = None
+        for batch in self._batches("reading: moments"):
+            piece = moments_piece(batch.X, batch.y)
+            total = piece if total is None else merge_moments(total, piece)
+            # NumPy sums axis 0 of a C-ordered array row after row: continuing that
+            # sum batch by batch gives its rounding exactly.
+            rows = batch.X if row_sum is None else np.vstack([row_sum, batch.X])
+            row_sum = np.add.reduce(rows, axis=0)
+        assert total is not None
+        assert row_sum is not None
+        return total, row_sum / total.n
+
+    def anchor(
+        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+    ) -> tuple[float, Array, float]:
+        sse, ZTr, rsum = 0.0, np.zeros(W.shape[0]), 0.0
+        for batch in self._batches("residuals at the anchor"):
+            s, g, h = anchor_piece(batch.X, batch.y, moments, scale, zbar, W, b)
+            sse, ZTr, rsum = sse + s, ZTr + g, rsum + h
+        return sse, ZTr, rsum
+
+    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
+        for batch in self._batches(label):
+            yield batch.X, batch.y
+
+
+def _standardization(
+    moments: fast.Moments, row_mean: Array | None, *, standardize: bool, fit_intercept: bool
+) -> tuple[Array, Array]:
+    """Centre and scale trained on, ``Z = (X - center) / scale``, from the moments.
+
+    :func:`linreg.fast.standardization`'s rule. The centre is ``row_mean``, the
+    in-memory path's own ``X.mean(axis=0)`` reproduced bit for bit, where the
+    passes give it (files): its rounding differs from the accurate mean by up to
+    1e-11 standard deviations on offset data, and gradient descent amplifies a
+    different centre by up to ``|b| / |W|`` before it converges (1e-7 relative
+    measured, mean/std = 1000). Elsewhere (Dask) the accurate mean of the moments.
+    """
+    d = moments.mean.shape[0]
+    if not standardize:
+        return np.zeros(d), np.ones(d)
+    scale = np.sqrt(moments.variance)
+    scale[scale == 0.0] = 1.0
+    if not fit_intercept:
+        return np.zeros(d), scale
+    return (moments.mean.copy() if row_mean is None else row_mean), scale
+
+
+def _anchor_from_moments(s: Any, yty: float, W: Array, b: float) -> tuple[float, Array, float]:
+    """``|r_a|^2``, ``Z^T r_a`` and ``1^T r_a`` at ``(W, b)`` from the standardized moments.
+
+    ``s`` is a :class:`linreg.fast._Standardized` (``n``, ``zbar``, ``C = Zc^T Zc``,
+    ``zty = Zc^T yc``, ``y_mean``) and ``yty = yc^T yc``.
+
+    With ``r_a = Zc W + t 1 - yc`` and ``t = b + zbar^T W - y_mean``:
+    ``|r_a|^2 = W^T C W - 2 W^T Zc^T yc + yc^T yc + N t^2``,
+    ``Z^T r_a = C W - Zc^T yc + N t zbar`` and ``1^T r_a = N t``.
+    """
+    n = s.n
+    t = b + float(s.zbar @ W) - s.y_mean
+    CW = s.C @ W
+    sse = max(float(W @ CW) - 2.0 * float(W @ s.zty) + yty + n * t * t, 0.0)
+    return sse, CW - s.zty + (n * t) * s.zbar, n * t
+
+
+class _StreamSGD:
+    """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
+
+    The arithmetic of a step is the textbook's, in the order of
+    :class:`linreg.fast._ShuffledBatches`: ``r = Z_b W + b - y_b``,
+    ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
+    """
+
+    def __init__(
+        self,
+        passes: Passes,
+        center: Array,
+        scale: Array,
+        *,
+        batch_size: int,
+        seed: int,
+        learning_rate: float,
+        momentum: float,
+        fit_intercept: bool,
+    ) -> None:
+        self._passes = passes
+        self._center, self._scale = center, scale
+        self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
+        self._rng = np.random.default_rng(seed)
+        self._batch = batch_size
+        self._lr, self._mu = learning_rate, momentum
+        self._fit_intercept = fit_intercept
+        self.epochs = 0
+
+    def epoch(
+        self, W: Array, b: float, velocity_W: Array, velocity_b: float
+    ) -> tuple[Array, float, Array, float]:
+        """One epoch: every batch of one pass, shuffled within; W is updated in place."""
+        self.epochs += 1
+        bs = self._batch
+        left_X: Array | None = None
+        left_y: Array | None = None
+        for X, y in self._passes.batches(f"epoch {self.epochs}"):
+            order = self._rng.permutation(X.shape[0])
+            Zk, yk = X[order], y[order]
+            if self._transform:
+                Zk -= self._center
+                Zk /= self._scale
+            if left_X is not None and left_y is not None:
+                Zk, yk = np.concatenate([left_X, Zk]), np.concatenate([left_y, yk])
+            full = (Zk.shape[0] // bs) * bs
+            W, b, velocity_W, velocity_b = self._steps(
+                Zk[:full], yk[:full], W, b, velocity_W, velocity_b
+            )
+            left_X, left_y = (
+                (Zk[full:].copy(), yk[full:].copy()) if full < Zk.shape[0] else (None, None)
+            )
+        if left_X is not None and left_y is not None:
+            W, b, velocity_W, velocity_b = self._steps(left_X, left_y, W, b, velocity_W, velocity_b)
+        return W, b, velocity_W, velocity_b
+
+    def _steps(
+        self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
+    ) -> tuple[Array, float, Array, float]:
+        bs, lr, mu = self._batch, self._lr, self._mu
+        dot, add_reduce, fit_intercept = np.dot, np.add.reduce, self._fit_intercept
+        for s in range(0, Zk.shape[0], bs):
+            Zb = Zk[s : s + bs]
+            nb = Zb.shape[0]
+            r = dot(Zb, W)
+            r += b
+            r -= yk[s : s + bs]
+            dW = dot(Zb.T, r)
+            dW *= 2.0 / nb
+            db = (2.0 / nb) * float(add_reduce(r)) if fit_intercept else 0.0
+            if mu:
+                velocity_W *= mu
+                velocity_W += dW
+                velocity_b = mu * velocity_b + db
+                dW, db = velocity_W, velocity_b
+            W -= lr * dW
+            b = b - lr * db
+        return W, b, velocity_W, velocity_b
+
+
+# Overflow is expected while diverging; it is detected and reported below.
+@np.errstate(over="ignore", invalid="ignore")
+def descend(
+    model: LinearModel,
+    objective: fast.QuadraticObjective,
+    *,
+    learning_rate: float,
+    epochs: int,
+    momentum: float,
+    tol: float | None,
+    max_stable_learning_rate: float,
+    to_original: Callable[[Array, float], tuple[Array, float]],
+    on_epoch: EpochCallback | None = None,
+    val_objective: fast.QuadraticObjective | None = None,
+    sgd: _StreamSGD | None = None,
+) -> TrainResult:
+    """The loop of :func:`linreg.fast.train` on a prebuilt objective: same records, same errors.
+
+    Every epoch records the loss (from ``objective``, O(d^2)) and the parameters in
+    original units, stops at ``epochs`` or when the relative loss change is at
+    most ``tol``, raises :class:`~linreg.errors.DivergenceError` at the first
+    non-finite or exploding loss, and otherwise updates: full-batch GD from the
+    objective's gradient, or one streamed SGD epoch (``sgd``).
+    """
+    fit_intercept = model.fit_intercept
+    W, b = model.W.copy(), float(model.b)
+    velocity_W, velocity_b = np.zeros_like(W), 0.0
+    losses: list[float] = []
+    val_losses: list[float] = []
+    path_W: list[Array] = []
+    path_b: list[float] = []
+    limit = np.inf
+
+    def history() -> History:
+        return History(
+            loss=np.asarray(losses),
+            W=np.asarray(path_W).reshape(len(path_W), W.shape[0]),
+            b=np.asarray(path_b),
+            val_loss=np.asarray(val_losses) if val_objective is not None else None,
+        )
+
+    epoch = 0
+    stop_reason = "max_epochs"
+    last_finite = (W.copy(), b)
+    while True:
+        if sgd is None:
+            loss, dW, db = objective.loss_and_gradient(W, b)
+        else:
+            loss = objective.loss(W, b)
+        if not np.isfinite(loss) or loss > limit:
+            model.W, model.b = last_finite
+            raise DivergenceError(
+                fast._report(
+                    objective, model, epoch, learning_rate, max_stable_learning_rate, history()
+                )
+            )
+        if epoch == 0:
+            limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
+        last_finite = (W.copy(), b)
+        W_orig, b_orig = to_original(W, b)
+        losses.append(loss)
+        path_W.append(W_orig)
+        path_b.append(b_orig)
+        if val_objective is not None:
+            val_losses.append(val_objective.loss(W, b))
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+        if epoch == epochs:
+            break
+        if tol is not None and epoch > 0:
+            previous = losses[-2]
+            if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
+                stop_reason = "converged"
+                break
+        if sgd is None:
+            if not fit_intercept:
+                db = 0.0
+            if momentum:
+                velocity_W = momentum * velocity_W + dW
+                velocity_b = momentum * velocity_b + db
+                dW, db = velocity_W, velocity_b
+            W = W - learning_rate * dW
+            b = b - learning_rate * db
+        else:
+            W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
+        epoch += 1
+    model.W, model.b = W, b
+    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch)
+
+
+# ---------------------------------------------------------------------------
+# The estimator's side
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamFit:
+    """A streamed (or distributed) fit and what the command line reports of it.
+
+    Attributes
+    ----------
+    model : LinearRegression
+        The fitted estimator.
+    optimum : LinearRegression
+        The exact least-squares fit: ``model`` itself for ``"exact"``; for
+        ``"gd"``/``"sgd"`` the solution of the moments' normal equations (by
+        Cholesky of the Jacobi-scaled matrix, the anchor of the quadratic), with
+        its loss.
+    n_samples : int
+    passes : int
+        Passes over the data.
+    feature_names : list of str
+    target_name : str
+    sample : (ndarray (k, d), ndarray (k,)) or None
+        A uniform sample of rows, for figures, when asked for.
+    """
+
+    model: LinearRegression
+    optimum: LinearRegression
+    n_samples: int
+    passes: int
+    feature_names: list[str]
+    target_name: str
+    sample: tuple[Array, Array] | None = None
+
+
+def _closed_form_model(
+    coef: Array, intercept: float, loss: float, *, fit_intercept: bool
+) -> LinearRegression:
+    """A fitted ``LinearRegression(solver="exact")`` holding a known solution."""
+    from linreg.estimator import LinearRegression
+
+    model = LinearRegression(solver="exact", fit_intercept=fit_intercept)
+    model.coef_ = np.asarray(coef, dtype=np.float64)
+    model.intercept_ = float(intercept)
+    model.n_features_in_ = model.coef_.shape[0]
+    model.history_ = History(
+        loss=np.array([loss]), W=model.coef_[None, :].copy(), b=np.array([model.intercept_])
+    )
+    model.n_iter_ = 0
+    model.stop_reason_ = "closed_form"
+    model.stability_ = None
+    return model
+
+
+def _check_rows(n: int, d: int, fit_intercept: bool) -> None:
+    """:func:`linreg.validation.check_X_y`'s row counts, with its messages."""
+    if n < 2:
+        raise LinregError("the data have only one row; a line needs at least two")
+    n_params = d + int(fit_intercept)
+    if n < n_params:
+        raise LinregError(
+            f"the data have {n} rows but {n_params} parameters to learn "
+            f"({d} feature(s){' + intercept' if fit_intercept else ''}); "
+            "give at least as many rows as parameters, or fewer features"
+        )
+
+
+def _warn_constant(constant: NDArray[np.intp], names: Sequence[str]) -> None:
+    if constant.size:
+        labels = [names[j] for j in constant]
+        warnings.warn(
+            f"feature(s) {', '.join(labels)} are constant: they carry no information "
+            "and make the problem singular; consider dropping them",
+            DataWarning,
+            stacklevel=4,
+        )
+
+
+def fit_passes(
+    estimator: LinearRegression,
+    passes: Passes,
+    *,
+    feature_names: Sequence[str],
+    target_name: str = "y",
+    set_names: bool = True,
+    val: tuple[Array, Array] | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> StreamFit:
+    """Fit ``estimator`` in place from passes over data it never holds.
+
+    Parameters
+    ----------
+    estimator : LinearRegression
+        Its hyperparameters choose the solver; its fitted attributes are set as by
+        ``fit`` (``coef_``, ``intercept_``, ``history_``, ``n_iter_``,
+        ``stop_reason_``, ``stability_``, ``n_features_in_``, and
+        ``feature_names_in_`` when ``set_names``; ``"exact"`` also ``lstsq_``).
+    passes : Passes
+        The data: a file (:class:`SourcePasses`) or a Dask collection.
+    feature_names : sequence of str
+    target_name : str, default="y"
+    set_names : bool, default=True
+        Set ``feature_names_in_`` (as a fit on a DataFrame does).
+    val : (ndarray (k, d), ndarray (k,)), optional
+        Validation data, in memory; their loss is recorded every epoch.
+    on_epoch : callable, optional
+        Called with (epoch, loss) after every epoch.
+
+    Returns
+    -------
+    StreamFit
+    """
+    estimator._validate_params()
+    d = len(feature_names)
+    estimator.n_features_in_ = d
+    if set_names:
+        estimator.feature_names_in_ = np.asarray(list(feature_names), dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    for attribute in ("_X_fit", "_y_fit"):  # nothing to revisit: inference needs X and y
+        if hasattr(estimator, attribute):
+            delattr(estimator, attribute)
+    if val is not None and val[0].shape[1] != d:
+        raise LinregError(
+            f"the validation data have {val[0].shape[1]} feature(s) but the training data {d}"
+        )
+    if estimator.solver == "exact":
+        optimum, n = _fit_exact(estimator, passes, list(feature_names), val)
+    else:
+        optimum, n = _fit_gradient(estimator, passes, list(feature_names), val, on_epoch)
+    return StreamFit(
+        model=estimator,
+        optimum=optimum,
+        n_samples=n,
+        passes=passes.count,
+        feature_names=list(feature_names),
+        target_name=target_name,
+    )
+
+
+def _fit_exact(
+    estimator: LinearRegression,
+    passes: Passes,
+    names: list[str],
+    val: tuple[Array, Array] | None,
+) -> tuple[LinearRegression, int]:
+    fit_intercept = bool(estimator.fit_intercept)
+    qr = passes.qr(fit_intercept)
+    _check_rows(qr.n, len(names), fit_intercept)
+    _warn_constant(np.flatnonzero(qr.high == qr.low), names)
+    solution = solve_exact(qr, lambda x, levels: passes.gradient(x, fit_intercept, levels))
+    result = solution.result
+    estimator.coef_ = result.coef
+    estimator.intercept_ = float(result.intercept)
+    estimator.lstsq_ = result
+    estimator.stability_ = None
+    val_loss = None
+    if val is not None:
+        val_loss = np.array([np.mean((val[1] - val[0] @ result.coef - result.intercept) ** 2)])
+    estimator.history_ = History(
+        loss=np.array([solution.mse]),
+        W=result.coef[None, :].copy(),
+        b=np.array([estimator.intercept_]),
+        val_loss=val_loss,
+    )
+    estimator.n_iter_ = result.n_refinements
+    estimator.stop_reason_ = "closed_form"
+    return estimator, qr.n
+
+
+def _fit_gradient(
+    estimator: LinearRegression,
+    passes: Passes,
+    names: list[str],
+    val: tuple[Array, Array] | None,
+    on_epoch: EpochCallback | None,
+) -> tuple[LinearRegression, int]:
+    fit_intercept = bool(estimator.fit_intercept)
+    moments, row_mean = passes.moments()
+    d = len(names)
+    _check_rows(moments.n, d, fit_intercept)
+    _warn_constant(np.flatnonzero(moments.variance == 0.0), names)
+    center, scale = _standardization(
+        moments, row_mean, standardize=bool(estimator.standardize), fit_intercept=fit_intercept
+    )
+    stab = fast.stability_from_moments(moments, center, scale, fit_intercept=fit_intercept)
+    estimator.stability_ = stab
+    eta_max = stab.max_stable_learning_rate
+    if estimator.learning_rate >= eta_max:
+        warnings.warn(
+            f"learning rate {estimator.learning_rate:g} is at or above the largest stable rate "
+            f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
+            "expect divergence: lower it, or standardize the features",
+            StabilityWarning,
+            stacklevel=4,
+        )
+    standardized = fast._Standardized.of(moments, center, scale)
+    W_a, b_a = fast._least_squares(standardized, fit_intercept)
+    sse, g, h = _anchor_from_moments(standardized, moments.yty, W_a, b_a)
+    if not sse >= _ANCHOR_FROM_MOMENTS * moments.yty:
+        # A near-perfect fit: the moments' sse has lost more than four digits.
+        sse, g, h = passes.anchor(moments, scale, standardized.zbar, W_a, b_a)
+    objective = fast.QuadraticObjective(standardized, W_a, b_a, sse, g, h)
+    epochs = int(estimator.epochs)
+    val_objective = None
+    if val is not None:
+        made = fast.make_objective(
+            val[0],
+            val[1],
+            center,
+            scale,
+            fit_intercept=fit_intercept,
+            passes=epochs + 1,
+            gradient=False,
+            anchor=(W_a, b_a),
+            kind="quadratic",
+        )
+        assert isinstance(made, fast.QuadraticObjective)
+        val_objective = made
+
+    def to_original(W: Array, b: float) -> tuple[Array, float]:
+        W_orig = W / scale
+        return W_orig, float(b - W_orig @ center)
+
+    sgd = None
+    if estimator.solver == "sgd":
+        sgd = _StreamSGD(
+            passes,
+            center,
+            scale,
+            batch_size=int(estimator.batch_size),
+            seed=int(estimator.seed),
+            learning_rate=float(estimator.learning_rate),
+            momentum=float(estimator.momentum),
+            fit_intercept=fit_intercept,
+        )
+    model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
+    result = descend(
+        model,
+        objective,
+        learning_rate=float(estimator.learning_rate),
+        epochs=epochs,
+        momentum=float(estimator.momentum),
+        tol=None if estimator.tol is None else float(estimator.tol),
+        max_stable_learning_rate=eta_max,
+        to_original=to_original,
+        on_epoch=on_epoch,
+        val_objective=val_objective,
+        sgd=sgd,
+    )
+    estimator.coef_, estimator.intercept_ = to_original(model.W, model.b)
+    estimator.history_ = result.history
+    estimator.n_iter_ = result.n_iter
+    estimator.stop_reason_ = result.stop_reason
+    if estimator.tol is not None and result.stop_reason == "max_epochs":
+        warnings.warn(
+            f"gradient descent did not reach tol={estimator.tol:g} within {estimator.epochs} "
+            "epochs (last relative loss change above it); consider increasing epochs, "
+            "raising the learning rate below eta_max, or standardizing",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    coef, intercept = to_original(W_a, b_a)
+    optimum = _closed_form_model(coef, intercept, sse / moments.n, fit_intercept=fit_intercept)
+    return optimum, moments.n
+
+
+def fit_source(
+    estimator: LinearRegression,
+    source: BatchSource,
+    *,
+    val: tuple[Array, Array] | None = None,
+    on_epoch: EpochCallback | None = None,
+    progress: ProgressCallback | None = None,
+    sample_rows: int = 0,
+) -> StreamFit:
+    """Fit ``estimator`` by passes over ``source``; see :func:`fit_passes`.
+
+    ``sample_rows`` > 0 keeps a uniform sample of that many rows (for figures).
+    """
+    sample = Reservoir(sample_rows) if sample_rows > 0 else None
+    passes = SourcePasses(source, progress=progress, sample=sample)
+    fitted = fit_passes(
+        estimator,
+        passes,
+        feature_names=source.feature_names,
+        target_name=source.target_name,
+        val=val,
+        on_epoch=on_epoch,
+    )
+    if sample is None:
+        return fitted
+    return StreamFit(
+        model=fitted.model,
+        optimum=fitted.optimum,
+        n_samples=fitted.n_samples,
+        passes=fitted.passes,
+        feature_names=fitted.feature_names,
+        target_name=fitted.target_name,
+        sample=sample.arrays(),
+    )
+
+
+def fit_file(
+    path: str | os.PathLike[str],
+    estimator: LinearRegression,
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    val: tuple[Array, Array] | None = None,
+    on_epoch: EpochCallback | None = None,
+    progress: ProgressCallback | None = None,
+    sample_rows: int = 0,
+    batch_bytes: int = BATCH_BYTES,
+) -> StreamFit:
+    """Fit ``estimator`` to a CSV or Parquet file by streaming it in record batches.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.parquet``/``.pq`` files are read as Parquet, others as CSV.
+    estimator : LinearRegression
+        Fitted in place (see :func:`fit_passes`).
+    target : str, default="y"
+    features : sequence of str, optional
+        By default every other numeric column except ``y_true``.
+    val : (ndarray, ndarray), optional
+        Validation data in memory.
+    on_epoch : callable, optional
+    progress : callable, optional
+        Called with a :class:`PassProgress` after every batch of every pass.
+    sample_rows : int, default=0
+        Keep a uniform sample of this many rows (``StreamFit.sample``).
+    batch_bytes : int, default=BATCH_BYTES
+
+    Returns
+    -------
+    StreamFit
+
+    Raises
+    ------
+    LinregError
+        Bad file or column, a cell that is not a finite number (naming the file,
+        column and data row), too few rows.
+    """
+    source = open_source(path, target=target, features=features, batch_bytes=batch_bytes)
+    return fit_source(
+        estimator,
+        source,
+        val=val,
+        on_epoch=on_epoch,
+        progress=progress,
+        sample_rows=sample_rows,
+    )
+
+
+class RichProgress:
+    """A progress bar of a streamed fit on stderr: one bar per pass, in bytes and rows.
+
+    Silent when ``enabled`` is False; drawn from the first report on, so a run
+    that fails early draws nothing.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+        self._label: str | None = None
+
+    def __enter__(self) -> RichProgress:
+        return self
+
+    def __call__(self, info: PassProgress) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TextColumn("{task.fields[rows]} rows"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True, highlight=False),
+            )
+            self._progress.__enter__()
+        if info.label != self._label:
+            if self._task is not None:
+                self._progress.update(self._task, total=self._progress.tasks[-1].completed)
+            self._task = self._progress.add_task(info.label, total=info.total_bytes, rows="0")
+            self._label = info.label
+        self._progress.update(self._task, completed=info.bytes, rows=f"{info.rows:,}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
