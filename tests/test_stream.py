@@ -22,10 +22,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from cli_helpers import PNG_MAGIC, assert_one_error_line, run
 from linreg import DivergenceError, LinearRegression
 from linreg.errors import LinregError, StabilityWarning
 from linreg.history import History
+from linreg.io import file_sha256
 from linreg.lstsq import lstsq
+from linreg.persistence import load_model
 from linreg.stream import (
     ArraySource,
     ExactSum,
@@ -484,6 +487,80 @@ def test_a_streamed_fit_keeps_peak_memory_bounded(tmp_path: Path) -> None:
 
 
 # -- the command line ------------------------------------------------------------------------
+def test_train_streams_a_parquet_file_to_the_in_memory_model(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    files: dict[str, Path],
+    data: tuple[np.ndarray, np.ndarray],
+) -> None:
+    X, y = data
+    out = tmp_path / "model.json"
+    result = run(capsys, "train", files["parquet"], "--solver", "exact", "--out", out, "--json")
+    assert result.code == 0, result.err
+    payload = result.json()
+    memory = LinearRegression(solver="exact").fit(X, y)
+    assert relative(np.array(payload["coef"]), memory.coef_) <= RTOL
+    assert payload["streamed"] == {
+        "n_samples": X.shape[0],
+        "passes": 2,
+        "figures_from_sample_of": None,
+    }
+    model, content = load_model(out)
+    assert content["feature_names"] == names(X.shape[1])
+    assert content["training"]["data_sha256"] == file_sha256(files["parquet"])
+    np.testing.assert_allclose(model.predict(X[:5]), memory.predict(X[:5]), rtol=1e-12)
+
+
+def test_train_stream_csv_gives_the_in_memory_command_s_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, Path]
+) -> None:
+    results = []
+    for flag in ([], ["--stream"]):
+        out = tmp_path / f"model{len(flag)}.json"
+        argv = ["train", files["csv"], "--solver", "gd", "--lr", "0.05", "--out", out, "--json"]
+        result = run(capsys, *argv, *flag)
+        assert result.code == 0, result.err
+        results.append(result.json())
+    assert "streamed" not in results[0]
+    assert results[1]["streamed"]["passes"] == 1
+    for key in ("coef", "closed_form"):
+        want = results[0][key]["coef"] if key == "closed_form" else results[0][key]
+        got = results[1][key]["coef"] if key == "closed_form" else results[1][key]
+        assert relative(np.array(got), np.array(want)) <= RTOL
+    assert relative(results[1]["final_loss"], results[0]["final_loss"]) <= RTOL
+
+
+def test_train_streamed_figures_come_from_a_sample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, Path]
+) -> None:
+    result = run(
+        capsys,
+        "train",
+        files["parquet"],
+        "--solver",
+        "exact",
+        "--out",
+        tmp_path / "m.json",
+        "--plots",
+        tmp_path / "figures",
+    )
+    assert result.code == 0, result.err
+    assert "figures drawn from a sample of" in result.out
+    pngs = sorted((tmp_path / "figures").glob("*.png"))
+    assert pngs
+    assert all(p.read_bytes().startswith(PNG_MAGIC) for p in pngs)
+
+
+def test_train_reports_a_bad_streamed_file_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"x": [1.0, 2.0, float("nan")], "y": [1.0, 2.0, 3.0]}), path)
+    result = run(capsys, "train", path, "--solver", "gd", "--out", tmp_path / "m.json")
+    assert_one_error_line(result, str(path), "column 'x' data row 3 has NaN")
+    assert not (tmp_path / "m.json").exists()
+
+
 def test_warnings_from_a_clean_stream_are_none(files: dict[str, Path]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -15,12 +15,14 @@ import math
 import sys
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
+from linreg import stream
 from linreg.cli_common import (
     EXIT_ERROR,
     METRIC_NAMES,
@@ -108,8 +110,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) -> LinearRegression:
-    model = LinearRegression(
+def _model_from_args(args: argparse.Namespace) -> LinearRegression:
+    return LinearRegression(
         solver=args.solver,
         learning_rate=args.lr,
         epochs=args.epochs,
@@ -121,6 +123,10 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
         init=args.init,
         seed=args.seed,
     )
+
+
+def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) -> LinearRegression:
+    model = _model_from_args(args)
     assert table.y is not None  # read_table requires the target for training
     model._validate_params()  # before the data errors below, which name the file
     show = not (args.json or args.quiet) and args.solver != "exact"
@@ -140,8 +146,54 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
     return model
 
 
+def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamFit:
+    """Fit ``args.data`` without reading it whole: record batches, or on a Dask cluster.
+
+    With ``--plots`` a uniform sample of :data:`linreg.stream.SAMPLE_ROWS` rows is
+    kept for the figures (they need rows; the fit does not).
+    """
+    model = _model_from_args(args)
+    model._validate_params()
+    val_data = None if val is None or val.y is None else (val.X, val.y)
+    features = parse_names(args.features)
+    sample_rows = stream.SAMPLE_ROWS if args.plots else 0
+    if args.dask is not None:
+        from linreg.distributed import fit_path
+
+        return fit_path(
+            args.data,
+            model,
+            address=args.dask,
+            target=args.target,
+            features=features,
+            val=val_data,
+            sample_rows=sample_rows,
+        )
+    with stream.RichProgress(not (args.json or args.quiet)) as progress:
+        return stream.fit_file(
+            args.data,
+            model,
+            target=args.target,
+            features=features,
+            val=val_data,
+            progress=progress,
+            sample_rows=sample_rows,
+        )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    streaming = args.dask is not None or stream.wants_streaming(args.data, force=args.stream)
+    streamed: stream.StreamFit | None = None
+    if streaming:
+        # The first rows only: the columns are checked and the gradient check has data.
+        table = stream.preview(
+            args.data,
+            target=args.target,
+            features=parse_names(args.features),
+            dask=args.dask is not None,
+        )
+    else:
+        table = read_table(args.data, target=args.target, features=parse_names(args.features))
     val = None
     if args.val is not None:
         val = read_table(args.val, target=table.target_name, features=table.feature_names)
@@ -168,7 +220,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
 
     try:
-        model = _fit_from_args(args, table, val)
+        if streaming:
+            streamed = _fit_streamed(args, val)
+            model = streamed.model
+            if streamed.sample is not None:  # the figures are drawn from the sample
+                table = replace(table, X=streamed.sample[0], y=streamed.sample[1])
+        else:
+            model = _fit_from_args(args, table, val)
     except DivergenceError as exc:
         report = exc.report
         if plots_dir is not None and report.history.loss.size:
@@ -192,8 +250,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                 }
             )
         raise
+    assert table.y is not None
     truth = read_truth(table.path, table.X.shape[1])
-    optimum = closed_form(table.X, table.y, fit_intercept)
+    if streamed is not None:
+        optimum = streamed.optimum
+    else:
+        optimum = closed_form(table.X, table.y, fit_intercept)
     extra: dict[str, Any] = {
         "optimum_loss": optimum.history_.final_loss,
         "optimum_coef": optimum.coef_.tolist(),
@@ -207,7 +269,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         out,
         feature_names=table.feature_names,
         target_name=table.target_name,
-        data_sha256=file_sha256(table.path),
+        data_sha256=file_sha256(table.path) if table.path.is_file() else None,
         extra=extra,
     )
     figures: list[Path] = []
@@ -242,6 +304,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         "model": out,
         "figures": figures,
     }
+    if streamed is not None:
+        result["streamed"] = {
+            "n_samples": streamed.n_samples,
+            "passes": streamed.passes,
+            "figures_from_sample_of": None if streamed.sample is None else len(streamed.sample[1]),
+        }
     if check is not None:
         result["grad_check"] = {
             "passed": check.passed,
@@ -273,6 +341,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             ],
             ["condition number", stab.condition_number],
         ]
+    if streamed is not None:
+        facts += [
+            ["rows (streamed)", streamed.n_samples],
+            ["passes over the data", streamed.passes],
+        ]
+        if figures and streamed.sample is not None:
+            facts.append(["figures drawn from a sample of", f"{len(streamed.sample[1])} rows"])
     console.print(rich_table("Training", ["", "value"], facts))
     console.print(
         f"model written to {out}" + (f"; {len(figures)} figures in {plots_dir}" if figures else "")
@@ -713,7 +788,7 @@ def build_parser() -> argparse.ArgumentParser:
         "linreg train data/train.csv --solver gd --lr 0.01 --epochs 1000 "
         "--val data/test.csv --out model.json --plots results/",
     )
-    p.add_argument("data", help="training CSV")
+    p.add_argument("data", help="training CSV or Parquet file")
     add_data_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
@@ -731,6 +806,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", help="folder for the figures")
     p.add_argument("--animate", action="store_true", help="also write training.gif (with --plots)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the file in record batches, never whole (automatic for Parquet, and for "
+        "a CSV larger than 1/8 of the available memory); figures use a sample of rows",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="fit on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' "
+        "for worker processes on this machine",
+    )
     add_json(p)
 
     p = add(

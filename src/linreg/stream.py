@@ -84,7 +84,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -96,6 +96,7 @@ from scipy.linalg import solve_triangular
 from linreg import fast
 from linreg.errors import ConvergenceWarning, DivergenceError, LinregError, StabilityWarning
 from linreg.history import History
+from linreg.io import Table
 from linreg.lstsq import (
     _CHUNK_ELEMENTS,
     _EPS,
@@ -157,6 +158,7 @@ __all__ = [
     "merge_moments",
     "merge_qr",
     "open_source",
+    "preview",
     "qr_piece",
     "wants_streaming",
 ]
@@ -491,7 +493,7 @@ class CSVSource(_ArrowBatches):
         message = message.removeprefix("CSV parse error: ")
         return LinregError(f"{self.name}: not a valid CSV file ({message})")
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self) -> Generator[Batch, None, None]:
         pa = _pyarrow()
         columns = [*self.feature_names, self.target_name]
         start = 0
@@ -562,7 +564,7 @@ class ParquetSource(_ArrowBatches):
         self._rows = max(1024, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
         self.total_bytes = self.path.stat().st_size
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self) -> Generator[Batch, None, None]:
         import pyarrow.parquet as pq
 
         columns = [*self.feature_names, self.target_name]
@@ -1867,6 +1869,48 @@ def fit_file(
         on_epoch=on_epoch,
         progress=progress,
         sample_rows=sample_rows,
+    )
+
+
+def preview(
+    path: str | os.PathLike[str],
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    rows: int = 1_000,
+    dask: bool = False,
+) -> Table:
+    """The first ``rows`` rows of a file as a :class:`~linreg.io.Table`, by the streaming rules.
+
+    For the command line, before a long streamed fit: it checks the columns early
+    and gives the gradient check its rows. With ``dask``, the file is read by
+    ``dask.dataframe`` (:func:`linreg.distributed.read_frame`), first partition only.
+    """
+    if dask:
+        from linreg.distributed import read_frame
+
+        X_frame, y_series, chosen = read_frame(path, target=target, features=features)
+        head_X, head_y = X_frame.partitions[0].compute(), y_series.partitions[0].compute()
+        X = head_X.to_numpy(dtype=np.float64)[:rows]
+        y = head_y.to_numpy(dtype=np.float64)[:rows]
+        return Table(
+            X=X, y=y, y_true=None, feature_names=chosen, target_name=target, path=Path(path)
+        )
+    source = open_source(path, target=target, features=features)
+    batches = source.batches()
+    try:
+        first = next(batches, None)
+    finally:
+        batches.close()
+    if first is None:
+        raise LinregError(f"{source.name}: has a header but no data rows")
+    return Table(
+        X=first.X[:rows].copy(),
+        y=first.y[:rows].copy(),
+        y_true=None,
+        feature_names=source.feature_names,
+        target_name=source.target_name,
+        path=Path(path),
     )
 
 
