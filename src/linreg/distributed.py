@@ -81,6 +81,8 @@ __all__ = [
 Array = NDArray[np.float64]
 
 INSTALL_HINT = 'pip install "linreg[dask]"'
+#: How long ``--dask ADDRESS`` tries to reach the scheduler.
+CONNECT_TIMEOUT = "10s"
 
 
 def is_dask_collection(obj: Any) -> bool:
@@ -422,7 +424,7 @@ def connect(address: str) -> Iterator[Any]:
             yield client
         return
     try:
-        client = distributed.Client(address, timeout="10s")
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LinregError(
