@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
@@ -128,7 +127,7 @@ class Inference:
     def conf_int(self, alpha: float = 0.05) -> Array:
         """Confidence intervals of the parameters, shape (p, 2): [lower, upper]."""
         _check_alpha(alpha)
-        q = float(stats.t.ppf(1.0 - alpha / 2.0, self.df_resid))
+        q = _t_quantile(1.0 - alpha / 2.0, self.df_resid)
         half = q * self.std_errors
         return np.column_stack([self.params - half, self.params + half])
 
@@ -159,7 +158,7 @@ class Inference:
         se = self.residual_std * np.sqrt(
             np.clip(np.einsum("ij,jk,ik->i", A, self.gram_inverse, A), 0.0, None)
         )
-        q = float(stats.t.ppf(1.0 - alpha / 2.0, self.df_resid))
+        q = _t_quantile(1.0 - alpha / 2.0, self.df_resid)
         pred_se = np.sqrt(self.residual_std**2 + se**2)
         return PredictionInterval(
             mean=mean,
@@ -266,6 +265,13 @@ class Inference:
         return self.summary()
 
 
+def _t_quantile(q: float, df: int) -> float:
+    # scipy.stats costs ~75 MB and a second to import: only load it when used.
+    from scipy import stats
+
+    return float(stats.t.ppf(q, df))
+
+
 def _num(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
@@ -354,6 +360,8 @@ def ols_inference(
     std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         t_values = params / std_errors
+    from scipy import stats
+
     p_values = 2.0 * stats.t.sf(np.abs(t_values), df_resid)
     r2 = 1.0 - rss / tss if tss > 0 else float("nan")
     adj_r2 = 1.0 - (N - k_const) / df_resid * (1.0 - r2)
