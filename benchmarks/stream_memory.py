@@ -1,11 +1,13 @@
 """Peak memory of ``linreg train --stream`` on a file larger than 2 GB.
 
 Writes a Parquet (or CSV) file of ``y = X w + 1 + noise`` in chunks, never holding
-it whole, then runs ``linreg train FILE --stream`` in a child process and reads the
-child's peak resident set size (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the
-largest of the children waited for: the only child here is the fit). Prints one
-JSON object: the file's size and rows, the peak RSS, the wall time, the passes
-over the data and the largest error of a coefficient against the true weights.
+it whole, then runs ``linreg train FILE --stream`` in a child process, which reports
+its own peak resident set size (``VmHWM`` of ``/proc/self/status``) when it ends.
+(``getrusage(RUSAGE_CHILDREN).ru_maxrss`` would do on a small parent only: Linux
+carries a parent's resident set into its child's ``ru_maxrss`` across fork and
+exec.) Prints one JSON object: the file's size and rows, the peak RSS, the wall
+time, the passes over the data and the largest error of a coefficient against
+the true weights.
 
 Usage::
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,18 @@ import numpy as np
 
 #: Rows written at a time (and rows per Parquet row group): 131,072 x 17 float64 = 17 MiB.
 CHUNK_ROWS = 1 << 17
+
+#: The child: ``linreg ARGV`` (what the ``linreg`` script runs), then its peak RSS on stderr.
+CHILD = """
+import sys
+from linreg.cli import main
+code = main(sys.argv[1:])
+with open("/proc/self/status") as status:
+    for line in status:
+        if line.startswith("VmHWM:"):
+            sys.stderr.write(f"peak_kib {line.split()[1]}\\n")
+sys.exit(code)
+"""
 
 
 def write_file(path: Path, *, gigabytes: float, features: int, fmt: str, seed: int) -> int:
@@ -83,9 +96,10 @@ def main() -> int:
             path, gigabytes=args.gigabytes, features=args.features, fmt=args.format, seed=0
         )
         written = time.perf_counter() - start
-        linreg = Path(sys.executable).with_name("linreg")
         command = [
-            str(linreg),
+            sys.executable,
+            "-c",
+            CHILD,
             "train",
             str(path),
             "--stream",
@@ -108,7 +122,8 @@ def main() -> int:
         if child.returncode != 0:
             sys.stderr.write(child.stderr)
             return child.returncode
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        reports = [line.split() for line in child.stderr.splitlines()]
+        peak_kib = max(int(r[1]) for r in reports if r and r[0] == "peak_kib")
         fit = json.loads(child.stdout)
         size = path.stat().st_size
     weights = np.arange(1.0, args.features + 1.0)

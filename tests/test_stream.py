@@ -172,6 +172,20 @@ def test_exact_reaches_the_float64_limit_on_hard_data(case: str) -> None:
     assert relative(fitted.model.intercept_, expected.intercept) <= 1e-13
 
 
+def test_exact_refines_an_ill_conditioned_design_in_more_passes() -> None:
+    """A degree-9 polynomial (cond(Z) ~ 2e6): lstsq's coefficients, bit for bit."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.0, 10.0, 60_000)
+    X = np.column_stack([x**k for k in range(1, 10)])
+    y = np.sin(x) + 0.1 * rng.standard_normal(x.size)
+    expected = lstsq(X, y)
+    fitted = fit_source(LinearRegression(solver="exact"), ArraySource(X, y, batch_rows=9_000))
+    assert fitted.passes >= 3
+    assert fitted.model.lstsq_.converged
+    assert relative(fitted.model.coef_, expected.coef) <= 1e-14
+    assert relative(fitted.model.intercept_, expected.intercept) <= 1e-14
+
+
 def test_the_merged_r_factor_is_that_of_all_rows() -> None:
     """TSQR with per-batch centring: R^T R is the centred Gram matrix of all rows."""
     X, y = regression_data(n=3_000, d=3, seed=5, offset=1e4)
@@ -441,27 +455,40 @@ def test_the_sample_for_figures_is_uniform_and_repeatable() -> None:
 _CHILD = textwrap.dedent(
     """
     import json, resource, sys
+
+    def peak_mb():
+        # VmHWM: the peak resident set of this process image. ru_maxrss is no use
+        # here: Linux carries the parent's (pytest's) resident set over fork and exec.
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     from linreg import LinearRegression
     from linreg.stream import fit_file
 
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    marks = []
-    def progress(info):
-        if not marks:
-            marks.append(peak_mb())  # after the first batch: pyarrow loaded, buffers made
-    fit = fit_file(sys.argv[1], LinearRegression(solver="exact"), progress=progress)
-    print(json.dumps({"first_batch_mb": marks[0], "peak_mb": peak_mb(),
+    start = peak_mb()  # Python, NumPy, SciPy, pandas and linreg imported
+    fit = fit_file(sys.argv[1], LinearRegression(solver="exact"))
+    print(json.dumps({"start_mb": start, "peak_mb": peak_mb(), "passes": fit.passes,
                       "coef": fit.model.coef_.tolist(), "intercept": fit.model.intercept_}))
     """
 )
 
 
 def test_a_streamed_fit_keeps_peak_memory_bounded(tmp_path: Path) -> None:
-    """A 150 MB Parquet file: the child's peak RSS stays below 400 MB, and hardly grows."""
+    """275 MB of numbers in a Parquet file: the child fits them in far less than that.
+
+    Its peak resident memory stays below 400 MB for the whole process, and what
+    the fit adds to the imports (pyarrow's libraries and threads included) stays
+    well below the data's in-memory size, where a fit in memory needs all of it
+    and more. (benchmarks/stream_memory.py measures a 2.6 GB file: 271 MB peak.)
+    """
     rng = np.random.default_rng(0)
-    d, rows, chunk = 8, 2_000_000, 250_000
+    d, rows, chunk = 8, 4_000_000, 250_000
     weights = np.arange(1.0, d + 1.0)
     path = tmp_path / "big.parquet"
     column_names = [*names(d), "y"]
@@ -480,9 +507,11 @@ def test_a_streamed_fit_keeps_peak_memory_bounded(tmp_path: Path) -> None:
         timeout=300,
     )
     report = json.loads(child.stdout)
+    assert report["passes"] == 2, report
     assert report["peak_mb"] <= 400, report
-    # Past the first batch, memory must not grow with the data (137 MiB of numbers).
-    assert report["peak_mb"] - report["first_batch_mb"] < 0.25 * data_mb, report
+    # Measured: 215-260 MB peak, 100-145 MB over the imports (it varies with how the
+    # allocators of NumPy, OpenBLAS and pyarrow's threads happen to reuse memory).
+    assert report["peak_mb"] - report["start_mb"] < 0.75 * data_mb, (data_mb, report)
     np.testing.assert_allclose(report["coef"], weights, atol=0.01)
 
 
