@@ -369,8 +369,8 @@ class LinearRegression(ParamsMixin):
         if X is None:
             if not hasattr(self, "_X_fit"):
                 raise LinregError(
-                    "this model keeps no training data (it was loaded from a file); "
-                    "pass X and y to inference()"
+                    "this model keeps no training data (it was loaded from a file, or "
+                    "trained on a stream or a cluster); pass X and y to inference()"
                 )
             X_arr, y_arr = self._X_fit, self._y_fit
         else:
