@@ -717,6 +717,14 @@ class _ShuffledBatches:
         return W, b, velocity_W, velocity_b
 
 
+class EpochRunner(Protocol):
+    """One epoch of mini-batch SGD from (W, b) and the momentum velocities."""
+
+    def epoch(
+        self, W: Array, b: float, velocity_W: Array, velocity_b: float
+    ) -> tuple[Array, float, Array, float]: ...
+
+
 # Overflow is expected while diverging; it is detected and reported below.
 @np.errstate(over="ignore", invalid="ignore")
 def train(
@@ -815,6 +823,46 @@ def train(
             fit_intercept=fit_intercept,
         )
 
+    return descend(
+        model,
+        train_objective,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        momentum=momentum,
+        tol=tol,
+        max_stable_learning_rate=max_stable_learning_rate,
+        to_original=to_original,
+        on_epoch=on_epoch,
+        val_objective=val_objective,
+        sgd=batches,
+    )
+
+
+# Overflow is expected while diverging; it is detected and reported below.
+@np.errstate(over="ignore", invalid="ignore")
+def descend(
+    model: LinearModel,
+    objective: Objective,
+    *,
+    learning_rate: float,
+    epochs: int,
+    momentum: float,
+    tol: float | None,
+    max_stable_learning_rate: float,
+    to_original: ToOriginal,
+    on_epoch: EpochCallback | None = None,
+    val_objective: Objective | None = None,
+    sgd: EpochRunner | None = None,
+) -> TrainResult:
+    """The epochs of :func:`train` on a prebuilt objective (also for streamed data).
+
+    Every epoch records the loss (from ``objective``, O(d^2)) and the parameters in
+    original units, stops at ``epochs`` or when the relative loss change is at
+    most ``tol``, raises :class:`~linreg.errors.DivergenceError` at the first
+    non-finite or exploding loss, and otherwise updates: full-batch GD from the
+    objective's gradient, or one streamed SGD epoch (``sgd``).
+    """
+    fit_intercept = model.fit_intercept
     W, b = model.W.copy(), float(model.b)
     velocity_W, velocity_b = np.zeros_like(W), 0.0
     losses: list[float] = []
@@ -835,21 +883,14 @@ def train(
     stop_reason = "max_epochs"
     last_finite = (W.copy(), b)
     while True:
-        if batches is None:
-            loss, dW, db = train_objective.loss_and_gradient(W, b)
+        if sgd is None:
+            loss, dW, db = objective.loss_and_gradient(W, b)
         else:
-            loss = train_objective.loss(W, b)
+            loss = objective.loss(W, b)
         if not np.isfinite(loss) or loss > limit:
             model.W, model.b = last_finite
             raise DivergenceError(
-                _report(
-                    train_objective,
-                    model,
-                    epoch,
-                    learning_rate,
-                    max_stable_learning_rate,
-                    history(),
-                )
+                _report(objective, model, epoch, learning_rate, max_stable_learning_rate, history())
             )
         if epoch == 0:
             limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
@@ -862,7 +903,6 @@ def train(
             val_losses.append(val_objective.loss(W, b))
         if on_epoch is not None:
             on_epoch(epoch, loss)
-
         if epoch == epochs:
             break
         if tol is not None and epoch > 0:
@@ -870,8 +910,7 @@ def train(
             if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
                 stop_reason = "converged"
                 break
-
-        if batches is None:
+        if sgd is None:
             if not fit_intercept:
                 db = 0.0
             if momentum:
@@ -881,9 +920,8 @@ def train(
             W = W - learning_rate * dW
             b = b - learning_rate * db
         else:
-            W, b, velocity_W, velocity_b = batches.epoch(W, b, velocity_W, velocity_b)
+            W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
         epoch += 1
-
     model.W, model.b = W, b
     return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch)
 

@@ -120,7 +120,7 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_triangular
 
 from linreg import fast
-from linreg.errors import ConvergenceWarning, DivergenceError, LinregError, StabilityWarning
+from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
 from linreg.io import Table
 from linreg.lstsq import (
@@ -156,7 +156,7 @@ from linreg.lstsq import (
     sum_k,
 )
 from linreg.model import LinearModel
-from linreg.training import EXPLOSION_FACTOR, EpochCallback, TrainResult
+from linreg.training import EpochCallback
 from linreg.validation import DataWarning
 
 if TYPE_CHECKING:
@@ -1483,94 +1483,6 @@ class _StreamSGD:
 
 # Overflow is expected while diverging; it is detected and reported below.
 @np.errstate(over="ignore", invalid="ignore")
-def descend(
-    model: LinearModel,
-    objective: fast.QuadraticObjective,
-    *,
-    learning_rate: float,
-    epochs: int,
-    momentum: float,
-    tol: float | None,
-    max_stable_learning_rate: float,
-    to_original: Callable[[Array, float], tuple[Array, float]],
-    on_epoch: EpochCallback | None = None,
-    val_objective: fast.QuadraticObjective | None = None,
-    sgd: _StreamSGD | None = None,
-) -> TrainResult:
-    """The loop of :func:`linreg.fast.train` on a prebuilt objective: same records, same errors.
-
-    Every epoch records the loss (from ``objective``, O(d^2)) and the parameters in
-    original units, stops at ``epochs`` or when the relative loss change is at
-    most ``tol``, raises :class:`~linreg.errors.DivergenceError` at the first
-    non-finite or exploding loss, and otherwise updates: full-batch GD from the
-    objective's gradient, or one streamed SGD epoch (``sgd``).
-    """
-    fit_intercept = model.fit_intercept
-    W, b = model.W.copy(), float(model.b)
-    velocity_W, velocity_b = np.zeros_like(W), 0.0
-    losses: list[float] = []
-    val_losses: list[float] = []
-    path_W: list[Array] = []
-    path_b: list[float] = []
-    limit = np.inf
-
-    def history() -> History:
-        return History(
-            loss=np.asarray(losses),
-            W=np.asarray(path_W).reshape(len(path_W), W.shape[0]),
-            b=np.asarray(path_b),
-            val_loss=np.asarray(val_losses) if val_objective is not None else None,
-        )
-
-    epoch = 0
-    stop_reason = "max_epochs"
-    last_finite = (W.copy(), b)
-    while True:
-        if sgd is None:
-            loss, dW, db = objective.loss_and_gradient(W, b)
-        else:
-            loss = objective.loss(W, b)
-        if not np.isfinite(loss) or loss > limit:
-            model.W, model.b = last_finite
-            raise DivergenceError(
-                fast._report(
-                    objective, model, epoch, learning_rate, max_stable_learning_rate, history()
-                )
-            )
-        if epoch == 0:
-            limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
-        last_finite = (W.copy(), b)
-        W_orig, b_orig = to_original(W, b)
-        losses.append(loss)
-        path_W.append(W_orig)
-        path_b.append(b_orig)
-        if val_objective is not None:
-            val_losses.append(val_objective.loss(W, b))
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
-        if epoch == epochs:
-            break
-        if tol is not None and epoch > 0:
-            previous = losses[-2]
-            if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
-                stop_reason = "converged"
-                break
-        if sgd is None:
-            if not fit_intercept:
-                db = 0.0
-            if momentum:
-                velocity_W = momentum * velocity_W + dW
-                velocity_b = momentum * velocity_b + db
-                dW, db = velocity_W, velocity_b
-            W = W - learning_rate * dW
-            b = b - learning_rate * db
-        else:
-            W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
-        epoch += 1
-    model.W, model.b = W, b
-    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch)
-
-
 # ---------------------------------------------------------------------------
 # The estimator's side
 # ---------------------------------------------------------------------------
@@ -1809,7 +1721,7 @@ def _fit_gradient(
             fit_intercept=fit_intercept,
         )
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
-    result = descend(
+    result = fast.descend(
         model,
         objective,
         learning_rate=float(estimator.learning_rate),
