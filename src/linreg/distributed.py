@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from linreg import fast
 from linreg.errors import LinregError
+from linreg.io import resolve_columns
 from linreg.stream import (
     PARQUET_SUFFIXES,
     GradientPiece,
@@ -61,7 +62,6 @@ from linreg.stream import (
     merge_qr,
     moments_piece,
     qr_piece,
-    resolve_columns,
 )
 from linreg.training import EpochCallback
 from linreg.validation import check_X, check_y
@@ -441,7 +441,7 @@ def read_frame(
     """``(X, y, feature_names)`` of a CSV or Parquet file (or glob, or Parquet folder) in Dask.
 
     The columns follow :func:`linreg.io.read_table`'s rules (see
-    :func:`linreg.stream.resolve_columns`); a CSV's column types are Dask's
+    :func:`linreg.io.resolve_columns`); a CSV's column types are Dask's
     inference on the start of the file, and the chosen columns are then read as
     float64 (a cell that is not a number fails the fit, naming it).
     """
@@ -456,7 +456,7 @@ def read_frame(
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LinregError(f"{name}: cannot read it ({first})") from None
     numeric = {c for c, t in dtypes.items() if _is_number_dtype(t)}
-    chosen = resolve_columns(name, columns, numeric, target=target, features=features)
+    chosen = resolve_columns(name, columns, numeric.__contains__, target=target, features=features)
     for column in [*chosen, target]:
         if column not in numeric:
             raise LinregError(

@@ -19,7 +19,7 @@ import os
 import stat
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +37,7 @@ __all__ = [
     "atomic_write",
     "file_sha256",
     "read_table",
+    "resolve_columns",
     "write_dataset_csv",
     "write_frame_csv",
 ]
@@ -191,6 +192,76 @@ def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
     return bool(parsed.notna().any())
 
 
+def resolve_columns(
+    name: str,
+    columns: Sequence[str],
+    is_numeric: Callable[[str], bool],
+    *,
+    target: str | None,
+    features: Sequence[str] | None,
+    require_target: bool = True,
+) -> list[str]:
+    """The feature columns of a file by linreg's rules, shared by every reader.
+
+    The target is ``target``; the features are ``features`` when given, else every
+    other numeric column except ``y_true``.
+
+    Parameters
+    ----------
+    name : str
+        The file, for messages.
+    columns : sequence of str
+        The file's columns, in order.
+    is_numeric : callable
+        Whether a column holds numbers.
+    target : str or None
+    features : sequence of str, optional
+        The features asked for; by default every other numeric column except ``y_true``.
+    require_target : bool, default=True
+        When False, a missing target is allowed (for prediction).
+
+    Raises
+    ------
+    LinregError
+        Repeated column names, a missing target or feature, a target among the
+        features, or no feature left.
+    """
+    duplicated = sorted({c for c in columns if list(columns).count(c) > 1})
+    if duplicated:
+        raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
+    if target is not None and target not in columns and require_target:
+        raise LinregError(
+            f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
+            "name the target with --target"
+        )
+    if features is not None:
+        missing = [f for f in features if f not in columns]
+        if missing:
+            raise LinregError(
+                f"{name}: no feature column(s) {', '.join(map(repr, missing))} "
+                f"(columns: {', '.join(columns)})"
+            )
+        if target in features:
+            raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
+        chosen = list(features)
+    else:
+        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
+        chosen = [c for c in candidates if is_numeric(c)]
+        skipped = [c for c in candidates if c not in chosen]
+        if skipped:
+            warnings.warn(
+                f"{name}: ignoring non-numeric column(s) {', '.join(map(repr, skipped))}",
+                DataWarning,
+                stacklevel=3,  # the reader's caller: shown once however often a file is opened
+            )
+    if not chosen:
+        raise LinregError(
+            f"{name}: no numeric feature columns besides the target {target!r}; "
+            "the file needs at least one feature"
+        )
+    return chosen
+
+
 def read_table(
     path: str | os.PathLike[str],
     *,
@@ -221,36 +292,14 @@ def read_table(
     frame = _read_frame(p)
     columns = list(frame.columns)
     has_target = target is not None and target in columns
-    if target is not None and not has_target and require_target:
-        raise LinregError(
-            f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
-            "name the target with --target"
-        )
-    if features is not None:
-        missing = [f for f in features if f not in columns]
-        if missing:
-            raise LinregError(
-                f"{name}: no feature column(s) {', '.join(map(repr, missing))} "
-                f"(columns: {', '.join(columns)})"
-            )
-        if target in features:
-            raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
-        feature_names = list(features)
-    else:
-        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
-        feature_names = [c for c in candidates if _is_numeric(frame, c)]
-        skipped = [c for c in candidates if c not in feature_names]
-        if skipped:
-            warnings.warn(
-                f"{name}: ignoring non-numeric column(s) {', '.join(map(repr, skipped))}",
-                DataWarning,
-                stacklevel=2,
-            )
-    if not feature_names:
-        raise LinregError(
-            f"{name}: no numeric feature columns besides the target {target!r}; "
-            "the file needs at least one feature"
-        )
+    feature_names = resolve_columns(
+        name,
+        columns,
+        lambda c: _is_numeric(frame, c),
+        target=target,
+        features=features,
+        require_target=require_target,
+    )
     X = np.column_stack([_parse_column(frame, c, name) for c in feature_names])
     y = _parse_column(frame, target, name) if has_target and target is not None else None
     y_true = _parse_column(frame, TRUTH_COLUMN, name) if TRUTH_COLUMN in columns else None

@@ -122,7 +122,7 @@ from scipy.linalg import solve_triangular
 from linreg import fast
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
-from linreg.io import Table
+from linreg.io import Table, resolve_columns
 from linreg.lstsq import (
     _CHUNK_ELEMENTS,
     _EPS,
@@ -315,70 +315,6 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def resolve_columns(
-    name: str,
-    columns: Sequence[str],
-    numeric: set[str],
-    *,
-    target: str,
-    features: Sequence[str] | None,
-) -> list[str]:
-    """The feature columns by :func:`linreg.io.read_table`'s rules, with its messages.
-
-    Parameters
-    ----------
-    name : str
-        The file, for messages.
-    columns : sequence of str
-        The file's columns, in order.
-    numeric : set of str
-        The columns that hold numbers.
-    target : str
-    features : sequence of str, optional
-        The features asked for; by default every other numeric column except ``y_true``.
-
-    Raises
-    ------
-    LinregError
-        Repeated column names, a missing target or feature, a target among the
-        features, or no feature left.
-    """
-    duplicated = sorted({c for c in columns if list(columns).count(c) > 1})
-    if duplicated:
-        raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
-    if target not in columns:
-        raise LinregError(
-            f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
-            "name the target with --target"
-        )
-    if features is not None:
-        missing = [f for f in features if f not in columns]
-        if missing:
-            raise LinregError(
-                f"{name}: no feature column(s) {', '.join(map(repr, missing))} "
-                f"(columns: {', '.join(columns)})"
-            )
-        if target in features:
-            raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
-        chosen = list(features)
-    else:
-        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
-        chosen = [c for c in candidates if c in numeric]
-        skipped = [c for c in candidates if c not in numeric]
-        if skipped:
-            warnings.warn(
-                f"{name}: ignoring non-numeric column(s) {', '.join(map(repr, skipped))}",
-                DataWarning,
-                stacklevel=2,  # the reader's line: shown once however often a file is opened
-            )
-    if not chosen:
-        raise LinregError(
-            f"{name}: no numeric feature columns besides the target {target!r}; "
-            "the file needs at least one feature"
-        )
-    return chosen
-
-
 def _check_path(path: Path) -> None:
     if not path.exists():
         raise LinregError(f"{path}: file not found; check the path")
@@ -463,7 +399,7 @@ class CSVSource(_ArrowBatches):
         self._block = max(1 << 16, min(CSV_BLOCK_BYTES, int(batch_bytes)))
         numeric = self._numeric_columns() if features is None else set(self._header)
         self.feature_names = resolve_columns(
-            self.name, self._header, numeric, target=target, features=features
+            self.name, self._header, numeric.__contains__, target=target, features=features
         )
         self.target_name = target
         self.total_bytes = self.path.stat().st_size
@@ -598,7 +534,7 @@ class ParquetSource(_ArrowBatches):
             if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
         }
         self.feature_names = resolve_columns(
-            self.name, list(schema.names), numeric, target=target, features=features
+            self.name, list(schema.names), numeric.__contains__, target=target, features=features
         )
         self.target_name = target
         for column in [*self.feature_names, target]:
