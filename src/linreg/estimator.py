@@ -311,6 +311,16 @@ class LinearRegression(ParamsMixin):
             to_original=to_original,
             on_epoch=on_epoch,
         )
+        self._store_descent(model, result, to_original)
+
+    def _store_descent(
+        self,
+        model: LinearModel,
+        result: TrainResult,
+        to_original: Callable[[Array, float], tuple[Array, float]],
+        stacklevel: int = 4,
+    ) -> None:
+        """Keep what gradient descent reached (in original units); warn if tol was missed."""
         self.coef_, self.intercept_ = to_original(model.W, model.b)
         self.history_ = result.history
         self.n_iter_ = result.n_iter
@@ -321,7 +331,7 @@ class LinearRegression(ParamsMixin):
                 f"(last relative loss change above it); consider increasing epochs, "
                 "raising the learning rate below eta_max, or standardizing",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
 
     # -- using a fitted model --------------------------------------------------------------

@@ -1396,25 +1396,18 @@ class _StreamSGD:
     def _steps(
         self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
     ) -> tuple[Array, float, Array, float]:
-        bs, lr, mu = self._batch, self._lr, self._mu
-        dot, add_reduce, fit_intercept = np.dot, np.add.reduce, self._fit_intercept
-        for s in range(0, Zk.shape[0], bs):
-            Zb = Zk[s : s + bs]
-            nb = Zb.shape[0]
-            r = dot(Zb, W)
-            r += b
-            r -= yk[s : s + bs]
-            dW = dot(Zb.T, r)
-            dW *= 2.0 / nb
-            db = (2.0 / nb) * float(add_reduce(r)) if fit_intercept else 0.0
-            if mu:
-                velocity_W *= mu
-                velocity_W += dW
-                velocity_b = mu * velocity_b + db
-                dW, db = velocity_W, velocity_b
-            W -= lr * dW
-            b = b - lr * db
-        return W, b, velocity_W, velocity_b
+        return fast.sgd_steps(
+            Zk,
+            yk,
+            W,
+            b,
+            velocity_W,
+            velocity_b,
+            batch_size=self._batch,
+            learning_rate=self._lr,
+            momentum=self._mu,
+            fit_intercept=self._fit_intercept,
+        )
 
 
 # Overflow is expected while diverging; it is detected and reported below.
@@ -1670,18 +1663,7 @@ def _fit_gradient(
         val_objective=val_objective,
         sgd=sgd,
     )
-    estimator.coef_, estimator.intercept_ = to_original(model.W, model.b)
-    estimator.history_ = result.history
-    estimator.n_iter_ = result.n_iter
-    estimator.stop_reason_ = result.stop_reason
-    if estimator.tol is not None and result.stop_reason == "max_epochs":
-        warnings.warn(
-            f"gradient descent did not reach tol={estimator.tol:g} within {estimator.epochs} "
-            "epochs (last relative loss change above it); consider increasing epochs, "
-            "raising the learning rate below eta_max, or standardizing",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+    estimator._store_descent(model, result, to_original, stacklevel=5)
     coef, intercept = to_original(W_a, b_a)
     optimum = _closed_form_model(coef, intercept, sse / moments.n, fit_intercept=fit_intercept)
     return optimum, moments.n
