@@ -204,11 +204,14 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
     assert rel_err(lstsq(X[:40], y[:40]).params, exact) <= 4 * EPS
 
 
-def test_blocked_qr_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large well-conditioned problems factor R by 512-row blocks on a thread pool."""
+def test_gram_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large well-conditioned problems take R from the centred Gram matrix."""
     rng = np.random.default_rng(23)
     X = rng.standard_normal((20_000, 4)) * [1.0, 100.0, 0.01, 5.0] + [10.0, -3.0, 0.0, 1e4]
     y = X @ rng.standard_normal(4) + rng.standard_normal(20_000)
+    fac, _, seminormal = lstsq_module._precondition(X, True, y)
+    assert isinstance(fac, lstsq_module._GramR)
+    assert seminormal
     reference = lstsq(X, y)
     assert 1 <= reference.n_refinements <= 2
     for threads in (1, 2, 5):
@@ -216,6 +219,57 @@ def test_blocked_qr_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) 
         np.testing.assert_array_equal(lstsq(X, y).params, reference.params)
     sk = SkLinearRegression().fit(X, y)
     np.testing.assert_allclose(reference.coef, sk.coef_, rtol=1e-10)
+
+
+def _householder_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise np.linalg.LinAlgError("forced: not positive definite")
+
+    monkeypatch.setattr(lstsq_module, "_GramR", refuse)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    ("scale", "offset"),
+    [(1.0, 0.0), (np.array([0.1, 1.0, 1e3, 7.0, 0.5]), np.array([100.0, -300.0, 0.0, 5.0, 2e3]))],
+)
+def test_gram_and_householder_preconditioners_give_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch,
+    fit_intercept: bool,
+    scale: Array | float,
+    offset: Array | float,
+) -> None:
+    """Both only precondition the refinement, which ends at the same rounded solution."""
+    rng = np.random.default_rng(31)
+    X = rng.standard_normal((40_000, 5)) * scale + offset
+    y = X @ rng.uniform(-3, 3, 5) + 4.0 + 0.01 * rng.standard_normal(40_000)
+    gram = lstsq(X, y, fit_intercept=fit_intercept)
+    _householder_only(monkeypatch)
+    householder = lstsq(X, y, fit_intercept=fit_intercept)
+    np.testing.assert_array_equal(gram.params, householder.params)
+    assert gram.condition_number == pytest.approx(householder.condition_number, rel=0.05)
+
+
+def test_ill_conditioned_large_problem_falls_back_to_householder() -> None:
+    """cond(Z)^2 beyond the seminormal limit: the Gram matrix is not trusted."""
+    rng = np.random.default_rng(32)
+    x = rng.uniform(1.0, 2.0, 40_000)
+    X = np.column_stack([x**k for k in range(1, 7)])  # cond(Z) ~ 1e6
+    y = np.cos(x) + 1e-3 * rng.standard_normal(40_000)
+    fac, rk, _ = lstsq_module._precondition(X, True, y)
+    assert isinstance(fac, lstsq_module._Factorization)
+    assert rk.condition**2 > lstsq_module._SEMINORMAL_LIMIT
+    res = lstsq(X, y)
+    np.testing.assert_allclose(res.params, np.linalg.lstsq(design(X, True), y)[0], rtol=1e-6)
+
+
+def test_large_inverse_gram_on_the_gram_path() -> None:
+    rng = np.random.default_rng(33)
+    X = rng.standard_normal((30_000, 3)) * [2.0, 0.5, 30.0] + [1.0, 100.0, -4.0]
+    A = design(X, True)
+    oracle = np.linalg.inv(A.T @ A)
+    atol = 1e-13 * np.abs(oracle).max()
+    np.testing.assert_allclose(inverse_gram(X), oracle, rtol=1e-10, atol=atol)
 
 
 @pytest.mark.parametrize("limit", [0.0, math.inf])

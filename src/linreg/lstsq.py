@@ -15,9 +15,12 @@ The algorithm
    columns are not rescaled; where a scale is needed (rank tolerance, condition
    number) the column norms of ``R``, equal to those of ``Z``, serve.  Small or
    ill-conditioned problems factor one F-ordered copy of ``Z`` and keep ``Q``
-   (compact reflectors, applied by ``dormqr``); large well-conditioned ones need
-   only ``R``, from a blocked (tall-skinny) Householder QR of 512-row blocks of
-   ``Z`` formed on the fly, with no copy of ``X``.
+   (compact reflectors, applied by ``dormqr``).  Large well-conditioned ones need
+   only ``R``, and take it from the Cholesky factor of the centred Gram matrix,
+   ``Z^T Z``, accumulated in one pass over ``X`` (no copy), whose centred
+   moments also give the first solve (:class:`_GramR`); a failed Cholesky, a rank
+   drop or a condition number too large for the seminormal corrections (below)
+   sends the problem to Householder QR.
 2. **Refine against the original problem.**  Centring itself rounds, so the QR
    solution is only a first guess.  The solution ``x = (b, w)`` and the residual
    ``r`` are refined together on Björck's augmented system for the *original*,
@@ -76,12 +79,18 @@ is a parameter.
 
 Cost and memory
 ---------------
-Large well-conditioned problems: no copy of ``X`` (the blocked QR works in 70 KB
-buffers), a few ``n``-vectors, and per thread about ``levels + 2`` MiB of scratch
-for the kernels.  Time: the blocked QR, then one threaded pass of the kernels over
-``X`` per refinement step (one step when well conditioned).  At 2,000,000 x 16 this
-took 0.62 s against 0.82 s for ``numpy.linalg.lstsq`` (medians of 5 interleaved
-runs on the 2-core machine above).  Other problems: one float64
+Large well-conditioned problems: no copy of ``X`` (the Gram pass works in 1 MiB
+blocks), a few ``n``-vectors, and per thread about ``levels + 2`` MiB of scratch
+for the kernels.  Time: the Gram pass (0.06 s at 2,000,000 x 16), then one
+threaded pass of the kernels over ``X`` per refinement step (one step when well
+conditioned, 0.28 s at that size with one slicing level).  At 2,000,000 x 16 the
+whole solve takes about 0.37 s against 0.9 s for ``numpy.linalg.lstsq`` (see
+``benchmarks/``); a Householder QR of 512-row blocks, used before, took 0.28 s
+where the Gram pass takes 0.06 s, and gave the same coefficients to the bit.
+The extended-precision pass is the floor: a refinement in float64 alone would
+be four times cheaper, but measured 1 ulp off the correctly rounded solution on
+the benchmark's data and 11 to 290 ulps off on data with offsets of hundreds of
+standard deviations, where ``y - A x`` cancels.  Other problems: one float64
 copy of the centred design, ``n x (d + 1)``, which the QR overwrites, plus one or
 two applications of ``Q`` per step.
 
@@ -108,9 +117,10 @@ from typing import Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import lapack, solve_triangular
+from scipy.linalg import cholesky, lapack, solve_triangular
 
 from linreg.errors import RankDeficiencyWarning
+from linreg.fast import Moments
 
 __all__ = [
     "LstsqResult",
@@ -135,12 +145,6 @@ _U: Final = 2.0**-53
 _SPLITTER: Final = 134217729.0
 #: Elements of X per chunk of the extended-precision kernels (1 MiB of float64).
 _CHUNK_ELEMENTS: Final = 1 << 17
-#: Rows per block of the blocked QR: 512 x 16 stays under OpenBLAS's threading
-#: thresholds (about 8,192 elements), so each LAPACK call runs on its own thread.
-_TSQR_ROWS: Final = 512
-#: The blocked QR serves problems with at most this many parameters (blocks must be
-#: much taller than wide for it to pay).
-_TSQR_MAX_PARAMS: Final = 32
 #: Refinement steps at most.
 _MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
@@ -694,6 +698,11 @@ class _Centred:
     fit_intercept: bool
     means: Array
     R: Array
+    #: How much worse than Householder's ``R`` this one may precondition the
+    #: seminormal corrections (a factor on their contraction bound).
+    rate_factor: float = 1.0
+    #: A first solve already made while factoring (original coordinates), if any.
+    start: Array | None = None
 
     def _setup(self, X: Array, fit_intercept: bool) -> None:
         n, d = X.shape
@@ -728,37 +737,55 @@ class _Centred:
         return out
 
 
-class _BlockedR(_Centred):
-    """``R`` alone, by a two-level blocked Householder QR, without copying ``X``.
+class _GramR(_Centred):
+    """``R`` as the Cholesky factor of the centred Gram matrix, from one pass over ``X``.
 
     Notes
     -----
-    Blocks of ``_TSQR_ROWS`` rows of ``Z`` are formed in a scratch buffer and
-    factored by ``dgeqrf`` while in cache (on a thread pool), and the stacked
-    triangular factors are factored once more: the "tall-skinny QR" of Demmel et
-    al., as stable as one Householder QR.  The blocks are small enough that
-    OpenBLAS runs each call on one thread: multithreaded small calls each wait at
-    a barrier, which on a busy machine made a version with 16,000-row blocks
-    hundreds of times slower.  ``Q`` is not kept, so this serves the seminormal
-    corrections of large well-conditioned problems.
+    :meth:`linreg.fast.Moments.from_data` accumulates ``Xc^T Xc`` and ``Xc^T yc``
+    about the column means, in 1 MiB row blocks (BLAS ``syrk``) with no copy of
+    ``X``; with ``Z = [1, X - 1 m^T]`` and ``m`` those means, ``Z^T Z =
+    [[n, 0], [0, Xc^T Xc]]`` up to rounding, so ``R = [[sqrt(n), 0], [0,
+    chol(Xc^T Xc)]]``.  As a preconditioner for the seminormal corrections this
+    ``R`` is as good as Householder's while ``cond(Z)^2 * mu * eps`` is small:
+    ``R^T R`` equals ``Z^T Z`` to a relative ``n eps`` at worst (``sqrt(n) eps``
+    typically, which the refinement's contraction bound allows for), and the
+    refinement removes that like any other error of the first solve.  It also gives
+    that first solve from the centred moments, ``u = (Z^T Z)^{-1} Z^T y``, already
+    accurate to ``cond(Z)^2 eps``, so the refinement starts one step ahead.  A
+    Cholesky failure, a rank drop or too large a condition number sends the
+    problem to Householder QR (:class:`_Factorization`).
+
+    Measured on 2,000,000 x 16 (2 cores): 0.06 s for the pass and the factor,
+    against 0.28 s for the two-level blocked Householder QR it replaced.
     """
 
-    def __init__(self, X: Array, fit_intercept: bool) -> None:
-        self._setup(X, fit_intercept)
-        n, p = self.n, self.p
-        rows = _TSQR_ROWS
-        lwork = _geqrf_lwork(rows, p)
-
-        def factor(s: int, buf: Array) -> Array:
-            block = buf[:, : min(rows, n - s)]
-            self._fill(X, s, block)
-            qr, _ = _geqrf(block.T, lwork)
-            return np.triu(qr[: min(block.shape[1], p)])
-
-        tops = _map_chunks(factor, n, rows, lambda: np.empty((p, rows)))
-        stacked = np.asfortranarray(np.vstack(tops))
-        qr, _ = _geqrf(stacked, _geqrf_lwork(*stacked.shape))
-        self.R = np.triu(qr[: self.k])
+    def __init__(self, X: Array, y: Array | None, fit_intercept: bool) -> None:
+        n, d = X.shape
+        self.n, self.d, self.p = n, d, d + int(fit_intercept)
+        self.k = min(n, self.p)
+        self.fit_intercept = fit_intercept
+        moments = Moments.from_data(X, np.zeros(n) if y is None else y)
+        G = moments.gram
+        Xc_y = moments.xty
+        if fit_intercept:
+            self.means = moments.mean
+            gram = np.zeros((self.p, self.p))
+            gram[0, 0] = n
+            gram[1:, 1:] = G
+            zty = np.concatenate([[n * moments.y_mean], Xc_y])
+        else:
+            self.means = np.zeros(d)
+            gram = G + n * np.outer(moments.mean, moments.mean)
+            zty = Xc_y + n * moments.mean * moments.y_mean
+        self.R = cholesky(gram, lower=False, check_finite=False)
+        # Rounding in the Gram's sums, up to n eps of it at worst: sqrt(n) is the
+        # usual size, and with the 64-fold safety of the bound covers it.
+        self.rate_factor = math.sqrt(n)
+        u = solve_triangular(
+            self.R, solve_triangular(self.R, zty, trans="T", check_finite=False), check_finite=False
+        )
+        self.start = None if y is None else self.t_apply(u)
 
 
 class _Factorization(_Centred):
@@ -938,10 +965,17 @@ def _refine(
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
     cond = condition if math.isfinite(condition) else 1.0 / _EPS
-    bound = _RATE_SAFETY * _EPS * (cond**2 * _centring_gain(fac) if seminormal else cond)
+    bound = (
+        _RATE_SAFETY
+        * _EPS
+        * (cond**2 * _centring_gain(fac) * fac.rate_factor if seminormal else cond)
+    )
     # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly; the
     # first residual is then y - A x in float64 (the refinement repairs it).
-    x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
+    if fac.start is not None and c is None:
+        x = fac.start  # from the centred moments, which the Gram pass gave
+    else:
+        x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
     levels = _choose_levels(design, fac, y_arr, x, condition)
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
@@ -1291,7 +1325,7 @@ def solve(
             fit_intercept=False,
             n_samples=n,
         )
-    fac, rk, seminormal = _precondition(X, fit_intercept)
+    fac, rk, seminormal = _precondition(X, fit_intercept, y)
     off = int(fit_intercept)
     if rk.rank < p:
         assert isinstance(fac, _Factorization)
@@ -1303,23 +1337,31 @@ def solve(
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged)
 
 
-def _precondition(X: Array, fit_intercept: bool) -> tuple[_Centred, _Rank, bool]:
+def _precondition(
+    X: Array, fit_intercept: bool, y: Array | None = None
+) -> tuple[_Centred, _Rank, bool]:
     """Factor the centred design and decide how the corrections will be solved.
 
     Returns the factorisation, its rank analysis, and whether to use the
-    seminormal corrections (``R`` alone).  Large problems with few columns first
-    try the blocked ``R`` (no copy of ``X``); if that reveals a rank deficiency or
-    too ill-conditioned a problem for seminormal corrections, or for every other
-    problem, the full Householder QR with ``Q`` is computed.
+    seminormal corrections (``R`` alone).  Large problems first try ``R`` from the
+    centred Gram matrix (one pass, no copy of ``X``; ``y``, if given, yields the
+    first solve in the same pass); if its Cholesky factorisation fails, or it
+    reveals a rank deficiency or too ill-conditioned a problem for seminormal
+    corrections, or for every other problem, the full Householder QR with ``Q``
+    is computed.
     """
     n, d = X.shape
     p = d + int(fit_intercept)
     large = n * p > _SMALL_PROBLEM
-    if large and p <= _TSQR_MAX_PARAMS and n >= 4 * _TSQR_ROWS:
-        blocked = _BlockedR(X, fit_intercept)
-        rk = _rank(blocked, _uncentred_norms(blocked))
-        if rk.rank == p and _seminormal_ok(blocked, rk):
-            return blocked, rk, True
+    if large and n >= 2 * p:
+        try:
+            gram = _GramR(X, y, fit_intercept)
+        except np.linalg.LinAlgError:
+            pass  # not numerically positive definite: Householder decides the rank
+        else:
+            rk = _rank(gram, _uncentred_norms(gram))
+            if rk.rank == p and _seminormal_ok(gram, rk):
+                return gram, rk, True
     fac = _Factorization(X, fit_intercept)
     rk = _rank(fac, _uncentred_norms(fac))
     return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk)

@@ -130,7 +130,6 @@ from linreg.lstsq import (
     _MAX_REFINEMENTS,
     _RATE_SAFETY,
     _SMALL_PROBLEM,
-    _TSQR_ROWS,
     _U,
     LstsqResult,
     _Centred,
@@ -211,6 +210,9 @@ PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 _ANCHOR_FROM_MOMENTS: Final = 1e-4
 #: Rows of partial sums an :class:`ExactSum` holds before compressing them.
 _EXACT_SUM_ROWS: Final = 2048
+#: Rows per block of the streamed QR: 512 x 16 stays under OpenBLAS's threading
+#: thresholds (about 8,192 elements), so each LAPACK call runs on its own thread.
+_TSQR_ROWS: Final = 512
 
 TRUTH_COLUMN = "y_true"
 
@@ -699,9 +701,9 @@ def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
 
     Blocks of 512 rows of ``[1, X - 1 s^T, y - s_y]`` (``s`` the batch's means) are
     formed in a scratch buffer, factored by LAPACK ``dgeqrf`` on a thread pool, and
-    their stacked triangles factored once more, as :mod:`linreg.lstsq` does for
-    large problems. Cost: about ``2 m q^2`` flops; memory: one ``q x 512`` buffer
-    per thread.
+    their stacked triangles factored once more (the "tall-skinny QR" of Demmel et
+    al., as stable as one Householder QR). Cost: about ``2 m q^2`` flops; memory:
+    one ``q x 512`` buffer per thread.
     """
     m, d = X.shape
     off = int(fit_intercept)
