@@ -218,12 +218,13 @@ def textbook_gd(X: Array, y: Array, learning_rate: float, epochs: int) -> tuple[
     return np.array(path_W), np.array(path_b)
 
 
-def torch_gd(X: Array, y: Array, learning_rate: float, epochs: int) -> None:
-    """Full-batch GD with PyTorch autograd on the CPU, float64."""
+def torch_gd(X: Array, y: Array, learning_rate: float, epochs: int) -> tuple[Array, Array]:
+    """Full-batch GD with PyTorch autograd on the CPU, float64. Returns every (W, b)."""
     torch: Any = importlib.import_module("torch")
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     W = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
     b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    path_W, path_b = [np.zeros(X.shape[1])], [0.0]
     for _ in range(epochs):
         loss = torch.mean((Xt @ W + b - yt) ** 2)
         loss.backward()
@@ -232,6 +233,9 @@ def torch_gd(X: Array, y: Array, learning_rate: float, epochs: int) -> None:
             b -= learning_rate * b.grad
         W.grad = None
         b.grad = None
+        path_W.append(W.detach().numpy().copy())
+        path_b.append(float(b.detach()))
+    return np.array(path_W), np.array(path_b)
 
 
 def _linreg(**params: Any) -> Any:
@@ -458,6 +462,14 @@ def section_closed_form(data: Data, cfg: BenchConfig) -> dict[str, Any]:
     return {"rows": rows, "nist": nist}
 
 
+def _path_diff(model: Any, path_W: Array, path_b: Array) -> float:
+    """Largest relative difference of a rival's first iterates from linreg's recorded ones."""
+    k = path_W.shape[0]
+    W_diff = np.abs(model.history_.W[:k] - path_W).max() / np.abs(path_W).max()
+    b_diff = np.abs(model.history_.b[:k] - path_b).max() / np.abs(path_b).max()
+    return float(max(W_diff, b_diff))
+
+
 def section_gd(data: Data, cfg: BenchConfig) -> dict[str, Any]:
     epochs, k = cfg.gd_epochs, cfg.textbook_epochs
     rows: list[Row] = []
@@ -467,9 +479,7 @@ def section_gd(data: Data, cfg: BenchConfig) -> dict[str, Any]:
     # The textbook loop: k epochs, timed per epoch and scaled to `epochs`.
     per, per_best, (path_W, path_b) = time_it(lambda: _m_textbook_gd(data, cfg, k), cfg.repeats)
     rows.append(Row("textbook NumPy loop", per / k * epochs, per_best / k * epochs, scaled=True))
-    W_diff = np.abs(model.history_.W[: k + 1] - path_W).max() / np.abs(path_W).max()
-    b_diff = np.abs(model.history_.b[: k + 1] - path_b).max() / np.abs(path_b).max()
-    rows[-1].extra["max_rel_iterate_diff_first_epochs"] = float(max(W_diff, b_diff))
+    rows[-1].extra["max_rel_iterate_diff_first_epochs"] = _path_diff(model, path_W, path_b)
 
     # linreg's reference engine: the per-epoch cost from fits of 1 and 1 + k epochs.
     one, one_best, _ = time_it(lambda: _m_linreg_gd_reference(data, cfg, 1), cfg.repeats)
@@ -484,8 +494,9 @@ def section_gd(data: Data, cfg: BenchConfig) -> dict[str, Any]:
         )
     )
     if _available("PyTorch autograd (CPU)"):
-        per, per_best, _ = time_it(lambda: _m_torch_gd(data, cfg, k), cfg.repeats)
+        per, per_best, (path_W, path_b) = time_it(lambda: _m_torch_gd(data, cfg, k), cfg.repeats)
         rows.append(Row("PyTorch autograd (CPU)", per / k * epochs, per_best / k * epochs, True))
+        rows[-1].extra["max_rel_iterate_diff_first_epochs"] = _path_diff(model, path_W, path_b)
     else:
         rows.append(_skip("PyTorch autograd (CPU)"))
     memory_epochs = {
