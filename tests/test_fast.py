@@ -423,3 +423,21 @@ def test_bench_measures_peak_memory_in_a_child() -> None:
 def test_bench_rejects_an_unknown_section(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--quick", "--only", "gd,fast"]) == 1
     assert "unknown section(s) fast" in capsys.readouterr().err
+
+
+def test_both_engines_give_a_constant_column_scale_one() -> None:
+    """X.std of 0.1 repeated 20,000 times is 1.4e-17, not 0: dividing by it would turn
+    the column's rounding noise into a feature of size 1 on the reference path."""
+    X, y = regression_data(n=20_000, d=3, seed=41)
+    X[:, 1] = 0.1
+    assert X[:, 1].std() > 0.0  # the trap is real for this column
+    fits = {}
+    for engine in ("reference", "fast"):
+        model = LinearRegression(engine=engine, standardize=True, learning_rate=0.1, epochs=200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the constant column warns, as it should
+            fits[engine] = model.fit(X, y)
+    np.testing.assert_allclose(
+        fits["reference"].history_.W, fits["fast"].history_.W, rtol=1e-10, atol=1e-12
+    )
+    assert abs(fits["reference"].coef_[1]) < 1e-6

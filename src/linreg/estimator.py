@@ -29,7 +29,7 @@ from linreg.metrics import r2
 from linreg.model import LinearModel
 from linreg.stability import Stability, stability
 from linreg.training import EpochCallback, TrainResult, train
-from linreg.validation import check_positive, check_X, check_X_y, check_y
+from linreg.validation import check_positive, check_X, check_X_y, check_y, constant_columns
 
 if TYPE_CHECKING:
     from linreg.inference import Inference, PredictionInterval
@@ -262,7 +262,10 @@ class LinearRegression(ParamsMixin):
         elif self.standardize:
             mean = X.mean(axis=0)
             scale = X.std(axis=0)
+            # A constant column's std is zero, or rounding noise when its mean does
+            # not round back to its value: dividing by that would blow the noise up.
             scale[scale == 0.0] = 1.0
+            scale[constant_columns(X)] = 1.0
             if not self.fit_intercept:
                 # Without an intercept, centring would change the model; only scale.
                 mean = np.zeros(d)

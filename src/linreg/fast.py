@@ -283,9 +283,9 @@ def standardization(
     expression ``X.mean(axis=0)`` (no copy; 40 ms on 2,000,000 x 16): its
     row-by-row sum can differ from the accurate mean by 1e-14 relative, which
     on offset data (mean / std = 350) moved the original-units intercept by 1e-8
-    relative; with the same centre both paths train on the same Z. (A constant
-    column is the one case left apart: its deviation here is exactly 0, so its
-    scale is 1, where ``X.std`` can return a rounding-level value to divide by.)
+    relative; with the same centre both paths train on the same Z. A constant
+    column's deviation here is exactly 0, so its scale is 1, as on the reference
+    path, which sets it so because ``X.std`` can return a rounding-level value.
     """
     d = moments.mean.shape[0]
     if not standardize:

@@ -135,7 +135,7 @@ def check_X_y(
             f"({n_features} feature(s){' + intercept' if fit_intercept else ''}); "
             "give at least as many rows as parameters, or fewer features"
         )
-    constant = _constant_columns(X_arr)
+    constant = constant_columns(X_arr)
     if constant.size:
         labels = [names[j] if names else f"column {j}" for j in constant]
         warnings.warn(
@@ -147,7 +147,7 @@ def check_X_y(
     return X_arr, y_arr, names
 
 
-def _constant_columns(X: Array, block: int = 1 << 16) -> NDArray[np.intp]:
+def constant_columns(X: Array, block: int = 1 << 16) -> NDArray[np.intp]:
     """Indices of the columns whose every value equals the first row's.
 
     Reads X in blocks and stops as soon as no column can still be constant, which
