@@ -1074,6 +1074,42 @@ def _choose_levels(
 ) -> tuple[int, int]:
     """Slicing levels for the row products (``f``) and the column sums (``g``).
 
+    :func:`levels_for` on the design's own norms: ``|y|``, and ``|r|`` from
+    ``|r|^2 = |y|^2 - |y_hat|^2`` at the least-squares solution (an exact fit may
+    show rounding noise there, which only overstates ``|r|``: the safe side).
+    """
+    y_norm = _norm(y)
+    yhat_norm = _fitted_norm(fac, x)
+    gap = max(y_norm - yhat_norm, 0.0) * (y_norm + yhat_norm)
+    r_norm = math.sqrt(gap) if y_norm > 0.0 else yhat_norm
+    return levels_for(fac, x, condition, y_norm, r_norm, min(design.n, design.chunk))
+
+
+def _fitted_norm(fac: _Centred, x: Array) -> float:
+    """``|A x| = |Z u| = |R u|`` with ``u = T^{-1} x`` the centred coefficients."""
+    u = x.copy()
+    if fac.fit_intercept:
+        u[0] = x[0] + float(fac.means @ x[1:])
+    return _norm(fac.R @ u)
+
+
+def levels_for(
+    fac: _Centred, x: Array, condition: float, y_norm: float, r_norm: float, chunk_rows: int
+) -> tuple[int, int]:
+    """Slicing levels of the refinement's row products and column sums.
+
+    Parameters
+    ----------
+    fac : the factorisation (its ``R``, shift and shape)
+    x : ndarray of shape (p,)
+        The current solution, original coordinates.
+    condition : float
+        ``cond(Z)`` of the column-normalised centred design.
+    y_norm, r_norm : float
+        ``|y|`` and the residual norm ``|r|``.
+    chunk_rows : int
+        Rows summed exactly per chunk by the column-sum kernel.
+
     Notes
     -----
     In the column-normalised centred coordinates (condition number ``kappa``),
@@ -1087,25 +1123,19 @@ def _choose_levels(
         bits_f = 53 + log2(kappa) + log2((|y| + |r| + sum_j |A_j| |x_j|) / |y_hat|)
         bits_g = 53 + 2 log2(kappa) + log2(mu |r| 2 sqrt(p) / |y_hat|)
 
-    plus a 6-bit margin; small problems simply get the most levels.
+    plus a 6-bit margin; small problems simply get the most levels.  The
+    in-memory solver (:func:`_choose_levels`) and the streamed one share this rule.
     """
-    n, d, p = design.n, design.d, design.p
+    n, d, p = fac.n, fac.d, fac.p
     if n * max(p, 1) <= _SMALL_PROBLEM:
         return _MAX_LEVELS, _MAX_LEVELS
     log_cond = math.log2(max(condition, 1.0)) if math.isfinite(condition) else 53.0
-    b, w = design._split_x(x)
-    off = int(design.fit_intercept)
+    off = int(fac.fit_intercept)
+    b = float(x[0]) if off else 0.0
+    w = x[off:]
     full = _uncentred_norms(fac)
     mu = _centring_gain(fac)
-    u = x.copy()
-    if off:
-        u[0] = x[0] + float(fac.means @ x[1:])
-    yhat_norm = _norm(fac.R @ u)  # |Z u| = |A x|
-    y_norm = _norm(y)
-    # |r|^2 = |y|^2 - |y_hat|^2 at the least-squares solution; an exact fit may
-    # show rounding noise here, which only overstates |r| (the safe side).
-    gap = max(y_norm - yhat_norm, 0.0) * (y_norm + yhat_norm)
-    r_norm = math.sqrt(gap) if y_norm > 0.0 else yhat_norm
+    yhat_norm = _fitted_norm(fac, x)
     with np.errstate(over="ignore"):
         terms = y_norm + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
     if not (math.isfinite(terms) and yhat_norm > 0.0):
@@ -1114,10 +1144,9 @@ def _choose_levels(
     bits_f = 53.0 + log_cond + math.log2(max(terms / yhat_norm, 1.0)) + margin
     spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
     bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
-    m = min(n, design.chunk)
     return (
         _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
-        _levels(bits_g, slice_bits(m), 0.5 * math.log2(max(m, 1))),
+        _levels(bits_g, slice_bits(chunk_rows), 0.5 * math.log2(max(chunk_rows, 1))),
     )
 
 

@@ -126,10 +126,8 @@ from linreg.io import Table, resolve_columns
 from linreg.lstsq import (
     _CHUNK_ELEMENTS,
     _EPS,
-    _MAX_LEVELS,
     _MAX_REFINEMENTS,
     _RATE_SAFETY,
-    _SMALL_PROBLEM,
     _U,
     LstsqResult,
     _Centred,
@@ -139,7 +137,6 @@ from linreg.lstsq import (
     _dot_t,
     _geqrf,
     _geqrf_lwork,
-    _levels,
     _map_chunks,
     _matvec_terms,
     _norm,
@@ -151,6 +148,7 @@ from linreg.lstsq import (
     _uncentred_norms,
     _warn_rank,
     _Workspace,
+    levels_for,
     slice_bits,
     sum_k,
 )
@@ -972,41 +970,18 @@ class _StreamedR(_Centred):
 def _exact_levels(fac: _StreamedR, R_aug: Array, x: Array, y_shift: float) -> tuple[int, int]:
     """Slicing levels of the refinement: lstsq's rule, from the streamed factor.
 
-    :func:`linreg.lstsq._choose_levels` needs ``|y|``, ``|A x|`` and ``|r|``; here
-    they come from the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last
-    column has the norm of ``y - s_y`` and ends with ``|r|``, and ``|A x| = |R u|``.
+    :func:`linreg.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
+    the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last column has the
+    norm of ``y - s_y`` and ends with ``|r|``.
     """
     n, d, p = fac.n, fac.d, fac.p
-    if n * max(p, 1) <= _SMALL_PROBLEM:
-        return _MAX_LEVELS, _MAX_LEVELS
     condition = _rank(fac, _uncentred_norms(fac)).condition
-    log_cond = math.log2(max(condition, 1.0)) if math.isfinite(condition) else 53.0
-    off = int(fac.fit_intercept)
-    b = float(x[0]) if off else 0.0
-    w = x[off:]
-    full = _uncentred_norms(fac)
-    mu = _centring_gain(fac)
-    u = x.copy()
-    if off:
-        u[0] = x[0] + float(fac.means @ x[1:])
-    yhat_norm = _norm(fac.R @ u)
     y_norm = _norm(R_aug[:, p])
-    if off:
+    if fac.fit_intercept:
         y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
     r_norm = abs(float(R_aug[p, p]))
-    with np.errstate(over="ignore"):
-        terms = y_norm + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
-    if not (math.isfinite(terms) and yhat_norm > 0.0):
-        return _MAX_LEVELS, _MAX_LEVELS
-    margin = 6.0
-    bits_f = 53.0 + log_cond + math.log2(max(terms / yhat_norm, 1.0)) + margin
-    spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
-    bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
-    m = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
-    return (
-        _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
-        _levels(bits_g, slice_bits(m), 0.5 * math.log2(max(m, 1))),
-    )
+    chunk = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
+    return levels_for(fac, x, condition, y_norm, r_norm, chunk)
 
 
 #: One pass computing ``A^T (y - A x)`` at ``x`` with the given slicing levels.
