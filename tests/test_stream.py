@@ -172,6 +172,22 @@ def test_exact_reaches_the_float64_limit_on_hard_data(case: str) -> None:
     assert relative(fitted.model.intercept_, expected.intercept) <= 1e-13
 
 
+def test_exact_intercept_behind_large_offsets_matches_memory_bit_for_bit() -> None:
+    """|mean| / std = 1e6: the streamed refinement centres its gradient before rounding,
+    as lstsq does, and both give the correctly rounded intercept (tests/test_lstsq.py)."""
+    rng = np.random.default_rng(2)
+    n = 20_000
+    scale = np.array([1.0, 0.01, 3.0, 1.0])
+    offset = scale * 1e6 * rng.uniform(0.5, 1.0, 4) * np.array([1.0, 1.0, -1.0, 0.001])
+    X = rng.standard_normal((n, 4)) * scale + offset
+    y = X @ rng.uniform(-3, 3, 4) + 4.0 + 0.01 * rng.standard_normal(n)
+    expected = lstsq(X, y)
+    fitted = fit_source(LinearRegression(solver="exact"), ArraySource(X, y, batch_rows=5_000))
+    np.testing.assert_array_equal(fitted.model.coef_, expected.coef)
+    assert fitted.model.intercept_ == expected.intercept
+    assert fitted.model.lstsq_.converged
+
+
 def test_exact_refines_an_ill_conditioned_design_in_more_passes() -> None:
     """A degree-9 polynomial (cond(Z) ~ 2e6): lstsq's coefficients, bit for bit."""
     rng = np.random.default_rng(0)

@@ -240,11 +240,12 @@ def _gradient_task(
     x: Array,
     fit_intercept: bool,
     levels: tuple[int, int],
+    shift: Array | None,
 ) -> GradientPiece | None:
     data = _arrays(xp, yp, k, names)
     if data is None:
         return None
-    return gradient_piece(*data, x, fit_intercept=fit_intercept, levels=levels)
+    return gradient_piece(*data, x, fit_intercept=fit_intercept, levels=levels, shift=shift)
 
 
 def _moments_task(xp: Any, yp: Any, k: int, names: Sequence[str]) -> fast.Moments | None:
@@ -297,8 +298,10 @@ class DaskPasses:
     def qr(self, fit_intercept: bool) -> QRPiece:
         return merge_qr(self._map(_qr_task, fit_intercept))
 
-    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
-        return merge_gradients(self._map(_gradient_task, x, fit_intercept, levels))
+    def gradient(
+        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+    ) -> GradientPiece:
+        return merge_gradients(self._map(_gradient_task, x, fit_intercept, levels, shift))
 
     def moments(self) -> tuple[fast.Moments, Array | None]:
         pieces = self._map(_moments_task)

@@ -110,7 +110,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, TypeVar
@@ -124,6 +124,7 @@ from linreg.fast import Moments
 
 __all__ = [
     "LstsqResult",
+    "centred_sum",
     "inverse_gram",
     "lstsq",
     "residuals",
@@ -379,6 +380,51 @@ def sum_k(terms: list[Array], k: int) -> Array:
     return total + p[-1] if len(p) > 1 else total
 
 
+def centred_sum(
+    ones: list[float],
+    cols: list[Array],
+    shift: Array | None,
+    passes: int,
+    *,
+    centred_ones: Sequence[float] = (),
+    centred_cols: Sequence[Array] = (),
+) -> Array:
+    """``T^T v + w`` for ``v`` and ``w`` given as exact terms, in ``passes``-fold precision.
+
+    Parameters
+    ----------
+    ones : list of float
+        Terms of ``v_0``, the intercept's entry (empty without intercept).
+    cols : list of ndarray of shape (d,)
+        Terms of ``v_{1:}`` (or of ``v`` without intercept); empty if ``d = 0``.
+    shift : ndarray of shape (d,) or None
+        The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]``.
+    passes : int
+        SumK's ``k``.
+    centred_ones, centred_cols :
+        Terms of ``w``, already in centred coordinates.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        ``(v_0 + w_0, v_j - m_j v_0 + w_j)``, each rounded once.  The products
+        ``m_j t`` join the sums exactly (TwoProduct), so the cancellation between
+        ``v_j`` and ``m_j v_0``, up to ``|m_j| / std_j`` of them, costs no accuracy.
+    """
+    out: list[Array] = []
+    if ones:
+        out.append(sum_k([np.array([t]) for t in [*ones, *centred_ones]], passes))
+    if cols:
+        terms = [*cols, *centred_cols]
+        if ones and shift is not None and np.any(shift):
+            # Beyond 2**996 the split overflows; the caller sees non-finite sums.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for t in ones:
+                    terms.extend(two_product(-shift, t))
+        out.append(sum_k(terms, passes))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
 def _sum_passes(levels: int, bits_per_level: int) -> int:
     """SumK's ``k`` that keeps the bits the slices carry (``53 + levels * bits``)."""
     return max(2, math.ceil((53 + levels * bits_per_level) / 53))
@@ -552,7 +598,8 @@ class _Design:
         *,
         fresh_residual: bool = False,
         with_rmatvec: bool = False,
-    ) -> tuple[Array, Array, Array | None]:
+        shift: Array | None = None,
+    ) -> tuple[Array, Array, Array]:
         """Both residuals of the augmented system, in one pass over the design.
 
         Parameters
@@ -571,8 +618,11 @@ class _Design:
         fresh_residual : bool, default False
             Recompute ``r`` from ``x`` in this same pass.
         with_rmatvec : bool, default False
-            Also return ``A^T f`` in float64 (for the seminormal corrections),
-            formed while each chunk is in cache.
+            Also gather ``A^T f`` (for the seminormal corrections), formed while
+            each chunk is in cache.
+        shift : ndarray of shape (d,), optional
+            The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]`` (intercept
+            models only); zero if not given.
 
         Returns
         -------
@@ -581,8 +631,13 @@ class _Design:
             (``k`` follows from the levels, see :func:`sum_k`).
         g : ndarray of shape (p,)
             ``c - A^T r`` likewise.
-        atf : ndarray of shape (p,) or None
-            ``A^T f`` if asked for.
+        rhs : ndarray of shape (p,)
+            What the corrections solve for, in centred coordinates, summed in the
+            same extended precision and rounded once: ``T^T g``, or with
+            ``with_rmatvec`` ``T^T (A^T f - g)``.  Applying ``T^T`` after rounding
+            would cancel: column ``j``'s sum is ``m_j`` times the intercept's plus
+            a centred part up to ``|m_j| / std_j`` times smaller, and at 1e5 the
+            intercept came out 45 ulps off.
 
         Notes
         -----
@@ -592,6 +647,7 @@ class _Design:
         """
         b, w = self._split_x(x)
         n, step = self.n, self.chunk
+        centre = shift if self.fit_intercept and shift is not None and np.any(shift) else None
         passes_f = _sum_passes(levels[0], slice_bits(max(self.d, 1)))
         passes_g = _sum_passes(levels[1], slice_bits(min(step, n)))
         f = np.empty(n)
@@ -625,22 +681,42 @@ class _Design:
             f[s:e] = sum_k(terms, passes_f)
             atf = np.zeros(0)
             if with_rmatvec:
+                # Z^T f on the centred chunk: A^T f would carry rounding errors m_j
+                # times larger than the centred sums the corrections need.
                 fs = f[s:e]
-                cols_f = _dot(T, fs) if self.d else np.zeros(0)
+                Z = T
+                if self.d and centre is not None:
+                    Z = np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
+                cols_f = _dot(Z, fs) if self.d else np.zeros(0)
                 atf = np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
             return ones_terms, x_terms, atf
 
         features, most = max(self.d, 1), max(levels)
         parts = _map_chunks(work, n, step, lambda: _Workspace(features, min(step, n), most))
         off = int(self.fit_intercept)
+        # g = c - A^T r as exact terms: the intercept's column, then the others.
+        ones = [float(c[0])] + [-t for part in parts for t in part[0]] if off else []
+        cols = [c[off:]] + [-t for part in parts for t in part[1]] if self.d else []
         g = np.empty(self.p)
         if off:
-            column = [np.array([c[0]])] + [np.array([-t]) for part in parts for t in part[0]]
-            g[0] = sum_k(column, passes_g)[0]
+            g[0] = sum_k([np.array([t]) for t in ones], passes_g)[0]
         if self.d:
-            g[off:] = sum_k([c[off:]] + [-t for part in parts for t in part[1]], passes_g)
-        atf_total = np.sum([part[2] for part in parts], axis=0) if with_rmatvec else None
-        return f, g, atf_total
+            g[off:] = sum_k(cols, passes_g)
+        if not with_rmatvec:
+            return f, g, centred_sum(ones, cols, centre, passes_g)
+        # rhs = Z^T f - T^T g: the rounding-level Z^T f joins the terms.
+        return (
+            f,
+            g,
+            centred_sum(
+                [-t for t in ones],
+                [-t for t in cols],
+                centre,
+                passes_g,
+                centred_ones=[float(part[2][0]) for part in parts] if off else [],
+                centred_cols=[part[2][off:] for part in parts] if self.d else [],
+            ),
+        )
 
     def residual(self, y: Array, coef: Array, intercept: float, levels: int) -> Array:
         """``y - intercept - X coef`` in extended precision (see :func:`residuals`)."""
@@ -816,14 +892,15 @@ class _Factorization(_Centred):
         """``Q v``, the inverse of :meth:`qt`."""
         return _ormqr(self.qr, self.tau, v, "N")
 
-    def correction(self, f: Array, g: Array, f_is_zero: bool = False) -> tuple[Array, Array]:
+    def correction(self, f: Array, tg: Array, f_is_zero: bool = False) -> tuple[Array, Array]:
         """Solve the correction equations ``[I Z; Z^T 0][dr; du] = [f; T^T g]``.
 
-        Returns ``dx = T du`` and the vector ``v`` with ``dr = Q v`` (Björck's
-        ``v = [h; (Q^T f)_{p:}]``, ``h = R^{-T} T^T g``, ``du = R^{-1}((Q^T f)_{:p} - h)``).
+        ``tg`` is ``T^T g``.  Returns ``dx = T du`` and the vector ``v`` with
+        ``dr = Q v`` (Björck's ``v = [h; (Q^T f)_{p:}]``, ``h = R^{-T} T^T g``,
+        ``du = R^{-1}((Q^T f)_{:p} - h)``).
         """
         p = self.p
-        h = solve_triangular(self.R, self.t_transpose(g), trans="T", check_finite=False)
+        h = solve_triangular(self.R, tg, trans="T", check_finite=False)
         v = np.zeros(self.n) if f_is_zero else self.qt(f)
         du = solve_triangular(self.R, v[:p] - h, check_finite=False)
         v[:p] = h
@@ -957,7 +1034,9 @@ def _refine(
     ``delta_k`` is the largest relative change of a component of ``x`` at step
     ``k``.  Stops when ``delta_k <= eps`` (rounding level), when the contraction
     factor ``rho`` predicts the next change to be below ``2**-53``
-    (``delta_k rho <= 2**-53``, with ``rho`` the larger of the theoretical bound,
+    (``delta_k rho gain <= 2**-53``, ``gain`` the largest amplification of a
+    component's relative error over the normwise one, see :func:`levels_for`,
+    and ``rho`` the larger of the theoretical bound,
     ``64 eps cond(Z)`` for Björck's corrections and ``64 eps cond(Z)^2 mu`` for
     the seminormal ones, and the observed ``delta_k / delta_{k-1}``), when the
     change shrank by less than half (converged as far as this precision allows),
@@ -977,24 +1056,40 @@ def _refine(
     if fac.start is not None and c is None:
         x = fac.start  # from the centred moments, which the Gram pass gave
     else:
-        x, _ = _correction(design, fac, y_arr, c_arr, seminormal, f_is_zero=y is None)
+        # From x = 0, r = 0: f = y and g = c exactly; float64 is enough for a start.
+        if seminormal:
+            atf = np.zeros(p) if y is None else design.rmatvec(y_arr)
+            start_rhs = fac.t_transpose(atf - c_arr)
+        else:
+            start_rhs = fac.t_transpose(c_arr)
+        x, _ = _correction(design, fac, y_arr, start_rhs, seminormal, f_is_zero=y is None)
     levels = _choose_levels(design, fac, y_arr, x, condition)
+    # How much a component's relative error can exceed the normwise one the
+    # contraction factor bounds (a small coefficient, an intercept behind offsets).
+    gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
     delta_prev = 1.0
     steps = 0
     converged = False
     while steps < _MAX_REFINEMENTS:
-        f, g, atf = design.evaluate(
-            y_arr, r, x, c_arr, levels, fresh_residual=fresh, with_rmatvec=seminormal
+        f, g, rhs = design.evaluate(
+            y_arr,
+            r,
+            x,
+            c_arr,
+            levels,
+            fresh_residual=fresh,
+            with_rmatvec=seminormal,
+            shift=fac.means if fac.fit_intercept else None,
         )
         fresh = False
         if not f.any() and not g.any():
             converged = True
             break
-        if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
+        if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g)) and np.all(np.isfinite(rhs))):
             break  # data near overflow (beyond 2**900): keep the current iterate
-        dx, residual_step = _correction(design, fac, f, g, seminormal, atf=atf)
+        dx, residual_step = _correction(design, fac, f, rhs, seminormal)
         steps += 1
         x_new = x + dx
         scale = np.maximum(np.abs(x), np.abs(x_new))
@@ -1005,7 +1100,7 @@ def _refine(
         x = x_new
         # Contraction factor: the theoretical bound, or the observed one if worse.
         rate = max(bound, delta / delta_prev) if steps > 1 else bound
-        if delta <= _EPS or delta * rate <= _U:
+        if delta <= _EPS or delta * rate * gain <= _U:
             converged = True
             break
         if steps > 1 and delta > 0.5 * delta_prev:
@@ -1020,16 +1115,17 @@ def _correction(
     design: _Design,
     fac: _Centred,
     f: Array,
-    g: Array,
+    rhs: Array,
     seminormal: bool,
     *,
     f_is_zero: bool = False,
-    atf: Array | None = None,
 ) -> tuple[Array, Callable[[], Array]]:
     """Solve the correction equations ``[I A; A^T 0][dr; dx] = [f; g]`` approximately.
 
-    Returns ``dx`` and a function computing ``dr`` (needed only if the
-    refinement goes on).  ``atf``, if given, is ``A^T f`` already computed.
+    ``rhs`` is the centred right-hand side from :meth:`_Design.evaluate`:
+    ``T^T g`` for Björck's corrections, ``T^T (A^T f - g)`` for the seminormal
+    ones.  Returns ``dx`` and a function computing ``dr`` (needed only if the
+    refinement goes on).
 
     Notes
     -----
@@ -1039,18 +1135,15 @@ def _correction(
       ``du = R^{-1}((Q^T f)_{:p} - h)`` and ``dr = Q [h; (Q^T f)_{p:}]``, accurate
       to ``cond(Z) eps`` relative;
     * corrected seminormal equations (``seminormal=True``):
-      ``du = R^{-1} R^{-T} T^T (A^T f - g)``, ``dr = f - A dx``, with ``A^T f`` and
-      ``A dx`` in float64.  Accurate to ``cond(Z)^2 mu eps`` only, but it needs no
-      pass over ``Q``; used for large problems where that is below ``2**-26``.
+      ``du = R^{-1} R^{-T} T^T (A^T f - g)``, ``dr = f - A dx``, with ``A dx`` in
+      float64.  Accurate to ``cond(Z)^2 mu eps`` only, but it needs no pass over
+      ``Q``; used for large problems where that is below ``2**-26``.
     """
     if not seminormal:
         assert isinstance(fac, _Factorization), "Björck's corrections need Q"
         full = fac
-        dx, v = full.correction(f, g, f_is_zero)
+        dx, v = full.correction(f, rhs, f_is_zero)
         return dx, lambda: full.q(v)
-    if atf is None:
-        atf = np.zeros(fac.p) if f_is_zero else design.rmatvec(f)
-    rhs = fac.t_transpose(atf - g)
     du = solve_triangular(
         fac.R, solve_triangular(fac.R, rhs, trans="T", check_finite=False), check_finite=False
     )
@@ -1123,7 +1216,13 @@ def levels_for(
         bits_f = 53 + log2(kappa) + log2((|y| + |r| + sum_j |A_j| |x_j|) / |y_hat|)
         bits_g = 53 + 2 log2(kappa) + log2(mu |r| 2 sqrt(p) / |y_hat|)
 
-    plus a 6-bit margin; small problems simply get the most levels.  The
+    plus a 6-bit margin; small problems simply get the most levels.  Both are
+    normwise: they bound the error of ``D u`` (``u`` the centred coefficients,
+    ``D`` the centred column norms) relative to ``|y_hat|``.  Each component needs
+    ``log2(gain_j)`` bits more, ``gain_j = |y_hat| |(T D^{-1})_j| / |x_j|``:
+    a small coefficient, or an intercept ``b = u_0 - m^T w`` behind columns far
+    from zero, where ``T`` multiplies the error of ``w`` by ``m`` (at ``|m| /
+    std = 1e5`` the intercept came out 45 ulps off without these bits).  The
     in-memory solver (:func:`_choose_levels`) and the streamed one share this rule.
     """
     n, d, p = fac.n, fac.d, fac.p
@@ -1140,7 +1239,8 @@ def levels_for(
         terms = y_norm + r_norm + float(np.abs(w) @ full[off:]) + full[0] * abs(b)
     if not (math.isfinite(terms) and yhat_norm > 0.0):
         return _MAX_LEVELS, _MAX_LEVELS
-    margin = 6.0
+    # The 6-bit margin also covers components up to 2**6 more sensitive than the norm.
+    margin = max(6.0, _component_bits(fac, x, yhat_norm))
     bits_f = 53.0 + log_cond + math.log2(max(terms / yhat_norm, 1.0)) + margin
     spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
     bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
@@ -1148,6 +1248,25 @@ def levels_for(
         _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
         _levels(bits_g, slice_bits(chunk_rows), 0.5 * math.log2(max(chunk_rows, 1))),
     )
+
+
+def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
+    """``log2`` of the largest ``gain_j`` of :func:`levels_for` (0 when all are below 1)."""
+    D = _column_norms(fac.R)
+    if not np.all(D > 0.0):
+        return 53.0
+    rows = np.abs(1.0 / D)  # |(T D^{-1})_j| for the slopes: 1 / D_j
+    if fac.fit_intercept:
+        rows = rows.copy()
+        row = np.concatenate([[1.0 / D[0]], fac.means / D[1:]])  # (1, -m^T) D^{-1}
+        rows[0] = float(_column_norms(row.reshape(-1, 1))[0])
+    with np.errstate(divide="ignore", over="ignore"):
+        gain = float(np.max(yhat_norm * rows / np.abs(x)))
+    if not gain > 1.0:
+        return 0.0
+    # A zero coefficient has no relative accuracy to reach: it gets the most levels.
+    most = float(_MAX_LEVELS * 53)
+    return min(math.log2(gain), most) if math.isfinite(gain) else most
 
 
 def _norm(v: Array) -> float:

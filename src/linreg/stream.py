@@ -132,9 +132,11 @@ from linreg.lstsq import (
     LstsqResult,
     _Centred,
     _centring_gain,
+    _component_bits,
     _Design,
     _dot,
     _dot_t,
+    _fitted_norm,
     _geqrf,
     _geqrf_lwork,
     _map_chunks,
@@ -151,6 +153,7 @@ from linreg.lstsq import (
     levels_for,
     slice_bits,
     sum_k,
+    two_product,
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback
@@ -871,7 +874,9 @@ class GradientPiece:
     n : int
         Rows summarised.
     terms : ndarray of shape (3, p)
-        Rows whose column sums are ``A^T (y - A x)`` (:class:`ExactSum`'s expansion).
+        Rows whose column sums are ``T^T A^T (y - A x)``, centred by the shift
+        given to :func:`gradient_piece` (``A^T (y - A x)`` without one), as
+        :class:`ExactSum`'s expansion.
     sse : float
         ``|fl(y - A x)|^2`` in float64.
     """
@@ -882,9 +887,15 @@ class GradientPiece:
 
 
 def gradient_piece(
-    X: Array, y: Array, x: Array, *, fit_intercept: bool, levels: tuple[int, int]
+    X: Array,
+    y: Array,
+    x: Array,
+    *,
+    fit_intercept: bool,
+    levels: tuple[int, int],
+    shift: Array | None = None,
 ) -> GradientPiece:
-    """``A^T (y - A x)`` on one batch in extended precision, with ``A = [1 X]`` (or ``X``).
+    """``T^T A^T (y - A x)`` on one batch in extended precision, ``A = [1 X]`` (or ``X``).
 
     Parameters
     ----------
@@ -895,6 +906,9 @@ def gradient_piece(
     fit_intercept : bool
     levels : (int, int)
         Slicing levels of the row products and of the column sums (lstsq's).
+    shift : ndarray of shape (d,), optional
+        The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]`` (intercept models);
+        without it ``T = I``.
 
     Returns
     -------
@@ -907,14 +921,19 @@ def gradient_piece(
     extended precision (the rounding error of ``r``), and
     ``A^T (y - A x) = A^T r + A^T f`` with ``A^T r`` as exact slice products plus a
     tail ``2**-(levels * bits)`` smaller, and ``A^T f`` (a rounding-level vector) in
-    float64. Nothing is rounded when the chunks are summed (:class:`ExactSum`), so
-    the result is as accurate for a file of any length as for one chunk.
+    float64. ``T^T`` is applied before anything is rounded: the exact terms of
+    ``A^T r`` with their products by ``m`` (TwoProduct), and ``Z^T f`` from the
+    centred chunk (``A^T f`` would carry rounding errors ``m_j`` times larger), as
+    :meth:`linreg.lstsq._Design.evaluate` does. Nothing is rounded when the chunks
+    are summed (:class:`ExactSum`), so the result is as accurate for a file of any
+    length as for one chunk.
     """
     design = _Design(X, None, fit_intercept)
     n, d, p, step = design.n, design.d, design.p, design.chunk
     b, w = design._split_x(x)
     off = int(fit_intercept)
     passes_f = _sum_passes(levels[0], slice_bits(max(d, 1)))
+    centre = shift if fit_intercept and shift is not None and np.any(shift) else None
 
     def work(s: int, ws: _Workspace) -> tuple[Array, float]:
         # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
@@ -928,8 +947,15 @@ def gradient_piece(
         terms = [y[s:e], -r, np.full(e - s, -b)]
         terms.extend(-t for t in _matvec_terms(T, w, levels[0], ws))
         f = sum_k(terms, passes_f)
-        cols = [*_rmatvec_terms(T, r, levels[1], ws), _dot(T, f)]
-        ones = [*_sum_terms(r, levels[1]), float(np.sum(f))] if fit_intercept else []
+        cols = _rmatvec_terms(T, r, levels[1], ws)
+        ones = _sum_terms(r, levels[1]) if fit_intercept else []
+        Z = T if centre is None else np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
+        if centre is not None:
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond 2**996: non-finite
+                cols.extend(part for t in ones for part in two_product(-centre, t))
+        cols.append(_dot(Z, f))
+        if fit_intercept:
+            ones.append(float(np.sum(f)))
         block = np.zeros((max(len(cols), len(ones)), p))
         block[: len(cols), off:] = cols
         if fit_intercept:
@@ -984,8 +1010,9 @@ def _exact_levels(fac: _StreamedR, R_aug: Array, x: Array, y_shift: float) -> tu
     return levels_for(fac, x, condition, y_norm, r_norm, chunk)
 
 
-#: One pass computing ``A^T (y - A x)`` at ``x`` with the given slicing levels.
-GradientPass = Callable[[Array, tuple[int, int]], GradientPiece]
+#: One pass computing ``T^T A^T (y - A x)`` at ``x`` with the given slicing levels
+#: and centring shift (see :func:`gradient_piece`).
+GradientPass = Callable[[Array, tuple[int, int], "Array | None"], GradientPiece]
 
 
 @dataclass(frozen=True)
@@ -1005,7 +1032,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     qr : QRPiece
         The factor of all rows (:func:`merge_qr` of every batch's).
     gradient_pass : callable
-        ``gradient_pass(x, levels)``: one pass over the rows returning the
+        ``gradient_pass(x, levels, shift)``: one pass over the rows returning the
         :class:`GradientPiece` of all of them at ``x``.
 
     Returns
@@ -1016,8 +1043,8 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     -----
     With ``R_aug = [[R, z], [0, rho]]`` the factor of ``[Z, y - s_y]``, the centred
     least-squares solution is ``u = R^{-1} z`` and ``x = T u`` (plus ``s_y`` on the
-    intercept). Each refinement step solves ``R^T R du = T^T g`` with ``g`` the
-    extended-precision ``A^T (y - A x)`` of one pass, ``dx = T du``, and stops by
+    intercept). Each refinement step solves ``R^T R du = T^T g`` with ``T^T g`` the
+    extended-precision ``T^T A^T (y - A x)`` of one pass, ``dx = T du``, and stops by
     :func:`linreg.lstsq._refine`'s rules for its seminormal corrections: the
     relative change is at rounding level, or the contraction factor (at least
     ``64 eps cond(Z)^2 mu``) predicts the next one would be, or it stopped
@@ -1068,25 +1095,26 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     if fit_intercept:
         x[0] += y_shift
     levels = _exact_levels(fac, R_aug, x, y_shift)
+    # How much a component's relative error can exceed the normwise one the
+    # contraction factor bounds (a small coefficient, an intercept behind offsets).
+    gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
     cond = rk.condition if math.isfinite(rk.condition) else 1.0 / _EPS
     bound = _RATE_SAFETY * _EPS * cond**2 * _centring_gain(fac)
     mse = rho * rho / n
     delta_prev, steps, passes, converged = 1.0, 0, 0, False
     applied = math.nan  # the relative size of the last correction applied
     while steps < _MAX_REFINEMENTS:
-        piece = gradient_pass(x, levels)
+        piece = gradient_pass(x, levels, fac.means if fit_intercept else None)
         passes += 1
         mse = piece.sse / n
-        g = piece.terms[0]  # the correctly rounded A^T (y - A x)
-        if not g.any():
+        tg = piece.terms[0]  # the correctly rounded T^T A^T (y - A x)
+        if not tg.any():
             converged = True
             break
-        if not np.all(np.isfinite(g)):
+        if not np.all(np.isfinite(tg)):
             break  # data near overflow: keep the current iterate
         du = solve_triangular(
-            R,
-            solve_triangular(R, fac.t_transpose(g), trans="T", check_finite=False),
-            check_finite=False,
+            R, solve_triangular(R, tg, trans="T", check_finite=False), check_finite=False
         )
         dx = fac.t_apply(du)
         steps += 1
@@ -1098,7 +1126,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
             break  # diverging: keep the previous iterate
         x, applied = x_new, delta
         rate = max(bound, delta / delta_prev) if steps > 1 else bound
-        if delta <= _EPS or delta * rate <= _U:
+        if delta <= _EPS or delta * rate * gain <= _U:
             converged = True
             break
         if steps > 1 and delta > 0.5 * delta_prev:
@@ -1174,8 +1202,10 @@ class Passes(Protocol):
         """One pass: the factor of all rows."""
         ...
 
-    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
-        """One pass: ``A^T (y - A x)`` of all rows, unrounded."""
+    def gradient(
+        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+    ) -> GradientPiece:
+        """One pass: ``T^T A^T (y - A x)`` of all rows, unrounded (see :func:`gradient_piece`)."""
         ...
 
     def moments(self) -> tuple[fast.Moments, Array | None]:
@@ -1236,11 +1266,15 @@ class SourcePasses:
             tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept))
         return tree.result()
 
-    def gradient(self, x: Array, fit_intercept: bool, levels: tuple[int, int]) -> GradientPiece:
+    def gradient(
+        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+    ) -> GradientPiece:
         total: ExactSum | None = None
         n, sse = 0, 0.0
         for batch in self._batches(f"refinement {self.count}"):
-            piece = gradient_piece(batch.X, batch.y, x, fit_intercept=fit_intercept, levels=levels)
+            piece = gradient_piece(
+                batch.X, batch.y, x, fit_intercept=fit_intercept, levels=levels, shift=shift
+            )
             total = total or ExactSum(piece.terms.shape[1])
             total.add(piece.terms)
             n, sse = n + piece.n, sse + piece.sse
@@ -1540,7 +1574,9 @@ def _fit_exact(
     qr = passes.qr(fit_intercept)
     _check_rows(qr.n, len(names), fit_intercept)
     _warn_constant(np.flatnonzero(qr.high == qr.low), names)
-    solution = solve_exact(qr, lambda x, levels: passes.gradient(x, fit_intercept, levels))
+    solution = solve_exact(
+        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift)
+    )
     result = solution.result
     estimator.coef_ = result.coef
     estimator.intercept_ = float(result.intercept)
