@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
+import linreg.extended as extended_module
 import linreg.lstsq as lstsq_module
 from linreg.errors import RankDeficiencyWarning
 from linreg.lstsq import (
@@ -25,9 +26,6 @@ from linreg.lstsq import (
     inverse_gram,
     lstsq,
     residuals,
-    slice_bits,
-    two_product,
-    two_sum,
 )
 from linreg.nist import load_nist, lre
 
@@ -77,26 +75,6 @@ def design(X: Array, fit_intercept: bool) -> Array:
 
 
 # -- error-free transformations ----------------------------------------------------------
-
-#: Floats over 200 decades (TwoProduct is exact barring underflow and overflow).
-wide = st.one_of(
-    st.just(0.0), st.floats(min_value=1e-100, max_value=1e100), st.floats(-1e100, -1e-100)
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(a=wide, b=wide)
-def test_two_sum_and_two_product_are_exact(a: float, b: float) -> None:
-    s, e = two_sum(np.array([a]), np.array([b]))
-    assert Fraction(s[0]) + Fraction(e[0]) == Fraction(a) + Fraction(b)
-    p, q = two_product(np.array([a]), np.array([b]))
-    assert Fraction(p[0]) + Fraction(q[0]) == Fraction(a) * Fraction(b)
-
-
-def test_slice_bits_shrink_with_the_length_of_the_sums() -> None:
-    assert slice_bits(1) > slice_bits(16) > slice_bits(4096)
-    assert slice_bits(16) >= 20
-
 
 # -- the extended-precision kernels ------------------------------------------------------
 
@@ -244,7 +222,7 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
     reference = lstsq(X, y).params
     monkeypatch.setattr(lstsq_module, "_CHUNK_ELEMENTS", 700)  # 256-row chunks
     for threads in (1, 3):
-        monkeypatch.setattr(lstsq_module, "_cpu_count", lambda threads=threads: threads)
+        monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
         np.testing.assert_array_equal(lstsq(X, y).params, reference)
         np.testing.assert_array_equal(lstsq(np.asfortranarray(X), y).params, reference)
     exact = exact_solve(design(X[:40], True), y[:40])
@@ -262,7 +240,7 @@ def test_gram_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) -> Non
     reference = lstsq(X, y)
     assert 1 <= reference.n_refinements <= 2
     for threads in (1, 2, 5):
-        monkeypatch.setattr(lstsq_module, "_cpu_count", lambda threads=threads: threads)
+        monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
         np.testing.assert_array_equal(lstsq(X, y).params, reference.params)
     sk = SkLinearRegression().fit(X, y)
     np.testing.assert_allclose(reference.coef, sk.coef_, rtol=1e-10)

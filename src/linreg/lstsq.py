@@ -43,39 +43,12 @@ The algorithm
    next one would be, when it stops shrinking by half, or after ten steps.  A
    well-conditioned problem takes one step.
 
-Extended precision: error-free splitting
-----------------------------------------
-``A x`` and ``A^T r`` use Ozaki's error-free splitting: the design and the vector
-are cut into *slices* with so few significant bits (22 for the row products of 16
-features, 17 for sums over the 16,384 rows of a chunk) that every product of two
-slices, and any sum of such products, is exact in float64.  The exact slice
-products are summed with Ogita-Rump-Oishi SumK (k-fold TwoSum cascades) and only a
-remainder ``2**-(bits per level x levels)`` times smaller is rounded.  The number
-of levels is chosen from the condition number and the cancellation of the problem
-(large well-conditioned problems need one; problems under 65,536 entries always get
-six, far beyond double-double).  Chunks of rows are processed on a thread pool;
-products use ``einsum`` rather than BLAS, because OpenBLAS multithreads every small
-call and on a busy machine each call can wait at a barrier for a descheduled thread.
-
-Measured here (2-core AMD EPYC, one thread, the two kernels ``f`` and ``g`` of one
-refinement step over a 2,000,000 x 16 design; accuracy on rows of 16 terms spread
-over 40 decades that cancel to ~1e-16 of the largest):
-
-=============================================  ==========  ==================
-kernel                                          seconds     max relative error
-=============================================  ==========  ==================
-``np.longdouble`` (80-bit x87, 64-bit mantissa)   0.45        2.5e-2
-Dekker TwoProduct + TwoSum (double-double)        0.86        2.6e-14
-error-free splitting, 1 level (~75 bits)          0.31        -
-error-free splitting, 2 levels                    0.45        2.3e-11
-error-free splitting, 4 levels (~140 bits)        0.96        1.0e-16 (rounded)
-=============================================  ==========  ==================
-
-So ``np.longdouble`` carries too few bits (11 more than float64: not enough for
-Filip, scaled condition number 4e9) and is no faster than two levels of splitting;
-Dekker's double-double costs as much as four levels, which are correctly rounded.
-The splitting scheme is both the fastest and the most accurate, and its precision
-is a parameter.
+Extended precision
+------------------
+``A x`` and ``A^T r`` are computed by the error-free splitting kernels of
+:mod:`linreg.extended`; their number of *levels* is chosen per problem
+(:func:`levels_for`): large well-conditioned problems need one, problems under
+65,536 entries always get six, far beyond double-double.
 
 Cost and memory
 ---------------
@@ -108,42 +81,34 @@ without refinement.
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import cholesky, lapack, solve_triangular
 
+from linreg import extended as ext
 from linreg.errors import RankDeficiencyWarning
 from linreg.fast import Moments
 
 __all__ = [
     "LstsqResult",
-    "centred_sum",
     "inverse_gram",
+    "levels_for",
     "lstsq",
     "residuals",
     "solve",
-    "sum_k",
-    "two_product",
-    "two_sum",
 ]
 
 Array = NDArray[np.float64]
-_T = TypeVar("_T")
-_S = TypeVar("_S")
 
 #: Machine epsilon of float64, 2**-52 (the spacing of floats just above 1).
 _EPS: Final = 2.0**-52
 #: Unit roundoff of float64, 2**-53.
 _U: Final = 2.0**-53
-#: Veltkamp's splitting constant 2**27 + 1: it cuts a double into two 26-bit halves.
-_SPLITTER: Final = 134217729.0
 #: Elements of X per chunk of the extended-precision kernels (2 MiB of float64: at
 #: 2,000,000 x 16 one kernel pass took 0.21 s with these, 0.24 s with 1 MiB, 0.38 s
 #: with 0.5 MiB and 0.29 s with 8 MiB chunks; smaller ones pay per-call overhead).
@@ -159,396 +124,6 @@ _SEMINORMAL_LIMIT: Final = 2.0**26
 _RATE_SAFETY: Final = 64.0
 #: Most slicing levels used by the kernels (well beyond double-double).
 _MAX_LEVELS: Final = 6
-
-
-# ---------------------------------------------------------------------------
-# Error-free transformations
-# ---------------------------------------------------------------------------
-
-
-def two_sum(a: Array, b: Array | float) -> tuple[Array, Array]:
-    """Knuth's TwoSum: ``a + b = s + e`` exactly, with ``s = fl(a + b)``.
-
-    Parameters
-    ----------
-    a : ndarray of shape (k,)
-        First addend.
-    b : ndarray of shape (k,) or float
-        Second addend (broadcast against ``a``).
-
-    Returns
-    -------
-    s : ndarray of shape (k,)
-        The rounded sum.
-    e : ndarray of shape (k,)
-        Its rounding error.
-
-    Notes
-    -----
-    Six flops and no branch, so it vectorises and needs no ordering of
-    ``|a|`` and ``|b|``::
-
-        s = a + b;  b' = s - a;  e = (a - (s - b')) + (b - b')
-    """
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a: Array) -> tuple[Array, Array]:
-    """Veltkamp's split ``a = hi + lo`` with 26 significant bits in each half."""
-    c = a * _SPLITTER
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def two_product(a: Array, b: Array | float) -> tuple[Array, Array]:
-    """Dekker's TwoProduct: ``a * b = p + e`` exactly, with ``p = fl(a * b)``.
-
-    Parameters
-    ----------
-    a : ndarray of shape (k,)
-        First factor, ``|a| < 2**996`` (the split multiplies by ``2**27 + 1``).
-    b : ndarray of shape (k,) or float
-        Second factor (broadcast against ``a``).
-
-    Returns
-    -------
-    p : ndarray of shape (k,)
-        The rounded product.
-    e : ndarray of shape (k,)
-        Its rounding error.
-
-    Notes
-    -----
-    With Veltkamp's splits ``a = a1 + a2``, ``b = b1 + b2`` into 26-bit halves,
-    every partial product is exact and
-    ``e = ((a1 b1 - p) + a1 b2 + a2 b1) + a2 b2``.
-    """
-    b_arr = np.broadcast_to(np.asarray(b, dtype=np.float64), np.shape(a))
-    p = a * b_arr
-    a1, a2 = _split(a)
-    b1, b2 = _split(b_arr)
-    return p, ((a1 * b1 - p) + a1 * b2 + a2 * b1) + a2 * b2
-
-
-# ---------------------------------------------------------------------------
-# Error-free splitting kernels (Ozaki, Ogita, Oishi & Rump 2012)
-# ---------------------------------------------------------------------------
-
-
-def _rho(k: int) -> int:
-    """Extraction shift for sums of ``k`` products of slices.
-
-    A slice extracted with ``sigma = 2**(e + rho)`` from numbers bounded by
-    ``2**e`` has entries that are multiples of ``2**(e + rho - 54)`` and bounded
-    by ``2**(e + 1)``.  A product of two slices is then a multiple of
-    ``2**(ea + eb + 2 rho - 108)`` bounded by ``2**(ea + eb + 2)``, and a sum of
-    ``k`` of them fits in 53 bits when ``2 rho >= 57 + log2 k``.
-    """
-    return math.ceil((57.0 + math.log2(max(k, 1))) / 2.0)
-
-
-def slice_bits(k: int) -> int:
-    """Bits each slicing level adds for sums of length ``k`` (``53 - rho(k)``)."""
-    return 53 - _rho(k)
-
-
-def _pow2_exponents(a: Array) -> NDArray[np.int64]:
-    """Exponents ``e`` with ``|a| < 2**e``, read from the bits (``frexp``'s for normal
-    numbers; -1022 for zeros and subnormals, 1025 for inf and NaN).
-
-    Several times faster than ``np.frexp``, which matters on every chunk.
-    """
-    return ((a.view(np.int64) >> 52) & 0x7FF) - 1022
-
-
-def _pow2(e: NDArray[np.int64]) -> Array:
-    """``2.0**e`` from the bits: ``inf`` above 1023, and ``2**-1022`` below -1022.
-
-    Used for slicing shifts ``sigma``, where a larger power only wastes bits and
-    ``inf`` (data within ``2**-rho`` of overflow) makes the refinement stop.
-    """
-    powers = ((np.maximum(e, -1022) + 1023) << 52).view(np.float64)
-    return np.where(e > 1023, np.inf, powers)
-
-
-def _frexp(v: Array) -> tuple[Array, Array]:
-    """``(mant, scale)`` with ``v = mant * scale``, ``|mant| < 1``, ``scale`` a power of 2."""
-    e = _pow2_exponents(v)
-    if e.size == 0 or int(e.max()) > 1021:  # near overflow: the slow exact route
-        mant, ex = np.frexp(v)
-        return mant, np.ldexp(1.0, ex)
-    return v * _pow2(-e), _pow2(e)
-
-
-def _slice_in_place(
-    rest: Array, sigma: Array, levels: int, shrink: float, out: list[Array]
-) -> list[Array]:
-    """Cut ``rest`` into ``levels`` exact slices, leaving the remainder in ``rest``.
-
-    ``sigma`` broadcasts against ``rest`` and shrinks by ``shrink`` per level; the
-    slices are written into ``out`` (scratch arrays shaped like ``rest``), so that
-    ``rest_before = sum(slices) + rest_after`` exactly.
-    """
-    slices: list[Array] = []
-    for level in range(levels):
-        piece = out[level]
-        np.add(rest, sigma, out=piece)
-        np.subtract(piece, sigma, out=piece)
-        np.subtract(rest, piece, out=rest)
-        slices.append(piece)
-        sigma = sigma * shrink
-    return slices
-
-
-class _Workspace:
-    """Scratch matrices of one thread for the kernels.
-
-    NumPy temporaries of a quarter megabyte and more come from ``malloc`` blocks
-    that glibc returns to the system on ``free``; touching a fresh one costs page
-    faults (measured: eight times the arithmetic on it).  The kernels therefore
-    write into these preallocated arrays.
-    """
-
-    def __init__(self, features: int, rows: int, levels: int) -> None:
-        self.chunk = np.empty((features, rows))
-        self.mats = [np.empty((features, rows)) for _ in range(levels + 1)]
-
-    def matrices(self, m: int) -> list[Array]:
-        """The scratch matrices cut to ``m`` observations."""
-        return [a[:, :m] for a in self.mats]
-
-    def transposed(self, M: Array) -> Array:
-        """``M.T`` with contiguous rows: a view if ``M`` is F-ordered, else a copy here."""
-        if M.strides[0] == M.itemsize:
-            return M.T
-        T = self.chunk[:, : M.shape[0]]
-        np.copyto(T, M.T)
-        return T
-
-
-def _vector_slices(v: Array, levels: int, rho: int) -> tuple[list[Array], list[Array]]:
-    """Slices of ``v`` (entries in ``(-1, 1)``) and the remainder after each level.
-
-    Returns ``(slices, rests)`` with ``rests[t] = v - slices[0] - ... - slices[t-1]``
-    (so ``rests[0] = v``), all exact.
-    """
-    sigma = math.ldexp(1.0, rho)
-    shrink = math.ldexp(1.0, rho - 53)
-    slices: list[Array] = []
-    rests = [v]
-    rest = v
-    for _ in range(levels):
-        piece = (rest + sigma) - sigma
-        rest = rest - piece
-        slices.append(piece)
-        rests.append(rest)
-        sigma *= shrink
-    return slices, rests
-
-
-def sum_k(terms: list[Array], k: int) -> Array:
-    """Sum vectors elementwise as if in ``k``-fold float64 precision, then round.
-
-    Parameters
-    ----------
-    terms : list of ndarray, each of shape (m,)
-        The addends (at least one).
-    k : int
-        Precision multiple, ``k >= 1`` (``k = 2`` is double-double).
-
-    Returns
-    -------
-    ndarray of shape (m,)
-
-    Notes
-    -----
-    Ogita, Rump & Oishi's SumK: ``k - 1`` sweeps of error-free TwoSum cascades
-    (each leaves the exact sum unchanged and gathers it into the last term), then
-    a plain sum.  The error is at most ``(eps + 3 g^2) |s| + g^k sum|t_i|`` with
-    ``g ~ 2 n 2**-53`` for ``n`` terms: correctly rounded unless more than about
-    ``53 (k - 1)`` bits cancel.
-    """
-    p = list(terms)
-    for _ in range(k - 1):
-        for i in range(1, len(p)):
-            p[i], p[i - 1] = two_sum(p[i], p[i - 1])
-    total = p[0]
-    for term in p[1:-1]:
-        total = total + term
-    return total + p[-1] if len(p) > 1 else total
-
-
-def centred_sum(
-    ones: list[float],
-    cols: list[Array],
-    shift: Array | None,
-    passes: int,
-    *,
-    centred_ones: Sequence[float] = (),
-    centred_cols: Sequence[Array] = (),
-) -> Array:
-    """``T^T v + w`` for ``v`` and ``w`` given as exact terms, in ``passes``-fold precision.
-
-    Parameters
-    ----------
-    ones : list of float
-        Terms of ``v_0``, the intercept's entry (empty without intercept).
-    cols : list of ndarray of shape (d,)
-        Terms of ``v_{1:}`` (or of ``v`` without intercept); empty if ``d = 0``.
-    shift : ndarray of shape (d,) or None
-        The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]``.
-    passes : int
-        SumK's ``k``.
-    centred_ones, centred_cols :
-        Terms of ``w``, already in centred coordinates.
-
-    Returns
-    -------
-    ndarray of shape (p,)
-        ``(v_0 + w_0, v_j - m_j v_0 + w_j)``, each rounded once.  The products
-        ``m_j t`` join the sums exactly (TwoProduct), so the cancellation between
-        ``v_j`` and ``m_j v_0``, up to ``|m_j| / std_j`` of them, costs no accuracy.
-    """
-    out: list[Array] = []
-    if ones:
-        out.append(sum_k([np.array([t]) for t in [*ones, *centred_ones]], passes))
-    if cols:
-        terms = [*cols, *centred_cols]
-        if ones and shift is not None and np.any(shift):
-            # Beyond 2**996 the split overflows; the caller sees non-finite sums.
-            with np.errstate(over="ignore", invalid="ignore"):
-                for t in ones:
-                    terms.extend(two_product(-shift, t))
-        out.append(sum_k(terms, passes))
-    return np.concatenate(out) if out else np.zeros(0)
-
-
-def _sum_passes(levels: int, bits_per_level: int) -> int:
-    """SumK's ``k`` that keeps the bits the slices carry (``53 + levels * bits``)."""
-    return max(2, math.ceil((53 + levels * bits_per_level) / 53))
-
-
-def _dot_t(v: Array, T: Array) -> Array:
-    """``v @ T`` for ``T`` of shape (k, m), by NumPy's own loops, not BLAS.
-
-    The kernels run on several threads, and OpenBLAS would multithread each of
-    their many small products as well: on a busy machine every such call can
-    stall at a barrier for a descheduled thread.  ``einsum`` stays on its
-    thread (and is nearly as fast at these shapes).
-    """
-    return np.einsum("j,ji->i", v, T)
-
-
-def _dot(T: Array, v: Array) -> Array:
-    """``T @ v`` for ``T`` of shape (k, m), without BLAS (see :func:`_dot_t`)."""
-    return np.einsum("ji,i->j", T, v)
-
-
-def _matvec_terms(T: Array, v: Array, levels: int, ws: _Workspace) -> list[Array]:
-    """``T.T @ v`` (a chunk's row products ``M @ v``) as a list of vectors.
-
-    Parameters
-    ----------
-    T : ndarray of shape (k, m)
-        A chunk of the design, transposed (``M.T``, rows contiguous): row-wise
-        NumPy loops over ``m`` elements run several times faster than over ``k``.
-    v : ndarray of shape (k,)
-        The vector.
-    levels : int
-        Slicing levels ``L``.
-    ws : _Workspace
-        Scratch space of at least ``k`` rows, ``m`` columns and ``L`` levels.
-
-    Returns
-    -------
-    list of ndarray of shape (m,)
-        ``L (L + 1) / 2`` exact products of slices, then one rounded tail whose
-        error is about ``2**-(53 + L * slice_bits(k))`` of the product's magnitude.
-
-    Notes
-    -----
-    Scale the features by powers of two so that ``v``'s entries lie in
-    ``[1/2, 1)`` (then each bound tracks the largest product), cut each
-    observation at ``sigma_i = 2**(e_i + rho)`` with ``2**e_i`` above its sum of
-    magnitudes, and cut ``v`` at ``2**rho``.  Products of slices ``a + b <= L - 1``
-    are exact, however they are summed; the rest carry only
-    ``2**-(L * slice_bits)`` of the magnitude and are rounded.
-    """
-    k, m = T.shape
-    rho = _rho(k)
-    shrink = math.ldexp(1.0, rho - 53)
-    mant, scale = _frexp(v)
-    scratch = ws.matrices(m)
-    Ts = np.multiply(T, scale[:, None], out=scratch[0])
-    bound = np.abs(Ts, out=scratch[1]).sum(axis=0)
-    sigma = _pow2(_pow2_exponents(bound) + rho)[None, :]
-    t_slices = _slice_in_place(Ts, sigma, levels, shrink, scratch[1:])
-    v_slices, v_rests = _vector_slices(mant, levels, rho)
-    terms = [_dot_t(v_slices[b], t_slices[a]) for a in range(levels) for b in range(levels - a)]
-    tail = _dot_t(mant, Ts)  # Ts now holds the remainder of the slicing
-    for a in range(levels):
-        tail = tail + _dot_t(v_rests[levels - a], t_slices[a])
-    terms.append(tail)
-    return terms
-
-
-def _rmatvec_terms(T: Array, v: Array, levels: int, ws: _Workspace) -> list[Array]:
-    """``T @ v`` (a chunk's column sums ``M.T @ v``) as a list of vectors.
-
-    Parameters
-    ----------
-    T : ndarray of shape (k, m)
-        A chunk of the design, transposed.
-    v : ndarray of shape (m,)
-        The residual on those rows.
-    levels : int
-        Slicing levels (``slice_bits(m)`` bits each).
-    ws : _Workspace
-        Scratch space, as for :func:`_matvec_terms`.
-
-    Returns
-    -------
-    list of ndarray of shape (k,)
-        Exact slice products, then the rounded tail.
-
-    Notes
-    -----
-    The mirror image of :func:`_matvec_terms`: observations are scaled by powers
-    of two so that ``v``'s entries lie in ``[1/2, 1)``, and each feature is cut at
-    ``2**(e_j + rho(m))`` with ``2**e_j`` above its largest magnitude.
-    """
-    m = T.shape[1]
-    rho = _rho(m)
-    shrink = math.ldexp(1.0, rho - 53)
-    mant, scale = _frexp(v)
-    scratch = ws.matrices(m)
-    Ts = np.multiply(T, scale[None, :], out=scratch[0])
-    top = np.max(np.abs(Ts, out=scratch[1]), axis=1)
-    sigma = _pow2(_pow2_exponents(top) + rho)[:, None]
-    t_slices = _slice_in_place(Ts, sigma, levels, shrink, scratch[1:])
-    v_slices, v_rests = _vector_slices(mant, levels, rho)
-    terms = [_dot(t_slices[a], v_slices[b]) for a in range(levels) for b in range(levels - a)]
-    tail = _dot(Ts, mant)
-    for a in range(levels):
-        tail = tail + _dot(t_slices[a], v_rests[levels - a])
-    terms.append(tail)
-    return terms
-
-
-def _sum_terms(v: Array, levels: int) -> list[float]:
-    """``sum(v)`` as exact sums of slices plus a rounded tail."""
-    top = float(np.max(np.abs(v))) if v.size else 0.0
-    if top == 0.0:
-        return [0.0]
-    rho = _rho(v.size)
-    e = math.frexp(top)[1]
-    slices, rests = _vector_slices(v * math.ldexp(1.0, -e), levels, rho)
-    # Every partial sum of a slice is representable, so np.sum is exact on them.
-    out = [math.ldexp(float(np.sum(piece)), e) for piece in slices]
-    out.append(math.ldexp(float(np.sum(rests[-1])), e))
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -648,37 +223,37 @@ class _Design:
         b, w = self._split_x(x)
         n, step = self.n, self.chunk
         centre = shift if self.fit_intercept and shift is not None and np.any(shift) else None
-        passes_f = _sum_passes(levels[0], slice_bits(max(self.d, 1)))
-        passes_g = _sum_passes(levels[1], slice_bits(min(step, n)))
+        passes_f = ext.sum_passes(levels[0], ext.slice_bits(max(self.d, 1)))
+        passes_g = ext.sum_passes(levels[1], ext.slice_bits(min(step, n)))
         f = np.empty(n)
 
-        def work(s: int, ws: _Workspace) -> tuple[list[float], list[Array], Array]:
+        def work(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite
             # residuals and keeps its previous iterate.  (errstate is per thread.)
             with np.errstate(over="ignore", invalid="ignore"):
                 return chunk(s, ws)
 
-        def chunk(s: int, ws: _Workspace) -> tuple[list[float], list[Array], Array]:
+        def chunk(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
             e = min(n, s + step)
             T = ws.transposed(self.X[s:e]) if self.d else self.X[s:e].T
             if fresh_residual:
-                r[s:e] = (y[s:e] - b) - (_dot_t(w, T) if self.d else 0.0)
+                r[s:e] = (y[s:e] - b) - (ext.dot_t(w, T) if self.d else 0.0)
             rs = r[s:e]
             terms = [y[s:e], -rs, np.full(e - s, -b)]
             ones_terms: list[float] = []
             x_terms: list[Array] = []
             if self.fit_intercept:
-                ones_terms = _sum_terms(rs, levels[1])
+                ones_terms = ext.sum_terms(rs, levels[1])
             if self.d:
-                prods = _matvec_terms(T, w, levels[0], ws)
-                cols = _rmatvec_terms(T, rs, levels[1], ws)
+                prods = ext.matvec_terms(T, w, levels[0], ws)
+                cols = ext.rmatvec_terms(T, rs, levels[1], ws)
                 if self.X_lo is not None:
                     lo_t = self.X_lo[s:e].T
-                    prods[-1] = prods[-1] + _dot_t(w, lo_t)
-                    cols[-1] = cols[-1] + _dot(lo_t, rs)
+                    prods[-1] = prods[-1] + ext.dot_t(w, lo_t)
+                    cols[-1] = cols[-1] + ext.dot(lo_t, rs)
                 terms.extend(-t for t in prods)
                 x_terms = cols
-            f[s:e] = sum_k(terms, passes_f)
+            f[s:e] = ext.sum_k(terms, passes_f)
             atf = np.zeros(0)
             if with_rmatvec:
                 # Z^T f on the centred chunk: A^T f would carry rounding errors m_j
@@ -687,28 +262,28 @@ class _Design:
                 Z = T
                 if self.d and centre is not None:
                     Z = np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
-                cols_f = _dot(Z, fs) if self.d else np.zeros(0)
+                cols_f = ext.dot(Z, fs) if self.d else np.zeros(0)
                 atf = np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
             return ones_terms, x_terms, atf
 
         features, most = max(self.d, 1), max(levels)
-        parts = _map_chunks(work, n, step, lambda: _Workspace(features, min(step, n), most))
+        parts = ext.map_chunks(work, n, step, lambda: ext.Workspace(features, min(step, n), most))
         off = int(self.fit_intercept)
         # g = c - A^T r as exact terms: the intercept's column, then the others.
         ones = [float(c[0])] + [-t for part in parts for t in part[0]] if off else []
         cols = [c[off:]] + [-t for part in parts for t in part[1]] if self.d else []
         g = np.empty(self.p)
         if off:
-            g[0] = sum_k([np.array([t]) for t in ones], passes_g)[0]
+            g[0] = ext.sum_k([np.array([t]) for t in ones], passes_g)[0]
         if self.d:
-            g[off:] = sum_k(cols, passes_g)
+            g[off:] = ext.sum_k(cols, passes_g)
         if not with_rmatvec:
-            return f, g, centred_sum(ones, cols, centre, passes_g)
+            return f, g, ext.centred_sum(ones, cols, centre, passes_g)
         # rhs = Z^T f - T^T g: the rounding-level Z^T f joins the terms.
         return (
             f,
             g,
-            centred_sum(
+            ext.centred_sum(
                 [-t for t in ones],
                 [-t for t in cols],
                 centre,
@@ -723,39 +298,6 @@ class _Design:
         x = np.concatenate([[intercept], coef]) if self.fit_intercept else coef
         f, _, _ = self.evaluate(y, np.zeros(self.n), x, np.zeros(self.p), (levels, 1))
         return f
-
-
-def _cpu_count() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _map_chunks(
-    work: Callable[[int, _S], _T], n: int, step: int, make_state: Callable[[], _S]
-) -> list[_T]:
-    """``[work(s, state) for s in range(0, n, step)]``, in parallel where it pays.
-
-    With several chunks and cores the chunks are split into contiguous runs, one
-    per thread, each with its own ``make_state()`` (NumPy and BLAS release the
-    GIL); the results come back in chunk order.
-    """
-    starts = list(range(0, n, step))
-    workers = min(_cpu_count(), len(starts))
-    if workers <= 1:
-        state = make_state()
-        return [work(s, state) for s in starts]
-    size = math.ceil(len(starts) / workers)
-    runs = [starts[i : i + size] for i in range(0, len(starts), size)]
-
-    def run(chunk_starts: list[int]) -> list[_T]:
-        state = make_state()
-        return [work(s, state) for s in chunk_starts]
-
-    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-        return [out for part in pool.map(run, runs) for out in part]
 
 
 # ---------------------------------------------------------------------------
@@ -880,7 +422,7 @@ class _Factorization(_Centred):
         n, p = self.n, self.p
         Z = np.empty((n, p), order="F")
         step = max(256, _CHUNK_ELEMENTS // max(p, 1))
-        _map_chunks(lambda s, _: self._fill(X, s, Z[s : s + step].T), n, step, lambda: None)
+        ext.map_chunks(lambda s, _: self._fill(X, s, Z[s : s + step].T), n, step, lambda: None)
         self.qr, self.tau = _geqrf(Z, _geqrf_lwork(n, p))
         self.R = np.triu(self.qr[: self.k, :])
 
@@ -1245,8 +787,8 @@ def levels_for(
     spread = mu * r_norm * 2.0 * math.sqrt(p) / yhat_norm
     bits_g = 53.0 + 2.0 * log_cond + math.log2(max(spread, 1.0)) + margin
     return (
-        _levels(bits_f, slice_bits(max(d, 1)), math.log2(max(d, 1))),
-        _levels(bits_g, slice_bits(chunk_rows), 0.5 * math.log2(max(chunk_rows, 1))),
+        _levels(bits_f, ext.slice_bits(max(d, 1)), math.log2(max(d, 1))),
+        _levels(bits_g, ext.slice_bits(chunk_rows), 0.5 * math.log2(max(chunk_rows, 1))),
     )
 
 

@@ -29,7 +29,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from linreg.base import ParamsMixin
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
-from linreg.lstsq import LstsqResult, residuals, solve, two_product
+from linreg.extended import two_product
+from linreg.lstsq import LstsqResult, residuals, solve
 
 if TYPE_CHECKING:
     from linreg.inference import Inference, PredictionInterval

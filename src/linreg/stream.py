@@ -119,6 +119,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_triangular
 
+from linreg import extended as ext
 from linreg import fast
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
@@ -134,26 +135,15 @@ from linreg.lstsq import (
     _centring_gain,
     _component_bits,
     _Design,
-    _dot,
-    _dot_t,
     _fitted_norm,
     _geqrf,
     _geqrf_lwork,
-    _map_chunks,
-    _matvec_terms,
     _norm,
     _rank,
-    _rmatvec_terms,
-    _sum_passes,
-    _sum_terms,
     _truncated_pinv_solve,
     _uncentred_norms,
     _warn_rank,
-    _Workspace,
     levels_for,
-    slice_bits,
-    sum_k,
-    two_product,
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback
@@ -729,7 +719,7 @@ def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
         qr, _ = _geqrf(block.T, lwork)
         return np.triu(qr[: min(k, q)])
 
-    tops = _map_chunks(factor, m, rows, lambda: np.empty((q, rows)))
+    tops = ext.map_chunks(factor, m, rows, lambda: np.empty((q, rows)))
     R = tops[0] if len(tops) == 1 else _stacked_r(tops)
     shift = np.append(shift_x, shift_y) if fit_intercept else np.zeros(d + 1)
     return QRPiece(m, shift, R, X.min(axis=0), X.max(axis=0), fit_intercept)
@@ -932,28 +922,28 @@ def gradient_piece(
     n, d, p, step = design.n, design.d, design.p, design.chunk
     b, w = design._split_x(x)
     off = int(fit_intercept)
-    passes_f = _sum_passes(levels[0], slice_bits(max(d, 1)))
+    passes_f = ext.sum_passes(levels[0], ext.slice_bits(max(d, 1)))
     centre = shift if fit_intercept and shift is not None and np.any(shift) else None
 
-    def work(s: int, ws: _Workspace) -> tuple[Array, float]:
+    def work(s: int, ws: ext.Workspace) -> tuple[Array, float]:
         # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
         with np.errstate(over="ignore", invalid="ignore"):
             return chunk(s, ws)
 
-    def chunk(s: int, ws: _Workspace) -> tuple[Array, float]:
+    def chunk(s: int, ws: ext.Workspace) -> tuple[Array, float]:
         e = min(n, s + step)
         T = ws.transposed(X[s:e])
-        r = (y[s:e] - b) - _dot_t(w, T)
+        r = (y[s:e] - b) - ext.dot_t(w, T)
         terms = [y[s:e], -r, np.full(e - s, -b)]
-        terms.extend(-t for t in _matvec_terms(T, w, levels[0], ws))
-        f = sum_k(terms, passes_f)
-        cols = _rmatvec_terms(T, r, levels[1], ws)
-        ones = _sum_terms(r, levels[1]) if fit_intercept else []
+        terms.extend(-t for t in ext.matvec_terms(T, w, levels[0], ws))
+        f = ext.sum_k(terms, passes_f)
+        cols = ext.rmatvec_terms(T, r, levels[1], ws)
+        ones = ext.sum_terms(r, levels[1]) if fit_intercept else []
         Z = T if centre is None else np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
         if centre is not None:
             with np.errstate(over="ignore", invalid="ignore"):  # beyond 2**996: non-finite
-                cols.extend(part for t in ones for part in two_product(-centre, t))
-        cols.append(_dot(Z, f))
+                cols.extend(part for t in ones for part in ext.two_product(-centre, t))
+        cols.append(ext.dot(Z, f))
         if fit_intercept:
             ones.append(float(np.sum(f)))
         block = np.zeros((max(len(cols), len(ones)), p))
@@ -962,7 +952,7 @@ def gradient_piece(
             block[: len(ones), 0] = ones
         return block, float(r @ r)
 
-    parts = _map_chunks(work, n, step, lambda: _Workspace(d, min(step, n), max(levels)))
+    parts = ext.map_chunks(work, n, step, lambda: ext.Workspace(d, min(step, n), max(levels)))
     total = ExactSum(p)
     sse = 0.0
     for block, part_sse in parts:
