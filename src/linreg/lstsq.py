@@ -37,11 +37,18 @@ The algorithm
    ``R`` (Björck: contraction about ``cond(Z) eps`` per step); large problems with
    ``cond(Z)^2 * mu <= 2**26`` (``mu``: the largest ratio of a column's uncentred
    to centred norm) use ``R`` alone (corrected seminormal equations, contraction
-   below ``2**-26``), saving two passes over ``Q``.
+   below ``2**-26``), saving two passes over ``Q``.  The corrections' right-hand
+   side, ``T^T g`` (seminormal: ``T^T (A^T f - g)``, with ``A^T f`` taken on the
+   centred rows), joins the extended-precision sums before anything is rounded:
+   column ``j``'s sum is ``m_j`` times the intercept's plus a centred part up to
+   ``|m_j| / std_j`` times smaller, which rounding first would lose.
 3. **Stop** when the correction is at rounding level, when the contraction
    factor (the larger of its theoretical bound and the observed one) predicts the
-   next one would be, when it stops shrinking by half, or after ten steps.  A
-   well-conditioned problem takes one step.
+   next one would be, when it stops shrinking by half, or after ten steps.  The
+   prediction, like the precision (:func:`levels_for`), allows for components
+   more sensitive than the whole: a small coefficient, or an intercept behind
+   columns far from zero (``b = u_0 - m^T w`` multiplies the error of ``w`` by
+   ``m``).  A well-conditioned problem takes one step.
 
 Extended precision
 ------------------
@@ -53,11 +60,11 @@ Extended precision
 Cost and memory
 ---------------
 Large well-conditioned problems: no copy of ``X`` (the Gram pass works in 1 MiB
-blocks), a few ``n``-vectors, and per thread about ``levels + 2`` MiB of scratch
-for the kernels.  Time: the Gram pass (0.06 s at 2,000,000 x 16), then one
+blocks), a few ``n``-vectors, and per thread about ``2 (levels + 2)`` MiB of
+scratch for the kernels.  Time: the Gram pass (0.06 s at 2,000,000 x 16), then one
 threaded pass of the kernels over ``X`` per refinement step (one step when well
-conditioned, 0.28 s at that size with one slicing level).  At 2,000,000 x 16 the
-whole solve takes about 0.37 s against 0.9 s for ``numpy.linalg.lstsq`` (see
+conditioned, 0.21-0.3 s at that size with one slicing level).  At 2,000,000 x 16
+the whole solve takes about 0.4 s against 0.85 s for ``numpy.linalg.lstsq`` (see
 ``benchmarks/``); a Householder QR of 512-row blocks, used before, took 0.28 s
 where the Gram pass takes 0.06 s, and gave the same coefficients to the bit.
 The extended-precision pass is the floor: a refinement in float64 alone would
