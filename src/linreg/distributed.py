@@ -64,7 +64,7 @@ from linreg.stream import (
     qr_piece,
 )
 from linreg.training import EpochCallback
-from linreg.validation import check_X, check_y
+from linreg.validation import check_X, check_y, is_dask_collection
 
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
@@ -83,16 +83,6 @@ Array = NDArray[np.float64]
 INSTALL_HINT = 'pip install "linreg[dask]"'
 #: How long ``--dask ADDRESS`` tries to reach the scheduler.
 CONNECT_TIMEOUT = "10s"
-
-
-def is_dask_collection(obj: Any) -> bool:
-    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask.
-
-    Dask collections implement ``__dask_graph__`` (the collection protocol); the
-    type is asked, not the instance, so that a DataFrame's column access is not
-    triggered.
-    """
-    return callable(getattr(type(obj), "__dask_graph__", None))
 
 
 def _require_dask() -> tuple[Any, Any, Any]:

@@ -29,7 +29,14 @@ from linreg.metrics import r2
 from linreg.model import LinearModel
 from linreg.stability import Stability, stability
 from linreg.training import EpochCallback, TrainResult, train
-from linreg.validation import check_positive, check_X, check_X_y, check_y, constant_columns
+from linreg.validation import (
+    check_positive,
+    check_X,
+    check_X_y,
+    check_y,
+    constant_columns,
+    is_dask_collection,
+)
 
 if TYPE_CHECKING:
     from linreg.inference import Inference, PredictionInterval
@@ -190,9 +197,10 @@ class LinearRegression(ParamsMixin):
         DivergenceError
             Gradient descent diverged; ``.report.history`` keeps what was recorded.
         """
-        from linreg.distributed import fit_dask, is_dask_collection
-
         if is_dask_collection(X) or is_dask_collection(y):
+            # Imported only here: the Dask path brings pandas and pyarrow (60 MB).
+            from linreg.distributed import fit_dask
+
             fit_dask(self, X, y, X_val, y_val, on_epoch=on_epoch)
             return self
         self._validate_params()

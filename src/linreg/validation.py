@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 
-__all__ = ["DataWarning", "check_X", "check_X_y", "check_positive"]
+__all__ = [
+    "DataWarning",
+    "check_X",
+    "check_X_y",
+    "check_positive",
+    "constant_columns",
+    "is_dask_collection",
+]
 
 Array = NDArray[np.float64]
 
@@ -170,3 +177,13 @@ def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
     if not ok or not np.isfinite(value) or value <= 0:
         kind = "a positive integer" if integer else "a positive number"
         raise LinregError(f"{name} must be {kind}, got {value!r}")
+
+
+def is_dask_collection(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask.
+
+    Dask collections implement ``__dask_graph__`` (the collection protocol); the
+    type is asked, not the instance, so that a DataFrame's column access is not
+    triggered.
+    """
+    return callable(getattr(type(obj), "__dask_graph__", None))
