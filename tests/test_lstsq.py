@@ -311,6 +311,32 @@ def test_seminormal_and_bjorck_corrections_agree(
     np.testing.assert_array_equal(lstsq(X, y).params, reference)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_large_problems_at_extreme_scales(scale: float, fit_intercept: bool) -> None:
+    """Scaling X and y by the same power of ten leaves the slopes as they were. Near
+    1e-300 the seminormal corrections' float64 products underflowed and returned zero
+    slopes; such data now get Björck's corrections, which square nothing."""
+    rng = np.random.default_rng(35)
+    X = rng.standard_normal((40_000, 2)) + np.array([0.5, -1.0])
+    y = X @ [0.3, -0.2] + 0.7 + rng.standard_normal(40_000)
+    plain = lstsq(X, y, fit_intercept=fit_intercept)
+    scaled = lstsq(X * scale, y * scale, fit_intercept=fit_intercept)
+    # Near 1e300 the splitting overflows: the QR solution, unrefined, is returned.
+    rtol = 1e-9 if scale > 1e200 else 1e-14
+    np.testing.assert_allclose(scaled.coef, plain.coef, rtol=rtol)
+    assert scaled.intercept == pytest.approx(plain.intercept * scale, rel=rtol)
+
+
+def test_large_intercept_only_and_zero_targets() -> None:
+    rng = np.random.default_rng(36)
+    y = rng.standard_normal(100_000) + 3.0
+    res = lstsq(np.zeros((100_000, 0)), y)
+    assert res.intercept == pytest.approx(float(np.mean(y)), rel=1e-15)
+    zero = lstsq(rng.standard_normal((100_000, 3)), np.zeros(100_000))
+    assert not zero.params.any()
+
+
 def test_huge_values_never_give_nan() -> None:
     """Near overflow the splitting cannot run; the QR solution is returned instead."""
     rng = np.random.default_rng(13)

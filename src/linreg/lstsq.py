@@ -129,6 +129,9 @@ _SMALL_PROBLEM: Final = 1 << 16
 _SEMINORMAL_LIMIT: Final = 2.0**26
 #: Safety factor on the theoretical contraction factor of the refinement.
 _RATE_SAFETY: Final = 64.0
+#: Root-mean-square sizes of the columns and of y within which the seminormal
+#: corrections' float64 products neither underflow nor overflow (2**-200, 2**200).
+_SAFE_SCALE: Final = (2.0**-200, 2.0**200)
 #: Most slicing levels used by the kernels (well beyond double-double).
 _MAX_LEVELS: Final = 6
 
@@ -392,19 +395,22 @@ class _GramR(_Centred):
         self.n, self.d, self.p = n, d, d + int(fit_intercept)
         self.k = min(n, self.p)
         self.fit_intercept = fit_intercept
-        moments = Moments.from_data(X, np.zeros(n) if y is None else y)
-        G = moments.gram
-        Xc_y = moments.xty
-        if fit_intercept:
-            self.means = moments.mean
-            gram = np.zeros((self.p, self.p))
-            gram[0, 0] = n
-            gram[1:, 1:] = G
-            zty = np.concatenate([[n * moments.y_mean], Xc_y])
-        else:
-            self.means = np.zeros(d)
-            gram = G + n * np.outer(moments.mean, moments.mean)
-            zty = Xc_y + n * moments.mean * moments.y_mean
+        # Squares of data near 1e300 overflow: checked below, not warned about.
+        with np.errstate(over="ignore", invalid="ignore"):
+            moments = Moments.from_data(X, np.zeros(n) if y is None else y)
+            if fit_intercept:
+                self.means = moments.mean
+                gram = np.zeros((self.p, self.p))
+                gram[0, 0] = n
+                gram[1:, 1:] = moments.gram
+                zty = np.concatenate([[n * moments.y_mean], moments.xty])
+            else:
+                self.means = np.zeros(d)
+                gram = moments.gram + n * np.outer(moments.mean, moments.mean)
+                zty = moments.xty + n * moments.mean * moments.y_mean
+        if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(zty))):
+            # Squares beyond 2**1024: Householder QR never squares anything.
+            raise np.linalg.LinAlgError("the Gram matrix overflows")
         self.R = cholesky(gram, lower=False, check_finite=False)
         # Rounding in the Gram's sums, up to n eps of it at worst: sqrt(n) is the
         # usual size, and with the 64-fold safety of the bound covers it.
@@ -809,8 +815,8 @@ def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
         rows = rows.copy()
         row = np.concatenate([[1.0 / D[0]], fac.means / D[1:]])  # (1, -m^T) D^{-1}
         rows[0] = float(_column_norms(row.reshape(-1, 1))[0])
-    with np.errstate(divide="ignore", over="ignore"):
-        gain = float(np.max(yhat_norm * rows / np.abs(x)))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        gain = float(np.max(yhat_norm * rows / np.abs(x)))  # nan (0 / 0) counts as no gain
     if not gain > 1.0:
         return 0.0
     # A zero coefficient has no relative accuracy to reach: it gets the most levels.
@@ -1052,23 +1058,34 @@ def _precondition(
     n, d = X.shape
     p = d + int(fit_intercept)
     large = n * p > _SMALL_PROBLEM
-    if large and n >= 2 * p:
+    if large and n >= 2 * p and d > 0:
         try:
             gram = _GramR(X, y, fit_intercept)
         except np.linalg.LinAlgError:
             pass  # not numerically positive definite: Householder decides the rank
         else:
             rk = _rank(gram, _uncentred_norms(gram))
-            if rk.rank == p and _seminormal_ok(gram, rk):
+            if rk.rank == p and _seminormal_ok(gram, rk, y):
                 return gram, rk, True
     fac = _Factorization(X, fit_intercept)
     rk = _rank(fac, _uncentred_norms(fac))
-    return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk)
+    return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk, y)
 
 
-def _seminormal_ok(fac: _Centred, rk: _Rank) -> bool:
-    """Whether the seminormal corrections contract fast enough (see :func:`_correction`)."""
-    return rk.condition**2 * _centring_gain(fac) <= _SEMINORMAL_LIMIT
+def _seminormal_ok(fac: _Centred, rk: _Rank, y: Array | None = None) -> bool:
+    """Whether the seminormal corrections contract fast enough (see :func:`_correction`),
+    and the data's magnitudes let them: they form ``A^T y`` and ``A^T f`` (``f`` about
+    ``eps |y|``) in float64, which underflow, silently zeroing the slopes, when
+    ``|X|`` and ``|y|`` are near 1e-300 (and overflow near 1e300).  Such data get
+    Björck's corrections, which square nothing."""
+    if rk.condition**2 * _centring_gain(fac) > _SEMINORMAL_LIMIT:
+        return False
+    root_n = math.sqrt(fac.n)
+    rms = np.concatenate([_column_norms(fac.R), _uncentred_norms(fac)]) / root_n
+    if y is not None:
+        y_rms = _norm(y) / root_n
+        rms = np.append(rms, y_rms) if y_rms > 0.0 else rms
+    return bool(np.all((rms > _SAFE_SCALE[0]) & (rms < _SAFE_SCALE[1])))
 
 
 def _warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
