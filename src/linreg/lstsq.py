@@ -864,8 +864,10 @@ class LstsqResult:
     converged : bool
         Whether the refinement ended with a correction at rounding level.
     r_factor : ndarray of shape (min(n, p), p)
-        ``R`` of the Householder QR of ``Z = [1, X - 1 m^T]`` (intercept column
-        first) or of ``Z = X`` without intercept; ``p = n_features + fit_intercept``.
+        Upper triangular with ``R^T R = Z^T Z`` for ``Z = [1, X - 1 m^T]``
+        (intercept column first) or ``Z = X`` without intercept, ``p = n_features +
+        fit_intercept``: from Householder QR, or for large well-conditioned
+        problems the Cholesky factor of ``Z^T Z`` (to its rounding).
     column_means : ndarray of shape (n_features,)
         The shifts ``m`` used for centring (zeros without intercept).
     condition_number : float
