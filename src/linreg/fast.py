@@ -24,7 +24,9 @@ of the textbook loop:
   numbers of the size of ``|y|^2`` to get the residual sum of squares: near the
   optimum of a good fit it is wrong in the 5th digit. :class:`QuadraticObjective`
   expands the loss around the least-squares solution instead, using the residual
-  there, computed directly in a second pass; no term cancels. Measured: the
+  there; no term cancels. Its sum of squares comes from the moments while it is
+  at least 1e-4 of ``|y - mean(y)|^2`` (at most four digits lost, of sixteen),
+  and from a second pass over the data for better fits. Measured: the
   recorded loss equals the textbook's to 1e-14 on typical data and to 2e-10 when
   the residuals are 1e-6 of y (R^2 = 1 - 1e-13), where the textbook's own loss
   carries that much rounding error (both are within 2e-12 of the exact loss).
@@ -39,10 +41,10 @@ intercept, standardization and momentum, with tol and at divergence, which is
 reported at the same epoch with the same report). On data whose means are
 hundreds of standard deviations, the original-units intercept ``b - W^T mean /
 scale`` amplifies both paths' rounding by mean / std: 1e-10 at mean / std = 350.
-2,000,000 x 16, 1,000 epochs: 0.28 s for the whole fit, of which 0.17 s is input
-validation, 0.06 s the moments pass, 0.03 s the anchor pass and 0.02 s the 1,000
-epochs (with standardization, 0.04 s more for ``X.mean``); the textbook loop
-takes 37 s (``benchmarks/README.md``).
+2,000,000 x 16, 1,000 epochs: about 0.1 s for the whole fit, of which 0.02 s is
+input validation, 0.06 s the moments pass and 0.02 s the 1,000 epochs (with
+standardization, 0.04 s more for ``X.mean``; a near-perfect fit, 0.03 s more for
+the anchor pass); the textbook loop takes 33 s (``benchmarks/README.md``).
 
 The fused pass, and when it is used
 -----------------------------------
@@ -131,6 +133,10 @@ ENGINES: Final = ("auto", "reference", "fast")
 
 #: ``engine="auto"`` takes the fast path from this many matrix entries N * d on.
 AUTO_MIN_ELEMENTS: Final = 100_000
+
+#: The residual sum of squares at the anchor comes from the moments unless it is
+#: below this fraction of y_c^T y_c (then it would lose more than four digits).
+ANCHOR_FROM_MOMENTS: Final = 1e-4
 
 #: Size of the row blocks the passes work on, about the 1 MiB L2 cache per core, so
 #: that a block is still in cache for the second product that uses it.
@@ -459,6 +465,28 @@ def _least_squares(standardized: _Standardized, fit_intercept: bool) -> tuple[Ar
     return W, b
 
 
+def anchor_from_moments(
+    s: _Standardized, yty: float, W: Array, b: float
+) -> tuple[float, Array, float]:
+    """``|r_a|^2``, ``Z^T r_a`` and ``1^T r_a`` at ``(W, b)`` from the standardized moments.
+
+    ``s`` holds ``n``, ``zbar``, ``C = Zc^T Zc``, ``zty = Zc^T yc`` and ``y_mean``;
+    ``yty = yc^T yc``. No pass over the data, but ``|r_a|^2`` comes from a
+    difference of terms of the size of ``yc^T yc``: :func:`make_objective` takes it
+    only while it is at least :data:`ANCHOR_FROM_MOMENTS` of that (at most four
+    digits lost to cancellation), and makes the anchor pass otherwise.
+
+    With ``r_a = Zc W + t 1 - yc`` and ``t = b + zbar^T W - y_mean``:
+    ``|r_a|^2 = W^T C W - 2 W^T Zc^T yc + yc^T yc + N t^2``,
+    ``Z^T r_a = C W - Zc^T yc + N t zbar`` and ``1^T r_a = N t``.
+    """
+    n = s.n
+    t = b + float(s.zbar @ W) - s.y_mean
+    CW = s.C @ W
+    sse = max(float(W @ CW) - 2.0 * float(W @ s.zty) + yty + n * t * t, 0.0)
+    return sse, CW - s.zty + (n * t) * s.zbar, n * t
+
+
 def _anchor_pass(
     X: Array, y: Array, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
 ) -> tuple[float, Array, float]:
@@ -632,7 +660,10 @@ def make_objective(
         moments = Moments.from_data(X, y)
     standardized = _Standardized.of(moments, center, scale)
     W_a, b_a = anchor if anchor is not None else _least_squares(standardized, fit_intercept)
-    sse, g, h = _anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a)
+    sse, g, h = anchor_from_moments(standardized, moments.yty, W_a, b_a)
+    if not sse >= ANCHOR_FROM_MOMENTS * moments.yty:
+        # A near-perfect fit: the moments' sse has lost more than four digits.
+        sse, g, h = _anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a)
     return QuadraticObjective(standardized, W_a, b_a, sse, g, h)
 
 

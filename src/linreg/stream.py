@@ -196,9 +196,6 @@ STREAM_MEMORY_RATIO: Final = 8
 CSV_BLOCK_BYTES: Final = 1 << 20
 #: Suffixes read as Parquet; everything else is read as CSV.
 PARQUET_SUFFIXES: Final = (".parquet", ".pq")
-#: The residual sum of squares at the anchor comes from the moments unless it is
-#: below this fraction of y_c^T y_c (then it would lose more than four digits).
-_ANCHOR_FROM_MOMENTS: Final = 1e-4
 #: Rows of partial sums an :class:`ExactSum` holds before compressing them.
 _EXACT_SUM_ROWS: Final = 2048
 #: Rows per block of the streamed QR: 512 x 16 stays under OpenBLAS's threading
@@ -1321,23 +1318,6 @@ def _standardization(
     return (moments.mean.copy() if row_mean is None else row_mean), scale
 
 
-def _anchor_from_moments(s: Any, yty: float, W: Array, b: float) -> tuple[float, Array, float]:
-    """``|r_a|^2``, ``Z^T r_a`` and ``1^T r_a`` at ``(W, b)`` from the standardized moments.
-
-    ``s`` is a :class:`linreg.fast._Standardized` (``n``, ``zbar``, ``C = Zc^T Zc``,
-    ``zty = Zc^T yc``, ``y_mean``) and ``yty = yc^T yc``.
-
-    With ``r_a = Zc W + t 1 - yc`` and ``t = b + zbar^T W - y_mean``:
-    ``|r_a|^2 = W^T C W - 2 W^T Zc^T yc + yc^T yc + N t^2``,
-    ``Z^T r_a = C W - Zc^T yc + N t zbar`` and ``1^T r_a = N t``.
-    """
-    n = s.n
-    t = b + float(s.zbar @ W) - s.y_mean
-    CW = s.C @ W
-    sse = max(float(W @ CW) - 2.0 * float(W @ s.zty) + yty + n * t * t, 0.0)
-    return sse, CW - s.zty + (n * t) * s.zbar, n * t
-
-
 class _StreamSGD:
     """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
 
@@ -1614,8 +1594,8 @@ def _fit_gradient(
         )
     standardized = fast._Standardized.of(moments, center, scale)
     W_a, b_a = fast._least_squares(standardized, fit_intercept)
-    sse, g, h = _anchor_from_moments(standardized, moments.yty, W_a, b_a)
-    if not sse >= _ANCHOR_FROM_MOMENTS * moments.yty:
+    sse, g, h = fast.anchor_from_moments(standardized, moments.yty, W_a, b_a)
+    if not sse >= fast.ANCHOR_FROM_MOMENTS * moments.yty:
         # A near-perfect fit: the moments' sse has lost more than four digits.
         sse, g, h = passes.anchor(moments, scale, standardized.zbar, W_a, b_a)
     objective = fast.QuadraticObjective(standardized, W_a, b_a, sse, g, h)
