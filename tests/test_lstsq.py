@@ -8,11 +8,12 @@ for well-conditioned ones, ``numpy.linalg.pinv`` for minimum-norm solutions.
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
@@ -190,6 +191,33 @@ def test_intercept_behind_large_offsets_is_correctly_rounded(
     for got, want in zip(res.params.tolist(), exact, strict=True):
         ulp = np.spacing(abs(float(want)))
         assert abs(Fraction(got) - want) <= Fraction(ulp) / 2, (got, float(want))
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), fit_intercept=st.booleans())
+def test_large_problems_are_correctly_rounded(seed: int, fit_intercept: bool) -> None:
+    """Above 65,536 entries the precision is chosen per problem: whatever the scales,
+    offsets, rounding of the data and conditioning, every coefficient is within half
+    an ulp of the exact rational least-squares solution."""
+    rng = np.random.default_rng(seed)
+    n, d = 17_000, int(rng.integers(1, 7))
+    scale = 10.0 ** rng.uniform(-4, 4, d)
+    offset = scale * 10.0 ** rng.uniform(-1, 5, d) * rng.choice([-1.0, 0.0, 1.0], d)
+    X = rng.standard_normal((n, d)) * scale + offset
+    if d >= 3 and rng.random() < 0.3:  # nearly collinear: cond(Z) up to 1e9
+        X[:, 2] = 0.5 * X[:, 0] + 1e-3 * X[:, 1] + 1e-4 * scale[2] * rng.standard_normal(n)
+    if rng.random() < 0.3:
+        X = np.round(X, 2)
+    w = rng.uniform(-3, 3, d) * 10.0 ** rng.uniform(-3, 1, d)
+    fitted = X @ w + (rng.uniform(-10, 10) if fit_intercept else 0.0)
+    y = fitted + 10.0 ** rng.uniform(-8, 0) * np.abs(fitted).mean() * rng.standard_normal(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankDeficiencyWarning)
+        res = lstsq(X, y, fit_intercept=fit_intercept)
+    assume(res.rank == d + int(fit_intercept))
+    exact = exact_solve_scaled(design(X, fit_intercept), y)
+    for got, want in zip(res.params.tolist(), exact, strict=True):
+        assert abs(Fraction(got) - want) <= Fraction(np.spacing(abs(float(want)))) / 2
 
 
 def test_polynomial_design_matches_the_exact_rational_solution() -> None:
