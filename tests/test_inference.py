@@ -196,3 +196,39 @@ def test_polynomial_inference_matches_statsmodels(fit_intercept: bool) -> None:
     np.testing.assert_allclose(ours.pi_lower, frame["obs_ci_lower"], rtol=RTOL)
     np.testing.assert_allclose(ours.ci_upper, frame["mean_ci_upper"], rtol=RTOL)
     assert "x^3" in model.summary()
+
+
+def test_large_problems_statsmodels_and_the_cheaper_residuals() -> None:
+    """Above 65,536 entries the sum of squares takes the residuals at the precision it
+    needs (residual_levels), and an exact fit's own solution is reused: the numbers
+    stay statsmodels', and those of the full-precision residuals."""
+    from linreg.lstsq import residual_levels, residuals
+
+    rng = np.random.default_rng(44)
+    n = 60_000
+    X = rng.standard_normal((n, 3)) * [1.0, 20.0, 0.5] + [0.0, 400.0, -3.0]
+    y = X @ [1.5, -0.25, 2.0] + 7.0 + rng.standard_normal(n)
+    model = linreg.LinearRegression(solver="exact").fit(X, y)
+    levels = residual_levels(X, y, model.coef_, model.intercept_)
+    assert levels < 6
+    fast = residuals(X, y, model.coef_, model.intercept_, levels=levels)
+    full = residuals(X, y, model.coef_, model.intercept_)
+    assert float(fast @ fast) == pytest.approx(float(full @ full), rel=1e-15)
+    default, given_data = model.inference(), model.inference(X, y)
+    np.testing.assert_array_equal(default.std_errors, given_data.std_errors)
+    assert default.rss == given_data.rss
+    ols = sm.OLS(y, sm.add_constant(X)).fit()
+    np.testing.assert_allclose(default.std_errors, ols.bse, rtol=1e-9)
+    assert default.rss == pytest.approx(ols.ssr, rel=1e-11)
+    assert default.r2 == pytest.approx(ols.rsquared, rel=1e-12)
+
+
+def test_a_refit_with_another_solver_forgets_the_exact_solution() -> None:
+    rng = np.random.default_rng(45)
+    X = rng.standard_normal((500, 2))
+    y = X @ [1.0, -1.0] + rng.standard_normal(500)
+    model = linreg.LinearRegression(solver="exact").fit(X, y)
+    assert hasattr(model, "lstsq_")
+    model.set_params(solver="gd", epochs=50).fit(X, y)
+    assert not hasattr(model, "lstsq_")
+    assert model.inference().optimum_distance is not None

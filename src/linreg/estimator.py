@@ -217,6 +217,7 @@ class LinearRegression(ParamsMixin):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
+        vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit = X_arr, y_arr
 
@@ -417,6 +418,8 @@ class LinearRegression(ParamsMixin):
             names=None if names is None else [str(n) for n in names],
             method=method,
             iterative=self.solver != "exact",
+            # The exact fit's solution of its training data: no need to solve again.
+            solution=getattr(self, "lstsq_", None) if X is None else None,
         )
 
     def summary(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
