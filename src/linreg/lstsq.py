@@ -811,16 +811,15 @@ def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
     D = _column_norms(fac.R)
     if not np.all(D > 0.0):
         return 53.0
-    rows = np.abs(1.0 / D)  # |(T D^{-1})_j| for the slopes: 1 / D_j
+    rows = 1.0 / D  # |(T D^{-1})_j| for the slopes: 1 / D_j
     if fac.fit_intercept:
-        rows = rows.copy()
         row = np.concatenate([[1.0 / D[0]], fac.means / D[1:]])  # (1, -m^T) D^{-1}
         rows[0] = float(_column_norms(row.reshape(-1, 1))[0])
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         gain = float(np.max(yhat_norm * rows / np.abs(x)))  # nan (0 / 0) counts as no gain
     if not gain > 1.0:
         return 0.0
-    # A zero coefficient has no relative accuracy to reach: it gets the most levels.
+    # A coefficient of exactly zero bounds no relative error: it gets the most levels.
     most = float(_MAX_LEVELS * 53)
     return min(math.log2(gain), most) if math.isfinite(gain) else most
 
