@@ -23,9 +23,9 @@ slices, and any sum of such products, is exact in float64.  The exact slice
 products are summed with Ogita-Rump-Oishi SumK (k-fold TwoSum cascades) and only a
 remainder ``2**-(bits per level x levels)`` times smaller is rounded.  How many
 levels a problem needs is the solver's business (:func:`linreg.lstsq.levels_for`).
-Chunks of rows are processed on a thread pool;
-products use ``einsum`` rather than BLAS, because OpenBLAS multithreads every small
-call and on a busy machine each call can wait at a barrier for a descheduled thread.
+Chunks of rows are processed on a thread pool; products use ``einsum`` rather than
+BLAS, because OpenBLAS multithreads every small call and on a busy machine each
+call can wait at a barrier for a descheduled thread.
 
 Measured here (2-core AMD EPYC, one thread, the two kernels ``f`` and ``g`` of one
 refinement step over a 2,000,000 x 16 design; accuracy on rows of 16 terms spread
@@ -46,7 +46,6 @@ Filip, scaled condition number 4e9) and is no faster than two levels of splittin
 Dekker's double-double costs as much as four levels, which are correctly rounded.
 The splitting scheme is both the fastest and the most accurate, and its precision
 is a parameter.
-
 """
 
 from __future__ import annotations
