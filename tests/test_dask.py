@@ -25,12 +25,11 @@ import dask.dataframe as dd
 from distributed import Client, LocalCluster
 
 from cli_helpers import run
+from engine_data import RTOL, regression_data, relative
 from linreg import LinearRegression
 from linreg import distributed as distributed_module
 from linreg.distributed import fit_dask, is_dask_collection
 from linreg.errors import LinregError
-
-RTOL = 1e-10
 
 pytestmark = [
     # What distributed may warn about its own housekeeping while worker processes
@@ -40,22 +39,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:unclosed.*:ResourceWarning"),
     pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning"),
 ]
-
-
-def regression_data(
-    n: int = 24_000, d: int = 4, seed: int = 0, noise: float = 0.5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Correlated features with offsets and scales of their own, y linear plus noise."""
-    rng = np.random.default_rng(seed)
-    mixing = rng.standard_normal((d, d)) / np.sqrt(d) + np.eye(d)
-    X = rng.standard_normal((n, d)) @ mixing * rng.uniform(0.5, 2.0, d) + rng.uniform(-3, 3, d)
-    y = X @ rng.standard_normal(d) - 1.0 + noise * rng.standard_normal(n)
-    return X, y
-
-
-def relative(actual: Any, expected: Any) -> float:
-    a, e = np.atleast_1d(actual), np.atleast_1d(expected)
-    return float(np.max(np.abs(a - e) / np.maximum(np.abs(e), np.finfo(np.float64).tiny)))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +55,7 @@ def client() -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def data() -> tuple[np.ndarray, np.ndarray]:
-    return regression_data()
+    return regression_data(n=24_000, d=4)
 
 
 @pytest.fixture(scope="module")

@@ -18,53 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from engine_data import RTOL, assert_same_history, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import fast as fast_module
 from linreg.bench import markdown
 from linreg.cli import main
 from linreg.errors import LinregError
 from linreg.fast import Moments, prefer_streaming, stability_from_moments, standardization
-from linreg.history import History
 from linreg.training import train
-
-RTOL = 1e-10
-
-
-def regression_data(
-    n: int = 20_000,
-    d: int = 8,
-    seed: int = 0,
-    offset: float = 3.0,
-    noise: float = 0.5,
-    rows_seed: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Correlated features with offsets and scales of their own, y linear plus noise.
-
-    ``seed`` fixes the model (mixing, offsets, weights), ``rows_seed`` (default:
-    ``seed``) the rows: two calls with one seed and two row seeds give a training
-    and a test set of the same problem.
-    """
-    rng = np.random.default_rng(seed)
-    mixing = rng.standard_normal((d, d)) / np.sqrt(d) + np.eye(d)
-    scales, shifts = rng.uniform(0.5, 2.0, d), rng.uniform(-offset, offset, d)
-    weights = rng.standard_normal(d)
-    if rows_seed is not None:
-        rng = np.random.default_rng([seed, rows_seed])
-    X = rng.standard_normal((n, d)) @ mixing * scales + shifts
-    y = X @ weights - 1.0 + noise * rng.standard_normal(n)
-    return X, y
-
-
-def assert_same_history(actual: History, expected: History, rtol: float = RTOL) -> None:
-    """Every recorded quantity equal to ``rtol`` relative to its size along the path."""
-    assert actual.loss.shape == expected.loss.shape
-    pairs = [(actual.W, expected.W), (actual.b, expected.b), (actual.loss, expected.loss)]
-    if expected.val_loss is not None:
-        assert actual.val_loss is not None
-        pairs.append((actual.val_loss, expected.val_loss))
-    for got, want in pairs:
-        scale = max(float(np.abs(want).max()), np.finfo(np.float64).tiny)
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
 
 
 def fit_both(X: np.ndarray, y: np.ndarray, **params: Any) -> tuple[Any, Any]:

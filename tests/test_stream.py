@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run
+from engine_data import RTOL, assert_same_history, regression_data, relative
 from linreg import DivergenceError, LinearRegression
 from linreg.errors import LinregError, StabilityWarning
-from linreg.history import History
 from linreg.io import file_sha256
 from linreg.lstsq import lstsq
 from linreg.persistence import load_model
@@ -46,21 +46,8 @@ from linreg.validation import DataWarning
 pa = pytest.importorskip("pyarrow", reason="streaming needs pyarrow: pip install 'linreg[stream]'")
 pq = pytest.importorskip("pyarrow.parquet")
 
-RTOL = 1e-10
 #: Small batches, so that a few thousand rows make dozens of them.
 SMALL_BATCH = 1 << 16
-
-
-def regression_data(
-    n: int = 30_000, d: int = 5, seed: int = 0, offset: float = 3.0, noise: float = 0.5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Correlated features with offsets and scales of their own, y linear plus noise."""
-    rng = np.random.default_rng(seed)
-    mixing = rng.standard_normal((d, d)) / np.sqrt(d) + np.eye(d)
-    scales, shifts = rng.uniform(0.5, 2.0, d), rng.uniform(-offset, offset, d)
-    X = rng.standard_normal((n, d)) @ mixing * scales + shifts
-    y = X @ rng.standard_normal(d) - 1.0 + noise * rng.standard_normal(n)
-    return X, y
 
 
 def names(d: int) -> list[str]:
@@ -87,26 +74,9 @@ def write_parquet(path: Path, X: np.ndarray, y: np.ndarray, row_group: int = 5_0
     return path
 
 
-def relative(actual: np.ndarray | float, expected: np.ndarray | float) -> float:
-    a, e = np.atleast_1d(actual), np.atleast_1d(expected)
-    return float(np.max(np.abs(a - e) / np.maximum(np.abs(e), np.finfo(np.float64).tiny)))
-
-
-def assert_same_history(actual: History, expected: History, rtol: float = RTOL) -> None:
-    """Every recorded quantity equal to ``rtol`` relative to its size along the path."""
-    assert actual.loss.shape == expected.loss.shape
-    pairs = [(actual.W, expected.W), (actual.b, expected.b), (actual.loss, expected.loss)]
-    if expected.val_loss is not None:
-        assert actual.val_loss is not None
-        pairs.append((actual.val_loss, expected.val_loss))
-    for got, want in pairs:
-        scale = max(float(np.abs(want).max()), np.finfo(np.float64).tiny)
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
-
-
 @pytest.fixture(scope="module")
 def data() -> tuple[np.ndarray, np.ndarray]:
-    return regression_data()
+    return regression_data(n=30_000, d=5)
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +247,7 @@ def test_gd_from_a_file_follows_the_in_memory_path(
 
 def test_gd_with_tol_and_validation_matches_in_memory(data: tuple[np.ndarray, np.ndarray]) -> None:
     X, y = data
-    X_val, y_val = regression_data(n=2_000, seed=0)
+    X_val, y_val = regression_data(n=2_000, d=5, seed=0, rows_seed=1)
     params = {
         "solver": "gd",
         "tol": 1e-12,
@@ -295,7 +265,7 @@ def test_gd_with_tol_and_validation_matches_in_memory(data: tuple[np.ndarray, np
 
 
 def test_gd_on_a_near_perfect_fit_reads_the_residuals_in_a_second_pass() -> None:
-    X, y = regression_data(n=20_000, noise=1e-7)
+    X, y = regression_data(n=20_000, d=5, noise=1e-7)
     memory = LinearRegression(solver="gd", standardize=True, learning_rate=0.2).fit(X, y)
     fitted = fit_source(
         LinearRegression(solver="gd", standardize=True, learning_rate=0.2),

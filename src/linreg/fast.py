@@ -111,7 +111,13 @@ from linreg.errors import DivergenceError, DivergenceReport
 from linreg.history import History
 from linreg.model import LinearModel
 from linreg.stability import Stability
-from linreg.training import EXPLOSION_FACTOR, EpochCallback, ToOriginal, TrainResult
+from linreg.training import (
+    EXPLOSION_FACTOR,
+    EpochCallback,
+    ToOriginal,
+    TrainResult,
+    identity_map,
+)
 
 __all__ = [
     "AUTO_MIN_ELEMENTS",
@@ -668,10 +674,6 @@ def make_objective(
 
 
 # -- the training loop -----------------------------------------------------------------------
-def _identity(W: Array, b: float) -> tuple[Array, float]:
-    return W.copy(), b
-
-
 class _ShuffledBatches:
     """Mini-batch SGD epochs with the textbook's shuffle, without a copy per batch.
 
@@ -810,7 +812,7 @@ def train(
     X_val: Array | None = None,
     y_val: Array | None = None,
     max_stable_learning_rate: float = np.inf,
-    to_original: ToOriginal = _identity,
+    to_original: ToOriginal = identity_map,
     on_epoch: EpochCallback | None = None,
     objective: str = "auto",
 ) -> TrainResult:

@@ -35,6 +35,7 @@ from linreg.validation import DataWarning
 __all__ = [
     "Table",
     "atomic_write",
+    "check_finite_column",
     "file_sha256",
     "read_table",
     "resolve_columns",
@@ -174,15 +175,25 @@ def _parse_column(frame: pd.DataFrame, column: str, name: str) -> Array:
             f"{name}: column {column!r} line {_line(frame, row)} has {what}; "
             "fix or remove that row (every cell must be a number)"
         )
+    check_finite_column(values, name, column, lambda row: f"line {_line(frame, row)}")
+    return values
+
+
+def check_finite_column(
+    values: NDArray[np.float64], name: str, column: str, where: Callable[[int], str]
+) -> None:
+    """Raise the one-line error for the first NaN or infinity of a file's column.
+
+    ``where(row)`` places the row for the reader (a CSV line, a data row of a batch).
+    """
     nonfinite = ~np.isfinite(values)
     if nonfinite.any():
         row = int(np.flatnonzero(nonfinite)[0])
         kind = "NaN" if np.isnan(values[row]) else "an infinite value"
         raise LinregError(
-            f"{name}: column {column!r} line {_line(frame, row)} has {kind}; "
+            f"{name}: column {column!r} {where(row)} has {kind}; "
             "remove or impute it (every cell must be a finite number)"
         )
-    return values
 
 
 def _is_numeric(frame: pd.DataFrame, column: str) -> bool:

@@ -116,7 +116,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -128,7 +128,7 @@ from linreg import extended as ext
 from linreg import fast
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
-from linreg.io import Table, resolve_columns
+from linreg.io import Table, check_finite_column, resolve_columns
 from linreg.lstsq import (
     _CHUNK_ELEMENTS,
     _EPS,
@@ -206,8 +206,6 @@ _EXACT_SUM_ROWS: Final = 2048
 #: Rows per block of the streamed QR: 512 x 16 stays under OpenBLAS's threading
 #: thresholds (about 8,192 elements), so each LAPACK call runs on its own thread.
 _TSQR_ROWS: Final = 512
-
-TRUTH_COLUMN = "y_true"
 
 _INSTALL_HINT = 'pip install "linreg[stream]"'
 
@@ -348,14 +346,7 @@ class _ArrowBatches:
         if not pa.types.is_floating(array.type):
             array = array.cast(pa.float64())
         values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            kind = "NaN" if np.isnan(values[row]) else "an infinite value"
-            raise LinregError(
-                f"{self.name}: column {column!r} data row {start + row + 1} has {kind}; "
-                "remove or impute it (every cell must be a finite number)"
-            )
+        check_finite_column(values, self.name, column, lambda row: f"data row {start + row + 1}")
         return values
 
 
@@ -1680,17 +1671,7 @@ def fit_source(
         val=val,
         on_epoch=on_epoch,
     )
-    if sample is None:
-        return fitted
-    return StreamFit(
-        model=fitted.model,
-        optimum=fitted.optimum,
-        n_samples=fitted.n_samples,
-        passes=fitted.passes,
-        feature_names=fitted.feature_names,
-        target_name=fitted.target_name,
-        sample=sample.arrays(),
-    )
+    return fitted if sample is None else replace(fitted, sample=sample.arrays())
 
 
 def fit_file(

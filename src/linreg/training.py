@@ -48,7 +48,8 @@ class TrainResult:
     n_iter: int
 
 
-def _identity(W: Array, b: float) -> tuple[Array, float]:
+def identity_map(W: Array, b: float) -> tuple[Array, float]:
+    """The :data:`ToOriginal` of unstandardized training: (W, b) as they are (W copied)."""
     return W.copy(), b
 
 
@@ -69,7 +70,7 @@ def train(
     X_val: Array | None = None,
     y_val: Array | None = None,
     max_stable_learning_rate: float = np.inf,
-    to_original: ToOriginal = _identity,
+    to_original: ToOriginal = identity_map,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train ``model`` in place by gradient descent and record every epoch.
