@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +63,12 @@ from linreg.cli_common import (
     print_json,
     rich_table,
 )
-from linreg.errors import DivergenceError, LinregError, StabilityWarning
+from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.history import History
 from linreg.io import Table, read_table
 from linreg.stability import Stability, stability
-from linreg.sweep import CONVERGED_RTOL
+from linreg.sweep import CONVERGED_RTOL, fit_recording_divergence
 from linreg.validation import check_positive
 
 __all__ = [
@@ -124,14 +123,7 @@ def _fit(
         batch_size=batch_size,
         seed=seed,
     )
-    with warnings.catch_warnings():
-        # The lab reports unstable rates in its tables; a warning would say it twice.
-        warnings.simplefilter("ignore", StabilityWarning)
-        try:
-            model.fit(X, y, on_epoch=on_epoch)
-        except DivergenceError as exc:
-            return exc.report.history, exc.report.epoch
-    return model.history_, None
+    return fit_recording_divergence(model, X, y, on_epoch)
 
 
 def epochs_to_converge(history: History, optimum_loss: float, rtol: float) -> int | None:

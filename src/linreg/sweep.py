@@ -15,7 +15,7 @@ The largest stable rate eta_max = 2 / lambda_max explains the last two.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,13 @@ from linreg.errors import DivergenceError, LinregError, StabilityWarning
 from linreg.estimator import LinearRegression
 from linreg.history import History
 
-__all__ = ["CONVERGED_RTOL", "SweepResult", "SweepRun", "learning_rate_sweep"]
+__all__ = [
+    "CONVERGED_RTOL",
+    "SweepResult",
+    "SweepRun",
+    "fit_recording_divergence",
+    "learning_rate_sweep",
+]
 
 Array = NDArray[np.float64]
 
@@ -68,6 +74,28 @@ class SweepResult:
     optimum_loss: float
 
 
+def fit_recording_divergence(
+    model: LinearRegression,
+    X: Array,
+    y: Array,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> tuple[History, int | None]:
+    """Fit ``model``; return its history and the epoch of divergence (or None).
+
+    For runs that show unstable rates on purpose (the sweep, the lab): a run that
+    diverges keeps the history recorded up to the divergence, and the
+    :class:`~linreg.errors.StabilityWarning` is not raised, since the caller's
+    table reports the rate's stability itself.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StabilityWarning)
+        try:
+            model.fit(X, y, on_epoch=on_epoch)
+        except DivergenceError as exc:
+            return exc.report.history, exc.report.epoch
+    return model.history_, None
+
+
 def learning_rate_sweep(
     X: Array,
     y: Array,
@@ -107,27 +135,20 @@ def learning_rate_sweep(
             fit_intercept=fit_intercept,
             standardize=standardize,
         )
-        with warnings.catch_warnings():
-            # The sweep exists to show unstable rates; the table reports them instead.
-            warnings.simplefilter("ignore", StabilityWarning)
-            try:
-                model.fit(X, y)
-            except DivergenceError as exc:
-                history = exc.report.history
-                runs.append(
-                    SweepRun(
-                        learning_rate=float(rate),
-                        status="diverged",
-                        final_loss=history.final_loss if history.loss.size else float("nan"),
-                        diverged_at_epoch=exc.report.epoch,
-                        epochs_run=history.n_epochs,
-                        history=history,
-                    )
-                )
-                stab = model.stability_
-                continue
+        history, diverged_at = fit_recording_divergence(model, X, y)
         stab = model.stability_
-        history = model.history_
+        if diverged_at is not None:
+            runs.append(
+                SweepRun(
+                    learning_rate=float(rate),
+                    status="diverged",
+                    final_loss=history.final_loss if history.loss.size else float("nan"),
+                    diverged_at_epoch=diverged_at,
+                    epochs_run=history.n_epochs,
+                    history=history,
+                )
+            )
+            continue
         final = history.final_loss
         if final > history.loss[0]:
             status = "unstable"
