@@ -31,6 +31,7 @@ from linreg.base import ParamsMixin
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
 from linreg.extended import two_product
 from linreg.lstsq import LstsqResult, residuals, solve
+from linreg.validation import as_float_array
 
 if TYPE_CHECKING:
     from linreg.inference import Inference, PredictionInterval
@@ -95,12 +96,7 @@ def monomial_design(x: Array, degree: int) -> tuple[Array, Array]:
 
 
 def _as_vector(value: Any, what: str) -> Array:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{what} must be numeric array-like, got a string")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must contain only numbers: {exc}") from None
+    arr = as_float_array(value, what)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:

@@ -152,7 +152,7 @@ from linreg.lstsq import (
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback
-from linreg.validation import DataWarning
+from linreg.validation import check_rows, warn_constant
 
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
@@ -1444,30 +1444,6 @@ def _closed_form_model(
     return model
 
 
-def _check_rows(n: int, d: int, fit_intercept: bool) -> None:
-    """:func:`linreg.validation.check_X_y`'s row counts, with its messages."""
-    if n < 2:
-        raise LinregError("the data have only one row; a line needs at least two")
-    n_params = d + int(fit_intercept)
-    if n < n_params:
-        raise LinregError(
-            f"the data have {n} rows but {n_params} parameters to learn "
-            f"({d} feature(s){' + intercept' if fit_intercept else ''}); "
-            "give at least as many rows as parameters, or fewer features"
-        )
-
-
-def _warn_constant(constant: NDArray[np.intp], names: Sequence[str]) -> None:
-    if constant.size:
-        labels = [names[j] for j in constant]
-        warnings.warn(
-            f"feature(s) {', '.join(labels)} are constant: they carry no information "
-            "and make the problem singular; consider dropping them",
-            DataWarning,
-            stacklevel=4,
-        )
-
-
 def fit_passes(
     estimator: LinearRegression,
     passes: Passes,
@@ -1538,8 +1514,8 @@ def _fit_exact(
 ) -> tuple[LinearRegression, int]:
     fit_intercept = bool(estimator.fit_intercept)
     qr = passes.qr(fit_intercept)
-    _check_rows(qr.n, len(names), fit_intercept)
-    _warn_constant(np.flatnonzero(qr.high == qr.low), names)
+    check_rows(qr.n, len(names), fit_intercept)
+    warn_constant([names[j] for j in np.flatnonzero(qr.high == qr.low)], stacklevel=4)
     solution = solve_exact(
         qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift)
     )
@@ -1572,8 +1548,8 @@ def _fit_gradient(
     fit_intercept = bool(estimator.fit_intercept)
     moments, row_mean = passes.moments()
     d = len(names)
-    _check_rows(moments.n, d, fit_intercept)
-    _warn_constant(np.flatnonzero(moments.variance == 0.0), names)
+    check_rows(moments.n, d, fit_intercept)
+    warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=4)
     center, scale = _standardization(
         moments, row_mean, standardize=bool(estimator.standardize), fit_intercept=fit_intercept
     )

@@ -8,6 +8,7 @@ the value at fault and what to do about it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,14 @@ from linreg.errors import LinregError
 
 __all__ = [
     "DataWarning",
+    "as_float_array",
     "check_X",
     "check_X_y",
     "check_positive",
+    "check_rows",
     "constant_columns",
     "is_dask_collection",
+    "warn_constant",
 ]
 
 Array = NDArray[np.float64]
@@ -38,7 +42,8 @@ def _feature_names(X: Any) -> list[str] | None:
     return [str(c) for c in columns]
 
 
-def _as_float_array(value: Any, what: str) -> Array:
+def as_float_array(value: Any, what: str) -> Array:
+    """``value`` as a float64 array, or a TypeError naming ``what``."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{what} must be numeric array-like, got a string")
     try:
@@ -84,7 +89,7 @@ def check_X(
         The names the model was fitted with; a DataFrame must carry the same.
     """
     names = _feature_names(X)
-    arr = _as_float_array(X, "X")
+    arr = as_float_array(X, "X")
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
@@ -109,7 +114,7 @@ def check_X(
 
 def check_y(y: Any, n_samples: int) -> Array:
     """Validate a target vector: shape (N,) (or (N, 1)), finite, as float64."""
-    arr = _as_float_array(y, "y")
+    arr = as_float_array(y, "y")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -132,7 +137,14 @@ def check_X_y(
     """
     X_arr, names = check_X(X)
     y_arr = check_y(y, X_arr.shape[0])
-    n_samples, n_features = X_arr.shape
+    check_rows(X_arr.shape[0], X_arr.shape[1], fit_intercept)
+    constant = constant_columns(X_arr)
+    warn_constant([names[j] if names else f"column {j}" for j in constant], stacklevel=4)
+    return X_arr, y_arr, names
+
+
+def check_rows(n_samples: int, n_features: int, fit_intercept: bool) -> None:
+    """Raise unless there are at least two rows and as many rows as parameters."""
     if n_samples < 2:
         raise LinregError("the data have only one row; a line needs at least two")
     n_params = n_features + int(fit_intercept)
@@ -142,16 +154,17 @@ def check_X_y(
             f"({n_features} feature(s){' + intercept' if fit_intercept else ''}); "
             "give at least as many rows as parameters, or fewer features"
         )
-    constant = constant_columns(X_arr)
-    if constant.size:
-        labels = [names[j] if names else f"column {j}" for j in constant]
+
+
+def warn_constant(labels: Sequence[str], stacklevel: int) -> None:
+    """The :class:`DataWarning` for constant features (none if ``labels`` is empty)."""
+    if labels:
         warnings.warn(
             f"feature(s) {', '.join(labels)} are constant: they carry no information "
             "and make the problem singular; consider dropping them",
             DataWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
-    return X_arr, y_arr, names
 
 
 def constant_columns(X: Array, block: int = 1 << 16) -> NDArray[np.intp]:
