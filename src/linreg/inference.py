@@ -335,11 +335,8 @@ def ols_inference(
     b = intercept if fit_intercept else 0.0
     # The sum of squares needs the residuals to 2**-59 of their norm, not each one
     # correctly rounded: at 2,000,000 x 16 one slicing level instead of six.
-    levels = residual_levels(X, y, coef, b) if X_lo is None else None
-    if levels is None:
-        resid = residuals(X, y, coef, b, X_lo=X_lo)
-    else:
-        resid = residuals(X, y, coef, b, levels=levels)
+    levels = residual_levels(X, y, coef, b, X_lo=X_lo)
+    resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
     rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
     exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)

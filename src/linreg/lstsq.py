@@ -1245,7 +1245,9 @@ def residuals(
     return design.residual(y, np.asarray(coef, dtype=np.float64), float(intercept), levels)
 
 
-def residual_levels(X: Array, y: Array, coef: Array, intercept: float = 0.0) -> int:
+def residual_levels(
+    X: Array, y: Array, coef: Array, intercept: float = 0.0, *, X_lo: Array | None = None
+) -> int:
     """Slicing levels that give the residual vector to ``2**-59`` of its norm.
 
     What a residual sum of squares needs, where :func:`residuals`' default gives
@@ -1253,11 +1255,12 @@ def residual_levels(X: Array, y: Array, coef: Array, intercept: float = 0.0) -> 
     pass) and the column norms (another), the row products carry their terms,
     ``|y| + |r| + sum_j |X_j| |w_j| + sqrt(n) |b|``, to ``2**-bits``, so ``bits =
     53 + log2(terms / |r|) + 6`` suffice.  Small problems (at most 65,536
-    entries), exact fits and data beyond float64's range get the most levels.
+    entries), exact fits, data beyond float64's range and double-double designs
+    (``X_lo``) get the most levels.
     At 2,000,000 x 16, typical data need one level, five fewer than the default.
     """
     n, d = X.shape
-    if n * (d + 1) <= _SMALL_PROBLEM or d == 0:
+    if n * (d + 1) <= _SMALL_PROBLEM or d == 0 or X_lo is not None:
         return _MAX_LEVELS
     with np.errstate(over="ignore", invalid="ignore"):
         r = y - intercept - X @ coef
