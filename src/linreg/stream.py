@@ -976,7 +976,9 @@ class _StreamedR(_Centred):
         self.R = R
 
 
-def _exact_levels(fac: _StreamedR, R_aug: Array, x: Array, y_shift: float) -> tuple[int, int]:
+def _exact_levels(
+    fac: _StreamedR, condition: float, R_aug: Array, x: Array, y_shift: float
+) -> tuple[int, int]:
     """Slicing levels of the refinement: lstsq's rule, from the streamed factor.
 
     :func:`linreg.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
@@ -984,7 +986,6 @@ def _exact_levels(fac: _StreamedR, R_aug: Array, x: Array, y_shift: float) -> tu
     norm of ``y - s_y`` and ends with ``|r|``.
     """
     n, d, p = fac.n, fac.d, fac.p
-    condition = _rank(fac, _uncentred_norms(fac)).condition
     y_norm = _norm(R_aug[:, p])
     if fac.fit_intercept:
         y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
@@ -1077,7 +1078,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     x = fac.t_apply(solve_triangular(R, z, check_finite=False))
     if fit_intercept:
         x[0] += y_shift
-    levels = _exact_levels(fac, R_aug, x, y_shift)
+    levels = _exact_levels(fac, rk.condition, R_aug, x, y_shift)
     # How much a component's relative error can exceed the normwise one the
     # contraction factor bounds (a small coefficient, an intercept behind offsets).
     gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
