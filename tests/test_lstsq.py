@@ -619,3 +619,115 @@ def test_result_is_a_frozen_record() -> None:
     assert res.r_factor.shape == (3, 3)
     assert res.column_means == pytest.approx([2.0, 6.0])
     np.testing.assert_array_equal(res.params, np.concatenate([[res.intercept], res.coef]))
+
+
+# -- the norm-sliced pass of large well-conditioned problems ----------------------------
+
+
+def _general_kernel_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows: (0.0, 0.0))
+
+
+def _count_sliced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = lstsq_module._Design.seminormal_rhs
+
+    def spy(self: lstsq_module._Design, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lstsq_module._Design, "seminormal_rhs", spy)
+    return calls
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    ("scale", "offset", "noise"),
+    [
+        (1.0, 0.0, 1.0),  # the benchmark's kind of data
+        (np.array([1e-3, 1.0, 1e4, 7.0]), np.array([0.0, 3.0, -2e3, 5.0]), 1e-2),
+        (np.array([1e40, 1.0, 1e-40, 1.0]), 0.0, 1e-3),
+        (1.0, 0.0, 0.0),  # an exact fit: the residual is zero
+    ],
+)
+def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
+    monkeypatch: pytest.MonkeyPatch,
+    fit_intercept: bool,
+    scale: Array | float,
+    offset: Array | float,
+    noise: float,
+) -> None:
+    """Both are correctly rounded, so they agree to the bit; the spy shows the sliced
+    pass ran, and where it did, the result carries |y - A x|^2."""
+    rng = np.random.default_rng(41)
+    n = 17_000
+    X = rng.integers(-8, 8, (n, 4)) * 0.25 * scale + offset if noise == 0.0 else None
+    if X is None:
+        X = rng.standard_normal((n, 4)) * scale + offset
+    w = rng.uniform(-2, 2, 4) / scale
+    y = X @ w + (1.5 if fit_intercept else 0.0) + noise * rng.standard_normal(n)
+    calls = _count_sliced(monkeypatch)
+    sliced = lstsq(X, y, fit_intercept=fit_intercept)
+    assert calls, "the norm-sliced pass did not run"
+    _general_kernel_only(monkeypatch)
+    general = lstsq(X, y, fit_intercept=fit_intercept)
+    np.testing.assert_array_equal(sliced.params, general.params)
+    assert general.residual_sum_of_squares is None
+    rss = sliced.residual_sum_of_squares
+    assert rss is not None
+    residual = y - X @ sliced.coef - sliced.intercept
+    # (float64's own residual is rounding noise, ~eps |y| a row, on the exact fit.)
+    noise_floor = n * (4 * EPS * float(np.abs(y).max())) ** 2
+    assert rss == pytest.approx(float(residual @ residual), rel=1e-12, abs=noise_floor)
+    exact = exact_solve_scaled(design(X, fit_intercept), y)
+    for got, want in zip(sliced.params.tolist(), exact, strict=True):
+        assert abs(Fraction(got) - want) <= Fraction(np.spacing(abs(float(want)))) / 2
+
+
+def test_norm_sliced_pass_is_thread_and_layout_independent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(42)
+    X = rng.standard_normal((50_000, 3)) * [1.0, 1e3, 1e-2] + [0.0, 5e2, 0.01]
+    y = X @ [0.5, -1e-3, 20.0] + 1.0 + 0.1 * rng.standard_normal(50_000)
+    calls = _count_sliced(monkeypatch)
+    reference = lstsq(X, y).params
+    assert calls
+    for threads in (1, 3):
+        monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
+        np.testing.assert_array_equal(lstsq(X, y).params, reference)
+        np.testing.assert_array_equal(lstsq(np.asfortranarray(X), y).params, reference)
+
+
+def test_precision_beyond_the_norm_sliced_pass_takes_the_general_kernels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A column 1e6 standard deviations from zero needs more bits than one norm-sliced
+    pass carries: the level rule sends it to the sliced-by-maxima kernels."""
+    rng = np.random.default_rng(43)
+    X = rng.standard_normal((40_000, 2)) + np.array([1e6, 0.0])
+    y = X @ [2.0, -1.0] + 3.0 + 1e-3 * rng.standard_normal(40_000)
+    calls = _count_sliced(monkeypatch)
+    res = lstsq(X, y)
+    assert not calls
+    assert res.residual_sum_of_squares is None
+    fac, rk, _ = lstsq_module._precondition(X, True, y)
+    y_norm, r_norm = lstsq_module._residual_norms(fac, y, fac.start)
+    need = lstsq_module.bits_needed(fac, fac.start, rk.condition, y_norm, r_norm)
+    have = lstsq_module.norm_sliced_bits(fac.d, fac.block_rows)
+    assert any(n > h for n, h in zip(need, have, strict=True))
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_moments_bound_every_block_column_norm(offset: float) -> None:
+    from linreg.fast import Moments
+
+    rng = np.random.default_rng(44)
+    X = rng.standard_normal((70_000, 3)) * [1.0, 1e-3, 50.0] + offset
+    X[20_000:30_000, 1] = 0.0
+    moments = Moments.from_data(X, rng.standard_normal(70_000))
+    assert moments.block_norms is not None
+    rows = moments.block_rows
+    actual = np.array([np.linalg.norm(X[s : s + rows], axis=0) for s in range(0, X.shape[0], rows)])
+    assert np.all(moments.block_norms >= actual)
+    assert np.all(moments.block_norms <= 2.0 * actual + 1e-300)

@@ -235,7 +235,9 @@ class LinearRegression(ParamsMixin):
         self.intercept_ = float(result.intercept)
         self.lstsq_ = result
         self.stability_: Stability | None = None
-        loss = float(np.mean((y - self._decision(X)) ** 2))
+        rss = result.residual_sum_of_squares
+        # The refinement's own residual, where it kept one, saves a pass over X.
+        loss = rss / len(y) if rss is not None else float(np.mean((y - self._decision(X)) ** 2))
         val_loss = None
         if val is not None:
             val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])

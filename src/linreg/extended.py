@@ -54,24 +54,31 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "NORM_SLICE_BITS",
+    "BlockCuts",
+    "ChunkScratch",
     "Workspace",
     "centred_sum",
     "cpu_count",
     "dot",
     "dot_t",
+    "fsum_columns",
     "map_chunks",
     "matvec_terms",
     "rmatvec_terms",
+    "seminormal_terms",
     "slice_bits",
     "sum_k",
     "sum_passes",
     "sum_terms",
+    "two_diff",
     "two_product",
     "two_sum",
 ]
@@ -290,8 +297,9 @@ def sum_k(terms: list[Array], k: int) -> Array:
     Ogita, Rump & Oishi's SumK: ``k - 1`` sweeps of error-free TwoSum cascades
     (each leaves the exact sum unchanged and gathers it into the last term), then
     a plain sum.  The error is at most ``(eps + 3 g^2) |s| + g^k sum|t_i|`` with
-    ``g ~ 2 n 2**-53`` for ``n`` terms: correctly rounded unless more than about
-    ``53 (k - 1)`` bits cancel.
+    ``g ~ 2 n 2**-53`` for ``n`` terms: faithfully rounded (within an ulp; most
+    often the correctly rounded value) unless more than about ``53 (k - 1)`` bits
+    cancel.  Where every sum must be correctly rounded, :func:`fsum_columns`.
     """
     p = list(terms)
     for _ in range(k - 1):
@@ -303,48 +311,68 @@ def sum_k(terms: list[Array], k: int) -> Array:
     return total + p[-1] if len(p) > 1 else total
 
 
+def fsum_columns(terms: Array) -> Array:
+    """Column sums of ``terms`` (shape (t, k)), each correctly rounded (``math.fsum``).
+
+    For the few hundred terms the solvers gather per refinement step: exact where
+    :func:`sum_k` is ``k``-fold, and without its Python loop over the terms.
+    """
+    return np.array([_fsum(col) for col in terms.T], dtype=np.float64)
+
+
+def _fsum(values: Sequence[float] | Array) -> float:
+    """``math.fsum``, or the non-finite float sum where that raises (an infinity or
+    NaN among the terms, or an overflowing exact sum): callers test for it."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.sum(np.asarray(values, dtype=np.float64)))
+
+
 def centred_sum(
-    ones: list[float],
-    cols: list[Array],
+    ones: Sequence[float],
+    cols: Sequence[Array],
     shift: Array | None,
-    passes: int,
     *,
     centred_ones: Sequence[float] = (),
     centred_cols: Sequence[Array] = (),
 ) -> Array:
-    """``T^T v + w`` for ``v`` and ``w`` given as exact terms, in ``passes``-fold precision.
+    """``T^T v + w`` for ``v`` and ``w`` given as exact terms, correctly rounded.
 
     Parameters
     ----------
-    ones : list of float
+    ones : sequence of float
         Terms of ``v_0``, the intercept's entry (empty without intercept).
-    cols : list of ndarray of shape (d,)
+    cols : sequence of ndarray of shape (d,)
         Terms of ``v_{1:}`` (or of ``v`` without intercept); empty if ``d = 0``.
     shift : ndarray of shape (d,) or None
         The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]``.
-    passes : int
-        SumK's ``k``.
     centred_ones, centred_cols :
         Terms of ``w``, already in centred coordinates.
 
     Returns
     -------
     ndarray of shape (p,)
-        ``(v_0 + w_0, v_j - m_j v_0 + w_j)``, each rounded once.  The products
-        ``m_j t`` join the sums exactly (TwoProduct), so the cancellation between
-        ``v_j`` and ``m_j v_0``, up to ``|m_j| / std_j`` of them, costs no accuracy.
+        ``(v_0 + w_0, v_j - m_j v_0 + w_j)``, each the exact sum rounded once
+        (``math.fsum``).  The products ``m_j t`` join the sums exactly
+        (TwoProduct), so the cancellation between ``v_j`` and ``m_j v_0``, up to
+        ``|m_j| / std_j`` of them, costs no accuracy.
     """
     out: list[Array] = []
-    if ones:
-        out.append(sum_k([np.array([t]) for t in [*ones, *centred_ones]], passes))
-    if cols:
-        terms = [*cols, *centred_cols]
-        if ones and shift is not None and np.any(shift):
+    if len(ones):
+        out.append(np.array([_fsum([*ones, *centred_ones])]))
+    if len(cols):
+        blocks = [np.asarray(cols).reshape(len(cols), -1)]
+        if len(centred_cols):
+            blocks.append(np.asarray(centred_cols).reshape(len(centred_cols), -1))
+        if len(ones) and shift is not None and np.any(shift):
             # Beyond 2**996 the split overflows; the caller sees non-finite sums.
             with np.errstate(over="ignore", invalid="ignore"):
-                for t in ones:
-                    terms.extend(two_product(-shift, t))
-        out.append(sum_k(terms, passes))
+                lhs = np.broadcast_to(-shift, (len(ones), shift.size))
+                prods = two_product(lhs, np.asarray(ones)[:, None])
+            blocks.extend(prods)
+        out.append(fsum_columns(np.concatenate(blocks)))
     return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -472,6 +500,170 @@ def sum_terms(v: Array, levels: int) -> list[float]:
     out = [math.ldexp(float(np.sum(piece)), e) for piece in slices]
     out.append(math.ldexp(float(np.sum(rests[-1])), e))
     return out
+
+
+# ---------------------------------------------------------------------------
+# One level, sliced by norms: the seminormal right-hand side in one sweep
+# ---------------------------------------------------------------------------
+
+#: Bits of a norm that each half of a norm-sliced product keeps (see
+#: :func:`seminormal_terms`): slices on a grid of ``2**-26`` of the norm leave two
+#: 26-bit factors whose products, summed over any chunk, stay below ``2**53`` grid
+#: units by Cauchy-Schwarz.
+NORM_SLICE_BITS: Final = 26
+
+
+class ChunkScratch:
+    """Scratch matrices of one thread for :func:`seminormal_terms`, shaped like the
+    chunks (rows, features), with the slicing shift kept between chunks: it
+    changes only when a column norm crosses a power of two."""
+
+    def __init__(self, rows: int, features: int) -> None:
+        self.hi = np.empty((rows, features))
+        self.lo = np.empty((rows, features))
+        self._shift = np.empty((rows, features))
+        self._row = np.full(features, np.nan)
+
+    def shift(self, row: Array, m: int) -> Array:
+        """``row`` repeated on ``m`` rows (a broadcast add over 16 columns costs twice
+        a plain one)."""
+        if not np.array_equal(row, self._row):
+            self._shift[:] = row
+            self._row = row.copy()
+        return self._shift[:m]
+
+
+def _pow2_above(v: Array) -> Array:
+    """``2**e`` with ``v < 2**e`` (elementwise, ``v >= 0``; 1 for zero)."""
+    _, e = np.frexp(v)
+    return np.where(v > 0.0, np.ldexp(1.0, e), 1.0)
+
+
+@dataclass(frozen=True)
+class BlockCuts:
+    """How :func:`seminormal_terms` slices each row block for one solution ``(b, w)``.
+
+    Built once per refinement step for all blocks (:meth:`of`); row ``i`` of each
+    array belongs to block ``i``.
+
+    Attributes
+    ----------
+    shift : ndarray of shape (n_blocks, k)
+        ``1.5 * 2**52 g_j``, which rounds block entries to multiples of the grid
+        ``g_j = 2**-26`` of the power of two above the block's column norm.
+    w1, w2 : ndarray of shape (n_blocks, k)
+        ``w = w1 + w2`` exactly, ``w1_j`` a multiple of ``G / g_j`` (0 for a zero column).
+    b1, b2 : ndarray of shape (n_blocks,)
+        ``b = b1 + b2`` exactly, ``b1`` a multiple of ``G``.
+
+    Notes
+    -----
+    ``G = 2**-52`` of the power of two above ``sum_j |C_j| |w_j| + |b|``, the bound
+    on ``|C w| + |b|`` in any row of the block, so that every partial sum of
+    ``C1 w1 + b1`` is a multiple of ``G`` below ``2**53 G``: exact.
+    """
+
+    shift: Array
+    w1: Array
+    w2: Array
+    b1: Array
+    b2: Array
+
+    @classmethod
+    def of(cls, norms: Array, b: float, w: Array) -> BlockCuts:
+        """The cuts for blocks with column norms at most ``norms`` (n_blocks, k)."""
+        g = _pow2_above(norms) * 2.0**-NORM_SLICE_BITS
+        common = _pow2_above(norms @ np.abs(w) + abs(b)) * 2.0**-52
+        # Scaling by powers of two and rounding to integers are exact.
+        step = common[:, None] / g
+        with np.errstate(over="ignore", invalid="ignore"):
+            w1 = np.where(norms > 0.0, np.rint(w / step) * step, 0.0)
+        b1 = np.rint(b / common) * common
+        return cls(1.5 * 2.0**52 * g, w1, w - w1, b1, b - b1)
+
+
+def two_diff(a: Array, b: Array) -> tuple[Array, Array]:
+    """:func:`two_sum` of ``a`` and ``-b``: ``a - b = s + e`` exactly."""
+    s = a - b
+    bb = s - a
+    return s, (a - (s - bb)) - (b + bb)
+
+
+def seminormal_terms(
+    C: Array, y: Array, cuts: BlockCuts, block: int, scratch: ChunkScratch
+) -> tuple[Array, Array, float, float, float]:
+    """A block's ``A^T e`` with ``e = y - b - C w``, far beyond float64, in one sweep.
+
+    Parameters
+    ----------
+    C : ndarray of shape (m, k)
+        A row block of the design (a view; ``A = [1 C]``).
+    y : ndarray of shape (m,)
+        Its targets.
+    cuts : BlockCuts
+        The slicing of every block for the solution ``(b, w)``.
+    block : int
+        Which of them this is.
+    scratch : ChunkScratch
+        At least ``m`` rows and ``k`` features.
+
+    Returns
+    -------
+    cols, cols_tail : ndarray of shape (k,)
+        ``C^T e = cols + cols_tail``: ``cols`` exact, ``cols_tail`` rounded.
+    ones, ones_tail : float
+        ``1^T e = ones + ones_tail`` likewise.
+    sumsq : float
+        ``|e|^2`` in float64.
+
+    Notes
+    -----
+    The one-level special case of :func:`matvec_terms` / :func:`rmatvec_terms`
+    for the seminormal corrections, where ``e = y - A x`` and ``A^T e`` are all a
+    step needs. The fixed-point grids come from *norms* rather than maxima: with
+    ``g_j = 2**-26`` of ``|C_j|``'s power of two and ``q`` that of ``|r|``, the
+    slices ``C1`` (``C`` rounded to ``g``) and ``r1`` make every partial sum of
+    ``C1_j^T r1`` a multiple of ``g_j q`` below ``|C1_j| |r1| < 2**53 g_j q``
+    (Cauchy-Schwarz), so BLAS computes it exactly in any order; ``C1 w1 + b1`` is
+    exact row by row (see :class:`BlockCuts`). One slicing of ``C`` serves both
+    products. What is left, ``C2 = C - C1``, ``w2``, ``r2``, is ``2**-26`` of its
+    term and is rounded: ``e`` (``r + f`` in double-double) comes to about
+    ``(k + 1) 2**-79`` of ``sum_j |C_j| |w_j|`` per row and ``C^T e`` to about
+    ``2**-77 sqrt(m)`` of ``|C_j| |r|`` (the solver's rule takes it from there:
+    :func:`linreg.lstsq.norm_sliced_bits`).
+
+    Three elementwise passes over the block (the slicing) and six matrix-vector
+    products, against about twenty passes for :func:`matvec_terms` plus
+    :func:`rmatvec_terms` at one level.
+    """
+    m = C.shape[0]
+    w1, w2 = cuts.w1[block], cuts.w2[block]
+    shift = scratch.shift(cuts.shift[block], m)
+    hi = np.add(C, shift, out=scratch.hi[:m])
+    np.subtract(hi, shift, out=hi)  # C1: C on the grid g
+    lo = np.subtract(C, hi, out=scratch.lo[:m])  # C2 = C - C1 exactly, |C2| <= g / 2
+    exact = hi @ w1
+    exact += cuts.b1[block]
+    tail = C @ w2
+    tail += lo @ w1
+    tail += cuts.b2[block]
+    # e = y - exact - tail as r + f (errors below 2**-105 of |y| + |exact| are dropped).
+    s1, e1 = two_diff(y, exact)
+    r0, e2 = two_diff(s1, tail)
+    c = e1 + e2
+    r = r0 + c
+    f = c - (r - r0)
+    sumsq = float(r @ r)
+    scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
+    q = float(_pow2_above(np.array([scale * (1.0 + 2.0**-30)]))[0]) * 2.0**-NORM_SLICE_BITS
+    big = 1.5 * 2.0**52 * q
+    r1 = (r + big) - big  # r on the grid q (|r| < 2**26 q keeps r + big in one binade)
+    t = r - r1
+    t += f
+    cols = r1 @ hi
+    cols_tail = t @ C
+    cols_tail += r1 @ lo
+    return cols, cols_tail, float(np.sum(r1)), float(np.sum(t)), sumsq
 
 
 # ---------------------------------------------------------------------------

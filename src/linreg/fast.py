@@ -186,6 +186,14 @@ class Moments:
         ``Xc^T yc``.
     yty : float
         ``yc^T yc``.
+    block_norms : ndarray of shape (n_blocks, d) or None
+        Upper bounds of the column norms ``|X_j|_2`` of each row block of
+        ``block_rows`` rows (the last may be shorter), as the pass over the data
+        saw them; the exact solver's refinement slices its blocks by them
+        (:func:`linreg.extended.seminormal_terms`). ``None`` when the moments were
+        combined from elsewhere (files, partitions).
+    block_rows : int
+        Rows per block of ``block_norms``.
     """
 
     n: int
@@ -194,6 +202,8 @@ class Moments:
     gram: Array
     xty: Array
     yty: float
+    block_norms: Array | None = None
+    block_rows: int = 0
 
     @property
     def variance(self) -> Array:
@@ -227,18 +237,26 @@ class Moments:
         y_shift = float(y_sample[0] + (y_sample - y_sample[0]).mean())
         if not np.any(np.abs(shift) > sample.std(axis=0)):
             shift = np.zeros(d)
-        for _ in range(2):
-            S, xty, sx, yty, sy = _shifted_sums(X, y, shift, y_shift)
+        for attempt in range(2):
+            S, xty, sx, yty, sy, block_sumsq = _shifted_sums(X, y, shift, y_shift)
             offset, y_offset = sx / N, sy / N
             gram = S - np.outer(sx, offset)
             xty = xty - sx * y_offset
             yty = yty - sy * y_offset
             variance = np.diag(gram) / N
-            if np.all(offset**2 <= variance) and y_offset**2 <= yty / N:
-                break
+            close = np.all(offset**2 <= variance) and y_offset**2 <= yty / N
+            if close or attempt == 1:
+                break  # (the sums above are of this pass's shift)
             shift, y_shift = shift + offset, y_shift + y_offset
         # Round-off must not make a variance negative.
         np.fill_diagonal(gram, np.maximum(np.diag(gram), 0.0))
+        rows = min(N, chunk_rows(d))
+        counts = np.minimum(rows, N - np.arange(0, N, rows))
+        # |X_j| <= |X_j - s_j| + sqrt(k) |s_j| on a block of k rows; the factor covers
+        # the rounding of the computed sums of squares (at most k eps relative).
+        block_norms = np.sqrt(block_sumsq) * (1.0 + 2.0**-30) + np.outer(
+            np.sqrt(counts), np.abs(shift)
+        )
         return cls(
             n=N,
             mean=shift + offset,
@@ -246,17 +264,20 @@ class Moments:
             gram=gram,
             xty=xty,
             yty=max(yty, 0.0),
+            block_norms=block_norms,
+            block_rows=rows,
         )
 
 
 def _shifted_sums(
     X: Array, y: Array, shift: Array, y_shift: float
-) -> tuple[Array, Array, Array, float, float]:
+) -> tuple[Array, Array, Array, float, float, Array]:
     """Sums over the rows of ``B = X - 1 shift^T`` and ``v = y - y_shift``.
 
-    Returns ``B^T B`` (d, d), ``B^T v`` (d,), ``B^T 1`` (d,), ``v^T v`` and ``1^T v``:
-    per row block, one symmetric rank-k update (BLAS ``syrk``) and three
-    matrix-vector products while the block is in cache.
+    Returns ``B^T B`` (d, d), ``B^T v`` (d,), ``B^T 1`` (d,), ``v^T v``, ``1^T v``
+    and each block's column sums of squares (n_blocks, d), the diagonal of its
+    ``B_k^T B_k``: per row block, one symmetric rank-k update (BLAS ``syrk``) and
+    three matrix-vector products while the block is in cache.
     """
     N, d = X.shape
     rows = min(N, chunk_rows(d))
@@ -265,20 +286,23 @@ def _shifted_sums(
     v_block = np.empty(rows)
     ones = np.ones(rows)
     S, xty, sx = np.zeros((d, d)), np.zeros(d), np.zeros(d)
+    sumsq = np.empty((-(-N // rows), d))
     yty = sy = 0.0
-    for start in range(0, N, rows):
+    for i, start in enumerate(range(0, N, rows)):
         stop = min(start + rows, N)
         k = stop - start
         B = X[start:stop]
         if block is not None:
             B = np.subtract(B, shift, out=block[:k])
         v = np.subtract(y[start:stop], y_shift, out=v_block[:k])
-        S += B.T @ B
+        gram = B.T @ B
+        S += gram
+        sumsq[i] = np.diag(gram)
         xty += v @ B
         sx += ones[:k] @ B
         yty += float(v @ v)
         sy += float(np.add.reduce(v))
-    return S, xty, sx, yty, sy
+    return S, xty, sx, yty, sy, sumsq
 
 
 # -- standardization and stability from the moments ------------------------------------------
