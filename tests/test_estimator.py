@@ -428,6 +428,53 @@ def test_bad_data_is_rejected(X: np.ndarray, y: np.ndarray, match: str) -> None:
         LinearRegression(epochs=5).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("solver", "engine"), [("exact", "auto"), ("gd", "fast"), ("sgd", "fast"), ("gd", "reference")]
+)
+@pytest.mark.parametrize(
+    ("cell", "value", "match"),
+    [
+        ((70_001, 2), np.nan, "X contains NaN at row 70001, column 2"),
+        ((5, 0), -np.inf, "X contains an infinite value at row 5, column 0"),
+        ((99_999,), np.nan, "y contains NaN at row 99999"),
+    ],
+)
+def test_bad_cells_in_large_data_are_named_and_the_old_fit_kept(
+    solver: str, engine: str, cell: tuple[int, ...], value: float, match: str
+) -> None:
+    """The exact solver and the fast engine leave finiteness to their first pass over
+    the data; the error still names the cell, and a refused fit changes nothing."""
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((100_000, 3))
+    y = X @ [1.0, -2.0, 0.5] + 3.0 + 0.1 * rng.standard_normal(100_000)
+    model = LinearRegression(solver=solver, engine=engine, epochs=3, learning_rate=0.05)
+    model.fit(X[:50], y[:50])
+    before = (model.coef_.copy(), model.intercept_, model.n_features_in_)
+    bad_X, bad_y = (_with(X, cell, value), y) if len(cell) == 2 else (X, _with(y, cell, value))
+    with pytest.raises(LinregError, match=match):
+        model.fit(bad_X, bad_y)
+    np.testing.assert_array_equal(model.coef_, before[0])
+    assert (model.intercept_, model.n_features_in_) == before[1:]
+    assert model._X_fit.shape == (50, 3)
+
+
+@pytest.mark.parametrize(
+    ("solver", "engine"), [("gd", "fast"), ("sgd", "fast"), ("gd", "reference")]
+)
+def test_huge_finite_data_are_not_mistaken_for_infinities(solver: str, engine: str) -> None:
+    """Squares of 1e200 overflow in the first pass's sums, though the data are finite:
+    the exact solver fits them, gradient descent says why it cannot (it raised
+    numpy's LinAlgError from the Hessian's eigenvalues before)."""
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((50_000, 2)) * 1e200
+    y = X @ [1.0, 2.0] + 1e200 * rng.standard_normal(50_000)
+    exact = LinearRegression(solver="exact").fit(X, y)
+    np.testing.assert_allclose(exact.coef_, [1.0, 2.0], rtol=1e-2)
+    model = LinearRegression(solver=solver, engine=engine, epochs=2, learning_rate=1e-3)
+    with pytest.raises(LinregError, match=r"squares overflow .* use solver='exact'"):
+        model.fit(X, y)
+
+
 def test_nan_in_a_dataframe_names_the_column() -> None:
     frame = pd.DataFrame(_with(X0, (4, 1), np.nan), columns=["a", "b"])
     with pytest.raises(LinregError, match="NaN at row 4, b"):

@@ -21,6 +21,7 @@ __all__ = [
     "DivergenceReport",
     "LinregError",
     "ModelFileError",
+    "NonFiniteDataError",
     "NotFittedError",
     "RankDeficiencyWarning",
     "StabilityWarning",
@@ -33,6 +34,12 @@ class LinregError(ValueError):
 
 class ModelFileError(LinregError):
     """A model file is missing, corrupt, foreign, or from a newer linreg."""
+
+
+class NonFiniteDataError(LinregError):
+    """The data hold NaN or infinite values, found by a pass over them that was
+    computing something else (the solvers' sums); :func:`linreg.validation.check_finite`
+    then names the first bad cell."""
 
 
 class NotFittedError(LinregError, AttributeError):

@@ -206,6 +206,18 @@ class Moments:
     block_rows: int = 0
 
     @property
+    def finite(self) -> bool:
+        """Whether every sum is finite: not so if the data hold a NaN or an infinity
+        (or values whose squares overflow)."""
+        return bool(
+            np.isfinite(self.gram).all()
+            and np.isfinite(self.xty).all()
+            and math.isfinite(self.yty)
+            and math.isfinite(self.y_mean)
+            and np.isfinite(self.mean).all()
+        )
+
+    @property
     def variance(self) -> Array:
         """Population variance of each column, diag(gram) / N (what ``X.var(axis=0)`` gives)."""
         return np.diag(self.gram) / self.n

@@ -100,6 +100,7 @@ from scipy.linalg import cholesky, lapack, solve_triangular
 from linreg import extended as ext
 from linreg.errors import RankDeficiencyWarning
 from linreg.fast import Moments
+from linreg.validation import require_finite
 
 __all__ = [
     "LstsqResult",
@@ -455,6 +456,7 @@ class _GramR(_Centred):
                 gram = moments.gram + n * np.outer(moments.mean, moments.mean)
                 zty = moments.xty + n * moments.mean * moments.y_mean
         if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(zty))):
+            require_finite(X, y)  # NaN and infinities reach the sums too
             # Squares beyond 2**1024: Householder QR never squares anything.
             raise np.linalg.LinAlgError("the Gram matrix overflows")
         self.R = cholesky(gram, lower=False, check_finite=False)
@@ -1085,6 +1087,11 @@ def lstsq(
     -------
     LstsqResult
 
+    Raises
+    ------
+    NonFiniteDataError
+        When ``X`` or ``y`` holds NaN or infinite values (found by the first pass).
+
     Warns
     -----
     RankDeficiencyWarning
@@ -1163,6 +1170,7 @@ def _precondition(
     p = d + int(fit_intercept)
     large = n * p > _SMALL_PROBLEM
     if large and n >= 2 * p and d > 0:
+        # Its sums are finite only if the data are (or it raises NonFiniteDataError).
         try:
             gram = _GramR(X, y, fit_intercept)
         except np.linalg.LinAlgError:
@@ -1171,6 +1179,8 @@ def _precondition(
             rk = _rank(gram, _uncentred_norms(gram))
             if rk.rank == p and _seminormal_ok(gram, rk, y):
                 return gram, rk, True
+    else:
+        require_finite(X, y)
     fac = _Factorization(X, fit_intercept)
     rk = _rank(fac, _uncentred_norms(fac))
     return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk, y)

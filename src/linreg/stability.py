@@ -18,7 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Stability", "hessian", "stability"]
+from linreg.errors import LinregError
+
+__all__ = ["OVERFLOW_MESSAGE", "Stability", "hessian", "stability"]
+
+
+#: Why gradient descent refuses data whose sums of squares overflow.
+OVERFLOW_MESSAGE = (
+    "the features are too large for gradient descent in float64: their squares "
+    "overflow (values beyond about 1e154); rescale X and y, or use solver='exact'"
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,16 @@ class Stability:
 
     @classmethod
     def from_hessian(cls, H: NDArray[np.float64]) -> Stability:
-        """eta_max = 2 / lambda_max and kappa = lambda_max / lambda_min of a Hessian."""
+        """eta_max = 2 / lambda_max and kappa = lambda_max / lambda_min of a Hessian.
+
+        Raises
+        ------
+        LinregError
+            If the Hessian overflowed: features beyond about 1e154, whose squares
+            float64 cannot hold (gradient descent's own sums would overflow too).
+        """
+        if not np.all(np.isfinite(H)):
+            raise LinregError(OVERFLOW_MESSAGE)
         eigenvalues = np.linalg.eigvalsh(H)
         lam_max = float(eigenvalues[-1])
         # Round-off can make a zero eigenvalue slightly negative.
@@ -95,4 +113,6 @@ def stability(X: NDArray[np.float64], *, fit_intercept: bool = True) -> Stabilit
     >>> s.max_stable_learning_rate, s.condition_number
     (1.0, 1.0)
     """
-    return Stability.from_hessian(hessian(X, fit_intercept=fit_intercept))
+    with np.errstate(over="ignore", invalid="ignore"):  # from_hessian says why
+        H = hessian(X, fit_intercept=fit_intercept)
+    return Stability.from_hessian(H)

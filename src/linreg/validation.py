@@ -14,17 +14,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.errors import LinregError
+from linreg.errors import LinregError, NonFiniteDataError
 
 __all__ = [
     "DataWarning",
     "as_float_array",
     "check_X",
     "check_X_y",
+    "check_finite",
     "check_positive",
     "check_rows",
     "constant_columns",
     "is_dask_collection",
+    "require_finite",
     "warn_constant",
 ]
 
@@ -74,8 +76,30 @@ def _check_finite(arr: Array, what: str, names: list[str] | None) -> None:
         )
 
 
+def require_finite(X: Array, y: Array | None = None) -> None:
+    """Raise :class:`~linreg.errors.NonFiniteDataError` unless ``X`` (and ``y``) are
+    finite: for solvers whose sums came out non-finite, to tell NaN and infinities
+    from overflow (the caller then has :func:`check_finite` name the cell)."""
+    if not (np.isfinite(X).all() and (y is None or np.isfinite(y).all())):
+        raise NonFiniteDataError(
+            "X or y contains NaN or infinite values; remove or impute them before fitting"
+        )
+
+
+def check_finite(X: Array, y: Array | None = None, names: list[str] | None = None) -> None:
+    """Raise a :class:`LinregError` naming the first NaN or infinite cell of ``X``
+    (then of ``y``), if there is one; ``names`` are the columns of ``X``."""
+    _check_finite(X, "X", names)
+    if y is not None:
+        _check_finite(y, "y", None)
+
+
 def check_X(
-    X: Any, *, n_features: int | None = None, feature_names: list[str] | None = None
+    X: Any,
+    *,
+    n_features: int | None = None,
+    feature_names: list[str] | None = None,
+    finite: bool = True,
 ) -> tuple[Array, list[str] | None]:
     """Validate a feature matrix and return it as float64 (N, d) with its column names.
 
@@ -87,6 +111,10 @@ def check_X(
         The number of features the model was fitted with.
     feature_names : list of str, optional
         The names the model was fitted with; a DataFrame must carry the same.
+    finite : bool, default True
+        Check that every value is finite. A caller whose first pass over the
+        data would see a NaN or infinity anyway (the solvers' sums) may leave it
+        to that pass, and call :func:`check_finite` when it does.
     """
     names = _feature_names(X)
     arr = as_float_array(X, "X")
@@ -98,7 +126,8 @@ def check_X(
         raise LinregError("X has no rows; give at least one sample")
     if arr.shape[1] == 0:
         raise LinregError("X has no columns; give at least one feature")
-    _check_finite(arr, "X", names)
+    if finite:
+        _check_finite(arr, "X", names)
     if n_features is not None and arr.shape[1] != n_features:
         raise LinregError(
             f"X has {arr.shape[1]} feature(s) but the model was fitted with {n_features}; "
@@ -112,8 +141,9 @@ def check_X(
     return arr, names
 
 
-def check_y(y: Any, n_samples: int) -> Array:
-    """Validate a target vector: shape (N,) (or (N, 1)), finite, as float64."""
+def check_y(y: Any, n_samples: int, *, finite: bool = True) -> Array:
+    """Validate a target vector: shape (N,) (or (N, 1)), finite (unless ``finite`` is
+    False, see :func:`check_X`), as float64."""
     arr = as_float_array(y, "y")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -121,24 +151,28 @@ def check_y(y: Any, n_samples: int) -> Array:
         raise LinregError(f"y must be 1-D with one target per row, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise LinregError(f"X has {n_samples} rows but y has {arr.shape[0]}; give one y per row")
-    _check_finite(arr, "y", None)
+    if finite:
+        _check_finite(arr, "y", None)
     return arr
 
 
 def check_X_y(
-    X: Any, y: Any, *, fit_intercept: bool = True
+    X: Any, y: Any, *, fit_intercept: bool = True, finite: bool = True
 ) -> tuple[Array, Array, list[str] | None]:
     """Validate training data: finite, enough rows, a warning for constant features.
+
+    ``finite=False`` leaves the finiteness to the caller (see :func:`check_X`).
 
     Raises
     ------
     LinregError
         For one row, or fewer rows than parameters (d + 1 with an intercept).
     """
-    X_arr, names = check_X(X)
-    y_arr = check_y(y, X_arr.shape[0])
+    X_arr, names = check_X(X, finite=finite)
+    y_arr = check_y(y, X_arr.shape[0], finite=finite)
     check_rows(X_arr.shape[0], X_arr.shape[1], fit_intercept)
-    constant = constant_columns(X_arr)
+    # (A column of one infinite value is not "constant": the finiteness check names it.)
+    constant = [j for j in constant_columns(X_arr) if np.isfinite(X_arr[0, j])]
     warn_constant([names[j] if names else f"column {j}" for j in constant], stacklevel=4)
     return X_arr, y_arr, names
 
