@@ -11,6 +11,10 @@ cancel.  This module gives them exactly that and nothing else:
 * :func:`matvec_terms`, :func:`rmatvec_terms`, :func:`sum_terms`: a chunk's
   products as exact slice products plus a small rounded tail (Ozaki, Ogita, Oishi
   and Rump's error-free splitting), with :class:`Workspace` their scratch space;
+* :func:`seminormal_terms`: one level of that splitting for ``A^T (y - A x)``,
+  on fixed-point grids set by column *norms* (:class:`BlockCuts`), so that one
+  slicing of a block serves both products (:class:`ChunkScratch`);
+* :func:`fsum_columns`: column sums of many terms, each correctly rounded;
 * :func:`map_chunks`: chunks of rows on a thread pool, results in chunk order, so
   that no answer depends on the number of threads.
 

@@ -41,10 +41,12 @@ intercept, standardization and momentum, with tol and at divergence, which is
 reported at the same epoch with the same report). On data whose means are
 hundreds of standard deviations, the original-units intercept ``b - W^T mean /
 scale`` amplifies both paths' rounding by mean / std: 1e-10 at mean / std = 350.
-2,000,000 x 16, 1,000 epochs: about 0.1 s for the whole fit, of which 0.02 s is
-input validation, 0.06 s the moments pass and 0.02 s the 1,000 epochs (with
-standardization, 0.04 s more for ``X.mean``; a near-perfect fit, 0.03 s more for
-the anchor pass); the textbook loop takes 33 s (``benchmarks/README.md``).
+2,000,000 x 16, 1,000 epochs: about 0.09 s for the whole fit, of which 0.06 s is
+the moments pass (whose sums also reveal any NaN or infinity, so that input
+validation need not read X again: see :meth:`Moments.finite`) and 0.02 s the
+1,000 epochs (with standardization, 0.04 s more for ``X.mean``; a near-perfect
+fit, 0.03 s more for the anchor pass); the textbook loop takes 33-40 s
+(``benchmarks/README.md``).
 
 The fused pass, and when it is used
 -----------------------------------

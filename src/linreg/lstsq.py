@@ -53,23 +53,35 @@ The algorithm
 Extended precision
 ------------------
 ``A x`` and ``A^T r`` are computed by the error-free splitting kernels of
-:mod:`linreg.extended`; their number of *levels* is chosen per problem
+:mod:`linreg.extended`; the bits a problem needs are worked out from its norms
+and condition (:func:`bits_needed`) and turned into *levels* of slicing
 (:func:`levels_for`): large well-conditioned problems need one, problems under
-65,536 entries always get six, far beyond double-double.
+65,536 entries always get six, far beyond double-double.  Where the seminormal
+corrections apply and the bits needed are within what one norm-sliced pass
+carries (:func:`norm_sliced_bits`, 64 bits at 16 features), a step takes
+``T^T A^T (y - A x)`` from :func:`linreg.extended.seminormal_terms` instead: the
+same exact-plus-tail sums, with each block of ``X`` sliced once, on grids set by
+the block's column norms that the Gram pass recorded, for both products.  Its
+terms are summed exactly (``math.fsum``), and it also gives ``|y - A x|^2``,
+which the estimator reports as the training loss instead of a pass of its own.
+Both routes end at the correctly rounded solution: they agree to the bit.
 
 Cost and memory
 ---------------
 Large well-conditioned problems: no copy of ``X`` (the Gram pass works in 1 MiB
 blocks), a few ``n``-vectors, and per thread about ``2 (levels + 2)`` MiB of
-scratch for the kernels.  Time: the Gram pass (0.06 s at 2,000,000 x 16), then one
-threaded pass of the kernels over ``X`` per refinement step (one step when well
-conditioned, 0.21-0.3 s at that size with one slicing level).  At 2,000,000 x 16
-the whole solve takes about 0.4 s against 0.85 s for ``numpy.linalg.lstsq`` (see
-``benchmarks/``); a Householder QR of 512-row blocks, used before, took 0.28 s
-where the Gram pass takes 0.06 s, and gave the same coefficients to the bit.
-The extended-precision pass is the floor: a refinement in float64 alone would
-be four times cheaper, but measured 1 ulp off the correctly rounded solution on
-the benchmark's data and 11 to 290 ulps off on data with offsets of hundreds of
+scratch for the kernels (3 MiB for the norm-sliced one).  Time at 2,000,000 x 16
+(2 cores, busy machine, medians): the Gram pass 0.06-0.09 s, which also checks
+that the data are finite, then one norm-sliced pass per refinement step (one
+step when well conditioned) 0.1-0.15 s, where one level of the general kernels
+took 0.3 s; the whole estimator fit takes 0.19-0.27 s against 0.9-1.15 s for
+scikit-learn (``benchmarks/``).  A Householder QR of 512-row blocks, used before
+the Gram pass, took 0.28 s and gave the same coefficients to the bit.  The
+extended-precision pass is the floor: it costs three elementwise passes and six
+matrix-vector products per block, and a block in cache is no faster (the cost is
+the arithmetic, not the reading of ``X``).  A refinement in float64 alone would
+be cheaper, but measured 1 ulp off the correctly rounded solution on the
+benchmark's data and 11 to 290 ulps off on data with offsets of hundreds of
 standard deviations, where ``y - A x`` cancels.  Other problems: one float64
 copy of the centred design, ``n x (d + 1)``, which the QR overwrites, plus one or
 two applications of ``Q`` per step.
