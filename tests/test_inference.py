@@ -217,6 +217,11 @@ def test_large_problems_statsmodels_and_the_cheaper_residuals() -> None:
     default, given_data = model.inference(), model.inference(X, y)
     np.testing.assert_array_equal(default.std_errors, given_data.std_errors)
     assert default.rss == given_data.rss
+    # The refinement's own sum of squares, against one of the residuals recomputed.
+    assert model.lstsq_.residual_sum_of_squares == default.rss
+    copied = model.inference(X.copy(), y.copy())
+    assert copied.rss == pytest.approx(float(full @ full), rel=1e-14)
+    np.testing.assert_allclose(copied.std_errors, default.std_errors, rtol=1e-14)
     ols = sm.OLS(y, sm.add_constant(X)).fit()
     np.testing.assert_allclose(default.std_errors, ols.bse, rtol=1e-9)
     assert default.rss == pytest.approx(ols.ssr, rel=1e-11)

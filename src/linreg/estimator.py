@@ -458,9 +458,16 @@ class LinearRegression(ParamsMixin):
             names=None if names is None else [str(n) for n in names],
             method=method,
             iterative=self.solver != "exact",
-            # The exact fit's solution of its training data: no need to solve again.
-            solution=getattr(self, "lstsq_", None) if X is None else None,
+            # The exact fit's solution of its training data (passed again or not): no
+            # need to solve again, nor to sum the squared residuals.
+            solution=getattr(self, "lstsq_", None)
+            if self._is_training_data(X_arr, y_arr)
+            else None,
         )
+
+    def _is_training_data(self, X: Array, y: Array) -> bool:
+        """Whether ``X`` and ``y`` are the very arrays ``fit`` was given (kept by reference)."""
+        return X is getattr(self, "_X_fit", None) and y is getattr(self, "_y_fit", None)
 
     def summary(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
         """The inference table as text, in the layout of statsmodels' OLS summary."""

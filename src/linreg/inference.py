@@ -333,11 +333,20 @@ def ols_inference(
     coef = np.asarray(coef, dtype=np.float64)
     params = np.concatenate([[intercept], coef]) if fit_intercept else coef.copy()
     b = intercept if fit_intercept else 0.0
-    # The sum of squares needs the residuals to 2**-59 of their norm, not each one
-    # correctly rounded: at 2,000,000 x 16 one slicing level instead of six.
-    levels = residual_levels(X, y, coef, b, X_lo=X_lo)
-    resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
-    rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
+    if (
+        solution is not None
+        and solution.residual_sum_of_squares is not None
+        and np.array_equal(solution.params, params)
+    ):
+        # The exact fit's refinement summed these very residuals (in extended
+        # precision, to float64): no pass over X for them.
+        rss = solution.residual_sum_of_squares
+    else:
+        # The sum of squares needs the residuals to 2**-59 of their norm, not each
+        # one correctly rounded: at 2,000,000 x 16 one slicing level instead of six.
+        levels = residual_levels(X, y, coef, b, X_lo=X_lo)
+        resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
+        rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
     exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     rank = exact.rank
