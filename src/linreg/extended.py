@@ -525,6 +525,7 @@ class ChunkScratch:
     def __init__(self, rows: int, features: int) -> None:
         self.hi = np.empty((rows, features))
         self.lo = np.empty((rows, features))
+        self.ones = np.ones(rows)
         self._shift = np.empty((rows, features))
         self._row = np.full(features, np.nan)
 
@@ -659,7 +660,8 @@ def seminormal_terms(
     f = c - (r - r0)
     sumsq = float(r @ r)
     scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
-    q = float(_pow2_above(np.array([scale * (1.0 + 2.0**-30)]))[0]) * 2.0**-NORM_SLICE_BITS
+    # q: 2**-26 of the power of two above |r| (any grid serves r = 0: its slices are 0).
+    q = math.ldexp(1.0, math.frexp(scale * (1.0 + 2.0**-30))[1] - NORM_SLICE_BITS)
     big = 1.5 * 2.0**52 * q
     r1 = (r + big) - big  # r on the grid q (|r| < 2**26 q keeps r + big in one binade)
     t = r - r1
@@ -667,7 +669,8 @@ def seminormal_terms(
     cols = r1 @ hi
     cols_tail = t @ C
     cols_tail += r1 @ lo
-    return cols, cols_tail, float(np.sum(r1)), float(np.sum(t)), sumsq
+    ones = scratch.ones[:m]  # (a BLAS dot: the sum of r1 is exact in any order)
+    return cols, cols_tail, float(r1 @ ones), float(t @ ones), sumsq
 
 
 # ---------------------------------------------------------------------------
