@@ -20,7 +20,7 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 
 import linreg.extended as extended_module
 import linreg.lstsq as lstsq_module
-from linreg.errors import RankDeficiencyWarning
+from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
 from linreg.lstsq import (
     LstsqResult,
     _Design,
@@ -731,3 +731,19 @@ def test_moments_bound_every_block_column_norm(offset: float) -> None:
     actual = np.array([np.linalg.norm(X[s : s + rows], axis=0) for s in range(0, X.shape[0], rows)])
     assert np.all(moments.block_norms >= actual)
     assert np.all(moments.block_norms <= 2.0 * actual + 1e-300)
+
+
+@pytest.mark.parametrize("n", [50, 40_000])
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_non_finite_data_are_refused(n: int, where: str) -> None:
+    """Large problems find a NaN or infinity in the Gram pass's sums (no pass of its
+    own); small ones check first. Either way a clear error, not a NaN solution."""
+    rng = np.random.default_rng(46)
+    X = rng.standard_normal((n, 3))
+    y = X @ [1.0, 2.0, 3.0] + rng.standard_normal(n)
+    if where == "X":
+        X[n // 2, 1] = np.inf
+    else:
+        y[n - 1] = np.nan
+    with pytest.raises(NonFiniteDataError, match="NaN or infinite values"):
+        lstsq(X, y)
