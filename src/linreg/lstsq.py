@@ -684,15 +684,12 @@ def _refine(
     y_norm, r_norm = _residual_norms(fac, y_arr, x)
     bits = bits_needed(fac, x, condition, y_norm, r_norm)
     shift = fac.means if fac.fit_intercept else None
+    # The norm-sliced pass where it carries the bits needed (one slicing of X a step).
     have = norm_sliced_bits(fac.d, fac.block_rows)
     sliced = (
         seminormal and c is None and fac.block_norms is not None and design.X_lo is None
     ) and all(need <= got for need, got in zip(bits, have, strict=True))
-    d_f, d_g = max(design.d, 1), min(design.n, design.chunk)
-    levels = (
-        _levels(bits[0], ext.slice_bits(d_f), math.log2(d_f)),
-        _levels(bits[1], ext.slice_bits(d_g), 0.5 * math.log2(d_g)),
-    )
+    levels = _levels_for_bits(bits, design.d, min(design.n, design.chunk))
     # How much a component's relative error can exceed the normwise one the
     # contraction factor bounds (a small coefficient, an intercept behind offsets).
     gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
@@ -706,7 +703,7 @@ def _refine(
         if sliced:
             assert fac.block_norms is not None
             rhs, rss = design.seminormal_rhs(y_arr, x, shift, fac.block_norms, fac.block_rows)
-            f = g = rhs  # (only tested for zero and finiteness below)
+            parts: tuple[Array, ...] = (rhs,)
         else:
             f, g, rhs = design.evaluate(
                 y_arr,
@@ -718,14 +715,19 @@ def _refine(
                 with_rmatvec=seminormal,
                 shift=shift,
             )
+            parts = (f, g, rhs)
         fresh = False
-        if not f.any() and not g.any():
-            converged = True
+        if not any(part.any() for part in parts[:2]):
+            converged = True  # y = A x exactly (and A^T r = c)
             break
-        if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g)) and np.all(np.isfinite(rhs))):
+        if not all(np.all(np.isfinite(part)) for part in parts):
             rss = None
             break  # data near overflow (beyond 2**900): keep the current iterate
-        dx, residual_step = _correction(design, fac, f, rhs, seminormal)
+        if sliced:
+            du = _seminormal_du(fac, rhs)
+            dx = fac.t_apply(du)
+        else:
+            dx, residual_step = _correction(design, fac, f, rhs, seminormal)
         steps += 1
         x_new = x + dx
         scale = np.maximum(np.abs(x), np.abs(x_new))
@@ -734,11 +736,8 @@ def _refine(
         if steps > 1 and delta > delta_prev:
             break  # diverging: keep the previous iterate
         x = x_new
-        if rss is not None:
-            # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs.
-            du = dx.copy()
-            if fac.fit_intercept:
-                du[0] += float(fac.means @ dx[1:])
+        if sliced and rss is not None:
+            # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs, A dx = Z du.
             rss = max(rss - 2.0 * float(du @ rhs) + _norm(fac.R @ du) ** 2, 0.0)
         # Contraction factor: the theoretical bound, or the observed one if worse.
         rate = max(bound, delta / delta_prev) if steps > 1 else bound
@@ -787,11 +786,17 @@ def _correction(
         full = fac
         dx, v = full.correction(f, rhs, f_is_zero)
         return dx, lambda: full.q(v)
-    du = solve_triangular(
-        fac.R, solve_triangular(fac.R, rhs, trans="T", check_finite=False), check_finite=False
-    )
-    dx = fac.t_apply(du)
+    dx = fac.t_apply(_seminormal_du(fac, rhs))
     return dx, lambda: f - design.matvec(dx)
+
+
+def _seminormal_du(fac: _Centred, rhs: Array) -> Array:
+    """``du = R^{-1} R^{-T} rhs``: the seminormal correction in centred coordinates."""
+    return np.asarray(
+        solve_triangular(
+            fac.R, solve_triangular(fac.R, rhs, trans="T", check_finite=False), check_finite=False
+        )
+    )
 
 
 def _centring_gain(fac: _Centred) -> float:
@@ -856,13 +861,18 @@ def levels_for(
     a small coefficient, or an intercept ``b = u_0 - m^T w`` behind columns far
     from zero, where ``T`` multiplies the error of ``w`` by ``m`` (at ``|m| /
     std = 1e5`` the intercept came out 45 ulps off without these bits).  The
-    in-memory solver (:func:`_choose_levels`) and the streamed one share this rule.
+    in-memory solver and the streamed one share this rule.
     """
-    bits_f, bits_g = bits_needed(fac, x, condition, y_norm, r_norm)
-    d = fac.d
+    return _levels_for_bits(bits_needed(fac, x, condition, y_norm, r_norm), fac.d, chunk_rows)
+
+
+def _levels_for_bits(bits: tuple[float, float], d: int, chunk_rows: int) -> tuple[int, int]:
+    """:func:`levels_for` from the bits needed: ``slice_bits`` per level, less what
+    the sums lose (``log2 d`` of a row product, ``log2(rows) / 2`` of a column sum)."""
+    d_f, rows = max(d, 1), max(chunk_rows, 1)
     return (
-        _levels(bits_f, ext.slice_bits(max(d, 1)), math.log2(max(d, 1))),
-        _levels(bits_g, ext.slice_bits(chunk_rows), 0.5 * math.log2(max(chunk_rows, 1))),
+        _levels(bits[0], ext.slice_bits(d_f), math.log2(d_f)),
+        _levels(bits[1], ext.slice_bits(rows), 0.5 * math.log2(rows)),
     )
 
 
