@@ -402,3 +402,18 @@ def test_both_engines_give_a_constant_column_scale_one() -> None:
         fits["reference"].history_.W, fits["fast"].history_.W, rtol=1e-10, atol=1e-12
     )
     assert abs(fits["reference"].coef_[1]) < 1e-6
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 70_001])
+@pytest.mark.parametrize("seed", [0, 5])
+def test_permutation_is_the_generators_own(n: int, seed: int) -> None:
+    """The fast engine's int32 shuffle draws rng.permutation's values and leaves the
+    generator where rng.permutation leaves it (the next epoch's shuffle agrees too)."""
+    from linreg.fast import permutation
+
+    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    for _ in range(2):
+        got = permutation(ours, n)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, theirs.permutation(n))
+    assert ours.random() == theirs.random()

@@ -66,7 +66,8 @@ epoch); the fused pass is taken for short runs on wide data (e.g. 3 epochs on
 Mini-batch SGD
 --------------
 :class:`_ShuffledBatches` keeps the textbook's shuffle, ``rng.permutation(N)``
-per epoch and the same batches, but gathers the rows of many batches at once
+per epoch (its very values, drawn as 32-bit indices: :func:`permutation`) and the
+same batches, but gathers the rows of many batches at once
 (``np.take`` into one 1 MiB buffer, standardized there in place) and updates W
 and b in place with the reference's arithmetic, operation for operation: the
 iterates are *bitwise* those of the readable loop (up to the last bit of the
@@ -128,6 +129,7 @@ __all__ = [
     "QuadraticObjective",
     "StreamingObjective",
     "make_objective",
+    "permutation",
     "stability_from_moments",
     "standardization",
     "train",
@@ -755,7 +757,7 @@ class _ShuffledBatches:
         """One pass of mini-batch updates; W and velocity_W are updated in place."""
         X, y, bs, lr, mu = self._X, self._y, self._batch, self._lr, self._mu
         N = X.shape[0]
-        order = self._rng.permutation(N)
+        order = permutation(self._rng, N)
         for start in range(0, N, self._rows):
             index = order[start : start + self._rows]
             k = index.shape[0]
@@ -778,6 +780,21 @@ class _ShuffledBatches:
                 fit_intercept=self._fit_intercept,
             )
         return W, b, velocity_W, velocity_b
+
+
+def permutation(rng: np.random.Generator, n: int) -> NDArray[np.intp] | NDArray[np.int32]:
+    """``rng.permutation(n)``: the same values from the same draws, held as int32.
+
+    ``Generator.permutation(n)`` shuffles ``arange(n)`` in place (Fisher-Yates), and
+    the draws do not depend on the array's type; with 32-bit indices the shuffle
+    moves half the bytes (2,000,000 rows: 74 ms against 109 ms). ``np.take`` takes
+    either. Beyond 2**31 rows, ``rng.permutation`` itself.
+    """
+    if n >= 2**31:
+        return rng.permutation(n)
+    order = np.arange(n, dtype=np.int32)
+    rng.shuffle(order)
+    return order
 
 
 def sgd_steps(
