@@ -625,21 +625,33 @@ def test_result_is_a_frozen_record() -> None:
 
 
 def _general_kernel_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows: (0.0, 0.0))
+    monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
 
 
 def _count_sliced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the norm-sliced pass: the levels of each call."""
     calls: list[int] = []
     original = lstsq_module._Design.seminormal_rhs
 
     def spy(self: lstsq_module._Design, *args: object, **kwargs: object) -> object:
-        calls.append(1)
+        calls.append(int(args[5]) if len(args) > 5 else int(kwargs.get("levels", 1)))  # type: ignore[call-overload]
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lstsq_module._Design, "seminormal_rhs", spy)
     return calls
 
 
+def _two_levels_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make one level look too short, so that every sliced fit takes two."""
+    bits = lstsq_module.norm_sliced_bits
+    monkeypatch.setattr(
+        lstsq_module,
+        "norm_sliced_bits",
+        lambda d, rows, levels=1: (0.0, 0.0) if levels == 1 else bits(d, rows, levels),
+    )
+
+
+@pytest.mark.parametrize("levels", [1, 2])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize(
     ("scale", "offset", "noise"),
@@ -652,13 +664,15 @@ def _count_sliced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 )
 def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
     monkeypatch: pytest.MonkeyPatch,
+    levels: int,
     fit_intercept: bool,
     scale: Array | float,
     offset: Array | float,
     noise: float,
 ) -> None:
     """Both are correctly rounded, so they agree to the bit; the spy shows the sliced
-    pass ran, and where it did, the result carries |y - A x|^2."""
+    pass ran (with two levels where one is made to look too short), and where it
+    did, the result carries |y - A x|^2."""
     rng = np.random.default_rng(41)
     n = 17_000
     X = rng.integers(-8, 8, (n, 4)) * 0.25 * scale + offset if noise == 0.0 else None
@@ -666,9 +680,12 @@ def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
         X = rng.standard_normal((n, 4)) * scale + offset
     w = rng.uniform(-2, 2, 4) / scale
     y = X @ w + (1.5 if fit_intercept else 0.0) + noise * rng.standard_normal(n)
+    if levels == 2:
+        _two_levels_only(monkeypatch)
     calls = _count_sliced(monkeypatch)
     sliced = lstsq(X, y, fit_intercept=fit_intercept)
     assert calls, "the norm-sliced pass did not run"
+    assert set(calls) == {levels}
     _general_kernel_only(monkeypatch)
     general = lstsq(X, y, fit_intercept=fit_intercept)
     np.testing.assert_array_equal(sliced.params, general.params)
@@ -684,15 +701,18 @@ def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
         assert abs(Fraction(got) - want) <= Fraction(np.spacing(abs(float(want)))) / 2
 
 
+@pytest.mark.parametrize("levels", [1, 2])
 def test_norm_sliced_pass_is_thread_and_layout_independent(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, levels: int
 ) -> None:
     rng = np.random.default_rng(42)
     X = rng.standard_normal((50_000, 3)) * [1.0, 1e3, 1e-2] + [0.0, 5e2, 0.01]
     y = X @ [0.5, -1e-3, 20.0] + 1.0 + 0.1 * rng.standard_normal(50_000)
+    if levels == 2:
+        _two_levels_only(monkeypatch)
     calls = _count_sliced(monkeypatch)
     reference = lstsq(X, y).params
-    assert calls
+    assert set(calls) == {levels}
     for threads in (1, 3):
         monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
         np.testing.assert_array_equal(lstsq(X, y).params, reference)
@@ -702,8 +722,9 @@ def test_norm_sliced_pass_is_thread_and_layout_independent(
 def test_precision_beyond_the_norm_sliced_pass_takes_the_general_kernels(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A column 1e6 standard deviations from zero needs more bits than one norm-sliced
-    pass carries: the level rule sends it to the sliced-by-maxima kernels."""
+    """A column 1e6 standard deviations from zero needs more bits than a norm-sliced
+    pass carries even at two levels: the level rule sends it to the sliced-by-maxima
+    kernels."""
     rng = np.random.default_rng(43)
     X = rng.standard_normal((40_000, 2)) + np.array([1e6, 0.0])
     y = X @ [2.0, -1.0] + 3.0 + 1e-3 * rng.standard_normal(40_000)
@@ -714,8 +735,23 @@ def test_precision_beyond_the_norm_sliced_pass_takes_the_general_kernels(
     fac, rk, _ = lstsq_module._precondition(X, True, y)
     y_norm, r_norm = lstsq_module._residual_norms(fac, y, fac.start)
     need = lstsq_module.bits_needed(fac, fac.start, rk.condition, y_norm, r_norm)
-    have = lstsq_module.norm_sliced_bits(fac.d, fac.block_rows)
+    have = lstsq_module.norm_sliced_bits(fac.d, fac.block_rows, 2)
     assert any(n > h for n, h in zip(need, have, strict=True))
+
+
+def test_offsets_and_a_small_intercept_take_two_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Columns 2.5 standard deviations from zero and an intercept small beside the
+    fitted values (the streaming benchmark's data): one level carries too few bits
+    for the intercept, two carry them, and the answer is correctly rounded."""
+    rng = np.random.default_rng(47)
+    X = rng.standard_normal((17_000, 16)) * 2.0 + 5.0
+    y = X @ np.arange(1.0, 17.0) + 1.0 + rng.standard_normal(17_000)
+    calls = _count_sliced(monkeypatch)
+    res = lstsq(X, y)
+    assert calls == [2]
+    exact = exact_solve_scaled(design(X, True), y)
+    for got, want in zip(res.params.tolist(), exact, strict=True):
+        assert abs(Fraction(got) - want) <= Fraction(np.spacing(abs(float(want)))) / 2
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e4])

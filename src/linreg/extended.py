@@ -77,6 +77,7 @@ __all__ = [
     "map_chunks",
     "matvec_terms",
     "rmatvec_terms",
+    "second_slice_bits",
     "seminormal_terms",
     "slice_bits",
     "sum_k",
@@ -85,6 +86,7 @@ __all__ = [
     "two_diff",
     "two_product",
     "two_sum",
+    "weight_slice_bits",
 ]
 
 Array = NDArray[np.float64]
@@ -519,29 +521,45 @@ NORM_SLICE_BITS: Final = 26
 
 class ChunkScratch:
     """Scratch matrices of one thread for :func:`seminormal_terms`, shaped like the
-    chunks (rows, features), with the slicing shift kept between chunks: it
-    changes only when a column norm crosses a power of two."""
+    chunks (rows, features), with the slicing shifts kept between chunks: they
+    change only when a column norm crosses a power of two."""
 
-    def __init__(self, rows: int, features: int) -> None:
+    def __init__(self, rows: int, features: int, levels: int = 1) -> None:
         self.hi = np.empty((rows, features))
         self.lo = np.empty((rows, features))
+        self.mid = np.empty((rows, features)) if levels > 1 else self.lo
         self.ones = np.ones(rows)
-        self._shift = np.empty((rows, features))
-        self._row = np.full(features, np.nan)
+        self._shifts = [np.empty((rows, features)) for _ in range(levels)]
+        self._rows = [np.full(features, np.nan) for _ in range(levels)]
 
-    def shift(self, row: Array, m: int) -> Array:
+    def shift(self, row: Array, m: int, level: int = 0) -> Array:
         """``row`` repeated on ``m`` rows (a broadcast add over 16 columns costs twice
-        a plain one)."""
-        if not np.array_equal(row, self._row):
-            self._shift[:] = row
-            self._row = row.copy()
-        return self._shift[:m]
+        a plain one), for slicing level ``level``."""
+        if not np.array_equal(row, self._rows[level]):
+            self._shifts[level][:] = row
+            self._rows[level] = row.copy()
+        return self._shifts[level][:m]
 
 
 def _pow2_above(v: Array) -> Array:
     """``2**e`` with ``v < 2**e`` (elementwise, ``v >= 0``; 1 for zero)."""
     _, e = np.frexp(v)
     return np.where(v > 0.0, np.ldexp(1.0, e), 1.0)
+
+
+def second_slice_bits(rows: int) -> int:
+    """Bits between the first and second grids of a two-level norm slicing.
+
+    ``C1^T r0`` (and ``C0^T r1``) are exact while ``sqrt(rows) 2**(25 + s) < 2**53``
+    (Cauchy-Schwarz, as in :func:`seminormal_terms`).
+    """
+    return math.floor(28.0 - 0.5 * math.log2(max(rows, 1)) - 0.01)
+
+
+def weight_slice_bits(features: int) -> int:
+    """Bits of the second slice of ``w`` in a two-level norm slicing: ``C0 w1`` is exact
+    while ``features 2**(25 + s) < 2**53``."""
+    return math.floor(28.0 - math.log2(max(features, 1)) - 0.01)
 
 
 @dataclass(frozen=True)
@@ -553,38 +571,57 @@ class BlockCuts:
 
     Attributes
     ----------
-    shift : ndarray of shape (n_blocks, k)
-        ``1.5 * 2**52 g_j``, which rounds block entries to multiples of the grid
-        ``g_j = 2**-26`` of the power of two above the block's column norm.
-    w1, w2 : ndarray of shape (n_blocks, k)
-        ``w = w1 + w2`` exactly, ``w1_j`` a multiple of ``G / g_j`` (0 for a zero column).
+    levels : int
+        1 or 2: how many slices of the block (and of ``r``) are multiplied exactly.
+    shifts : list of ndarray of shape (n_blocks, k)
+        Per level ``a``, ``1.5 * 2**52 g_a``, which rounds (what is left of) the block
+        to multiples of its grid: ``g_0 = 2**-26`` of the power of two above the
+        block's column norm, ``g_1 = 2**-s g_0`` (:func:`second_slice_bits`).
+    w_parts : list of ndarray of shape (n_blocks, k)
+        ``w`` cut exactly into ``levels + 1`` parts: ``w_0`` a multiple of
+        ``G / g_0`` (0 for a zero column), then (two levels) ``w_1`` of
+        ``2**-t G / g_0`` (:func:`weight_slice_bits`), then the rest.
     b1, b2 : ndarray of shape (n_blocks,)
         ``b = b1 + b2`` exactly, ``b1`` a multiple of ``G``.
+    w : ndarray of shape (k,)
+        The slopes themselves.
+    rows : int
+        Rows per block (the grid of the second slice depends on it).
 
     Notes
     -----
     ``G = 2**-52`` of the power of two above ``sum_j |C_j| |w_j| + |b|``, the bound
     on ``|C w| + |b|`` in any row of the block, so that every partial sum of
-    ``C1 w1 + b1`` is a multiple of ``G`` below ``2**53 G``: exact.
+    ``C_0 w_0 + b1`` is a multiple of ``G`` below ``2**53 G``: exact.
     """
 
-    shift: Array
-    w1: Array
-    w2: Array
+    levels: int
+    shifts: list[Array]
+    w_parts: list[Array]
     b1: Array
     b2: Array
+    w: Array
+    rows: int
 
     @classmethod
-    def of(cls, norms: Array, b: float, w: Array) -> BlockCuts:
-        """The cuts for blocks with column norms at most ``norms`` (n_blocks, k)."""
+    def of(cls, norms: Array, b: float, w: Array, *, levels: int = 1, rows: int = 0) -> BlockCuts:
+        """The cuts for blocks of ``rows`` rows with column norms at most ``norms``."""
         g = _pow2_above(norms) * 2.0**-NORM_SLICE_BITS
         common = _pow2_above(norms @ np.abs(w) + abs(b)) * 2.0**-52
         # Scaling by powers of two and rounding to integers are exact.
         step = common[:, None] / g
         with np.errstate(over="ignore", invalid="ignore"):
-            w1 = np.where(norms > 0.0, np.rint(w / step) * step, 0.0)
+            w0 = np.where(norms > 0.0, np.rint(w / step) * step, 0.0)
+        parts = [w0, w - w0]
+        shifts = [1.5 * 2.0**52 * g]
+        if levels > 1:
+            step1 = step * 2.0 ** -weight_slice_bits(norms.shape[1])
+            with np.errstate(over="ignore", invalid="ignore"):
+                w1 = np.where(norms > 0.0, np.rint(parts[1] / step1) * step1, 0.0)
+            parts = [w0, w1, parts[1] - w1]
+            shifts.append(shifts[0] * 2.0 ** -second_slice_bits(rows))
         b1 = np.rint(b / common) * common
-        return cls(1.5 * 2.0**52 * g, w1, w - w1, b1, b - b1)
+        return cls(levels, shifts, parts, b1, b - b1, w, rows)
 
 
 def two_diff(a: Array, b: Array) -> tuple[Array, Array]:
@@ -594,9 +631,16 @@ def two_diff(a: Array, b: Array) -> tuple[Array, Array]:
     return s, (a - (s - bb)) - (b + bb)
 
 
+def _on_grid(v: Array, grid: float) -> Array:
+    """``v`` rounded to a multiple of ``grid`` (exact for ``|v| <= 2**51 grid``: then
+    ``v + 1.5 * 2**52 grid`` stays in one binade, whose spacing is ``grid``)."""
+    big = 1.5 * 2.0**52 * grid
+    return (v + big) - big
+
+
 def seminormal_terms(
     C: Array, y: Array, cuts: BlockCuts, block: int, scratch: ChunkScratch
-) -> tuple[Array, Array, float, float, float]:
+) -> tuple[list[Array], list[float], float]:
     """A block's ``A^T e`` with ``e = y - b - C w``, far beyond float64, in one sweep.
 
     Parameters
@@ -610,67 +654,89 @@ def seminormal_terms(
     block : int
         Which of them this is.
     scratch : ChunkScratch
-        At least ``m`` rows and ``k`` features.
+        At least ``m`` rows, ``k`` features and ``cuts.levels`` levels.
 
     Returns
     -------
-    cols, cols_tail : ndarray of shape (k,)
-        ``C^T e = cols + cols_tail``: ``cols`` exact, ``cols_tail`` rounded.
-    ones, ones_tail : float
-        ``1^T e = ones + ones_tail`` likewise.
+    cols : list of ndarray of shape (k,)
+        ``C^T e`` as exact terms, then a rounded tail (the last).
+    ones : list of float
+        ``1^T e`` likewise.
     sumsq : float
         ``|e|^2`` in float64.
 
     Notes
     -----
-    The one-level special case of :func:`matvec_terms` / :func:`rmatvec_terms`
-    for the seminormal corrections, where ``e = y - A x`` and ``A^T e`` are all a
-    step needs. The fixed-point grids come from *norms* rather than maxima: with
+    The special case of :func:`matvec_terms` / :func:`rmatvec_terms` for the
+    seminormal corrections, where ``e = y - A x`` and ``A^T e`` are all a step
+    needs. The fixed-point grids come from *norms* rather than maxima: with
     ``g_j = 2**-26`` of ``|C_j|``'s power of two and ``q`` that of ``|r|``, the
-    slices ``C1`` (``C`` rounded to ``g``) and ``r1`` make every partial sum of
-    ``C1_j^T r1`` a multiple of ``g_j q`` below ``|C1_j| |r1| < 2**53 g_j q``
-    (Cauchy-Schwarz), so BLAS computes it exactly in any order; ``C1 w1 + b1`` is
-    exact row by row (see :class:`BlockCuts`). One slicing of ``C`` serves both
-    products. What is left, ``C2 = C - C1``, ``w2``, ``r2``, is ``2**-26`` of its
-    term and is rounded: ``e`` (``r + f`` in double-double) comes to about
-    ``(k + 1) 2**-79`` of ``sum_j |C_j| |w_j|`` per row and ``C^T e`` to about
-    ``2**-77 sqrt(m)`` of ``|C_j| |r|`` (the solver's rule takes it from there:
-    :func:`linreg.lstsq.norm_sliced_bits`).
+    slices ``C_0`` (``C`` rounded to ``g``) and ``r_0`` make every partial sum of
+    ``C_0j^T r_0`` a multiple of ``g_j q`` below ``|C_0j| |r_0| < 2**53 g_j q``
+    (Cauchy-Schwarz), so BLAS computes it exactly in any order; ``C_0 w_0 + b1``
+    is exact row by row (see :class:`BlockCuts`). One slicing of ``C`` serves both
+    products. At one level, what is left (``C - C_0``, ``w - w_0``, ``r - r_0``) is
+    ``2**-26`` of its term and is rounded: ``e`` (``r + f`` in double-double)
+    comes to about ``(k + 1) 2**-79`` of ``sum_j |C_j| |w_j|`` per row and
+    ``C^T e`` to about ``2**-77 sqrt(m)`` of ``|C_j| |r|``. Two levels cut ``C``,
+    ``w`` and ``r`` once more (``C_1^T r_0``, ``C_0^T r_1``, ``C_1 w_0`` and
+    ``C_0 w_1`` exact too), for about ``2**-98`` and ``2**-90`` (the solver's
+    rule takes it from there: :func:`linreg.lstsq.norm_sliced_bits`).
 
-    Three elementwise passes over the block (the slicing) and six matrix-vector
+    One level: three elementwise passes over the block and six matrix-vector
     products, against about twenty passes for :func:`matvec_terms` plus
-    :func:`rmatvec_terms` at one level.
+    :func:`rmatvec_terms` at one level; two levels: six and twelve.
     """
     m = C.shape[0]
-    w1, w2 = cuts.w1[block], cuts.w2[block]
-    shift = scratch.shift(cuts.shift[block], m)
+    two = cuts.levels > 1
+    shift = scratch.shift(cuts.shifts[0][block], m)
     hi = np.add(C, shift, out=scratch.hi[:m])
-    np.subtract(hi, shift, out=hi)  # C1: C on the grid g
-    lo = np.subtract(C, hi, out=scratch.lo[:m])  # C2 = C - C1 exactly, |C2| <= g / 2
-    exact = hi @ w1
-    exact += cuts.b1[block]
-    tail = C @ w2
-    tail += lo @ w1
+    np.subtract(hi, shift, out=hi)  # C_0: C on the grid g_0
+    lo = np.subtract(C, hi, out=scratch.lo[:m])  # C - C_0 exactly, |.| <= g_0 / 2
+    w = cuts.w_parts
+    exact = [hi @ w[0][block]]
+    exact[0] += cuts.b1[block]
+    if two:
+        shift1 = scratch.shift(cuts.shifts[1][block], m, 1)
+        mid = np.add(lo, shift1, out=scratch.mid[:m])
+        np.subtract(mid, shift1, out=mid)  # C_1: C - C_0 on the grid g_1
+        lo -= mid  # C - C_0 - C_1, |.| <= g_1 / 2
+        exact += [hi @ w[1][block], mid @ w[0][block]]
+        tail = hi @ w[2][block]
+        tail += mid @ (w[1][block] + w[2][block])  # (exact: w - w_0)
+        tail += lo @ cuts.w
+    else:
+        tail = C @ w[1][block]
+        tail += lo @ w[0][block]
     tail += cuts.b2[block]
     # e = y - exact - tail as r + f (errors below 2**-105 of |y| + |exact| are dropped).
-    s1, e1 = two_diff(y, exact)
-    r0, e2 = two_diff(s1, tail)
-    c = e1 + e2
+    r0, c = y, np.zeros(m)
+    for term in [*exact, tail]:
+        r0, err = two_diff(r0, term)
+        c += err
     r = r0 + c
     f = c - (r - r0)
     sumsq = float(r @ r)
     scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
     # q: 2**-26 of the power of two above |r| (any grid serves r = 0: its slices are 0).
     q = math.ldexp(1.0, math.frexp(scale * (1.0 + 2.0**-30))[1] - NORM_SLICE_BITS)
-    big = 1.5 * 2.0**52 * q
-    r1 = (r + big) - big  # r on the grid q (|r| < 2**26 q keeps r + big in one binade)
-    t = r - r1
+    r_0 = _on_grid(r, q)  # |r| < 2**26 q
+    t = r - r_0
+    ones = scratch.ones[:m]  # (BLAS dots: sums of slices are exact in any order)
+    if two:
+        r_1 = _on_grid(t, q * 2.0 ** -second_slice_bits(cuts.rows))
+        t -= r_1
+        t += f
+        cols = [r_0 @ hi, r_0 @ mid, r_1 @ hi]
+        tail_cols = t @ hi
+        tail_cols += (r_1 + t) @ mid
+        tail_cols += (r + f) @ lo
+        return [*cols, tail_cols], [float(r_0 @ ones), float(r_1 @ ones), float(t @ ones)], sumsq
     t += f
-    cols = r1 @ hi
-    cols_tail = t @ C
-    cols_tail += r1 @ lo
-    ones = scratch.ones[:m]  # (a BLAS dot: the sum of r1 is exact in any order)
-    return cols, cols_tail, float(r1 @ ones), float(t @ ones), sumsq
+    cols = [r_0 @ hi]
+    tail_cols = t @ C
+    tail_cols += r_0 @ lo
+    return [*cols, tail_cols], [float(r_0 @ ones), float(t @ ones)], sumsq
 
 
 # ---------------------------------------------------------------------------

@@ -57,14 +57,18 @@ Extended precision
 and condition (:func:`bits_needed`) and turned into *levels* of slicing
 (:func:`levels_for`): large well-conditioned problems need one, problems under
 65,536 entries always get six, far beyond double-double.  Where the seminormal
-corrections apply and the bits needed are within what one norm-sliced pass
-carries (:func:`norm_sliced_bits`, 64 bits at 16 features), a step takes
-``T^T A^T (y - A x)`` from :func:`linreg.extended.seminormal_terms` instead: the
-same exact-plus-tail sums, with each block of ``X`` sliced once, on grids set by
-the block's column norms that the Gram pass recorded, for both products.  Its
-terms are summed exactly (``math.fsum``), and it also gives ``|y - A x|^2``,
-which the estimator reports as the training loss instead of a pass of its own.
-Both routes end at the correctly rounded solution: they agree to the bit.
+corrections apply and the bits needed are within what a norm-sliced pass
+carries (:func:`norm_sliced_bits`: at 16 features 64 bits with one level, about
+84 with two), a step takes ``T^T A^T (y - A x)`` from
+:func:`linreg.extended.seminormal_terms` instead: the same exact-plus-tail sums,
+with each block of ``X`` sliced once, on grids set by the block's column norms
+that the Gram pass recorded, for both products.  Its terms are summed exactly
+(``math.fsum``), and it also gives ``|y - A x|^2``, which the estimator reports
+as the training loss instead of a pass of its own.  Both routes end at the
+correctly rounded solution: they agree to the bit.  Standardized data take one
+level; columns a few standard deviations from zero with an intercept small beside
+the fitted values (whose error the offsets amplify) take two; problems needing
+more than that take the general kernels.
 
 Cost and memory
 ---------------
@@ -73,10 +77,12 @@ blocks), a few ``n``-vectors, and per thread about ``2 (levels + 2)`` MiB of
 scratch for the kernels (3 MiB for the norm-sliced one).  Time at 2,000,000 x 16
 (2 cores, busy machine, medians): the Gram pass 0.06-0.09 s, which also checks
 that the data are finite, then one norm-sliced pass per refinement step (one
-step when well conditioned) 0.1-0.15 s, where one level of the general kernels
-took 0.3 s; the whole estimator fit takes 0.19-0.27 s against 0.9-1.15 s for
-scikit-learn (``benchmarks/``).  A Householder QR of 512-row blocks, used before
-the Gram pass, took 0.28 s and gave the same coefficients to the bit.  The
+step when well conditioned) 0.1-0.15 s at one level (0.25 s at two), where one
+level of the general kernels took 0.3 s (0.55 s for the levels that columns 2.5
+standard deviations from zero with a small intercept need); the whole estimator
+fit takes 0.19-0.27 s against 0.9-1.15 s for scikit-learn (``benchmarks/``).
+A Householder QR of 512-row blocks, used before the Gram pass, took 0.28 s and
+gave the same coefficients to the bit.  The
 extended-precision pass is the floor: it costs three elementwise passes and six
 matrix-vector products per block, and a block in cache is no faster (the cost is
 the arithmetic, not the reading of ``X``).  A refinement in float64 alone would
@@ -318,7 +324,7 @@ class _Design:
         )
 
     def seminormal_rhs(
-        self, y: Array, x: Array, shift: Array | None, norms: Array, rows: int
+        self, y: Array, x: Array, shift: Array | None, norms: Array, rows: int, levels: int = 1
     ) -> tuple[Array, float]:
         """The seminormal corrections' right-hand side ``T^T A^T (y - A x)`` by the
         norm-sliced kernel (:func:`linreg.extended.seminormal_terms`), one pass.
@@ -334,6 +340,8 @@ class _Design:
             Upper bounds of the column norms of each block of ``rows`` rows.
         rows : int
             Rows per block.
+        levels : int, default 1
+            Slicing levels of the kernel (1 or 2, see :func:`norm_sliced_bits`).
 
         Returns
         -------
@@ -344,19 +352,21 @@ class _Design:
         """
         b, w = self._split_x(x)
         n = self.n
-        cuts = ext.BlockCuts.of(norms, b, w)
+        cuts = ext.BlockCuts.of(norms, b, w, levels=levels, rows=rows)
 
-        def work(s: int, scratch: ext.ChunkScratch) -> tuple[Array, Array, float, float, float]:
+        def work(s: int, scratch: ext.ChunkScratch) -> tuple[list[Array], list[float], float]:
             e = min(n, s + rows)
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite sums.
             with np.errstate(over="ignore", invalid="ignore"):
                 return ext.seminormal_terms(self.X[s:e], y[s:e], cuts, s // rows, scratch)
 
-        parts = ext.map_chunks(work, n, rows, lambda: ext.ChunkScratch(min(rows, n), self.d))
-        cols = [t for part in parts for t in part[:2]]
-        ones = [t for part in parts for t in part[2:4]] if self.fit_intercept else []
+        parts = ext.map_chunks(
+            work, n, rows, lambda: ext.ChunkScratch(min(rows, n), self.d, levels)
+        )
+        cols = [t for part in parts for t in part[0]]
+        ones = [t for part in parts for t in part[1]] if self.fit_intercept else []
         rhs = ext.centred_sum(ones, cols, shift if self.fit_intercept else None)
-        return rhs, math.fsum(part[4] for part in parts)
+        return rhs, math.fsum(part[2] for part in parts)
 
     def residual(self, y: Array, coef: Array, intercept: float, levels: int) -> Array:
         """``y - intercept - X coef`` in extended precision (see :func:`residuals`)."""
@@ -684,11 +694,24 @@ def _refine(
     y_norm, r_norm = _residual_norms(fac, y_arr, x)
     bits = bits_needed(fac, x, condition, y_norm, r_norm)
     shift = fac.means if fac.fit_intercept else None
-    # The norm-sliced pass where it carries the bits needed (one slicing of X a step).
-    have = norm_sliced_bits(fac.d, fac.block_rows)
-    sliced = (
-        seminormal and c is None and fac.block_norms is not None and design.X_lo is None
-    ) and all(need <= got for need, got in zip(bits, have, strict=True))
+    # The norm-sliced pass where it carries the bits needed (one slicing of X a step):
+    # one level where that is enough, else two.
+    sliced_levels = 0
+    if seminormal and c is None and fac.block_norms is not None and design.X_lo is None:
+        sliced_levels = next(
+            (
+                levels
+                for levels in (1, 2)
+                if all(
+                    need <= got
+                    for need, got in zip(
+                        bits, norm_sliced_bits(fac.d, fac.block_rows, levels), strict=True
+                    )
+                )
+            ),
+            0,
+        )
+    sliced = sliced_levels > 0
     levels = _levels_for_bits(bits, design.d, min(design.n, design.chunk))
     # How much a component's relative error can exceed the normwise one the
     # contraction factor bounds (a small coefficient, an intercept behind offsets).
@@ -702,7 +725,9 @@ def _refine(
     while steps < _MAX_REFINEMENTS:
         if sliced:
             assert fac.block_norms is not None
-            rhs, rss = design.seminormal_rhs(y_arr, x, shift, fac.block_norms, fac.block_rows)
+            rhs, rss = design.seminormal_rhs(
+                y_arr, x, shift, fac.block_norms, fac.block_rows, sliced_levels
+            )
             parts: tuple[Array, ...] = (rhs,)
         else:
             f, g, rhs = design.evaluate(
@@ -903,27 +928,43 @@ def bits_needed(
     return bits_f, bits_g
 
 
-def norm_sliced_bits(d: int, rows: int) -> tuple[float, float]:
+def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
     """Bits ``(f, g)`` the norm-sliced kernel carries, in :func:`bits_needed`'s terms.
 
     Notes
     -----
-    From the bounds in :func:`linreg.extended.seminormal_terms`: a row of ``e``
-    is rounded at about ``(d + 1) 2**-(53 + B)`` of the chunk's ``sum_j |C_j|
-    |w_j|`` (``B`` = :data:`~linreg.extended.NORM_SLICE_BITS`), which bounds any of
-    its rows; over the ``rows`` rows of a chunk and with ``log2 d`` bits lost to
-    the summation, as :func:`levels_for` allows,
-    ``53 + B - log2((d + 1) d) - log2(rows) / 2`` bits of ``sum_j |A_j| |x_j|``.
-    A column sum is rounded at about ``2**-(53 + B - 2) sqrt(rows)`` of
-    ``|C_j| |r|`` per chunk (Cauchy-Schwarz carries that over to the whole
-    column), less ``log2(rows) / 2`` bits lost to the summation:
-    ``53 + B - 2 - log2(rows)``.  At 16 features and 8,192-row blocks: 64.4 and
-    64 bits, against 71 and 63 for one level of :func:`levels_for`.
+    From the bounds in :func:`linreg.extended.seminormal_terms`, with ``B`` =
+    :data:`~linreg.extended.NORM_SLICE_BITS` and the sums' losses that
+    :func:`levels_for` allows (``log2 d`` bits of a row product, ``log2(rows) / 2``
+    of a column sum).
+
+    One level: a row of ``e`` is rounded at about ``(d + 1) 2**-(53 + B)`` of the
+    chunk's ``sum_j |C_j| |w_j|``, which bounds any of its rows; over the ``rows``
+    rows of a chunk, ``53 + B - log2((d + 1) d) - log2(rows) / 2`` bits of
+    ``sum_j |A_j| |x_j|``.  A column sum is rounded at about
+    ``2**-(53 + B - 2) sqrt(rows)`` of ``|C_j| |r|`` per chunk (Cauchy-Schwarz
+    carries that over to the whole column): ``53 + B - 2 - log2(rows)``.
+
+    Two levels (second grids ``s`` = :func:`~linreg.extended.second_slice_bits`
+    and ``t`` = :func:`~linreg.extended.weight_slice_bits` bits finer): what is
+    rounded of a row is below ``d 2**-(B + t) + 2**-(B + s) + d 2**-53`` of its
+    bound, and of a column sum below ``sqrt(rows) 2**-(B - 2 + s) + rows 2**-52``
+    of ``|C_j| |r|``.
+
+    At 16 features and 8,192-row blocks: 64.4 and 64 bits with one level, 87.9
+    and 84.2 with two, against 71 and 63 for one level of :func:`levels_for`.
     """
     bits = 53.0 + ext.NORM_SLICE_BITS
     half_log_rows = 0.5 * math.log2(max(rows, 1))
-    f = bits - math.log2((d + 1) * max(d, 1)) - half_log_rows
-    return f, bits - 2.0 - 2.0 * half_log_rows
+    loss_f = math.log2(max(d, 1)) + half_log_rows
+    if levels == 1:
+        f = bits - math.log2(d + 1) - loss_f
+        return f, bits - 2.0 - 2.0 * half_log_rows
+    s, t = ext.second_slice_bits(rows), ext.weight_slice_bits(d)
+    B = ext.NORM_SLICE_BITS
+    row_part = d * 2.0 ** -(B + t) + 2.0 ** -(B + s) + d * 2.0**-53
+    col_part = 2.0**half_log_rows * 2.0 ** -(B - 2 + s) + max(rows, 1) * 2.0**-52
+    return 53.0 - math.log2(row_part) - loss_f, 53.0 - math.log2(col_part) - half_log_rows
 
 
 def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
