@@ -158,6 +158,41 @@ def test_exact_intercept_behind_large_offsets_matches_memory_bit_for_bit() -> No
     assert fitted.model.lstsq_.converged
 
 
+@pytest.mark.parametrize(("offset", "intercept", "levels"), [(0.0, 1.5, 1), (5.0, 1.0, 2)])
+def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, offset: float, intercept: float, levels: int
+) -> None:
+    """The streamed refinement takes the norm-sliced kernel where it carries the bits
+    (one level for standardized data, two for columns 2.5 standard deviations out
+    with a small intercept), and the general kernels otherwise: the same bits as
+    lstsq in memory either way."""
+    import linreg.stream as stream_module
+
+    rng = np.random.default_rng(48)
+    X = rng.standard_normal((40_000, 16)) * 2.0 + offset
+    y = X @ np.arange(1.0, 17.0) + intercept + rng.standard_normal(40_000)
+    expected = lstsq(X, y)
+    seen: list[int] = []
+    sliced = stream_module._sliced_gradient_piece
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args[4])
+        return sliced(*args, **kwargs)
+
+    monkeypatch.setattr(stream_module, "_sliced_gradient_piece", spy)
+    source = ArraySource(X, y, batch_rows=15_000)
+    fitted = fit_source(LinearRegression(solver="exact"), source)
+    assert set(seen) == {levels}
+    np.testing.assert_array_equal(fitted.model.coef_, expected.coef)
+    assert fitted.model.intercept_ == expected.intercept
+    monkeypatch.setattr(stream_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
+    seen.clear()
+    general = fit_source(LinearRegression(solver="exact"), ArraySource(X, y, batch_rows=15_000))
+    assert not seen
+    np.testing.assert_array_equal(general.model.coef_, expected.coef)
+    assert general.model.intercept_ == expected.intercept
+
+
 def test_exact_refines_an_ill_conditioned_design_in_more_passes() -> None:
     """A degree-9 polynomial (cond(Z) ~ 2e6): lstsq's coefficients, bit for bit."""
     rng = np.random.default_rng(0)

@@ -52,6 +52,7 @@ from linreg.io import resolve_columns
 from linreg.stream import (
     PARQUET_SUFFIXES,
     GradientPiece,
+    Levels,
     QRPiece,
     StreamFit,
     anchor_piece,
@@ -229,7 +230,7 @@ def _gradient_task(
     names: Sequence[str],
     x: Array,
     fit_intercept: bool,
-    levels: tuple[int, int],
+    levels: Levels,
     shift: Array | None,
 ) -> GradientPiece | None:
     data = _arrays(xp, yp, k, names)
@@ -289,7 +290,7 @@ class DaskPasses:
         return merge_qr(self._map(_qr_task, fit_intercept))
 
     def gradient(
-        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+        self, x: Array, fit_intercept: bool, levels: Levels, shift: Array | None
     ) -> GradientPiece:
         return merge_gradients(self._map(_gradient_task, x, fit_intercept, levels, shift))
 

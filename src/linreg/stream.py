@@ -118,7 +118,7 @@ import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -148,7 +148,9 @@ from linreg.lstsq import (
     _truncated_pinv_solve,
     _uncentred_norms,
     _warn_rank,
+    bits_needed,
     levels_for,
+    norm_sliced_bits,
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback
@@ -165,6 +167,7 @@ __all__ = [
     "CSVSource",
     "ExactSum",
     "GradientPiece",
+    "Levels",
     "ParquetSource",
     "PassProgress",
     "Passes",
@@ -869,13 +872,27 @@ class GradientPiece:
     sse: float
 
 
+class Levels(NamedTuple):
+    """The precision of a refinement pass (:func:`gradient_piece`).
+
+    ``f`` and ``g`` are the slicing levels of the general kernels' row products and
+    column sums (:func:`linreg.lstsq.levels_for`); ``sliced`` (1 or 2), where the
+    problem allows it (:func:`linreg.lstsq.norm_sliced_bits`), has the norm-sliced
+    kernel (:func:`linreg.extended.seminormal_terms`) do the pass instead.
+    """
+
+    f: int
+    g: int
+    sliced: int = 0
+
+
 def gradient_piece(
     X: Array,
     y: Array,
     x: Array,
     *,
     fit_intercept: bool,
-    levels: tuple[int, int],
+    levels: tuple[int, int] | Levels,
     shift: Array | None = None,
 ) -> GradientPiece:
     """``T^T A^T (y - A x)`` on one batch in extended precision, ``A = [1 X]`` (or ``X``).
@@ -887,8 +904,9 @@ def gradient_piece(
     x : ndarray of shape (p,)
         ``(b, w)``, or ``w`` without intercept.
     fit_intercept : bool
-    levels : (int, int)
-        Slicing levels of the row products and of the column sums (lstsq's).
+    levels : (int, int) or Levels
+        Slicing levels of the row products and of the column sums (lstsq's), or a
+        :class:`Levels` that names the norm-sliced kernel.
     shift : ndarray of shape (d,), optional
         The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]`` (intercept models);
         without it ``T = I``.
@@ -917,6 +935,8 @@ def gradient_piece(
     off = int(fit_intercept)
     passes_f = ext.sum_passes(levels[0], ext.slice_bits(max(d, 1)))
     centre = shift if fit_intercept and shift is not None and np.any(shift) else None
+    if isinstance(levels, Levels) and levels.sliced:
+        return _sliced_gradient_piece(X, y, b, w, levels.sliced, centre, fit_intercept)
 
     def work(s: int, ws: ext.Workspace) -> tuple[Array, float]:
         # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
@@ -954,6 +974,55 @@ def gradient_piece(
     return GradientPiece(n, total.expansion(), sse)
 
 
+def sliced_rows(d: int) -> int:
+    """Rows per block of the norm-sliced kernel in a streamed pass (1 MiB blocks)."""
+    return fast.chunk_rows(d)
+
+
+def _sliced_gradient_piece(
+    X: Array,
+    y: Array,
+    b: float,
+    w: Array,
+    levels: int,
+    centre: Array | None,
+    fit_intercept: bool,
+) -> GradientPiece:
+    """:func:`gradient_piece` by the norm-sliced kernel, on blocks of
+    :func:`sliced_rows` rows whose column norms it measures first (the in-memory
+    solver has them from its Gram pass)."""
+    n, d = X.shape
+    p, off = d + int(fit_intercept), int(fit_intercept)
+    rows = min(n, sliced_rows(d))
+    norms = np.array(
+        [
+            np.sqrt(np.einsum("ij,ij->j", X[s : s + rows], X[s : s + rows]))
+            for s in range(0, n, rows)
+        ]
+    ) * (1.0 + 2.0**-30)
+    cuts = ext.BlockCuts.of(norms, b, w, levels=levels, rows=rows)
+
+    def work(s: int, scratch: ext.ChunkScratch) -> tuple[Array, float]:
+        # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
+        with np.errstate(over="ignore", invalid="ignore"):
+            cols, ones, sumsq = ext.seminormal_terms(
+                X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch
+            )
+            if centre is not None:  # T^T, exactly: the products m_j t join the terms
+                cols.extend(part for t in ones for part in ext.two_product(-centre, t))
+        block = np.zeros((max(len(cols), len(ones)), p))
+        block[: len(cols), off:] = cols
+        if fit_intercept:
+            block[: len(ones), 0] = ones
+        return block, sumsq
+
+    parts = ext.map_chunks(work, n, rows, lambda: ext.ChunkScratch(rows, d, levels))
+    total = ExactSum(p)
+    for block, _ in parts:
+        total.add(block)
+    return GradientPiece(n, total.expansion(), math.fsum(sumsq for _, sumsq in parts))
+
+
 def merge_gradients(pieces: Sequence[GradientPiece]) -> GradientPiece:
     """One :class:`GradientPiece` of the rows of all ``pieces``, still unrounded."""
     total = ExactSum(pieces[0].terms.shape[1])
@@ -978,12 +1047,13 @@ class _StreamedR(_Centred):
 
 def _exact_levels(
     fac: _StreamedR, condition: float, R_aug: Array, x: Array, y_shift: float
-) -> tuple[int, int]:
-    """Slicing levels of the refinement: lstsq's rule, from the streamed factor.
+) -> Levels:
+    """Precision of the refinement: lstsq's rule, from the streamed factor.
 
     :func:`linreg.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
     the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last column has the
-    norm of ``y - s_y`` and ends with ``|r|``.
+    norm of ``y - s_y`` and ends with ``|r|``. The norm-sliced kernel, at one
+    level or two, where it carries the bits needed, as in memory.
     """
     n, d, p = fac.n, fac.d, fac.p
     y_norm = _norm(R_aug[:, p])
@@ -991,12 +1061,19 @@ def _exact_levels(
         y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
     r_norm = abs(float(R_aug[p, p]))
     chunk = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
-    return levels_for(fac, x, condition, y_norm, r_norm, chunk)
+    f, g = levels_for(fac, x, condition, y_norm, r_norm, chunk)
+    need = bits_needed(fac, x, condition, y_norm, r_norm)
+    rows = min(n, sliced_rows(d))
+    for sliced in (1, 2) if d else ():
+        have = norm_sliced_bits(d, rows, sliced)
+        if all(a <= b for a, b in zip(need, have, strict=True)):
+            return Levels(f, g, sliced)
+    return Levels(f, g)
 
 
 #: One pass computing ``T^T A^T (y - A x)`` at ``x`` with the given slicing levels
 #: and centring shift (see :func:`gradient_piece`).
-GradientPass = Callable[[Array, tuple[int, int], "Array | None"], GradientPiece]
+GradientPass = Callable[[Array, Levels, "Array | None"], GradientPiece]
 
 
 @dataclass(frozen=True)
@@ -1187,7 +1264,7 @@ class Passes(Protocol):
         ...
 
     def gradient(
-        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+        self, x: Array, fit_intercept: bool, levels: Levels, shift: Array | None
     ) -> GradientPiece:
         """One pass: ``T^T A^T (y - A x)`` of all rows, unrounded (see :func:`gradient_piece`)."""
         ...
@@ -1251,7 +1328,7 @@ class SourcePasses:
         return tree.result()
 
     def gradient(
-        self, x: Array, fit_intercept: bool, levels: tuple[int, int], shift: Array | None
+        self, x: Array, fit_intercept: bool, levels: Levels, shift: Array | None
     ) -> GradientPiece:
         total: ExactSum | None = None
         n, sse = 0, 0.0
