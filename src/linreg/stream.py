@@ -91,15 +91,17 @@ the whole ``linreg train --stream`` process:
 =====================================================  ======  ======  =========
 file                                                   solver  peak    time
 =====================================================  ======  ======  =========
-Parquet, 2.64 GB (15.4 million rows x 16, 2.0 GB f8)   exact   280 MB  30 s
+Parquet, 2.64 GB (15.4 million rows x 16, 2.0 GB f8)   exact   281 MB  22 s
 same                                                   gd      287 MB   8 s
 CSV, 2.32 GB (7.5 million rows x 16)                   exact   251 MB  26 s
 =====================================================  ======  ======  =========
 
 (The exact Parquet fit took 16 s before the refinement chose its precision per
 coefficient: in this file the intercept, 1, is small beside fitted values of
-about 680, and rounding it correctly takes a second slicing level of the column
-sums.)
+about 680, and rounding it correctly takes a second slicing level. With the
+general kernels that made 30 s; the refinement pass now takes the norm-sliced
+kernel at two levels (:class:`Levels`), which carries those bits for less. The
+CSV row predates that and is parsing-bound.)
 
 Of that, about 160 MB is the command line before it reads anything (Python with
 NumPy, SciPy, pandas and linreg) and about 60 MB pyarrow's libraries and threads;
