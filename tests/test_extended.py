@@ -18,6 +18,7 @@ from linreg.extended import (
     BlockCuts,
     ChunkScratch,
     centred_sum,
+    column_norms,
     fsum_columns,
     seminormal_terms,
     slice_bits,
@@ -113,8 +114,7 @@ def _block_terms(
 ) -> tuple[list[Fraction], Fraction, float]:
     """Run :func:`seminormal_terms` on one block with its exact column norms; return
     each column's sum of terms, the ones' sum (both exact, as Fractions) and |e|^2."""
-    norms = np.sqrt(np.einsum("ij,ij->j", C, C)) * (1.0 + 2.0**-30)
-    cuts = BlockCuts.of(norms[None, :], b, w, levels=levels, rows=C.shape[0])
+    cuts = BlockCuts.of(column_norms(C, C.shape[0]), b, w, levels=levels, rows=C.shape[0])
     scratch = ChunkScratch(*C.shape, levels)
     cols, ones, sumsq = seminormal_terms(C, y, cuts, 0, scratch)
     assert (len(cols), len(ones)) == (2 * levels, levels + 1)  # exact terms, then a tail

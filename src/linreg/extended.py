@@ -70,6 +70,7 @@ __all__ = [
     "ChunkScratch",
     "Workspace",
     "centred_sum",
+    "column_norms",
     "cpu_count",
     "dot",
     "dot_t",
@@ -78,6 +79,7 @@ __all__ = [
     "matvec_terms",
     "rmatvec_terms",
     "second_slice_bits",
+    "seminormal_pass",
     "seminormal_terms",
     "slice_bits",
     "sum_k",
@@ -737,6 +739,33 @@ def seminormal_terms(
     tail_cols = t @ C
     tail_cols += r_0 @ lo
     return [*cols, tail_cols], [float(r_0 @ ones), float(t @ ones)], sumsq
+
+
+def column_norms(X: Array, rows: int) -> Array:
+    """Upper bounds of the column norms of each block of ``rows`` rows of ``X``,
+    shape (n_blocks, d) (the factor covers the rounding of the sums of squares)."""
+    sumsq = [
+        np.einsum("ij,ij->j", X[s : s + rows], X[s : s + rows]) for s in range(0, len(X), rows)
+    ]
+    return np.sqrt(np.array(sumsq).reshape(-1, X.shape[1])) * (1.0 + 2.0**-30)
+
+
+def seminormal_pass(
+    X: Array, y: Array, cuts: BlockCuts
+) -> list[tuple[list[Array], list[float], float]]:
+    """:func:`seminormal_terms` of every block of ``cuts.rows`` rows, in block order,
+    on a thread pool (:func:`map_chunks`).
+
+    Beyond 2**900 the slicing overflows; callers see non-finite terms.
+    """
+    n, d = X.shape
+    rows = cuts.rows
+
+    def work(s: int, scratch: ChunkScratch) -> tuple[list[Array], list[float], float]:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return seminormal_terms(X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch)
+
+    return map_chunks(work, n, rows, lambda: ChunkScratch(min(rows, n), d, cuts.levels))
 
 
 # ---------------------------------------------------------------------------

@@ -351,18 +351,8 @@ class _Design:
             ``|y - A x|^2`` (float64 sums; relative error about ``sqrt(n) eps``).
         """
         b, w = self._split_x(x)
-        n = self.n
         cuts = ext.BlockCuts.of(norms, b, w, levels=levels, rows=rows)
-
-        def work(s: int, scratch: ext.ChunkScratch) -> tuple[list[Array], list[float], float]:
-            e = min(n, s + rows)
-            # Beyond 2**900 the slicing overflows; the caller then sees non-finite sums.
-            with np.errstate(over="ignore", invalid="ignore"):
-                return ext.seminormal_terms(self.X[s:e], y[s:e], cuts, s // rows, scratch)
-
-        parts = ext.map_chunks(
-            work, n, rows, lambda: ext.ChunkScratch(min(rows, n), self.d, levels)
-        )
+        parts = ext.seminormal_pass(self.X, y, cuts)
         cols = [t for part in parts for t in part[0]]
         ones = [t for part in parts for t in part[1]] if self.fit_intercept else []
         rhs = ext.centred_sum(ones, cols, shift if self.fit_intercept else None)

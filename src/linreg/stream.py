@@ -996,33 +996,19 @@ def _sliced_gradient_piece(
     n, d = X.shape
     p, off = d + int(fit_intercept), int(fit_intercept)
     rows = min(n, sliced_rows(d))
-    norms = np.array(
-        [
-            np.sqrt(np.einsum("ij,ij->j", X[s : s + rows], X[s : s + rows]))
-            for s in range(0, n, rows)
-        ]
-    ) * (1.0 + 2.0**-30)
-    cuts = ext.BlockCuts.of(norms, b, w, levels=levels, rows=rows)
-
-    def work(s: int, scratch: ext.ChunkScratch) -> tuple[Array, float]:
-        # Beyond 2**900 the slicing overflows; the caller sees non-finite terms.
-        with np.errstate(over="ignore", invalid="ignore"):
-            cols, ones, sumsq = ext.seminormal_terms(
-                X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch
-            )
-            if centre is not None:  # T^T, exactly: the products m_j t join the terms
-                cols.extend(part for t in ones for part in ext.two_product(-centre, t))
+    cuts = ext.BlockCuts.of(ext.column_norms(X, rows), b, w, levels=levels, rows=rows)
+    parts = ext.seminormal_pass(X, y, cuts)
+    total = ExactSum(p)
+    for cols, ones, _ in parts:
+        if centre is not None:  # T^T, exactly: the products m_j t join the terms
+            with np.errstate(over="ignore", invalid="ignore"):
+                cols = cols + [part for t in ones for part in ext.two_product(-centre, t)]
         block = np.zeros((max(len(cols), len(ones)), p))
         block[: len(cols), off:] = cols
         if fit_intercept:
             block[: len(ones), 0] = ones
-        return block, sumsq
-
-    parts = ext.map_chunks(work, n, rows, lambda: ext.ChunkScratch(rows, d, levels))
-    total = ExactSum(p)
-    for block, _ in parts:
         total.add(block)
-    return GradientPiece(n, total.expansion(), math.fsum(sumsq for _, sumsq in parts))
+    return GradientPiece(n, total.expansion(), math.fsum(sumsq for _, _, sumsq in parts))
 
 
 def merge_gradients(pieces: Sequence[GradientPiece]) -> GradientPiece:
