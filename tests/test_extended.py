@@ -15,11 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linreg.extended import (
+    MAX_THREADS,
     BlockCuts,
     ChunkScratch,
     centred_sum,
     column_norms,
     fsum_columns,
+    map_chunks,
     seminormal_terms,
     slice_bits,
     sum_k,
@@ -193,3 +195,22 @@ def test_chunk_scratch_refills_its_shifts_only_when_they_change() -> None:
     assert scratch.shift(np.array([1.0, 3.0]), 4)[0, 0] == 1.0
     assert scratch.shift(np.array([5.0, 6.0]), 4, 1)[3, 1] == 6.0
     assert scratch.shift(np.array([1.0, 3.0]), 4)[0, 0] == 1.0  # level 0 kept its own
+
+
+def test_map_chunks_keeps_chunk_order_and_caps_its_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a machine of many cores the kernels' per-thread scratch stays bounded."""
+    import threading
+
+    import linreg.extended as extended_module
+
+    monkeypatch.setattr(extended_module, "cpu_count", lambda: 64)
+    threads: set[int] = set()
+
+    def work(s: int, state: None) -> int:
+        threads.add(threading.get_ident())
+        return s
+
+    assert map_chunks(work, 1000, 7, lambda: None) == list(range(0, 1000, 7))
+    assert 1 <= len(threads) <= MAX_THREADS

@@ -65,6 +65,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "MAX_THREADS",
     "NORM_SLICE_BITS",
     "BlockCuts",
     "ChunkScratch",
@@ -773,6 +774,10 @@ def seminormal_pass(
 # ---------------------------------------------------------------------------
 
 
+#: Most threads :func:`map_chunks` runs (the kernels' scratch is 3-8 MiB a thread).
+MAX_THREADS: Final = 8
+
+
 def cpu_count() -> int:
     """CPUs this process may run on."""
     try:
@@ -788,10 +793,12 @@ def map_chunks(
 
     With several chunks and cores the chunks are split into contiguous runs, one
     per thread, each with its own ``make_state()`` (NumPy and BLAS release the
-    GIL); the results come back in chunk order.
+    GIL); the results come back in chunk order. At most :data:`MAX_THREADS`
+    threads: each holds a few MiB of scratch, which on a machine of many cores
+    would otherwise outgrow the in-memory fit's bound of 150 MB above the data.
     """
     starts = list(range(0, n, step))
-    workers = min(cpu_count(), len(starts))
+    workers = min(cpu_count(), len(starts), MAX_THREADS)
     if workers <= 1:
         state = make_state()
         return [work(s, state) for s in starts]
