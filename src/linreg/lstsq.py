@@ -121,7 +121,9 @@ from linreg.fast import Moments
 from linreg.validation import require_finite
 
 __all__ = [
+    "MAX_REFINEMENTS",
     "LstsqResult",
+    "StopRule",
     "bits_needed",
     "inverse_gram",
     "levels_for",
@@ -129,6 +131,7 @@ __all__ = [
     "norm_sliced_bits",
     "residual_levels",
     "residuals",
+    "seminormal_du",
     "solve",
 ]
 
@@ -143,7 +146,7 @@ _U: Final = 2.0**-53
 #: with 0.5 MiB and 0.29 s with 8 MiB chunks; smaller ones pay per-call overhead).
 _CHUNK_ELEMENTS: Final = 1 << 18
 #: Refinement steps at most.
-_MAX_REFINEMENTS: Final = 10
+MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
 _SMALL_PROBLEM: Final = 1 << 16
 #: Largest ``cond(Z)^2 * mu`` for which large problems use the seminormal corrections
@@ -630,6 +633,53 @@ def _pivoted_qr(A: Array) -> tuple[Array, Array, NDArray[np.int32]]:
 # ---------------------------------------------------------------------------
 
 
+class StopRule:
+    """When the refinement stops (see :func:`_refine`); the streamed solver shares it.
+
+    ``judge(x, dx)`` says what to do with a correction ``dx`` of ``x``, from
+    ``delta``, its largest relative change of a component: ``"reject"`` (it grew:
+    keep ``x``), ``"converged"`` (at rounding level, or the contraction factor
+    predicts the next change would be), ``"stalled"`` (it shrank by less than
+    half: accept and stop) or ``"continue"``. ``delta`` holds the last judged one.
+    """
+
+    def __init__(self, fac: _Centred, x: Array, condition: float, seminormal: bool) -> None:
+        cond = condition if math.isfinite(condition) else 1.0 / _EPS
+        #: The theoretical contraction factor, with a safety factor: ``64 eps cond(Z)``
+        #: for Björck's corrections, ``64 eps cond(Z)^2 mu`` (times the factor's own
+        #: ``rate_factor``) for the seminormal ones.
+        self.bound = (
+            _RATE_SAFETY
+            * _EPS
+            * (cond**2 * _centring_gain(fac) * fac.rate_factor if seminormal else cond)
+        )
+        # How much a component's relative error can exceed the normwise one the
+        # contraction factor bounds (a small coefficient, an intercept behind offsets).
+        self.gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
+        self.steps = 0
+        self.delta = math.nan
+        self._previous = 1.0
+
+    def judge(self, x: Array, dx: Array) -> str:
+        """The verdict on the correction ``dx`` of ``x`` (one step more)."""
+        self.steps += 1
+        scale = np.maximum(np.abs(x), np.abs(x + dx))
+        nz = scale > 0.0
+        delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
+        first = self.steps == 1
+        if not first and delta > self._previous:
+            return "reject"  # diverging: keep the previous iterate
+        self.delta = delta
+        # Contraction factor: the theoretical bound, or the observed one if worse.
+        rate = self.bound if first else max(self.bound, delta / self._previous)
+        if delta <= _EPS or delta * rate * self.gain <= _U:
+            return "converged"
+        if not first and delta > 0.5 * self._previous:
+            return "stalled"  # converged as far as this precision allows
+        self._previous = delta
+        return "continue"
+
+
 @dataclass(frozen=True)
 class _Refined:
     x: Array
@@ -658,17 +708,12 @@ def _refine(
     ``64 eps cond(Z)`` for Björck's corrections and ``64 eps cond(Z)^2 mu`` for
     the seminormal ones, and the observed ``delta_k / delta_{k-1}``), when the
     change shrank by less than half (converged as far as this precision allows),
-    or after ``_MAX_REFINEMENTS`` steps; a step that grows the change is rejected.
+    or after ``MAX_REFINEMENTS`` steps; a step that grows the change is rejected
+    (:class:`StopRule`).
     """
     n, p = design.n, design.p
     y_arr = np.zeros(n) if y is None else y
     c_arr = np.zeros(p) if c is None else c
-    cond = condition if math.isfinite(condition) else 1.0 / _EPS
-    bound = (
-        _RATE_SAFETY
-        * _EPS
-        * (cond**2 * _centring_gain(fac) * fac.rate_factor if seminormal else cond)
-    )
     # Initial solve from x = 0, r = 0, where f = y and g = c hold exactly; the
     # first residual is then y - A x in float64 (the refinement repairs it).
     if fac.start is not None and c is None:
@@ -703,16 +748,12 @@ def _refine(
         )
     sliced = sliced_levels > 0
     levels = _levels_for_bits(bits, design.d, min(design.n, design.chunk))
-    # How much a component's relative error can exceed the normwise one the
-    # contraction factor bounds (a small coefficient, an intercept behind offsets).
-    gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
+    rule = StopRule(fac, x, condition, seminormal)
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
-    delta_prev = 1.0
-    steps = 0
     converged = False
     rss: float | None = None  # |y - A x|^2 of the current x, where known
-    while steps < _MAX_REFINEMENTS:
+    while rule.steps < MAX_REFINEMENTS:
         if sliced:
             assert fac.block_norms is not None
             rhs, rss = design.seminormal_rhs(
@@ -739,33 +780,23 @@ def _refine(
             rss = None
             break  # data near overflow (beyond 2**900): keep the current iterate
         if sliced:
-            du = _seminormal_du(fac, rhs)
+            du = seminormal_du(fac, rhs)
             dx = fac.t_apply(du)
         else:
             dx, residual_step = _correction(design, fac, f, rhs, seminormal)
-        steps += 1
-        x_new = x + dx
-        scale = np.maximum(np.abs(x), np.abs(x_new))
-        nz = scale > 0.0
-        delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
-        if steps > 1 and delta > delta_prev:
-            break  # diverging: keep the previous iterate
-        x = x_new
+        verdict = rule.judge(x, dx)
+        if verdict == "reject":
+            break
+        x = x + dx
         if sliced and rss is not None:
             # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs, A dx = Z du.
             rss = max(rss - 2.0 * float(du @ rhs) + _norm(fac.R @ du) ** 2, 0.0)
-        # Contraction factor: the theoretical bound, or the observed one if worse.
-        rate = max(bound, delta / delta_prev) if steps > 1 else bound
-        if delta <= _EPS or delta * rate * gain <= _U:
-            converged = True
-            break
-        if steps > 1 and delta > 0.5 * delta_prev:
-            converged = delta <= 2.0**-40
+        if verdict != "continue":
+            converged = verdict == "converged" or rule.delta <= 2.0**-40
             break
         if not sliced:
             r = r + residual_step()
-        delta_prev = delta
-    return _Refined(x, steps, converged, rss)
+    return _Refined(x, rule.steps, converged, rss)
 
 
 def _correction(
@@ -801,11 +832,11 @@ def _correction(
         full = fac
         dx, v = full.correction(f, rhs, f_is_zero)
         return dx, lambda: full.q(v)
-    dx = fac.t_apply(_seminormal_du(fac, rhs))
+    dx = fac.t_apply(seminormal_du(fac, rhs))
     return dx, lambda: f - design.matvec(dx)
 
 
-def _seminormal_du(fac: _Centred, rhs: Array) -> Array:
+def seminormal_du(fac: _Centred, rhs: Array) -> Array:
     """``du = R^{-1} R^{-T} rhs``: the seminormal correction in centred coordinates."""
     return np.asarray(
         solve_triangular(

@@ -133,16 +133,11 @@ from linreg.history import History
 from linreg.io import Table, check_finite_column, resolve_columns
 from linreg.lstsq import (
     _CHUNK_ELEMENTS,
-    _EPS,
-    _MAX_REFINEMENTS,
-    _RATE_SAFETY,
-    _U,
+    MAX_REFINEMENTS,
     LstsqResult,
+    StopRule,
     _Centred,
-    _centring_gain,
-    _component_bits,
     _Design,
-    _fitted_norm,
     _geqrf,
     _geqrf_lwork,
     _norm,
@@ -153,6 +148,7 @@ from linreg.lstsq import (
     bits_needed,
     levels_for,
     norm_sliced_bits,
+    seminormal_du,
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback
@@ -1144,15 +1140,11 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     if fit_intercept:
         x[0] += y_shift
     levels = _exact_levels(fac, rk.condition, R_aug, x, y_shift)
-    # How much a component's relative error can exceed the normwise one the
-    # contraction factor bounds (a small coefficient, an intercept behind offsets).
-    gain = 2.0 ** _component_bits(fac, x, _fitted_norm(fac, x))
-    cond = rk.condition if math.isfinite(rk.condition) else 1.0 / _EPS
-    bound = _RATE_SAFETY * _EPS * cond**2 * _centring_gain(fac)
+    rule = StopRule(fac, x, rk.condition, seminormal=True)
     mse = rho * rho / n
-    delta_prev, steps, passes, converged = 1.0, 0, 0, False
+    passes, converged = 0, False
     applied = math.nan  # the relative size of the last correction applied
-    while steps < _MAX_REFINEMENTS:
+    while rule.steps < MAX_REFINEMENTS:
         piece = gradient_pass(x, levels, fac.means if fit_intercept else None)
         passes += 1
         mse = piece.sse / n
@@ -1162,26 +1154,15 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
             break
         if not np.all(np.isfinite(tg)):
             break  # data near overflow: keep the current iterate
-        du = solve_triangular(
-            R, solve_triangular(R, tg, trans="T", check_finite=False), check_finite=False
-        )
-        dx = fac.t_apply(du)
-        steps += 1
-        x_new = x + dx
-        scale = np.maximum(np.abs(x), np.abs(x_new))
-        nz = scale > 0.0
-        delta = float(np.max(np.abs(dx[nz]) / scale[nz])) if nz.any() else 0.0
-        if steps > 1 and delta > delta_prev:
-            break  # diverging: keep the previous iterate
-        x, applied = x_new, delta
-        rate = max(bound, delta / delta_prev) if steps > 1 else bound
-        if delta <= _EPS or delta * rate * gain <= _U:
-            converged = True
+        dx = fac.t_apply(seminormal_du(fac, tg))
+        verdict = rule.judge(x, dx)
+        if verdict == "reject":
             break
-        if steps > 1 and delta > 0.5 * delta_prev:
-            converged = delta <= 2.0**-40
+        x, applied = x + dx, rule.delta
+        if verdict != "continue":
+            converged = verdict == "converged" or rule.delta <= 2.0**-40
             break
-        delta_prev = delta
+    steps = rule.steps
     if not converged:
         # The corrections stopped shrinking: the last one bounds the error only
         # loosely (at condition 4e8 the answer still matched lstsq's to 4e-16).
