@@ -127,8 +127,10 @@ __all__ = [
     "bits_needed",
     "inverse_gram",
     "levels_for",
+    "levels_for_bits",
     "lstsq",
     "norm_sliced_bits",
+    "norm_sliced_levels",
     "residual_levels",
     "residuals",
     "seminormal_du",
@@ -729,25 +731,11 @@ def _refine(
     y_norm, r_norm = _residual_norms(fac, y_arr, x)
     bits = bits_needed(fac, x, condition, y_norm, r_norm)
     shift = fac.means if fac.fit_intercept else None
-    # The norm-sliced pass where it carries the bits needed (one slicing of X a step):
-    # one level where that is enough, else two.
-    sliced_levels = 0
-    if seminormal and c is None and fac.block_norms is not None and design.X_lo is None:
-        sliced_levels = next(
-            (
-                levels
-                for levels in (1, 2)
-                if all(
-                    need <= got
-                    for need, got in zip(
-                        bits, norm_sliced_bits(fac.d, fac.block_rows, levels), strict=True
-                    )
-                )
-            ),
-            0,
-        )
+    # The norm-sliced pass where it carries the bits needed (one slicing of X a step).
+    sliced_ok = seminormal and c is None and fac.block_norms is not None and design.X_lo is None
+    sliced_levels = norm_sliced_levels(bits, fac.d, fac.block_rows) if sliced_ok else 0
     sliced = sliced_levels > 0
-    levels = _levels_for_bits(bits, design.d, min(design.n, design.chunk))
+    levels = levels_for_bits(bits, design.d, min(design.n, design.chunk))
     rule = StopRule(fac, x, condition, seminormal)
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
@@ -909,10 +897,10 @@ def levels_for(
     std = 1e5`` the intercept came out 45 ulps off without these bits).  The
     in-memory solver and the streamed one share this rule.
     """
-    return _levels_for_bits(bits_needed(fac, x, condition, y_norm, r_norm), fac.d, chunk_rows)
+    return levels_for_bits(bits_needed(fac, x, condition, y_norm, r_norm), fac.d, chunk_rows)
 
 
-def _levels_for_bits(bits: tuple[float, float], d: int, chunk_rows: int) -> tuple[int, int]:
+def levels_for_bits(bits: tuple[float, float], d: int, chunk_rows: int) -> tuple[int, int]:
     """:func:`levels_for` from the bits needed: ``slice_bits`` per level, less what
     the sums lose (``log2 d`` of a row product, ``log2(rows) / 2`` of a column sum)."""
     d_f, rows = max(d, 1), max(chunk_rows, 1)
@@ -986,6 +974,16 @@ def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
     row_part = d * 2.0 ** -(B + t) + 2.0 ** -(B + s) + d * 2.0**-53
     col_part = 2.0**half_log_rows * 2.0 ** -(B - 2 + s) + max(rows, 1) * 2.0**-52
     return 53.0 - math.log2(row_part) - loss_f, 53.0 - math.log2(col_part) - half_log_rows
+
+
+def norm_sliced_levels(bits: tuple[float, float], d: int, rows: int) -> int:
+    """The fewest norm-sliced levels (1 or 2) that carry ``bits`` (:func:`bits_needed`)
+    on blocks of ``rows`` rows of ``d`` features; 0 if neither does (or ``d = 0``)."""
+    for levels in (1, 2) if d else ():
+        have = norm_sliced_bits(d, rows, levels)
+        if all(need <= got for need, got in zip(bits, have, strict=True)):
+            return levels
+    return 0
 
 
 def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:

@@ -146,8 +146,8 @@ from linreg.lstsq import (
     _uncentred_norms,
     _warn_rank,
     bits_needed,
-    levels_for,
-    norm_sliced_bits,
+    levels_for_bits,
+    norm_sliced_levels,
     seminormal_du,
 )
 from linreg.model import LinearModel
@@ -1045,14 +1045,9 @@ def _exact_levels(
         y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
     r_norm = abs(float(R_aug[p, p]))
     chunk = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
-    f, g = levels_for(fac, x, condition, y_norm, r_norm, chunk)
-    need = bits_needed(fac, x, condition, y_norm, r_norm)
-    rows = min(n, sliced_rows(d))
-    for sliced in (1, 2) if d else ():
-        have = norm_sliced_bits(d, rows, sliced)
-        if all(a <= b for a, b in zip(need, have, strict=True)):
-            return Levels(f, g, sliced)
-    return Levels(f, g)
+    bits = bits_needed(fac, x, condition, y_norm, r_norm)
+    f, g = levels_for_bits(bits, d, chunk)
+    return Levels(f, g, norm_sliced_levels(bits, d, min(n, sliced_rows(d))))
 
 
 #: One pass computing ``T^T A^T (y - A x)`` at ``x`` with the given slicing levels
