@@ -25,7 +25,7 @@ from linreg.bench import markdown
 from linreg.cli import main
 from linreg.errors import LinregError
 from linreg.fast import Moments, prefer_streaming, stability_from_moments, standardization
-from linreg.training import train
+from linreg.training import PLATEAU_ROWS, shuffle_rows, train
 
 
 def fit_both(X: np.ndarray, y: np.ndarray, **params: Any) -> tuple[Any, Any]:
@@ -211,6 +211,65 @@ def test_sgd_is_deterministic_per_seed_and_reaches_the_optimum() -> None:
     optimum = np.mean((y_test - exact.predict(X_test)) ** 2)
     for model in (first, other):
         assert np.mean((y_test - model.predict(X_test)) ** 2) <= 1.02 * optimum
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_sgd_stopping_within_an_epoch_is_bitwise_the_reference(momentum: float) -> None:
+    """With tol, both engines stop at the same batch of the first epoch (their batch
+    losses and plateau verdicts agree bit for bit) and record that point last."""
+    X, y = regression_data(n=150_000, d=4, seed=16)
+    params = {"learning_rate": 0.01, "epochs": 5, "batch_size": 100, "momentum": momentum}
+    ref, fast = fit_both(X, y, solver="sgd", tol=1e-3, seed=2, **params)
+    for model in (ref, fast):
+        assert model.stop_reason_ == "converged"
+        assert model.n_iter_ == 1
+        assert model.history_.loss.shape == (2,)
+        np.testing.assert_array_equal(model.history_.W[-1], model.coef_)
+    np.testing.assert_array_equal(fast.history_.W, ref.history_.W)
+    np.testing.assert_array_equal(fast.history_.b, ref.history_.b)
+    np.testing.assert_allclose(fast.history_.loss, ref.history_.loss, rtol=1e-12)
+
+
+def test_sgd_with_tol_stops_early_near_the_optimum() -> None:
+    """On 300,000 rows the plateau test stops SGD within its first epoch, having read
+    a fraction of the rows, and the model is within 1% of the optimum on new data."""
+    X, y = regression_data(n=300_000, d=8, seed=17)
+    X_test, y_test = regression_data(n=20_000, d=8, seed=17, rows_seed=1)
+    exact = LinearRegression(solver="exact").fit(X, y)
+    optimum = np.mean((y_test - exact.predict(X_test)) ** 2)
+    model = LinearRegression(
+        solver="sgd", standardize=True, learning_rate=0.05, batch_size=512, tol=1e-3, epochs=3
+    ).fit(X, y)
+    assert model.stop_reason_ == "converged"
+    assert model.n_iter_ == 1
+    assert np.mean((y_test - model.predict(X_test)) ** 2) <= 1.01 * optimum
+    plain = LinearRegression(
+        solver="sgd", standardize=True, learning_rate=0.05, batch_size=512, epochs=1
+    ).fit(X, y)
+    # The first steps are the same; the early stop is somewhere inside the epoch.
+    assert not np.array_equal(model.coef_, plain.coef_)
+    assert model.history_.loss[-1] <= 1.01 * plain.history_.loss[-1]
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_sgd_without_moments_still_names_a_nan(where: str) -> None:
+    """SGD with tol skips the moments pass; a NaN is then found by the loss passes (or
+    by a last check when every loss was taken at W = 0), and the old fit is kept."""
+    rng = np.random.default_rng(18)
+    X = rng.standard_normal((4 * PLATEAU_ROWS + 5, 2))
+    y = np.zeros(X.shape[0])  # W stays 0 until the bad row is drawn, if ever
+    if where == "X":
+        X[-3, 1] = np.nan
+    else:
+        y[-3] = np.nan
+    model = LinearRegression(solver="sgd", engine="fast", epochs=2, batch_size=64)
+    model.fit(X[:100], y[:100] + 1.0)
+    before = model.coef_.copy()
+    model.set_params(tol=1e-3)
+    cell = f"row {X.shape[0] - 3}, column 1" if where == "X" else f"row {X.shape[0] - 3}"
+    with pytest.raises(LinregError, match=f"{where} contains NaN at {cell}"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.coef_, before)
 
 
 # -- the moments pass ------------------------------------------------------------------------
@@ -404,16 +463,27 @@ def test_both_engines_give_a_constant_column_scale_one() -> None:
     assert abs(fits["reference"].coef_[1]) < 1e-6
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 1000, 70_001])
-@pytest.mark.parametrize("seed", [0, 5])
-def test_permutation_is_the_generators_own(n: int, seed: int) -> None:
-    """The fast engine's int32 shuffle draws rng.permutation's values and leaves the
-    generator where rng.permutation leaves it (the next epoch's shuffle agrees too)."""
-    from linreg.fast import permutation
+ORDER_CASES = [(n, chunk) for n in (1, 2, 7, 1000) for chunk in (1, 777, 8_192)] + [
+    (n, chunk) for n in (32_768, 32_769, 70_001, 200_000) for chunk in (777, 8_192, 300_000)
+]
 
-    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+
+@pytest.mark.parametrize(("n", "chunk"), ORDER_CASES)
+def test_row_order_deals_the_readable_shuffle(n: int, chunk: int) -> None:
+    """RowOrder hands out shuffle_rows's order from the same draws, in pieces of any
+    size, and leaves the generator where shuffle_rows leaves it (the next epoch's
+    shuffle agrees too). 200,000 rows take both of its ways to find a bucket."""
+    ours, theirs = np.random.default_rng(n), np.random.default_rng(n)
     for _ in range(2):
-        got = permutation(ours, n)
-        assert got.dtype == np.int32
-        np.testing.assert_array_equal(got, theirs.permutation(n))
+        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        assert all(p.shape[0] == chunk for p in pieces[:-1])
+        assert 0 < pieces[-1].shape[0] <= chunk
+        assert pieces[0].dtype == np.int32
+        np.testing.assert_array_equal(np.concatenate(pieces), shuffle_rows(theirs, n))
     assert ours.random() == theirs.random()
+
+
+def test_row_order_below_one_bucket_is_the_generators_permutation() -> None:
+    ours, theirs = np.random.default_rng(3), np.random.default_rng(3)
+    (order,) = fast_module.RowOrder(ours, 1000).chunks(1000)
+    np.testing.assert_array_equal(order, theirs.permutation(1000))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from linreg import (
     ConvergenceWarning,
@@ -16,6 +18,7 @@ from linreg import (
     StabilityWarning,
     make_regression,
     train_test_split,
+    training,
 )
 from linreg.training import EXPLOSION_FACTOR, train
 from strategies import hessian_eigenvalues
@@ -233,6 +236,43 @@ def test_sgd_with_batch_size_one_learns(rng: np.random.Generator) -> None:
     assert loss[-1] < 1e-3 * loss[0]
     np.testing.assert_allclose(model.coef_, [1.0, -1.0], atol=0.02)
     assert model.intercept_ == pytest.approx(0.5, abs=0.02)
+
+
+def test_the_shuffle_gives_every_order_equally_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """shuffle_rows deals rows into buckets, then shuffles each: with buckets of 2
+    rows, the 24 orders of 4 rows still come up equally often (chi-square)."""
+    monkeypatch.setattr(training, "SHUFFLE_BUCKET_ROWS", 2)
+    rng = np.random.default_rng(0)
+    counts: dict[tuple[int, ...], int] = {}
+    for _ in range(24_000):
+        order = tuple(int(i) for i in training.shuffle_rows(rng, 4))
+        counts[order] = counts.get(order, 0) + 1
+    assert sorted(counts) == sorted(itertools.permutations(range(4)))
+    assert stats.chisquare(list(counts.values())).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("n", [1, 5, 32_768])
+def test_the_shuffle_of_one_bucket_is_the_generators_permutation(n: int) -> None:
+    ours, theirs = np.random.default_rng(n), np.random.default_rng(n)
+    np.testing.assert_array_equal(training.shuffle_rows(ours, n), theirs.permutation(n))
+
+
+def test_the_plateau_stops_after_windows_that_fail_to_improve() -> None:
+    plateau = training.Plateau(tol=0.01, batch_size=training.PLATEAU_ROWS // 4)
+    assert plateau.window == 4
+    # Improving windows never stop it; one improving by less than 1% fails.
+    for loss in [8.0] * 4 + [4.0] * 4 + [2.0] * 4 + [1.995] * 4:
+        assert not plateau.add(loss)
+    assert plateau.best == 2.0
+    for loss in [1.5] * 4 + [1.49] * 7:  # an improvement resets the count
+        assert not plateau.add(loss)
+    assert plateau.add(1.49)
+    assert plateau.stopped
+
+
+def test_the_plateau_stops_on_losses_that_are_not_finite() -> None:
+    plateau = training.Plateau(tol=1e-3, batch_size=training.PLATEAU_ROWS)
+    assert [plateau.add(x) for x in (1.0, np.nan, np.inf)] == [False, False, True]
 
 
 @pytest.mark.parametrize("extra", [0, 1, 1000])

@@ -13,7 +13,10 @@ minimum is printed too). Four sections:
    and scaled to 1,000, and the textbook iterates are compared with linreg's.
 3. ``sgd``: time to reach a test MSE within 1% of the least-squares optimum, on
    standardized features: for each method the smallest number of epochs that
-   gets there, and the median time of a fit with that many epochs.
+   gets there, and the median time of a fit with that many epochs. linreg runs
+   with ``tol=1e-3`` (:data:`BenchConfig.sgd_tol`), so it may stop within an epoch
+   (:class:`linreg.training.Plateau`); SGDRegressor checks its ``tol`` only at
+   epoch ends, so it runs with ``tol=None`` and whole epochs.
 4. ``scaling``: time against N (d = 16) and against d, for each solver, drawn
    as a log-log figure with ``--plots``.
 
@@ -97,6 +100,7 @@ class BenchConfig:
     sgd_batch_size: int = 512
     sgd_learning_rate: float = 0.05
     sgd_max_epochs: int = 5
+    sgd_tol: float | None = 1e-3
     scaling_rows: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
     scaling_features: tuple[int, ...] = (1, 4, 16, 64, 256, 512)
     scaling_features_rows: int = 100_000
@@ -287,22 +291,29 @@ def _m_torch_gd(data: Data, cfg: BenchConfig, epochs: int) -> Any:
     return torch_gd(data.X, data.y, cfg.gd_learning_rate, epochs)
 
 
-def _sgd_params(cfg: BenchConfig, epochs: int, engine: str) -> dict[str, Any]:
+def _sgd_params(
+    cfg: BenchConfig, epochs: int, engine: str, tol: float | None = None
+) -> dict[str, Any]:
     return {
         "solver": "sgd",
         "batch_size": cfg.sgd_batch_size,
         "learning_rate": cfg.sgd_learning_rate,
         "epochs": epochs,
         "engine": engine,
+        "tol": tol,
     }
 
 
 def _m_linreg_sgd(data: Data, cfg: BenchConfig, epochs: int) -> Any:
-    return _linreg(**_sgd_params(cfg, epochs, "fast")).fit(data.X, data.y)
+    return _linreg(**_sgd_params(cfg, epochs, "fast", cfg.sgd_tol)).fit(data.X, data.y)
 
 
 def _m_linreg_sgd_reference(data: Data, cfg: BenchConfig, epochs: int) -> Any:
-    return _linreg(**_sgd_params(cfg, epochs, "reference")).fit(data.X, data.y)
+    return _linreg(**_sgd_params(cfg, epochs, "reference", cfg.sgd_tol)).fit(data.X, data.y)
+
+
+def _m_linreg_sgd_epochs(data: Data, cfg: BenchConfig, epochs: int) -> Any:
+    return _linreg(**_sgd_params(cfg, epochs, "fast")).fit(data.X, data.y)
 
 
 def _m_sklearn_sgd(data: Data, cfg: BenchConfig, epochs: int) -> Any:
@@ -321,6 +332,7 @@ METHODS: Final[dict[str, tuple[Method, str | None]]] = {
     "linreg sgd (fast)": (_m_linreg_sgd, None),
     "linreg sgd (reference)": (_m_linreg_sgd_reference, None),
     "sklearn SGDRegressor": (_m_sklearn_sgd, "sklearn"),
+    "linreg sgd, whole epochs (fast)": (_m_linreg_sgd_epochs, None),
 }
 
 #: Package names to print in "not installed" notes, by import name.
@@ -541,14 +553,19 @@ def section_sgd(data: Data, cfg: BenchConfig) -> dict[str, Any]:
             continue
         epochs, excess = reached
         median, best, _ = time_it(partial(function, data, cfg, epochs), cfg.repeats)
-        rows.append(Row(method, median, best, extra={"epochs": epochs, "excess_test_mse": excess}))
+        extra: dict[str, Any] = {"epochs": epochs, "excess_test_mse": excess}
+        if getattr(model, "stop_reason_", None) == "converged":
+            extra["stopped_within"] = model.n_iter_  # by tol, within that epoch
+        rows.append(Row(method, median, best, extra=extra))
         epochs_used[method] = epochs
     if "linreg sgd (fast)" in epochs_used:
         _finish(rows, cfg, "linreg sgd (fast)", epochs_used)
     settings = {
         "batch_size": cfg.sgd_batch_size,
         "learning_rate": cfg.sgd_learning_rate,
-        "sklearn": "SGDRegressor defaults (batch 1, eta0 0.01 invscaling), max_iter=epochs",
+        "tol": cfg.sgd_tol,
+        "sklearn": "SGDRegressor defaults (batch 1, eta0 0.01 invscaling), max_iter=epochs, "
+        "tol=None",
     }
     return {"rows": rows, "optimum_test_mse": optimum, "settings": settings}
 
@@ -558,7 +575,7 @@ SCALING: Final[dict[str, tuple[str, int]]] = {
     "linreg exact": ("linreg exact", 0),
     "linreg gd, 1000 epochs (fast)": ("linreg gd (fast)", 1000),
     "textbook GD, 1000 epochs (scaled)": ("textbook NumPy loop", 1000),
-    "linreg sgd, 1 epoch (fast)": ("linreg sgd (fast)", 1),
+    "linreg sgd, 1 epoch (fast)": ("linreg sgd, whole epochs (fast)", 1),
     "sklearn LinearRegression": ("sklearn LinearRegression", 0),
     "sklearn SGDRegressor, 1 epoch": ("sklearn SGDRegressor", 1),
     "numpy lstsq": ("numpy lstsq", 0),
@@ -759,6 +776,11 @@ def report_blocks(report: dict[str, Any]) -> list[Block]:
             note, extra = r["note"], r["extra"]
             if "epochs" in extra:
                 note = f"{extra['epochs']} epoch(s), test MSE +{extra['excess_test_mse']:.2%}"
+                if "stopped_within" in extra:
+                    note = (
+                        f"stopped by tol in epoch {extra['stopped_within']}, "
+                        f"test MSE +{extra['excess_test_mse']:.2%}"
+                    )
             if "max_rel_iterate_diff_first_epochs" in extra:
                 note = f"iterates vs linreg: {extra['max_rel_iterate_diff_first_epochs']:.1e}"
             if "max_rel_coef_diff_vs_linreg" in extra and r["method"] != "linreg exact":

@@ -33,7 +33,7 @@ from linreg.errors import (
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
-from linreg.stability import OVERFLOW_MESSAGE, Stability, stability
+from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
 from linreg.training import EpochCallback, TrainResult, train
 from linreg.validation import (
     check_finite,
@@ -292,15 +292,19 @@ class LinearRegression(ParamsMixin):
         on_epoch: EpochCallback | None,
     ) -> None:
         d = X.shape[1]
+        sgd = self.solver == "sgd"
         moments = None
-        if fast.use_fast_engine(self.engine, *X.shape):
-            # One pass gives the means, scales and Hessian; the fast path then
-            # standardizes block by block instead of copying X.
-            with np.errstate(over="ignore", invalid="ignore"):
-                moments = fast.Moments.from_data(X, y)
-            if not moments.finite:
-                require_finite(X, y)  # a NaN or infinity; else squares that overflow:
-                raise LinregError(OVERFLOW_MESSAGE)
+        fast_engine = fast.use_fast_engine(self.engine, *X.shape)
+        if fast_engine:
+            shape = (X.shape[0], X.shape[1])
+            if not sgd or self.standardize or fast.sgd_needs_moments(shape, self.epochs, self.tol):
+                # One pass gives the means, scales and Hessian; the fast path then
+                # standardizes block by block instead of copying X.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    moments = fast.Moments.from_data(X, y)
+                if not moments.finite:
+                    require_finite(X, y)  # a NaN or infinity; else squares that overflow:
+                    raise LinregError(OVERFLOW_MESSAGE)
             mean, scale = fast.standardization(
                 moments,
                 X,
@@ -329,13 +333,25 @@ class LinearRegression(ParamsMixin):
             return W_orig, float(b - W_orig @ mean)
 
         trainer: Callable[..., TrainResult] = train
-        if moments is None:
+        if fast_engine:
+            trainer = partial(fast.train, center=mean, scale=scale, moments=moments)
+        if sgd:
+            # Estimated from a sample of rows, the same on both engines.
+            rows = sample_rows(X.shape[0], self.seed)
+            sample = X if rows is None else X[rows]
+            try:
+                self.stability_ = stability(
+                    (sample - mean) / scale, fit_intercept=bool(self.fit_intercept)
+                )
+            except LinregError:
+                require_finite(X, y)  # a NaN or infinity; else squares that overflow
+                raise
+        elif moments is None:
             self.stability_ = stability(X_train, fit_intercept=bool(self.fit_intercept))
         else:
             self.stability_ = fast.stability_from_moments(
                 moments, mean, scale, fit_intercept=bool(self.fit_intercept)
             )
-            trainer = partial(fast.train, center=mean, scale=scale, moments=moments)
         eta_max = self.stability_.max_stable_learning_rate
         if self.learning_rate >= eta_max:
             warnings.warn(

@@ -104,6 +104,7 @@ reference path, which copies X and has ``X.std`` make another copy.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -116,20 +117,24 @@ from linreg.model import LinearModel
 from linreg.stability import Stability
 from linreg.training import (
     EXPLOSION_FACTOR,
+    SHUFFLE_BUCKET_ROWS,
     EpochCallback,
+    Plateau,
     ToOriginal,
     TrainResult,
     identity_map,
+    shuffle_buckets,
 )
+from linreg.validation import require_finite
 
 __all__ = [
     "AUTO_MIN_ELEMENTS",
     "ENGINES",
     "Moments",
     "QuadraticObjective",
+    "RowOrder",
     "StreamingObjective",
     "make_objective",
-    "permutation",
     "stability_from_moments",
     "standardization",
     "train",
@@ -323,7 +328,7 @@ def _shifted_sums(
 
 # -- standardization and stability from the moments ------------------------------------------
 def standardization(
-    moments: Moments, X: Array, *, standardize: bool, fit_intercept: bool
+    moments: Moments | None, X: Array, *, standardize: bool, fit_intercept: bool
 ) -> tuple[Array, Array]:
     """Centre and scale of the features trained on: ``Z = (X - center) / scale``.
 
@@ -338,10 +343,13 @@ def standardization(
     relative; with the same centre both paths train on the same Z. A constant
     column's deviation here is exactly 0, so its scale is 1, as on the reference
     path, which sets it so because ``X.std`` can return a rounding-level value.
+    Without ``standardize`` the moments are not needed (None).
     """
-    d = moments.mean.shape[0]
+    d = X.shape[1]
     if not standardize:
         return np.zeros(d), np.ones(d)
+    if moments is None:
+        raise ValueError("standardization needs the moments of X")
     scale = np.sqrt(moments.variance)
     scale[scale == 0.0] = 1.0
     center = X.mean(axis=0) if fit_intercept else np.zeros(d)
@@ -583,8 +591,11 @@ class StreamingObjective:
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rows = min(self.n, chunk_rows(X.shape[1]))
         self._block = np.empty((self._rows, X.shape[1])) if self._transform else None
+        #: Passes made over X so far (the loss at W = 0, b = 0 needs none).
+        self.passes = 0
 
     def _pass(self, W: Array, b: float, gradient: bool) -> tuple[float, Array, float]:
+        self.passes += 1
         X, y, n = self._X, self._y, self.n
         sse, ZTr, rsum = 0.0, np.zeros(X.shape[1]), 0.0
         for start in range(0, n, self._rows):
@@ -604,6 +615,10 @@ class StreamingObjective:
         return sse, ZTr, rsum
 
     def loss(self, W: Array, b: float) -> float:
+        if b == 0.0 and not W.any():
+            # The residual is -y whatever X holds (a NaN in X is then found by the
+            # next pass, or by the caller when there is none: see train).
+            return float(np.mean(self._y**2))
         return self._pass(W, b, gradient=False)[0] / self.n
 
     def loss_and_gradient(self, W: Array, b: float) -> tuple[float, Array, float]:
@@ -655,6 +670,27 @@ def prefer_streaming(
     if transform:
         per_pass += _COST["standardize"]
     return evaluations * per_pass * nd < quadratic
+
+
+def expected_evaluations(solver: str, epochs: int, tol: float | None) -> int:
+    """How many losses a fit is planned to evaluate, for :func:`prefer_streaming`.
+
+    ``epochs + 1``, except for mini-batch SGD with ``tol``, which usually stops
+    within its first epoch (:class:`~linreg.training.Plateau`): two. Should it run
+    on, each further loss costs a pass, about a tenth of an SGD epoch's own cost.
+    """
+    return 2 if solver == "sgd" and tol is not None else epochs + 1
+
+
+def sgd_needs_moments(shape: tuple[int, int], epochs: int, tol: float | None) -> bool:
+    """Whether mini-batch SGD on data of ``shape`` should make the moments pass.
+
+    SGD needs the moments only for its recorded losses (and a standardization);
+    they cost about three passes over X, a loss without them one pass.
+    """
+    n, d = shape
+    evaluations = expected_evaluations("sgd", epochs, tol)
+    return not prefer_streaming(n, d, evaluations, gradient=False, have_moments=False)
 
 
 def make_objective(
@@ -714,15 +750,70 @@ def make_objective(
 
 
 # -- the training loop -----------------------------------------------------------------------
+class RowOrder:
+    """:func:`linreg.training.shuffle_rows`, dealt out only as far as it is read.
+
+    The same draws from the generator in the same order: the buckets of all rows,
+    then one shuffle per bucket as SGD reaches it, so the rows come in the readable
+    loop's order. An epoch that stops early leaves the later buckets unshuffled:
+    stopping after 3% of 2,000,000 rows costs 5 ms of shuffling, not the 40-100 ms
+    of a whole permutation. Rows are held as int32 below 2**31 rows (half the
+    bytes to move; the shuffle's draws do not depend on the type).
+    """
+
+    #: Buckets found by a scan each (1 ms at 2,000,000 rows) before one stable
+    #: sort (26 ms) finds all the others.
+    SCANNED_BUCKETS: Final = 4
+
+    def __init__(self, rng: np.random.Generator, n: int) -> None:
+        self._rng, self.n = rng, n
+        self._bucket = None if n <= SHUFFLE_BUCKET_ROWS else shuffle_buckets(rng, n)
+        self._index_type = np.int32 if n < 2**31 else np.intp
+
+    def _buckets(self) -> Iterator[NDArray[np.integer]]:
+        """The shuffled buckets in order, each drawn when it is reached."""
+        rng, bucket = self._rng, self._bucket
+        if bucket is None:
+            order = np.arange(self.n, dtype=self._index_type)
+            rng.shuffle(order)  # rng.permutation(n)'s draws and values
+            yield order
+            return
+        k = -(-self.n // SHUFFLE_BUCKET_ROWS)  # the buckets drawn from
+        for j in range(min(k, self.SCANNED_BUCKETS)):
+            rows = np.flatnonzero(bucket == j).astype(self._index_type)
+            rng.shuffle(rows)
+            yield rows
+        if k > self.SCANNED_BUCKETS:
+            by_bucket = np.argsort(bucket, kind="stable").astype(self._index_type)
+            ends = np.cumsum(np.bincount(bucket, minlength=k))
+            for j in range(self.SCANNED_BUCKETS, k):
+                rows = by_bucket[ends[j - 1] : ends[j]]
+                rng.shuffle(rows)
+                yield rows
+
+    def chunks(self, size: int) -> Iterator[NDArray[np.integer]]:
+        """The order in consecutive pieces of ``size`` rows (the last may be shorter)."""
+        pending: NDArray[np.integer] | None = None
+        for rows in self._buckets():
+            pending = rows if pending is None else np.concatenate([pending, rows])
+            while pending.shape[0] >= size:
+                yield pending[:size]
+                pending = pending[size:]
+        if pending is not None and pending.shape[0]:
+            yield pending
+
+
 class _ShuffledBatches:
     """Mini-batch SGD epochs with the textbook's shuffle, without a copy per batch.
 
-    Every epoch draws ``order = rng.permutation(N)`` exactly as
-    :func:`linreg.training.train` does and walks it in the same batches, but
+    Every epoch deals the rows in the order of :func:`linreg.training.shuffle_rows`
+    (:class:`RowOrder`, from the same draws) and walks them in the same batches, but
     gathers the rows of many batches at once (``np.take`` into one cache-sized
     buffer, standardized there in place) and updates W and b in place. The
     arithmetic of each step is the reference's, operation for operation, so the
-    iterates are bitwise those of the readable loop on the same training data.
+    iterates are bitwise those of the readable loop on the same training data; with
+    ``tol``, so are the batch losses and the :class:`~linreg.training.Plateau`'s
+    verdicts.
     """
 
     def __init__(
@@ -737,6 +828,7 @@ class _ShuffledBatches:
         learning_rate: float,
         momentum: float,
         fit_intercept: bool,
+        tol: float | None = None,
     ) -> None:
         self._X, self._y = X, y
         self._center, self._scale = center, scale
@@ -750,16 +842,19 @@ class _ShuffledBatches:
         self._y_block = np.empty(self._rows)
         self._lr, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
+        self.plateau = None if tol is None else Plateau(tol, batch_size)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the plateau test stopped the run within the last epoch."""
+        return self.plateau is not None and self.plateau.stopped
 
     def epoch(
         self, W: Array, b: float, velocity_W: Array, velocity_b: float
     ) -> tuple[Array, float, Array, float]:
         """One pass of mini-batch updates; W and velocity_W are updated in place."""
         X, y, bs, lr, mu = self._X, self._y, self._batch, self._lr, self._mu
-        N = X.shape[0]
-        order = permutation(self._rng, N)
-        for start in range(0, N, self._rows):
-            index = order[start : start + self._rows]
+        for index in RowOrder(self._rng, X.shape[0]).chunks(self._rows):
             k = index.shape[0]
             # mode="clip" lets take write straight into the buffer (the indices are valid).
             Xk = np.take(X, index, axis=0, out=self._X_block[:k], mode="clip")
@@ -778,24 +873,11 @@ class _ShuffledBatches:
                 learning_rate=lr,
                 momentum=mu,
                 fit_intercept=self._fit_intercept,
+                plateau=self.plateau,
             )
+            if self.stopped:
+                break
         return W, b, velocity_W, velocity_b
-
-
-def permutation(rng: np.random.Generator, n: int) -> NDArray[np.intp] | NDArray[np.int32]:
-    """``rng.permutation(n)``: the same values from the same draws, held as int32.
-
-    ``Generator.permutation(n)`` shuffles ``arange(n)`` in place (Fisher-Yates), and
-    the draws do not depend on the array's type; with 32-bit indices the shuffle
-    moves half the bytes (2,000,000 rows: 40-74 ms against 59-109 ms in several runs;
-    the whole epoch gains less than its noise). ``np.take`` takes
-    either. Beyond 2**31 rows, ``rng.permutation`` itself.
-    """
-    if n >= 2**31:
-        return rng.permutation(n)
-    order = np.arange(n, dtype=np.int32)
-    rng.shuffle(order)
-    return order
 
 
 def sgd_steps(
@@ -810,12 +892,15 @@ def sgd_steps(
     learning_rate: float,
     momentum: float,
     fit_intercept: bool,
+    plateau: Plateau | None = None,
 ) -> tuple[Array, float, Array, float]:
     """Mini-batch SGD steps over consecutive rows of ``Z`` (training units), in place.
 
     The arithmetic of each step is the reference's, in its order: ``r = Z_b W + b - y_b``,
     ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update; so
-    the fast and streamed engines give the reference's numbers bit for bit.
+    the fast and streamed engines give the reference's numbers bit for bit. With a
+    ``plateau``, each batch's loss ``mean(r^2)`` (the reference's ``model.loss``) is
+    added to it after the step, and the steps end when it says stop.
     """
     # Local names: at 32 rows a step costs about 7 us, mostly call overhead
     # (np.dot is ~1 us cheaper than @ on such small operands, same BLAS call).
@@ -837,11 +922,20 @@ def sgd_steps(
             dW, db = velocity_W, velocity_b
         W -= lr * dW
         b = b - lr * db
+        if plateau is not None and plateau.add(float(np.mean(r**2))):
+            break
     return W, b, velocity_W, velocity_b
 
 
 class EpochRunner(Protocol):
-    """One epoch of mini-batch SGD from (W, b) and the momentum velocities."""
+    """One epoch of mini-batch SGD from (W, b) and the momentum velocities.
+
+    ``stopped`` says whether its :class:`~linreg.training.Plateau` ended the run
+    within the epoch just run.
+    """
+
+    @property
+    def stopped(self) -> bool: ...
 
     def epoch(
         self, W: Array, b: float, velocity_W: Array, velocity_b: float
@@ -906,13 +1000,14 @@ def train(
     """
     fit_intercept = model.fit_intercept
     kind = objective
+    evaluations = expected_evaluations(solver, epochs, tol)
     train_objective = make_objective(
         X,
         y,
         center,
         scale,
         fit_intercept=fit_intercept,
-        passes=epochs + 1,
+        passes=evaluations,
         gradient=solver == "gd",
         moments=moments,
         kind=kind,
@@ -927,7 +1022,7 @@ def train(
             center,
             scale,
             fit_intercept=fit_intercept,
-            passes=epochs + 1,
+            passes=evaluations,
             gradient=False,
             anchor=anchor,
             kind=kind,
@@ -944,21 +1039,31 @@ def train(
             learning_rate=learning_rate,
             momentum=momentum,
             fit_intercept=fit_intercept,
+            tol=tol,
         )
 
-    return descend(
-        model,
-        train_objective,
-        learning_rate=learning_rate,
-        epochs=epochs,
-        momentum=momentum,
-        tol=tol,
-        max_stable_learning_rate=max_stable_learning_rate,
-        to_original=to_original,
-        on_epoch=on_epoch,
-        val_objective=val_objective,
-        sgd=batches,
-    )
+    streamed = isinstance(train_objective, StreamingObjective)
+    try:
+        result = descend(
+            model,
+            train_objective,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            momentum=momentum,
+            tol=tol,
+            max_stable_learning_rate=max_stable_learning_rate,
+            to_original=to_original,
+            on_epoch=on_epoch,
+            val_objective=val_objective,
+            sgd=batches,
+        )
+    except DivergenceError:
+        if streamed:
+            require_finite(X, y)  # without moments, the losses are the only look at X
+        raise
+    if isinstance(train_objective, StreamingObjective) and train_objective.passes == 0:
+        require_finite(X, y)  # every loss was taken at W = 0: X was never read
+    return result
 
 
 # Overflow is expected while diverging; it is detected and reported below.
@@ -1026,6 +1131,9 @@ def descend(
             val_losses.append(val_objective.loss(W, b))
         if on_epoch is not None:
             on_epoch(epoch, loss)
+        if sgd is not None and sgd.stopped:
+            stop_reason = "converged"
+            break
         if epoch == epochs:
             break
         if tol is not None and epoch > 0:

@@ -20,7 +20,10 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 
-__all__ = ["OVERFLOW_MESSAGE", "Stability", "hessian", "stability"]
+__all__ = ["OVERFLOW_MESSAGE", "SAMPLE_ROWS", "Stability", "hessian", "sample_rows", "stability"]
+
+#: Mini-batch SGD estimates eta_max and kappa from at most this many rows.
+SAMPLE_ROWS = 16_384
 
 
 #: Why gradient descent refuses data whose sums of squares overflow.
@@ -116,3 +119,27 @@ def stability(X: NDArray[np.float64], *, fit_intercept: bool = True) -> Stabilit
     with np.errstate(over="ignore", invalid="ignore"):  # from_hessian says why
         H = hessian(X, fit_intercept=fit_intercept)
     return Stability.from_hessian(H)
+
+
+def sample_rows(n_samples: int, seed: int) -> NDArray[np.intp] | None:
+    """The rows mini-batch SGD's :class:`Stability` is estimated from.
+
+    SGD reads only as much of the data as it needs (often a few percent of an
+    epoch), so it does not compute the Hessian of all N rows as full-batch GD
+    does: eta_max and kappa come from the Hessian of a uniform sample of
+    :data:`SAMPLE_ROWS` rows drawn uniformly (with replacement; sorted, for the
+    memory's sake) from a stream of its own for ``seed``, so that the shuffles'
+    draws are left alone: 2-5 ms at 2,000,000 x 16 (a random gather), against 60
+    ms for the whole Hessian. The estimate is good to a few percent when d is
+    small beside the sample: a sample's lambda_max runs high, by about
+    ``(1 + sqrt(d / 16,384))^2`` on isotropic data (3% at d = 16, 40% at d =
+    512), so eta_max errs on the low, cautious side.
+
+    Returns
+    -------
+    ndarray of shape (SAMPLE_ROWS,), or None for all rows (n_samples <= SAMPLE_ROWS)
+    """
+    if n_samples <= SAMPLE_ROWS:
+        return None
+    rng = np.random.default_rng([seed, SAMPLE_ROWS])
+    return np.sort(rng.integers(0, n_samples, size=SAMPLE_ROWS))

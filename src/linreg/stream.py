@@ -151,7 +151,7 @@ from linreg.lstsq import (
     seminormal_du,
 )
 from linreg.model import LinearModel
-from linreg.training import EpochCallback
+from linreg.training import EpochCallback, Plateau
 from linreg.validation import check_rows, warn_constant
 
 if TYPE_CHECKING:
@@ -1375,6 +1375,7 @@ class _StreamSGD:
         learning_rate: float,
         momentum: float,
         fit_intercept: bool,
+        tol: float | None = None,
     ) -> None:
         self._passes = passes
         self._center, self._scale = center, scale
@@ -1384,6 +1385,12 @@ class _StreamSGD:
         self._lr, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.epochs = 0
+        self.plateau = None if tol is None else Plateau(tol, batch_size)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the plateau test stopped the run within the last epoch."""
+        return self.plateau is not None and self.plateau.stopped
 
     def epoch(
         self, W: Array, b: float, velocity_W: Array, velocity_b: float
@@ -1405,6 +1412,8 @@ class _StreamSGD:
             W, b, velocity_W, velocity_b = self._steps(
                 Zk[:full], yk[:full], W, b, velocity_W, velocity_b
             )
+            if self.stopped:
+                return W, b, velocity_W, velocity_b  # the rest of the pass is not read
             left_X, left_y = (
                 (Zk[full:].copy(), yk[full:].copy()) if full < Zk.shape[0] else (None, None)
             )
@@ -1426,6 +1435,7 @@ class _StreamSGD:
             learning_rate=self._lr,
             momentum=self._mu,
             fit_intercept=self._fit_intercept,
+            plateau=self.plateau,
         )
 
 
@@ -1645,6 +1655,7 @@ def _fit_gradient(
             learning_rate=float(estimator.learning_rate),
             momentum=float(estimator.momentum),
             fit_intercept=fit_intercept,
+            tol=None if estimator.tol is None else float(estimator.tol),
         )
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
