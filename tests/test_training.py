@@ -260,12 +260,15 @@ def test_the_shuffle_of_one_bucket_is_the_generators_permutation(n: int) -> None
 def test_the_plateau_stops_after_windows_that_fail_to_improve() -> None:
     plateau = training.Plateau(tol=0.01, batch_size=training.PLATEAU_ROWS // 4)
     assert plateau.window == 4
-    # Improving windows never stop it; one improving by less than 1% fails.
+    # Windows of 4 batches improve, then one improves by less than 1% and fails.
     for loss in [8.0] * 4 + [4.0] * 4 + [2.0] * 4 + [1.995] * 4:
         assert not plateau.add(loss)
     assert plateau.best == 2.0
-    for loss in [1.5] * 4 + [1.49] * 7:  # an improvement resets the count
+    # An improvement resets the count; then windows grow to a quarter of the batches
+    # before them (20 // 4 = 5, then 25 // 4 = 6) and two fail in a row.
+    for loss in [1.5] * 4 + [1.49] * 5 + [1.49] * 5:
         assert not plateau.add(loss)
+    assert plateau.best == 1.5
     assert plateau.add(1.49)
     assert plateau.stopped
 

@@ -74,7 +74,11 @@ class LinearRegression(ParamsMixin):
         Heavy-ball momentum mu in [0, 1): v <- mu v + g, theta <- theta - eta v.
     tol : float or None, default=None
         Stop early when the relative change of the loss between two epochs is
-        below ``tol``. None runs all ``epochs``.
+        below ``tol``. ``"sgd"`` also stops within an epoch once the mean loss of
+        its batches (each taken before its step) fails twice in a row to improve
+        by the fraction ``tol`` over windows of about 16,384 rows
+        (:class:`linreg.training.Plateau`): on large data, well before the first
+        epoch ends. None runs all ``epochs``.
     standardize : bool, default=False
         Train on (X - mean) / std and report W and b in the original units.
     fit_intercept : bool, default=True
@@ -100,11 +104,14 @@ class LinearRegression(ParamsMixin):
     history_ : History
         Loss (and validation loss) and parameters of every epoch.
     n_iter_ : int
-        Epochs run (for ``"exact"``, refinement steps).
+        Epochs run, a last one stopped partway by ``tol`` included (for
+        ``"exact"``, refinement steps).
     stop_reason_ : str
         ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
     stability_ : Stability or None
-        eta_max and the condition number of the data trained on (GD solvers).
+        eta_max and the condition number of the data trained on (GD solvers;
+        for ``"sgd"`` on more than 16,384 rows, estimated from a random sample of
+        16,384 rows: :func:`linreg.stability.sample_rows`).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.

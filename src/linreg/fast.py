@@ -65,37 +65,52 @@ epoch); the fused pass is taken for short runs on wide data (e.g. 3 epochs on
 
 Mini-batch SGD
 --------------
-:class:`_ShuffledBatches` keeps the textbook's shuffle, ``rng.permutation(N)``
-per epoch (its very values, drawn as 32-bit indices: :func:`permutation`) and the
-same batches, but gathers the rows of many batches at once
-(``np.take`` into one 1 MiB buffer, standardized there in place) and updates W
-and b in place with the reference's arithmetic, operation for operation: the
-iterates are *bitwise* those of the readable loop (up to the last bit of the
-standardization's scale when standardizing). The per-epoch loss comes from the
-moments. Measured on 2,000,000 x 16, one epoch: 0.65 s at batch 32 (reference
-1.9 s), 0.17-0.20 s at batch 1,024 (reference 0.54 s); of the latter, 0.03-0.05
-s is the permutation and 0.07 s the random gather. Alternatives measured on
-500,000 x 16 (batch 1,024, lr 0.2, excess test MSE after one epoch, 4 seeds):
+:class:`_ShuffledBatches` walks the readable loop's shuffle
+(:func:`linreg.training.shuffle_rows`: rows dealt into buckets of about 32,768 at
+random, each bucket shuffled; a uniformly random order) in the same batches, but
+gathers the rows of many batches at once (``np.take`` into one 1 MiB buffer,
+standardized there in place) and updates W and b in place with the reference's
+arithmetic, operation for operation: the iterates are *bitwise* those of the
+readable loop (up to the last bit of the standardization's scale when
+standardizing). :class:`RowOrder` deals the order from the same draws, a bucket
+at a time, so an epoch pays only for the part it reads.
+
+That matters with ``tol``, when SGD stops within its first epoch
+(:class:`linreg.training.Plateau`), as it does on large data: on 2,000,000 x 16
+(batch 512, lr 0.05, tol 1e-3) it stops after about 4% of the epoch, 0.2% above
+the optimum's test MSE, in about 0.05 s: 15x scikit-learn's ``SGDRegressor``,
+which checks its ``tol`` only at the end of an epoch (0.7 s). Of those 0.05 s:
+the last loss, a pass over X, 0.015-0.025 s; the buckets of all rows 0.004 s;
+finding and shuffling the buckets read 0.005 s; the gathers 0.005 s; 160 steps
+0.006 s; eta_max from a 16,384-row sample 0.003 s
+(:func:`linreg.stability.sample_rows`). SGD makes the moments pass only when it
+pays (:func:`sgd_needs_moments`: standardization, or many epochs without
+``tol``); otherwise each recorded loss is one fused pass, and the loss at W = 0
+is ``mean(y^2)``, which needs no pass at all.
+
+A whole epoch costs 0.2-0.3 s: the bucketed shuffle (0.07 s, no slower than
+``rng.permutation``'s 0.04-0.1 s), the random gather (0.07-0.2 s) and 3,906
+steps. Alternatives measured on 500,000 x 16 (batch 1,024, lr 0.2, excess test
+MSE after one epoch, 4 seeds), before the bucketed shuffle:
 
 ==========================================  ========  ===========  ===========
 scheme                                      time      shuffled     sorted by y
 ==========================================  ========  ===========  ===========
-this one (exact permutation, gathered)      54 ms     1.1%         1.2%
+exact permutation, gathered                 54 ms     1.1%         1.2%
 contiguous batches in a shuffled order      17 ms     0.5%         8.7%
 shuffled 8,192-row blocks, rows within      33 ms     0.5%         208%
 shuffled groups of 8 rows                   36 ms     1.1%         1.2%
 ==========================================  ========  ===========  ===========
 
-Block schemes are faster but fail on ordered data; groups of 8 rows keep the
-quality at 2/3 of the time, but change every number. The exact permutation was
-kept: ``engine="auto"`` may then never change a result, and at the batch sizes
-where SGD is used (up to a few hundred rows) the per-step Python overhead, about
-7 us, dominates either way.
+Block schemes are faster but fail on ordered data; the bucketed shuffle is as
+random as a permutation (every order equally likely; tested by chi-square), and
+``engine="auto"`` never changes a result.
 
 Memory
 ------
-Nothing of size N x d is allocated: the passes use 1 MiB blocks, SGD one
-permutation of N indices per epoch (8 N bytes). Peak resident memory of a fit
+Nothing of size N x d is allocated: the passes use 1 MiB blocks; SGD holds the
+buckets of the N rows (2 N bytes) and, past its first buckets, their order (4 N
+bytes; 12 N for the moment it is sorted). Peak resident memory of a fit
 of 500,000 x 16 (61 MiB) with standardization: 174 MiB for the whole process
 (Python, NumPy, SciPy and linreg take about 100), against 289 MiB on the
 reference path, which copies X and has ``X.std`` make another copy.

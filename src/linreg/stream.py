@@ -67,6 +67,8 @@ at once:
     open the next one's first step). The in-memory solver shuffles all rows; the
     streamed one is deterministic for a given seed and batch layout, and
     statistically equivalent when the file's order is not itself informative.
+    With ``tol`` it stops within a pass as in memory
+    (:class:`linreg.training.Plateau`), and reads no further.
 
 Files
 -----
