@@ -28,6 +28,7 @@ from cli_helpers import run
 from engine_data import RTOL, regression_data, relative
 from linreg import LinearRegression
 from linreg import distributed as distributed_module
+from linreg.bench import make_data
 from linreg.distributed import fit_dask, is_dask_collection
 from linreg.errors import LinregError
 
@@ -146,6 +147,17 @@ def test_sgd_streams_the_partitions(
     memory = LinearRegression(**params).fit(X, y)
     for model in (runs[0].model, memory):
         assert best <= model.history_.final_loss < 1.15 * best
+
+
+def test_sgd_with_tol_stops_within_a_pass_over_the_partitions(client: Client) -> None:
+    data = make_data(120_000, 3, seed=20)
+    X, y = da.from_array(data.X, chunks=(30_000, 3)), da.from_array(data.y, chunks=(30_000,))
+    params = {"solver": "sgd", "epochs": 3, "learning_rate": 0.01, "batch_size": 32, "tol": 1e-3}
+    fitted = fit_dask(LinearRegression(**params), X, y)
+    assert fitted.model.stop_reason_ == "converged"
+    assert fitted.model.n_iter_ == 1
+    optimum = LinearRegression(solver="exact").fit(data.X, data.y).history_.final_loss
+    assert fitted.model.history_.final_loss < 1.01 * optimum
 
 
 def test_fit_accepts_dask_collections(

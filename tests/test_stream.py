@@ -25,6 +25,7 @@ import pytest
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run
 from engine_data import RTOL, assert_same_history, regression_data, relative
 from linreg import DivergenceError, LinearRegression
+from linreg.bench import make_data
 from linreg.errors import LinregError, StabilityWarning
 from linreg.io import file_sha256
 from linreg.lstsq import lstsq
@@ -32,6 +33,7 @@ from linreg.persistence import load_model
 from linreg.stream import (
     ArraySource,
     ExactSum,
+    PassProgress,
     QRTree,
     Reservoir,
     fit_file,
@@ -348,6 +350,29 @@ def test_sgd_is_deterministic_per_seed_and_close_to_the_in_memory_fit(
     # The loss of every epoch is the exact MSE of its parameters (from the moments).
     W, b = runs[0].model.history_.W[-1], runs[0].model.history_.b[-1]
     assert relative(runs[0].model.history_.final_loss, np.mean((X @ W + b - y) ** 2)) < 1e-12
+
+
+def test_sgd_with_tol_stops_within_a_pass_and_reads_no_further() -> None:
+    """With tol the streamed SGD stops inside its first epoch, as in memory, and the
+    rest of that pass is never read."""
+    data = make_data(300_000, 4, seed=19)
+    read: dict[str, int] = {}
+
+    def progress(p: PassProgress) -> None:
+        read[p.label] = p.rows
+
+    params = {"solver": "sgd", "epochs": 3, "learning_rate": 0.01, "batch_size": 128}
+    fitted = fit_source(
+        LinearRegression(tol=1e-3, **params),
+        ArraySource(data.X, data.y, batch_rows=10_000),
+        progress=progress,
+    )
+    assert fitted.model.stop_reason_ == "converged"
+    assert fitted.model.n_iter_ == 1
+    assert read["epoch 1"] < 300_000
+    np.testing.assert_array_equal(fitted.model.history_.W[-1], fitted.model.coef_)
+    optimum = LinearRegression(solver="exact").fit(data.X, data.y).history_.final_loss
+    assert fitted.model.history_.final_loss < 1.01 * optimum
 
 
 def test_sgd_steps_are_whole_batches_across_record_batches() -> None:
