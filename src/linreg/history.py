@@ -1,8 +1,10 @@
 """What a training run records: the loss and the parameters of every epoch.
 
-Entry k belongs to the parameters after k updates (W_0, b_0 are the starting
+Entry k belongs to the parameters after k epochs (W_0, b_0 are the starting
 point), so a run of n epochs has n + 1 entries and ``loss[0]`` is the loss of the
-untrained model. Parameters are always stored in the units of the original
+untrained model. Mini-batch SGD with ``tol`` may stop within an epoch
+(:class:`linreg.training.Plateau`); its last entry is then where it stopped, and
+counts as that epoch. Parameters are always stored in the units of the original
 features, even when training ran on standardized ones.
 """
 
