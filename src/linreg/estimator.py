@@ -110,8 +110,8 @@ class LinearRegression(ParamsMixin):
         ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
-        for ``"sgd"`` on more than 16,384 rows, estimated from a random sample of
-        16,384 rows: :func:`linreg.stability.sample_rows`).
+        for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
+        sample of 16,384 rows: :func:`linreg.stability.sample_rows`).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.

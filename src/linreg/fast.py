@@ -77,9 +77,10 @@ at a time, so an epoch pays only for the part it reads.
 
 That matters with ``tol``, when SGD stops within its first epoch
 (:class:`linreg.training.Plateau`), as it does on large data: on 2,000,000 x 16
-(batch 512, lr 0.05, tol 1e-3) it stops after about 4% of the epoch, 0.2% above
-the optimum's test MSE, in about 0.05 s: 15x scikit-learn's ``SGDRegressor``,
-which checks its ``tol`` only at the end of an epoch (0.7 s). Of those 0.05 s:
+(batch 512, lr 0.05, tol 1e-3) it stopped after 3.3-5.1% of the epoch (128-200
+steps, 5 seeds), 0.2% above the optimum's test MSE, in about 0.05 s: 13x
+scikit-learn's ``SGDRegressor``, which checks its ``tol`` only at the end of an
+epoch (0.6 s; ``benchmarks/README.md``). Of those 0.05 s:
 the last loss, a pass over X, 0.015-0.025 s; the buckets of all rows 0.004 s;
 finding and shuffling the buckets read 0.005 s; the gathers 0.005 s; 160 steps
 0.006 s; eta_max from a 16,384-row sample 0.003 s
