@@ -76,9 +76,9 @@ class LinearRegression(ParamsMixin):
         Stop early when the relative change of the loss between two epochs is
         below ``tol``. ``"sgd"`` also stops within an epoch once the mean loss of
         its batches (each taken before its step) fails twice in a row to improve
-        by the fraction ``tol`` over windows of about 16,384 rows
-        (:class:`linreg.training.Plateau`): on large data, well before the first
-        epoch ends. None runs all ``epochs``.
+        by the fraction ``tol``, over windows of at least 16,384 rows that grow
+        with the run (:class:`linreg.training.Plateau`): on large data, well
+        before the first epoch ends. None runs all ``epochs``.
     standardize : bool, default=False
         Train on (X - mean) / std and report W and b in the original units.
     fit_intercept : bool, default=True
