@@ -795,7 +795,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=1000, help="epochs (default: 1000)")
     p.add_argument("--batch-size", type=int, default=32, help="rows per SGD update (default: 32)")
     p.add_argument("--momentum", type=float, default=0.0, help="momentum in [0, 1) (default: 0)")
-    p.add_argument("--tol", type=float, help="stop when the relative loss change is below this")
+    p.add_argument(
+        "--tol",
+        type=float,
+        help="stop when the relative loss change is below this (sgd: also within an epoch, "
+        "when its batch losses stop improving by it)",
+    )
     p.add_argument("--standardize", action="store_true", help="train on standardized features")
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
     p.add_argument("--init", choices=("zeros", "random"), default="zeros", help="starting point")
