@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine_data import RTOL, assert_same_history, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import fast as fast_module
+from linreg import training as training_module
 from linreg.bench import make_data, markdown
 from linreg.cli import main
 from linreg.errors import ConvergenceWarning, LinregError
@@ -498,6 +501,28 @@ def test_row_order_deals_the_readable_shuffle(n: int, chunk: int) -> None:
         assert 0 < pieces[-1].shape[0] <= chunk
         assert pieces[0].dtype == np.int32
         np.testing.assert_array_equal(np.concatenate(pieces), shuffle_rows(theirs, n))
+    assert ours.random() == theirs.random()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    chunk=st.integers(1, 64),
+    bucket_rows=st.integers(1, 9),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_row_order_deals_the_readable_shuffle_with_tiny_buckets(
+    n: int, chunk: int, bucket_rows: int, seed: int
+) -> None:
+    """Many small (and some empty) buckets, scanned or sorted: still the same order."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
+        patch.setattr(fast_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        expected = training_module.shuffle_rows(theirs, n)
+    np.testing.assert_array_equal(np.concatenate(pieces), expected)
+    np.testing.assert_array_equal(np.sort(expected), np.arange(n))
     assert ours.random() == theirs.random()
 
 
