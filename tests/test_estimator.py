@@ -5,6 +5,7 @@ Oracles: numpy.linalg.lstsq on [X 1] and scikit-learn (used only here, in tests)
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,14 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.metrics import r2_score
 
 from linreg import (
+    ConvergenceWarning,
     Dataset,
     DataWarning,
+    DivergenceError,
     LinearRegression,
     LinregError,
     NotFittedError,
+    StabilityWarning,
     make_regression,
     train_test_split,
 )
@@ -34,12 +38,6 @@ from strategies import (
     regression_problems,
     standardized,
 )
-
-EXACT_REASON = "linreg.lstsq (the exact solver) is not written yet"
-
-
-def require_exact_solver() -> None:
-    pytest.importorskip("linreg.lstsq", reason=EXACT_REASON)
 
 
 def converged_gd(
@@ -188,7 +186,6 @@ def test_converged_gd_agrees_with_scikit_learn(rng: np.random.Generator, fit_int
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_exact_solver_agrees_with_scikit_learn(rng: np.random.Generator, fit_intercept: bool):
-    require_exact_solver()
     X, y = offset_data(rng)
     ours = LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
     theirs = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y)
@@ -199,7 +196,6 @@ def test_exact_solver_agrees_with_scikit_learn(rng: np.random.Generator, fit_int
 
 
 def test_exact_solver_records_a_one_entry_history(default_data: Dataset) -> None:
-    require_exact_solver()
     train_part, val = train_test_split(default_data, test_size=0.25, seed=1)
     model = LinearRegression(solver="exact").fit(train_part.X, train_part.y, val.X, val.y)
     coef, intercept = ols(train_part.X, train_part.y)
@@ -239,7 +235,6 @@ def test_scaling_y_scales_all_parameters(problem: Problem, s: float) -> None:
 @FAST
 @given(problem=regression_problems(), c=shifts, s=factors)
 def test_exact_solver_shift_and_scale(problem: Problem, c: float, s: float) -> None:
-    require_exact_solver()
     X, y = problem.X, problem.y
 
     def fit(target: np.ndarray) -> LinearRegression:
@@ -322,8 +317,6 @@ def test_using_an_unfitted_model_raises(default_data: Dataset, method: str) -> N
     ids=["gd", "standardize", "no-intercept", "sgd", "exact"],
 )
 def test_inputs_are_not_mutated(default_data: Dataset, params: dict[str, Any]) -> None:
-    if params.get("solver") == "exact":
-        require_exact_solver()
     X, y = default_data.X, default_data.y
     X_val, y_val = X[:20] + 1.0, y[:20] - 1.0
     copies = [a.copy() for a in (X, y, X_val, y_val)]
@@ -536,3 +529,28 @@ def test_a_constant_feature_warns(rng: np.random.Generator, column: int, label: 
     y = rng.normal(size=20)
     with pytest.warns(DataWarning, match=f"{label} are constant"):
         LinearRegression(epochs=5).fit(X, y)
+
+
+def fit_allowing_divergence(model: LinearRegression, X: np.ndarray, y: np.ndarray) -> None:
+    with contextlib.suppress(DivergenceError):
+        model.fit(X, y)  # the line the warnings must name
+
+
+@pytest.mark.parametrize(
+    ("params", "category"),
+    [
+        ({"solver": "gd", "learning_rate": 3.0, "epochs": 1}, StabilityWarning),
+        ({"solver": "sgd", "learning_rate": 3.0, "epochs": 1}, StabilityWarning),
+        ({"solver": "gd", "learning_rate": 1e-3, "epochs": 2, "tol": 1e-12}, ConvergenceWarning),
+    ],
+)
+@pytest.mark.parametrize("n", [50, 50_000])
+def test_warnings_point_at_the_callers_line(params: dict, category: type, n: int) -> None:
+    """A warning names the line that called fit, not a line inside linreg."""
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((n, 2))
+    y = X @ [1.0, 2.0] + rng.standard_normal(n)
+    model = LinearRegression(**params)
+    with pytest.warns(category) as record:
+        fit_allowing_divergence(model, X, y)
+    assert {w.filename for w in record if issubclass(w.category, category)} == {__file__}

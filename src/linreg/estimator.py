@@ -342,9 +342,12 @@ class LinearRegression(ParamsMixin):
         trainer: Callable[..., TrainResult] = train
         if fast_engine:
             trainer = partial(fast.train, center=mean, scale=scale, moments=moments)
+        on_data = "on this data"
         if sgd:
             # Estimated from a sample of rows, the same on both engines.
             rows = sample_rows(X.shape[0], self.seed)
+            if rows is not None:
+                on_data = f"on a sample of {len(rows):,} rows of this data"
             sample = X if rows is None else X[rows]
             try:
                 self.stability_ = stability(
@@ -363,10 +366,10 @@ class LinearRegression(ParamsMixin):
         if self.learning_rate >= eta_max:
             warnings.warn(
                 f"learning rate {self.learning_rate:g} is at or above the largest stable rate "
-                f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
+                f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
                 "expect divergence: lower it, or standardize the features",
                 StabilityWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit_gradient <- _solve <- fit <- the caller
             )
         model = LinearModel(d, init=self.init, seed=self.seed, fit_intercept=self.fit_intercept)
         result = trainer(
@@ -386,7 +389,7 @@ class LinearRegression(ParamsMixin):
             to_original=to_original,
             on_epoch=on_epoch,
         )
-        self._store_descent(model, result, to_original)
+        self._store_descent(model, result, to_original, stacklevel=5)
 
     def _store_descent(
         self,
