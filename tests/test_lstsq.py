@@ -22,8 +22,8 @@ import linreg.extended as extended_module
 import linreg.lstsq as lstsq_module
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
 from linreg.lstsq import (
+    Design,
     LstsqResult,
-    _Design,
     inverse_gram,
     lstsq,
     residuals,
@@ -109,7 +109,7 @@ def test_gradient_kernel_matches_exact_arithmetic_across_chunks() -> None:
     n, d = 1500, 3
     X = rng.standard_normal((n, d)) * 10.0 ** rng.integers(-8, 8, size=(n, d))
     r = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, size=n)
-    D = _Design(X, None, True)
+    D = Design(X, None, True)
     D.chunk = 256  # force several chunks and their double-double accumulation
     c = np.array([0.5, -1.0, 2.0, 0.0])
     _, g, _ = D.evaluate(np.zeros(n), r, np.zeros(d + 1), c, (1, 4))
@@ -248,7 +248,7 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
     X = rng.standard_normal((3000, 5)) * [1.0, 1e3, 1e-3, 10.0, 1.0] + [0.0, 1e5, 0.0, -50.0, 3.0]
     y = X @ rng.standard_normal(5) + rng.standard_normal(3000)
     reference = lstsq(X, y).params
-    monkeypatch.setattr(lstsq_module, "_CHUNK_ELEMENTS", 700)  # 256-row chunks
+    monkeypatch.setattr(lstsq_module, "CHUNK_ELEMENTS", 700)  # 256-row chunks
     for threads in (1, 3):
         monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
         np.testing.assert_array_equal(lstsq(X, y).params, reference)
@@ -631,13 +631,13 @@ def _general_kernel_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def _count_sliced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Spy on the norm-sliced pass: the levels of each call."""
     calls: list[int] = []
-    original = lstsq_module._Design.seminormal_rhs
+    original = lstsq_module.Design.seminormal_rhs
 
-    def spy(self: lstsq_module._Design, *args: object, **kwargs: object) -> object:
+    def spy(self: lstsq_module.Design, *args: object, **kwargs: object) -> object:
         calls.append(int(args[5]) if len(args) > 5 else int(kwargs.get("levels", 1)))  # type: ignore[call-overload]
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lstsq_module._Design, "seminormal_rhs", spy)
+    monkeypatch.setattr(lstsq_module.Design, "seminormal_rhs", spy)
     return calls
 
 

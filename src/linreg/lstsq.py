@@ -101,6 +101,13 @@ the singular values of the column-normalised ``R`` reveal a rank drop, a
 :class:`~linreg.errors.RankDeficiencyWarning` names the dependent columns and the
 minimum-norm solution of the centred problem is returned (from an SVD of ``R``),
 without refinement.
+
+The streamed and Dask solvers (:mod:`linreg.stream`) build on the same pieces,
+public here for that reason: the factor and its map (:class:`Centred`), the design
+and its extended-precision residuals (:class:`Design`), the LAPACK wrappers
+(:func:`geqrf`), the rank analysis (:func:`numerical_rank`, :func:`warn_rank`,
+:func:`truncated_pinv_solve`) and the refinement's rules (:class:`StopRule`,
+:func:`seminormal_du`, :func:`levels_for_bits`, :func:`norm_sliced_levels`).
 """
 
 from __future__ import annotations
@@ -121,20 +128,30 @@ from linreg.fast import Moments
 from linreg.validation import require_finite
 
 __all__ = [
+    "CHUNK_ELEMENTS",
     "MAX_REFINEMENTS",
+    "Centred",
+    "Design",
     "LstsqResult",
     "StopRule",
     "bits_needed",
+    "geqrf",
+    "geqrf_lwork",
     "inverse_gram",
     "levels_for",
     "levels_for_bits",
     "lstsq",
     "norm_sliced_bits",
     "norm_sliced_levels",
+    "numerical_rank",
     "residual_levels",
     "residuals",
     "seminormal_du",
     "solve",
+    "truncated_pinv_solve",
+    "uncentred_norms",
+    "vector_norm",
+    "warn_rank",
 ]
 
 Array = NDArray[np.float64]
@@ -146,7 +163,7 @@ _U: Final = 2.0**-53
 #: Elements of X per chunk of the extended-precision kernels (2 MiB of float64: at
 #: 2,000,000 x 16 one kernel pass took 0.21 s with these, 0.24 s with 1 MiB, 0.38 s
 #: with 0.5 MiB and 0.29 s with 8 MiB chunks; smaller ones pay per-call overhead).
-_CHUNK_ELEMENTS: Final = 1 << 18
+CHUNK_ELEMENTS: Final = 1 << 18
 #: Refinement steps at most.
 MAX_REFINEMENTS: Final = 10
 #: Problems with at most this many design entries always get the full precision.
@@ -168,7 +185,7 @@ _MAX_LEVELS: Final = 6
 # ---------------------------------------------------------------------------
 
 
-class _Design:
+class Design:
     """The original design ``A = [1 X]`` (or ``X``), ``X = X_hi + X_lo`` exactly.
 
     Computes the two residuals of the augmented system in extended precision.
@@ -180,7 +197,7 @@ class _Design:
         self.fit_intercept = fit_intercept
         self.n, self.d = X.shape
         self.p = self.d + int(fit_intercept)
-        self.chunk = max(256, _CHUNK_ELEMENTS // max(self.d, 1))
+        self.chunk = max(256, CHUNK_ELEMENTS // max(self.d, 1))
 
     def _split_x(self, x: Array) -> tuple[float, Array]:
         if self.fit_intercept:
@@ -375,7 +392,7 @@ class _Design:
 # ---------------------------------------------------------------------------
 
 
-class _Centred:
+class Centred:
     """What both factorisations share: ``R`` of ``Z = [1, X - 1 m^T]`` (or ``X``) and
     the map ``T = [[1, -m^T], [0, I]]`` with ``Z = A T``, which takes centred
     coefficients ``u`` to original ones ``x = T u`` (the shift ``m`` need not be the
@@ -431,7 +448,7 @@ class _Centred:
         return out
 
 
-class _GramR(_Centred):
+class _GramR(Centred):
     """``R`` as the Cholesky factor of the centred Gram matrix, from one pass over ``X``.
 
     Notes
@@ -487,7 +504,7 @@ class _GramR(_Centred):
         self.block_norms, self.block_rows = moments.block_norms, moments.block_rows
 
 
-class _Factorization(_Centred):
+class _Factorization(Centred):
     """Householder QR ``Z = Q R`` with ``Q`` kept (compact reflectors, ``dormqr``).
 
     Notes
@@ -500,9 +517,9 @@ class _Factorization(_Centred):
         self._setup(X, fit_intercept)
         n, p = self.n, self.p
         Z = np.empty((n, p), order="F")
-        step = max(256, _CHUNK_ELEMENTS // max(p, 1))
+        step = max(256, CHUNK_ELEMENTS // max(p, 1))
         ext.map_chunks(lambda s, _: self._fill(X, s, Z[s : s + step].T), n, step, lambda: None)
-        self.qr, self.tau = _geqrf(Z, _geqrf_lwork(n, p))
+        self.qr, self.tau = geqrf(Z, geqrf_lwork(n, p))
         self.R = np.triu(self.qr[: self.k, :])
 
     def qt(self, v: Array) -> Array:
@@ -540,12 +557,12 @@ def _shift(X: Array) -> Array:
     return np.asarray(np.mean(X[::stride], axis=0), dtype=np.float64)
 
 
-def _geqrf_lwork(m: int, k: int) -> int:
+def geqrf_lwork(m: int, k: int) -> int:
     """Optimal ``dgeqrf`` workspace for an ``m x k`` matrix."""
     return max(1, int(lapack.dgeqrf_lwork(m, k)[0])) if m and k else 1
 
 
-def _geqrf(a: Array, lwork: int) -> tuple[Array, Array]:
+def geqrf(a: Array, lwork: int) -> tuple[Array, Array]:
     """LAPACK ``dgeqrf`` (in place when ``a`` is F-ordered): ``(qr, tau)``."""
     qr, tau, _, info = lapack.dgeqrf(a, lwork=lwork, overwrite_a=1)
     if info != 0:  # pragma: no cover - LAPACK argument errors only
@@ -558,7 +575,7 @@ _ORMQR_LWORK: Final = 64 + 65 * 64
 
 
 def _ormqr(qr: Array, tau: Array, c: Array, trans: str) -> Array:
-    """``Q^T c`` (``trans="T"``) or ``Q c`` (``"N"``) with ``Q`` from :func:`_geqrf`."""
+    """``Q^T c`` (``trans="T"``) or ``Q c`` (``"N"``) with ``Q`` from :func:`geqrf`."""
     reflectors = tau.shape[0]
     if reflectors == 0:
         return np.array(c, dtype=np.float64)
@@ -583,7 +600,7 @@ class _Rank:
     condition: float
 
 
-def _rank(fac: _Centred, column_norms_uncentred: Array) -> _Rank:
+def numerical_rank(fac: Centred, column_norms_uncentred: Array) -> _Rank:
     """Numerical rank of ``Z`` from its ``R`` factor.
 
     A column is dependent when it is numerically constant (centring left less
@@ -645,7 +662,7 @@ class StopRule:
     half: accept and stop) or ``"continue"``. ``delta`` holds the last judged one.
     """
 
-    def __init__(self, fac: _Centred, x: Array, condition: float, seminormal: bool) -> None:
+    def __init__(self, fac: Centred, x: Array, condition: float, seminormal: bool) -> None:
         cond = condition if math.isfinite(condition) else 1.0 / _EPS
         #: The theoretical contraction factor, with a safety factor: ``64 eps cond(Z)``
         #: for Björck's corrections, ``64 eps cond(Z)^2 mu`` (times the factor's own
@@ -692,8 +709,8 @@ class _Refined:
 
 
 def _refine(
-    design: _Design,
-    fac: _Centred,
+    design: Design,
+    fac: Centred,
     y: Array | None,
     c: Array | None,
     condition: float,
@@ -778,7 +795,7 @@ def _refine(
         x = x + dx
         if sliced and rss is not None:
             # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs, A dx = Z du.
-            rss = max(rss - 2.0 * float(du @ rhs) + _norm(fac.R @ du) ** 2, 0.0)
+            rss = max(rss - 2.0 * float(du @ rhs) + vector_norm(fac.R @ du) ** 2, 0.0)
         if verdict != "continue":
             converged = verdict == "converged" or rule.delta <= 2.0**-40
             break
@@ -788,8 +805,8 @@ def _refine(
 
 
 def _correction(
-    design: _Design,
-    fac: _Centred,
+    design: Design,
+    fac: Centred,
     f: Array,
     rhs: Array,
     seminormal: bool,
@@ -798,7 +815,7 @@ def _correction(
 ) -> tuple[Array, Callable[[], Array]]:
     """Solve the correction equations ``[I A; A^T 0][dr; dx] = [f; g]`` approximately.
 
-    ``rhs`` is the centred right-hand side from :meth:`_Design.evaluate`:
+    ``rhs`` is the centred right-hand side from :meth:`Design.evaluate`:
     ``T^T g`` for Björck's corrections, ``T^T (A^T f - g)`` for the seminormal
     ones.  Returns ``dx`` and a function computing ``dr`` (needed only if the
     refinement goes on).
@@ -824,7 +841,7 @@ def _correction(
     return dx, lambda: f - design.matvec(dx)
 
 
-def seminormal_du(fac: _Centred, rhs: Array) -> Array:
+def seminormal_du(fac: Centred, rhs: Array) -> Array:
     """``du = R^{-1} R^{-T} rhs``: the seminormal correction in centred coordinates."""
     return np.asarray(
         solve_triangular(
@@ -833,33 +850,33 @@ def seminormal_du(fac: _Centred, rhs: Array) -> Array:
     )
 
 
-def _centring_gain(fac: _Centred) -> float:
+def _centring_gain(fac: Centred) -> float:
     """Largest ratio of a column's uncentred to centred norm (1 without centring)."""
     col = _column_norms(fac.R)
-    full = _uncentred_norms(fac)
+    full = uncentred_norms(fac)
     return float(np.max(full / np.where(col > 0, col, 1.0))) if full.size else 1.0
 
 
-def _residual_norms(fac: _Centred, y: Array, x: Array) -> tuple[float, float]:
+def _residual_norms(fac: Centred, y: Array, x: Array) -> tuple[float, float]:
     """``|y|``, and ``|r|`` from ``|r|^2 = |y|^2 - |y_hat|^2`` at the least-squares
     solution (an exact fit may show rounding noise there, which only overstates
     ``|r|``: the safe side), for :func:`bits_needed`."""
-    y_norm = _norm(y)
+    y_norm = vector_norm(y)
     yhat_norm = _fitted_norm(fac, x)
     gap = max(y_norm - yhat_norm, 0.0) * (y_norm + yhat_norm)
     return y_norm, (math.sqrt(gap) if y_norm > 0.0 else yhat_norm)
 
 
-def _fitted_norm(fac: _Centred, x: Array) -> float:
+def _fitted_norm(fac: Centred, x: Array) -> float:
     """``|A x| = |Z u| = |R u|`` with ``u = T^{-1} x`` the centred coefficients."""
     u = x.copy()
     if fac.fit_intercept:
         u[0] = x[0] + float(fac.means @ x[1:])
-    return _norm(fac.R @ u)
+    return vector_norm(fac.R @ u)
 
 
 def levels_for(
-    fac: _Centred, x: Array, condition: float, y_norm: float, r_norm: float, chunk_rows: int
+    fac: Centred, x: Array, condition: float, y_norm: float, r_norm: float, chunk_rows: int
 ) -> tuple[int, int]:
     """Slicing levels of the refinement's row products and column sums.
 
@@ -911,7 +928,7 @@ def levels_for_bits(bits: tuple[float, float], d: int, chunk_rows: int) -> tuple
 
 
 def bits_needed(
-    fac: _Centred, x: Array, condition: float, y_norm: float, r_norm: float
+    fac: Centred, x: Array, condition: float, y_norm: float, r_norm: float
 ) -> tuple[float, float]:
     """Bits ``(bits_f, bits_g)`` the refinement's residuals need (see :func:`levels_for`);
     infinite for small problems, which always get the most levels."""
@@ -922,7 +939,7 @@ def bits_needed(
     off = int(fac.fit_intercept)
     b = float(x[0]) if off else 0.0
     w = x[off:]
-    full = _uncentred_norms(fac)
+    full = uncentred_norms(fac)
     mu = _centring_gain(fac)
     yhat_norm = _fitted_norm(fac, x)
     with np.errstate(over="ignore"):
@@ -986,7 +1003,7 @@ def norm_sliced_levels(bits: tuple[float, float], d: int, rows: int) -> int:
     return 0
 
 
-def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
+def _component_bits(fac: Centred, x: Array, yhat_norm: float) -> float:
     """``log2`` of the largest ``gain_j`` of :func:`levels_for` (0 when all are below 1)."""
     D = _column_norms(fac.R)
     if not np.all(D > 0.0):
@@ -1004,7 +1021,7 @@ def _component_bits(fac: _Centred, x: Array, yhat_norm: float) -> float:
     return min(math.log2(gain), most) if math.isfinite(gain) else most
 
 
-def _norm(v: Array) -> float:
+def vector_norm(v: Array) -> float:
     """Euclidean norm of a vector: one BLAS dot, rescaled only if that over/underflows."""
     with np.errstate(over="ignore"):
         sq = float(np.dot(v, v))
@@ -1124,7 +1141,7 @@ def _as_design(X: Array, y: Array | None, X_lo: Array | None) -> tuple[Array, Ar
     return X, X_lo
 
 
-def _uncentred_norms(fac: _Centred) -> Array:
+def uncentred_norms(fac: Centred) -> Array:
     col = _column_norms(fac.R)
     if not fac.fit_intercept:
         return col
@@ -1191,7 +1208,7 @@ def lstsq(
     result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     p = result.r_factor.shape[1]
     if result.rank < p:
-        _warn_rank(result.dependent_columns, result.n_samples, p)
+        warn_rank(result.dependent_columns, result.n_samples, p)
     return result
 
 
@@ -1230,14 +1247,14 @@ def solve(
         dep = tuple(j - off for j in rk.dependent if j >= off)
         x = _min_norm(fac, y, rk.rank)
         return _result(x, fac, rk, dep, 0, False)
-    design = _Design(X, X_lo, fit_intercept)
+    design = Design(X, X_lo, fit_intercept)
     ref = _refine(design, fac, y, None, rk.condition, seminormal)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, ref.rss)
 
 
 def _precondition(
     X: Array, fit_intercept: bool, y: Array | None = None
-) -> tuple[_Centred, _Rank, bool]:
+) -> tuple[Centred, _Rank, bool]:
     """Factor the centred design and decide how the corrections will be solved.
 
     Returns the factorisation, its rank analysis, and whether to use the
@@ -1258,17 +1275,17 @@ def _precondition(
         except np.linalg.LinAlgError:
             pass  # not numerically positive definite: Householder decides the rank
         else:
-            rk = _rank(gram, _uncentred_norms(gram))
+            rk = numerical_rank(gram, uncentred_norms(gram))
             if rk.rank == p and _seminormal_ok(gram, rk, y):
                 return gram, rk, True
     else:
         require_finite(X, y)
     fac = _Factorization(X, fit_intercept)
-    rk = _rank(fac, _uncentred_norms(fac))
+    rk = numerical_rank(fac, uncentred_norms(fac))
     return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk, y)
 
 
-def _seminormal_ok(fac: _Centred, rk: _Rank, y: Array | None = None) -> bool:
+def _seminormal_ok(fac: Centred, rk: _Rank, y: Array | None = None) -> bool:
     """Whether the seminormal corrections contract fast enough (see :func:`_correction`),
     and the data's magnitudes let them: they form ``A^T y`` and ``A^T f`` (``f`` about
     ``eps |y|``) in float64, which underflow, silently zeroing the slopes, when
@@ -1277,14 +1294,14 @@ def _seminormal_ok(fac: _Centred, rk: _Rank, y: Array | None = None) -> bool:
     if rk.condition**2 * _centring_gain(fac) > _SEMINORMAL_LIMIT:
         return False
     root_n = math.sqrt(fac.n)
-    rms = np.concatenate([_column_norms(fac.R), _uncentred_norms(fac)]) / root_n
+    rms = np.concatenate([_column_norms(fac.R), uncentred_norms(fac)]) / root_n
     if y is not None:
-        y_rms = _norm(y) / root_n
+        y_rms = vector_norm(y) / root_n
         rms = np.append(rms, y_rms) if y_rms > 0.0 else rms
     return bool(np.all((rms > _SAFE_SCALE[0]) & (rms < _SAFE_SCALE[1])))
 
 
-def _warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
+def warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
     extra = f" (only {n} rows for {p} parameters)" if n < p else ""
     warnings.warn(
         f"columns {list(dep)} are linearly dependent on the others{extra}; "
@@ -1296,7 +1313,7 @@ def _warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
 
 def _result(
     x: Array,
-    fac: _Centred,
+    fac: Centred,
     rk: _Rank,
     dep: tuple[int, ...],
     steps: int,
@@ -1336,14 +1353,14 @@ def _min_norm(fac: _Factorization, y: Array, rank: int) -> Array:
     k = fac.k
     qty = fac.qt(y)[:k]
     if not fac.fit_intercept:
-        return _truncated_pinv_solve(fac.R, qty, rank)
+        return truncated_pinv_solve(fac.R, qty, rank)
     R = fac.R
-    w = _truncated_pinv_solve(R[1:, 1:], qty[1:], rank - 1)
+    w = truncated_pinv_solve(R[1:, 1:], qty[1:], rank - 1)
     b = (qty[0] - float(R[0, 1:] @ w)) / R[0, 0] - float(fac.means @ w)
     return np.concatenate([[b], w])
 
 
-def _truncated_pinv_solve(B: Array, rhs: Array, keep: int) -> Array:
+def truncated_pinv_solve(B: Array, rhs: Array, keep: int) -> Array:
     if B.shape[1] == 0 or keep <= 0:
         return np.zeros(B.shape[1])
     U, s, Vt = np.linalg.svd(B, full_matrices=False)
@@ -1396,7 +1413,7 @@ def inverse_gram(
         raise ValueError(
             f"the design is rank deficient (rank {rk.rank} < {p}); A^T A has no inverse"
         )
-    design = _Design(X, X_lo, fit_intercept)
+    design = Design(X, X_lo, fit_intercept)
     out = np.empty((p, p))
     for j in range(p):
         c = np.zeros(p)
@@ -1437,7 +1454,7 @@ def residuals(
         formed in roughly four-fold float64 precision.
     """
     X, X_lo = _as_design(X, y, X_lo)
-    design = _Design(X, X_lo, True)
+    design = Design(X, X_lo, True)
     return design.residual(y, np.asarray(coef, dtype=np.float64), float(intercept), levels)
 
 
@@ -1461,7 +1478,7 @@ def residual_levels(
     with np.errstate(over="ignore", invalid="ignore"):
         r = y - intercept - X @ coef
         columns = np.sqrt(np.einsum("ij,ij->j", X, X))
-        r_norm, y_norm = _norm(r), _norm(y)
+        r_norm, y_norm = vector_norm(r), vector_norm(y)
         terms = y_norm + r_norm + float(np.abs(coef) @ columns) + math.sqrt(n) * abs(intercept)
     if not (r_norm > 0.0 and math.isfinite(terms) and math.isfinite(r_norm)):
         return _MAX_LEVELS

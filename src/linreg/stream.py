@@ -134,23 +134,23 @@ from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
 from linreg.io import Table, check_finite_column, resolve_columns
 from linreg.lstsq import (
-    _CHUNK_ELEMENTS,
+    CHUNK_ELEMENTS,
     MAX_REFINEMENTS,
+    Centred,
+    Design,
     LstsqResult,
     StopRule,
-    _Centred,
-    _Design,
-    _geqrf,
-    _geqrf_lwork,
-    _norm,
-    _rank,
-    _truncated_pinv_solve,
-    _uncentred_norms,
-    _warn_rank,
     bits_needed,
+    geqrf,
+    geqrf_lwork,
     levels_for_bits,
     norm_sliced_levels,
+    numerical_rank,
     seminormal_du,
+    truncated_pinv_solve,
+    uncentred_norms,
+    vector_norm,
+    warn_rank,
 )
 from linreg.model import LinearModel
 from linreg.training import EpochCallback, Plateau
@@ -700,7 +700,7 @@ def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
     else:
         shift_x, shift_y = np.zeros(d), 0.0
     rows = _TSQR_ROWS
-    lwork = _geqrf_lwork(rows, q)
+    lwork = geqrf_lwork(rows, q)
 
     def factor(s: int, buf: Array) -> Array:
         k = min(rows, m - s)
@@ -712,7 +712,7 @@ def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
         else:
             np.copyto(block[:d], X[s : s + k].T)
             np.copyto(block[d], y[s : s + k])
-        qr, _ = _geqrf(block.T, lwork)
+        qr, _ = geqrf(block.T, lwork)
         return np.triu(qr[: min(k, q)])
 
     tops = ext.map_chunks(factor, m, rows, lambda: np.empty((q, rows)))
@@ -724,7 +724,7 @@ def qr_piece(X: Array, y: Array, *, fit_intercept: bool) -> QRPiece:
 def _stacked_r(factors: Sequence[Array]) -> Array:
     """R of the rows of all ``factors`` stacked: one more Householder QR."""
     stacked = np.asfortranarray(np.vstack(factors))
-    qr, _ = _geqrf(stacked, _geqrf_lwork(*stacked.shape))
+    qr, _ = geqrf(stacked, geqrf_lwork(*stacked.shape))
     return np.triu(qr[: min(stacked.shape)])
 
 
@@ -917,7 +917,7 @@ def gradient_piece(
 
     Notes
     -----
-    Per chunk of rows, as in :meth:`linreg.lstsq._Design.evaluate` with a fresh
+    Per chunk of rows, as in :meth:`linreg.lstsq.Design.evaluate` with a fresh
     residual: ``r = fl(y - A x)`` in float64, then ``f = y - r - A x`` in
     extended precision (the rounding error of ``r``), and
     ``A^T (y - A x) = A^T r + A^T f`` with ``A^T r`` as exact slice products plus a
@@ -925,11 +925,11 @@ def gradient_piece(
     float64. ``T^T`` is applied before anything is rounded: the exact terms of
     ``A^T r`` with their products by ``m`` (TwoProduct), and ``Z^T f`` from the
     centred chunk (``A^T f`` would carry rounding errors ``m_j`` times larger), as
-    :meth:`linreg.lstsq._Design.evaluate` does. Nothing is rounded when the chunks
+    :meth:`linreg.lstsq.Design.evaluate` does. Nothing is rounded when the chunks
     are summed (:class:`ExactSum`), so the result is as accurate for a file of any
     length as for one chunk.
     """
-    design = _Design(X, None, fit_intercept)
+    design = Design(X, None, fit_intercept)
     n, d, p, step = design.n, design.d, design.p, design.chunk
     b, w = design._split_x(x)
     off = int(fit_intercept)
@@ -1019,7 +1019,7 @@ def merge_gradients(pieces: Sequence[GradientPiece]) -> GradientPiece:
     )
 
 
-class _StreamedR(_Centred):
+class _StreamedR(Centred):
     """The final factor in the shape :mod:`linreg.lstsq`'s rank and level rules read."""
 
     def __init__(self, R: Array, means: Array, n: int, fit_intercept: bool) -> None:
@@ -1042,11 +1042,11 @@ def _exact_levels(
     level or two, where it carries the bits needed, as in memory.
     """
     n, d, p = fac.n, fac.d, fac.p
-    y_norm = _norm(R_aug[:, p])
+    y_norm = vector_norm(R_aug[:, p])
     if fac.fit_intercept:
         y_norm = math.hypot(y_norm, math.sqrt(n) * abs(y_shift))
     r_norm = abs(float(R_aug[p, p]))
-    chunk = min(n, max(256, _CHUNK_ELEMENTS // max(d, 1)))
+    chunk = min(n, max(256, CHUNK_ELEMENTS // max(d, 1)))
     bits = bits_needed(fac, x, condition, y_norm, r_norm)
     f, g = levels_for_bits(bits, d, chunk)
     return Levels(f, g, norm_sliced_levels(bits, d, min(n, sliced_rows(d))))
@@ -1103,7 +1103,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     z = R_aug[:p, p]
     y_shift = float(qr.shift[d]) if fit_intercept else 0.0
     fac = _StreamedR(R, qr.shift[:d].copy(), n, fit_intercept)
-    rk = _rank(fac, _uncentred_norms(fac))
+    rk = numerical_rank(fac, uncentred_norms(fac))
     rho = float(R_aug[p, p])
 
     def result(x: Array, steps: int, converged: bool, dep: tuple[int, ...]) -> LstsqResult:
@@ -1125,12 +1125,12 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
         dep = tuple(j - off for j in rk.dependent if j >= off)
         if fit_intercept:
             # Q^T y = z + s_y Q^T 1, and Q^T 1 = R[:, 0] = (R_00, 0, ..., 0).
-            w = _truncated_pinv_solve(R[1:, 1:], z[1:], rk.rank - 1)
+            w = truncated_pinv_solve(R[1:, 1:], z[1:], rk.rank - 1)
             b0 = (z[0] - float(R[0, 1:] @ w)) / R[0, 0] + y_shift - float(fac.means @ w)
             x = np.concatenate([[b0], w])
         else:
-            x = _truncated_pinv_solve(R, z, rk.rank)
-        _warn_rank(dep, n, p)
+            x = truncated_pinv_solve(R, z, rk.rank)
+        warn_rank(dep, n, p)
         return ExactSolution(result(x, 0, False, dep), rho * rho / n, 0)
 
     x = fac.t_apply(solve_triangular(R, z, check_finite=False))
