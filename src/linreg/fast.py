@@ -149,7 +149,10 @@ __all__ = [
     "Moments",
     "QuadraticObjective",
     "RowOrder",
+    "Standardized",
     "StreamingObjective",
+    "anchor_pass",
+    "least_squares_from_moments",
     "make_objective",
     "stability_from_moments",
     "standardization",
@@ -373,7 +376,7 @@ def standardization(
 
 
 @dataclass(frozen=True)
-class _Standardized:
+class Standardized:
     """The moments of one dataset in the units trained on, Z = (X - center) / scale.
 
     ``zbar`` (d,) is the mean of Z, ``C = Zc^T Zc`` (d, d) its centred Gram matrix and
@@ -387,7 +390,7 @@ class _Standardized:
     y_mean: float
 
     @classmethod
-    def of(cls, moments: Moments, center: Array, scale: Array) -> _Standardized:
+    def of(cls, moments: Moments, center: Array, scale: Array) -> Standardized:
         return cls(
             n=moments.n,
             zbar=(moments.mean - center) / scale,
@@ -421,7 +424,7 @@ def stability_from_moments(
     The Hessian is (d + 1) x (d + 1) whatever N, so this costs no pass over the
     data; its eigenvalues are turned into eta_max and kappa by the same rules.
     """
-    return Stability.from_hessian(_Standardized.of(moments, center, scale).hessian(fit_intercept))
+    return Stability.from_hessian(Standardized.of(moments, center, scale).hessian(fit_intercept))
 
 
 # -- the loss and its gradient: two ways -----------------------------------------------------
@@ -464,7 +467,7 @@ class QuadraticObjective:
 
     def __init__(
         self,
-        standardized: _Standardized,
+        standardized: Standardized,
         anchor_W: Array,
         anchor_b: float,
         sse: float,
@@ -501,7 +504,9 @@ class QuadraticObjective:
         return loss, (2.0 / self.n) * ZTr, (2.0 / self.n) * (self._h + self.n * t)
 
 
-def _least_squares(standardized: _Standardized, fit_intercept: bool) -> tuple[Array, float]:
+def least_squares_from_moments(
+    standardized: Standardized, fit_intercept: bool
+) -> tuple[Array, float]:
     """The least-squares (W, b) in training units, from the moments: the anchor.
 
     Solves the Jacobi-scaled normal equations by Cholesky, or, when they are
@@ -536,7 +541,7 @@ def _least_squares(standardized: _Standardized, fit_intercept: bool) -> tuple[Ar
 
 
 def anchor_from_moments(
-    s: _Standardized, yty: float, W: Array, b: float
+    s: Standardized, yty: float, W: Array, b: float
 ) -> tuple[float, Array, float]:
     """``|r_a|^2``, ``Z^T r_a`` and ``1^T r_a`` at ``(W, b)`` from the standardized moments.
 
@@ -557,7 +562,7 @@ def anchor_from_moments(
     return sse, CW - s.zty + (n * t) * s.zbar, n * t
 
 
-def _anchor_pass(
+def anchor_pass(
     X: Array, y: Array, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
 ) -> tuple[float, Array, float]:
     """One pass for ``|r_a|^2``, ``g_a = Z^T r_a`` and ``h_a = 1^T r_a`` at (W, b).
@@ -756,12 +761,14 @@ def make_objective(
         return StreamingObjective(X, y, center, scale)
     if moments is None:
         moments = Moments.from_data(X, y)
-    standardized = _Standardized.of(moments, center, scale)
-    W_a, b_a = anchor if anchor is not None else _least_squares(standardized, fit_intercept)
+    standardized = Standardized.of(moments, center, scale)
+    if anchor is None:
+        anchor = least_squares_from_moments(standardized, fit_intercept)
+    W_a, b_a = anchor
     sse, g, h = anchor_from_moments(standardized, moments.yty, W_a, b_a)
     if not sse >= ANCHOR_FROM_MOMENTS * moments.yty:
         # A near-perfect fit: the moments' sse has lost more than four digits.
-        sse, g, h = _anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a)
+        sse, g, h = anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a)
     return QuadraticObjective(standardized, W_a, b_a, sse, g, h)
 
 

@@ -1087,7 +1087,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     least-squares solution is ``u = R^{-1} z`` and ``x = T u`` (plus ``s_y`` on the
     intercept). Each refinement step solves ``R^T R du = T^T g`` with ``T^T g`` the
     extended-precision ``T^T A^T (y - A x)`` of one pass, ``dx = T du``, and stops by
-    :func:`linreg.lstsq._refine`'s rules for its seminormal corrections: the
+    :class:`linreg.lstsq.StopRule` for its seminormal corrections: the
     relative change is at rounding level, or the contraction factor (at least
     ``64 eps cond(Z)^2 mu``) predicts the next one would be, or it stopped
     halving, or after ten steps. A rank-deficient design gets lstsq's
@@ -1217,7 +1217,7 @@ def anchor_piece(
     b: float,
 ) -> tuple[float, Array, float]:
     """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add)."""
-    return fast._anchor_pass(X, y, moments, scale, zbar, W, b)
+    return fast.anchor_pass(X, y, moments, scale, zbar, W, b)
 
 
 class Passes(Protocol):
@@ -1362,7 +1362,7 @@ class _StreamSGD:
     """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
 
     The arithmetic of a step is the textbook's, in the order of
-    :class:`linreg.fast._ShuffledBatches`: ``r = Z_b W + b - y_b``,
+    :class:`linreg.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
     ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
     """
 
@@ -1618,8 +1618,8 @@ def _fit_gradient(
             StabilityWarning,
             stacklevel=4,
         )
-    standardized = fast._Standardized.of(moments, center, scale)
-    W_a, b_a = fast._least_squares(standardized, fit_intercept)
+    standardized = fast.Standardized.of(moments, center, scale)
+    W_a, b_a = fast.least_squares_from_moments(standardized, fit_intercept)
     sse, g, h = fast.anchor_from_moments(standardized, moments.yty, W_a, b_a)
     if not sse >= fast.ANCHOR_FROM_MOMENTS * moments.yty:
         # A near-perfect fit: the moments' sse has lost more than four digits.
