@@ -349,10 +349,10 @@ class LinearRegression(ParamsMixin):
             if rows is not None:
                 on_data = f"on a sample of {len(rows):,} rows of this data"
             sample = X if rows is None else X[rows]
+            if np.any(mean != 0.0) or np.any(scale != 1.0):
+                sample = (sample - mean) / scale
             try:
-                self.stability_ = stability(
-                    (sample - mean) / scale, fit_intercept=bool(self.fit_intercept)
-                )
+                self.stability_ = stability(sample, fit_intercept=bool(self.fit_intercept))
             except LinregError:
                 require_finite(X, y)  # a NaN or infinity; else squares that overflow
                 raise
