@@ -229,6 +229,9 @@ def test_sgd_stopping_within_an_epoch_is_bitwise_the_reference(momentum: float) 
         assert model.n_iter_ == 1
         assert model.history_.loss.shape == (2,)
         np.testing.assert_array_equal(model.history_.W[-1], model.coef_)
+        assert model.n_steps_ is not None
+        assert model.n_steps_ < 150_000 // 100  # stopped within the first epoch
+    assert fast.n_steps_ == ref.n_steps_
     np.testing.assert_array_equal(fast.history_.W, ref.history_.W)
     np.testing.assert_array_equal(fast.history_.b, ref.history_.b)
     np.testing.assert_allclose(fast.history_.loss, ref.history_.loss, rtol=1e-12)
@@ -284,11 +287,13 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
             model = LinearRegression(engine=engine, **params)
             try:
                 model.fit(X, y)
-                outcomes.append((model.history_, model.stop_reason_, model.n_iter_))
+                outcomes.append((model.history_, model.stop_reason_, model.n_iter_, model.n_steps_))
             except DivergenceError as error:
-                outcomes.append((error.report.history, "diverged", error.report.epoch))
-    (ref, ref_reason, ref_n), (fast, fast_reason, fast_n) = outcomes
-    assert (fast_reason, fast_n) == (ref_reason, ref_n)
+                outcomes.append((error.report.history, "diverged", error.report.epoch, None))
+    (ref, ref_reason, ref_n, ref_steps), (fast, fast_reason, fast_n, fast_steps) = outcomes
+    assert (fast_reason, fast_n, fast_steps) == (ref_reason, ref_n, ref_steps)
+    if ref_reason == "max_epochs":
+        assert ref_steps == epochs * -(-n // batch_size)
     if standardize:  # the scale may differ in its last bit (see linreg.fast)
         assert_same_history(fast, ref)
     else:

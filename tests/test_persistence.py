@@ -68,6 +68,7 @@ def test_the_file_is_json_with_every_documented_field(
     assert training["data_sha256"] == SHA
     assert training["n_samples"] == 120
     assert training["n_iter"] == 60
+    assert training["n_steps"] == 60
     assert training["stop_reason"] == "max_epochs"
     assert training["final_loss"] == fitted.history_.final_loss
     assert training["max_stable_learning_rate"] > 0
@@ -84,10 +85,21 @@ def test_save_and_load_round_trip_is_bit_exact(saved: Path, fitted: LinearRegres
     for field in ("loss", "W", "b", "val_loss"):
         assert same_bits(getattr(model.history_, field), getattr(fitted.history_, field)), field
     assert model.n_iter_ == fitted.n_iter_
+    assert model.n_steps_ == fitted.n_steps_ == 60
     assert model.stop_reason_ == fitted.stop_reason_
     assert model.n_features_in_ == 2
     assert model.get_params() == fitted.get_params()
     assert content["feature_names"] == ["size", "age"]
+
+
+def test_a_file_without_n_steps_loads_with_none(tmp_path: Path, saved: Path) -> None:
+    content = content_of(saved)
+    del content["training"]["n_steps"]
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(content), encoding="utf-8")
+    model, _ = load_model(older)
+    assert model.n_steps_ is None
+    assert model.n_iter_ == 60
 
 
 def test_the_loaded_model_predicts_identically(saved: Path, fitted: LinearRegression) -> None:

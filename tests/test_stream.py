@@ -370,6 +370,9 @@ def test_sgd_with_tol_stops_within_a_pass_and_reads_no_further() -> None:
     assert fitted.model.stop_reason_ == "converged"
     assert fitted.model.n_iter_ == 1
     assert read["epoch 1"] < 300_000
+    assert fitted.model.n_steps_ is not None
+    # (progress is told after each batch: the one in hand when SGD stopped is not counted)
+    assert fitted.model.n_steps_ * 128 <= read["epoch 1"] + 10_000
     np.testing.assert_array_equal(fitted.model.history_.W[-1], fitted.model.coef_)
     optimum = LinearRegression(solver="exact").fit(data.X, data.y).history_.final_loss
     assert fitted.model.history_.final_loss < 1.01 * optimum

@@ -296,6 +296,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "final_loss": model.history_.final_loss,
         "optimum_loss": optimum.history_.final_loss,
         "epochs_run": model.n_iter_,
+        "updates": model.n_steps_,
         "stop_reason": model.stop_reason_,
         "max_stable_learning_rate": None if stab is None else finite(stab.max_stable_learning_rate),
         "condition_number": None if stab is None else finite(stab.condition_number),
@@ -329,6 +330,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     facts: list[list[Any]] = [
         ["solver", model.solver],
         ["epochs run", model.n_iter_],
+        ["updates", model.n_steps_],
         ["stop reason", model.stop_reason_],
         ["final training MSE", model.history_.final_loss],
         ["least-squares optimum MSE", optimum.history_.final_loss],

@@ -8,7 +8,7 @@
   refinement (:mod:`linreg.lstsq`), never the normal equations.
 
 Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
-``history_``, ``n_iter_``, ``stop_reason_``, ``stability_``.
+``history_``, ``n_iter_``, ``n_steps_``, ``stop_reason_``, ``stability_``.
 """
 
 from __future__ import annotations
@@ -106,6 +106,10 @@ class LinearRegression(ParamsMixin):
     n_iter_ : int
         Epochs run, a last one stopped partway by ``tol`` included (for
         ``"exact"``, refinement steps).
+    n_steps_ : int or None
+        Parameter updates taken: one an epoch for ``"gd"``, one a batch for
+        ``"sgd"`` (so ``n_steps_ * batch_size / N`` epochs' worth of rows), 0 for
+        ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
         ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
     stability_ : Stability or None
@@ -289,6 +293,7 @@ class LinearRegression(ParamsMixin):
             val_loss=val_loss,
         )
         self.n_iter_ = result.n_refinements
+        self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
 
     def _fit_gradient(
@@ -402,6 +407,7 @@ class LinearRegression(ParamsMixin):
         self.coef_, self.intercept_ = to_original(model.W, model.b)
         self.history_ = result.history
         self.n_iter_ = result.n_iter
+        self.n_steps_ = result.n_steps
         self.stop_reason_ = result.stop_reason
         if self.tol is not None and result.stop_reason == "max_epochs":
             warnings.warn(

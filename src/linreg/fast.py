@@ -866,6 +866,7 @@ class _ShuffledBatches:
         self._lr, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.plateau = None if tol is None else Plateau(tol, batch_size)
+        self.steps = 0
 
     @property
     def stopped(self) -> bool:
@@ -898,6 +899,7 @@ class _ShuffledBatches:
                 fit_intercept=self._fit_intercept,
                 plateau=self.plateau,
             )
+            self.steps = count_steps(self.steps, k, bs, self.plateau)
             if self.stopped:
                 break
         return W, b, velocity_W, velocity_b
@@ -950,12 +952,20 @@ def sgd_steps(
     return W, b, velocity_W, velocity_b
 
 
+def count_steps(steps: int, rows: int, batch_size: int, plateau: Plateau | None) -> int:
+    """SGD steps after :func:`sgd_steps` on ``rows`` rows: one a batch, or, with a
+    plateau test (which may stop them early), one per batch loss it was given."""
+    return plateau.batches if plateau is not None else steps + -(-rows // batch_size)
+
+
 class EpochRunner(Protocol):
     """One epoch of mini-batch SGD from (W, b) and the momentum velocities.
 
     ``stopped`` says whether its :class:`~linreg.training.Plateau` ended the run
-    within the epoch just run.
+    within the epoch just run; ``steps`` counts the updates so far.
     """
+
+    steps: int
 
     @property
     def stopped(self) -> bool: ...
@@ -1177,7 +1187,8 @@ def descend(
             W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
         epoch += 1
     model.W, model.b = W, b
-    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch)
+    steps = epoch if sgd is None else sgd.steps
+    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch, n_steps=steps)
 
 
 def _report(

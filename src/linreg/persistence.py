@@ -80,6 +80,7 @@ def model_to_dict(
             "n_samples": int(model._y_fit.shape[0]) if hasattr(model, "_y_fit") else None,
             "data_sha256": data_sha256,
             "n_iter": int(model.n_iter_),
+            "n_steps": None if model.n_steps_ is None else int(model.n_steps_),
             "stop_reason": model.stop_reason_,
             "final_loss": model.history_.final_loss,
             "max_stable_learning_rate": None
@@ -120,7 +121,8 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     Returns
     -------
     model : LinearRegression
-        Fitted: ``coef_``, ``intercept_``, ``history_``, ``n_iter_``, ``stop_reason_``.
+        Fitted: ``coef_``, ``intercept_``, ``history_``, ``n_iter_``, ``n_steps_``,
+        ``stop_reason_``.
     content : dict
         The whole file (names, hyperparameters, training facts, extras).
 
@@ -182,6 +184,11 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     n_iter = training.get("n_iter", history.n_epochs)
     if not (isinstance(n_iter, int) and not isinstance(n_iter, bool) and n_iter >= 0):
         raise _corrupt(name, "field 'training.n_iter' must be a whole number >= 0")
+    n_steps = training.get("n_steps")
+    if n_steps is not None and not (
+        isinstance(n_steps, int) and not isinstance(n_steps, bool) and n_steps >= 0
+    ):
+        raise _corrupt(name, "field 'training.n_steps' must be a whole number >= 0 or null")
     if not isinstance(content.get("extra", {}), dict):
         raise _corrupt(name, "field 'extra' must be an object")
 
@@ -190,6 +197,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.n_features_in_ = len(coef)
     model.history_ = history
     model.n_iter_ = n_iter
+    model.n_steps_ = n_steps
     model.stop_reason_ = str(training.get("stop_reason", "unknown"))
     model.stability_ = None
     return model, content

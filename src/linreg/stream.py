@@ -1387,6 +1387,7 @@ class _StreamSGD:
         self._lr, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.epochs = 0
+        self.steps = 0
         self.plateau = None if tol is None else Plateau(tol, batch_size)
 
     @property
@@ -1426,7 +1427,7 @@ class _StreamSGD:
     def _steps(
         self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
     ) -> tuple[Array, float, Array, float]:
-        return fast.sgd_steps(
+        stepped = fast.sgd_steps(
             Zk,
             yk,
             W,
@@ -1439,6 +1440,8 @@ class _StreamSGD:
             fit_intercept=self._fit_intercept,
             plateau=self.plateau,
         )
+        self.steps = fast.count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
+        return stepped
 
 
 # Overflow is expected while diverging; it is detected and reported below.
@@ -1492,7 +1495,7 @@ def _closed_form_model(
     model.history_ = History(
         loss=np.array([loss]), W=model.coef_[None, :].copy(), b=np.array([model.intercept_])
     )
-    model.n_iter_ = 0
+    model.n_iter_ = model.n_steps_ = 0
     model.stop_reason_ = "closed_form"
     model.stability_ = None
     return model
@@ -1588,6 +1591,7 @@ def _fit_exact(
         val_loss=val_loss,
     )
     estimator.n_iter_ = result.n_refinements
+    estimator.n_steps_ = 0
     estimator.stop_reason_ = "closed_form"
     return estimator, qr.n
 

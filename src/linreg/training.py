@@ -77,11 +77,15 @@ EpochCallback = Callable[[int, float], None]
 
 @dataclass(frozen=True)
 class TrainResult:
-    """Outcome of :func:`train`: the history, why it stopped, and how many updates."""
+    """Outcome of :func:`train`: the history, why it stopped, its epochs and updates.
+
+    ``n_steps`` counts the parameter updates: one an epoch for GD, one a batch for SGD.
+    """
 
     history: History
     stop_reason: str
     n_iter: int
+    n_steps: int
 
 
 def identity_map(W: Array, b: float) -> tuple[Array, float]:
@@ -161,6 +165,11 @@ class Plateau:
         self._count = 0
         self._fails = 0
         self._before = 0  # batches in the windows before this one
+
+    @property
+    def batches(self) -> int:
+        """Batch losses added so far: the SGD steps of the run."""
+        return self._before + self._count
 
     def add(self, batch_loss: float) -> bool:
         """Record one batch's loss; True once the run should stop."""
@@ -268,7 +277,7 @@ def train(
             grads = Gradients(dW=velocity_W, db=velocity_b)
         model.step(grads, learning_rate)
 
-    epoch = 0
+    epoch = steps = 0
     stop_reason = "max_epochs"
     last_finite = (model.W.copy(), model.b)
     while True:
@@ -304,6 +313,7 @@ def train(
 
         if solver == "gd":
             update(X, y, y_pred)
+            steps += 1
         else:
             order = shuffle_rows(rng, N)
             for start in range(0, N, batch_size):
@@ -311,11 +321,12 @@ def train(
                 X_batch, y_batch = X[index], y[index]
                 y_pred_batch = model.forward(X_batch)
                 update(X_batch, y_batch, y_pred_batch)
+                steps += 1
                 if plateau is not None and plateau.add(model.loss(y_pred_batch, y_batch)):
                     break  # the last record is then this point within the epoch
         epoch += 1
 
-    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch)
+    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch, n_steps=steps)
 
 
 def _report(
