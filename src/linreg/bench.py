@@ -556,6 +556,8 @@ def section_sgd(data: Data, cfg: BenchConfig) -> dict[str, Any]:
         extra: dict[str, Any] = {"epochs": epochs, "excess_test_mse": excess}
         if getattr(model, "stop_reason_", None) == "converged":
             extra["stopped_within"] = model.n_iter_  # by tol, within that epoch
+            steps = model.n_steps_ * cfg.sgd_batch_size
+            extra["epoch_fraction"] = steps / data.X.shape[0] - (model.n_iter_ - 1)
         rows.append(Row(method, median, best, extra=extra))
         epochs_used[method] = epochs
     if "linreg sgd (fast)" in epochs_used:
@@ -777,8 +779,10 @@ def report_blocks(report: dict[str, Any]) -> list[Block]:
             if "epochs" in extra:
                 note = f"{extra['epochs']} epoch(s), test MSE +{extra['excess_test_mse']:.2%}"
                 if "stopped_within" in extra:
+                    within = extra.get("epoch_fraction")
+                    part = "" if within is None else f" after {within:.1%} of it"
                     note = (
-                        f"stopped by tol in epoch {extra['stopped_within']}, "
+                        f"stopped by tol in epoch {extra['stopped_within']}{part}, "
                         f"test MSE +{extra['excess_test_mse']:.2%}"
                     )
             if "max_rel_iterate_diff_first_epochs" in extra:
