@@ -1075,7 +1075,8 @@ def train(
             tol=tol,
         )
 
-    streamed = isinstance(train_objective, StreamingObjective)
+    # Without moments, the streaming objective's passes are the only look at X.
+    streaming = train_objective if isinstance(train_objective, StreamingObjective) else None
     try:
         result = descend(
             model,
@@ -1091,10 +1092,10 @@ def train(
             sgd=batches,
         )
     except DivergenceError:
-        if streamed:
-            require_finite(X, y)  # without moments, the losses are the only look at X
+        if streaming is not None:
+            require_finite(X, y)
         raise
-    if isinstance(train_objective, StreamingObjective) and train_objective.passes == 0:
+    if streaming is not None and streaming.passes == 0:
         require_finite(X, y)  # every loss was taken at W = 0: X was never read
     return result
 

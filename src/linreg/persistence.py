@@ -93,6 +93,11 @@ def model_to_dict(
     }
 
 
+def _is_count(value: object) -> bool:
+    """A JSON whole number >= 0 (``true`` and ``false`` are not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
@@ -182,12 +187,10 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     if history.W.shape[1] != len(coef):
         raise _corrupt(name, "the history's W has the wrong width")
     n_iter = training.get("n_iter", history.n_epochs)
-    if not (isinstance(n_iter, int) and not isinstance(n_iter, bool) and n_iter >= 0):
+    if not _is_count(n_iter):
         raise _corrupt(name, "field 'training.n_iter' must be a whole number >= 0")
     n_steps = training.get("n_steps")
-    if n_steps is not None and not (
-        isinstance(n_steps, int) and not isinstance(n_steps, bool) and n_steps >= 0
-    ):
+    if n_steps is not None and not _is_count(n_steps):
         raise _corrupt(name, "field 'training.n_steps' must be a whole number >= 0 or null")
     if not isinstance(content.get("extra", {}), dict):
         raise _corrupt(name, "field 'extra' must be an object")
