@@ -25,3 +25,42 @@ def rng() -> np.random.Generator:
 def default_data() -> Dataset:
     """The reference projects' problem: y = 3x + 2 + N(0, 1), 200 samples, x in [0, 10)."""
     return make_regression()
+
+
+class KernelChoice:
+    """Which refinement kernel the exact solvers use in a test, and how often the
+    compiled one ran (``runs``): a test on the compiled kernel can check it was used."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.runs = 0
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> KernelChoice:
+    """The exact solvers' refinement on the NumPy kernel, then on the compiled one at
+    every size (skipped where numba is not installed)."""
+    from linreg import kernels
+
+    choice = KernelChoice(request.param)
+    if request.param == "numpy":
+        monkeypatch.setenv(kernels.ENV, "numpy")
+        return choice
+    pytest.importorskip("numba")
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
+    compiled = kernels._compiled
+
+    def counting() -> object:
+        run = compiled()
+        if run is None:
+            return None
+
+        def counted(*args: object) -> None:
+            choice.runs += 1
+            run(*args)
+
+        return counted
+
+    monkeypatch.setattr(kernels, "_compiled", counting)
+    return choice

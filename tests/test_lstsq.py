@@ -20,6 +20,7 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 
 import linreg.extended as extended_module
 import linreg.lstsq as lstsq_module
+from conftest import KernelChoice
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
 from linreg.lstsq import (
     Design,
@@ -341,7 +342,9 @@ def test_seminormal_and_bjorck_corrections_agree(
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_large_problems_at_extreme_scales(scale: float, fit_intercept: bool) -> None:
+def test_large_problems_at_extreme_scales(
+    kernel: KernelChoice, scale: float, fit_intercept: bool
+) -> None:
     """Scaling X and y by the same power of ten leaves the slopes as they were. Near
     1e-300 the seminormal corrections' float64 products underflowed and returned zero
     slopes; such data now get Björck's corrections, which square nothing."""
@@ -664,6 +667,7 @@ def _two_levels_only(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
     monkeypatch: pytest.MonkeyPatch,
+    kernel: KernelChoice,
     levels: int,
     fit_intercept: bool,
     scale: Array | float,
@@ -686,6 +690,7 @@ def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
     sliced = lstsq(X, y, fit_intercept=fit_intercept)
     assert calls, "the norm-sliced pass did not run"
     assert set(calls) == {levels}
+    assert (kernel.runs > 0) == (kernel.name == "numba")
     _general_kernel_only(monkeypatch)
     general = lstsq(X, y, fit_intercept=fit_intercept)
     np.testing.assert_array_equal(sliced.params, general.params)
@@ -703,8 +708,10 @@ def test_norm_sliced_pass_gives_the_same_bits_as_the_general_kernels(
 
 @pytest.mark.parametrize("levels", [1, 2])
 def test_norm_sliced_pass_is_thread_and_layout_independent(
-    monkeypatch: pytest.MonkeyPatch, levels: int
+    monkeypatch: pytest.MonkeyPatch, kernel: KernelChoice, levels: int
 ) -> None:
+    """Also across kernels: an F-ordered design takes the NumPy kernel even where the
+    compiled one serves the C-ordered one."""
     rng = np.random.default_rng(42)
     X = rng.standard_normal((50_000, 3)) * [1.0, 1e3, 1e-2] + [0.0, 5e2, 0.01]
     y = X @ [0.5, -1e-3, 20.0] + 1.0 + 0.1 * rng.standard_normal(50_000)

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run
+from conftest import KernelChoice
 from engine_data import RTOL, assert_same_history, regression_data, relative
 from linreg import DivergenceError, LinearRegression
 from linreg.bench import make_data
@@ -162,7 +163,11 @@ def test_exact_intercept_behind_large_offsets_matches_memory_bit_for_bit() -> No
 
 @pytest.mark.parametrize(("offset", "intercept", "levels"), [(0.0, 1.5, 1), (5.0, 1.0, 2)])
 def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
-    monkeypatch: pytest.MonkeyPatch, offset: float, intercept: float, levels: int
+    monkeypatch: pytest.MonkeyPatch,
+    kernel: KernelChoice,
+    offset: float,
+    intercept: float,
+    levels: int,
 ) -> None:
     """The streamed refinement takes the norm-sliced kernel where it carries the bits
     (one level for standardized data, two for columns 2.5 standard deviations out
@@ -186,6 +191,7 @@ def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
     source = ArraySource(X, y, batch_rows=15_000)
     fitted = fit_source(LinearRegression(solver="exact"), source)
     assert set(seen) == {levels}
+    assert (kernel.runs > 0) == (kernel.name == "numba")
     np.testing.assert_array_equal(fitted.model.coef_, expected.coef)
     assert fitted.model.intercept_ == expected.intercept
     monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))

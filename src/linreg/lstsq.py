@@ -123,6 +123,7 @@ from numpy.typing import NDArray
 from scipy.linalg import cholesky, lapack, solve_triangular
 
 from linreg import extended as ext
+from linreg import kernels
 from linreg.errors import RankDeficiencyWarning
 from linreg.fast import Moments
 from linreg.validation import require_finite
@@ -374,7 +375,7 @@ class Design:
         """
         b, w = self._split_x(x)
         cuts = ext.BlockCuts.of(norms, b, w, levels=levels, rows=rows)
-        parts = ext.seminormal_pass(self.X, y, cuts)
+        parts = kernels.seminormal_pass(self.X, y, cuts)
         cols = [t for part in parts for t in part[0]]
         ones = [t for part in parts for t in part[1]] if self.fit_intercept else []
         rhs = ext.centred_sum(ones, cols, shift if self.fit_intercept else None)

@@ -129,7 +129,7 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_triangular
 
 from linreg import extended as ext
-from linreg import fast
+from linreg import fast, kernels
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
 from linreg.io import Table, check_finite_column, resolve_columns
@@ -995,7 +995,7 @@ def _sliced_gradient_piece(
     p, off = d + int(fit_intercept), int(fit_intercept)
     rows = min(n, sliced_rows(d))
     cuts = ext.BlockCuts.of(ext.column_norms(X, rows), b, w, levels=levels, rows=rows)
-    parts = ext.seminormal_pass(X, y, cuts)
+    parts = kernels.seminormal_pass(X, y, cuts)
     total = ExactSum(p)
     for cols, ones, _ in parts:
         if centre is not None:  # T^T, exactly: the products m_j t join the terms

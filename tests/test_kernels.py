@@ -1,0 +1,239 @@
+"""Tests of the compiled refinement kernel ``linreg.kernels``.
+
+Oracles: exact rational arithmetic (``fractions.Fraction``) for the kernel's terms,
+run as plain Python; the compiled kernel is held to that Python bit for bit; and the
+solvers' answers with the compiled kernel to those with the NumPy kernel, bit for bit
+(both are correctly rounded).
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from linreg import LinearRegression, kernels
+from linreg.extended import BlockCuts, column_norms, second_slice_bits
+from linreg.lstsq import lstsq
+
+Array = NDArray[np.float64]
+
+
+def _run(X: Array, y: Array, cuts: BlockCuts, compiled: bool) -> tuple[Array, ...]:
+    """The kernel's outputs (cols, ones, sumsq) and its scratch (r, f) of the last block."""
+    n, k = X.shape
+    blocks, levels = -(-n // cuts.rows), cuts.levels
+    cols, ones = np.empty((blocks, 2 * levels, k)), np.empty((blocks, levels + 1))
+    sumsq, r, f = np.empty(blocks), np.full(cuts.rows, np.nan), np.full(cuts.rows, np.nan)
+    run = kernels._compile() if compiled else kernels.seminormal_blocks
+    assert run is not None
+    shifts, w_parts = np.stack(cuts.shifts), np.stack(cuts.w_parts)
+    grid = 2.0 ** -second_slice_bits(cuts.rows)
+    run(X, y, cuts.rows, shifts, w_parts, cuts.w, cuts.b1, cuts.b2, grid, cols, ones, sumsq, r, f)
+    return cols, ones, sumsq, r, f
+
+
+def _problem(seed: int, n: int, k: int, scale: float, offset: float, noise: float) -> tuple:
+    rng = np.random.default_rng(seed)
+    col_scale = 10.0 ** (scale + rng.uniform(-3, 3, k))
+    X = (rng.standard_normal((n, k)) + 10.0**offset * rng.choice([-1, 0, 1], k)) * col_scale
+    if k > 1 and rng.random() < 0.3:
+        X[:, 0] = 0.0  # a zero column
+    w = rng.standard_normal(k) / col_scale
+    b = float(rng.standard_normal() * 10.0**offset)
+    fitted = X @ w + b
+    y = fitted + 10.0**noise * np.abs(fitted).mean() * rng.standard_normal(n)
+    return X, y, b, w
+
+
+@pytest.mark.parametrize(("levels", "bits"), [(1, 72), (2, 96)])
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 200),
+    rows=st.sampled_from([7, 64, 100, 200]),
+    scale=st.floats(-30, 30),
+    offset=st.floats(0, 4),
+    noise=st.floats(-12, 0),
+)
+def test_terms_match_exact_arithmetic(
+    levels: int,
+    bits: int,
+    seed: int,
+    n: int,
+    rows: int,
+    scale: float,
+    offset: float,
+    noise: float,
+) -> None:
+    """Per block, the exact terms plus the tail are ``A^T (y - b - C w)`` within the
+    NumPy kernel's bounds (2**-72 of ``|C_j|`` times what ``e``'s error scales with at
+    one level, 2**-96 at two), over blocks and tiles of every size, partial ones too."""
+    k = 1 + seed % 5
+    X, y, b, w = _problem(seed, n, k, scale, offset, noise)
+    rows = min(rows, n)
+    cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
+    cols, ones, sumsq, _, _ = _run(X, y, cuts, compiled=False)
+    for block, start in enumerate(range(0, n, rows)):
+        C, yb = X[start : start + rows], y[start : start + rows]
+        e = [
+            Fraction(yi)
+            - Fraction(b)
+            - sum((Fraction(c) * Fraction(wj) for c, wj in zip(row, w, strict=True)), Fraction(0))
+            for yi, row in zip(yb.tolist(), C.tolist(), strict=True)
+        ]
+        m = len(e)
+        e_norm = float(np.sqrt(float(sum(v * v for v in e))))
+        reach = np.sqrt(m) * e_norm + (k + 1) * float(
+            np.linalg.norm(np.abs(C) @ np.abs(w) + abs(b))
+        )
+        for j in range(k):
+            exact = sum((Fraction(C[i, j]) * e[i] for i in range(m)), Fraction(0))
+            got = sum(map(Fraction, cols[block, :, j].tolist()), Fraction(0))
+            assert abs(float(got - exact)) <= 2.0**-bits * np.linalg.norm(C[:, j]) * reach
+        got_ones = sum(map(Fraction, ones[block].tolist()), Fraction(0))
+        assert abs(float(got_ones - sum(e, Fraction(0)))) <= 2.0**-bits * np.sqrt(m) * reach
+        assert np.sqrt(sumsq[block]) == pytest.approx(e_norm, rel=1e-12, abs=2.0**-bits * reach)
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_zero_residual_and_zero_block(levels: int) -> None:
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [0.0, 0.0], [0.0, 0.0]])
+    w = np.array([0.5, -0.25])
+    y = np.concatenate([X[:2] @ w + 1.0, [2.0, 3.0]])
+    cuts = BlockCuts.of(column_norms(X, 2), 1.0, w, levels=levels, rows=2)
+    cols, ones, sumsq, _, _ = _run(X, y, cuts, False)
+    assert not cols.any()
+    assert not ones[0].any()
+    assert sum(ones[1]) == 3.0  # the zero block: e = y - b = [1, 2]
+    assert sumsq.tolist() == [0.0, 5.0]
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 3000),
+    rows=st.sampled_from([1, 63, 64, 65, 1000, 8192]),
+    scale=st.floats(-30, 30),
+    offset=st.floats(0, 4),
+    noise=st.floats(-16, 0),
+)
+def test_compiled_kernel_is_the_python_one_bit_for_bit(
+    levels: int, seed: int, n: int, rows: int, scale: float, offset: float, noise: float
+) -> None:
+    """No fast-math: numba computes what the Python computes, in the same order."""
+    pytest.importorskip("numba")
+    X, y, b, w = _problem(seed, n, 1 + seed % 7, scale, offset, noise)
+    rows = min(rows, n)
+    cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
+    python, compiled = _run(X, y, cuts, False), _run(X, y, cuts, True)
+    for a, c in zip(python, compiled, strict=True):
+        np.testing.assert_array_equal(a, c)
+
+
+PROBLEMS = [
+    # (rows, features, spread of column scales in decades, offset, noise, intercept, levels)
+    (20_000, 16, 0, 0.0, 0.5, 1.0, 1),  # the benchmark's kind of data
+    (20_000, 16, 2, 0.0, 1.0, 1.5, 2),
+    (30_001, 5, 0, 0.0, 0.0, 0.25, 1),  # an exact fit on a grid
+    (40_000, 2, 1, 1.0, 1e-3, None, 1),  # no intercept
+    (70_000, 8, 2, 0.0, 1e3, 2.0, 2),
+    (25_000, 4, 0, 0.0, 1e-8, 3.0, 1),  # residuals 1e-8 of the fitted values
+]
+
+
+@pytest.mark.parametrize(("n", "d", "spread", "offset", "noise", "intercept", "levels"), PROBLEMS)
+def test_solutions_are_the_numpy_kernels_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch,
+    n: int,
+    d: int,
+    spread: float,
+    offset: float,
+    noise: float,
+    intercept: float | None,
+    levels: int,
+) -> None:
+    """Both kernels lead the solver to the correctly rounded solution: the same bits,
+    and the same residual sum of squares to its float64 accuracy."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(n + d)
+    if noise == 0.0:
+        X = rng.integers(-64, 64, (n, d)) * 0.125
+    else:
+        X = rng.standard_normal((n, d)) * 10.0 ** rng.uniform(-spread, spread, d) + offset
+    y = X @ rng.standard_normal(d) + (intercept or 0.0) + noise * rng.standard_normal(n)
+    fit_intercept = intercept is not None
+    monkeypatch.setenv(kernels.ENV, "numpy")
+    reference = lstsq(X, y, fit_intercept=fit_intercept)
+    monkeypatch.delenv(kernels.ENV)
+    monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
+    runs: list[int] = []
+    compiled = kernels._compiled()
+    assert compiled is not None
+
+    def spy(*args: Array) -> None:
+        runs.append(len(args[3]))  # the levels
+        compiled(*args)
+
+    monkeypatch.setattr(kernels, "_compiled", lambda: spy)
+    got = lstsq(X, y, fit_intercept=fit_intercept)
+    assert set(runs) == {levels}, "the compiled kernel did not run"
+    np.testing.assert_array_equal(got.params, reference.params)
+    assert got.residual_sum_of_squares == pytest.approx(
+        reference.residual_sum_of_squares, rel=1e-12, abs=1e-300
+    )
+
+
+def test_estimator_uses_the_compiled_kernel_on_large_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default: numba at 2**20 elements and more, NumPy below (no numba import)."""
+    pytest.importorskip("numba")
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    runs: list[tuple[int, int]] = []
+    compiled = kernels._compiled()
+    assert compiled is not None
+
+    def spy(*args: Array) -> None:
+        runs.append(args[0].shape)
+        compiled(*args)
+
+    monkeypatch.setattr(kernels, "_compiled", lambda: spy)
+    rng = np.random.default_rng(7)
+    for n in (kernels.MIN_ELEMENTS // 16 - 1, kernels.MIN_ELEMENTS // 16):
+        X = rng.standard_normal((n, 16))
+        LinearRegression(solver="exact").fit(X, X @ np.arange(16.0) + rng.standard_normal(n))
+    assert sum(shape[0] for shape in runs) == kernels.MIN_ELEMENTS // 16
+
+
+def test_environment_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(kernels.ENV, "NumPy")
+    assert not kernels.available()
+    assert kernels.describe() == "NumPy (LINREG_KERNELS=numpy)"
+
+
+def test_without_numba_the_numpy_kernel_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    kernels._compile.cache_clear()
+    try:
+        assert not kernels.available()
+        assert "pip install" in kernels.describe()
+        rng = np.random.default_rng(8)
+        X = rng.standard_normal((1000, 2))
+        monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
+        res = lstsq(X, X @ [1.0, 2.0] + 0.5)
+        np.testing.assert_array_equal(res.params, [0.5, 1.0, 2.0])
+    finally:
+        kernels._compile.cache_clear()
+
+
+def test_description_names_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numba")
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    assert kernels.available()
+    assert kernels.describe().startswith("numba 0.")
