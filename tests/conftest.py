@@ -6,6 +6,8 @@ Hypothesis strategies live in ``tests/strategies.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -28,39 +30,32 @@ def default_data() -> Dataset:
 
 
 class KernelChoice:
-    """Which refinement kernel the exact solvers use in a test, and how often the
-    compiled one ran (``runs``): a test on the compiled kernel can check it was used."""
+    """Which refinement kernel the exact solvers use in a test, and how often the C one
+    ran (``runs``): a test on the C kernel can check that it was used."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.runs = 0
 
 
-@pytest.fixture(params=["numpy", "numba"])
+@pytest.fixture(params=["numpy", "c"])
 def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> KernelChoice:
-    """The exact solvers' refinement on the NumPy kernel, then on the compiled one at
-    every size (skipped where numba is not installed)."""
+    """The exact solvers' refinement on the NumPy kernel, then on the C one (skipped
+    where the C extension was not built)."""
     from linreg import kernels
 
     choice = KernelChoice(request.param)
     if request.param == "numpy":
         monkeypatch.setenv(kernels.ENV, "numpy")
         return choice
-    pytest.importorskip("numba")
     monkeypatch.delenv(kernels.ENV, raising=False)
-    monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
-    compiled = kernels._compiled
+    compiled = kernels._compiled()
+    if compiled is None:
+        pytest.skip("the C kernel was not built (no C compiler at install)")
 
-    def counting() -> object:
-        run = compiled()
-        if run is None:
-            return None
+    def counted(*args: Any) -> None:
+        choice.runs += 1
+        compiled(*args)
 
-        def counted(*args: object) -> None:
-            choice.runs += 1
-            run(*args)
-
-        return counted
-
-    monkeypatch.setattr(kernels, "_compiled", counting)
+    monkeypatch.setattr(kernels, "_compiled", lambda: counted)
     return choice

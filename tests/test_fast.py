@@ -517,6 +517,7 @@ def test_bench_quick_json_has_every_section(capsys: pytest.CaptureFixture[str]) 
         assert len(curve) == len(scaling["n_values"])
     assert set(report["targets"]) == {"closed-form", "gd", "sgd"}
     text = markdown(report)
+    assert f"refinement kernel: {report['environment']['kernels']}" in text
     assert "| linreg gd (fast) |" in text
     assert "**4b. Time (s) against d" in text
 

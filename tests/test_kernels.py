@@ -1,14 +1,13 @@
-"""Tests of the compiled refinement kernel ``linreg.kernels``.
+"""Tests of the C refinement kernel and its statement in Python, ``linreg.kernels``.
 
 Oracles: exact rational arithmetic (``fractions.Fraction``) for the kernel's terms,
-run as plain Python; the compiled kernel is held to that Python bit for bit; and the
-solvers' answers with the compiled kernel to those with the NumPy kernel, bit for bit
-(both are correctly rounded).
+run as plain Python; the C kernel is held to that Python bit for bit; and the
+solvers' answers with the C kernel to those with the NumPy kernel, bit for bit (both
+are correctly rounded).
 """
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -30,7 +29,7 @@ def _run(X: Array, y: Array, cuts: BlockCuts, compiled: bool) -> tuple[Array, ..
     blocks, levels = -(-n // cuts.rows), cuts.levels
     cols, ones = np.empty((blocks, 2 * levels, k)), np.empty((blocks, levels + 1))
     sumsq, r, f = np.empty(blocks), np.full(cuts.rows, np.nan), np.full(cuts.rows, np.nan)
-    run = kernels._compile() if compiled else kernels.seminormal_blocks
+    run = kernels._compiled() if compiled else kernels.seminormal_blocks
     assert run is not None
     shifts, w_parts = np.stack(cuts.shifts), np.stack(cuts.w_parts)
     grid = 2.0 ** -second_slice_bits(cuts.rows)
@@ -114,6 +113,15 @@ def test_zero_residual_and_zero_block(levels: int) -> None:
     assert sumsq.tolist() == [0.0, 5.0]
 
 
+@pytest.fixture
+def c_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C kernel in use (the test skips where it was not built)."""
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    if not kernels.available():
+        pytest.skip("the C kernel was not built (no C compiler at install)")
+
+
+@pytest.mark.usefixtures("c_kernel")
 @pytest.mark.parametrize("levels", [1, 2])
 @settings(max_examples=15, deadline=None)
 @given(
@@ -124,17 +132,24 @@ def test_zero_residual_and_zero_block(levels: int) -> None:
     offset=st.floats(0, 4),
     noise=st.floats(-16, 0),
 )
-def test_compiled_kernel_is_the_python_one_bit_for_bit(
+def test_c_kernel_is_the_python_one_bit_for_bit(
     levels: int, seed: int, n: int, rows: int, scale: float, offset: float, noise: float
 ) -> None:
-    """No fast-math: numba computes what the Python computes, in the same order."""
-    pytest.importorskip("numba")
+    """No fast-math, no fused multiply-adds: the C computes what the Python computes,
+    in the same order, and so gets the same bits (including its scratch)."""
     X, y, b, w = _problem(seed, n, 1 + seed % 7, scale, offset, noise)
     rows = min(rows, n)
     cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
     python, compiled = _run(X, y, cuts, False), _run(X, y, cuts, True)
     for a, c in zip(python, compiled, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+def test_c_kernel_refuses_arrays_it_cannot_read(c_kernel: None) -> None:
+    X = np.ones((10, 2))
+    cuts = BlockCuts.of(column_norms(X, 10), 0.0, np.ones(2), rows=10)
+    with pytest.raises(ValueError, match="C-ordered float64"):
+        _run(np.asfortranarray(X), np.ones(10), cuts, True)
 
 
 PROBLEMS = [
@@ -148,6 +163,7 @@ PROBLEMS = [
 ]
 
 
+@pytest.mark.usefixtures("c_kernel")
 @pytest.mark.parametrize(("n", "d", "spread", "offset", "noise", "intercept", "levels"), PROBLEMS)
 def test_solutions_are_the_numpy_kernels_bit_for_bit(
     monkeypatch: pytest.MonkeyPatch,
@@ -161,7 +177,6 @@ def test_solutions_are_the_numpy_kernels_bit_for_bit(
 ) -> None:
     """Both kernels lead the solver to the correctly rounded solution: the same bits,
     and the same residual sum of squares to its float64 accuracy."""
-    pytest.importorskip("numba")
     rng = np.random.default_rng(n + d)
     if noise == 0.0:
         X = rng.integers(-64, 64, (n, d)) * 0.125
@@ -172,7 +187,6 @@ def test_solutions_are_the_numpy_kernels_bit_for_bit(
     monkeypatch.setenv(kernels.ENV, "numpy")
     reference = lstsq(X, y, fit_intercept=fit_intercept)
     monkeypatch.delenv(kernels.ENV)
-    monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
     runs: list[int] = []
     compiled = kernels._compiled()
     assert compiled is not None
@@ -183,17 +197,16 @@ def test_solutions_are_the_numpy_kernels_bit_for_bit(
 
     monkeypatch.setattr(kernels, "_compiled", lambda: spy)
     got = lstsq(X, y, fit_intercept=fit_intercept)
-    assert set(runs) == {levels}, "the compiled kernel did not run"
+    assert set(runs) == {levels}, "the C kernel did not run"
     np.testing.assert_array_equal(got.params, reference.params)
     assert got.residual_sum_of_squares == pytest.approx(
         reference.residual_sum_of_squares, rel=1e-12, abs=1e-300
     )
 
 
-def test_estimator_uses_the_compiled_kernel_on_large_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The default: numba at 2**20 elements and more, NumPy below (no numba import)."""
-    pytest.importorskip("numba")
-    monkeypatch.delenv(kernels.ENV, raising=False)
+def test_the_estimator_refines_with_the_c_kernel(
+    monkeypatch: pytest.MonkeyPatch, c_kernel: None
+) -> None:
     runs: list[tuple[int, int]] = []
     compiled = kernels._compiled()
     assert compiled is not None
@@ -204,10 +217,9 @@ def test_estimator_uses_the_compiled_kernel_on_large_data(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(kernels, "_compiled", lambda: spy)
     rng = np.random.default_rng(7)
-    for n in (kernels.MIN_ELEMENTS // 16 - 1, kernels.MIN_ELEMENTS // 16):
-        X = rng.standard_normal((n, 16))
-        LinearRegression(solver="exact").fit(X, X @ np.arange(16.0) + rng.standard_normal(n))
-    assert sum(shape[0] for shape in runs) == kernels.MIN_ELEMENTS // 16
+    X = rng.standard_normal((40_000, 16))
+    LinearRegression(solver="exact").fit(X, X @ np.arange(16.0) + rng.standard_normal(40_000))
+    assert sum(shape[0] for shape in runs) == 40_000  # the blocks, shared among threads
 
 
 def test_environment_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,24 +228,16 @@ def test_environment_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> N
     assert kernels.describe() == "NumPy (LINREG_KERNELS=numpy)"
 
 
-def test_without_numba_the_numpy_kernel_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_extension_the_numpy_kernel_serves(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(kernels.ENV, raising=False)
-    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
-    kernels._compile.cache_clear()
-    try:
-        assert not kernels.available()
-        assert "pip install" in kernels.describe()
-        rng = np.random.default_rng(8)
-        X = rng.standard_normal((1000, 2))
-        monkeypatch.setattr(kernels, "MIN_ELEMENTS", 0)
-        res = lstsq(X, X @ [1.0, 2.0] + 0.5)
-        np.testing.assert_array_equal(res.params, [0.5, 1.0, 2.0])
-    finally:
-        kernels._compile.cache_clear()
+    monkeypatch.setattr(kernels, "_load", lambda: None)
+    assert not kernels.available()
+    assert "reinstall linreg with a C compiler" in kernels.describe()
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((40_000, 2))
+    res = lstsq(X, X @ [1.0, 2.0] + 0.5)
+    np.testing.assert_array_equal(res.params, [0.5, 1.0, 2.0])
 
 
-def test_description_names_numba(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("numba")
-    monkeypatch.delenv(kernels.ENV, raising=False)
-    assert kernels.available()
-    assert kernels.describe().startswith("numba 0.")
+def test_description_names_the_c_kernel(c_kernel: None) -> None:
+    assert kernels.describe() == "C (linreg._kernels)"

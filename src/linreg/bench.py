@@ -54,6 +54,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg import kernels
 from linreg.cli_common import (
     AddCommand,
     add_json,
@@ -183,6 +184,7 @@ def environment() -> dict[str, Any]:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "blas": blas,
+        "kernels": kernels.describe(),
         "versions": versions,
         "command": "linreg " + " ".join(sys.argv[1:]) if sys.argv[1:] else "linreg bench",
     }
@@ -760,7 +762,8 @@ def report_blocks(report: dict[str, Any]) -> list[Block]:
         f"linreg bench, {env['date']}: {env['cpu']}, {env['cores']} cores, {env['blas']}; "
         f"Python {versions['python']}, NumPy {versions['numpy']}, "
         f"scikit-learn {versions['scikit-learn'] or 'not installed'}, "
-        f"PyTorch {versions['torch'] or 'not installed'}"
+        f"PyTorch {versions['torch'] or 'not installed'}; "
+        f"exact solver's refinement kernel: {env.get('kernels', 'NumPy')}"
     ]
     cfg = report["config"]
     shape = f"{cfg['rows']:,} x {cfg['features']}"

@@ -1,49 +1,52 @@
-"""Compiled kernels (optional): the exact solver's refinement pass in one sweep per block.
+"""The exact solver's refinement pass in C: one sweep of each block, not twenty.
 
 The exact solver spends most of its time in one pass over the data: for the current
 solution ``(b, w)``, the residual ``e = y - b - X w`` and the gradient ``A^T e``
 (``A = [1 X]``), both far beyond float64. :func:`linreg.extended.seminormal_terms`
-does it in NumPy, the reference: it slices each block of 8,192 rows onto a
-fixed-point grid, ``X = X_0 + (X - X_0)``, and hands the exact slice products to
-BLAS. That is about twenty calls into NumPy per block, each reading the whole block
-from the cache again. :func:`seminormal_blocks` below is the same arithmetic written
-row by row, which numba compiles into one loop over each block:
+does it in NumPy: it slices each block of 8,192 rows onto fixed-point grids,
+``X = X_0 + (X - X_0)``, and hands the exact slice products to BLAS. That is about
+twenty calls into NumPy per block, each reading the whole block again.
+:func:`seminormal_blocks` below is the same arithmetic written row by row; the C
+function ``linreg_seminormal_blocks`` (``_kernels.c``, built at install) is its
+line-for-line translation, one loop over each block:
 
 1. slice each element, ``x_0 = (x + s) - s`` with ``s = 1.5 * 2**52 g``, and
-   ``x - x_0``, exactly as the NumPy kernel does;
+   ``x - x_0``, as the NumPy kernel does (at two levels, ``x_1`` likewise);
 2. per row, the exact product ``x_0 . w_0 + b_1`` and the rounded tail
    ``x . w_1 + (x - x_0) . w_0 + b_2``, and ``e = y - exact - tail`` as ``r + f`` by
-   two of Knuth's TwoSums;
+   Knuth's TwoSum;
 3. per block, the grid ``q`` of ``r`` from ``|r|``, and ``r_0 = r`` rounded to it;
 4. per column, the exact sum ``x_0 . r_0`` and the rounded tail
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.
 
 The exact parts are exact in any order of summation (Cauchy-Schwarz on the grids, see
 :func:`linreg.extended.seminormal_terms`), so they equal the NumPy kernel's bit for
-bit; the tails are rounded sums like the NumPy kernel's, in another order, with the
-same error bound. The solver then sums every block's terms exactly and rounds once.
+bit; the tails are rounded sums like the NumPy kernel's, in another order, within the
+same bound. The solver sums every block's terms exactly and rounds once, so the
+solutions are the NumPy kernel's, bit for bit (tested).
 
-Rows are taken in tiles of :data:`TILE` and transposed in the L1 cache, so that the
-compiler can run every step across the rows of a tile in SIMD lanes with no
-reordering of floating-point operations (numba's default: no fast-math). Blocks are
-shared among threads (the kernel releases the GIL).
+Rows are taken in tiles of :data:`TILE`, transposed in the L1 cache, so that the
+compiler runs every step across the rows of a tile in SIMD lanes without reordering
+any floating-point operation (no fast-math, no fused multiply-adds; AVX2 where the
+CPU has it). Blocks are shared among threads: ``ctypes`` releases the GIL.
 
 Measured on 2,000,000 x 16 (2-core AMD EPYC, one refinement step): 33 ms on two
-threads, against 95 ms for the NumPy kernel (61 and 150 ms on one thread).
+threads against 75-95 ms for the NumPy kernel; the whole exact fit, 0.12-0.14 s
+against 0.17-0.19 s.
 
-numba is optional (``pip install "linreg[fast]"``); without it, or with the
-environment variable ``LINREG_KERNELS=numpy``, the solvers use the NumPy kernel,
-which gives the same solutions. Small problems use it too: below
-:data:`MIN_ELEMENTS` the pass costs less than importing numba.
+Without a C compiler at install the extension is skipped, and with the environment
+variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernel serves, with the
+same solutions.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import importlib.util
 import math
 import os
 from collections.abc import Callable
-from importlib import metadata
 from typing import Final
 
 import numpy as np
@@ -53,7 +56,6 @@ from . import extended as ext
 
 __all__ = [
     "ENV",
-    "MIN_ELEMENTS",
     "TILE",
     "available",
     "describe",
@@ -64,11 +66,9 @@ __all__ = [
 Array = NDArray[np.float64]
 BlockTerms = tuple[list[Array], list[float], float]
 
-#: Environment variable: ``numpy`` turns the compiled kernels off.
+#: Environment variable: ``numpy`` turns the compiled kernel off.
 ENV: Final = "LINREG_KERNELS"
-#: Smallest design (rows x features) for which the solvers use a compiled kernel.
-MIN_ELEMENTS: Final = 1 << 20
-#: Rows per tile of :func:`seminormal_blocks` (16 features: 8 KiB, in the L1 cache).
+#: Rows per tile (16 features: 8 KiB, in the L1 cache); ``_kernels.c`` has the same.
 TILE: Final = 64
 
 
@@ -90,8 +90,9 @@ def seminormal_blocks(
 ) -> None:
     """Norm-sliced terms of ``A^T (y - A x)`` for every block of ``X``, at one or two levels.
 
-    Plain Python, compiled by numba (:func:`available`); it runs as Python too, slowly.
-    The levels are those of :func:`linreg.extended.seminormal_terms`, whose notation
+    The statement of ``linreg_seminormal_blocks`` in ``_kernels.c``, which computes the
+    same operations in the same order (tested bit for bit); as Python it is slow. The
+    levels are those of :func:`linreg.extended.seminormal_terms`, whose notation
     this follows: ``C_0`` is ``C`` on the grid ``g_0``, ``C_1`` what is left on ``g_1``.
 
     Parameters
@@ -162,17 +163,21 @@ def seminormal_blocks(
                         x0 = (x + sj) - sj
                         terms[0, i] += x0 * v0
                         terms[1, i] += x * v1 + (x - x0) * v0
+            a, err = r[first - start :], f[first - start :]  # (r and f hold a and err)
             for i in range(m):
-                a, err = y[first + i], 0.0
-                for p in range(parts):  # a - term = d + e exactly (Knuth's TwoSum)
+                a[i] = y[first + i]
+                err[i] = 0.0
+            for p in range(parts):  # a - term = d + e exactly (Knuth's TwoSum)
+                for i in range(m):
                     b = terms[p, i]
-                    d = a - b
-                    z = d - a
-                    err += (a - (d - z)) - (b + z)
-                    a = d
-                ri = a + err
-                r[first - start + i] = ri
-                f[first - start + i] = err - (ri - a)
+                    d = a[i] - b
+                    z = d - a[i]
+                    err[i] += (a[i] - (d - z)) - (b + z)
+                    a[i] = d
+            for i in range(m):  # r + f: r rounded, f what is left
+                ri = a[i] + err[i]
+                err[i] = err[i] - (ri - a[i])
+                a[i] = ri
         total = 0.0
         for i in range(stop - start):
             total += r[i] * r[i]
@@ -243,47 +248,91 @@ def seminormal_blocks(
 
 
 def available() -> bool:
-    """Whether the compiled kernels are in use: numba installed and not turned off."""
+    """Whether the exact solver refines with the C kernel: built and not turned off."""
     return _compiled() is not None
 
 
 def describe() -> str:
     """Which kernel the exact solver's refinement uses, in words (for reports)."""
-    if os.environ.get(ENV, "").strip().lower() == "numpy":
+    if _turned_off():
         return f"NumPy ({ENV}=numpy)"
-    if _compiled() is None:
-        return 'NumPy (numba not installed: pip install "linreg[fast]")'
-    return f"numba {metadata.version('numba')}"
+    if _load() is None:
+        return "NumPy (the C kernel was not built: reinstall linreg with a C compiler)"
+    return "C (linreg._kernels)"
+
+
+def _turned_off() -> bool:
+    return os.environ.get(ENV, "").strip().lower() == "numpy"
 
 
 def _compiled() -> Callable[..., None] | None:
-    if os.environ.get(ENV, "").strip().lower() == "numpy":
+    """``seminormal_blocks``'s C translation, called like it; None where it is not used."""
+    if _turned_off():
         return None
-    return _compile()
+    function = _load()
+    if function is None:
+        return None
+    c_function = function
+
+    def run(
+        X: Array,
+        y: Array,
+        rows: int,
+        shifts: Array,
+        w_parts: Array,
+        w: Array,
+        b1: Array,
+        b2: Array,
+        second_grid: float,
+        cols: Array,
+        ones: Array,
+        sumsq: Array,
+        r: Array,
+        f: Array,
+    ) -> None:
+        arrays = (X, y, shifts, w_parts, w, b1, b2, cols, ones, sumsq, r, f)
+        if not all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrays):
+            raise ValueError("the C kernel reads and writes C-ordered float64 arrays only")
+        n, k = X.shape
+        p = [a.ctypes.data_as(_DOUBLE_P) for a in arrays]
+        levels = shifts.shape[0]
+        if c_function(*p[:2], n, k, rows, levels, *p[2:7], second_grid, *p[7:]) != 0:
+            raise MemoryError("the C kernel could not allocate its scratch memory")
+
+    return run
+
+
+_DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
 
 @functools.cache
-def _compile() -> Callable[..., None] | None:
-    try:
-        import numba
-    except ImportError:
+def _load() -> Callable[..., int] | None:
+    """``linreg_seminormal_blocks`` from the built extension, or None if it was not built."""
+    spec = importlib.util.find_spec("linreg._kernels")
+    if spec is None or spec.origin is None:
         return None
-    # cache=True keeps the machine code on disk (__pycache__): a few seconds to
-    # compile once, milliseconds to load in later processes.
-    kernel: Callable[..., None] = numba.njit(nogil=True, cache=True)(seminormal_blocks)
-    return kernel
+    try:
+        library = ctypes.CDLL(spec.origin)
+    except OSError:
+        return None
+    function = library.linreg_seminormal_blocks
+    i64, p = ctypes.c_int64, _DOUBLE_P
+    function.argtypes = [p, p, i64, i64, i64, i64, p, p, p, p, p, ctypes.c_double, p, p, p, p, p]
+    function.restype = ctypes.c_int
+    c_function: Callable[..., int] = function
+    return c_function
 
 
 def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]:
-    """:func:`linreg.extended.seminormal_pass` by the compiled kernel where it applies.
+    """:func:`linreg.extended.seminormal_pass` by the C kernel where it applies.
 
-    That is: a C-ordered design of at least :data:`MIN_ELEMENTS` elements and numba
-    available. Otherwise the NumPy kernel. The result has the NumPy kernel's layout:
-    per block, the terms of ``C^T e`` and of ``1^T e`` (exact ones, then a tail), and
-    ``|r|^2``.
+    That is: a C-ordered design with at least one column, and the kernel built and
+    not turned off. Otherwise the NumPy kernel. The result has the NumPy kernel's
+    layout: per block, the terms of ``C^T e`` and of ``1^T e`` (exact ones, then a
+    tail), and ``|r|^2``.
     """
     n, k = X.shape
-    kernel = _compiled() if n * k >= MIN_ELEMENTS and k > 0 else None
+    kernel = _compiled() if k > 0 else None
     if kernel is None or not (X.flags.c_contiguous and y.flags.c_contiguous):
         return ext.seminormal_pass(X, y, cuts)
     rows, levels = cuts.rows, cuts.levels
@@ -292,6 +341,7 @@ def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]
     ones = np.empty((n_blocks, levels + 1))
     sumsq = np.empty(n_blocks)
     shifts, w_parts = np.stack(cuts.shifts), np.stack(cuts.w_parts)
+    w = np.ascontiguousarray(cuts.w, dtype=np.float64)
     second_grid = 2.0 ** -ext.second_slice_bits(rows)
     workers = min(ext.cpu_count(), ext.MAX_THREADS)
     per_thread = -(-n_blocks // workers)
@@ -299,23 +349,22 @@ def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]
     def work(first: int, _: None) -> None:
         last = min(first + per_thread, n_blocks)
         lo, hi = first * rows, min(last * rows, n)
-        with np.errstate(over="ignore", invalid="ignore"):
-            kernel(
-                X[lo:hi],
-                y[lo:hi],
-                rows,
-                np.ascontiguousarray(shifts[:, first:last]),
-                np.ascontiguousarray(w_parts[:, first:last]),
-                cuts.w,
-                cuts.b1[first:last],
-                cuts.b2[first:last],
-                second_grid,
-                cols[first:last],
-                ones[first:last],
-                sumsq[first:last],
-                np.empty(rows),
-                np.empty(rows),
-            )
+        kernel(
+            X[lo:hi],
+            y[lo:hi],
+            rows,
+            np.ascontiguousarray(shifts[:, first:last]),
+            np.ascontiguousarray(w_parts[:, first:last]),
+            w,
+            np.ascontiguousarray(cuts.b1[first:last]),
+            np.ascontiguousarray(cuts.b2[first:last]),
+            second_grid,
+            cols[first:last],
+            ones[first:last],
+            sumsq[first:last],
+            np.empty(rows),
+            np.empty(rows),
+        )
 
     ext.map_chunks(work, n_blocks, per_thread, lambda: None)
     return [(list(cols[i]), ones[i].tolist(), float(sumsq[i])) for i in range(n_blocks)]
