@@ -13,7 +13,8 @@ cancel.  This module gives them exactly that and nothing else:
   and Rump's error-free splitting), with :class:`Workspace` their scratch space;
 * :func:`seminormal_terms`: one level of that splitting for ``A^T (y - A x)``,
   on fixed-point grids set by column *norms* (:class:`BlockCuts`), so that one
-  slicing of a block serves both products (:class:`ChunkScratch`);
+  slicing of a block serves both products (:class:`ChunkScratch`); the same
+  arithmetic fused into one sweep per block, in C, is :mod:`linreg.kernels`;
 * :func:`fsum_columns`: column sums of many terms, each correctly rounded;
 * :func:`map_chunks`: chunks of rows on a thread pool, results in chunk order, so
   that no answer depends on the number of threads.

@@ -74,23 +74,22 @@ Cost and memory
 ---------------
 Large well-conditioned problems: no copy of ``X`` (the Gram pass works in 1 MiB
 blocks), a few ``n``-vectors, and per thread about ``2 (levels + 2)`` MiB of
-scratch for the kernels (3 MiB for the norm-sliced one).  Time at 2,000,000 x 16
-(2 cores, busy machine, medians): the Gram pass 0.06-0.09 s, which also checks
-that the data are finite, then one norm-sliced pass per refinement step (one
-step when well conditioned) 0.1-0.15 s at one level (0.25 s at two), where one
-level of the general kernels took 0.3 s (0.55 s for the levels that columns 2.5
-standard deviations from zero with a small intercept need); the whole estimator
-fit takes 0.19-0.27 s against 0.9-1.15 s for scikit-learn (``benchmarks/``).
-A Householder QR of 512-row blocks, used before the Gram pass, took 0.28 s and
-gave the same coefficients to the bit.  The
-extended-precision pass is the floor: it costs three elementwise passes and six
-matrix-vector products per block, and a block in cache is no faster (the cost is
-the arithmetic, not the reading of ``X``).  A refinement in float64 alone would
-be cheaper, but measured 1 ulp off the correctly rounded solution on the
-benchmark's data and 11 to 290 ulps off on data with offsets of hundreds of
-standard deviations, where ``y - A x`` cancels.  Other problems: one float64
-copy of the centred design, ``n x (d + 1)``, which the QR overwrites, plus one or
-two applications of ``Q`` per step.
+scratch for the general kernels (the norm-sliced pass: 3 MiB in NumPy, a few KiB
+in C).  The norm-sliced pass runs in C where the extension was built
+(:mod:`linreg.kernels`: the same arithmetic in one sweep of each block, the same
+solutions to the bit), else in NumPy.  Time at 2,000,000 x 16 (2 cores, busy
+machine, medians): the Gram pass 0.05-0.09 s, which also checks that the data
+are finite, then one norm-sliced pass per refinement step (one step when well
+conditioned): 0.035 s in C, 0.075-0.15 s in NumPy at one level (0.25 s at two),
+where one level of the general kernels took 0.3 s.  The whole estimator fit takes
+0.12-0.15 s against 0.8-1.1 s for scikit-learn (``benchmarks/``).  A Householder
+QR of 512-row blocks, used before the Gram pass, took 0.28 s and gave the same
+coefficients to the bit.  A refinement in float64 alone would be cheaper still,
+but measured 1 ulp off the correctly rounded solution on the benchmark's data and
+11 to 290 ulps off on data with offsets of hundreds of standard deviations, where
+``y - A x`` cancels.  Other problems: one float64 copy of the centred design,
+``n x (d + 1)``, which the QR overwrites, plus one or two applications of ``Q``
+per step.
 
 Rank deficiency
 ---------------
