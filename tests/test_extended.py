@@ -29,6 +29,7 @@ from linreg.extended import (
     two_product,
     two_sum,
 )
+from sliced_data import cancelling_block, exact_residual
 
 #: Floats over 200 decades (TwoProduct is exact barring underflow and overflow).
 wide = st.one_of(
@@ -142,22 +143,10 @@ def test_seminormal_terms_match_exact_arithmetic(
     whatever the scale of the columns, offsets of 10**offset standard deviations,
     and residuals 10**noise of the fitted values, where ``y - C w`` cancels."""
     rng = np.random.default_rng(seed)
-    k = int(rng.integers(1, 6))
-    col_scale = 10.0 ** (scale + rng.uniform(-3, 3, k))
-    C = (rng.standard_normal((rows, k)) + 10.0**offset * rng.choice([-1, 0, 1], k)) * col_scale
-    if k > 1 and rng.random() < 0.3:
-        C[:, 0] = 0.0  # a zero column
-    w = rng.standard_normal(k) / col_scale
-    b = float(rng.standard_normal() * 10.0**offset)
-    fitted = C @ w + b
-    y = fitted + 10.0**noise * np.abs(fitted).mean() * rng.standard_normal(rows)
+    C, y, b, w = cancelling_block(rng, rows, int(rng.integers(1, 6)), scale, offset, noise)
+    k = C.shape[1]
     cols, ones, sumsq = _block_terms(C, y, b, w, levels)
-    e = [
-        Fraction(yi)
-        - Fraction(b)
-        - sum((Fraction(c) * Fraction(wj) for c, wj in zip(row, w, strict=True)), Fraction(0))
-        for yi, row in zip(y.tolist(), C.tolist(), strict=True)
-    ]
+    e = exact_residual(C, y, b, w)
     e_norm = float(np.sqrt(float(sum(v * v for v in e))))
     rows_norm = float(np.linalg.norm(np.abs(C) @ np.abs(w) + abs(b)))
     reach = np.sqrt(rows) * e_norm + (k + 1) * rows_norm  # what |e|'s error scales with

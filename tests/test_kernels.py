@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from linreg import LinearRegression, kernels
 from linreg.extended import BlockCuts, column_norms, second_slice_bits
 from linreg.lstsq import lstsq
+from sliced_data import cancelling_block, exact_residual
 
 Array = NDArray[np.float64]
 
@@ -38,16 +39,7 @@ def _run(X: Array, y: Array, cuts: BlockCuts, compiled: bool) -> tuple[Array, ..
 
 
 def _problem(seed: int, n: int, k: int, scale: float, offset: float, noise: float) -> tuple:
-    rng = np.random.default_rng(seed)
-    col_scale = 10.0 ** (scale + rng.uniform(-3, 3, k))
-    X = (rng.standard_normal((n, k)) + 10.0**offset * rng.choice([-1, 0, 1], k)) * col_scale
-    if k > 1 and rng.random() < 0.3:
-        X[:, 0] = 0.0  # a zero column
-    w = rng.standard_normal(k) / col_scale
-    b = float(rng.standard_normal() * 10.0**offset)
-    fitted = X @ w + b
-    y = fitted + 10.0**noise * np.abs(fitted).mean() * rng.standard_normal(n)
-    return X, y, b, w
+    return cancelling_block(np.random.default_rng(seed), n, k, scale, offset, noise)
 
 
 @pytest.mark.parametrize(("levels", "bits"), [(1, 72), (2, 96)])
@@ -80,12 +72,7 @@ def test_terms_match_exact_arithmetic(
     cols, ones, sumsq, _, _ = _run(X, y, cuts, compiled=False)
     for block, start in enumerate(range(0, n, rows)):
         C, yb = X[start : start + rows], y[start : start + rows]
-        e = [
-            Fraction(yi)
-            - Fraction(b)
-            - sum((Fraction(c) * Fraction(wj) for c, wj in zip(row, w, strict=True)), Fraction(0))
-            for yi, row in zip(yb.tolist(), C.tolist(), strict=True)
-        ]
+        e = exact_residual(C, yb, b, w)
         m = len(e)
         e_norm = float(np.sqrt(float(sum(v * v for v in e))))
         reach = np.sqrt(m) * e_norm + (k + 1) * float(
