@@ -190,7 +190,11 @@ CLONES EXPORT int linreg_seminormal_blocks(
     return 0;
 }
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels",
-                                    "linreg's compiled kernels (loaded with ctypes).", -1, NULL};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_kernels",
+    .m_doc = "linreg's compiled kernels (loaded with ctypes).",
+    .m_size = -1,
+};
 
 PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }

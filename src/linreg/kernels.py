@@ -327,13 +327,15 @@ def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]
     """:func:`linreg.extended.seminormal_pass` by the C kernel where it applies.
 
     That is: a C-ordered design with at least one column, and the kernel built and
-    not turned off; an F-ordered design takes the NumPy kernel rather than a copy.
+    not turned off; other designs (F-ordered, say) take the NumPy kernel rather than
+    a copy.
     The result has the NumPy kernel's layout: per block, the terms of ``C^T e`` and
     of ``1^T e`` (exact ones, then a tail), and ``|r|^2``.
     """
     n, k = X.shape
     kernel = _compiled() if k > 0 else None
-    if kernel is None or not X.flags.c_contiguous:  # (a copy of X would break the memory bound)
+    # (A copy of X, to make it C-ordered float64, would break the memory bound.)
+    if kernel is None or not (X.flags.c_contiguous and X.dtype == np.float64):
         return ext.seminormal_pass(X, y, cuts)
     y = np.ascontiguousarray(y, dtype=np.float64)
     rows, levels = cuts.rows, cuts.levels
