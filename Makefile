@@ -51,3 +51,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -f src/linreg/_kernels*.so src/linreg/_kernels*.pyd
