@@ -123,13 +123,20 @@ def test_every_help_exits_0_with_an_example(
         assert "--json" in out
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+def test_version(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version, and whether the exact solver runs its C kernel (a practitioner's
+    first question when a fit is slower than the README says)."""
     import linreg
+    from linreg import kernels
 
+    monkeypatch.setenv(kernels.ENV, "numpy")
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"linreg {linreg.__version__}"
+    kernel = "NumPy (LINREG_KERNELS=numpy)"
+    assert capsys.readouterr().out.strip() == (
+        f"linreg {linreg.__version__} (exact solver's refinement kernel: {kernel})"
+    )
 
 
 def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:

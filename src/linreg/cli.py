@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from linreg import stream
+from linreg import kernels, stream
 from linreg.cli_common import (
     EXIT_ERROR,
     METRIC_NAMES,
@@ -749,7 +749,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run 'linreg COMMAND --help' for each command",
         formatter_class=fmt,
     )
-    parser.add_argument("--version", action="version", version=f"linreg {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"linreg {__version__} (exact solver's refinement kernel: {kernels.describe()})",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, handler: Handler, help_: str, example: str) -> argparse.ArgumentParser:
