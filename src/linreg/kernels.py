@@ -20,10 +20,11 @@ line-for-line translation, one loop over each block:
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.
 
 The exact parts are exact in any order of summation (Cauchy-Schwarz on the grids, see
-:func:`linreg.extended.seminormal_terms`), so they equal the NumPy kernel's bit for
-bit; the tails are rounded sums like the NumPy kernel's, in another order, within the
-same bound. The solver sums every block's terms exactly and rounds once, so the
-solutions are the NumPy kernel's, bit for bit (tested).
+:func:`linreg.extended.seminormal_terms`), so they equal the NumPy kernel's wherever
+both take the same grid ``q`` (from ``|r|^2``, which they sum in different orders);
+the tails are rounded sums like the NumPy kernel's, in another order, within the same
+bound. The solver sums every block's terms exactly and rounds once, and either kernel
+leads it to the correctly rounded solution: the same bits (tested).
 
 Rows are taken in tiles of :data:`TILE`, transposed in the L1 cache, so that the
 compiler runs every step across the rows of a tile in SIMD lanes without reordering
@@ -31,8 +32,8 @@ any floating-point operation (no fast-math, no fused multiply-adds; AVX2 where t
 CPU has it). Blocks are shared among threads: ``ctypes`` releases the GIL.
 
 Measured on 2,000,000 x 16 (2-core AMD EPYC, one refinement step): 33 ms on two
-threads against 75-95 ms for the NumPy kernel; the whole exact fit, 0.12-0.14 s
-against 0.17-0.19 s.
+threads against 75-95 ms for the NumPy kernel; the whole exact fit, 0.12-0.15 s
+against 0.17-0.20 s.
 
 Without a C compiler at install the extension is skipped, and with the environment
 variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernel serves, with the

@@ -94,8 +94,8 @@ the whole ``linreg train --stream`` process:
 file                                                   solver  peak    time
 =====================================================  ======  ======  =========
 Parquet, 2.64 GB (15.4 million rows x 16, 2.0 GB f8)   exact   281 MB  22 s
-Parquet, 3.14 GB (18.4 million rows x 16, C kernel)    exact   269 MB  28 s
 same                                                   gd      287 MB   8 s
+Parquet, 3.14 GB (18.4 million rows x 16, C kernel)    exact   269 MB  28 s
 CSV, 2.32 GB (7.5 million rows x 16)                   exact   251 MB  26 s
 =====================================================  ======  ======  =========
 
