@@ -38,10 +38,6 @@ def _run(X: Array, y: Array, cuts: BlockCuts, compiled: bool) -> tuple[Array, ..
     return cols, ones, sumsq, r, f
 
 
-def _problem(seed: int, n: int, k: int, scale: float, offset: float, noise: float) -> tuple:
-    return cancelling_block(np.random.default_rng(seed), n, k, scale, offset, noise)
-
-
 @pytest.mark.parametrize(("levels", "bits"), [(1, 72), (2, 96)])
 @settings(max_examples=20, deadline=None)
 @given(
@@ -66,7 +62,7 @@ def test_terms_match_exact_arithmetic(
     NumPy kernel's bounds (2**-72 of ``|C_j|`` times what ``e``'s error scales with at
     one level, 2**-96 at two), over blocks and tiles of every size, partial ones too."""
     k = 1 + seed % 5
-    X, y, b, w = _problem(seed, n, k, scale, offset, noise)
+    X, y, b, w = cancelling_block(np.random.default_rng(seed), n, k, scale, offset, noise)
     rows = min(rows, n)
     cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
     cols, ones, sumsq, _, _ = _run(X, y, cuts, compiled=False)
@@ -124,7 +120,8 @@ def test_c_kernel_is_the_python_one_bit_for_bit(
 ) -> None:
     """No fast-math, no fused multiply-adds: the C computes what the Python computes,
     in the same order, and so gets the same bits (including its scratch)."""
-    X, y, b, w = _problem(seed, n, 1 + seed % 7, scale, offset, noise)
+    rng = np.random.default_rng(seed)
+    X, y, b, w = cancelling_block(rng, n, 1 + seed % 7, scale, offset, noise)
     rows = min(rows, n)
     cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
     python, compiled = _run(X, y, cuts, False), _run(X, y, cuts, True)
