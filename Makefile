@@ -10,11 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/_kernels.c
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/_kernels.c
+$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
@@ -51,4 +51,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
-	rm -f src/linreg/_kernels*.so src/linreg/_kernels*.pyd
+	rm -f src/linreg/solvers/_kernels*.so src/linreg/solvers/_kernels*.pyd

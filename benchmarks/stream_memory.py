@@ -36,7 +36,7 @@ CHUNK_ROWS = 1 << 17
 #: The child: ``linreg ARGV`` (what the ``linreg`` script runs), then its peak RSS on stderr.
 CHILD = """
 import sys
-from linreg.cli import main
+from linreg.cli.main import main
 code = main(sys.argv[1:])
 with open("/proc/self/status") as status:
     for line in status:

@@ -75,9 +75,9 @@ FROM_SCRATCH: list[Cell] = [
         from matplotlib.figure import Figure
 
         import linreg
-        from linreg import plots
+        from linreg.viz import plots
         from linreg.stability import hessian
-        from linreg.sweep import learning_rate_sweep
+        from linreg.stats.sweep import learning_rate_sweep
 
         np.set_printoptions(precision=4, suppress=True)
         notebook_start = time.perf_counter()
@@ -708,7 +708,7 @@ FROM_SCRATCH: list[Cell] = [
                 print(f"eta = {eta}: error x {factor:.2f} per epoch: it grows, training diverges")
         """
     ),
-    md("Then what happens, with `linreg.sweep.learning_rate_sweep`:"),
+    md("Then what happens, with `linreg.stats.sweep.learning_rate_sweep`:"),
     code(
         """
         sweep = learning_rate_sweep(X, y, [0.001, 0.005, 0.1], epochs=10_000)

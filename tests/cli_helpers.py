@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from linreg.cli import main
+from linreg.cli.main import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

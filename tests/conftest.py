@@ -42,7 +42,7 @@ class KernelChoice:
 def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> KernelChoice:
     """The exact solvers' refinement on the NumPy kernel, then on the C one (skipped
     where the C extension was not built)."""
-    from linreg import kernels
+    from linreg.solvers import kernels
 
     choice = KernelChoice(request.param)
     if request.param == "numpy":

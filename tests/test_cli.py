@@ -1,6 +1,6 @@
 """The ``linreg`` command end to end, in temporary folders.
 
-Most tests call :func:`linreg.cli.main` in-process and read its output with
+Most tests call :func:`linreg.cli.main.main` in-process and read its output with
 ``capsys``; a few start the real command in a subprocess to see its exit code
 and its stderr as a user would.
 """
@@ -27,10 +27,11 @@ from sklearn.metrics import (
 )
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
-from linreg import Gradients, LinearModel, LinearRegression, cli
-from linreg.cli import main
-from linreg.io import atomic_write, read_table
-from linreg.persistence import save_model
+from linreg import Gradients, LinearModel, LinearRegression
+from linreg.cli import main as cli
+from linreg.cli.main import main
+from linreg.io.persistence import save_model
+from linreg.io.tables import atomic_write, read_table
 
 GIF_MAGIC = (b"GIF87a", b"GIF89a")
 SUBCOMMANDS = ("generate", "train", "evaluate", "predict", "sweep", "gradcheck", "demo")
@@ -127,7 +128,7 @@ def test_version(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyP
     """The version, and whether the exact solver runs its C kernel (a practitioner's
     first question when a fit is slower than the README says)."""
     import linreg
-    from linreg import kernels
+    from linreg.solvers import kernels
 
     monkeypatch.setenv(kernels.ENV, "numpy")
     with pytest.raises(SystemExit) as info:
@@ -1065,7 +1066,7 @@ def test_evaluate_compare_on_a_model_with_a_corrupt_extra_field(
 
 # -- the real command, in a subprocess -------------------------------------------------------
 LAUNCHERS = {
-    "python -m linreg.cli": [sys.executable, "-m", "linreg.cli"],
+    "python -m linreg.cli.main": [sys.executable, "-m", "linreg.cli.main"],
     "linreg script": [str(Path(sys.executable).with_name("linreg"))],
 }
 

@@ -27,10 +27,10 @@ from distributed import Client, LocalCluster
 from cli_helpers import run
 from engine_data import RTOL, regression_data, relative
 from linreg import LinearRegression
-from linreg import distributed as distributed_module
 from linreg.bench import make_data
-from linreg.distributed import fit_dask, is_dask_collection
 from linreg.errors import LinregError
+from linreg.sources import distributed as distributed_module
+from linreg.sources.distributed import fit_dask, is_dask_collection
 
 pytestmark = [
     # What distributed may warn about its own housekeeping while worker processes

@@ -1,4 +1,4 @@
-"""Tests of the error-free transformations and sums of ``linreg.extended``.
+"""Tests of the error-free transformations and sums of ``linreg.solvers.extended``.
 
 Oracle: exact rational arithmetic (``fractions.Fraction``). The kernels that split a
 whole design are tested through the solver in tests/test_lstsq.py; the norm-sliced
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linreg.extended import (
+from linreg.solvers.extended import (
     MAX_THREADS,
     BlockCuts,
     ChunkScratch,
@@ -192,7 +192,7 @@ def test_map_chunks_keeps_chunk_order_and_caps_its_threads(
     """On a machine of many cores the kernels' per-thread scratch stays bounded."""
     import threading
 
-    import linreg.extended as extended_module
+    import linreg.solvers.extended as extended_module
 
     monkeypatch.setattr(extended_module, "cpu_count", lambda: 64)
     threads: set[int] = set()

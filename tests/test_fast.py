@@ -1,7 +1,7 @@
 """The fast engine gives the reference engine's numbers: GD to rounding, SGD bit for bit.
 
 Every test fits the same data twice, ``engine="reference"`` (the readable loop of
-:mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.fast`), and compares the
+:mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.solvers.fast`), and compares the
 whole recorded path. Also: the moments pass, the fused pass, the engine rule, the
 peak memory of a fit (in a child process) and a smoke run of ``linreg bench``.
 """
@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from engine_data import RTOL, assert_same_history, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
-from linreg import fast as fast_module
 from linreg import training as training_module
 from linreg.bench import make_data, markdown
-from linreg.cli import main
+from linreg.cli.main import main
 from linreg.errors import ConvergenceWarning, LinregError
-from linreg.fast import Moments, prefer_streaming, stability_from_moments, standardization
+from linreg.solvers import fast as fast_module
+from linreg.solvers.fast import Moments, prefer_streaming, stability_from_moments, standardization
 from linreg.training import PLATEAU_ROWS, shuffle_rows, train
 
 
@@ -294,7 +294,7 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
     assert (fast_reason, fast_n, fast_steps) == (ref_reason, ref_n, ref_steps)
     if ref_reason == "max_epochs":
         assert ref_steps == epochs * -(-n // batch_size)
-    if standardize:  # the scale may differ in its last bit (see linreg.fast)
+    if standardize:  # the scale may differ in its last bit (see linreg.solvers.fast)
         assert_same_history(fast, ref)
     else:
         np.testing.assert_array_equal(fast.W, ref.W)

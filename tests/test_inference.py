@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import linreg
 from linreg.errors import LinregError, NotFittedError
-from linreg.inference import ols_inference
+from linreg.stats.inference import ols_inference
 from strategies import FAST, Problem, regression_problems
 
 RTOL = 1e-8
@@ -26,7 +26,7 @@ def oracle(
     return sm.OLS(y, exog).fit()
 
 
-def assert_matches_statsmodels(inf: linreg.inference.Inference, ref: object) -> None:
+def assert_matches_statsmodels(inf: linreg.stats.inference.Inference, ref: object) -> None:
     close = {"rtol": RTOL, "atol": 0.0}
     np.testing.assert_allclose(inf.params, ref.params, **close)
     np.testing.assert_allclose(inf.std_errors, ref.bse, **close)
@@ -139,7 +139,7 @@ def test_summary_lists_every_parameter_with_its_name() -> None:
 def test_a_loaded_model_needs_the_data(tmp_path: object) -> None:
     from pathlib import Path
 
-    from linreg.persistence import load_model, save_model
+    from linreg.io.persistence import load_model, save_model
 
     data = linreg.make_regression(n_samples=40, seed=4)
     model = linreg.LinearRegression(solver="exact").fit(data.X, data.y)
@@ -202,7 +202,7 @@ def test_large_problems_statsmodels_and_the_cheaper_residuals() -> None:
     """Above 65,536 entries the sum of squares takes the residuals at the precision it
     needs (residual_levels), and an exact fit's own solution is reused: the numbers
     stay statsmodels', and those of the full-precision residuals."""
-    from linreg.lstsq import residual_levels, residuals
+    from linreg.solvers.lstsq import residual_levels, residuals
 
     rng = np.random.default_rng(44)
     n = 60_000

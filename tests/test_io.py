@@ -1,4 +1,4 @@
-"""CSV reading, atomic writes and CSV writing (``linreg.io``), against files built in the tests."""
+"""CSV reading, atomic writes and CSV writing (``linreg.io.tables``), against files built in the tests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linreg import DataWarning, LinregError, make_regression
-from linreg.io import atomic_write, file_sha256, read_table, write_dataset_csv, write_frame_csv
+from linreg.io.tables import (
+    atomic_write,
+    file_sha256,
+    read_table,
+    write_dataset_csv,
+    write_frame_csv,
+)
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,4 +1,4 @@
-"""Tests of the C refinement kernel and its statement in Python, ``linreg.kernels``.
+"""Tests of the C refinement kernel and its statement in Python, ``linreg.solvers.kernels``.
 
 Oracles: exact rational arithmetic (``fractions.Fraction``) for the kernel's terms,
 run as plain Python; the C kernel is held to that Python bit for bit; and the
@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from linreg import LinearRegression, kernels
-from linreg.extended import BlockCuts, column_norms, second_slice_bits
-from linreg.lstsq import lstsq
+from linreg import LinearRegression
+from linreg.solvers import kernels
+from linreg.solvers.extended import BlockCuts, column_norms, second_slice_bits
+from linreg.solvers.lstsq import lstsq
 from sliced_data import cancelling_block, exact_residual
 
 Array = NDArray[np.float64]
@@ -224,4 +225,4 @@ def test_without_the_extension_the_numpy_kernel_serves(monkeypatch: pytest.Monke
 
 
 def test_description_names_the_c_kernel(c_kernel: None) -> None:
-    assert kernels.describe() == "C (linreg._kernels)"
+    assert kernels.describe() == "C (linreg.solvers._kernels)"

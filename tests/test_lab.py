@@ -1,6 +1,6 @@
 """The visual lab end to end: ``linreg compare-optimizers`` and ``linreg scaling``.
 
-Every test runs the real command in-process (:func:`linreg.cli.main`) on a small
+Every test runs the real command in-process (:func:`linreg.cli.main.main`) on a small
 CSV in a temporary folder and reads what it printed with ``capsys``. Figures are
 checked as files (valid PNGs of the size the plotting module promises) and as
 drawings: the path on the landscape must be, point for point, the path of an
@@ -18,10 +18,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from cli_helpers import PNG_MAGIC, Result, assert_one_error_line, run
-from linreg import LinearRegression, make_regression, plots, stability
+from linreg import LinearRegression, make_regression, stability
 from linreg.history import History
-from linreg.io import read_table, write_dataset_csv
-from linreg.lab import SCALING_FRACTION, SGD_SAFETY, epochs_to_converge, standardize
+from linreg.io.tables import read_table, write_dataset_csv
+from linreg.viz import plots
+from linreg.viz.lab import SCALING_FRACTION, SGD_SAFETY, epochs_to_converge, standardize
 
 N_ROWS = 120
 EPOCHS = 15

@@ -1,4 +1,4 @@
-"""Tests of the exact least-squares solver ``linreg.lstsq``.
+"""Tests of the exact least-squares solver ``linreg.solvers.lstsq``.
 
 Oracles: exact rational arithmetic (``fractions.Fraction``) for the extended-precision
 kernels and for small ill-conditioned problems, ``numpy.linalg.lstsq`` and scikit-learn
@@ -18,18 +18,18 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
-import linreg.extended as extended_module
-import linreg.lstsq as lstsq_module
+import linreg.solvers.extended as extended_module
+import linreg.solvers.lstsq as lstsq_module
 from conftest import KernelChoice
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
-from linreg.lstsq import (
+from linreg.solvers.lstsq import (
     Design,
     LstsqResult,
     inverse_gram,
     lstsq,
     residuals,
 )
-from linreg.nist import load_nist, lre
+from linreg.stats.nist import load_nist, lre
 
 Array = NDArray[np.float64]
 
@@ -763,7 +763,7 @@ def test_offsets_and_a_small_intercept_take_two_levels(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("offset", [0.0, 1e4])
 def test_moments_bound_every_block_column_norm(offset: float) -> None:
-    from linreg.fast import Moments
+    from linreg.solvers.fast import Moments
 
     rng = np.random.default_rng(44)
     X = rng.standard_normal((70_000, 3)) * [1.0, 1e-3, 50.0] + offset

@@ -18,8 +18,8 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from linreg.lstsq import lstsq
-from linreg.nist import (
+from linreg.solvers.lstsq import lstsq
+from linreg.stats.nist import (
     DATASETS,
     LRE_CAP,
     NistRecord,
@@ -29,7 +29,7 @@ from linreg.nist import (
     parse_nist,
     run_nist,
 )
-from linreg.polynomial import PolynomialRegression
+from linreg.stats.polynomial import PolynomialRegression
 
 LSTSQ_TARGET = dict.fromkeys(DATASETS, 13.0) | {"Filip": 7.5}
 POLYNOMIAL_TARGET = {"Filip": 12.0} | {f"Wampler{i}": 13.0 for i in range(1, 6)}

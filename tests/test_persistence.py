@@ -1,4 +1,4 @@
-"""JSON model files (``linreg.persistence``): exact round trips and refusal of bad files."""
+"""JSON model files (``linreg.io.persistence``): exact round trips and refusal of bad files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 import linreg
 from linreg import LinearRegression, ModelFileError, NotFittedError, make_regression
-from linreg.persistence import FORMAT, FORMAT_VERSION, load_model, model_to_dict, save_model
+from linreg.io.persistence import FORMAT, FORMAT_VERSION, load_model, model_to_dict, save_model
 
 SHA = "ab" * 32
 

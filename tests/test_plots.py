@@ -1,4 +1,4 @@
-"""Tests of linreg.plots: valid image files, faithful figures, no side effects.
+"""Tests of linreg.viz.plots: valid image files, faithful figures, no side effects.
 
 Figures are checked through the artists they contain (the path drawn on a
 landscape is read back from its Line2D) and through the files they write
@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from linreg import Dataset, History, LinearRegression, make_regression, plots, stability
+from linreg import Dataset, History, LinearRegression, make_regression, stability
+from linreg.viz import plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_GIF_BYTES = 3_000_000
@@ -49,7 +50,7 @@ def model3(data3: Dataset) -> LinearRegression:
 
 @dataclass(frozen=True)
 class Run:
-    """A stand-in for linreg.sweep's run type: only the protocol's attributes."""
+    """A stand-in for linreg.stats.sweep's run type: only the protocol's attributes."""
 
     learning_rate: float
     history: History

@@ -13,8 +13,8 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.metrics import r2_score
 
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
-from linreg.nist import load_nist, lre
-from linreg.polynomial import PolynomialRegression, monomial_design
+from linreg.stats.nist import load_nist, lre
+from linreg.stats.polynomial import PolynomialRegression, monomial_design
 
 Array = NDArray[np.float64]
 

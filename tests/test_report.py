@@ -27,13 +27,14 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-import linreg.io
-import linreg.report
+import linreg.io.tables
+import linreg.viz.report
 from cli_helpers import Result, assert_one_error_line, run_quietly
-from linreg import LinearRegression, make_regression, plots
-from linreg.io import read_table, write_dataset_csv
-from linreg.persistence import load_model, save_model
-from linreg.report import fmt, report_from_files, write_report
+from linreg import LinearRegression, make_regression
+from linreg.io.persistence import load_model, save_model
+from linreg.io.tables import read_table, write_dataset_csv
+from linreg.viz import plots
+from linreg.viz.report import fmt, report_from_files, write_report
 
 BROWSER_TIMEOUT_S = 60
 ALL_FIGURES = [
@@ -128,7 +129,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
         model,
         folder / "model.json",
         feature_names=table.feature_names,
-        data_sha256=linreg.io.file_sha256(train_csv),
+        data_sha256=linreg.io.tables.file_sha256(train_csv),
         extra={"truth": {"weights": [3.0], "bias": 2.0}},
     )
     report = folder / "report.html"
@@ -284,8 +285,8 @@ def test_failed_write_leaves_the_old_report(
     def broken_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(linreg.report, "_figures", lambda *args, **kwargs: [])  # faster
-    monkeypatch.setattr(linreg.io.os, "fsync", broken_disk)
+    monkeypatch.setattr(linreg.viz.report, "_figures", lambda *args, **kwargs: [])  # faster
+    monkeypatch.setattr(linreg.io.tables.os, "fsync", broken_disk)
     result = run_quietly("report", made.model_file, made.train_csv, "--out", out, "--no-animation")
     assert_one_error_line(result, "No space left on device")
     assert out.read_text(encoding="utf-8") == "old report"

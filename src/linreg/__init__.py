@@ -2,7 +2,7 @@
 
 The teaching path is :class:`LinearModel` (forward, loss, backward, step); the
 estimator users fit is :class:`LinearRegression` (gradient descent, SGD, or exact
-least squares, :mod:`linreg.lstsq`), with :class:`PolynomialRegression` beside it and
+least squares, :mod:`linreg.solvers.lstsq`), with :class:`PolynomialRegression` beside it and
 :meth:`LinearRegression.inference` for the statistics.
 """
 
@@ -21,11 +21,11 @@ from linreg.errors import (
 from linreg.estimator import LinearRegression
 from linreg.gradcheck import GradCheckResult, gradcheck
 from linreg.history import History
-from linreg.inference import Inference, PredictionInterval
-from linreg.lstsq import LstsqResult
 from linreg.model import Gradients, LinearModel
-from linreg.polynomial import PolynomialRegression
+from linreg.solvers.lstsq import LstsqResult
 from linreg.stability import Stability, stability
+from linreg.stats.inference import Inference, PredictionInterval
+from linreg.stats.polynomial import PolynomialRegression
 from linreg.validation import DataWarning
 
 __version__ = "0.1.0"

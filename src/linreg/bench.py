@@ -28,7 +28,7 @@ peak above the resident size before the fit, i.e. what the fit itself needed.
 scikit-learn and PyTorch are optional (``pip install scikit-learn``, and
 ``pip install torch --index-url https://download.pytorch.org/whl/cpu``);
 whatever is missing is skipped and said so. Registered through
-:data:`linreg.cli.EXTENSIONS`.
+:data:`linreg.cli.main.EXTENSIONS`.
 """
 
 from __future__ import annotations
@@ -54,8 +54,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg import kernels
-from linreg.cli_common import (
+from linreg.cli.common import (
     AddCommand,
     add_json,
     check_plots_dir,
@@ -64,6 +63,7 @@ from linreg.cli_common import (
     rich_table,
 )
 from linreg.errors import LinregError
+from linreg.solvers import kernels
 
 __all__ = ["FULL", "QUICK", "SECTIONS", "BenchConfig", "make_data", "register", "run_bench"]
 
@@ -462,7 +462,7 @@ def section_closed_form(data: Data, cfg: BenchConfig) -> dict[str, Any]:
             row.extra["max_rel_coef_diff_vs_linreg"] = float(diff)
     _finish(rows, cfg, "linreg exact", dict.fromkeys(coefs, 0))
 
-    from linreg.nist import run_nist
+    from linreg.stats.nist import run_nist
 
     goal = {"Filip": 7.5}
     records = run_nist(methods=("lstsq",))
@@ -645,7 +645,7 @@ def scaling_figure(scaling: dict[str, Any]) -> Any:
     """Log-log time against N and against d, one line per solver."""
     from matplotlib.figure import Figure
 
-    from linreg.plots import OKABE_ITO
+    from linreg.viz.plots import OKABE_ITO
 
     fig = Figure(figsize=(12, 5), dpi=100, layout="constrained")
     colours = list(OKABE_ITO.values())
@@ -903,7 +903,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     report = run_bench(cfg, sections, None if args.json else console.print)
     if plots is not None and "scaling" in report["sections"]:
-        from linreg.plots import save_figure
+        from linreg.viz.plots import save_figure
 
         path = save_figure(
             scaling_figure(report["sections"]["scaling"]), plots / "bench_scaling.png"

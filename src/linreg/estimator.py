@@ -5,7 +5,7 @@
 - ``"gd"``: full-batch gradient descent, the update of :mod:`linreg.model`;
 - ``"sgd"``: mini-batch stochastic gradient descent (shuffled from the seed);
 - ``"exact"``: closed-form least squares by Householder QR with iterative
-  refinement (:mod:`linreg.lstsq`), never the normal equations.
+  refinement (:mod:`linreg.solvers.lstsq`), never the normal equations.
 
 Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 ``history_``, ``n_iter_``, ``n_steps_``, ``stop_reason_``, ``stability_``.
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from linreg import fast
 from linreg.base import ParamsMixin
 from linreg.errors import (
     ConvergenceWarning,
@@ -33,6 +32,7 @@ from linreg.errors import (
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
+from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
 from linreg.training import EpochCallback, TrainResult, train
 from linreg.validation import (
@@ -47,7 +47,7 @@ from linreg.validation import (
 )
 
 if TYPE_CHECKING:
-    from linreg.inference import Inference, PredictionInterval
+    from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "LinearRegression"]
 
@@ -89,7 +89,7 @@ class LinearRegression(ParamsMixin):
         Seed of the random start and of the SGD shuffles.
     engine : {"auto", "reference", "fast"}, default="auto"
         How ``"gd"`` and ``"sgd"`` run. ``"reference"``: the readable loop of
-        :mod:`linreg.training`. ``"fast"``: :mod:`linreg.fast`, which never copies X
+        :mod:`linreg.training`. ``"fast"``: :mod:`linreg.solvers.fast`, which never copies X
         and gives the same iterates (SGD bit for bit; GD from the data's moments in
         O(d^2) an epoch, equal to rounding, 1e-10 relative after 1,000 epochs).
         ``"auto"``: ``"fast"`` from N * d >= 100,000 on, so that data of teaching
@@ -201,7 +201,7 @@ class LinearRegression(ParamsMixin):
         ----------
         X : array-like of shape (N, d), list, or pandas DataFrame
             Or a Dask array or DataFrame (``pip install "linreg[dask]"``): fitted by
-            :mod:`linreg.distributed` from per-partition summaries, never gathered.
+            :mod:`linreg.sources.distributed` from per-partition summaries, never gathered.
         y : array-like of shape (N,)
             A Dask array or Series partitioned like a Dask ``X``.
         X_val, y_val : array-like, optional
@@ -218,7 +218,7 @@ class LinearRegression(ParamsMixin):
         """
         if is_dask_collection(X) or is_dask_collection(y):
             # Imported only here: the Dask path brings pandas and pyarrow (60 MB).
-            from linreg.distributed import fit_dask
+            from linreg.sources.distributed import fit_dask
 
             fit_dask(self, X, y, X_val, y_val, on_epoch=on_epoch)
             return self
@@ -270,7 +270,7 @@ class LinearRegression(ParamsMixin):
             self._fit_gradient(X, y, val, on_epoch)
 
     def _fit_exact(self, X: Array, y: Array, val: tuple[Array, Array] | None) -> None:
-        from linreg.lstsq import lstsq
+        from linreg.solvers.lstsq import lstsq
 
         result = lstsq(X, y, fit_intercept=bool(self.fit_intercept))
         self.coef_ = result.coef
@@ -455,7 +455,7 @@ class LinearRegression(ParamsMixin):
             For iterative solvers, computed at the solution reached, with its
             distance from the least-squares optimum (``optimum_distance``).
         """
-        from linreg.inference import ols_inference
+        from linreg.stats.inference import ols_inference
 
         self._check_fitted()
         if (X is None) != (y is None):

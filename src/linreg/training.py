@@ -108,7 +108,7 @@ def shuffle_rows(rng: np.random.Generator, n: int) -> NDArray[np.intp]:
     when k = 1, n <= 32,768): relabelling the rows changes neither the law of
     the buckets nor that of the shuffles. Unlike a single permutation, the order
     can be dealt out bucket by bucket, and only as far as SGD gets: the fast engine
-    does (:class:`linreg.fast.RowOrder`), from the same draws in the same order.
+    does (:class:`linreg.solvers.fast.RowOrder`), from the same draws in the same order.
 
     Parameters
     ----------

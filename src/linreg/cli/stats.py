@@ -1,6 +1,6 @@
 """Subcommands for statistics: ``linreg summary`` (the OLS table) and ``linreg nist``.
 
-Registered through :data:`linreg.cli.EXTENSIONS`.
+Registered through :data:`linreg.cli.main.EXTENSIONS`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from linreg.cli_common import (
+from linreg.cli.common import (
     AddCommand,
     add_data_options,
     add_json,
@@ -18,7 +18,7 @@ from linreg.cli_common import (
 )
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
-from linreg.io import read_table
+from linreg.io.tables import read_table
 
 __all__ = ["register"]
 
@@ -44,7 +44,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_nist(args: argparse.Namespace) -> int:
-    from linreg.nist import meets_targets, run_nist, targets
+    from linreg.stats.nist import meets_targets, run_nist, targets
 
     records = run_nist()
     rows = []

@@ -1,7 +1,7 @@
 """Extended precision from float64 alone: error-free transformations and splitting.
 
-The exact solvers (:mod:`linreg.lstsq`, and the streamed and distributed ones in
-:mod:`linreg.stream`) need ``y - A x`` and ``A^T r`` far beyond float64 where those
+The exact solvers (:mod:`linreg.solvers.lstsq`, and the streamed and distributed ones in
+:mod:`linreg.sources.stream`) need ``y - A x`` and ``A^T r`` far beyond float64 where those
 cancel.  This module gives them exactly that and nothing else:
 
 * :func:`two_sum`, :func:`two_product`: Knuth's and Dekker's error-free
@@ -14,7 +14,7 @@ cancel.  This module gives them exactly that and nothing else:
 * :func:`seminormal_terms`: one level of that splitting for ``A^T (y - A x)``,
   on fixed-point grids set by column *norms* (:class:`BlockCuts`), so that one
   slicing of a block serves both products (:class:`ChunkScratch`); the same
-  arithmetic fused into one sweep per block, in C, is :mod:`linreg.kernels`;
+  arithmetic fused into one sweep per block, in C, is :mod:`linreg.solvers.kernels`;
 * :func:`fsum_columns`: column sums of many terms, each correctly rounded;
 * :func:`map_chunks`: chunks of rows on a thread pool, results in chunk order, so
   that no answer depends on the number of threads.
@@ -27,7 +27,7 @@ features, 17 for sums over the 16,384 rows of a chunk) that every product of two
 slices, and any sum of such products, is exact in float64.  The exact slice
 products are summed with Ogita-Rump-Oishi SumK (k-fold TwoSum cascades) and only a
 remainder ``2**-(bits per level x levels)`` times smaller is rounded.  How many
-levels a problem needs is the solver's business (:func:`linreg.lstsq.levels_for`).
+levels a problem needs is the solver's business (:func:`linreg.solvers.lstsq.levels_for`).
 Chunks of rows are processed on a thread pool; products use ``einsum`` rather than
 BLAS, because OpenBLAS multithreads every small call and on a busy machine each
 call can wait at a barrier for a descheduled thread.
@@ -685,7 +685,7 @@ def seminormal_terms(
     ``C^T e`` to about ``2**-77 sqrt(m)`` of ``|C_j| |r|``. Two levels cut ``C``,
     ``w`` and ``r`` once more (``C_1^T r_0``, ``C_0^T r_1``, ``C_1 w_0`` and
     ``C_0 w_1`` exact too), for about ``2**-98`` and ``2**-90`` (the solver's
-    rule takes it from there: :func:`linreg.lstsq.norm_sliced_bits`).
+    rule takes it from there: :func:`linreg.solvers.lstsq.norm_sliced_bits`).
 
     One level: three elementwise passes over the block and six matrix-vector
     products, against about twenty passes for :func:`matvec_terms` plus

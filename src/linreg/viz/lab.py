@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.cli_common import (
+from linreg.cli.common import (
     AddCommand,
     Progress,
     add_data_options,
@@ -66,9 +66,9 @@ from linreg.cli_common import (
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.history import History
-from linreg.io import Table, read_table
+from linreg.io.tables import Table, read_table
 from linreg.stability import Stability, stability
-from linreg.sweep import CONVERGED_RTOL, fit_recording_divergence
+from linreg.stats.sweep import CONVERGED_RTOL, fit_recording_divergence
 from linreg.validation import check_positive
 
 __all__ = [
@@ -372,7 +372,7 @@ def cmd_compare_optimizers(args: argparse.Namespace) -> int:
     note = None
     if plots_dir is not None:
         if drawn:
-            from linreg import plots
+            from linreg.viz import plots
 
             figure = plots_dir / "optimizers.png"
             fig = plots.optimizer_paths(table.X, y, drawn, feature_names=table.feature_names)
@@ -460,7 +460,7 @@ def standardize(X: Array) -> tuple[Array, Array, Array]:
     Returns
     -------
     Z, mean, std : ndarrays
-        ``std`` has 1 where a column is constant (as :func:`linreg.plots.scaling_lab`).
+        ``std`` has 1 where a column is constant (as :func:`linreg.viz.plots.scaling_lab`).
     """
     mean = X.mean(axis=0)
     std = X.std(axis=0)
@@ -606,7 +606,7 @@ def cmd_scaling(args: argparse.Namespace) -> int:
         if diverged:
             note = f"the {' and '.join(diverged)} run diverged; lower --lr or leave it out"
         else:
-            from linreg import plots
+            from linreg.viz import plots
 
             figure = plots_dir / "scaling.png"
             fig = plots.scaling_lab(

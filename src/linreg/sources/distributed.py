@@ -2,22 +2,22 @@
 
 ``LinearRegression.fit`` hands Dask collections here (``pip install "linreg[dask]"``);
 ``linreg train --dask ADDRESS`` reads a CSV or Parquet file with ``dask.dataframe``
-and fits it on a Dask cluster. The algorithms are :mod:`linreg.stream`'s, with a
+and fits it on a Dask cluster. The algorithms are :mod:`linreg.sources.stream`'s, with a
 partition in the place of a record batch; Dask runs the per-partition work where
 the data live, and only summaries of size O(d^2) travel:
 
 ``"exact"``
     One map-reduce for the R factors: every partition returns the
-    :class:`~linreg.stream.QRPiece` of its rows (centred by its own means), and the
-    client combines them (:func:`~linreg.stream.merge_qr`: all factors moved to the
+    :class:`~linreg.sources.stream.QRPiece` of its rows (centred by its own means), and the
+    client combines them (:func:`~linreg.sources.stream.merge_qr`: all factors moved to the
     mean of all rows and stacked, one Householder QR). Then one more map-reduce per
     refinement step, each partition returning its unrounded extended-precision
-    ``A^T (y - A x)`` (:class:`~linreg.stream.GradientPiece`); typically one.
+    ``A^T (y - A x)`` (:class:`~linreg.sources.stream.GradientPiece`); typically one.
 ``"gd"``
     One map-reduce for the moments (per-partition
-    :meth:`~linreg.fast.Moments.from_data`, merged by Chan's formula); the epochs then
+    :meth:`~linreg.solvers.fast.Moments.from_data`, merged by Chan's formula); the epochs then
     run on the client in O(d^2) each. A second map-reduce only for a near-perfect
-    fit, as in :mod:`linreg.stream`. The centre of ``standardize`` is the accurate
+    fit, as in :mod:`linreg.sources.stream`. The centre of ``standardize`` is the accurate
     mean of the moments.
 ``"sgd"``
     Inherently sequential: the partitions are streamed to the client in order (the
@@ -27,7 +27,7 @@ the data live, and only summaries of size O(d^2) travel:
 Partitions are recomputed on every pass unless the collection is persisted
 (``X.persist()``), so memory stays bounded by a few partitions per worker. The
 results are those of a fit in memory: exact to the float64 limit (the same
-solution as :func:`linreg.lstsq.lstsq`), GD iterates equal to rounding.
+solution as :func:`linreg.solvers.lstsq.lstsq`), GD iterates equal to rounding.
 
 Nothing here imports Dask until a Dask collection or ``--dask`` asks for it;
 :func:`is_dask_collection` recognises one without importing Dask.
@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg import fast
 from linreg.errors import LinregError
-from linreg.io import resolve_columns
-from linreg.stream import (
+from linreg.io.tables import resolve_columns
+from linreg.solvers import fast
+from linreg.sources.stream import (
     PARQUET_SUFFIXES,
     GradientPiece,
     Levels,
@@ -260,7 +260,7 @@ def _anchor_task(
 
 
 class DaskPasses:
-    """:class:`linreg.stream.Passes` over Dask partitions: map on the cluster, combine here.
+    """:class:`linreg.sources.stream.Passes` over Dask partitions: map on the cluster, combine here.
 
     Parameters
     ----------
@@ -434,8 +434,8 @@ def read_frame(
 ) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature_names)`` of a CSV or Parquet file (or glob, or Parquet folder) in Dask.
 
-    The columns follow :func:`linreg.io.read_table`'s rules (see
-    :func:`linreg.io.resolve_columns`); a CSV's column types are Dask's
+    The columns follow :func:`linreg.io.tables.read_table`'s rules (see
+    :func:`linreg.io.tables.resolve_columns`); a CSV's column types are Dask's
     inference on the start of the file, and the chosen columns are then read as
     float64 (a cell that is not a number fails the fit, naming it).
     """
@@ -488,7 +488,7 @@ def fit_path(
     address : str
         Scheduler address ``tcp://host:port``, or ``"local"``.
     target, features :
-        As for :func:`linreg.io.read_table`.
+        As for :func:`linreg.io.tables.read_table`.
     val : (ndarray, ndarray), optional
         Validation data in memory.
     on_epoch : callable, optional

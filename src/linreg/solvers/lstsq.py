@@ -3,7 +3,7 @@
 ``lstsq(X, y)`` returns the least-squares coefficients of ``y ~ b + X w`` correct to
 (nearly) the last bit of float64: the exact least-squares solution of the data as
 float64 holds them, rounded.  On the NIST StRD linear least-squares datasets it reaches
-that "float64 limit" on every problem (see :mod:`linreg.nist`).
+that "float64 limit" on every problem (see :mod:`linreg.stats.nist`).
 
 The algorithm
 -------------
@@ -53,14 +53,14 @@ The algorithm
 Extended precision
 ------------------
 ``A x`` and ``A^T r`` are computed by the error-free splitting kernels of
-:mod:`linreg.extended`; the bits a problem needs are worked out from its norms
+:mod:`linreg.solvers.extended`; the bits a problem needs are worked out from its norms
 and condition (:func:`bits_needed`) and turned into *levels* of slicing
 (:func:`levels_for`): large well-conditioned problems need one, problems under
 65,536 entries always get six, far beyond double-double.  Where the seminormal
 corrections apply and the bits needed are within what a norm-sliced pass
 carries (:func:`norm_sliced_bits`: at 16 features 64 bits with one level, about
 84 with two), a step takes ``T^T A^T (y - A x)`` from
-:func:`linreg.extended.seminormal_terms` instead: the same exact-plus-tail sums,
+:func:`linreg.solvers.extended.seminormal_terms` instead: the same exact-plus-tail sums,
 with each block of ``X`` sliced once, on grids set by the block's column norms
 that the Gram pass recorded, for both products.  Its terms are summed exactly
 (``math.fsum``), and it also gives ``|y - A x|^2``, which the estimator reports
@@ -76,7 +76,7 @@ Large well-conditioned problems: no copy of ``X`` (the Gram pass works in 1 MiB
 blocks), a few ``n``-vectors, and per thread about ``2 (levels + 2)`` MiB of
 scratch for the general kernels (the norm-sliced pass: 3 MiB in NumPy, a few KiB
 in C).  The norm-sliced pass runs in C where the extension was built
-(:mod:`linreg.kernels`: the same arithmetic in one sweep of each block, the same
+(:mod:`linreg.solvers.kernels`: the same arithmetic in one sweep of each block, the same
 solutions to the bit), else in NumPy.  Time at 2,000,000 x 16 (2 cores, busy
 machine, medians): the Gram pass 0.05-0.09 s, which also checks that the data
 are finite, then one norm-sliced pass per refinement step (one step when well
@@ -101,7 +101,7 @@ the singular values of the column-normalised ``R`` reveal a rank drop, a
 minimum-norm solution of the centred problem is returned (from an SVD of ``R``),
 without refinement.
 
-The streamed and Dask solvers (:mod:`linreg.stream`) build on the same pieces,
+The streamed and Dask solvers (:mod:`linreg.sources.stream`) build on the same pieces,
 public here for that reason: the factor and its map (:class:`Centred`), the design
 and its extended-precision residuals (:class:`Design`), the LAPACK wrappers
 (:func:`geqrf`), the rank analysis (:func:`numerical_rank`, :func:`warn_rank`,
@@ -121,10 +121,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import cholesky, lapack, solve_triangular
 
-from linreg import extended as ext
-from linreg import kernels
 from linreg.errors import RankDeficiencyWarning
-from linreg.fast import Moments
+from linreg.solvers import extended as ext
+from linreg.solvers import kernels
+from linreg.solvers.fast import Moments
 from linreg.validation import require_finite
 
 __all__ = [
@@ -349,7 +349,7 @@ class Design:
         self, y: Array, x: Array, shift: Array | None, norms: Array, rows: int, levels: int = 1
     ) -> tuple[Array, float]:
         """The seminormal corrections' right-hand side ``T^T A^T (y - A x)`` by the
-        norm-sliced kernel (:func:`linreg.extended.seminormal_terms`), one pass.
+        norm-sliced kernel (:func:`linreg.solvers.extended.seminormal_terms`), one pass.
 
         Parameters
         ----------
@@ -453,7 +453,7 @@ class _GramR(Centred):
 
     Notes
     -----
-    :meth:`linreg.fast.Moments.from_data` accumulates ``Xc^T Xc`` and ``Xc^T yc``
+    :meth:`linreg.solvers.fast.Moments.from_data` accumulates ``Xc^T Xc`` and ``Xc^T yc``
     about the column means, in 1 MiB row blocks (BLAS ``syrk``) with no copy of
     ``X``; with ``Z = [1, X - 1 m^T]`` and ``m`` those means, ``Z^T Z =
     [[n, 0], [0, Xc^T Xc]]`` up to rounding, so ``R = [[sqrt(n), 0], [0,
@@ -959,8 +959,8 @@ def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
 
     Notes
     -----
-    From the bounds in :func:`linreg.extended.seminormal_terms`, with ``B`` =
-    :data:`~linreg.extended.NORM_SLICE_BITS` and the sums' losses that
+    From the bounds in :func:`linreg.solvers.extended.seminormal_terms`, with ``B`` =
+    :data:`~linreg.solvers.extended.NORM_SLICE_BITS` and the sums' losses that
     :func:`levels_for` allows (``log2 d`` bits of a row product, ``log2(rows) / 2``
     of a column sum).
 
@@ -971,8 +971,8 @@ def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
     ``2**-(53 + B - 2) sqrt(rows)`` of ``|C_j| |r|`` per chunk (Cauchy-Schwarz
     carries that over to the whole column): ``53 + B - 2 - log2(rows)``.
 
-    Two levels (second grids ``s`` = :func:`~linreg.extended.second_slice_bits`
-    and ``t`` = :func:`~linreg.extended.weight_slice_bits` bits finer): what is
+    Two levels (second grids ``s`` = :func:`~linreg.solvers.extended.second_slice_bits`
+    and ``t`` = :func:`~linreg.solvers.extended.weight_slice_bits` bits finer): what is
     rounded of a row is below ``d 2**-(B + t) + 2**-(B + s) + d 2**-53`` of its
     bound, and of a column sum below ``sqrt(rows) 2**-(B - 2 + s) + rows 2**-52``
     of ``|C_j| |r|``.

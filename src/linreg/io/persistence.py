@@ -23,7 +23,7 @@ import numpy as np
 from linreg.errors import ModelFileError
 from linreg.estimator import LinearRegression
 from linreg.history import History
-from linreg.io import atomic_write
+from linreg.io.tables import atomic_write
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "model_to_dict", "save_model"]
 

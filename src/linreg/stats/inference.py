@@ -14,7 +14,7 @@ estimates theta = [b, W] and residuals r = y - A theta:
 - log-likelihood         -N/2 (log(2 pi) + log(RSS / N) + 1);  AIC = -2 llf + 2 p,
                          BIC = -2 llf + p log N
 
-(A^T A)^{-1} and the residuals come from :mod:`linreg.lstsq` in extended
+(A^T A)^{-1} and the residuals come from :mod:`linreg.solvers.lstsq` in extended
 precision, so the standard errors are as accurate as the estimates. Student's t
 and the F distribution come from SciPy.
 """
@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
-from linreg.lstsq import LstsqResult, inverse_gram, lstsq, residual_levels, residuals
+from linreg.solvers.lstsq import LstsqResult, inverse_gram, lstsq, residual_levels, residuals
 
 __all__ = ["Inference", "PredictionInterval", "ols_inference"]
 
@@ -316,7 +316,7 @@ def ols_inference(
     X_lo : ndarray of shape (N, d), optional
         Low-order parts of a double-double design (exact polynomial powers).
     solution : LstsqResult, optional
-        :func:`linreg.lstsq.lstsq` of these (X, y), if already computed (an exact
+        :func:`linreg.solvers.lstsq.lstsq` of these (X, y), if already computed (an exact
         fit keeps it): saves solving again.
 
     Returns

@@ -7,7 +7,7 @@ which on Filip costs half of the digits of the coefficients.
 
 This estimator therefore never rounds the design.  :func:`monomial_design` forms the
 powers of the float64 ``x`` in double-double arithmetic (Dekker's TwoProduct), so
-``x^j = hi + lo`` to about 104 bits, and :func:`linreg.lstsq.lstsq` solves the least
+``x^j = hi + lo`` to about 104 bits, and :func:`linreg.solvers.lstsq.lstsq` solves the least
 squares problem for that exact monomial design: its Householder QR of the centred
 float64 powers ``hi`` is the preconditioner, and its iterative refinement computes
 the residuals ``y - b - (hi + lo) w`` and ``(hi + lo)^T r`` in extended precision.
@@ -29,12 +29,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from linreg.base import ParamsMixin
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
-from linreg.extended import two_product
-from linreg.lstsq import LstsqResult, residuals, solve
+from linreg.solvers.extended import two_product
+from linreg.solvers.lstsq import LstsqResult, residuals, solve
 from linreg.validation import as_float_array
 
 if TYPE_CHECKING:
-    from linreg.inference import Inference, PredictionInterval
+    from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "PolynomialRegression", "monomial_design"]
 
@@ -247,7 +247,7 @@ class PolynomialRegression(ParamsMixin):
         ndarray of shape (n,)
             Each value correctly rounded to within an ulp or so: the sum is
             evaluated in roughly four-fold float64 precision (see
-            :func:`linreg.lstsq.residuals`), so cancellation between the terms
+            :func:`linreg.solvers.lstsq.residuals`), so cancellation between the terms
             costs nothing.
         """
         self._check_fitted()
@@ -268,7 +268,7 @@ class PolynomialRegression(ParamsMixin):
         x, y : array-like, optional
             The data to assess the fit on; by default the training data.
         """
-        from linreg.inference import ols_inference
+        from linreg.stats.inference import ols_inference
 
         self._check_fitted()
         if (x is None) != (y is None):

@@ -2,7 +2,7 @@
 
 The exact solver spends most of its time in one pass over the data: for the current
 solution ``(b, w)``, the residual ``e = y - b - X w`` and the gradient ``A^T e``
-(``A = [1 X]``), both far beyond float64. :func:`linreg.extended.seminormal_terms`
+(``A = [1 X]``), both far beyond float64. :func:`linreg.solvers.extended.seminormal_terms`
 does it in NumPy: it slices each block of 8,192 rows onto fixed-point grids,
 ``X = X_0 + (X - X_0)``, and hands the exact slice products to BLAS. That is about
 twenty calls into NumPy per block, each reading the whole block again.
@@ -20,7 +20,7 @@ line-for-line translation, one loop over each block:
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.
 
 The exact parts are exact in any order of summation (Cauchy-Schwarz on the grids, see
-:func:`linreg.extended.seminormal_terms`), so they equal the NumPy kernel's wherever
+:func:`linreg.solvers.extended.seminormal_terms`), so they equal the NumPy kernel's wherever
 both take the same grid ``q`` (from ``|r|^2``, which they sum in different orders);
 the tails are rounded sums like the NumPy kernel's, in another order, within the same
 bound. The solver sums every block's terms exactly and rounds once, and either kernel
@@ -93,7 +93,7 @@ def seminormal_blocks(
 
     The statement of ``linreg_seminormal_blocks`` in ``_kernels.c``, which computes the
     same operations in the same order (tested bit for bit); as Python it is slow. The
-    levels are those of :func:`linreg.extended.seminormal_terms`, whose notation
+    levels are those of :func:`linreg.solvers.extended.seminormal_terms`, whose notation
     this follows: ``C_0`` is ``C`` on the grid ``g_0``, ``C_1`` what is left on ``g_1``.
 
     Parameters
@@ -259,7 +259,7 @@ def describe() -> str:
         return f"NumPy ({ENV}=numpy)"
     if _load() is None:
         return "NumPy (the C kernel was not built: reinstall linreg with a C compiler)"
-    return "C (linreg._kernels)"
+    return "C (linreg.solvers._kernels)"
 
 
 def _turned_off() -> bool:
@@ -309,7 +309,7 @@ _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 @functools.cache
 def _load() -> Callable[..., int] | None:
     """``linreg_seminormal_blocks`` from the built extension, or None if it was not built."""
-    spec = importlib.util.find_spec("linreg._kernels")
+    spec = importlib.util.find_spec("linreg.solvers._kernels")
     if spec is None or spec.origin is None:
         return None
     try:
@@ -325,7 +325,7 @@ def _load() -> Callable[..., int] | None:
 
 
 def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]:
-    """:func:`linreg.extended.seminormal_pass` by the C kernel where it applies.
+    """:func:`linreg.solvers.extended.seminormal_pass` by the C kernel where it applies.
 
     That is: a C-ordered design with at least one column, and the kernel built and
     not turned off; other designs (F-ordered, say) take the NumPy kernel rather than

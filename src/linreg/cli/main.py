@@ -22,8 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from linreg import kernels, stream
-from linreg.cli_common import (
+from linreg.cli.common import (
     EXIT_ERROR,
     METRIC_NAMES,
     TRUTH_FILE,
@@ -49,7 +48,8 @@ from linreg.data import make_regression, train_test_split
 from linreg.errors import DivergenceError, LinregError
 from linreg.estimator import SOLVERS, LinearRegression
 from linreg.gradcheck import gradcheck
-from linreg.io import (
+from linreg.io.persistence import load_model, save_model
+from linreg.io.tables import (
     Table,
     atomic_write,
     file_sha256,
@@ -58,7 +58,8 @@ from linreg.io import (
     write_frame_csv,
 )
 from linreg.model import LinearModel
-from linreg.persistence import load_model, save_model
+from linreg.solvers import kernels
+from linreg.sources import stream
 
 __all__ = ["main"]
 
@@ -149,7 +150,7 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
 def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamFit:
     """Fit ``args.data`` without reading it whole: record batches, or on a Dask cluster.
 
-    With ``--plots`` a uniform sample of :data:`linreg.stream.SAMPLE_ROWS` rows is
+    With ``--plots`` a uniform sample of :data:`linreg.sources.stream.SAMPLE_ROWS` rows is
     kept for the figures (they need rows; the fit does not).
     """
     model = _model_from_args(args)
@@ -158,7 +159,7 @@ def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamF
     features = parse_names(args.features)
     sample_rows = stream.SAMPLE_ROWS if args.plots else 0
     if args.dask is not None:
-        from linreg.distributed import fit_path
+        from linreg.sources.distributed import fit_path
 
         return fit_path(
             args.data,
@@ -230,7 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except DivergenceError as exc:
         report = exc.report
         if plots_dir is not None and report.history.loss.size:
-            from linreg import plots
+            from linreg.viz import plots
 
             plots.save_figure(
                 plots.loss_curve(report.history, title="Loss until divergence"),
@@ -274,7 +275,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     figures: list[Path] = []
     if plots_dir is not None:
-        from linreg import plots
+        from linreg.viz import plots
 
         figures = plots.write_training_figures(
             plots_dir,
@@ -407,7 +408,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     plots_dir = check_plots_dir(args.plots)
     figures: list[Path] = []
     if plots_dir is not None:
-        from linreg import plots
+        from linreg.viz import plots
 
         figs = {
             "eval_fit.png": plots.fit_line(
@@ -491,7 +492,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from linreg.sweep import learning_rate_sweep
+    from linreg.stats.sweep import learning_rate_sweep
 
     rates = parse_floats(args.lrs, "--lrs")
     bad = [r for r in rates if not (math.isfinite(r) and r > 0)]
@@ -507,7 +508,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     figures: list[Path] = []
     if plots_dir is not None:
-        from linreg import plots
+        from linreg.viz import plots
 
         path = plots_dir / "lr_sweep.png"
         plots.save_figure(
@@ -585,8 +586,8 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from linreg import plots
-    from linreg.sweep import learning_rate_sweep
+    from linreg.stats.sweep import learning_rate_sweep
+    from linreg.viz import plots
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -667,7 +668,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say(f"5. {len(figures)} figures (and the training animation) in {out / 'figures'}")
 
     # 6. The report: everything above on one self-contained page.
-    from linreg.report import report_from_files
+    from linreg.viz.report import report_from_files
 
     report = report_from_files(out / "model.json", out / "data" / "train.csv", out / "report.html")
     say(f"6. report: {report} (open it in a browser)")
@@ -733,7 +734,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 #: Modules that add subcommands of their own: each defines ``register(add: AddCommand)``
 #: and calls ``add(name, handler, help, example)`` for each of its commands.
-EXTENSIONS: tuple[str, ...] = ("linreg.lab", "linreg.report", "linreg.cli_stats", "linreg.bench")
+EXTENSIONS: tuple[str, ...] = (
+    "linreg.viz.lab",
+    "linreg.viz.report",
+    "linreg.cli.stats",
+    "linreg.bench",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,8 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.estimator import LinearRegression
-from linreg.inference import Inference
-from linreg.polynomial import PolynomialRegression
+from linreg.stats.inference import Inference
+from linreg.stats.polynomial import PolynomialRegression
 
 __all__ = [
     "DATASETS",
@@ -292,7 +292,7 @@ class NistRecord:
         Dataset name.
     method : str
         ``"lstsq"`` (linreg's solver on the float64 design), ``"polynomial"``
-        (:class:`~linreg.polynomial.PolynomialRegression`) or ``"numpy"``
+        (:class:`~linreg.stats.polynomial.PolynomialRegression`) or ``"numpy"``
         (``numpy.linalg.lstsq`` on the float64 design).
     coef_lre : float
         Minimum LRE over the estimates ``B0, B1, ...``.
@@ -411,8 +411,8 @@ def run_nist(
     names : iterable of str, optional
         Datasets to run (default: all of :data:`DATASETS`).
     methods : sequence of str, default ("lstsq", "polynomial", "numpy")
-        ``"lstsq"``: :func:`linreg.lstsq.lstsq` on the float64 design matrix;
-        ``"polynomial"``: :class:`~linreg.polynomial.PolynomialRegression` (only on
+        ``"lstsq"``: :func:`linreg.solvers.lstsq.lstsq` on the float64 design matrix;
+        ``"polynomial"``: :class:`~linreg.stats.polynomial.PolynomialRegression` (only on
         the polynomial datasets: Pontius, Filip, Wampler1-5); ``"numpy"``:
         ``numpy.linalg.lstsq`` on the same float64 design.
 
@@ -424,7 +424,7 @@ def run_nist(
     Notes
     -----
     Standard deviations come from ``(A^T A)^{-1}``: refined to full accuracy
-    (:func:`linreg.lstsq.inverse_gram`) for linreg's methods, ``inv(A^T A)`` in
+    (:func:`linreg.solvers.lstsq.inverse_gram`) for linreg's methods, ``inv(A^T A)`` in
     float64 for numpy's.  Residuals are computed in extended precision for
     linreg's methods and in float64 for numpy's.
     """

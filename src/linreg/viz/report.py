@@ -12,13 +12,13 @@ web font and no link to the network. It holds
   data and, when the model file has them (``extra.truth``), the true ones;
 - MSE, RMSE, MAE and R^2 of the untrained, trained and closed-form models;
 - the stability numbers: eta_max = 2 / lambda_max and the condition number;
-- the figures of :mod:`linreg.plots`, drawn from this model and this data: raw
+- the figures of :mod:`linreg.viz.plots`, drawn from this model and this data: raw
   data, loss curve, fit, untrained vs trained, residuals, true vs learned, the
   loss landscape with the saved training path, and the training animation.
 
 :func:`write_report` is the library entry point, :func:`report_from_files` the
 one-call version for ``linreg demo``. Every text is escaped with
-:func:`html.escape`, and the page is written atomically (:func:`linreg.io.atomic_write`).
+:func:`html.escape`, and the page is written atomically (:func:`linreg.io.tables.atomic_write`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from linreg.cli_common import (
+from linreg.cli.common import (
     AddCommand,
     add_json,
     closed_form,
@@ -52,8 +52,8 @@ from linreg.cli_common import (
 )
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
-from linreg.io import Table, atomic_write, file_sha256, read_table
-from linreg.persistence import load_model
+from linreg.io.persistence import load_model
+from linreg.io.tables import Table, atomic_write, file_sha256, read_table
 from linreg.stability import stability
 
 __all__ = [
@@ -142,7 +142,7 @@ def report_facts(model: LinearRegression, content: dict[str, Any], table: Table)
     Parameters
     ----------
     model : LinearRegression
-        A fitted model, e.g. from :func:`linreg.persistence.load_model`.
+        A fitted model, e.g. from :func:`linreg.io.persistence.load_model`.
     content : dict
         The model file's content (names, hyperparameters, training, extra).
     table : Table
@@ -288,7 +288,7 @@ def _figures(
     *,
     animate: bool,
 ) -> list[_Figure]:
-    from linreg import plots
+    from linreg.viz import plots
 
     X, y = table.X, table.y
     assert y is not None
@@ -690,7 +690,7 @@ def render_report(
     Parameters
     ----------
     model : LinearRegression
-        Fitted, with its ``history_`` (as :func:`linreg.persistence.load_model` gives).
+        Fitted, with its ``history_`` (as :func:`linreg.io.persistence.load_model` gives).
     content : dict
         The model file's content.
     table : Table
@@ -814,7 +814,7 @@ def report_from_files(
     Parameters
     ----------
     model_path : path-like
-        A model file written by ``linreg train`` or :func:`linreg.persistence.save_model`.
+        A model file written by ``linreg train`` or :func:`linreg.io.persistence.save_model`.
     data_path : path-like
         A CSV with the model's feature columns and its target.
     out : path-like

@@ -23,8 +23,8 @@ at once:
     ``eps |m - s| / std`` relative in ``R``). The last column of the final factor
     holds ``Q^T y`` and ``|r|``: the least-squares solution of that one pass is as
     accurate as :func:`numpy.linalg.lstsq` in memory. Refinement passes then take
-    it to the float64 limit, as :func:`linreg.lstsq.lstsq` does: each computes
-    ``A^T (y - A x)`` in extended precision with :mod:`linreg.lstsq`'s
+    it to the float64 limit, as :func:`linreg.solvers.lstsq.lstsq` does: each computes
+    ``A^T (y - A x)`` in extended precision with :mod:`linreg.solvers.lstsq`'s
     error-free-splitting kernels (``r = fl(y - A x)``, then ``f = y - r - A x`` and
     ``A^T r`` as exact slice products, summed over all batches without rounding,
     see :class:`ExactSum`), and corrects ``x`` by the corrected seminormal
@@ -41,13 +41,13 @@ at once:
     be reached without ``Q``.
 
 ``"gd"``: sufficient statistics in one pass
-    Each batch gives its centred moments (:meth:`linreg.fast.Moments.from_data`),
+    Each batch gives its centred moments (:meth:`linreg.solvers.fast.Moments.from_data`),
     merged by the parallel formula of Chan, Golub and LeVeque,
 
     .. math:: G_{ab} = G_a + G_b + \\frac{n_a n_b}{n_a + n_b} \\delta \\delta^\\top,
               \\quad \\delta = m_b - m_a,
 
-    after which every epoch costs O(d^2) (:class:`linreg.fast.QuadraticObjective`):
+    after which every epoch costs O(d^2) (:class:`linreg.solvers.fast.QuadraticObjective`):
     the iterates are those of gradient descent in memory (measured: the whole
     recorded path within 1e-14 relative without standardization, 5e-12 with it on
     features whose means are 1,000 standard deviations). ``standardize`` centres
@@ -74,7 +74,7 @@ Files
 -----
 CSV is read by ``pyarrow.csv.open_csv`` (a streaming reader; blocks of 1 MiB of text
 gathered into batches), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns follow
-:func:`linreg.io.read_table`'s rules: the target is ``target``, the features are
+:func:`linreg.io.tables.read_table`'s rules: the target is ``target``, the features are
 ``features`` or every other numeric column except ``y_true``, and every cell
 must be a finite number; errors name the file, the column and the data row (the
 ``k``-th row after the header; blank lines are not counted). Which CSV columns
@@ -129,12 +129,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_triangular
 
-from linreg import extended as ext
-from linreg import fast, kernels
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.history import History
-from linreg.io import Table, check_finite_column, resolve_columns
-from linreg.lstsq import (
+from linreg.io.tables import Table, check_finite_column, resolve_columns
+from linreg.model import LinearModel
+from linreg.solvers import extended as ext
+from linreg.solvers import fast, kernels
+from linreg.solvers.lstsq import (
     CHUNK_ELEMENTS,
     MAX_REFINEMENTS,
     Centred,
@@ -153,7 +154,6 @@ from linreg.lstsq import (
     vector_norm,
     warn_rank,
 )
-from linreg.model import LinearModel
 from linreg.training import EpochCallback, Plateau
 from linreg.validation import check_rows, warn_constant
 
@@ -877,9 +877,9 @@ class Levels(NamedTuple):
     """The precision of a refinement pass (:func:`gradient_piece`).
 
     ``f`` and ``g`` are the slicing levels of the general kernels' row products and
-    column sums (:func:`linreg.lstsq.levels_for`); ``sliced`` (1 or 2), where the
-    problem allows it (:func:`linreg.lstsq.norm_sliced_bits`), has the norm-sliced
-    kernel (:func:`linreg.extended.seminormal_terms`) do the pass instead.
+    column sums (:func:`linreg.solvers.lstsq.levels_for`); ``sliced`` (1 or 2), where the
+    problem allows it (:func:`linreg.solvers.lstsq.norm_sliced_bits`), has the norm-sliced
+    kernel (:func:`linreg.solvers.extended.seminormal_terms`) do the pass instead.
     """
 
     f: int
@@ -918,7 +918,7 @@ def gradient_piece(
 
     Notes
     -----
-    Per chunk of rows, as in :meth:`linreg.lstsq.Design.evaluate` with a fresh
+    Per chunk of rows, as in :meth:`linreg.solvers.lstsq.Design.evaluate` with a fresh
     residual: ``r = fl(y - A x)`` in float64, then ``f = y - r - A x`` in
     extended precision (the rounding error of ``r``), and
     ``A^T (y - A x) = A^T r + A^T f`` with ``A^T r`` as exact slice products plus a
@@ -926,7 +926,7 @@ def gradient_piece(
     float64. ``T^T`` is applied before anything is rounded: the exact terms of
     ``A^T r`` with their products by ``m`` (TwoProduct), and ``Z^T f`` from the
     centred chunk (``A^T f`` would carry rounding errors ``m_j`` times larger), as
-    :meth:`linreg.lstsq.Design.evaluate` does. Nothing is rounded when the chunks
+    :meth:`linreg.solvers.lstsq.Design.evaluate` does. Nothing is rounded when the chunks
     are summed (:class:`ExactSum`), so the result is as accurate for a file of any
     length as for one chunk.
     """
@@ -1021,7 +1021,7 @@ def merge_gradients(pieces: Sequence[GradientPiece]) -> GradientPiece:
 
 
 class _StreamedR(Centred):
-    """The final factor in the shape :mod:`linreg.lstsq`'s rank and level rules read."""
+    """The final factor in the shape :mod:`linreg.solvers.lstsq`'s rank and level rules read."""
 
     def __init__(self, R: Array, means: Array, n: int, fit_intercept: bool) -> None:
         self.n, self.d = n, means.shape[0]
@@ -1037,7 +1037,7 @@ def _exact_levels(
 ) -> Levels:
     """Precision of the refinement: lstsq's rule, from the streamed factor.
 
-    :func:`linreg.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
+    :func:`linreg.solvers.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
     the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last column has the
     norm of ``y - s_y`` and ends with ``|r|``. The norm-sliced kernel, at one
     level or two, where it carries the bits needed, as in memory.
@@ -1088,7 +1088,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
     least-squares solution is ``u = R^{-1} z`` and ``x = T u`` (plus ``s_y`` on the
     intercept). Each refinement step solves ``R^T R du = T^T g`` with ``T^T g`` the
     extended-precision ``T^T A^T (y - A x)`` of one pass, ``dx = T du``, and stops by
-    :class:`linreg.lstsq.StopRule` for its seminormal corrections: the
+    :class:`linreg.solvers.lstsq.StopRule` for its seminormal corrections: the
     relative change is at rounding level, or the contraction factor (at least
     ``64 eps cond(Z)^2 mu``) predicts the next one would be, or it stopped
     halving, or after ten steps. A rank-deficient design gets lstsq's
@@ -1182,7 +1182,7 @@ def solve_exact(qr: QRPiece, gradient_pass: GradientPass) -> ExactSolution:
 
 
 def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
-    """The :class:`~linreg.fast.Moments` of the rows of ``a`` and ``b`` together.
+    """The :class:`~linreg.solvers.fast.Moments` of the rows of ``a`` and ``b`` together.
 
     Chan, Golub & LeVeque's update: with ``delta = m_b - m_a`` and
     ``w = n_a n_b / (n_a + n_b)``, ``G = G_a + G_b + w delta delta^T`` and likewise
@@ -1204,7 +1204,7 @@ def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
 
 
 def moments_piece(X: Array, y: Array) -> fast.Moments:
-    """The moments of one batch (:meth:`linreg.fast.Moments.from_data`)."""
+    """The moments of one batch (:meth:`linreg.solvers.fast.Moments.from_data`)."""
     return fast.Moments.from_data(X, y)
 
 
@@ -1342,7 +1342,7 @@ def _standardization(
 ) -> tuple[Array, Array]:
     """Centre and scale trained on, ``Z = (X - center) / scale``, from the moments.
 
-    :func:`linreg.fast.standardization`'s rule. The centre is ``row_mean``, the
+    :func:`linreg.solvers.fast.standardization`'s rule. The centre is ``row_mean``, the
     in-memory path's own ``X.mean(axis=0)`` reproduced bit for bit, where the
     passes give it (files): its rounding differs from the accurate mean by up to
     1e-11 standard deviations on offset data, and gradient descent amplifies a
@@ -1363,7 +1363,7 @@ class _StreamSGD:
     """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
 
     The arithmetic of a step is the textbook's, in the order of
-    :class:`linreg.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
+    :class:`linreg.solvers.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
     ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
     """
 
@@ -1771,14 +1771,14 @@ def preview(
     rows: int = 1_000,
     dask: bool = False,
 ) -> Table:
-    """The first ``rows`` rows of a file as a :class:`~linreg.io.Table`, by the streaming rules.
+    """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table`, by the streaming rules.
 
     For the command line, before a long streamed fit: it checks the columns early
     and gives the gradient check its rows. With ``dask``, the file is read by
-    ``dask.dataframe`` (:func:`linreg.distributed.read_frame`), first partition only.
+    ``dask.dataframe`` (:func:`linreg.sources.distributed.read_frame`), first partition only.
     """
     if dask:
-        from linreg.distributed import read_frame
+        from linreg.sources.distributed import read_frame
 
         X_frame, y_series, chosen = read_frame(path, target=target, features=features)
         head_X, head_y = X_frame.partitions[0].compute(), y_series.partitions[0].compute()

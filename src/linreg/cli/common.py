@@ -1,6 +1,6 @@
 """Pieces shared by the ``linreg`` subcommands: output, parsing, progress, common steps.
 
-Feature modules that add subcommands (see ``register`` in :mod:`linreg.cli`) use
+Feature modules that add subcommands (see ``register`` in :mod:`linreg.cli.main`) use
 these so that every command prints, fails and writes JSON the same way.
 """
 
