@@ -1771,7 +1771,7 @@ def preview(
     rows: int = 1_000,
     dask: bool = False,
 ) -> Table:
-    """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table`, by the streaming rules.
+    """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table` (streaming rules).
 
     For the command line, before a long streamed fit: it checks the columns early
     and gives the gradient check its rows. With ``dask``, the file is read by
