@@ -1,4 +1,4 @@
-"""CSV reading, atomic writes and CSV writing (``linreg.io.tables``), on files built in the tests."""
+"""CSV reading, atomic writes and CSV writing (``linreg.io.tables``) on files built here."""
 
 from __future__ import annotations
 
