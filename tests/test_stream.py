@@ -2,7 +2,7 @@
 
 Every accuracy test fits the same numbers twice: in memory (``LinearRegression.fit``)
 and streamed from a CSV or Parquet file in many small record batches
-(:mod:`linreg.sources.stream`), and compares. ``exact`` must agree to 1e-10 relative (it
+(:mod:`linreg.sources.passes`), and compares. ``exact`` must agree to 1e-10 relative (it
 agrees to the last bits), ``gd`` along its whole recorded path to 1e-10, ``sgd``
 (which shuffles within batches, not globally) statistically. The memory test runs
 a streamed fit in a child process and reads its peak resident memory.
@@ -30,18 +30,14 @@ from linreg.bench import make_data
 from linreg.errors import LinregError, StabilityWarning
 from linreg.io.persistence import load_model
 from linreg.io.tables import file_sha256
+from linreg.out_of_memory import fit_file, fit_source
 from linreg.solvers.lstsq import lstsq
-from linreg.sources.stream import (
+from linreg.solvers.streamed_exact import ExactSum, QRTree, merge_qr, qr_piece
+from linreg.sources.batches import (
     ArraySource,
-    ExactSum,
     PassProgress,
-    QRTree,
     Reservoir,
-    fit_file,
-    fit_source,
-    merge_qr,
     open_source,
-    qr_piece,
     wants_streaming,
 )
 from linreg.validation import DataWarning
@@ -174,7 +170,7 @@ def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
     with a small intercept), and the general kernels otherwise: the same bits as
     lstsq in memory either way."""
     import linreg.solvers.lstsq as lstsq_module
-    import linreg.sources.stream as stream_module
+    import linreg.solvers.streamed_exact as stream_module
 
     rng = np.random.default_rng(48)
     X = rng.standard_normal((40_000, 16)) * 2.0 + offset
@@ -525,7 +521,7 @@ _CHILD = textwrap.dedent(
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     from linreg import LinearRegression
-    from linreg.sources.stream import fit_file
+    from linreg.out_of_memory import fit_file
 
     start = peak_mb()  # Python, NumPy, SciPy, pandas and linreg imported
     fit = fit_file(sys.argv[1], LinearRegression(solver="exact"))

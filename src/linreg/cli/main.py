@@ -22,6 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from linreg import out_of_memory
 from linreg.cli.common import (
     EXIT_ERROR,
     METRIC_NAMES,
@@ -44,6 +45,7 @@ from linreg.cli.common import (
     rich_table,
     status_label,
 )
+from linreg.cli.progress import RichProgress
 from linreg.data import make_regression, train_test_split
 from linreg.errors import DivergenceError, LinregError
 from linreg.estimator import SOLVERS, LinearRegression
@@ -59,7 +61,7 @@ from linreg.io.tables import (
 )
 from linreg.model import LinearModel
 from linreg.solvers import kernels
-from linreg.sources import stream
+from linreg.sources import batches
 
 __all__ = ["main"]
 
@@ -147,17 +149,17 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
     return model
 
 
-def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamFit:
+def _fit_streamed(args: argparse.Namespace, val: Table | None) -> out_of_memory.StreamFit:
     """Fit ``args.data`` without reading it whole: record batches, or on a Dask cluster.
 
-    With ``--plots`` a uniform sample of :data:`linreg.sources.stream.SAMPLE_ROWS` rows is
+    With ``--plots`` a uniform sample of :data:`linreg.sources.batches.SAMPLE_ROWS` rows is
     kept for the figures (they need rows; the fit does not).
     """
     model = _model_from_args(args)
     model._validate_params()
     val_data = None if val is None or val.y is None else (val.X, val.y)
     features = parse_names(args.features)
-    sample_rows = stream.SAMPLE_ROWS if args.plots else 0
+    sample_rows = batches.SAMPLE_ROWS if args.plots else 0
     if args.dask is not None:
         from linreg.sources.distributed import fit_path
 
@@ -170,8 +172,8 @@ def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamF
             val=val_data,
             sample_rows=sample_rows,
         )
-    with stream.RichProgress(not (args.json or args.quiet)) as progress:
-        return stream.fit_file(
+    with RichProgress(not (args.json or args.quiet)) as progress:
+        return out_of_memory.fit_file(
             args.data,
             model,
             target=args.target,
@@ -183,11 +185,11 @@ def _fit_streamed(args: argparse.Namespace, val: Table | None) -> stream.StreamF
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    streaming = args.dask is not None or stream.wants_streaming(args.data, force=args.stream)
-    streamed: stream.StreamFit | None = None
+    streaming = args.dask is not None or batches.wants_streaming(args.data, force=args.stream)
+    streamed: out_of_memory.StreamFit | None = None
     if streaming:
         # The first rows only: the columns are checked and the gradient check has data.
-        table = stream.preview(
+        table = batches.preview(
             args.data,
             target=args.target,
             features=parse_names(args.features),

@@ -1,7 +1,7 @@
 """Extended precision from float64 alone: error-free transformations and splitting.
 
 The exact solvers (:mod:`linreg.solvers.lstsq`, and the streamed and distributed ones in
-:mod:`linreg.sources.stream`) need ``y - A x`` and ``A^T r`` far beyond float64 where those
+:mod:`linreg.solvers.streamed_exact`) need ``y - A x`` and ``A^T r`` far beyond float64 where those
 cancel.  This module gives them exactly that and nothing else:
 
 * :func:`two_sum`, :func:`two_product`: Knuth's and Dekker's error-free

@@ -101,7 +101,7 @@ the singular values of the column-normalised ``R`` reveal a rank drop, a
 minimum-norm solution of the centred problem is returned (from an SVD of ``R``),
 without refinement.
 
-The streamed and Dask solvers (:mod:`linreg.sources.stream`) build on the same pieces,
+The streamed and Dask solvers (:mod:`linreg.solvers.streamed_exact`) build on the same pieces,
 public here for that reason: the factor and its map (:class:`Centred`), the design
 and its extended-precision residuals (:class:`Design`), the LAPACK wrappers
 (:func:`geqrf`), the rank analysis (:func:`numerical_rank`, :func:`warn_rank`,

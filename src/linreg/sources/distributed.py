@@ -2,22 +2,22 @@
 
 ``LinearRegression.fit`` hands Dask collections here (``pip install "linreg[dask]"``);
 ``linreg train --dask ADDRESS`` reads a CSV or Parquet file with ``dask.dataframe``
-and fits it on a Dask cluster. The algorithms are :mod:`linreg.sources.stream`'s, with a
+and fits it on a Dask cluster. The algorithms are :mod:`linreg.solvers.streamed_exact`'s, with a
 partition in the place of a record batch; Dask runs the per-partition work where
 the data live, and only summaries of size O(d^2) travel:
 
 ``"exact"``
     One map-reduce for the R factors: every partition returns the
-    :class:`~linreg.sources.stream.QRPiece` of its rows (centred by its own means), and the
-    client combines them (:func:`~linreg.sources.stream.merge_qr`: all factors moved to the
+    :class:`~linreg.solvers.streamed_exact.QRPiece` of its rows (centred by its own means), and the
+    client combines them (:func:`~linreg.solvers.streamed_exact.merge_qr`: all factors moved to the
     mean of all rows and stacked, one Householder QR). Then one more map-reduce per
     refinement step, each partition returning its unrounded extended-precision
-    ``A^T (y - A x)`` (:class:`~linreg.sources.stream.GradientPiece`); typically one.
+    ``A^T (y - A x)`` (:class:`~linreg.solvers.streamed_exact.GradientPiece`); typically one.
 ``"gd"``
     One map-reduce for the moments (per-partition
     :meth:`~linreg.solvers.fast.Moments.from_data`, merged by Chan's formula); the epochs then
     run on the client in O(d^2) each. A second map-reduce only for a near-perfect
-    fit, as in :mod:`linreg.sources.stream`. The centre of ``standardize`` is the accurate
+    fit, as in :mod:`linreg.solvers.streamed_exact`. The centre of ``standardize`` is the accurate
     mean of the moments.
 ``"sgd"``
     Inherently sequential: the partitions are streamed to the client in order (the
@@ -48,22 +48,19 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 from linreg.io.tables import resolve_columns
+from linreg.out_of_memory import StreamFit, fit_passes
 from linreg.solvers import fast
-from linreg.sources.stream import (
-    PARQUET_SUFFIXES,
+from linreg.solvers.streamed_exact import (
     GradientPiece,
     Levels,
     QRPiece,
-    StreamFit,
-    anchor_piece,
-    fit_passes,
     gradient_piece,
     merge_gradients,
-    merge_moments,
     merge_qr,
-    moments_piece,
     qr_piece,
 )
+from linreg.sources.batches import PARQUET_SUFFIXES
+from linreg.sources.passes import anchor_piece, merge_moments, moments_piece
 from linreg.training import EpochCallback
 from linreg.validation import check_X, check_y, is_dask_collection
 
@@ -260,7 +257,7 @@ def _anchor_task(
 
 
 class DaskPasses:
-    """:class:`linreg.sources.stream.Passes` over Dask partitions: map on the cluster, combine here.
+    """:class:`linreg.sources.passes.Passes` over Dask partitions: map on the cluster, combine here.
 
     Parameters
     ----------

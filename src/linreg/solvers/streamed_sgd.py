@@ -1,0 +1,110 @@
+"""Mini-batch SGD epochs over the batches of a pass.
+
+    standardization come from them), then every epoch reads the batches in file
+    order, shuffles the rows *within* each batch from the seed, and takes
+    mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch
+    open the next one's first step). The in-memory solver shuffles all rows; the
+    streamed one is deterministic for a given seed and batch layout, and
+    statistically equivalent when the file's order is not itself informative.
+    With ``tol`` it stops within a pass as in memory
+    (:class:`linreg.training.Plateau`), and reads no further.
+
+Files
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg.solvers import fast
+from linreg.sources.passes import Passes
+from linreg.training import Plateau
+
+Array = NDArray[np.float64]
+
+
+class StreamSGD:
+    """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
+
+    The arithmetic of a step is the textbook's, in the order of
+    :class:`linreg.solvers.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
+    ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
+    """
+
+    def __init__(
+        self,
+        passes: Passes,
+        center: Array,
+        scale: Array,
+        *,
+        batch_size: int,
+        seed: int,
+        learning_rate: float,
+        momentum: float,
+        fit_intercept: bool,
+        tol: float | None = None,
+    ) -> None:
+        self._passes = passes
+        self._center, self._scale = center, scale
+        self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
+        self._rng = np.random.default_rng(seed)
+        self._batch = batch_size
+        self._lr, self._mu = learning_rate, momentum
+        self._fit_intercept = fit_intercept
+        self.epochs = 0
+        self.steps = 0
+        self.plateau = None if tol is None else Plateau(tol, batch_size)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the plateau test stopped the run within the last epoch."""
+        return self.plateau is not None and self.plateau.stopped
+
+    def epoch(
+        self, W: Array, b: float, velocity_W: Array, velocity_b: float
+    ) -> tuple[Array, float, Array, float]:
+        """One epoch: every batch of one pass, shuffled within; W is updated in place."""
+        self.epochs += 1
+        bs = self._batch
+        left_X: Array | None = None
+        left_y: Array | None = None
+        for X, y in self._passes.batches(f"epoch {self.epochs}"):
+            order = self._rng.permutation(X.shape[0])
+            Zk, yk = X[order], y[order]
+            if self._transform:
+                Zk -= self._center
+                Zk /= self._scale
+            if left_X is not None and left_y is not None:
+                Zk, yk = np.concatenate([left_X, Zk]), np.concatenate([left_y, yk])
+            full = (Zk.shape[0] // bs) * bs
+            W, b, velocity_W, velocity_b = self._steps(
+                Zk[:full], yk[:full], W, b, velocity_W, velocity_b
+            )
+            if self.stopped:
+                return W, b, velocity_W, velocity_b  # the rest of the pass is not read
+            left_X, left_y = (
+                (Zk[full:].copy(), yk[full:].copy()) if full < Zk.shape[0] else (None, None)
+            )
+        if left_X is not None and left_y is not None:
+            W, b, velocity_W, velocity_b = self._steps(left_X, left_y, W, b, velocity_W, velocity_b)
+        return W, b, velocity_W, velocity_b
+
+    def _steps(
+        self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
+    ) -> tuple[Array, float, Array, float]:
+        stepped = fast.sgd_steps(
+            Zk,
+            yk,
+            W,
+            b,
+            velocity_W,
+            velocity_b,
+            batch_size=self._batch,
+            learning_rate=self._lr,
+            momentum=self._mu,
+            fit_intercept=self._fit_intercept,
+            plateau=self.plateau,
+        )
+        self.steps = fast.count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
+        return stepped

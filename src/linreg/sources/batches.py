@@ -1,0 +1,552 @@
+"""Record batches of CSV and Parquet files, and of arrays: the sources of streamed passes.
+
+
+A :class:`BatchSource` serves the rows of a file in *record batches* of bounded
+size (:data:`BATCH_BYTES` of float64 features and targets), as many times as a
+solver needs passes. The three solvers of :class:`~linreg.LinearRegression` then
+work from per-batch summaries that combine exactly or stably, never from all rows
+at once:
+
+
+CSV is read by ``pyarrow.csv.open_csv`` (a streaming reader; blocks of 1 MiB of text
+gathered into batches), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns follow
+:func:`linreg.io.tables.read_table`'s rules: the target is ``target``, the features are
+``features`` or every other numeric column except ``y_true``, and every cell
+must be a finite number; errors name the file, the column and the data row (the
+``k``-th row after the header; blank lines are not counted). Which CSV columns
+are numeric is judged from the first block of the file.
+
+Memory
+------
+What is held: one batch of :data:`BATCH_BYTES` = 4 MiB of numbers, the reader's
+buffers, a few scratch copies of the batch, and summaries of size O(d^2). Parquet
+is read with ``pre_buffer=False`` and 1 MiB buffered reads (the default
+pre-buffering kept every column chunk of a 238 MB file: 246 MB), CSV in 1 MiB
+blocks of text (:data:`CSV_BLOCK_BYTES`; the reader reads many blocks ahead).
+Measured with ``benchmarks/stream_memory.py``, peak resident memory (``VmHWM``) of
+the whole ``linreg train --stream`` process:
+
+=====================================================  ======  ======  =========
+file                                                   solver  peak    time
+=====================================================  ======  ======  =========
+Parquet, 2.64 GB (15.4 million rows x 16, 2.0 GB f8)   exact   281 MB  22 s
+same                                                   gd      287 MB   8 s
+Parquet, 3.14 GB (18.4 million rows x 16, C kernel)    exact   269 MB  28 s
+CSV, 2.32 GB (7.5 million rows x 16)                   exact   251 MB  26 s
+=====================================================  ======  ======  =========
+
+(The exact Parquet fit took 16 s before the refinement chose its precision per
+coefficient: in this file the intercept, 1, is small beside fitted values of
+about 680, and rounding it correctly takes a second slicing level. With the
+general kernels that made 30 s; the refinement pass now takes the norm-sliced
+kernel at two levels (:class:`Levels`), which carries those bits for less. The
+CSV row predates that and is parsing-bound.)
+
+Of that, about 160 MB is the command line before it reads anything (Python with
+NumPy, SciPy, pandas and linreg) and about 60 MB pyarrow's libraries and threads;
+the rest varies by some tens of MB from run to run with how the allocators of
+NumPy, OpenBLAS and pyarrow reuse memory, but does not grow with the file.
+:func:`wants_streaming` decides when the command line streams.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg.errors import LinregError
+from linreg.io.tables import Table, check_finite_column, resolve_columns
+
+Array = NDArray[np.float64]
+#: Bytes of float64 features and targets in one record batch. Smaller batches cost
+#: per-batch overhead, larger ones memory (on 2.8 million x 17 Parquet: 4 MiB took
+#: 2.3 s and 275 MB peak, 8 MiB 2.1 s and 321 MB, 16 MiB 1.8 s and 338 MB).
+BATCH_BYTES: Final = 4 << 20
+#: Rows kept (uniformly at random) from a streamed file for its figures.
+SAMPLE_ROWS: Final = 10_000
+#: The command line streams a CSV larger than 1/STREAM_MEMORY_RATIO of the available
+#: memory: reading it whole (pandas, cell by cell) peaks at about 3.5 times its size
+#: (measured: 84 MB of CSV, 280 MB), and the fit needs another copy of the numbers.
+STREAM_MEMORY_RATIO: Final = 8
+#: Text per block of pyarrow's CSV reader, which reads many blocks ahead: on a 363 MB
+#: CSV, 4 MiB blocks peaked at 374 MB resident, 1 MiB blocks at 226 MB, as fast.
+CSV_BLOCK_BYTES: Final = 1 << 20
+#: Suffixes read as Parquet; everything else is read as CSV.
+PARQUET_SUFFIXES: Final = (".parquet", ".pq")
+_INSTALL_HINT = 'pip install "linreg[stream]"'
+
+
+# ---------------------------------------------------------------------------
+# Batches and their sources
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One record batch: ``X`` (m, d) C-ordered float64, ``y`` (m,), and where it lies.
+
+    ``start`` is the index of its first row in the file; ``position`` the bytes of
+    the file read once it is delivered (for progress bars).
+    """
+
+    X: Array
+    y: Array
+    start: int
+    position: int
+
+
+class BatchSource(Protocol):
+    """Rows served in record batches, as many passes as asked for."""
+
+    name: str
+    feature_names: list[str]
+    target_name: str
+    total_bytes: int | None
+
+    def batches(self) -> Iterator[Batch]:
+        """One pass over the rows, in order."""
+        ...
+
+
+@dataclass(frozen=True)
+class PassProgress:
+    """Where a pass over the data stands: its label, rows and bytes read so far."""
+
+    label: str
+    rows: int
+    bytes: int
+    total_bytes: int | None
+
+
+#: Called after every batch of every pass.
+ProgressCallback = Callable[[PassProgress], None]
+
+
+class ArraySource:
+    """In-memory arrays served in row blocks: the streaming algorithms on data at hand.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, d)
+    y : array-like of shape (N,)
+    batch_rows : int, default=65536
+    feature_names : list of str, optional
+    target_name : str, default="y"
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        batch_rows: int = 65536,
+        feature_names: Sequence[str] | None = None,
+        target_name: str = "y",
+    ) -> None:
+        self._X = np.ascontiguousarray(X, dtype=np.float64)
+        self._y = np.ascontiguousarray(y, dtype=np.float64)
+        if self._X.ndim != 2 or self._y.shape != (self._X.shape[0],):
+            raise LinregError(
+                f"X must be 2-D and y 1-D with one value per row; got {self._X.shape}, "
+                f"{self._y.shape}"
+            )
+        self._rows = max(1, int(batch_rows))
+        d = self._X.shape[1]
+        self.name = "arrays"
+        self.feature_names = (
+            list(feature_names) if feature_names is not None else [f"x{j + 1}" for j in range(d)]
+        )
+        self.target_name = target_name
+        self.total_bytes: int | None = self._X.nbytes + self._y.nbytes
+
+    def batches(self) -> Iterator[Batch]:
+        n, row_bytes = self._X.shape[0], 8 * (self._X.shape[1] + 1)
+        for start in range(0, n, self._rows):
+            stop = min(n, start + self._rows)
+            yield Batch(self._X[start:stop], self._y[start:stop], start, stop * row_bytes)
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise LinregError(f"streaming files needs pyarrow: {_INSTALL_HINT}") from None
+    return pyarrow
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise LinregError(f"{path}: file not found; check the path")
+    if path.is_dir():
+        raise LinregError(f"{path}: is a folder, not a data file")
+
+
+class _ArrowBatches:
+    """What the CSV and Parquet sources share: record batches to checked float64 arrays."""
+
+    name: str
+    feature_names: list[str]
+    target_name: str
+    total_bytes: int | None
+
+    def _arrays(self, batch: Any, start: int, what: str) -> tuple[Array, Array]:
+        """``X`` (m, d) and ``y`` (m,) of a record batch, every cell a finite number.
+
+        ``what`` names a missing cell in messages ("an empty cell", "a missing value").
+        """
+        m, d = batch.num_rows, len(self.feature_names)
+        X = np.empty((m, d))
+        for j, column in enumerate(self.feature_names):
+            X[:, j] = self._values(batch.column(column), column, start, what)
+        y = self._values(batch.column(self.target_name), self.target_name, start, what)
+        return X, y
+
+    def _values(self, array: Any, column: str, start: int, what: str) -> Array:
+        pa = _pyarrow()
+        if array.null_count:
+            row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
+            raise LinregError(
+                f"{self.name}: column {column!r} data row {start + row + 1} has {what}; "
+                "fix or remove that row (every cell must be a number)"
+            )
+        if not pa.types.is_floating(array.type):
+            array = array.cast(pa.float64())
+        values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+        check_finite_column(values, self.name, column, lambda row: f"data row {start + row + 1}")
+        return values
+
+
+class CSVSource(_ArrowBatches):
+    """A CSV file read by pyarrow's streaming reader, in batches of ``batch_bytes`` of numbers.
+
+    The reader parses blocks of at most :data:`CSV_BLOCK_BYTES` of text; their rows
+    are gathered into batches of ``batch_bytes / (8 (d + 1))`` rows.
+
+    Parameters
+    ----------
+    path : path-like
+    target : str, default="y"
+    features : sequence of str, optional
+        By default every other column that is numeric in the first block, except ``y_true``.
+    batch_bytes : int, default=BATCH_BYTES
+
+    Raises
+    ------
+    LinregError
+        Missing, empty or malformed file; missing columns (see :func:`resolve_columns`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        target: str = "y",
+        features: Sequence[str] | None = None,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        _check_path(self.path)
+        self._header = self._read_header()
+        self._block = max(1 << 16, min(CSV_BLOCK_BYTES, int(batch_bytes)))
+        numeric = self._numeric_columns() if features is None else set(self._header)
+        self.feature_names = resolve_columns(
+            self.name, self._header, numeric.__contains__, target=target, features=features
+        )
+        self.target_name = target
+        self.total_bytes = self.path.stat().st_size
+        self._rows = max(1, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
+
+    def _read_header(self) -> list[str]:
+        try:
+            with open(self.path, newline="", encoding="utf-8-sig") as handle:
+                header = next(csv.reader(handle), None)
+        except UnicodeDecodeError:
+            raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
+        if not header:
+            raise LinregError(
+                f"{self.name}: the file is empty; it needs a header row and data rows"
+            )
+        return [c.strip() for c in header]
+
+    def _open(self, handle: Any, columns: list[str] | None) -> Any:
+        pa = _pyarrow()
+        from pyarrow import csv as pacsv
+
+        read = pacsv.ReadOptions(column_names=self._header, skip_rows=1, block_size=self._block)
+        if columns is None:
+            convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True)
+        else:
+            convert = pacsv.ConvertOptions(
+                null_values=[""],
+                include_columns=columns,
+                column_types={c: pa.float64() for c in columns},
+            )
+        return pacsv.open_csv(handle, read_options=read, convert_options=convert)
+
+    def _numeric_columns(self) -> set[str]:
+        """Columns typed as integers or floats by pyarrow's inference on the first block."""
+        pa = _pyarrow()
+        try:
+            with pa.OSFile(self.name) as handle:
+                reader = self._open(handle, None)
+                schema = reader.schema
+                try:
+                    reader.read_next_batch()
+                except StopIteration:
+                    raise LinregError(f"{self.name}: has a header but no data rows") from None
+        except pa.ArrowInvalid as exc:
+            raise self._error(exc, 0) from None
+        return {
+            f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+        }
+
+    def _error(self, exc: Exception, rows_before: int) -> LinregError:
+        message = str(exc).strip().splitlines()[0]
+        bad = re.match(
+            r"In CSV column #(\d+): CSV conversion error to \w+: invalid value (.*)$", message
+        )
+        if bad and int(bad.group(1)) < len(self._header):
+            column = self._header[int(bad.group(1))]
+            return LinregError(
+                f"{self.name}: column {column!r} has the non-numeric value {bad.group(2)} "
+                f"(a data row after row {rows_before}); fix or remove that row "
+                "(every cell must be a number)"
+            )
+        message = message.removeprefix("CSV parse error: ")
+        return LinregError(f"{self.name}: not a valid CSV file ({message})")
+
+    def batches(self) -> Generator[Batch, None, None]:
+        pa = _pyarrow()
+        columns = [*self.feature_names, self.target_name]
+        start = 0  # first row of the batch being gathered
+        parts: list[tuple[Array, Array]] = []
+        gathered = 0
+        total = self.total_bytes or 0
+
+        def batch(position: int) -> Batch:
+            X = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
+            y = parts[0][1] if len(parts) == 1 else np.concatenate([p[1] for p in parts])
+            return Batch(X, y, start, min(total, position))
+
+        with pa.OSFile(self.name) as handle:
+            try:
+                for record in self._open(handle, columns):
+                    if record.num_rows == 0:
+                        continue
+                    parts.append(self._arrays(record, start + gathered, "an empty cell"))
+                    gathered += record.num_rows
+                    if gathered >= self._rows:
+                        yield batch(handle.tell())
+                        start, parts, gathered = start + gathered, [], 0
+            except pa.ArrowInvalid as exc:
+                raise self._error(exc, start + gathered) from None
+            if parts:
+                yield batch(total)
+
+
+class ParquetSource(_ArrowBatches):
+    """A Parquet file read by ``ParquetFile.iter_batches`` in batches of ``batch_bytes``.
+
+    Parameters
+    ----------
+    path : path-like
+    target : str, default="y"
+    features : sequence of str, optional
+        By default every other integer, floating-point or decimal column except ``y_true``.
+    batch_bytes : int, default=BATCH_BYTES
+        Float64 bytes of one batch (its rows: ``batch_bytes / (8 (d + 1))``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        target: str = "y",
+        features: Sequence[str] | None = None,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
+        pa = _pyarrow()
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        self.name = str(self.path)
+        _check_path(self.path)
+        try:
+            with pq.ParquetFile(self.name) as handle:
+                schema = handle.schema_arrow
+                self.n_rows = int(handle.metadata.num_rows)
+        except (pa.ArrowInvalid, OSError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise LinregError(f"{self.name}: not a valid Parquet file ({first})") from None
+        types = {f.name: f.type for f in schema}
+        numeric = {
+            c
+            for c, t in types.items()
+            if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        }
+        self.feature_names = resolve_columns(
+            self.name, list(schema.names), numeric.__contains__, target=target, features=features
+        )
+        self.target_name = target
+        for column in [*self.feature_names, target]:
+            if column not in numeric:
+                raise LinregError(
+                    f"{self.name}: column {column!r} is not numeric (type {types[column]}); "
+                    "choose numeric columns with --target and --features"
+                )
+        self._rows = max(1024, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
+        self.total_bytes = self.path.stat().st_size
+
+    def batches(self) -> Generator[Batch, None, None]:
+        import pyarrow.parquet as pq
+
+        columns = [*self.feature_names, self.target_name]
+        start = 0
+        total = self.total_bytes or 0
+        # pre_buffer (the default) caches whole column chunks: on a 238 MB file it
+        # held all of them, 246 MB; buffered reads of 1 MiB keep the pool at ~40 MB.
+        with pq.ParquetFile(self.name, pre_buffer=False, buffer_size=1 << 20) as handle:
+            for record in handle.iter_batches(batch_size=self._rows, columns=columns):
+                if record.num_rows == 0:
+                    continue
+                X, y = self._arrays(record, start, "a missing value")
+                start += record.num_rows
+                position = total * start // max(self.n_rows, 1)
+                yield Batch(X, y, start - record.num_rows, position)
+
+
+def open_source(
+    path: str | os.PathLike[str],
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    batch_bytes: int = BATCH_BYTES,
+) -> CSVSource | ParquetSource:
+    """A :class:`ParquetSource` for ``.parquet``/``.pq`` files, else a :class:`CSVSource`."""
+    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+        return ParquetSource(path, target=target, features=features, batch_bytes=batch_bytes)
+    return CSVSource(path, target=target, features=features, batch_bytes=batch_bytes)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new processes (``MemAvailable``), or a guess."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    try:  # pragma: no cover - not Linux
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 62
+
+
+def wants_streaming(path: str | os.PathLike[str], *, force: bool = False) -> bool:
+    """Whether the command line streams ``path`` rather than reading it whole.
+
+    Always for ``force`` and for Parquet files; for a CSV when it is larger than
+    1/:data:`STREAM_MEMORY_RATIO` of the available memory.
+    """
+    p = Path(path)
+    if force or p.suffix.lower() in PARQUET_SUFFIXES:
+        return True
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return False  # read_table reports the problem
+    return size * STREAM_MEMORY_RATIO > available_memory()
+
+
+class Reservoir:
+    """A uniform sample of ``size`` rows of a stream (Vitter's algorithm R), for figures.
+
+    Row ``i`` (0-based) of the stream replaces a random slot with probability
+    ``size / (i + 1)``; the draws come from ``seed``, so a file gives the same sample.
+    """
+
+    def __init__(self, size: int = SAMPLE_ROWS, seed: int = 0) -> None:
+        self.size = size
+        self._rng = np.random.default_rng(seed)
+        self._X: Array | None = None
+        self._y: Array | None = None
+        self._seen = 0
+
+    def add(self, X: Array, y: Array) -> None:
+        """Offer the rows of one batch."""
+        m = X.shape[0]
+        if self._X is None or self._y is None:
+            self._X, self._y = np.empty((self.size, X.shape[1])), np.empty(self.size)
+        first = self._seen
+        fill = max(0, min(m, self.size - first))
+        self._X[first : first + fill] = X[:fill]
+        self._y[first : first + fill] = y[:fill]
+        if fill < m:
+            index = np.arange(first + fill, first + m)
+            slot = self._rng.integers(0, index + 1)
+            keep = np.flatnonzero(slot < self.size)
+            # A slot drawn twice keeps the later row, as one row at a time would.
+            slots, last = np.unique(slot[keep][::-1], return_index=True)
+            rows = keep[::-1][last] + fill
+            self._X[slots] = X[rows]
+            self._y[slots] = y[rows]
+        self._seen += m
+
+    def arrays(self) -> tuple[Array, Array]:
+        """The sample: ``min(size, rows seen)`` rows."""
+        if self._X is None or self._y is None:
+            return np.empty((0, 0)), np.empty(0)
+        k = min(self.size, self._seen)
+        return self._X[:k].copy(), self._y[:k].copy()
+
+
+def preview(
+    path: str | os.PathLike[str],
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    rows: int = 1_000,
+    dask: bool = False,
+) -> Table:
+    """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table` (streaming rules).
+
+    For the command line, before a long streamed fit: it checks the columns early
+    and gives the gradient check its rows. With ``dask``, the file is read by
+    ``dask.dataframe`` (:func:`linreg.sources.distributed.read_frame`), first partition only.
+    """
+    if dask:
+        from linreg.sources.distributed import read_frame
+
+        X_frame, y_series, chosen = read_frame(path, target=target, features=features)
+        head_X, head_y = X_frame.partitions[0].compute(), y_series.partitions[0].compute()
+        X = head_X.to_numpy(dtype=np.float64)[:rows]
+        y = head_y.to_numpy(dtype=np.float64)[:rows]
+        return Table(
+            X=X, y=y, y_true=None, feature_names=chosen, target_name=target, path=Path(path)
+        )
+    source = open_source(path, target=target, features=features)
+    batches = source.batches()
+    try:
+        first = next(batches, None)
+    finally:
+        batches.close()
+    if first is None:
+        raise LinregError(f"{source.name}: has a header but no data rows")
+    return Table(
+        X=first.X[:rows].copy(),
+        y=first.y[:rows].copy(),
+        y_true=None,
+        feature_names=source.feature_names,
+        target_name=source.target_name,
+        path=Path(path),
+    )
