@@ -32,6 +32,7 @@ from linreg.errors import (
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
+from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
 from linreg.training import EpochCallback, TrainResult, train
@@ -94,6 +95,11 @@ class LinearRegression(ParamsMixin):
         O(d^2) an epoch, equal to rounding, 1e-10 relative after 1,000 epochs).
         ``"auto"``: ``"fast"`` from N * d >= 100,000 on, so that data of teaching
         size run the textbook loop.
+    alpha : float, default=0.0
+        L2 penalty ``alpha |W|^2`` added to the (weighted) mean squared error, in its
+        units; the intercept is not penalized (:mod:`linreg.problem`). The minimiser
+        equals scikit-learn's ``Ridge(alpha=alpha * sum(sample_weight))`` and
+        ``ElasticNet(alpha=alpha, l1_ratio=0)``.
 
     Attributes
     ----------
@@ -152,6 +158,7 @@ class LinearRegression(ParamsMixin):
         init: str = "zeros",
         seed: int = 0,
         engine: str = "auto",
+        alpha: float = 0.0,
     ) -> None:
         self.solver = solver
         self.learning_rate = learning_rate
@@ -164,11 +171,13 @@ class LinearRegression(ParamsMixin):
         self.init = init
         self.seed = seed
         self.engine = engine
+        self.alpha = alpha
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:
         if self.solver not in SOLVERS:
             raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
+        check_alpha(self.alpha)
         check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
@@ -193,6 +202,7 @@ class LinearRegression(ParamsMixin):
         X_val: ArrayLike | None = None,
         y_val: ArrayLike | None = None,
         *,
+        sample_weight: ArrayLike | None = None,
         on_epoch: EpochCallback | None = None,
     ) -> LinearRegression:
         """Fit the model to training data; returns self.
@@ -206,6 +216,9 @@ class LinearRegression(ParamsMixin):
             A Dask array or Series partitioned like a Dask ``X``.
         X_val, y_val : array-like, optional
             Validation data; its loss is recorded in ``history_.val_loss``.
+        sample_weight : array-like of shape (N,), optional
+            Row weights ``w_i >= 0`` (not all zero) of the weighted least-squares
+            objective (:mod:`linreg.problem`); None weighs every row equally.
         on_epoch : callable, optional
             Called with (epoch, loss) after every epoch, e.g. for a progress bar.
 
@@ -228,6 +241,7 @@ class LinearRegression(ParamsMixin):
         X_arr, y_arr, names = check_X_y(X, y, fit_intercept=bool(self.fit_intercept), finite=False)
         if not (self.solver == "exact" or fast.use_fast_engine(self.engine, *X_arr.shape)):
             check_finite(X_arr, y_arr, names)
+        w = check_sample_weight(sample_weight, X_arr.shape[0])
         val: tuple[Array, Array] | None = None
         if (X_val is None) != (y_val is None):
             raise LinregError("give both X_val and y_val, or neither")
@@ -237,7 +251,7 @@ class LinearRegression(ParamsMixin):
 
         before = dict(vars(self))
         try:
-            self._solve(X_arr, y_arr, names, val, on_epoch)
+            self._solve(X_arr, y_arr, names, val, on_epoch, w)
         except NonFiniteDataError:
             # The fit is refused as a whole: the estimator keeps its earlier state,
             # and the error names the first bad cell.
@@ -254,6 +268,7 @@ class LinearRegression(ParamsMixin):
         names: list[str] | None,
         val: tuple[Array, Array] | None,
         on_epoch: EpochCallback | None,
+        sample_weight: Array | None = None,
     ) -> None:
         self.n_features_in_ = X.shape[1]
         if names is not None:
@@ -262,17 +277,29 @@ class LinearRegression(ParamsMixin):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         # Kept by reference (no copy) so that inference can revisit the data.
-        self._X_fit, self._y_fit = X, y
+        self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
 
         if self.solver == "exact":
-            self._fit_exact(X, y, val)
+            self._fit_exact(X, y, val, sample_weight)
         else:
-            self._fit_gradient(X, y, val, on_epoch)
+            self._fit_gradient(X, y, val, on_epoch, sample_weight)
 
-    def _fit_exact(self, X: Array, y: Array, val: tuple[Array, Array] | None) -> None:
+    def _fit_exact(
+        self,
+        X: Array,
+        y: Array,
+        val: tuple[Array, Array] | None,
+        sample_weight: Array | None = None,
+    ) -> None:
         from linreg.solvers.lstsq import lstsq
 
-        result = lstsq(X, y, fit_intercept=bool(self.fit_intercept))
+        result = lstsq(
+            X,
+            y,
+            fit_intercept=bool(self.fit_intercept),
+            sample_weight=sample_weight,
+            alpha=float(self.alpha),
+        )
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         self.lstsq_ = result
@@ -302,6 +329,7 @@ class LinearRegression(ParamsMixin):
         y: Array,
         val: tuple[Array, Array] | None,
         on_epoch: EpochCallback | None,
+        sample_weight: Array | None = None,
     ) -> None:
         d = X.shape[1]
         sgd = self.solver == "sgd"

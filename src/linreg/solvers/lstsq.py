@@ -1166,6 +1166,8 @@ def lstsq(
     *,
     fit_intercept: bool = True,
     X_lo: Array | None = None,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
 ) -> LstsqResult:
     """Least squares ``min ||y - b - X w||`` correct to the last bits of float64.
 
@@ -1205,6 +1207,8 @@ def lstsq(
     ``[I A; A^T 0][r; x] = [y; 0]`` with extended-precision residuals; see the
     module docstring.
     """
+    if sample_weight is not None or alpha != 0.0:
+        raise NotImplementedError("sample_weight and alpha: being written (issue 12)")
     result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     p = result.r_factor.shape[1]
     if result.rank < p:

@@ -94,13 +94,15 @@ class Batch:
     """One record batch: ``X`` (m, d) C-ordered float64, ``y`` (m,), and where it lies.
 
     ``start`` is the index of its first row in the file; ``position`` the bytes of
-    the file read once it is delivered (for progress bars).
+    the file read once it is delivered (for progress bars). ``w`` (m,) holds the
+    rows' weights when the source has a weight column, else None (equal weights).
     """
 
     X: Array
     y: Array
     start: int
     position: int
+    w: Array | None = None
 
 
 class BatchSource(Protocol):

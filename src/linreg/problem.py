@@ -1,0 +1,149 @@
+"""The problem every solver minimises, written out once: weighted least squares plus a penalty.
+
+With row weights ``w`` (shape (N,), ``w_i >= 0``, not all zero) and an L2 penalty
+``alpha >= 0`` on the weights (never on the intercept), the objective of
+``y ~ X W + b`` is
+
+.. math::
+
+    L(W, b) = \\frac{1}{\\sum_i w_i} \\sum_i w_i (x_i W + b - y_i)^2 + \\alpha \\lVert W \\rVert^2 ,
+
+in the units of the mean squared error: with ``w = 1`` and ``alpha = 0`` it *is* the
+MSE. Its gradient, with ``r = X W + b - y`` (shape (N,)) and ``S = sum(w)``:
+
+.. math::
+
+    \\frac{\\partial L}{\\partial W} = \\frac{2}{S} X^T (w \\odot r) + 2 \\alpha W, \\qquad
+    \\frac{\\partial L}{\\partial b} = \\frac{2}{S} w^T r ,
+
+and its Hessian in ``theta = (W, b)``, the same everywhere (a quadratic), is
+``H = (2/S) [X 1]^T diag(w) [X 1] + 2 alpha diag(1, ..., 1, 0)``; the largest stable
+learning rate of gradient descent is ``2 / lambda_max(H)``.
+
+The minimiser is the solution of the normal equations
+``(X_c^T diag(w) X_c + alpha S I) W = X_c^T diag(w) y`` (``X_c`` centred by the weighted
+means; ``b = ybar_w - xbar_w W``). So the same model is, in other tools:
+
+- scikit-learn ``Ridge(alpha=alpha * sum(w)).fit(X, y, sample_weight=w)``;
+- scikit-learn ``ElasticNet(alpha=alpha, l1_ratio=0).fit(X, y, sample_weight=w)``
+  (which rescales the weights to sum to N; the minimiser is unchanged);
+- statsmodels ``WLS(y, add_constant(X), weights=w)`` when ``alpha = 0``.
+
+Scaling every weight by the same ``c > 0`` changes nothing, and an integer weight ``k``
+is the same as the row repeated ``k`` times. ``l1_ratio`` is reserved for an L1 term
+(elastic net) and must be 0 for now.
+
+Functions here validate the two at the boundary (:func:`check_sample_weight`,
+:func:`check_alpha`) and state the objective and its gradient plainly
+(:func:`objective`, :func:`gradient`), the reference the solvers are tested against.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from linreg.errors import LinregError
+
+__all__ = [
+    "check_alpha",
+    "check_sample_weight",
+    "gradient",
+    "mean_one_weights",
+    "objective",
+]
+
+Array = NDArray[np.float64]
+
+
+def check_alpha(alpha: object) -> float:
+    """``alpha`` as a float, or a :class:`LinregError` naming the bad value.
+
+    The penalty must be a finite real number ``>= 0``.
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise LinregError(f"alpha must be a number >= 0, got {alpha!r}")
+    value = float(alpha)
+    if not math.isfinite(value) or value < 0:
+        raise LinregError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    return value
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> Array | None:
+    """The row weights as a float64 vector of shape (N,), or None for equal weights.
+
+    Raises a :class:`LinregError` naming the first bad value: a weight that is
+    negative, NaN or infinite, a vector of the wrong length or shape, or weights that
+    are all zero (which leave nothing to fit).
+    """
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise LinregError(f"sample_weight must be numbers: {exc}") from None
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.ndim != 1:
+        raise LinregError(f"sample_weight must be one-dimensional, got shape {w.shape}")
+    if w.shape[0] != n_samples:
+        raise LinregError(
+            f"sample_weight has {w.shape[0]} values but the data have {n_samples} rows"
+        )
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise LinregError(f"sample_weight[{i}] is {w[i]!r}: weights must be finite numbers >= 0")
+    if not np.any(w > 0):
+        raise LinregError("sample_weight is all zero: at least one row needs a weight > 0")
+    return w
+
+
+def mean_one_weights(sample_weight: Array | None, n_samples: int) -> Array | None:
+    """The weights scaled to mean 1, ``w N / sum(w)``, or None for equal weights.
+
+    With them ``(1/N) sum_i w~_i r_i^2`` is the objective's data term, so a mini-batch
+    mean of ``w~_i r_i^2`` is an unbiased estimate of it (what SGD needs).
+    """
+    if sample_weight is None:
+        return None
+    return sample_weight * (n_samples / math.fsum(sample_weight))
+
+
+def objective(
+    X: Array,
+    y: Array,
+    W: Array,
+    b: float,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+) -> float:
+    """``L(W, b)``: the weighted mean squared error plus ``alpha |W|^2``.
+
+    Shapes: X (N, d), y (N,), W (d,), sample_weight (N,) or None.
+    """
+    r = X @ W + b - y
+    if sample_weight is None:
+        data = float(np.mean(r**2))
+    else:
+        data = float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
+    return data + alpha * float(W @ W)
+
+
+def gradient(
+    X: Array,
+    y: Array,
+    W: Array,
+    b: float,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+) -> tuple[Array, float]:
+    """``(dL/dW, dL/db)`` of :func:`objective`: ``(2/S) X^T (w r) + 2 alpha W``, ``(2/S) w^T r``."""
+    r = X @ W + b - y
+    if sample_weight is None:
+        wr, S = r, float(len(y))
+    else:
+        wr, S = sample_weight * r, float(np.sum(sample_weight))
+    return (2.0 / S) * (X.T @ wr) + 2.0 * alpha * W, (2.0 / S) * float(np.sum(wr))
