@@ -262,6 +262,7 @@ DEFAULTS = {
     "init": "zeros",
     "seed": 0,
     "engine": "auto",
+    "alpha": 0.0,
 }
 
 

@@ -218,8 +218,8 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     "hyperparameters a list": (set_field("hyperparameters", []), r"'hyperparameters' and 'tr"),
     "training a string": (set_field("training", "gd"), r"'hyperparameters' and 'training'"),
     "unknown hyperparameter": (
-        set_field("hyperparameters.alpha", 1.0),
-        r"bad hyperparameters or history \(unknown parameter 'alpha'",
+        set_field("hyperparameters.gamma", 1.0),
+        r"bad hyperparameters or history \(unknown parameter 'gamma'",
     ),
     "negative learning rate": (
         set_field("hyperparameters.learning_rate", -0.1),
