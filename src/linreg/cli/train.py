@@ -1,13 +1,20 @@
-"""``linreg train`` (in memory, streamed or on Dask) and ``linreg gradcheck``."""
+"""``linreg train`` (in memory, streamed or on Dask) and ``linreg gradcheck``.
+
+``--alpha A`` and ``--sample-weight COLUMN`` choose the objective of :mod:`linreg.problem`,
+L(W, b) = (1/sum w) sum_i w_i (x_i W + b - y_i)^2 + A |W|^2 (intercept unpenalized). Without
+them the command calls the library exactly as before: the plain mean squared error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from linreg import out_of_memory
 from linreg.cli.common import (
@@ -38,11 +45,34 @@ from linreg.model import LinearModel
 from linreg.sources import batches
 from linreg.viz.summaries import closed_form, finite
 
+Array = NDArray[np.float64]
+
 __all__ = ["register"]
 
 
+def parse_alpha(text: str | None) -> float | None:
+    """The value of ``--alpha``: a finite number >= 0, or None when the flag is not given.
+
+    Raises
+    ------
+    LinregError
+        Naming the value, for anything else (a word, NaN, infinity, a negative number).
+    """
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0.0):
+        raise LinregError(f"--alpha must be a finite number >= 0 (the ridge penalty), got {text!r}")
+    return value
+
+
 def _model_from_args(args: argparse.Namespace) -> LinearRegression:
+    alpha = parse_alpha(args.alpha)
     return LinearRegression(
+        alpha=0.0 if alpha is None else alpha,  # 0.0: the default, least squares
         solver=args.solver,
         learning_rate=args.lr,
         epochs=args.epochs,
@@ -56,7 +86,31 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
     )
 
 
-def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) -> LinearRegression:
+def _read_training_table(args: argparse.Namespace) -> Table:
+    """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
+    features = parse_names(args.features)
+    if args.sample_weight is None:
+        return read_table(args.data, target=args.target, features=features)
+    return read_table(
+        args.data, target=args.target, features=features, sample_weight=args.sample_weight
+    )
+
+
+def _preview(args: argparse.Namespace) -> Table:
+    """The first rows of a file fitted by streaming; the weight column is not a feature."""
+    features = parse_names(args.features)
+    dask = args.dask is not None
+    table = batches.preview(args.data, target=args.target, features=features, dask=dask)
+    if args.sample_weight is not None and features is None:
+        others = [n for n in table.feature_names if n != args.sample_weight]
+        if len(others) != len(table.feature_names):
+            table = batches.preview(args.data, target=args.target, features=others, dask=dask)
+    return table
+
+
+def _fit_from_args(
+    args: argparse.Namespace, table: Table, val: Table | None, weights: Array | None
+) -> LinearRegression:
     model = _model_from_args(args)
     assert table.y is not None  # read_table requires the target for training
     model._validate_params()  # before the data errors below, which name the file
@@ -69,6 +123,8 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
                 None if val is None else val.frame,
                 None if val is None or val.y is None else val.y,
                 on_epoch=progress,
+                # none without --sample-weight, so the call is today's
+                **({} if weights is None else {"sample_weight": weights}),
             )
         except DivergenceError:
             raise
@@ -77,7 +133,9 @@ def _fit_from_args(args: argparse.Namespace, table: Table, val: Table | None) ->
     return model
 
 
-def _fit_streamed(args: argparse.Namespace, val: Table | None) -> out_of_memory.StreamFit:
+def _fit_streamed(
+    args: argparse.Namespace, features: list[str], val: Table | None
+) -> out_of_memory.StreamFit:
     """Fit ``args.data`` without reading it whole: record batches, or on a Dask cluster.
 
     With ``--plots`` a uniform sample of :data:`linreg.sources.batches.SAMPLE_ROWS` rows is
@@ -86,10 +144,14 @@ def _fit_streamed(args: argparse.Namespace, val: Table | None) -> out_of_memory.
     model = _model_from_args(args)
     model._validate_params()
     val_data = None if val is None or val.y is None else (val.X, val.y)
-    features = parse_names(args.features)
     sample_rows = batches.SAMPLE_ROWS if args.plots else 0
     if args.dask is not None:
         from linreg.sources.distributed import fit_path
+
+        if args.sample_weight is not None:
+            raise LinregError(
+                "--sample-weight is not available with --dask; fit the file with --stream instead"
+            )
 
         return fit_path(
             args.data,
@@ -109,22 +171,17 @@ def _fit_streamed(args: argparse.Namespace, val: Table | None) -> out_of_memory.
             val=val_data,
             progress=progress,
             sample_rows=sample_rows,
+            **({} if args.sample_weight is None else {"sample_weight": args.sample_weight}),
         )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
     streaming = args.dask is not None or batches.wants_streaming(args.data, force=args.stream)
     streamed: out_of_memory.StreamFit | None = None
-    if streaming:
-        # The first rows only: the columns are checked and the gradient check has data.
-        table = batches.preview(
-            args.data,
-            target=args.target,
-            features=parse_names(args.features),
-            dask=args.dask is not None,
-        )
-    else:
-        table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    # Streaming: the first rows only, so the columns are checked and the gradient check has data.
+    table = _preview(args) if streaming else _read_training_table(args)
+    weights = None if streaming or args.sample_weight is None else table.w
     val = None
     if args.val is not None:
         val = read_table(args.val, target=table.target_name, features=table.feature_names)
@@ -152,12 +209,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     try:
         if streaming:
-            streamed = _fit_streamed(args, val)
+            streamed = _fit_streamed(args, table.feature_names, val)
             model = streamed.model
             if streamed.sample is not None:  # the figures are drawn from the sample
                 table = replace(table, X=streamed.sample[0], y=streamed.sample[1])
         else:
-            model = _fit_from_args(args, table, val)
+            model = _fit_from_args(args, table, val, weights)
     except DivergenceError as exc:
         report = exc.report
         if plots_dir is not None and report.history.loss.size:
@@ -186,7 +243,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if streamed is not None:
         optimum = streamed.optimum
     else:
-        optimum = closed_form(table.X, table.y, fit_intercept)
+        optimum = closed_form(
+            table.X, table.y, fit_intercept, sample_weight=weights, alpha=alpha or 0.0
+        )
     extra: dict[str, Any] = {
         "optimum_loss": optimum.history_.final_loss,
         "optimum_coef": optimum.coef_.tolist(),
@@ -236,6 +295,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         "model": out,
         "figures": figures,
     }
+    if alpha is not None:
+        result["alpha"] = alpha
+    if args.sample_weight is not None:
+        result["sample_weight"] = args.sample_weight
     if streamed is not None:
         result["streamed"] = {
             "n_samples": streamed.n_samples,
@@ -266,6 +329,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         ["final training MSE", model.history_.final_loss],
         ["least-squares optimum MSE", optimum.history_.final_loss],
     ]
+    if alpha is not None or args.sample_weight is not None:
+        # The loss is the objective L: the (weighted) MSE plus the penalty.
+        objective = "weighted MSE" if args.sample_weight is not None else "MSE"
+        objective += "" if alpha is None else f" + {alpha:g} |W|^2"
+        facts[4:6] = [
+            [f"final training loss ({objective})", model.history_.final_loss],
+            ["optimum of that loss", optimum.history_.final_loss],
+        ]
+        if args.sample_weight is not None:
+            facts.append(["sample weights", f"column {args.sample_weight}"])
     if stab is not None:
         facts += [
             [
@@ -334,6 +407,17 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--standardize", action="store_true", help="train on standardized features")
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
+    p.add_argument(
+        "--alpha",
+        metavar="A",
+        help="ridge penalty: minimise the (weighted) MSE + A |W|^2, the intercept unpenalized "
+        "(default: 0, least squares)",
+    )
+    p.add_argument(
+        "--sample-weight",
+        metavar="COLUMN",
+        help="column of row weights >= 0 (not a feature): minimise sum w_i r_i^2 / sum w_i",
+    )
     p.add_argument("--init", choices=("zeros", "random"), default="zeros", help="starting point")
     p.add_argument("--seed", type=int, default=0, help="seed of random init and SGD shuffles")
     p.add_argument("--val", help="validation CSV; its loss is recorded every epoch")

@@ -22,21 +22,40 @@ Array = NDArray[np.float64]
 METRIC_NAMES = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R^2"}
 
 
-def closed_form(X: Array, y: Array, fit_intercept: bool) -> LinearRegression:
-    """The least-squares optimum of the data, fitted exactly (the reference for a trained model).
+def closed_form(
+    X: Array,
+    y: Array,
+    fit_intercept: bool,
+    *,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+) -> LinearRegression:
+    """The optimum of the data's objective, fitted exactly (the reference for a trained model).
+
+    The objective is that of :mod:`linreg.problem`,
+    L(W, b) = (1/sum w) sum_i w_i (x_i W + b - y_i)^2 + alpha |W|^2; with no weights and
+    ``alpha = 0`` it is the mean squared error and the optimum is least squares.
 
     Parameters
     ----------
     X : ndarray of shape (N, d)
     y : ndarray of shape (N,)
     fit_intercept : bool
+    sample_weight : ndarray of shape (N,), optional
+        Row weights w >= 0; None for equal weights.
+    alpha : float, default=0.0
+        The ridge penalty (the intercept is not penalized).
 
     Returns
     -------
     LinearRegression
-        Fitted with ``solver="exact"``: ``coef_`` (d,), ``intercept_`` and a one-entry history.
+        Fitted with ``solver="exact"``: ``coef_`` (d,), ``intercept_`` and a one-entry history
+        whose loss is L at the optimum.
     """
-    return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
+    if sample_weight is None and alpha == 0.0:  # least squares, called as it always was
+        return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
+    model = LinearRegression(solver="exact", fit_intercept=fit_intercept, alpha=alpha)
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 def evaluate_metrics(y: Array, y_pred: Array) -> dict[str, float]:
