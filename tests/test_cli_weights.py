@@ -101,7 +101,7 @@ def test_alpha_alone_with_gradient_descent_is_the_librarys_penalized_fit(
     result = run(
         capsys, "train", weighted_csv, "--features", "x1,x2", "--alpha", str(ALPHA),
         "--solver", "gd", "--lr", "0.005", "--epochs", "300", "--out", tmp_path / "m.json",
-        "--json",
+        "--plots", tmp_path / "figures", "--json",
     )  # fmt: skip
     assert result.code == 0, result.err
     report = result.json()
@@ -114,6 +114,8 @@ def test_alpha_alone_with_gradient_descent_is_the_librarys_penalized_fit(
     # the optimum shown beside it is the penalized one (scikit-learn's Ridge)
     oracle = ridge(X, y, None, ALPHA)
     np.testing.assert_allclose(report["closed_form"]["coef"], oracle.coef_, rtol=1e-9)
+    # the landscape is drawn for the penalized objective, about its optimum
+    assert tmp_path / "figures" / "loss_landscape.png" in map(Path, report["figures"])
 
 
 def test_a_streamed_fit_equals_the_in_memory_one(

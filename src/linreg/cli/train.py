@@ -277,6 +277,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             feature_names=table.feature_names,
             target_name=table.target_name,
             animate=args.animate,
+            sample_weight=weights,  # None when streamed: the sample has no weights
+            alpha=alpha or 0.0,
         )
     stab = model.stability_
     result = {

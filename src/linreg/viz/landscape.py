@@ -38,7 +38,9 @@ from linreg.viz.style import (
 # -- 8. loss landscape -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Landscape:
-    """The MSE on a grid over two parameters, the others held fixed.
+    """The loss on a grid over two parameters, the others held fixed.
+
+    The loss is the MSE, or the weighted, penalized objective (see :func:`landscape_grid`).
 
     Attributes
     ----------
@@ -47,7 +49,7 @@ class Landscape:
     q : ndarray of shape (n_q,)
         Values of the second parameter (y axis).
     loss : ndarray of shape (n_q, n_p)
-        ``loss[k, l]`` is the MSE at parameter ``params[0] = p[l]``,
+        ``loss[k, l]`` is the loss at parameter ``params[0] = p[l]``,
         ``params[1] = q[k]`` (the layout of ``numpy.meshgrid`` and ``contour``).
     params : (int, int)
         Indices into theta = [W, b]; index d is the bias.
@@ -55,7 +57,7 @@ class Landscape:
         The parameter vector the slice passes through: the least-squares optimum
         (or the ``optimum`` given); parameters not in ``params`` stay at it.
     center_loss : float
-        The MSE at ``center``.
+        The loss at ``center``.
     labels : (str, str)
         Axis labels of the two parameters.
     """
@@ -80,12 +82,37 @@ def _least_squares(X: Array, y: Array, fit_intercept: bool) -> Array:
     return np.asarray(theta, dtype=np.float64)
 
 
+def _penalized_least_squares(
+    X: Array, y: Array, fit_intercept: bool, w: Array, alpha: float
+) -> Array:
+    # The minimiser of (1/S) sum w r^2 + alpha |W|^2 as least squares on augmented rows:
+    # sqrt(w/S) [X 1] theta ~ sqrt(w/S) y, and sqrt(alpha) W ~ 0 (the intercept is free).
+    n, d = X.shape
+    A = np.column_stack([X, np.ones(n)]) if fit_intercept else X
+    scale = np.sqrt(w / np.sum(w))
+    penalty = np.sqrt(alpha) * np.eye(d, A.shape[1])
+    theta = np.linalg.lstsq(
+        np.vstack([A * scale[:, None], penalty]),
+        np.concatenate([y * scale, np.zeros(d)]),
+        rcond=None,
+    )[0]
+    return np.asarray(theta if fit_intercept else np.append(theta, 0.0), dtype=np.float64)
+
+
 def _center(
-    X: Array, y: Array, fit_intercept: bool, optimum: tuple[ArrayLike, float] | None
+    X: Array,
+    y: Array,
+    fit_intercept: bool,
+    optimum: tuple[ArrayLike, float] | None,
+    w: Array | None = None,
+    alpha: float = 0.0,
 ) -> Array:
     d = X.shape[1]
     if optimum is None:
-        return _least_squares(X, y, fit_intercept)
+        if w is None and alpha == 0.0:
+            return _least_squares(X, y, fit_intercept)
+        weights = np.ones(X.shape[0]) if w is None else w
+        return _penalized_least_squares(X, y, fit_intercept, weights, alpha)
     coef = np.atleast_1d(np.asarray(optimum[0], dtype=np.float64))
     if coef.shape != (d,):
         raise ValueError(f"optimum coef must have shape ({d},), got {coef.shape}")
@@ -141,8 +168,14 @@ def landscape_grid(
     resolution: int = 121,
     feature_names: Sequence[str] | None = None,
     unit_hint: str = "per unit of",
+    sample_weight: ArrayLike | None = None,
+    alpha: float = 0.0,
 ) -> Landscape:
-    """Evaluate the MSE exactly on a grid over two parameters.
+    """Evaluate the loss exactly on a grid over two parameters.
+
+    The loss is the objective of :mod:`linreg.problem`,
+    L(W, b) = (1/S) sum_i w_i (x_i W + b - y_i)^2 + alpha |W|^2 with S = sum w; with no
+    weights and ``alpha = 0``, the MSE.
 
     Parameters
     ----------
@@ -166,6 +199,10 @@ def landscape_grid(
         Used in the axis labels.
     unit_hint : str, default="per unit of"
         Connects "target units" and the feature name in weight labels.
+    sample_weight : array-like of shape (N,), optional
+        Row weights w >= 0 (not all zero); None for equal weights.
+    alpha : float, default=0.0
+        The ridge penalty; the default centre is then the penalized optimum.
 
     Returns
     -------
@@ -173,12 +210,14 @@ def landscape_grid(
 
     Notes
     -----
-    The MSE is a quadratic in theta. With A = [X 1], the residual r0 at the
+    The loss is a quadratic in theta. With A = [X 1], the residual r0 at the
     centre theta0, L0 = r0ᵀr0 / N, g = Aᵀr0 / N and G = AᵀA / N,
 
     .. math:: L(\\theta_0 + \\delta) = L_0 + 2 g^\\top \\delta + \\delta^\\top G \\delta
 
-    exactly. G and g cost one O(N d²) pass; each grid point then costs O(1), so
+    exactly. With weights and the penalty, L0 = (1/S) r0ᵀ W r0 + alpha |W0|²,
+    g = AᵀW r0 / S + alpha [W0, 0] and G = AᵀW A / S + alpha diag(1, ..., 1, 0), W = diag(w).
+    G and g cost one O(N d²) pass; each grid point then costs O(1), so
     the grid never loops over the data. Expanding about theta0 (rather than
     using θᵀGθ − 2θᵀc + yᵀy, which subtracts large numbers) keeps the values
     accurate near the optimum, where the contours matter most.
@@ -188,12 +227,27 @@ def landscape_grid(
     n, d = Xa.shape
     i, j = _check_params(params, d)
     names = column_names(feature_names, d)
-    center = _center(Xa, ya, fit_intercept, optimum)
+    w = None if sample_weight is None else as_y(sample_weight, n, "sample_weight")
+    if w is not None and (np.any(~np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0)):
+        raise ValueError("sample_weight must be finite numbers >= 0, not all zero")
+    if not (np.isfinite(alpha) and alpha >= 0.0):
+        raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    center = _center(Xa, ya, fit_intercept, optimum, w, alpha)
 
     r0 = Xa @ center[:d] + center[d] - ya
-    L0 = float(r0 @ r0) / n
-    g = np.append(Xa.T @ r0, r0.sum()) / n
-    G = hessian(Xa, fit_intercept=True) / 2.0  # (2/N) AᵀA / 2, intercept last
+    if w is None and alpha == 0.0:
+        L0 = float(r0 @ r0) / n
+        g = np.append(Xa.T @ r0, r0.sum()) / n
+        G = hessian(Xa, fit_intercept=True) / 2.0  # (2/N) AᵀA / 2, intercept last
+    else:
+        weights = np.ones(n) if w is None else w
+        total = float(np.sum(weights))
+        wr = weights * r0
+        W0 = center[:d]
+        L0 = float(r0 @ wr) / total + alpha * float(W0 @ W0)
+        g = np.append(Xa.T @ wr, wr.sum()) / total + alpha * np.append(W0, 0.0)
+        A = np.column_stack([Xa, np.ones(n)])
+        G = (A.T @ (A * weights[:, None])) / total + alpha * np.diag(np.append(np.ones(d), 0.0))
 
     for history in histories:
         if history.W.ndim != 2 or history.W.shape[1] != d:
@@ -341,8 +395,13 @@ def loss_landscape(
     params: tuple[int, int] | None = None,
     optimum: tuple[ArrayLike, float] | None = None,
     feature_names: Sequence[str] | None = None,
+    sample_weight: ArrayLike | None = None,
+    alpha: float = 0.0,
 ) -> Figure:
-    """Contours of the MSE over two parameters with the optimizer's path.
+    """Contours of the loss over two parameters with the optimizer's path.
+
+    The loss is the MSE, or with ``sample_weight`` and ``alpha`` the objective the model
+    minimised (see :func:`landscape_grid`).
 
     Parameters
     ----------
@@ -358,6 +417,10 @@ def loss_landscape(
     optimum : (coef, intercept), optional
         Use this instead of computing the least-squares optimum.
     feature_names : sequence of d str, optional
+    sample_weight : array-like of shape (N,), optional
+        Row weights; None for equal weights.
+    alpha : float, default=0.0
+        The ridge penalty.
 
     Returns
     -------
@@ -376,6 +439,8 @@ def loss_landscape(
         optimum=optimum,
         histories=[history],
         feature_names=feature_names,
+        sample_weight=sample_weight,
+        alpha=alpha,
     )
     fig = new_figure((7.2, 6.0))
     ax = fig.add_subplot()

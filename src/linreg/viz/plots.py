@@ -86,6 +86,8 @@ def write_training_figures(
     feature_names: Sequence[str] | None = None,
     target_name: str = "y",
     animate: bool = False,
+    sample_weight: ArrayLike | None = None,
+    alpha: float = 0.0,
 ) -> list[Path]:
     """Write the standard figures of one training run to ``out_dir``.
 
@@ -106,6 +108,10 @@ def write_training_figures(
     target_name : str, default="y"
     animate : bool, default=False
         Also write ``training.gif``.
+    sample_weight : array-like of shape (N,), optional
+    alpha : float, default=0.0
+        The row weights and ridge penalty of the fit: the loss landscape is drawn for the
+        objective the model minimised (see :func:`linreg.viz.landscape.landscape_grid`).
 
     Returns
     -------
@@ -148,7 +154,13 @@ def write_training_figures(
         save(fig, "true_vs_learned.png")
     if trained:
         fig = loss_landscape(
-            Xa, ya, history, fit_intercept=bool(model.fit_intercept), feature_names=names
+            Xa,
+            ya,
+            history,
+            fit_intercept=bool(model.fit_intercept),
+            feature_names=names,
+            sample_weight=sample_weight,
+            alpha=alpha,
         )
         save(fig, "loss_landscape.png")
     if animate:

@@ -140,7 +140,12 @@ def report_figures(
             "the path the model file recorded, epoch by epoch, from the circle to the square; "
             "the star is the least-squares optimum.",
             plots.loss_landscape(
-                X, y, history, fit_intercept=bool(model.fit_intercept), feature_names=names
+                X,
+                y,
+                history,
+                fit_intercept=bool(model.fit_intercept),
+                feature_names=names,
+                alpha=float(model.alpha),
             ),
         )
     if animate and history.loss.shape[0] >= 2:
