@@ -26,11 +26,12 @@ demo: $(VENV)/.installed
 	$(BIN)/linreg demo --out results/
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks/bench.py  # the harness, outside the package
 
 # Headless Chromium for the report's browser test: installed when root, else that test skips.
 browser:
