@@ -3,7 +3,7 @@
 Every test fits the same data twice, ``engine="reference"`` (the readable loop of
 :mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.solvers.fast`), and compares the
 whole recorded path. Also: the moments pass, the fused pass, the engine rule, the
-peak memory of a fit (in a child process) and a smoke run of ``linreg bench``.
+peak memory of a fit (in a child process).
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine_data import RTOL, assert_same_history, regression_data
+from engine_data import RTOL, assert_same_history, make_data, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import training as training_module
-from linreg.bench import make_data, markdown
-from linreg.cli.main import main
 from linreg.errors import ConvergenceWarning, LinregError
 from linreg.solvers import fast as fast_module
 from linreg.solvers.fast import Moments, prefer_streaming, stability_from_moments, standardization
@@ -495,44 +493,6 @@ def test_a_fast_fit_needs_at_most_a_quarter_of_x_more() -> None:
     # The check can fail: the reference path's copy (and X.std's) shows up in it.
     reference = child_peak("reference", "gd")
     assert reference["peak_mb"] - fast_gd["peak_mb"] >= 0.9 * x_mb, (reference, fast_gd)
-
-
-# -- linreg bench ----------------------------------------------------------------------------
-def test_bench_quick_json_has_every_section(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--quick", "--json", "--no-memory"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert set(report) >= {"environment", "config", "sections", "targets"}
-    sections = report["sections"]
-    assert set(sections) == {"closed-form", "gd", "sgd", "scaling"}
-    for name in ("closed-form", "gd", "sgd"):
-        methods = [row["method"] for row in sections[name]["rows"]]
-        assert methods[0].startswith("linreg")
-        assert sections[name]["rows"][0]["speedup"] == pytest.approx(1.0)
-        assert all(row["time_s"] is not None or row["note"] for row in sections[name]["rows"])
-    assert sections["closed-form"]["nist"]["targets_met"] is True
-    gd_rows = {row["method"]: row for row in sections["gd"]["rows"]}
-    assert gd_rows["textbook NumPy loop"]["extra"]["max_rel_iterate_diff_first_epochs"] < RTOL
-    scaling = sections["scaling"]
-    for curve in scaling["time_vs_rows"].values():
-        assert len(curve) == len(scaling["n_values"])
-    assert set(report["targets"]) == {"closed-form", "gd", "sgd"}
-    text = markdown(report)
-    assert f"refinement kernel: {report['environment']['kernels']}" in text
-    assert "| linreg gd (fast) |" in text
-    assert "**4b. Time (s) against d" in text
-
-
-def test_bench_measures_peak_memory_in_a_child() -> None:
-    from linreg.bench import QUICK, peak_memory
-
-    memory = peak_memory("linreg gd (fast)", QUICK, 10)
-    assert memory is not None
-    assert 0.0 <= memory["extra_mb"] < memory["peak_mb"]
-
-
-def test_bench_rejects_an_unknown_section(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--quick", "--only", "gd,fast"]) == 1
-    assert "unknown section(s) fast" in capsys.readouterr().err
 
 
 def test_both_engines_give_a_constant_column_scale_one() -> None:
