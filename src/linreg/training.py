@@ -2,7 +2,9 @@
 
 The algorithm, for every epoch k = 0, 1, ..., epochs:
 
-1. forward:  y_pred = X W + b, and L_k = mean((y_pred - y)^2)
+1. forward:  y_pred = X W + b, and L_k = mean((y_pred - y)^2), or with row weights
+   and a penalty the objective of :mod:`linreg.problem`,
+   L_k = mean(w~ (y_pred - y)^2) + alpha |W|^2 with ``w~ = w N / sum(w)``
 2. record L_k, W, b (and the validation loss); stop if L_k is not finite or has
    exploded, if k = epochs, or if |L_k - L_{k-1}| / L_{k-1} < tol
 3. update: full-batch GD takes one step with the gradient of the whole data;
@@ -11,7 +13,9 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
    with v.
 
 So ``epochs`` means ``epochs`` updates of GD, and with momentum 0 and no tol the
-iterates are exactly those of the textbook loop.
+iterates are exactly those of the textbook loop. The weights of mean one ``w~`` make
+the full-batch gradient the objective's, ``(2/N) X^T (w~ r) = (2/S) X^T (w r)``, and
+a mini-batch's ``(2/B) sum_B w~_i x_i r_i + 2 alpha W`` an unbiased estimate of it.
 
 SGD with ``tol`` also stops *within* an epoch (:class:`Plateau`): each batch's
 loss, taken before its step, is a loss on rows the model has not yet been
@@ -34,6 +38,7 @@ from numpy.typing import NDArray
 from linreg.errors import DivergenceError, DivergenceReport
 from linreg.history import History
 from linreg.model import Gradients, LinearModel
+from linreg.problem import mean_one_weights
 
 __all__ = [
     "EXPLOSION_FACTOR",
@@ -208,6 +213,8 @@ def train(
     max_stable_learning_rate: float = np.inf,
     to_original: ToOriginal = identity_map,
     on_epoch: EpochCallback | None = None,
+    sample_weight: Array | None = None,
+    alpha: float | Array = 0.0,
 ) -> TrainResult:
     """Train ``model`` in place by gradient descent and record every epoch.
 
@@ -238,6 +245,12 @@ def train(
         Converts (W, b) to the original feature units before recording.
     on_epoch : callable, optional
         Called with (epoch, loss) after each recorded epoch (progress bars).
+    sample_weight : ndarray of shape (N,), optional
+        Row weights (validated, :func:`linreg.problem.check_sample_weight`).
+    alpha : float or ndarray of shape (d,), default=0.0
+        The penalty ``alpha |W|^2`` in the units trained on; training on
+        ``Z = (X - c) / s`` penalizes the original units' weights with ``alpha / s^2``.
+        The validation loss is the plain MSE of ``X_val``, without weights or penalty.
 
     Returns
     -------
@@ -249,6 +262,7 @@ def train(
         At the first non-finite or exploding loss, with the history so far.
     """
     N = X.shape[0]
+    w = mean_one_weights(sample_weight, N)
     rng = np.random.default_rng(seed)
     velocity_W = np.zeros_like(model.W)
     velocity_b = 0.0
@@ -268,9 +282,9 @@ def train(
 
     plateau = Plateau(tol, batch_size) if tol is not None and solver == "sgd" else None
 
-    def update(X_batch: Array, y_batch: Array, y_pred_batch: Array) -> None:
+    def update(X_batch: Array, y_batch: Array, y_pred_batch: Array, w_batch: Array | None) -> None:
         nonlocal velocity_W, velocity_b
-        grads = model.backward(X_batch, y_batch, y_pred_batch)
+        grads = model.backward(X_batch, y_batch, y_pred_batch, sample_weight=w_batch, alpha=alpha)
         if momentum:
             velocity_W = momentum * velocity_W + grads.dW
             velocity_b = momentum * velocity_b + grads.db
@@ -282,11 +296,12 @@ def train(
     last_finite = (model.W.copy(), model.b)
     while True:
         y_pred = model.forward(X)
-        loss = model.loss(y_pred, y)
+        loss = model.loss(y_pred, y, sample_weight=w, alpha=alpha)
         if not np.isfinite(loss) or loss > limit:
             model.W, model.b = last_finite
+            grads = model.backward(X, y, model.forward(X), sample_weight=w, alpha=alpha)
             raise DivergenceError(
-                _report(model, X, y, epoch, learning_rate, max_stable_learning_rate, history())
+                _report(model, grads, epoch, learning_rate, max_stable_learning_rate, history())
             )
         if epoch == 0:
             limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
@@ -312,17 +327,20 @@ def train(
                 break
 
         if solver == "gd":
-            update(X, y, y_pred)
+            update(X, y, y_pred, w)
             steps += 1
         else:
             order = shuffle_rows(rng, N)
             for start in range(0, N, batch_size):
                 index = order[start : start + batch_size]
                 X_batch, y_batch = X[index], y[index]
+                w_batch = None if w is None else w[index]
                 y_pred_batch = model.forward(X_batch)
-                update(X_batch, y_batch, y_pred_batch)
+                update(X_batch, y_batch, y_pred_batch, w_batch)
                 steps += 1
-                if plateau is not None and plateau.add(model.loss(y_pred_batch, y_batch)):
+                if plateau is not None and plateau.add(
+                    model.loss(y_pred_batch, y_batch, sample_weight=w_batch, alpha=alpha)
+                ):
                     break  # the last record is then this point within the epoch
         epoch += 1
 
@@ -331,15 +349,13 @@ def train(
 
 def _report(
     model: LinearModel,
-    X: Array,
-    y: Array,
+    grads: Gradients,
     epoch: int,
     learning_rate: float,
     max_stable_learning_rate: float,
     history: History,
 ) -> DivergenceReport:
     with np.errstate(all="ignore"):
-        grads = model.backward(X, y, model.forward(X))
         gradient_norm = grads.norm
     W = history.W[-1] if history.W.shape[0] else model.W.copy()
     b = float(history.b[-1]) if history.b.shape[0] else model.b
