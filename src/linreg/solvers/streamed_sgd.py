@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.solvers import fast
+from linreg.solvers.sgd import count_steps, sgd_steps
 from linreg.sources.passes import Passes
 from linreg.training import Plateau
 
@@ -28,7 +28,7 @@ class StreamSGD:
     """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
 
     The arithmetic of a step is the textbook's, in the order of
-    :class:`linreg.solvers.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
+    :class:`linreg.solvers.sgd.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
     ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
     """
 
@@ -93,7 +93,7 @@ class StreamSGD:
     def _steps(
         self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
     ) -> tuple[Array, float, Array, float]:
-        stepped = fast.sgd_steps(
+        stepped = sgd_steps(
             Zk,
             yk,
             W,
@@ -106,5 +106,5 @@ class StreamSGD:
             fit_intercept=self._fit_intercept,
             plateau=self.plateau,
         )
-        self.steps = fast.count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
+        self.steps = count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
         return stepped

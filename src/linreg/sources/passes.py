@@ -1,7 +1,7 @@
 """The passes a solver asks for (moments, R factors, refinement sums, batches), from a source.
 
 
-    after which every epoch costs O(d^2) (:class:`linreg.solvers.fast.QuadraticObjective`):
+    after which every epoch costs O(d^2) (:class:`linreg.solvers.objectives.QuadraticObjective`):
     the iterates are those of gradient descent in memory (measured: the whole
     recorded path within 1e-14 relative without standardization, 5e-12 with it on
     features whose means are 1,000 standard deviations). ``standardize`` centres
@@ -25,7 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.solvers import fast
+from linreg.solvers.moments import Moments
+from linreg.solvers.objectives import anchor_pass
 from linreg.solvers.streamed_exact import (
     ExactSum,
     GradientPiece,
@@ -43,8 +44,8 @@ Array = NDArray[np.float64]
 # ---------------------------------------------------------------------------
 
 
-def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
-    """The :class:`~linreg.solvers.fast.Moments` of the rows of ``a`` and ``b`` together.
+def merge_moments(a: Moments, b: Moments) -> Moments:
+    """The :class:`~linreg.solvers.Moments` of the rows of ``a`` and ``b`` together.
 
     Chan, Golub & LeVeque's update: with ``delta = m_b - m_a`` and
     ``w = n_a n_b / (n_a + n_b)``, ``G = G_a + G_b + w delta delta^T`` and likewise
@@ -55,7 +56,7 @@ def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
     dm = b.mean - a.mean
     dy = b.y_mean - a.y_mean
     weight = a.n * b.n / n
-    return fast.Moments(
+    return Moments(
         n=n,
         mean=a.mean + share * dm,
         y_mean=a.y_mean + share * dy,
@@ -65,22 +66,22 @@ def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
     )
 
 
-def moments_piece(X: Array, y: Array) -> fast.Moments:
-    """The moments of one batch (:meth:`linreg.solvers.fast.Moments.from_data`)."""
-    return fast.Moments.from_data(X, y)
+def moments_piece(X: Array, y: Array) -> Moments:
+    """The moments of one batch (:meth:`linreg.solvers.Moments.from_data`)."""
+    return Moments.from_data(X, y)
 
 
 def anchor_piece(
     X: Array,
     y: Array,
-    moments: fast.Moments,
+    moments: Moments,
     scale: Array,
     zbar: Array,
     W: Array,
     b: float,
 ) -> tuple[float, Array, float]:
     """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add)."""
-    return fast.anchor_pass(X, y, moments, scale, zbar, W, b)
+    return anchor_pass(X, y, moments, scale, zbar, W, b)
 
 
 class Passes(Protocol):
@@ -98,7 +99,7 @@ class Passes(Protocol):
         """One pass: ``T^T A^T (y - A x)`` of all rows, unrounded (see :func:`gradient_piece`)."""
         ...
 
-    def moments(self) -> tuple[fast.Moments, Array | None]:
+    def moments(self) -> tuple[Moments, Array | None]:
         """One pass: the moments of all rows, and ``X.mean(axis=0)`` if it can be reproduced.
 
         The second value is the column means as NumPy's ``X.mean(axis=0)`` computes
@@ -108,7 +109,7 @@ class Passes(Protocol):
         ...
 
     def anchor(
-        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+        self, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
     ) -> tuple[float, Array, float]:
         """One pass: :func:`anchor_piece` summed over all rows."""
         ...
@@ -171,8 +172,8 @@ class SourcePasses:
         assert total is not None  # _batches raises on no rows
         return GradientPiece(n, total.expansion(), sse)
 
-    def moments(self) -> tuple[fast.Moments, Array | None]:
-        total: fast.Moments | None = None
+    def moments(self) -> tuple[Moments, Array | None]:
+        total: Moments | None = None
         row_sum: Array | None = None
         for batch in self._batches("reading: moments"):
             piece = moments_piece(batch.X, batch.y)
@@ -186,7 +187,7 @@ class SourcePasses:
         return total, row_sum / total.n
 
     def anchor(
-        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+        self, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
     ) -> tuple[float, Array, float]:
         sse, ZTr, rsum = 0.0, np.zeros(W.shape[0]), 0.0
         for batch in self._batches("residuals at the anchor"):
@@ -200,11 +201,11 @@ class SourcePasses:
 
 
 def standardization(
-    moments: fast.Moments, row_mean: Array | None, *, standardize: bool, fit_intercept: bool
+    moments: Moments, row_mean: Array | None, *, standardize: bool, fit_intercept: bool
 ) -> tuple[Array, Array]:
     """Centre and scale trained on, ``Z = (X - center) / scale``, from the moments.
 
-    :func:`linreg.solvers.fast.standardization`'s rule. The centre is ``row_mean``, the
+    :func:`linreg.solvers.moments.standardization`'s rule. The centre is ``row_mean``, the
     in-memory path's own ``X.mean(axis=0)`` reproduced bit for bit, where the
     passes give it (files): its rounding differs from the accurate mean by up to
     1e-11 standard deviations on offset data, and gradient descent amplifies a
