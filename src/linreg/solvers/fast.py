@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from linreg.errors import DivergenceError, DivergenceReport
 from linreg.history import History
 from linreg.model import LinearModel
+from linreg.problem import mean_one_weights
 from linreg.solvers.moments import (
     Moments,
     Standardized,
@@ -137,6 +138,8 @@ def train(
     to_original: ToOriginal = identity_map,
     on_epoch: EpochCallback | None = None,
     objective: str = "auto",
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
 ) -> TrainResult:
     """:func:`linreg.training.train`, fast: the same iterates, history and errors.
 
@@ -160,6 +163,12 @@ def train(
         Validation data, in original units like X.
     objective : {"auto", "quadratic", "streaming"}, default="auto"
         How the loss and the full gradient are computed (see :func:`make_objective`).
+    sample_weight : ndarray of shape (N,), optional
+        Row weights (validated); ``moments``, if given, must be the weighted ones.
+    alpha : float, default=0.0
+        The penalty ``alpha |W|^2`` on the *original* units' W (the readable loop
+        takes it in training units, ``alpha / scale^2``: the same objective).
+        The validation loss is the plain MSE of ``X_val``, as in the readable loop.
 
     Returns
     -------
@@ -183,6 +192,8 @@ def train(
         gradient=solver == "gd",
         moments=moments,
         kind=kind,
+        sample_weight=sample_weight,
+        alpha=alpha,
     )
     val_objective = None
     if X_val is not None and y_val is not None:
@@ -212,6 +223,8 @@ def train(
             momentum=momentum,
             fit_intercept=fit_intercept,
             tol=tol,
+            sample_weight=mean_one_weights(sample_weight, X.shape[0]),
+            ridge=alpha / scale**2 if alpha else None,
         )
 
     # Without moments, the streaming objective's passes are the only look at X.

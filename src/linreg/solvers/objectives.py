@@ -31,6 +31,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.problem import mean_one_weights
 from linreg.solvers.moments import Moments, Standardized, chunk_rows
 
 __all__ = [
@@ -56,15 +57,19 @@ ANCHOR_FROM_MOMENTS: Final = 1e-4
 
 # -- the loss and its gradient: two ways -----------------------------------------------------
 class Objective(Protocol):
-    """The MSE of one dataset as a function of (W, b) in training units."""
+    """The objective of one dataset as a function of (W, b) in training units.
 
-    n: int
+    The MSE ``(1/N) |Z W + b - y|^2``; with row weights and a penalty, the objective
+    of :mod:`linreg.problem`, ``(1/S) r^T diag(w) r + sum(ridge W^2)``.
+    """
+
+    n: float
 
     def loss(self, W: Array, b: float) -> float:
-        """L = (1/N) |Z W + b - y|^2."""
+        """L = (1/N) |Z W + b - y|^2 (weighted and penalized when so built)."""
 
     def loss_and_gradient(self, W: Array, b: float) -> tuple[float, Array, float]:
-        """L, dL/dW = (2/N) Z^T r and dL/db = (2/N) 1^T r at (W, b)."""
+        """L, dL/dW = (2/N) Z^T r and dL/db = (2/N) 1^T r at (W, b) (idem)."""
 
 
 class QuadraticObjective:
@@ -90,6 +95,11 @@ class QuadraticObjective:
     is (nearly) zero there, and a non-negative quadratic: nothing cancels, and
     the loss is as accurate as the direct ``mean(r^2)``. The identity is exact
     for any anchor, so a rough one (a singular C) costs accuracy, never validity.
+
+    With row weights every product carries ``diag(w)`` and ``N`` reads ``S = sum(w)``
+    (the :class:`~linreg.solvers.moments.Standardized` moments are weighted); the
+    penalty ``sum(ridge W^2)`` and its gradient ``2 ridge W`` are added as they are,
+    positive terms that need no anchor.
     """
 
     def __init__(
@@ -102,6 +112,7 @@ class QuadraticObjective:
         h: float,
     ) -> None:
         self.n = standardized.n
+        self._ridge = standardized.ridge
         self._zbar = standardized.zbar
         self._C = standardized.C
         self._W_a, self._b_a = anchor_W, anchor_b
@@ -122,13 +133,20 @@ class QuadraticObjective:
 
     def loss(self, W: Array, b: float) -> float:
         e, Ce, t = self._terms(W, b)
-        return self._sse_at(e, Ce, t, b) / self.n
+        loss = self._sse_at(e, Ce, t, b) / self.n
+        if self._ridge is not None:
+            loss += float(self._ridge @ (W * W))
+        return loss
 
     def loss_and_gradient(self, W: Array, b: float) -> tuple[float, Array, float]:
         e, Ce, t = self._terms(W, b)
         loss = self._sse_at(e, Ce, t, b) / self.n
         ZTr = self._g + Ce + (self.n * t) * self._zbar
-        return loss, (2.0 / self.n) * ZTr, (2.0 / self.n) * (self._h + self.n * t)
+        dW = (2.0 / self.n) * ZTr
+        if self._ridge is not None:
+            loss += float(self._ridge @ (W * W))
+            dW += 2.0 * self._ridge * W
+        return loss, dW, (2.0 / self.n) * (self._h + self.n * t)
 
 
 def least_squares_from_moments(
@@ -139,7 +157,8 @@ def least_squares_from_moments(
     Solves the Jacobi-scaled normal equations by Cholesky, or, when they are
     singular or nearly so (condition above 1e10 from the factor's diagonal), by an
     SVD for the minimum-norm solution, which keeps the anchor bounded. It only
-    needs to be close to the optimum, see :class:`QuadraticObjective`.
+    needs to be close to the optimum, see :class:`QuadraticObjective`. With a
+    penalty, the ridge solution: ``S diag(ridge)`` is added to the normal matrix of W.
     """
     # Imported here: scipy.linalg costs 27 MB and 0.1 s at ``import linreg``.
     from scipy.linalg import cho_factor, cho_solve
@@ -151,6 +170,8 @@ def least_squares_from_moments(
     else:
         A = s.C + n * np.outer(s.zbar, s.zbar)
         rhs = s.zty + n * s.y_mean * s.zbar
+    if s.ridge is not None:
+        A = A + np.diag(n * s.ridge)
     D = np.sqrt(np.diag(A))
     D[D == 0.0] = 1.0
     A, rhs = A / np.outer(D, D), rhs / D
@@ -190,9 +211,18 @@ def anchor_from_moments(
 
 
 def anchor_pass(
-    X: Array, y: Array, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
+    X: Array,
+    y: Array,
+    moments: Moments,
+    scale: Array,
+    zbar: Array,
+    W: Array,
+    b: float,
+    sample_weight: Array | None = None,
 ) -> tuple[float, Array, float]:
     """One pass for ``|r_a|^2``, ``g_a = Z^T r_a`` and ``h_a = 1^T r_a`` at (W, b).
+
+    With row weights, ``r_a^T diag(w) r_a``, ``Z^T (w r_a)`` and ``w^T r_a``.
 
     Computed on rows centred by the column means m when any mean exceeds its
     standard deviation, ``r_a = (X - 1 m^T)(W / scale) + (b + zbar^T W) - y``, so that
@@ -215,9 +245,10 @@ def anchor_pass(
         r = B @ u
         r += offset
         r -= y[start:stop]
-        sse += float(r @ r)
-        BTr += r @ B
-        rsum += float(np.add.reduce(r))
+        wr = r if sample_weight is None else sample_weight[start:stop] * r
+        sse += float(r @ wr)
+        BTr += wr @ B
+        rsum += float(np.add.reduce(wr))
     # (X - 1 m^T)^T r = (X - 1 shift^T)^T r - (m - shift) 1^T r
     XcTr = BTr - (moments.mean - shift) * rsum
     return sse, XcTr / scale + zbar * rsum, rsum
@@ -230,11 +261,25 @@ class StreamingObjective:
     block-sized buffer, never a copy of X) gives ``r_k = Z_k W + b - y_k`` and, while
     it is still in cache, ``Z_k^T r_k``; the loss and gradient are their sums.
     The textbook loop reads X twice per epoch (X W, then X^T r); this reads it once.
+
+    With row weights, those of mean one ``w~ = w N / S`` as in the readable loop:
+    ``(1/N) r^T diag(w~) r`` and ``(2/N) Z^T (w~ r)``; with the penalty ``ridge``
+    (d,), ``sum(ridge W^2)`` and ``2 ridge W`` are added.
     """
 
-    def __init__(self, X: Array, y: Array, center: Array, scale: Array) -> None:
+    def __init__(
+        self,
+        X: Array,
+        y: Array,
+        center: Array,
+        scale: Array,
+        sample_weight: Array | None = None,
+        ridge: Array | None = None,
+    ) -> None:
         self.n = X.shape[0]
         self._X, self._y = X, y
+        self._w = mean_one_weights(sample_weight, self.n)
+        self._ridge = ridge
         self._center, self._scale = center, scale
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rows = min(self.n, chunk_rows(X.shape[1]))
@@ -256,22 +301,32 @@ class StreamingObjective:
             r = Z @ W
             r += b
             r -= y[start:stop]
-            sse += float(r @ r)
+            wr = r if self._w is None else self._w[start:stop] * r
+            sse += float(r @ wr)
             if gradient:
-                ZTr += Z.T @ r
-                rsum += float(np.add.reduce(r))
+                ZTr += Z.T @ wr
+                rsum += float(np.add.reduce(wr))
         return sse, ZTr, rsum
 
     def loss(self, W: Array, b: float) -> float:
         if b == 0.0 and not W.any():
             # The residual is -y whatever X holds (a NaN in X is then found by the
             # next pass, or by the caller when there is none: see train).
-            return float(np.mean(self._y**2))
-        return self._pass(W, b, gradient=False)[0] / self.n
+            if self._w is None:
+                return float(np.mean(self._y**2))
+            return float(np.mean(self._w * self._y**2))
+        loss = self._pass(W, b, gradient=False)[0] / self.n
+        if self._ridge is not None:
+            loss += float(self._ridge @ (W * W))
+        return loss
 
     def loss_and_gradient(self, W: Array, b: float) -> tuple[float, Array, float]:
         sse, ZTr, rsum = self._pass(W, b, gradient=True)
-        return sse / self.n, (2.0 / self.n) * ZTr, (2.0 / self.n) * rsum
+        loss, dW = sse / self.n, (2.0 / self.n) * ZTr
+        if self._ridge is not None:
+            loss += float(self._ridge @ (W * W))
+            dW += 2.0 * self._ridge * W
+        return loss, dW, (2.0 / self.n) * rsum
 
 
 #: Seconds per unit of work of each step, measured on the reference machine
@@ -353,6 +408,8 @@ def make_objective(
     moments: Moments | None = None,
     anchor: tuple[Array, float] | None = None,
     kind: str = "auto",
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
 ) -> QuadraticObjective | StreamingObjective:
     """The cheaper objective for ``passes`` evaluations on (X, y).
 
@@ -374,6 +431,10 @@ def make_objective(
         these data). A validation set is anchored at the training solution.
     kind : {"auto", "quadratic", "streaming"}, default="auto"
         ``"auto"`` picks the cheaper by :func:`prefer_streaming`.
+    sample_weight : ndarray of shape (N,), optional
+        Row weights; ``moments`` must then be the weighted ones.
+    alpha : float, default=0.0
+        The penalty ``alpha |W|^2`` on the original units' weights.
     """
     if kind not in ("auto", "quadratic", "streaming"):
         raise ValueError(f"kind must be 'auto', 'quadratic' or 'streaming', got {kind!r}")
@@ -385,15 +446,16 @@ def make_objective(
             n, d, passes, gradient=gradient, transform=transform, have_moments=moments is not None
         )
     ):
-        return StreamingObjective(X, y, center, scale)
+        ridge = alpha / scale**2 if alpha else None
+        return StreamingObjective(X, y, center, scale, sample_weight, ridge)
     if moments is None:
-        moments = Moments.from_data(X, y)
-    standardized = Standardized.of(moments, center, scale)
+        moments = Moments.from_data(X, y, sample_weight)
+    standardized = Standardized.of(moments, center, scale, alpha)
     if anchor is None:
         anchor = least_squares_from_moments(standardized, fit_intercept)
     W_a, b_a = anchor
     sse, g, h = anchor_from_moments(standardized, moments.yty, W_a, b_a)
     if not sse >= ANCHOR_FROM_MOMENTS * moments.yty:
         # A near-perfect fit: the moments' sse has lost more than four digits.
-        sse, g, h = anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a)
+        sse, g, h = anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a, sample_weight)
     return QuadraticObjective(standardized, W_a, b_a, sse, g, h)

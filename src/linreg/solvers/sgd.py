@@ -97,7 +97,8 @@ class ShuffledBatches:
     arithmetic of each step is the reference's, operation for operation, so the
     iterates are bitwise those of the readable loop on the same training data; with
     ``tol``, so are the batch losses and the :class:`~linreg.training.Plateau`'s
-    verdicts.
+    verdicts. ``sample_weight`` are the rows' weights of mean one and ``ridge`` the
+    penalty in training units (see :func:`sgd_steps`).
     """
 
     def __init__(
@@ -113,8 +114,10 @@ class ShuffledBatches:
         momentum: float,
         fit_intercept: bool,
         tol: float | None = None,
+        sample_weight: Array | None = None,
+        ridge: Array | None = None,
     ) -> None:
-        self._X, self._y = X, y
+        self._X, self._y, self._w, self._ridge = X, y, sample_weight, ridge
         self._center, self._scale = center, scale
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rng = np.random.default_rng(seed)
@@ -124,6 +127,7 @@ class ShuffledBatches:
         self._rows = min(N, per_chunk * batch_size)
         self._X_block = np.empty((self._rows, d))
         self._y_block = np.empty(self._rows)
+        self._w_block = None if sample_weight is None else np.empty(self._rows)
         self._lr, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.plateau = None if tol is None else Plateau(tol, batch_size)
@@ -147,6 +151,9 @@ class ShuffledBatches:
             if self._transform:
                 Xk -= self._center
                 Xk /= self._scale
+            wk = None
+            if self._w is not None and self._w_block is not None:
+                wk = np.take(self._w, index, out=self._w_block[:k], mode="clip")
             W, b, velocity_W, velocity_b = sgd_steps(
                 Xk,
                 yk,
@@ -159,6 +166,8 @@ class ShuffledBatches:
                 momentum=mu,
                 fit_intercept=self._fit_intercept,
                 plateau=self.plateau,
+                sample_weight=wk,
+                ridge=self._ridge,
             )
             self.steps = count_steps(self.steps, k, bs, self.plateau)
             if self.stopped:
@@ -179,6 +188,8 @@ def sgd_steps(
     momentum: float,
     fit_intercept: bool,
     plateau: Plateau | None = None,
+    sample_weight: Array | None = None,
+    ridge: Array | None = None,
 ) -> tuple[Array, float, Array, float]:
     """Mini-batch SGD steps over consecutive rows of ``Z`` (training units), in place.
 
@@ -187,7 +198,27 @@ def sgd_steps(
     the fast and streamed engines give the reference's numbers bit for bit. With a
     ``plateau``, each batch's loss ``mean(r^2)`` (the reference's ``model.loss``) is
     added to it after the step, and the steps end when it says stop.
+
+    With ``sample_weight`` (the rows' weights of mean one, aligned with Z) or a
+    penalty ``ridge`` (d,), :func:`_weighted_steps`, again the reference's arithmetic;
+    without them, exactly the unweighted loop below.
     """
+    if sample_weight is not None or ridge is not None:
+        return _weighted_steps(
+            Z,
+            y,
+            W,
+            b,
+            velocity_W,
+            velocity_b,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            fit_intercept=fit_intercept,
+            plateau=plateau,
+            sample_weight=sample_weight,
+            ridge=ridge,
+        )
     # Local names: at 32 rows a step costs about 7 us, mostly call overhead
     # (np.dot is ~1 us cheaper than @ on such small operands, same BLAS call).
     dot, add_reduce = np.dot, np.add.reduce
@@ -210,6 +241,59 @@ def sgd_steps(
         b = b - lr * db
         if plateau is not None and plateau.add(float(np.mean(r**2))):
             break
+    return W, b, velocity_W, velocity_b
+
+
+def _weighted_steps(
+    Z: Array,
+    y: Array,
+    W: Array,
+    b: float,
+    velocity_W: Array,
+    velocity_b: float,
+    *,
+    batch_size: int,
+    learning_rate: float,
+    momentum: float,
+    fit_intercept: bool,
+    plateau: Plateau | None,
+    sample_weight: Array | None,
+    ridge: Array | None,
+) -> tuple[Array, float, Array, float]:
+    """:func:`sgd_steps` with weights of mean one ``w`` and/or the penalty ``ridge``.
+
+    As :meth:`linreg.model.LinearModel.backward`: ``dW = (2/n_b) Z_b^T (w r) +
+    2 ridge W``, ``db = (2/n_b) 1^T (w r)``; the batch loss ``mean(w r^2) +
+    sum(ridge W^2)`` with W after the step, as :meth:`~linreg.model.LinearModel.loss`.
+    """
+    dot, add_reduce = np.dot, np.add.reduce
+    bs, lr, mu = batch_size, learning_rate, momentum
+    for s in range(0, Z.shape[0], bs):
+        Zb = Z[s : s + bs]
+        nb = Zb.shape[0]
+        r = dot(Zb, W)
+        r += b
+        r -= y[s : s + bs]
+        wb = None if sample_weight is None else sample_weight[s : s + bs]
+        wr = r if wb is None else wb * r
+        dW = dot(Zb.T, wr)
+        dW *= 2.0 / nb
+        if ridge is not None:
+            dW += 2.0 * ridge * W
+        db = (2.0 / nb) * float(add_reduce(wr)) if fit_intercept else 0.0
+        if mu:
+            velocity_W *= mu
+            velocity_W += dW
+            velocity_b = mu * velocity_b + db
+            dW, db = velocity_W, velocity_b
+        W -= lr * dW
+        b = b - lr * db
+        if plateau is not None:
+            loss = float(np.mean(r**2)) if wb is None else float(np.mean(wb * r**2))
+            if ridge is not None:
+                loss += float(np.sum(ridge * W**2))
+            if plateau.add(loss):
+                break
     return W, b, velocity_W, velocity_b
 
 
