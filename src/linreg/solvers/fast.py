@@ -61,6 +61,7 @@ from linreg.solvers.objectives import (
     least_squares_from_moments,
     make_objective,
     prefer_streaming,
+    quadratic_objective,
     sgd_needs_moments,
 )
 from linreg.solvers.sgd import EpochRunner, RowOrder, ShuffledBatches, count_steps, sgd_steps
@@ -91,6 +92,7 @@ __all__ = [
     "least_squares_from_moments",
     "make_objective",
     "prefer_streaming",
+    "quadratic_objective",
     "sgd_needs_moments",
     "sgd_steps",
     "stability_from_moments",

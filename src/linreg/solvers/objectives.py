@@ -26,6 +26,7 @@ they run exactly the unweighted code. Timings: ``benchmarks/README.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final, Protocol
 
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
     "least_squares_from_moments",
     "make_objective",
     "prefer_streaming",
+    "quadratic_objective",
     "sgd_needs_moments",
 ]
 
@@ -450,6 +452,56 @@ def make_objective(
         return StreamingObjective(X, y, center, scale, sample_weight, ridge)
     if moments is None:
         moments = Moments.from_data(X, y, sample_weight)
+    m = moments
+
+    def residuals(zbar: Array, W: Array, b: float) -> tuple[float, Array, float]:
+        return anchor_pass(X, y, m, scale, zbar, W, b, sample_weight)
+
+    return quadratic_objective(
+        moments,
+        center,
+        scale,
+        fit_intercept=fit_intercept,
+        residuals=residuals,
+        anchor=anchor,
+        alpha=alpha,
+    )
+
+
+#: ``(zbar, W, b) -> (|r|^2, Z^T r, 1^T r)`` at (W, b), weighted where the data are:
+#: one pass over the data (:func:`anchor_pass`, or a stream's ``Passes.anchor``).
+AnchorResiduals = Callable[[Array, Array, float], tuple[float, Array, float]]
+
+
+def quadratic_objective(
+    moments: Moments,
+    center: Array,
+    scale: Array,
+    *,
+    fit_intercept: bool,
+    residuals: AnchorResiduals,
+    anchor: tuple[Array, float] | None = None,
+    alpha: float = 0.0,
+) -> QuadraticObjective:
+    """The :class:`QuadraticObjective` of data with these ``moments``, wherever they are.
+
+    Anchored at ``anchor`` (default: the (ridge) least-squares solution of the
+    moments); the residual sum of squares there comes from the moments unless that
+    loses more than four digits, when ``residuals`` makes one pass for it. In memory
+    :func:`make_objective` passes :func:`anchor_pass`; a stream passes its own.
+
+    Parameters
+    ----------
+    moments : Moments
+        Of (X, y), weighted if the data are.
+    center, scale : ndarrays of shape (d,)
+    fit_intercept : bool
+    residuals : callable
+        ``(zbar, W, b) -> (|r|^2, Z^T r, 1^T r)``, see :data:`AnchorResiduals`.
+    anchor : (W, b), optional
+    alpha : float, default=0.0
+        The penalty on the original units' W.
+    """
     standardized = Standardized.of(moments, center, scale, alpha)
     if anchor is None:
         anchor = least_squares_from_moments(standardized, fit_intercept)
@@ -457,5 +509,5 @@ def make_objective(
     sse, g, h = anchor_from_moments(standardized, moments.yty, W_a, b_a)
     if not sse >= ANCHOR_FROM_MOMENTS * moments.yty:
         # A near-perfect fit: the moments' sse has lost more than four digits.
-        sse, g, h = anchor_pass(X, y, moments, scale, standardized.zbar, W_a, b_a, sample_weight)
+        sse, g, h = residuals(standardized.zbar, W_a, b_a)
     return QuadraticObjective(standardized, W_a, b_a, sse, g, h)

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -45,12 +46,16 @@ Array = NDArray[np.float64]
 
 
 def merge_moments(a: Moments, b: Moments) -> Moments:
-    """The :class:`~linreg.solvers.Moments` of the rows of ``a`` and ``b`` together.
+    """The :class:`~linreg.solvers.moments.Moments` of the rows of ``a`` and ``b`` together.
 
     Chan, Golub & LeVeque's update: with ``delta = m_b - m_a`` and
     ``w = n_a n_b / (n_a + n_b)``, ``G = G_a + G_b + w delta delta^T`` and likewise
     for ``X_c^T y_c`` and ``y_c^T y_c``; nothing cancels, whatever the offsets.
+    Weighted moments merge alike with the weight sums ``S_a``, ``S_b`` in place of
+    the counts (a piece whose weights are all zero adds only its rows).
     """
+    if a.weight_sum is not None or b.weight_sum is not None:
+        return _merge_weighted(a, b)
     n = a.n + b.n
     share = b.n / n
     dm = b.mean - a.mean
@@ -66,9 +71,32 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     )
 
 
-def moments_piece(X: Array, y: Array) -> Moments:
-    """The moments of one batch (:meth:`linreg.solvers.Moments.from_data`)."""
-    return Moments.from_data(X, y)
+def _merge_weighted(a: Moments, b: Moments) -> Moments:
+    """:func:`merge_moments` of weighted moments: weight sums in place of counts."""
+    n, sa, sb = a.n + b.n, a.total, b.total
+    if sb == 0.0:
+        return replace(a, n=n, weight_sum=sa, block_norms=None, block_rows=0)
+    if sa == 0.0:
+        return replace(b, n=n, weight_sum=sb, block_norms=None, block_rows=0)
+    total = sa + sb
+    share = sb / total
+    dm = b.mean - a.mean
+    dy = b.y_mean - a.y_mean
+    weight = sa * sb / total
+    return Moments(
+        n=n,
+        mean=a.mean + share * dm,
+        y_mean=a.y_mean + share * dy,
+        gram=a.gram + b.gram + weight * np.outer(dm, dm),
+        xty=a.xty + b.xty + (weight * dy) * dm,
+        yty=a.yty + b.yty + weight * dy * dy,
+        weight_sum=total,
+    )
+
+
+def moments_piece(X: Array, y: Array, sample_weight: Array | None = None) -> Moments:
+    """The moments of one batch (:meth:`linreg.solvers.moments.Moments.from_data`)."""
+    return Moments.from_data(X, y, sample_weight)
 
 
 def anchor_piece(
@@ -79,9 +107,13 @@ def anchor_piece(
     zbar: Array,
     W: Array,
     b: float,
+    sample_weight: Array | None = None,
 ) -> tuple[float, Array, float]:
-    """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add)."""
-    return anchor_pass(X, y, moments, scale, zbar, W, b)
+    """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add).
+
+    With ``sample_weight``, ``r^T diag(w) r``, ``Z^T (w r)`` and ``w^T r``.
+    """
+    return anchor_pass(X, y, moments, scale, zbar, W, b, sample_weight)
 
 
 class Passes(Protocol):
@@ -114,8 +146,11 @@ class Passes(Protocol):
         """One pass: :func:`anchor_piece` summed over all rows."""
         ...
 
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
-        """One pass delivering the rows, in order, in batches (for SGD)."""
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+        """One pass delivering the rows, in order, in batches (for SGD): ``(X, y, w)``.
+
+        ``w`` holds the rows' weights, None for equal weights.
+        """
         ...
 
 
@@ -176,7 +211,7 @@ class SourcePasses:
         total: Moments | None = None
         row_sum: Array | None = None
         for batch in self._batches("reading: moments"):
-            piece = moments_piece(batch.X, batch.y)
+            piece = moments_piece(batch.X, batch.y, batch.w)
             total = piece if total is None else merge_moments(total, piece)
             # NumPy sums axis 0 of a C-ordered array row after row: continuing that
             # sum batch by batch gives its rounding exactly.
@@ -184,6 +219,13 @@ class SourcePasses:
             row_sum = np.add.reduce(rows, axis=0)
         assert total is not None
         assert row_sum is not None
+        if total.weight_sum == 0.0:
+            raise LinregError(
+                f"{self.source.name}: the sample weights are all zero: "
+                "at least one row needs a weight > 0"
+            )
+        if total.weight_sum is not None:
+            return total, None  # weighted: the centre is the weighted mean of the moments
         return total, row_sum / total.n
 
     def anchor(
@@ -191,13 +233,13 @@ class SourcePasses:
     ) -> tuple[float, Array, float]:
         sse, ZTr, rsum = 0.0, np.zeros(W.shape[0]), 0.0
         for batch in self._batches("residuals at the anchor"):
-            s, g, h = anchor_piece(batch.X, batch.y, moments, scale, zbar, W, b)
+            s, g, h = anchor_piece(batch.X, batch.y, moments, scale, zbar, W, b, batch.w)
             sse, ZTr, rsum = sse + s, ZTr + g, rsum + h
         return sse, ZTr, rsum
 
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
         for batch in self._batches(label):
-            yield batch.X, batch.y
+            yield batch.X, batch.y, batch.w
 
 
 def standardization(
