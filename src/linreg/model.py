@@ -138,7 +138,7 @@ class LinearModel:
             L = float(np.mean(residual**2))
         else:
             L = float(np.mean(sample_weight * residual**2))
-        if np.any(alpha):
+        if _penalized(alpha):
             L += float(np.sum(alpha * self.W**2))
         return L
 
@@ -175,7 +175,7 @@ class LinearModel:
         if sample_weight is not None:
             residual = sample_weight * residual
         dW = (2.0 / N) * (X.T @ residual)
-        if np.any(alpha):
+        if _penalized(alpha):
             dW += 2.0 * alpha * self.W
         db = (2.0 / N) * float(np.sum(residual)) if self.fit_intercept else 0.0
         return Gradients(dW=dW, db=db)
@@ -188,3 +188,8 @@ class LinearModel:
     def __repr__(self) -> str:
         weights = ", ".join(f"{w:.6g}" for w in self.W)
         return f"LinearModel(W=[{weights}], b={self.b:.6g})"
+
+
+def _penalized(alpha: float | Array) -> bool:
+    """Whether ``alpha`` penalizes anything (cheap for the float 0 of unpenalized fits)."""
+    return bool(np.any(alpha)) if isinstance(alpha, np.ndarray) else alpha != 0.0
