@@ -162,8 +162,8 @@ def sample_rows(n_samples: int, seed: int) -> NDArray[np.intp] | None:
     does: eta_max and kappa come from the Hessian of a uniform sample of
     :data:`SAMPLE_ROWS` rows drawn uniformly (with replacement; sorted, for the
     memory's sake) from a stream of its own for ``seed``, so that the shuffles'
-    draws are left alone: 2-5 ms at 2,000,000 x 16 (a random gather), against 60
-    ms for the whole Hessian. The estimate is good to a few percent when d is
+    draws are left alone (a random gather, a fraction of the whole Hessian's cost;
+    ``benchmarks/README.md``). The estimate is good to a few percent when d is
     small beside the sample: a sample's lambda_max runs high, by about
     ``(1 + sqrt(d / 16,384))^2`` on isotropic data (3% at d = 16, 40% at d =
     512), so eta_max errs on the low, cautious side.

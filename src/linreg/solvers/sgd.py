@@ -39,14 +39,14 @@ class RowOrder:
 
     The same draws from the generator in the same order: the buckets of all rows,
     then one shuffle per bucket as SGD reaches it, so the rows come in the readable
-    loop's order. An epoch that stops early leaves the later buckets unshuffled:
-    stopping after 3% of 2,000,000 rows costs 5 ms of shuffling, not the 40-100 ms
-    of a whole permutation. Rows are held as int32 below 2**31 rows (half the
-    bytes to move; the shuffle's draws do not depend on the type).
+    loop's order. An epoch that stops early leaves the later buckets unshuffled,
+    and pays for a few buckets' shuffles, not a whole permutation. Rows are held
+    as int32 below 2**31 rows (half the bytes to move; the shuffle's draws do not
+    depend on the type).
     """
 
-    #: Buckets found by a scan each (1 ms at 2,000,000 rows) before one stable
-    #: sort (26 ms) finds all the others.
+    #: Buckets found by a scan each (cheap for the first few) before one stable
+    #: sort finds all the others.
     SCANNED_BUCKETS: Final = 4
 
     def __init__(self, rng: np.random.Generator, n: int) -> None:
@@ -219,8 +219,8 @@ def sgd_steps(
             sample_weight=sample_weight,
             ridge=ridge,
         )
-    # Local names: at 32 rows a step costs about 7 us, mostly call overhead
-    # (np.dot is ~1 us cheaper than @ on such small operands, same BLAS call).
+    # Local names: at 32 rows a step is mostly call overhead (np.dot is cheaper
+    # than @ on such small operands, same BLAS call).
     dot, add_reduce = np.dot, np.add.reduce
     bs, lr, mu = batch_size, learning_rate, momentum
     for s in range(0, Z.shape[0], bs):
