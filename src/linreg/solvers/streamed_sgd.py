@@ -1,15 +1,18 @@
-"""Mini-batch SGD epochs over the batches of a pass.
+"""Mini-batch SGD epochs over the batches of a pass: SGD on data that do not fit in memory.
 
-    standardization come from them), then every epoch reads the batches in file
-    order, shuffles the rows *within* each batch from the seed, and takes
-    mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch
-    open the next one's first step). The in-memory solver shuffles all rows; the
-    streamed one is deterministic for a given seed and batch layout, and
-    statistically equivalent when the file's order is not itself informative.
-    With ``tol`` it stops within a pass as in memory
-    (:class:`linreg.training.Plateau`), and reads no further.
+The moments pass comes first (the recorded losses, eta_max and the standardization
+come from it, :mod:`linreg.sources.passes`), then every epoch reads the batches in
+file order, shuffles the rows *within* each batch from the seed, and takes
+mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch open
+the next one's first step). The in-memory solver shuffles all rows; the streamed
+one is deterministic for a given seed and batch layout, and statistically
+equivalent when the file's order is not itself informative (with a single batch
+of all rows it *is* the in-memory order, and the iterates are bitwise the
+readable loop's). With ``tol`` it stops within a pass as in memory
+(:class:`linreg.training.Plateau`), and reads no further.
 
-Files
+Row weights come with the batches (``Batch.w``) and are scaled to mean one by the
+moments' ``N / S``; the penalty applies to the original units' W, as in memory.
 """
 
 from __future__ import annotations
