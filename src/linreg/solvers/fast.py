@@ -34,13 +34,14 @@ The public names of the parts are re-exported here for the engine's users.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from functools import partial
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.errors import DivergenceError, DivergenceReport
-from linreg.history import History
+from linreg.errors import DivergenceError
 from linreg.model import LinearModel
 from linreg.problem import mean_one_weights
 from linreg.solvers.moments import (
@@ -65,13 +66,7 @@ from linreg.solvers.objectives import (
     sgd_needs_moments,
 )
 from linreg.solvers.sgd import EpochRunner, RowOrder, ShuffledBatches, count_steps, sgd_steps
-from linreg.training import (
-    EXPLOSION_FACTOR,
-    EpochCallback,
-    ToOriginal,
-    TrainResult,
-    identity_map,
-)
+from linreg.training import EpochCallback, ToOriginal, TrainResult, identity_map, watch
 from linreg.validation import require_finite
 
 __all__ = [
@@ -272,64 +267,24 @@ def descend(
 ) -> TrainResult:
     """The epochs of :func:`train` on a prebuilt objective (also for streamed data).
 
-    Every epoch records the loss (from ``objective``, O(d^2)) and the parameters in
-    original units, stops at ``epochs`` or when the relative loss change is at
-    most ``tol``, raises :class:`~linreg.errors.DivergenceError` at the first
-    non-finite or exploding loss, and otherwise updates: full-batch GD from the
-    objective's gradient, or one streamed SGD epoch (``sgd``).
+    The loop yields every epoch's loss (from ``objective``, O(d^2)) and updates:
+    full-batch GD from the objective's gradient, or one SGD epoch (``sgd``);
+    :func:`linreg.training.watch` records, checks for divergence, calls back and
+    stops it, as it does the readable loop.
     """
     fit_intercept = model.fit_intercept
-    W, b = model.W.copy(), float(model.b)
-    velocity_W, velocity_b = np.zeros_like(W), 0.0
-    losses: list[float] = []
-    val_losses: list[float] = []
-    path_W: list[Array] = []
-    path_b: list[float] = []
-    limit = np.inf
 
-    def history() -> History:
-        return History(
-            loss=np.asarray(losses),
-            W=np.asarray(path_W).reshape(len(path_W), W.shape[0]),
-            b=np.asarray(path_b),
-            val_loss=np.asarray(val_losses) if val_objective is not None else None,
-        )
-
-    epoch = 0
-    stop_reason = "max_epochs"
-    last_finite = (W.copy(), b)
-    while True:
-        if sgd is None:
+    def loop() -> Iterator[float]:
+        W, b = model.W.copy(), float(model.b)
+        velocity_W, velocity_b = np.zeros_like(W), 0.0
+        while True:
+            model.W, model.b = W, b  # what watch records, and the result
+            if sgd is not None:
+                yield objective.loss(W, b)
+                W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
+                continue
             loss, dW, db = objective.loss_and_gradient(W, b)
-        else:
-            loss = objective.loss(W, b)
-        if not np.isfinite(loss) or loss > limit:
-            model.W, model.b = last_finite
-            raise DivergenceError(
-                _report(objective, model, epoch, learning_rate, max_stable_learning_rate, history())
-            )
-        if epoch == 0:
-            limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
-        last_finite = (W.copy(), b)
-        W_orig, b_orig = to_original(W, b)
-        losses.append(loss)
-        path_W.append(W_orig)
-        path_b.append(b_orig)
-        if val_objective is not None:
-            val_losses.append(val_objective.loss(W, b))
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
-        if sgd is not None and sgd.stopped:
-            stop_reason = "converged"
-            break
-        if epoch == epochs:
-            break
-        if tol is not None and epoch > 0:
-            previous = losses[-2]
-            if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
-                stop_reason = "converged"
-                break
-        if sgd is None:
+            yield loss
             if not fit_intercept:
                 db = 0.0
             if momentum:
@@ -338,36 +293,31 @@ def descend(
                 dW, db = velocity_W, velocity_b
             W = W - learning_rate * dW
             b = b - learning_rate * db
-        else:
-            W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
-        epoch += 1
-    model.W, model.b = W, b
-    steps = epoch if sgd is None else sgd.steps
-    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch, n_steps=steps)
 
-
-def _report(
-    objective: Objective,
-    model: LinearModel,
-    epoch: int,
-    learning_rate: float,
-    max_stable_learning_rate: float,
-    history: History,
-) -> DivergenceReport:
-    """The report of :func:`linreg.training.train`, the gradient norm from ``objective``."""
-    with np.errstate(all="ignore"):
+    def gradient_norm() -> float:
         _, dW, db = objective.loss_and_gradient(model.W, model.b)
-        if not model.fit_intercept:
+        if not fit_intercept:
             db = 0.0
-        gradient_norm = math.sqrt(float(dW @ dW) + db**2)
-    W = history.W[-1] if history.W.shape[0] else model.W.copy()
-    b = float(history.b[-1]) if history.b.shape[0] else model.b
-    return DivergenceReport(
-        epoch=epoch,
+        return math.sqrt(float(dW @ dW) + db**2)
+
+    val_loss = None if val_objective is None else partial(_loss_at, val_objective, model)
+    history, stop_reason, n_iter = watch(
+        loop(),
+        model,
+        epochs=epochs,
+        tol=tol,
         learning_rate=learning_rate,
         max_stable_learning_rate=max_stable_learning_rate,
-        W=W,
-        b=b,
+        to_original=to_original,
+        on_epoch=on_epoch,
+        val_loss=val_loss,
+        stopped=None if sgd is None else lambda: sgd.stopped,
         gradient_norm=gradient_norm,
-        history=history,
     )
+    steps = n_iter if sgd is None else sgd.steps
+    return TrainResult(history=history, stop_reason=stop_reason, n_iter=n_iter, n_steps=steps)
+
+
+def _loss_at(objective: Objective, model: LinearModel) -> float:
+    """``objective``'s loss at the model's parameters (the validation loss)."""
+    return objective.loss(model.W, model.b)
