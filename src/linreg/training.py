@@ -12,6 +12,12 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
    takes one step per batch. Momentum keeps a velocity v <- mu v + g and steps
    with v.
 
+Steps 1 and 3 are the loop itself, :func:`gradient_descent`, a generator that
+yields L_k and, asked for the next epoch, takes the steps: forward, loss, backward,
+step, nothing else. Step 2 wraps it from outside, :func:`watch`: the records, the
+divergence check, the callback and the stopping rules, shared with the fast engine
+(:func:`linreg.solvers.fast.descend`). :func:`train` puts the two together.
+
 So ``epochs`` means ``epochs`` updates of GD, and with momentum 0 and no tol the
 iterates are exactly those of the textbook loop. The weights of mean one ``w~`` make
 the full-batch gradient the objective's, ``(2/N) X^T (w~ r) = (2/S) X^T (w r)``, and
