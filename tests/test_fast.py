@@ -25,6 +25,7 @@ from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import training as training_module
 from linreg.errors import ConvergenceWarning, LinregError
 from linreg.solvers import fast as fast_module
+from linreg.solvers import sgd as sgd_module
 from linreg.solvers.fast import Moments, prefer_streaming, stability_from_moments, standardization
 from linreg.training import PLATEAU_ROWS, shuffle_rows, train
 
@@ -278,7 +279,7 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tol not reached, a constant column, eta_max
         patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", 97)
-        patch.setattr(fast_module, "SHUFFLE_BUCKET_ROWS", 97)
+        patch.setattr(sgd_module, "SHUFFLE_BUCKET_ROWS", 97)
         patch.setattr(training_module, "PLATEAU_ROWS", 64)
         outcomes = []
         for engine in ("reference", "fast"):
@@ -525,7 +526,7 @@ def test_row_order_deals_the_readable_shuffle(n: int, chunk: int) -> None:
     shuffle agrees too). 200,000 rows take both of its ways to find a bucket."""
     ours, theirs = np.random.default_rng(n), np.random.default_rng(n)
     for _ in range(2):
-        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        pieces = list(sgd_module.RowOrder(ours, n).chunks(chunk))
         assert all(p.shape[0] == chunk for p in pieces[:-1])
         assert 0 < pieces[-1].shape[0] <= chunk
         assert pieces[0].dtype == np.int32
@@ -546,9 +547,9 @@ def test_row_order_deals_the_readable_shuffle_with_tiny_buckets(
     """Many small (and some empty) buckets, scanned or sorted: still the same order."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
-        patch.setattr(fast_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
+        patch.setattr(sgd_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
-        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        pieces = list(sgd_module.RowOrder(ours, n).chunks(chunk))
         expected = training_module.shuffle_rows(theirs, n)
     np.testing.assert_array_equal(np.concatenate(pieces), expected)
     np.testing.assert_array_equal(np.sort(expected), np.arange(n))
@@ -557,5 +558,5 @@ def test_row_order_deals_the_readable_shuffle_with_tiny_buckets(
 
 def test_row_order_below_one_bucket_is_the_generators_permutation() -> None:
     ours, theirs = np.random.default_rng(3), np.random.default_rng(3)
-    (order,) = fast_module.RowOrder(ours, 1000).chunks(1000)
+    (order,) = sgd_module.RowOrder(ours, 1000).chunks(1000)
     np.testing.assert_array_equal(order, theirs.permutation(1000))

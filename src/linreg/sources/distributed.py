@@ -308,7 +308,7 @@ class DaskPasses:
             sum(p[2] for p in pieces),
         )
 
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
         """The partitions in order, on the client; the next is computed meanwhile."""
         dask, _, _ = _require_dask()
         self.count += 1
@@ -321,7 +321,7 @@ class DaskPasses:
             pending = _prefetched(client, tasks)
         for data in pending:
             if data is not None:
-                yield data
+                yield data[0], data[1], None
 
 
 def _current_client() -> Any:
