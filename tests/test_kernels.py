@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from linreg import LinearRegression
 from linreg.solvers import kernels
-from linreg.solvers.extended import BlockCuts, column_norms, second_slice_bits
+from linreg.solvers.norm_sliced import BlockCuts, column_norms, second_slice_bits
 from linreg.solvers.lstsq import lstsq
 from sliced_data import cancelling_block, exact_residual
 

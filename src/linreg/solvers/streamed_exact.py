@@ -55,25 +55,27 @@ from scipy.linalg import solve_triangular
 from linreg.errors import ConvergenceWarning, LinregError
 from linreg.solvers import extended as ext
 from linreg.solvers import fast, kernels
-from linreg.solvers.lstsq import (
-    CHUNK_ELEMENTS,
-    MAX_REFINEMENTS,
+from linreg.solvers.design import CHUNK_ELEMENTS, Design
+from linreg.solvers.factor import (
     Centred,
-    Design,
-    LstsqResult,
-    StopRule,
-    bits_needed,
     geqrf,
     geqrf_lwork,
-    levels_for_bits,
-    norm_sliced_levels,
     numerical_rank,
-    seminormal_du,
     truncated_pinv_solve,
     uncentred_norms,
     vector_norm,
     warn_rank,
 )
+from linreg.solvers.norm_sliced import BlockCuts, column_norms
+from linreg.solvers.refine import (
+    MAX_REFINEMENTS,
+    StopRule,
+    bits_needed,
+    levels_for_bits,
+    norm_sliced_levels,
+    seminormal_du,
+)
+from linreg.solvers.result import LstsqResult
 
 Array = NDArray[np.float64]
 #: Rows of partial sums an :class:`ExactSum` holds before compressing them.
@@ -436,7 +438,7 @@ def _sliced_gradient_piece(
     n, d = X.shape
     p, off = d + int(fit_intercept), int(fit_intercept)
     rows = min(n, sliced_rows(d))
-    cuts = ext.BlockCuts.of(ext.column_norms(X, rows), b, w, levels=levels, rows=rows)
+    cuts = BlockCuts.of(column_norms(X, rows), b, w, levels=levels, rows=rows)
     parts = kernels.seminormal_pass(X, y, cuts)
     total = ExactSum(p)
     for cols, ones, _ in parts:
