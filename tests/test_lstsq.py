@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
-import linreg.solvers.extended as extended_module
 import linreg.solvers.design as design_module
+import linreg.solvers.extended as extended_module
 import linreg.solvers.lstsq as lstsq_module
 import linreg.solvers.refine as refine_module
 from conftest import KernelChoice
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
+from linreg.solvers.design import Design
 from linreg.solvers.lstsq import (
-    Design,
     LstsqResult,
     inverse_gram,
     lstsq,
