@@ -47,12 +47,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "EXACT_SUM_ROWS",
     "MAX_THREADS",
+    "ExactSum",
     "Workspace",
     "centred_sum",
     "cpu_count",
     "dot",
     "dot_t",
+    "expansion",
     "fsum_columns",
     "map_chunks",
     "matvec_terms",
@@ -482,6 +485,76 @@ def sum_terms(v: Array, levels: int) -> list[float]:
     out = [math.ldexp(float(np.sum(piece)), e) for piece in slices]
     out.append(math.ldexp(float(np.sum(rests[-1])), e))
     return out
+
+
+# ---------------------------------------------------------------------------
+# Exact sums of many vectors
+# ---------------------------------------------------------------------------
+
+#: Rows of partial sums an :class:`ExactSum` holds before compressing them.
+EXACT_SUM_ROWS: Final = 2048
+
+
+def expansion(terms: Array, parts: int = 3) -> Array:
+    """``parts`` float64 rows whose column sums equal those of ``terms`` to ``~53 parts`` bits.
+
+    ``math.fsum`` is correctly rounded; subtracting each rounded part and summing
+    again gives the next: ``|sum - (s_1 + s_2 + s_3)| <= 2**-159 |sum|``, relative to
+    the *sum* (however much its terms cancel), not to the terms.
+    """
+    out = np.zeros((parts, terms.shape[1]))
+    for j in range(terms.shape[1]):
+        values = terms[:, j].tolist()
+        for level in range(parts):
+            try:
+                s = math.fsum(values)
+            except (OverflowError, ValueError):  # non-finite terms: the caller stops
+                out[level, j] = float(np.sum(terms[:, j]))
+                break
+            out[level, j] = s
+            values.append(-s)
+    return out
+
+
+class ExactSum:
+    """Sums of many float64 vectors, without rounding the partial sums.
+
+    The terms are kept as rows and compressed by :func:`expansion` every
+    ``2048`` rows into three, so memory stays O(width) however many are added.
+
+    Parameters
+    ----------
+    width : int
+        Length of the vectors.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._rows: list[Array] = []
+        self._count = 0
+
+    def add(self, terms: Array) -> None:
+        """Add the rows of ``terms`` (shape (k, width), or one vector (width,))."""
+        block = np.atleast_2d(terms)
+        self._rows.append(block)
+        self._count += block.shape[0]
+        if self._count > EXACT_SUM_ROWS:
+            self._compress()
+
+    def _compress(self) -> None:
+        if len(self._rows) != 1 or self._count > 3:
+            stacked = np.concatenate(self._rows) if self._rows else np.zeros((1, self.width))
+            self._rows = [expansion(stacked)]
+            self._count = 3
+
+    def expansion(self) -> Array:
+        """Three rows (3, width) summing to the total (see :func:`expansion`)."""
+        self._compress()
+        return self._rows[0]
+
+    def total(self) -> Array:
+        """The sum, correctly rounded, of shape (width,)."""
+        return self.expansion()[0].copy()
 
 
 # ---------------------------------------------------------------------------

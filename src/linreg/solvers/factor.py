@@ -68,6 +68,9 @@ class Centred:
     #: where the factorisation's pass recorded them (for the norm-sliced kernel).
     block_norms: Array | None = None
     block_rows: int = 0
+    #: The rows' total weight ``sum(w)`` where they are weighted (None: ``n`` rows of
+    #: weight 1); the weighted mean then stands for the mean in the norms.
+    weight_total: float | None = None
 
     def _setup(self, X: Array, fit_intercept: bool) -> None:
         n, d = X.shape
@@ -303,8 +306,10 @@ def uncentred_norms(fac: Centred) -> Array:
     if not fac.fit_intercept:
         return col
     full = col.copy()
-    # |X_j|^2 = |X_j - m_j|^2 + n m_j^2 (exactly so for the exact mean)
-    full[1:] = np.hypot(col[1:], math.sqrt(fac.n) * np.abs(fac.means))
+    # |X_j|^2 = |X_j - m_j|^2 + n m_j^2 (exactly so for the exact mean; weighted:
+    # sum(w) for n and the weighted mean)
+    mass = fac.n if fac.weight_total is None else fac.weight_total
+    full[1:] = np.hypot(col[1:], math.sqrt(mass) * np.abs(fac.means))
     return full
 
 

@@ -126,7 +126,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.errors import LinregError
+from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import extended as ext
+from linreg.solvers import streamed_exact
 from linreg.solvers.design import Design
 from linreg.solvers.factor import (
     Centred,
@@ -203,11 +206,18 @@ def lstsq(
     X_lo : ndarray of shape (n_samples, n_features), optional
         Low-order parts of a design held in double-double, ``X + X_lo``
         (e.g. powers of ``x`` formed exactly); the refinement then solves the
-        problem for ``X + X_lo`` while ``X`` alone builds the preconditioner.
+        problem for ``X + X_lo`` while ``X`` alone builds the preconditioner
+        (unweighted, unpenalized problems only).
+    sample_weight : ndarray of shape (n_samples,), optional
+        Row weights ``w >= 0``, not all zero (:func:`linreg.problem.check_sample_weight`).
+    alpha : float, default 0.0
+        Ridge penalty ``alpha |w|^2`` on the slopes (never the intercept).
 
     Returns
     -------
     LstsqResult
+        ``residual_sum_of_squares`` is ``sum(w r^2)`` for weighted or penalized
+        problems (no penalty term; at the last refinement pass's iterate).
 
     Raises
     ------
@@ -220,21 +230,58 @@ def lstsq(
         When some columns are linearly dependent (or ``n < p``); the minimum-norm
         solution of the centred problem is returned.
 
+    Raises
+    ------
+    LinregError
+        A bad ``sample_weight`` or ``alpha``.
+
     Notes
     -----
     With ``A = [1 X]`` and ``x = (b, w)`` the solution satisfies the normal
-    equations ``A^T (y - A x) = 0``.  It is computed by Householder QR of the
-    centred design followed by Björck's refinement of
+    equations ``A^T (y - A x) = 0``; with weights and the penalty, the minimiser of
+    :func:`linreg.problem.objective`, ``A^T diag(w) (y - A x) = alpha S D x``.
+    It is computed by Householder QR of the centred design followed by Björck's refinement of
     ``[I A; A^T 0][r; x] = [y; 0]`` with extended-precision residuals; see the
     module docstring.
     """
     if sample_weight is not None or alpha != 0.0:
-        raise NotImplementedError("sample_weight and alpha: being written (issue 12)")
+        return _weighted(X, y, fit_intercept, X_lo, sample_weight, alpha)
     result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     p = result.r_factor.shape[1]
     if result.rank < p:
         warn_rank(result.dependent_columns, result.n_samples, p)
     return result
+
+
+def _weighted(
+    X: Array,
+    y: Array,
+    fit_intercept: bool,
+    X_lo: Array | None,
+    sample_weight: Array | None,
+    alpha: float,
+) -> LstsqResult:
+    """:func:`lstsq` of a weighted or penalized problem: the streamed solver's
+    factor and refinement (:func:`linreg.solvers.streamed_exact.solve_exact`) over
+    the data as one batch; see the module docstring."""
+    X, _ = _as_design(X, y, None)
+    if X_lo is not None:
+        raise LinregError("X_lo (a double-double design) takes no sample_weight or alpha")
+    alpha = check_alpha(alpha)
+    w = check_sample_weight(sample_weight, X.shape[0])
+    if X.shape[1] + int(fit_intercept) == 0:
+        return solve(X, y, fit_intercept=False)
+    require_finite(X, y)
+    qr = streamed_exact.qr_piece(X, y, fit_intercept=fit_intercept, sample_weight=w)
+
+    def gradient_pass(
+        x: Array, levels: streamed_exact.Levels, shift: Array | None
+    ) -> streamed_exact.GradientPiece:
+        return streamed_exact.gradient_piece(
+            X, y, x, fit_intercept=fit_intercept, levels=levels, shift=shift, sample_weight=w
+        )
+
+    return streamed_exact.solve_exact(qr, gradient_pass, alpha=alpha).result
 
 
 def solve(
