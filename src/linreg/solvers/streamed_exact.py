@@ -353,7 +353,7 @@ def _exact_levels(
     chunk = min(n, max(256, CHUNK_ELEMENTS // max(d, 1)))
     bits = bits_needed(fac, x, condition, y_norm, r_norm)
     f, g = levels_for_bits(bits, d, chunk)
-    return Levels(f, g, norm_sliced_levels(bits, d, min(n, sliced_rows(d))))
+    return Levels(f, g, norm_sliced_levels(bits, d, min(n, sliced_rows(max(d, 1)))))
 
 
 #: One pass computing ``T^T A^T (y - A x)`` at ``x`` with the given slicing levels
