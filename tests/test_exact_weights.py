@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import Ridge
 
-import linreg.solvers.streamed_exact as streamed_module
+import linreg.solvers.lstsq as lstsq_module
 from linreg import LinearRegression
 from linreg.errors import LinregError, RankDeficiencyWarning
 from linreg.problem import objective
@@ -401,7 +401,7 @@ def test_no_weights_and_no_penalty_take_the_unweighted_path(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the weighted path was taken")
 
-    monkeypatch.setattr(streamed_module, "solve_exact", refuse)
+    monkeypatch.setattr(lstsq_module, "WeightedFactorization", refuse)
     res = lstsq(X, y, sample_weight=None, alpha=0.0)
     assert res.residual_sum_of_squares is None or res.residual_sum_of_squares >= 0.0
     with pytest.raises(AssertionError, match="weighted path"):

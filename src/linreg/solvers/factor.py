@@ -88,6 +88,10 @@ class Centred:
         else:
             np.copyto(out, rows.T)
 
+    def target_norm(self, y: Array) -> float:
+        """``|y|`` in the norm of the factored rows (weighted factors: ``|sqrt(w) y|``)."""
+        return vector_norm(y)
+
     def t_apply(self, u: Array) -> Array:
         """``x = T u``: centred coefficients to original ones."""
         if not self.fit_intercept:

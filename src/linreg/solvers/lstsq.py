@@ -129,7 +129,6 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import extended as ext
-from linreg.solvers import streamed_exact
 from linreg.solvers.design import Design
 from linreg.solvers.factor import (
     Centred,
@@ -151,6 +150,7 @@ from linreg.solvers.refine import (
     refine,
 )
 from linreg.solvers.result import LstsqResult
+from linreg.solvers.weighted import WeightedDesign, WeightedFactorization
 from linreg.validation import require_finite
 
 __all__ = [
@@ -261,27 +261,40 @@ def _weighted(
     sample_weight: Array | None,
     alpha: float,
 ) -> LstsqResult:
-    """:func:`lstsq` of a weighted or penalized problem: the streamed solver's
-    factor and refinement (:func:`linreg.solvers.streamed_exact.solve_exact`) over
-    the data as one batch; see the module docstring."""
+    """:func:`lstsq` of a weighted or penalized problem (see the module docstring)."""
     X, _ = _as_design(X, y, None)
     if X_lo is not None:
         raise LinregError("X_lo (a double-double design) takes no sample_weight or alpha")
     alpha = check_alpha(alpha)
-    w = check_sample_weight(sample_weight, X.shape[0])
-    if X.shape[1] + int(fit_intercept) == 0:
+    n, d = X.shape
+    w = check_sample_weight(sample_weight, n)
+    if w is None:
+        w = np.ones(n)
+    if d + int(fit_intercept) == 0:
         return solve(X, y, fit_intercept=False)
     require_finite(X, y)
-    qr = streamed_exact.qr_piece(X, y, fit_intercept=fit_intercept, sample_weight=w)
+    mass = ext.expansion(w.reshape(-1, 1))[:, 0].tolist()
+    fac = WeightedFactorization(X, fit_intercept, w, alpha, math.fsum(mass))
+    rk = numerical_rank(fac, uncentred_norms(fac))
+    p = fac.p
+    if rk.rank < p:
+        off = int(fit_intercept)
+        dep = tuple(j - off for j in rk.dependent if j >= off)
+        warn_rank(dep, n, p)
+        x = fac.min_norm(y, rk.rank)
+        return _result(x, fac, rk, dep, 0, False, _weighted_rss(X, y, w, x, fit_intercept))
+    fac.start = fac.first_solve(y)
+    design = WeightedDesign(X, fit_intercept, w, alpha, mass)
+    ref = refine(design, fac, y, None, rk.condition, False)
+    rss = _weighted_rss(X, y, w, ref.x, fit_intercept)
+    return _result(ref.x, fac, rk, (), ref.steps, ref.converged, rss)
 
-    def gradient_pass(
-        x: Array, levels: streamed_exact.Levels, shift: Array | None
-    ) -> streamed_exact.GradientPiece:
-        return streamed_exact.gradient_piece(
-            X, y, x, fit_intercept=fit_intercept, levels=levels, shift=shift, sample_weight=w
-        )
 
-    return streamed_exact.solve_exact(qr, gradient_pass, alpha=alpha).result
+def _weighted_rss(X: Array, y: Array, w: Array, x: Array, fit_intercept: bool) -> float:
+    """``sum(w r^2)`` at ``x`` (float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = y - (X @ x[1:] + x[0] if fit_intercept else X @ x)
+        return float(np.dot(w * r, r))
 
 
 def solve(

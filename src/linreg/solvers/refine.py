@@ -276,7 +276,7 @@ def residual_norms(fac: Centred, y: Array, x: Array) -> tuple[float, float]:
     """``|y|``, and ``|r|`` from ``|r|^2 = |y|^2 - |y_hat|^2`` at the least-squares
     solution (an exact fit may show rounding noise there, which only overstates
     ``|r|``: the safe side), for :func:`bits_needed`."""
-    y_norm = vector_norm(y)
+    y_norm = fac.target_norm(y)
     yhat_norm = fitted_norm(fac, x)
     gap = max(y_norm - yhat_norm, 0.0) * (y_norm + yhat_norm)
     return y_norm, (math.sqrt(gap) if y_norm > 0.0 else yhat_norm)

@@ -22,9 +22,10 @@ corrections stop shrinking after four steps (the answer was still within 4e-16
 of lstsq's), and a :class:`~linreg.errors.ConvergenceWarning` says that the
 float64 limit may not be reached without ``Q``.
 
-:func:`solve_exact` is also the in-memory solver's refinement for weighted and
-penalized problems (over one batch): both end at the correctly rounded minimiser,
-so a streamed fit equals the in-memory one bit for bit.
+Weighted and penalized problems take the same passes; both this solver and
+:func:`linreg.solvers.lstsq.lstsq` end at the correctly rounded minimiser, so a
+streamed fit equals the in-memory one bit for bit (where the seminormal
+corrections converge: condition numbers up to about 1e7).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from linreg.solvers.refine import (
 )
 from linreg.solvers.result import LstsqResult
 from linreg.solvers.streamed_qr import QRPiece, QRTree, merge_qr, qr_piece, stacked_r
+from linreg.solvers.weighted import penalty_terms
 
 __all__ = [
     "ExactSolution",
@@ -376,18 +378,6 @@ class ExactSolution:
     objective: float = math.nan
 
 
-def _penalty_terms(alpha: float, mass: Sequence[float], slopes: Array) -> Array:
-    """Rows whose column sums are ``-alpha S slopes`` exactly (``S`` the sum of
-    ``mass``): TwoProduct of ``alpha`` and each part of ``S``, then of each half with
-    the slopes (exact barring underflow)."""
-    rows: list[Array] = []
-    for part in mass:
-        for half in ext.two_product(np.array([alpha]), part):
-            for term in ext.two_product(slopes, float(half[0])):
-                rows.append(-term)
-    return np.array(rows) if rows else np.zeros((1, slopes.shape[0]))
-
-
 def _with_penalty(R_aug: Array, alpha: float, mass: float, off: int) -> Array:
     """The factor of ``[Z, y]`` with ``sqrt(alpha S) I`` appended below the slopes'
     columns: ``R^T R = Z^T W Z + alpha S D`` up to rounding (a preconditioner)."""
@@ -444,8 +434,7 @@ def solve_exact(
     contraction factor (at least ``64 eps cond(Z)^2 mu``) predicts the next one
     would be, or it stopped halving, or after ten steps. A rank-deficient design
     gets lstsq's minimum-norm solution of the centred problem, unrefined, and its
-    warning. This is the one seminormal refinement loop: :func:`linreg.solvers.lstsq.lstsq`
-    runs it, over one batch, for weighted and penalized problems.
+    warning.
     """
     n, fit_intercept = qr.n, qr.fit_intercept
     d = qr.shift.shape[0] - 1
@@ -529,7 +518,7 @@ def solve_exact(
             tg = piece.terms[0]  # the correctly rounded T^T A^T (y - A x)
         else:
             with np.errstate(over="ignore", invalid="ignore"):
-                extra = _penalty_terms(alpha, mass_terms, x[off:]) if alpha > 0.0 else None
+                extra = -penalty_terms(alpha, mass_terms, x[off:]) if alpha > 0.0 else None
             terms = piece.terms
             if extra is not None:
                 padded = np.zeros((extra.shape[0], p))
