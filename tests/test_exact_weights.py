@@ -19,7 +19,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import Ridge
@@ -153,6 +153,38 @@ def test_large_weighted_problems_are_correctly_rounded(seed: int, alpha: float) 
     w = rng.exponential(1.0, n)
     res = lstsq(X, y, sample_weight=w, alpha=alpha)
     assert_within_one_ulp(res.params, exact_minimiser(X, y, w, alpha, True))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_random_weighted_problems_are_correctly_rounded(seed: int) -> None:
+    """Scales over eight decades, offsets up to 1e4 of them, nearly collinear columns
+    (condition numbers to 1e10), weights spread over sixteen decades, integer or
+    zero: every component within half an ulp of the exact minimiser."""
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(5, 50)), int(rng.integers(1, 5))
+    fit_intercept = bool(rng.random() < 0.7)
+    scale = 10.0 ** rng.uniform(-4, 4, d)
+    X = rng.standard_normal((n, d)) * scale
+    X += scale * 10.0 ** rng.uniform(-1, 4, d) * rng.choice([-1.0, 0.0, 1.0], d)
+    if d >= 3 and rng.random() < 0.3:
+        X[:, 2] = 0.5 * X[:, 0] + 1e-3 * X[:, 1] + 1e-5 * scale[2] * rng.standard_normal(n)
+    fitted = X @ rng.uniform(-3, 3, d) + rng.uniform(-10, 10)
+    y = fitted + 10.0 ** rng.uniform(-8, 0) * np.abs(fitted).mean() * rng.standard_normal(n)
+    w = [
+        rng.uniform(0, 1, n),
+        10.0 ** rng.uniform(-8, 8, n),
+        rng.integers(0, 5, n).astype(float),
+    ][int(rng.integers(0, 3))]
+    assume(bool(w.any()))
+    alpha = [0.0, 1e-12, 1e-6, 1e-2, 10.0][int(rng.integers(0, 5))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankDeficiencyWarning)
+        res = lstsq(X, y, fit_intercept=fit_intercept, sample_weight=w, alpha=alpha)
+    assume(res.rank == d + int(fit_intercept))
+    exact = exact_minimiser(X, y, w, alpha, fit_intercept)
+    for got, want in zip(res.params.tolist(), exact, strict=True):
+        assert abs(Fraction(got) - want) <= Fraction(np.spacing(abs(float(want)))) / 2
 
 
 def test_intercept_only_is_the_correctly_rounded_weighted_mean() -> None:
