@@ -35,7 +35,9 @@ __all__ = [
     "MAX_LEVELS",
     "MAX_REFINEMENTS",
     "SMALL_PROBLEM",
+    "PassRefined",
     "Refined",
+    "RhsPass",
     "StopRule",
     "bits_needed",
     "centring_gain",
@@ -47,6 +49,7 @@ __all__ = [
     "norm_sliced_bits",
     "norm_sliced_levels",
     "refine",
+    "refine_by_passes",
     "residual_norms",
     "seminormal_du",
 ]
@@ -169,54 +172,113 @@ def refine(
     sliced = sliced_levels > 0
     levels = levels_for_bits(bits, design.d, min(design.n, design.chunk))
     rule = StopRule(fac, x, condition, seminormal)
+    if sliced:
+        assert fac.block_norms is not None
+        norms, rows = fac.block_norms, fac.block_rows
+
+        def sliced_pass(x: Array) -> tuple[Array, float | None]:
+            return design.seminormal_rhs(y_arr, x, shift, norms, rows, sliced_levels)
+
+        out = refine_by_passes(fac, x, rule, sliced_pass)
+        rss = out.rss if out.finite else None
+        if rss is not None and out.last is not None:
+            # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs, A dx = Z du.
+            du, rhs = out.last
+            rss = max(rss - 2.0 * float(du @ rhs) + vector_norm(fac.R @ du) ** 2, 0.0)
+        return Refined(out.x, out.steps, out.converged, rss)
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
     converged = False
-    rss: float | None = None  # |y - A x|^2 of the current x, where known
     while rule.steps < MAX_REFINEMENTS:
-        if sliced:
-            assert fac.block_norms is not None
-            rhs, rss = design.seminormal_rhs(
-                y_arr, x, shift, fac.block_norms, fac.block_rows, sliced_levels
-            )
-            parts: tuple[Array, ...] = (rhs,)
-        else:
-            f, g, rhs = design.evaluate(
-                y_arr,
-                r,
-                x,
-                c_arr,
-                levels,
-                fresh_residual=fresh,
-                with_rmatvec=seminormal,
-                shift=shift,
-            )
-            parts = (f, g, rhs)
+        f, g, rhs = design.evaluate(
+            y_arr,
+            r,
+            x,
+            c_arr,
+            levels,
+            fresh_residual=fresh,
+            with_rmatvec=seminormal,
+            shift=shift,
+        )
         fresh = False
-        if not any(part.any() for part in parts[:2]):
+        if not (f.any() or g.any()):
             converged = True  # y = A x exactly (and A^T r = c)
             break
-        if not all(np.all(np.isfinite(part)) for part in parts):
-            rss = None
+        if not all(np.all(np.isfinite(part)) for part in (f, g, rhs)):
             break  # data near overflow (beyond 2**900): keep the current iterate
-        if sliced:
-            du = seminormal_du(fac, rhs)
-            dx = fac.t_apply(du)
-        else:
-            dx, residual_step = correction(design, fac, f, rhs, seminormal)
+        dx, residual_step = correction(design, fac, f, rhs, seminormal)
         verdict = rule.judge(x, dx)
         if verdict == "reject":
             break
         x = x + dx
-        if sliced and rss is not None:
-            # |e - A dx|^2 = |e|^2 - 2 du^T Z^T e + |Z du|^2, with Z^T e = rhs, A dx = Z du.
-            rss = max(rss - 2.0 * float(du @ rhs) + vector_norm(fac.R @ du) ** 2, 0.0)
         if verdict != "continue":
             converged = verdict == "converged" or rule.delta <= 2.0**-40
             break
-        if not sliced:
-            r = r + residual_step()
-    return Refined(x, rule.steps, converged, rss)
+        r = r + residual_step()
+    return Refined(x, rule.steps, converged)
+
+
+#: One refinement pass at ``x``: the corrections' centred right-hand side ``T^T g``,
+#: correctly rounded, and ``|r|^2`` at ``x`` where the pass gives it.
+RhsPass = Callable[[Array], "tuple[Array, float | None]"]
+
+
+@dataclass(frozen=True)
+class PassRefined:
+    """What :func:`refine_by_passes` ends with.
+
+    ``rss`` is the last pass's ``|r|^2`` (at the iterate it was computed at) and
+    ``finite`` whether that pass was; ``last`` is ``(du, rhs)`` of the correction
+    applied after the last pass, if one was; ``applied`` the relative size of the
+    last correction applied (nan if none).
+    """
+
+    x: Array
+    steps: int
+    converged: bool
+    passes: int
+    rss: float | None
+    finite: bool
+    last: tuple[Array, Array] | None
+    applied: float
+
+
+def refine_by_passes(fac: Centred, x: Array, rule: StopRule, rhs_pass: RhsPass) -> PassRefined:
+    """The refinement loop of the corrected seminormal equations, one pass a step.
+
+    Each step takes ``rhs = T^T g`` from ``rhs_pass(x)`` (in extended precision,
+    rounded once), solves ``R^T R du = rhs`` and moves ``x`` by ``dx = T du``, until
+    :class:`StopRule` says stop, ``rhs`` is exactly zero (converged) or not finite
+    (data near overflow: the iterate is kept), or after ``MAX_REFINEMENTS`` steps.
+    The one loop of the in-memory solver's norm-sliced passes (:func:`refine`) and
+    of the streamed solver's passes over the data
+    (:func:`linreg.solvers.streamed_exact.solve_exact`); Björck's corrections, which
+    carry the residual along, are :func:`refine`'s own.
+    """
+    passes, converged, finite = 0, False, True
+    rss: float | None = None
+    last: tuple[Array, Array] | None = None
+    applied = math.nan
+    while rule.steps < MAX_REFINEMENTS:
+        rhs, rss = rhs_pass(x)
+        passes += 1
+        last = None
+        if not rhs.any():
+            converged = True  # the normal equations hold exactly
+            break
+        if not np.all(np.isfinite(rhs)):
+            finite = False
+            break  # data near overflow (beyond 2**900): keep the current iterate
+        du = seminormal_du(fac, rhs)
+        dx = fac.t_apply(du)
+        verdict = rule.judge(x, dx)
+        if verdict == "reject":
+            break
+        x, applied, last = x + dx, rule.delta, (du, rhs)
+        if verdict != "continue":
+            converged = verdict == "converged" or rule.delta <= 2.0**-40
+            break
+    return PassRefined(x, rule.steps, converged, passes, rss, finite, last, applied)
 
 
 def correction(

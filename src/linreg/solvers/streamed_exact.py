@@ -55,12 +55,11 @@ from linreg.solvers.factor import (
 )
 from linreg.solvers.norm_sliced import BlockCuts, column_norms
 from linreg.solvers.refine import (
-    MAX_REFINEMENTS,
     StopRule,
     bits_needed,
     levels_for_bits,
     norm_sliced_levels,
-    seminormal_du,
+    refine_by_passes,
 )
 from linreg.solvers.result import LstsqResult
 from linreg.solvers.streamed_qr import QRPiece, QRTree, merge_qr, qr_piece, stacked_r
@@ -505,40 +504,25 @@ def solve_exact(
     if weighted:
         levels = Levels(levels.f, levels.g, 0)  # the norm-sliced kernel takes no weights
     rule = StopRule(fac, x, rk.condition, seminormal=True)
-    mse = max(rho * rho / mass - penalty(x), 0.0)
-    sse: float | None = None
-    passes, converged = 0, False
-    applied = math.nan  # the relative size of the last correction applied
-    while rule.steps < MAX_REFINEMENTS:
+
+    def rhs_pass(x: Array) -> tuple[Array, float | None]:
         piece = gradient_pass(x, levels, fac.means if fit_intercept else None)
-        passes += 1
-        sse = piece.sse
-        mse = piece.sse / mass
         if plain:
-            tg = piece.terms[0]  # the correctly rounded T^T A^T (y - A x)
-        else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                extra = -penalty_terms(alpha, mass_terms, x[off:]) if alpha > 0.0 else None
-            terms = piece.terms
-            if extra is not None:
-                padded = np.zeros((extra.shape[0], p))
-                padded[:, off:] = extra
-                terms = np.vstack([terms, padded])
-            tg = ext.fsum_columns(terms) if np.all(np.isfinite(terms)) else terms[0]
-        if not tg.any():
-            converged = True
-            break
-        if not np.all(np.isfinite(tg)):
-            break  # data near overflow: keep the current iterate
-        dx = fac.t_apply(seminormal_du(fac, tg))
-        verdict = rule.judge(x, dx)
-        if verdict == "reject":
-            break
-        x, applied = x + dx, rule.delta
-        if verdict != "continue":
-            converged = verdict == "converged" or rule.delta <= 2.0**-40
-            break
-    steps = rule.steps
+            return piece.terms[0], piece.sse  # the correctly rounded T^T A^T (y - A x)
+        terms = piece.terms
+        if alpha > 0.0:
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                extra = -penalty_terms(alpha, mass_terms, x[off:])
+            padded = np.zeros((extra.shape[0], p))
+            padded[:, off:] = extra
+            terms = np.vstack([terms, padded])
+        tg = ext.fsum_columns(terms) if np.all(np.isfinite(terms)) else terms[0]
+        return tg, piece.sse
+
+    out = refine_by_passes(fac, x, rule, rhs_pass)
+    x, steps, converged, applied = out.x, out.steps, out.converged, out.applied
+    sse = out.rss
+    mse = math.nan if sse is None else sse / mass
     if not converged:
         # The corrections stopped shrinking: the last one bounds the error only
         # loosely (at condition 4e8 the answer still matched lstsq's to 4e-16).
@@ -556,4 +540,4 @@ def solve_exact(
             ConvergenceWarning,
             stacklevel=3,
         )
-    return ExactSolution(result(x, steps, converged, (), sse), mse, passes, mse + penalty(x))
+    return ExactSolution(result(x, steps, converged, (), sse), mse, out.passes, mse + penalty(x))
