@@ -192,7 +192,7 @@ class Design:
         self, y: Array, x: Array, shift: Array | None, norms: Array, rows: int, levels: int = 1
     ) -> tuple[Array, float]:
         """The seminormal corrections' right-hand side ``T^T A^T (y - A x)`` by the
-        norm-sliced kernel (:func:`linreg.solvers.extended.seminormal_terms`), one pass.
+        norm-sliced kernel (:func:`linreg.solvers.norm_sliced.seminormal_terms`), one pass.
 
         Parameters
         ----------

@@ -87,19 +87,18 @@ Weights and the penalty
 -----------------------
 With ``sample_weight`` or ``alpha > 0`` the problem is :mod:`linreg.problem`'s:
 ``min (1/S) sum_i w_i (y_i - b - x_i w)^2 + alpha |w|^2``, whose normal equations
-are ``A^T diag(w) (y - A x) - alpha S D x = 0`` (``S = sum(w)``, ``D`` the identity
-with a zero for the intercept).  The preconditioner is the blocked Householder QR
-of the ``sqrt(w)``-scaled rows centred at weighted means, with ``sqrt(alpha S) I``
-appended below the slopes' columns (:func:`linreg.solvers.streamed_exact.qr_piece`);
-it only needs to be close.  The refinement is the streamed solver's
-(:func:`linreg.solvers.streamed_exact.solve_exact`, one pass here): the residual
-``y - A x`` as an exact expansion, each part times ``w`` by TwoProduct, ``A^T``
-of those with the general error-free kernels, and ``alpha S x_j`` from the exact
-expansion of ``S`` by TwoProducts, all summed before one rounding; the corrections
-solve ``R^T R du = T^T g`` (seminormal: they contract by about ``eps cond^2``
-a step).  So the answer is the correctly rounded minimiser of the true objective,
-whatever the rounding of ``sqrt(w)``.  Zero weights drop their rows.  ``w = None``
-with ``alpha = 0`` takes the unweighted path above unchanged.
+are ``A^T diag(w) (y - A x) = alpha S D x`` (``S = sum(w)``, ``D`` the identity
+with a zero for the intercept).  The preconditioner is the Householder QR of the
+``sqrt(w)``-scaled rows centred at the weighted means, with ``sqrt(alpha S) I``
+appended below the slopes' columns; it only needs to be close.  Björck's
+refinement then runs on ``r = W (y - A x)``, ``A^T r = alpha S D x`` with both
+residuals from the original data in extended precision (every product with a
+weight by TwoProduct, ``alpha S x_j`` from the exact expansion of ``S``), see
+:mod:`linreg.solvers.weighted`: the answer is the correctly rounded minimiser of
+the true objective whatever the rounding of ``sqrt(w)``, at the conditioning the
+unweighted problem reaches.  Zero weights drop their rows.  Weighted problems
+always take the general kernels and ``Q``; ``w = None`` with ``alpha = 0`` takes
+the unweighted path above unchanged.
 
 Rank deficiency
 ---------------

@@ -204,7 +204,7 @@ def seminormal_terms(
     ``C^T e`` to about ``2**-77 sqrt(m)`` of ``|C_j| |r|``. Two levels cut ``C``,
     ``w`` and ``r`` once more (``C_1^T r_0``, ``C_0^T r_1``, ``C_1 w_0`` and
     ``C_0 w_1`` exact too), for about ``2**-98`` and ``2**-90`` (the solver's
-    rule takes it from there: :func:`linreg.solvers.lstsq.norm_sliced_bits`).
+    rule takes it from there: :func:`linreg.solvers.refine.norm_sliced_bits`).
 
     One level: three elementwise passes over the block and six matrix-vector
     products, against about twenty passes for :func:`matvec_terms` plus

@@ -436,8 +436,8 @@ def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
 
     Notes
     -----
-    From the bounds in :func:`linreg.solvers.extended.seminormal_terms`, with ``B`` =
-    :data:`~linreg.solvers.extended.NORM_SLICE_BITS` and the sums' losses that
+    From the bounds in :func:`linreg.solvers.norm_sliced.seminormal_terms`, with ``B`` =
+    :data:`~linreg.solvers.norm_sliced.NORM_SLICE_BITS` and the sums' losses that
     :func:`levels_for` allows (``log2 d`` bits of a row product, ``log2(rows) / 2``
     of a column sum).
 
@@ -448,8 +448,8 @@ def norm_sliced_bits(d: int, rows: int, levels: int = 1) -> tuple[float, float]:
     ``2**-(53 + B - 2) sqrt(rows)`` of ``|C_j| |r|`` per chunk (Cauchy-Schwarz
     carries that over to the whole column): ``53 + B - 2 - log2(rows)``.
 
-    Two levels (second grids ``s`` = :func:`~linreg.solvers.extended.second_slice_bits`
-    and ``t`` = :func:`~linreg.solvers.extended.weight_slice_bits` bits finer): what is
+    Two levels (second grids ``s`` = :func:`~linreg.solvers.norm_sliced.second_slice_bits`
+    and ``t`` = :func:`~linreg.solvers.norm_sliced.weight_slice_bits` bits finer): what is
     rounded of a row is below ``d 2**-(B + t) + 2**-(B + s) + d 2**-53`` of its
     bound, and of a column sum below ``sqrt(rows) 2**-(B - 2 + s) + rows 2**-52``
     of ``|C_j| |r|``.

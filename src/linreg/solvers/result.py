@@ -36,9 +36,13 @@ class LstsqResult:
         Upper triangular with ``R^T R = Z^T Z`` for ``Z = [1, X - 1 m^T]``
         (intercept column first) or ``Z = X`` without intercept, ``p = n_features +
         fit_intercept``: from Householder QR, or for large well-conditioned
-        problems the Cholesky factor of ``Z^T Z`` (to its rounding).
+        problems the Cholesky factor of ``Z^T Z`` (to its rounding).  Weighted or
+        penalized fits: ``R^T R = Z^T diag(w) Z + alpha S D`` (``S = sum(w)``, ``D``
+        the identity but for the intercept), so :meth:`unscaled_covariance` is
+        ``(A^T diag(w) A + alpha S D)^{-1}``.
     column_means : ndarray of shape (n_features,)
-        The shifts ``m`` used for centring (zeros without intercept).
+        The shifts ``m`` used for centring (the weighted means, to rounding, for
+        weighted fits; zeros without intercept).
     condition_number : float
         2-norm condition number of ``Z`` with its columns scaled to unit norm
         (over the independent columns).
@@ -49,6 +53,7 @@ class LstsqResult:
     residual_sum_of_squares : float or None
         ``|y - b - X w|^2``, where the refinement had it from its own residual
         (the norm-sliced pass of large well-conditioned problems); else ``None``.
+        Weighted or penalized fits: ``sum(w r^2)`` (no penalty term), always given.
     """
 
     coef: Array

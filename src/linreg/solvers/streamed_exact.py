@@ -95,7 +95,7 @@ class GradientPiece:
     terms : ndarray of shape (3, p)
         Rows whose column sums are ``T^T A^T (y - A x)``, centred by the shift
         given to :func:`gradient_piece` (``A^T (y - A x)`` without one), as
-        :class:`ExactSum`'s expansion.
+        :class:`linreg.solvers.extended.ExactSum`'s expansion.
     sse : float
         ``|fl(y - A x)|^2`` in float64.
     """
@@ -109,9 +109,9 @@ class Levels(NamedTuple):
     """The precision of a refinement pass (:func:`gradient_piece`).
 
     ``f`` and ``g`` are the slicing levels of the general kernels' row products and
-    column sums (:func:`linreg.solvers.lstsq.levels_for`); ``sliced`` (1 or 2), where the
-    problem allows it (:func:`linreg.solvers.lstsq.norm_sliced_bits`), has the norm-sliced
-    kernel (:func:`linreg.solvers.extended.seminormal_terms`) do the pass instead.
+    column sums (:func:`linreg.solvers.refine.levels_for`); ``sliced`` (1 or 2), where the
+    problem allows it (:func:`linreg.solvers.refine.norm_sliced_bits`), has the norm-sliced
+    kernel (:func:`linreg.solvers.norm_sliced.seminormal_terms`) do the pass instead.
     """
 
     f: int
@@ -154,7 +154,7 @@ def gradient_piece(
 
     Notes
     -----
-    Per chunk of rows, as in :meth:`linreg.solvers.lstsq.Design.evaluate` with a fresh
+    Per chunk of rows, as in :meth:`linreg.solvers.design.Design.evaluate` with a fresh
     residual: ``r = fl(y - A x)`` in float64, then ``f = y - r - A x`` in
     extended precision (the rounding error of ``r``), and
     ``A^T (y - A x) = A^T r + A^T f`` with ``A^T r`` as exact slice products plus a
@@ -162,9 +162,9 @@ def gradient_piece(
     float64. ``T^T`` is applied before anything is rounded: the exact terms of
     ``A^T r`` with their products by ``m`` (TwoProduct), and ``Z^T f`` from the
     centred chunk (``A^T f`` would carry rounding errors ``m_j`` times larger), as
-    :meth:`linreg.solvers.lstsq.Design.evaluate` does. Nothing is rounded when the chunks
-    are summed (:class:`ExactSum`), so the result is as accurate for a file of any
-    length as for one chunk.
+    :meth:`linreg.solvers.design.Design.evaluate` does. Nothing is rounded when the
+    chunks are summed (:class:`linreg.solvers.extended.ExactSum`), so the result is as
+    accurate for a file of any length as for one chunk.
     """
     design = Design(X, None, fit_intercept)
     n, d, p, step = design.n, design.d, design.p, design.chunk
@@ -340,7 +340,7 @@ def _exact_levels(
 ) -> Levels:
     """Precision of the refinement: lstsq's rule, from the streamed factor.
 
-    :func:`linreg.solvers.lstsq.levels_for` needs ``|y|`` and ``|r|``; here they come from
+    :func:`linreg.solvers.refine.levels_for` needs ``|y|`` and ``|r|``; here they come from
     the augmented factor ``R_aug`` of ``[Z, y - s_y]``: its last column has the
     norm of ``y - s_y`` and ends with ``|r|``. The norm-sliced kernel, at one
     level or two, where it carries the bits needed, as in memory.
