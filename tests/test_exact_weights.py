@@ -26,7 +26,7 @@ from sklearn.linear_model import Ridge
 
 import linreg.solvers.lstsq as lstsq_module
 from linreg import LinearRegression
-from linreg.errors import LinregError, RankDeficiencyWarning
+from linreg.errors import ConvergenceWarning, LinregError, RankDeficiencyWarning
 from linreg.problem import objective
 from linreg.solvers.lstsq import lstsq
 from linreg.solvers.streamed_exact import (
@@ -35,6 +35,7 @@ from linreg.solvers.streamed_exact import (
     QRTree,
     gradient_piece,
     merge_gradients,
+    merge_qr,
     qr_piece,
     solve_exact,
 )
@@ -486,3 +487,45 @@ def test_estimator_stores_the_solution_and_records_the_objective(
     assert model.history_.loss.shape == (1,)
     assert model.history_.loss[0] == pytest.approx(want, rel=1e-12)
     assert model.stop_reason_ == "closed_form"
+
+
+def test_dask_tasks_take_a_partition_s_weights() -> None:
+    """The Dask workers' tasks (plain functions, no cluster needed) pass a partition's
+    weights to the pieces: merged, they give the in-memory bits."""
+    import linreg.sources.distributed as distributed
+
+    X, y, w = offset_problem(16, 200, zeros=20)
+    names = ["a", "b", "c"]
+    spans = [(0, 70), (70, 71), (71, 200)]
+    qr = [
+        distributed._qr_task(X[s:e], y[s:e], k, names, True, w[s:e])
+        for k, (s, e) in enumerate(spans)
+    ]
+    factor = merge_qr([piece for piece in qr if piece is not None])
+
+    def gradient_pass(x: Array, levels: Levels, shift: Array | None) -> GradientPiece:
+        pieces = [
+            distributed._gradient_task(X[s:e], y[s:e], k, names, x, True, levels, shift, w[s:e])
+            for k, (s, e) in enumerate(spans)
+        ]
+        return merge_gradients([piece for piece in pieces if piece is not None])
+
+    solution = solve_exact(factor, gradient_pass, alpha=0.01)
+    expected = lstsq(X, y, sample_weight=w, alpha=0.01)
+    np.testing.assert_array_equal(solution.result.params, expected.params)
+    with pytest.raises(LinregError, match="partition 0: 70 rows but 3 weights"):
+        distributed._qr_task(X[:70], y[:70], 0, names, True, np.ones(3))
+
+
+def test_streamed_weighted_fit_of_an_ill_conditioned_design_warns() -> None:
+    """Without Q the seminormal corrections stall near condition 1e10; the streamed
+    solver says so (the in-memory one, with Björck's corrections, is exact)."""
+    rng = np.random.default_rng(17)
+    x = rng.uniform(0.0, 10.0, 3000)
+    X = np.column_stack([x**k for k in range(1, 15)])
+    y = np.cos(x) + 1e-3 * rng.standard_normal(3000)
+    w = rng.uniform(0.5, 2.0, 3000)
+    assert lstsq(X, y, sample_weight=w).converged
+    passes = SourcePasses(WeightedBatches(X, y, w, 1000))
+    with pytest.warns(ConvergenceWarning, match="stopped refining"):
+        solve_exact(passes.qr(True), lambda x, lv, s: passes.gradient(x, True, lv, s))

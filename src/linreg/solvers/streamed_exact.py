@@ -146,7 +146,7 @@ def gradient_piece(
         without it ``T = I``.
     sample_weight : ndarray of shape (m,), optional
         Row weights: the piece is then ``T^T A^T diag(w) (y - A x)`` and ``sse`` is
-        ``sum(w r^2)`` (general kernels only; see :func:`_weighted_chunk`).
+        ``sum(w r^2)`` (general kernels only; see :func:`_weighted_gradient_piece`).
 
     Returns
     -------
