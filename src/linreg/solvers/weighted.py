@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_triangular
 
 from linreg.solvers import extended as ext
-from linreg.solvers.design import Design
+from linreg.solvers.design import CHUNK_ELEMENTS, Design
 from linreg.solvers.factor import (
     Factorization,
     geqrf,
@@ -63,6 +63,18 @@ def penalty_terms(alpha: float, mass: Sequence[float], slopes: Array) -> Array:
         for half in ext.two_product(np.array([alpha]), part):
             rows.extend(ext.two_product(slopes, float(half[0])))
     return np.array(rows) if rows else np.zeros((1, slopes.shape[0]))
+
+
+def _weighted_shift(X: Array, w: Array) -> Array:
+    """Centring shift: weighted column means of at most 65,536 evenly spaced rows
+    (of all rows where those carry no weight). Like the unweighted shift, it only
+    conditions the preconditioner."""
+    stride = max(1, X.shape[0] // 65536)
+    sample, weights = X[::stride], w[::stride]
+    total = float(np.sum(weights))
+    if not total > 0.0:
+        sample, weights, total = X, w, float(np.sum(w))
+    return np.asarray((weights @ sample) / total, dtype=np.float64)
 
 
 class WeightedFactorization(Factorization):
@@ -95,14 +107,17 @@ class WeightedFactorization(Factorization):
         penalized = alpha > 0.0 and d > 0
         self.rows = n + (d if penalized else 0)
         self.k = min(self.rows, self.p)
-        if fit_intercept:
-            self.means = np.asarray(np.average(X, axis=0, weights=w), dtype=np.float64)
-        else:
-            self.means = np.zeros(d)
+        self.means = _weighted_shift(X, w) if fit_intercept else np.zeros(d)
         Z = np.zeros((self.rows, self.p), order="F")
         if fit_intercept:
             Z[:n, 0] = self.root
-        np.multiply(X - self.means, self.root[:, None], out=Z[:n, off:])
+        step = max(256, CHUNK_ELEMENTS // max(self.p, 1))
+
+        def fill(s: int, _: None) -> None:
+            rows = slice(s, min(n, s + step))
+            np.multiply(X[rows] - self.means, self.root[rows, None], out=Z[rows, off:])
+
+        ext.map_chunks(fill, n, step, lambda: None)
         if penalized:
             Z[n + np.arange(d), off + np.arange(d)] = math.sqrt(alpha * mass)
         self.qr, self.tau = geqrf(Z, geqrf_lwork(self.rows, self.p))
