@@ -280,6 +280,17 @@ def test_equal_weights_are_no_weights(seed: int, d: int, c: float, fit_intercept
     np.testing.assert_array_equal(weighted.params, plain.params)
 
 
+@pytest.mark.parametrize("power", [-1000, -300, 300, 1000])
+def test_weights_at_any_scale_give_the_same_bits(power: int) -> None:
+    """Only the weights' ratios matter; ``w y`` and ``w r`` must not over- or
+    underflow at 2**-1000 or 2**1000."""
+    X, y, w = offset_problem(18, 60)
+    expected = lstsq(X, y, sample_weight=w, alpha=0.01)
+    scaled = lstsq(X, y, sample_weight=np.ldexp(w, power), alpha=0.01)
+    np.testing.assert_array_equal(scaled.params, expected.params)
+    assert scaled.converged
+
+
 def test_zero_weights_drop_their_rows() -> None:
     X, y, w = offset_problem(12, 40, zeros=9)
     keep = w > 0

@@ -267,8 +267,11 @@ def _weighted(
     alpha = check_alpha(alpha)
     n, d = X.shape
     w = check_sample_weight(sample_weight, n)
-    if w is None:
-        w = np.ones(n)
+    given = w
+    # Scaling every weight by the same c changes nothing: a power of two that brings
+    # the largest to [1/2, 1) is exact (unless the weights span more than 2**1022)
+    # and keeps w y and w r within range whatever the weights' scale.
+    w = np.ones(n) if w is None else np.ldexp(w, -math.frexp(float(np.max(w)))[1])
     if d + int(fit_intercept) == 0:
         return solve(X, y, fit_intercept=False)
     require_finite(X, y)
@@ -281,19 +284,19 @@ def _weighted(
         dep = tuple(j - off for j in rk.dependent if j >= off)
         warn_rank(dep, n, p)
         x = fac.min_norm(y, rk.rank)
-        return _result(x, fac, rk, dep, 0, False, _weighted_rss(X, y, w, x, fit_intercept))
+        return _result(x, fac, rk, dep, 0, False, _weighted_rss(X, y, given, x, fit_intercept))
     fac.start = fac.first_solve(y)
     design = WeightedDesign(X, fit_intercept, w, alpha, mass)
     ref = refine(design, fac, y, None, rk.condition, False)
-    rss = _weighted_rss(X, y, w, ref.x, fit_intercept)
+    rss = _weighted_rss(X, y, given, ref.x, fit_intercept)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, rss)
 
 
-def _weighted_rss(X: Array, y: Array, w: Array, x: Array, fit_intercept: bool) -> float:
-    """``sum(w r^2)`` at ``x`` (float64)."""
+def _weighted_rss(X: Array, y: Array, w: Array | None, x: Array, fit_intercept: bool) -> float:
+    """``sum(w r^2)`` at ``x`` (float64; ``|r|^2`` without weights)."""
     with np.errstate(over="ignore", invalid="ignore"):
         r = y - (X @ x[1:] + x[0] if fit_intercept else X @ x)
-        return float(np.dot(w * r, r))
+        return float(np.dot(r, r) if w is None else np.dot(w * r, r))
 
 
 def solve(
