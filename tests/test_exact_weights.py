@@ -372,6 +372,27 @@ def test_streamed_weighted_fit_equals_the_in_memory_one(
     assert solution.objective == pytest.approx(want, rel=1e-9)
 
 
+@pytest.mark.parametrize(("seed", "alpha"), [(0, 0.0), (1, 1e-6), (2, 1e-2)])
+def test_large_streamed_weighted_fit_equals_the_in_memory_one(seed: int, alpha: float) -> None:
+    """Above 65,536 entries each solver picks its precision from its own factor (the
+    in-memory one Björck's corrections with Q, the streamed one R alone): the same
+    correctly rounded bits, correlated columns far from zero included."""
+    rng = np.random.default_rng(seed)
+    n, d = 40_000, 5
+    scale = 10.0 ** rng.uniform(-2, 2, d)
+    X = rng.standard_normal((n, d)) * scale + scale * 10.0 ** rng.uniform(-1, 3, d)
+    X[:, 1] = X[:, 0] * (scale[1] / scale[0]) + 0.01 * scale[1] * rng.standard_normal(n)
+    y = X @ rng.uniform(-3, 3, d) + 4.0 + rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 0)
+    w = rng.exponential(1.0, n)
+    w[rng.random(n) < 0.1] = 0.0
+    expected = lstsq(X, y, sample_weight=w, alpha=alpha)
+    passes = SourcePasses(WeightedBatches(X, y, w, 15_000))
+    solution = solve_exact(
+        passes.qr(True), lambda x, lv, s: passes.gradient(x, True, lv, s), alpha=alpha
+    )
+    np.testing.assert_array_equal(solution.result.params, expected.params)
+
+
 @settings(max_examples=10, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
