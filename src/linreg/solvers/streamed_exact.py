@@ -25,7 +25,7 @@ float64 limit may not be reached without ``Q``.
 Weighted and penalized problems take the same passes; both this solver and
 :func:`linreg.solvers.lstsq.lstsq` end at the correctly rounded minimiser, so a
 streamed fit equals the in-memory one bit for bit (where the seminormal
-corrections converge: condition numbers up to about 1e7).
+corrections converge: measured to condition numbers near 1e9).
 """
 
 from __future__ import annotations
