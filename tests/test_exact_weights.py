@@ -291,6 +291,19 @@ def test_weights_at_any_scale_give_the_same_bits(power: int) -> None:
     assert scaled.converged
 
 
+@pytest.mark.parametrize("n", [300, 17_000])
+def test_a_penalized_constant_column_gets_exactly_zero(n: int) -> None:
+    """Centred, a constant column is zero; only the penalty sees it, so its slope is 0."""
+    rng = np.random.default_rng(19)
+    X = np.column_stack([rng.standard_normal(n), np.full(n, -0.43)])
+    y = 2.0 * X[:, 0] + 1.0 + rng.standard_normal(n)
+    w = rng.exponential(1.0, n)
+    res = lstsq(X, y, sample_weight=w, alpha=1e-10)
+    assert res.coef[1] == 0.0
+    assert res.converged
+    assert_within_one_ulp(res.params, exact_minimiser(X, y, w, 1e-10, True))
+
+
 def test_zero_weights_drop_their_rows() -> None:
     X, y, w = offset_problem(12, 40, zeros=9)
     keep = w > 0

@@ -74,7 +74,8 @@ def _weighted_shift(X: Array, w: Array) -> Array:
     total = float(np.sum(weights))
     if not total > 0.0:
         sample, weights, total = X, w, float(np.sum(w))
-    return np.asarray((weights @ sample) / total, dtype=np.float64)
+    # As v_0 + sum(w (v - v_0)) / sum(w): exactly v_0 for a constant column.
+    return np.asarray(sample[0] + (weights @ (sample - sample[0])) / total, dtype=np.float64)
 
 
 class WeightedFactorization(Factorization):
