@@ -336,8 +336,13 @@ def test_a_penalty_makes_a_singular_design_regular() -> None:
     X = np.column_stack([x, 2.0 * x, rng.standard_normal(80)])
     y = x + rng.standard_normal(80)
     w = rng.uniform(0.5, 1.5, 80)
-    with pytest.warns(RankDeficiencyWarning):
-        lstsq(X, y, sample_weight=w)
+    with pytest.warns(RankDeficiencyWarning, match="columns \\[1\\]"):
+        singular = lstsq(X, y, sample_weight=w)
+    # The minimum-norm solution of the weighted, centred problem (numpy's pinv).
+    xbar, ybar, root = w @ X / w.sum(), w @ y / w.sum(), np.sqrt(w)
+    slopes = np.linalg.pinv((X - xbar) * root[:, None]) @ ((y - ybar) * root)
+    np.testing.assert_allclose(singular.coef, slopes, rtol=1e-12)
+    assert singular.intercept == pytest.approx(ybar - xbar @ slopes, abs=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RankDeficiencyWarning)
         res = lstsq(X, y, sample_weight=w, alpha=0.1)
