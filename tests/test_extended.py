@@ -16,18 +16,20 @@ from hypothesis import strategies as st
 
 from linreg.solvers.extended import (
     MAX_THREADS,
-    BlockCuts,
-    ChunkScratch,
     centred_sum,
-    column_norms,
     fsum_columns,
     map_chunks,
-    seminormal_terms,
     slice_bits,
     sum_k,
-    two_diff,
     two_product,
     two_sum,
+)
+from linreg.solvers.norm_sliced import (
+    BlockCuts,
+    ChunkScratch,
+    column_norms,
+    seminormal_terms,
+    two_diff,
 )
 from sliced_data import cancelling_block, exact_residual
 

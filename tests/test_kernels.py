@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 
 from linreg import LinearRegression
 from linreg.solvers import kernels
-from linreg.solvers.extended import BlockCuts, column_norms, second_slice_bits
 from linreg.solvers.lstsq import lstsq
+from linreg.solvers.norm_sliced import BlockCuts, column_norms, second_slice_bits
 from sliced_data import cancelling_block, exact_residual
 
 Array = NDArray[np.float64]

@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
+import linreg.solvers.design as design_module
 import linreg.solvers.extended as extended_module
 import linreg.solvers.lstsq as lstsq_module
+import linreg.solvers.refine as refine_module
 from conftest import KernelChoice
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
+from linreg.solvers.design import Design
 from linreg.solvers.lstsq import (
-    Design,
     LstsqResult,
     inverse_gram,
     lstsq,
@@ -249,7 +251,7 @@ def test_chunks_threads_and_layout_do_not_change_the_answer(
     X = rng.standard_normal((3000, 5)) * [1.0, 1e3, 1e-3, 10.0, 1.0] + [0.0, 1e5, 0.0, -50.0, 3.0]
     y = X @ rng.standard_normal(5) + rng.standard_normal(3000)
     reference = lstsq(X, y).params
-    monkeypatch.setattr(lstsq_module, "CHUNK_ELEMENTS", 700)  # 256-row chunks
+    monkeypatch.setattr(design_module, "CHUNK_ELEMENTS", 700)  # 256-row chunks
     for threads in (1, 3):
         monkeypatch.setattr(extended_module, "cpu_count", lambda threads=threads: threads)
         np.testing.assert_array_equal(lstsq(X, y).params, reference)
@@ -264,7 +266,7 @@ def test_gram_path_is_thread_independent(monkeypatch: pytest.MonkeyPatch) -> Non
     X = rng.standard_normal((20_000, 4)) * [1.0, 100.0, 0.01, 5.0] + [10.0, -3.0, 0.0, 1e4]
     y = X @ rng.standard_normal(4) + rng.standard_normal(20_000)
     fac, _, seminormal = lstsq_module._precondition(X, True, y)
-    assert isinstance(fac, lstsq_module._GramR)
+    assert isinstance(fac, lstsq_module.GramR)
     assert seminormal
     reference = lstsq(X, y)
     assert 1 <= reference.n_refinements <= 2
@@ -279,7 +281,7 @@ def _householder_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object) -> None:
         raise np.linalg.LinAlgError("forced: not positive definite")
 
-    monkeypatch.setattr(lstsq_module, "_GramR", refuse)
+    monkeypatch.setattr(lstsq_module, "GramR", refuse)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -311,7 +313,7 @@ def test_ill_conditioned_large_problem_falls_back_to_householder() -> None:
     X = np.column_stack([x**k for k in range(1, 7)])  # cond(Z) ~ 1e6
     y = np.cos(x) + 1e-3 * rng.standard_normal(40_000)
     fac, rk, _ = lstsq_module._precondition(X, True, y)
-    assert isinstance(fac, lstsq_module._Factorization)
+    assert isinstance(fac, lstsq_module.Factorization)
     assert rk.condition**2 > lstsq_module._SEMINORMAL_LIMIT
     res = lstsq(X, y)
     np.testing.assert_allclose(res.params, np.linalg.lstsq(design(X, True), y)[0], rtol=1e-6)
@@ -628,27 +630,27 @@ def test_result_is_a_frozen_record() -> None:
 
 
 def _general_kernel_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
+    monkeypatch.setattr(refine_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
 
 
 def _count_sliced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Spy on the norm-sliced pass: the levels of each call."""
     calls: list[int] = []
-    original = lstsq_module.Design.seminormal_rhs
+    original = design_module.Design.seminormal_rhs
 
-    def spy(self: lstsq_module.Design, *args: object, **kwargs: object) -> object:
+    def spy(self: design_module.Design, *args: object, **kwargs: object) -> object:
         calls.append(int(args[5]) if len(args) > 5 else int(kwargs.get("levels", 1)))  # type: ignore[call-overload]
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lstsq_module.Design, "seminormal_rhs", spy)
+    monkeypatch.setattr(design_module.Design, "seminormal_rhs", spy)
     return calls
 
 
 def _two_levels_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make one level look too short, so that every sliced fit takes two."""
-    bits = lstsq_module.norm_sliced_bits
+    bits = refine_module.norm_sliced_bits
     monkeypatch.setattr(
-        lstsq_module,
+        refine_module,
         "norm_sliced_bits",
         lambda d, rows, levels=1: (0.0, 0.0) if levels == 1 else bits(d, rows, levels),
     )
@@ -740,9 +742,9 @@ def test_precision_beyond_the_norm_sliced_pass_takes_the_general_kernels(
     assert not calls
     assert res.residual_sum_of_squares is None
     fac, rk, _ = lstsq_module._precondition(X, True, y)
-    y_norm, r_norm = lstsq_module._residual_norms(fac, y, fac.start)
-    need = lstsq_module.bits_needed(fac, fac.start, rk.condition, y_norm, r_norm)
-    have = lstsq_module.norm_sliced_bits(fac.d, fac.block_rows, 2)
+    y_norm, r_norm = refine_module.residual_norms(fac, y, fac.start)
+    need = refine_module.bits_needed(fac, fac.start, rk.condition, y_norm, r_norm)
+    have = refine_module.norm_sliced_bits(fac.d, fac.block_rows, 2)
     assert any(n > h for n, h in zip(need, have, strict=True))
 
 

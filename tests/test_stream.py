@@ -168,7 +168,7 @@ def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
     (one level for standardized data, two for columns 2.5 standard deviations out
     with a small intercept), and the general kernels otherwise: the same bits as
     lstsq in memory either way."""
-    import linreg.solvers.lstsq as lstsq_module
+    import linreg.solvers.refine as refine_module
     import linreg.solvers.streamed_exact as stream_module
 
     rng = np.random.default_rng(48)
@@ -189,7 +189,7 @@ def test_exact_norm_sliced_passes_match_memory_bit_for_bit(
     assert (kernel.runs > 0) == (kernel.name == "c")
     np.testing.assert_array_equal(fitted.model.coef_, expected.coef)
     assert fitted.model.intercept_ == expected.intercept
-    monkeypatch.setattr(lstsq_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
+    monkeypatch.setattr(refine_module, "norm_sliced_bits", lambda d, rows, levels=1: (0.0, 0.0))
     seen.clear()
     general = fit_source(LinearRegression(solver="exact"), ArraySource(X, y, batch_rows=15_000))
     assert not seen

@@ -304,12 +304,23 @@ class LinearRegression(ParamsMixin):
         self.intercept_ = float(result.intercept)
         self.lstsq_ = result
         self.stability_: Stability | None = None
-        rss = result.residual_sum_of_squares
-        # The refinement's own residual, where it kept one, saves a pass over X.
-        if rss is None:
-            with np.errstate(over="ignore"):  # residuals beyond 1e154: the loss is inf
-                rss = float(np.sum((y - self._decision(X)) ** 2))
-        loss = rss / len(y)
+        if sample_weight is None and self.alpha == 0.0:
+            rss = result.residual_sum_of_squares
+            # The refinement's own residual, where it kept one, saves a pass over X.
+            if rss is None:
+                with np.errstate(over="ignore"):  # residuals beyond 1e154: the loss is inf
+                    rss = float(np.sum((y - self._decision(X)) ** 2))
+            loss = rss / len(y)
+        else:
+            # The objective L of linreg.problem at the solution: weighted MSE + penalty.
+            with np.errstate(over="ignore"):
+                r = y - self._decision(X)
+                data = (
+                    float(np.mean(r**2))
+                    if sample_weight is None
+                    else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
+                )
+                loss = data + float(self.alpha) * float(self.coef_ @ self.coef_)
         val_loss = None
         if val is not None:
             val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])

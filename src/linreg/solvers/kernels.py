@@ -2,7 +2,7 @@
 
 The exact solver spends most of its time in one pass over the data: for the current
 solution ``(b, w)``, the residual ``e = y - b - X w`` and the gradient ``A^T e``
-(``A = [1 X]``), both far beyond float64. :func:`linreg.solvers.extended.seminormal_terms`
+(``A = [1 X]``), both far beyond float64. :func:`linreg.solvers.norm_sliced.seminormal_terms`
 does it in NumPy: it slices each block of 8,192 rows onto fixed-point grids,
 ``X = X_0 + (X - X_0)``, and hands the exact slice products to BLAS. That is about
 twenty calls into NumPy per block, each reading the whole block again.
@@ -20,7 +20,7 @@ line-for-line translation, one loop over each block:
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.
 
 The exact parts are exact in any order of summation (Cauchy-Schwarz on the grids, see
-:func:`linreg.solvers.extended.seminormal_terms`), so they equal the NumPy kernel's wherever
+:func:`linreg.solvers.norm_sliced.seminormal_terms`), so they equal the NumPy kernel's wherever
 both take the same grid ``q`` (from ``|r|^2``, which they sum in different orders);
 the tails are rounded sums like the NumPy kernel's, in another order, within the same
 bound. The solver sums every block's terms exactly and rounds once, and either kernel
@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import extended as ext
+from . import norm_sliced
 
 __all__ = [
     "ENV",
@@ -93,7 +94,7 @@ def seminormal_blocks(
 
     The statement of ``linreg_seminormal_blocks`` in ``_kernels.c``, which computes the
     same operations in the same order (tested bit for bit); as Python it is slow. The
-    levels are those of :func:`linreg.solvers.extended.seminormal_terms`, whose notation
+    levels are those of :func:`linreg.solvers.norm_sliced.seminormal_terms`, whose notation
     this follows: ``C_0`` is ``C`` on the grid ``g_0``, ``C_1`` what is left on ``g_1``.
 
     Parameters
@@ -324,8 +325,8 @@ def _load() -> Callable[..., int] | None:
     return c_function
 
 
-def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]:
-    """:func:`linreg.solvers.extended.seminormal_pass` by the C kernel where it applies.
+def seminormal_pass(X: Array, y: Array, cuts: norm_sliced.BlockCuts) -> list[BlockTerms]:
+    """:func:`linreg.solvers.norm_sliced.seminormal_pass` by the C kernel where it applies.
 
     That is: a C-ordered design with at least one column, and the kernel built and
     not turned off; other designs (F-ordered, say) take the NumPy kernel rather than
@@ -337,7 +338,7 @@ def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]
     kernel = _compiled() if k > 0 else None
     # (A copy of X, to make it C-ordered float64, would break the memory bound.)
     if kernel is None or not (X.flags.c_contiguous and X.dtype == np.float64):
-        return ext.seminormal_pass(X, y, cuts)
+        return norm_sliced.seminormal_pass(X, y, cuts)
     y = np.ascontiguousarray(y, dtype=np.float64)
     rows, levels = cuts.rows, cuts.levels
     n_blocks = -(-n // rows)
@@ -346,7 +347,7 @@ def seminormal_pass(X: Array, y: Array, cuts: ext.BlockCuts) -> list[BlockTerms]
     sumsq = np.empty(n_blocks)
     shifts, w_parts = np.stack(cuts.shifts), np.stack(cuts.w_parts)
     w = np.ascontiguousarray(cuts.w, dtype=np.float64)
-    second_grid = 2.0 ** -ext.second_slice_bits(rows)
+    second_grid = 2.0 ** -norm_sliced.second_slice_bits(rows)
     workers = min(ext.cpu_count(), ext.MAX_THREADS)
     per_thread = -(-n_blocks // workers)
 

@@ -215,9 +215,24 @@ def _arrays(xp: Any, yp: Any, k: int, names: Sequence[str]) -> tuple[Array, Arra
 
 
 # The tasks, run on the workers: module-level functions, so that they pickle by name.
-def _qr_task(xp: Any, yp: Any, k: int, names: Sequence[str], fit_intercept: bool) -> QRPiece | None:
+def _partition_weights(wp: Any, rows: int, k: int) -> Array | None:
+    """A partition's row weights as float64 (rows,), or None where it has none."""
+    if wp is None:
+        return None
+    w = np.asarray(wp, dtype=np.float64).reshape(-1)
+    if w.shape[0] != rows:
+        raise LinregError(f"partition {k}: {rows} rows but {w.shape[0]} weights")
+    return w
+
+
+def _qr_task(
+    xp: Any, yp: Any, k: int, names: Sequence[str], fit_intercept: bool, wp: Any = None
+) -> QRPiece | None:
     data = _arrays(xp, yp, k, names)
-    return None if data is None else qr_piece(*data, fit_intercept=fit_intercept)
+    if data is None:
+        return None
+    w = _partition_weights(wp, data[0].shape[0], k)
+    return qr_piece(*data, fit_intercept=fit_intercept, sample_weight=w)
 
 
 def _gradient_task(
@@ -229,11 +244,15 @@ def _gradient_task(
     fit_intercept: bool,
     levels: Levels,
     shift: Array | None,
+    wp: Any = None,
 ) -> GradientPiece | None:
     data = _arrays(xp, yp, k, names)
     if data is None:
         return None
-    return gradient_piece(*data, x, fit_intercept=fit_intercept, levels=levels, shift=shift)
+    w = _partition_weights(wp, data[0].shape[0], k)
+    return gradient_piece(
+        *data, x, fit_intercept=fit_intercept, levels=levels, shift=shift, sample_weight=w
+    )
 
 
 def _moments_task(xp: Any, yp: Any, k: int, names: Sequence[str]) -> fast.Moments | None:

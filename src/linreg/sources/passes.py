@@ -189,7 +189,7 @@ class SourcePasses:
     def qr(self, fit_intercept: bool) -> QRPiece:
         tree = QRTree()
         for batch in self._batches("reading: R factor"):
-            tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept))
+            tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept, sample_weight=batch.w))
         return tree.result()
 
     def gradient(
@@ -199,7 +199,13 @@ class SourcePasses:
         n, sse = 0, 0.0
         for batch in self._batches(f"refinement {self.count}"):
             piece = gradient_piece(
-                batch.X, batch.y, x, fit_intercept=fit_intercept, levels=levels, shift=shift
+                batch.X,
+                batch.y,
+                x,
+                fit_intercept=fit_intercept,
+                levels=levels,
+                shift=shift,
+                sample_weight=batch.w,
             )
             total = total or ExactSum(piece.terms.shape[1])
             total.add(piece.terms)
