@@ -14,7 +14,7 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from linreg.errors import (
     NotFittedError,
     StabilityWarning,
 )
+from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
@@ -48,6 +49,7 @@ from linreg.validation import (
 )
 
 if TYPE_CHECKING:
+    from linreg.sources.passes import Passes
     from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "LinearRegression"]
@@ -211,14 +213,16 @@ class LinearRegression(ParamsMixin):
         ----------
         X : array-like of shape (N, d), list, or pandas DataFrame
             Or a Dask array or DataFrame (``pip install "linreg[dask]"``): fitted by
-            :mod:`linreg.sources.distributed` from per-partition summaries, never gathered.
+            :mod:`linreg.sources.distributed` from per-partition summaries, never gathered
+            (:meth:`fit_passes`).
         y : array-like of shape (N,)
             A Dask array or Series partitioned like a Dask ``X``.
         X_val, y_val : array-like, optional
             Validation data; its loss is recorded in ``history_.val_loss``.
         sample_weight : array-like of shape (N,), optional
             Row weights ``w_i >= 0`` (not all zero) of the weighted least-squares
-            objective (:mod:`linreg.problem`); None weighs every row equally.
+            objective (:mod:`linreg.problem`); None weighs every row equally. With a
+            Dask ``X``, a Dask array or Series partitioned like ``y``.
         on_epoch : callable, optional
             Called with (epoch, loss) after every epoch, e.g. for a progress bar.
 
@@ -233,7 +237,7 @@ class LinearRegression(ParamsMixin):
             # Imported only here: the Dask path brings pandas and pyarrow (60 MB).
             from linreg.sources.distributed import fit_dask
 
-            fit_dask(self, X, y, X_val, y_val, on_epoch=on_epoch)
+            fit_dask(self, X, y, X_val, y_val, sample_weight=sample_weight, on_epoch=on_epoch)
             return self
         self._validate_params()
         # Finiteness is left to the solvers' first pass over the data, which sees a
@@ -432,12 +436,36 @@ class LinearRegression(ParamsMixin):
         stacklevel: int = 4,
     ) -> None:
         """Keep what gradient descent reached (in original units); warn if tol was missed."""
-        self.coef_, self.intercept_ = to_original(model.W, model.b)
-        self.history_ = result.history
-        self.n_iter_ = result.n_iter
-        self.n_steps_ = result.n_steps
-        self.stop_reason_ = result.stop_reason
-        if self.tol is not None and result.stop_reason == "max_epochs":
+        coef, intercept = to_original(model.W, model.b)
+        fitted = Fitted(
+            coef=coef,
+            intercept=intercept,
+            history=result.history,
+            n_iter=result.n_iter,
+            n_steps=result.n_steps,
+            stop_reason=result.stop_reason,
+            stability=getattr(self, "stability_", None),
+        )
+        self._store(fitted, stacklevel=stacklevel + 1)
+
+    def _store(self, fitted: Fitted, stacklevel: int = 4) -> None:
+        """Take the fitted attributes from ``fitted``: the one place they are set from a result.
+
+        Warns (:class:`~linreg.errors.ConvergenceWarning`) when ``tol`` was given and
+        gradient descent ran out of epochs before meeting it.
+        """
+        self.coef_ = np.asarray(fitted.coef, dtype=np.float64)
+        self.intercept_ = float(fitted.intercept)
+        self.history_ = fitted.history
+        self.n_iter_ = fitted.n_iter
+        self.n_steps_ = fitted.n_steps
+        self.stop_reason_ = fitted.stop_reason
+        self.stability_ = fitted.stability
+        if fitted.lstsq is not None:
+            self.lstsq_ = fitted.lstsq
+        else:
+            vars(self).pop("lstsq_", None)
+        if self.tol is not None and fitted.stop_reason == "max_epochs":
             warnings.warn(
                 f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
                 f"(last relative loss change above it); consider increasing epochs, "
@@ -445,6 +473,88 @@ class LinearRegression(ParamsMixin):
                 ConvergenceWarning,
                 stacklevel=stacklevel,
             )
+
+    def fit_passes(
+        self,
+        passes: Passes,
+        *,
+        feature_names: Sequence[str],
+        target_name: str = "y",
+        set_names: bool = True,
+        val: tuple[Array, Array] | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> StreamFit:
+        """Fit from passes over data this process never holds whole; returns the fit's report.
+
+        The record batches of a file (:func:`linreg.out_of_memory.fit_file`,
+        :func:`~linreg.out_of_memory.fit_source`) or the partitions of a Dask
+        collection (:func:`linreg.sources.distributed.fit_dask`) come as a
+        :class:`~linreg.sources.passes.Passes`, with the rows' weights if any; the
+        solver (:func:`linreg.out_of_memory.solve_passes`) minimises the same
+        objective as :meth:`fit`, penalized by ``alpha``. The fitted attributes are
+        set as by ``fit`` (``feature_names_in_`` when ``set_names``), but no data are
+        kept: :meth:`inference` then needs ``X`` and ``y``.
+
+        Parameters
+        ----------
+        passes : Passes
+        feature_names : sequence of str
+        target_name : str, default="y"
+        set_names : bool, default=True
+            Set ``feature_names_in_`` (as a fit on a DataFrame does).
+        val : (ndarray (k, d), ndarray (k,)), optional
+            Validation data, in memory; their loss is recorded every epoch.
+        on_epoch : callable, optional
+            Called with (epoch, loss) after every epoch.
+
+        Returns
+        -------
+        StreamFit
+            ``model`` is this estimator; ``optimum`` the exact minimiser (this
+            estimator for ``"exact"``), rows read and passes taken.
+        """
+        from linreg.out_of_memory import solve_passes
+
+        self._validate_params()
+        names = [str(n) for n in feature_names]
+        fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
+        self.n_features_in_ = len(names)
+        if set_names:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        else:
+            vars(self).pop("feature_names_in_", None)
+        for attribute in ("_X_fit", "_y_fit", "_w_fit"):  # nothing to revisit
+            vars(self).pop(attribute, None)
+        self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
+        optimum = self
+        if fitted.optimum is not None:
+            best = fitted.optimum
+            optimum = type(self)(
+                solver="exact", fit_intercept=bool(self.fit_intercept), alpha=self.alpha
+            )
+            optimum.n_features_in_ = len(names)
+            optimum._store(
+                Fitted(
+                    coef=best.coef,
+                    intercept=best.intercept,
+                    history=History(
+                        loss=np.array([best.loss]),
+                        W=np.asarray(best.coef, dtype=np.float64)[None, :].copy(),
+                        b=np.array([best.intercept]),
+                    ),
+                    n_iter=0,
+                    n_steps=0,
+                    stop_reason="closed_form",
+                )
+            )
+        return StreamFit(
+            model=self,
+            optimum=optimum,
+            n_samples=int(fitted.n_samples or 0),
+            passes=int(fitted.passes or 0),
+            feature_names=names,
+            target_name=target_name,
+        )
 
     # -- using a fitted model --------------------------------------------------------------
     def _check_fitted(self) -> None:

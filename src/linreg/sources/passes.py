@@ -18,8 +18,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,9 +36,61 @@ from linreg.solvers.streamed_exact import (
     gradient_piece,
     qr_piece,
 )
-from linreg.sources.batches import Batch, BatchSource, PassProgress, ProgressCallback, Reservoir
+
+if TYPE_CHECKING:
+    from linreg.sources.batches import Batch, BatchSource, Reservoir
 
 Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PassProgress:
+    """Where a pass over the data stands: its label, rows and bytes read so far."""
+
+    label: str
+    rows: int
+    bytes: int
+    total_bytes: int | None
+
+
+#: Called after every batch of every pass.
+ProgressCallback = Callable[[PassProgress], None]
+
+
+class WeightSum:
+    """The exact sum of the row weights met in one pass, batch by batch.
+
+    :meth:`parts` are floats whose exact sum is the sum of every weight added (an
+    :class:`~linreg.solvers.streamed_exact.ExactSum` expansion), so ``math.fsum``
+    of them is that sum correctly rounded, whatever the batches.
+    """
+
+    def __init__(self) -> None:
+        self._sum = ExactSum(1)
+        self._added = False
+
+    def add(self, w: Array) -> None:
+        """Add the weights of one batch (shape (m,))."""
+        if w.shape[0]:
+            self._sum.add(w[:, None])
+            self._added = True
+
+    def parts(self) -> list[float]:
+        """Floats summing exactly to the weights added (``[0.0]`` for none)."""
+        if not self._added:
+            return [0.0]
+        return [float(v) for v in self._sum.expansion()[:, 0] if v != 0.0] or [0.0]
+
+
+def weight_keywords(w: Array | None) -> dict[str, Any]:
+    """``{"sample_weight": w}`` for weighted rows, else nothing.
+
+    The piece functions get the keyword only when there are weights: the
+    unweighted passes call them exactly as before.
+    """
+    return {} if w is None else {"sample_weight": w}
+
+
 # ---------------------------------------------------------------------------
 # Gradient descent from the moments
 # ---------------------------------------------------------------------------
@@ -65,9 +118,9 @@ def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
     )
 
 
-def moments_piece(X: Array, y: Array) -> fast.Moments:
-    """The moments of one batch (:meth:`linreg.solvers.fast.Moments.from_data`)."""
-    return fast.Moments.from_data(X, y)
+def moments_piece(X: Array, y: Array, sample_weight: Array | None = None) -> fast.Moments:
+    """The moments of one batch (:meth:`linreg.solvers.fast.Moments.from_data`), weighted."""
+    return fast.Moments.from_data(X, y, **weight_keywords(sample_weight))
 
 
 def anchor_piece(
@@ -78,15 +131,26 @@ def anchor_piece(
     zbar: Array,
     W: Array,
     b: float,
+    sample_weight: Array | None = None,
 ) -> tuple[float, Array, float]:
-    """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add)."""
-    return fast.anchor_pass(X, y, moments, scale, zbar, W, b)
+    """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add).
+
+    With ``sample_weight``, the weighted sums ``sum w r^2``, ``Z^T (w r)``, ``w^T r``.
+    """
+    return fast.anchor_pass(X, y, moments, scale, zbar, W, b, **weight_keywords(sample_weight))
 
 
 class Passes(Protocol):
-    """The passes over the data the solvers need; files and Dask provide them."""
+    """The passes over the data the solvers need; files and Dask provide them.
+
+    ``weighted`` says whether the rows carry weights (a weight column, a Dask
+    weight collection); ``weight_sum``, after the first pass over weighted rows, is
+    their exact sum as floats to ``math.fsum`` (:class:`WeightSum`), else None.
+    """
 
     count: int
+    weighted: bool
+    weight_sum: list[float] | None
 
     def qr(self, fit_intercept: bool) -> QRPiece:
         """One pass: the factor of all rows."""
@@ -117,11 +181,17 @@ class Passes(Protocol):
         """One pass delivering the rows, in order, in batches (for SGD)."""
         ...
 
+    def weighted_batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+        """One pass delivering ``(X, y, w)`` in order (``w`` None for equal weights)."""
+        ...
+
 
 class SourcePasses:
-    """:class:`Passes` over a :class:`BatchSource`, reporting progress.
+    """:class:`Passes` over a :class:`~linreg.sources.batches.BatchSource`, reporting progress.
 
     The first pass also checks that there are rows and feeds ``sample``, if given.
+    Every batch's weights (``Batch.w``) go to the piece functions, and their exact
+    sum to :attr:`weight_sum`; weights that are all zero fail the pass.
     """
 
     def __init__(
@@ -135,25 +205,43 @@ class SourcePasses:
         self.progress = progress
         self.sample = sample
         self.count = 0
+        self.weighted = getattr(source, "weight_name", None) is not None
+        self.weight_sum: list[float] | None = None
 
     def _batches(self, label: str) -> Iterator[Batch]:
         self.count += 1
         first = self.count == 1
         rows = 0
+        total = WeightSum() if self.weighted else None
         for batch in self.source.batches():
             if first and self.sample is not None:
                 self.sample.add(batch.X, batch.y)
+            if total is not None:
+                if batch.w is None:
+                    raise LinregError(f"{self.source.name}: a batch came without its weights")
+                total.add(batch.w)
             rows += batch.X.shape[0]
             yield batch
             if self.progress is not None:
                 self.progress(PassProgress(label, rows, batch.position, self.source.total_bytes))
         if rows == 0:
             raise LinregError(f"{self.source.name}: has a header but no data rows")
+        if total is not None:
+            parts = total.parts()
+            if parts == [0.0]:
+                raise LinregError(
+                    f"{self.source.name}: the weights in column "
+                    f"{getattr(self.source, 'weight_name', None)!r} are all zero; "
+                    "at least one row needs a weight > 0"
+                )
+            self.weight_sum = parts
 
     def qr(self, fit_intercept: bool) -> QRPiece:
         tree = QRTree()
         for batch in self._batches("reading: R factor"):
-            tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept))
+            tree.add(
+                qr_piece(batch.X, batch.y, fit_intercept=fit_intercept, **weight_keywords(batch.w))
+            )
         return tree.result()
 
     def gradient(
@@ -163,7 +251,13 @@ class SourcePasses:
         n, sse = 0, 0.0
         for batch in self._batches(f"refinement {self.count}"):
             piece = gradient_piece(
-                batch.X, batch.y, x, fit_intercept=fit_intercept, levels=levels, shift=shift
+                batch.X,
+                batch.y,
+                x,
+                fit_intercept=fit_intercept,
+                levels=levels,
+                shift=shift,
+                **weight_keywords(batch.w),
             )
             total = total or ExactSum(piece.terms.shape[1])
             total.add(piece.terms)
@@ -175,28 +269,33 @@ class SourcePasses:
         total: fast.Moments | None = None
         row_sum: Array | None = None
         for batch in self._batches("reading: moments"):
-            piece = moments_piece(batch.X, batch.y)
+            piece = moments_piece(batch.X, batch.y, batch.w)
             total = piece if total is None else merge_moments(total, piece)
+            if self.weighted:
+                continue  # weighted means come from the moments
             # NumPy sums axis 0 of a C-ordered array row after row: continuing that
             # sum batch by batch gives its rounding exactly.
             rows = batch.X if row_sum is None else np.vstack([row_sum, batch.X])
             row_sum = np.add.reduce(rows, axis=0)
         assert total is not None
-        assert row_sum is not None
-        return total, row_sum / total.n
+        return total, None if row_sum is None else row_sum / total.n
 
     def anchor(
         self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
     ) -> tuple[float, Array, float]:
         sse, ZTr, rsum = 0.0, np.zeros(W.shape[0]), 0.0
         for batch in self._batches("residuals at the anchor"):
-            s, g, h = anchor_piece(batch.X, batch.y, moments, scale, zbar, W, b)
+            s, g, h = anchor_piece(batch.X, batch.y, moments, scale, zbar, W, b, batch.w)
             sse, ZTr, rsum = sse + s, ZTr + g, rsum + h
         return sse, ZTr, rsum
 
     def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
         for batch in self._batches(label):
             yield batch.X, batch.y
+
+    def weighted_batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+        for batch in self._batches(label):
+            yield batch.X, batch.y, batch.w
 
 
 def standardization(
