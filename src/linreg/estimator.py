@@ -124,6 +124,9 @@ class LinearRegression(ParamsMixin):
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
         sample of 16,384 rows: :func:`linreg.stability.sample_rows`).
+    weighted_ : bool or None
+        Whether the fit weighed its rows (``sample_weight``, a weight column); None
+        for a model loaded from a file that did not say.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.
@@ -282,6 +285,7 @@ class LinearRegression(ParamsMixin):
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
+        self.weighted_: bool | None = sample_weight is not None
 
         if self.solver == "exact":
             self._fit_exact(X, y, val, sample_weight)
@@ -525,6 +529,7 @@ class LinearRegression(ParamsMixin):
             vars(self).pop("feature_names_in_", None)
         for attribute in ("_X_fit", "_y_fit", "_w_fit"):  # nothing to revisit
             vars(self).pop(attribute, None)
+        self.weighted_ = bool(passes.weighted)
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
         optimum = self
         if fitted.optimum is not None:
@@ -533,6 +538,7 @@ class LinearRegression(ParamsMixin):
                 solver="exact", fit_intercept=bool(self.fit_intercept), alpha=self.alpha
             )
             optimum.n_features_in_ = len(names)
+            optimum.weighted_ = self.weighted_
             optimum._store(
                 Fitted(
                     coef=best.coef,
