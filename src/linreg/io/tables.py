@@ -221,7 +221,7 @@ def check_weight_column(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise LinregError(
-            f"{name}: column {column!r} {where(row)} has the weight {values[row]!r}; "
+            f"{name}: column {column!r} {where(row)} has the weight {float(values[row])!r}; "
             "weights must be finite numbers >= 0"
         )
 
