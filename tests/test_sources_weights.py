@@ -29,7 +29,7 @@ from linreg.errors import LinregError
 from linreg.io.tables import read_table
 from linreg.out_of_memory import fit_file, fit_source
 from linreg.sources import passes as passes_module
-from linreg.sources.batches import ArraySource, Batch, BatchSource, open_source
+from linreg.sources.batches import ArraySource, Batch, BatchSource, open_source, preview
 from linreg.sources.passes import SourcePasses, WeightSum
 
 pd = pytest.importorskip("pandas")
@@ -120,6 +120,31 @@ def test_a_streamed_file_serves_the_weights_read_in_memory(
     assert streamed.tobytes() == memory.tobytes() == w.tobytes()
     assert np.concatenate([b.X for b in batches]).tobytes() == X.tobytes()
     assert [b.start for b in batches] == list(np.cumsum([0] + [len(b.y) for b in batches])[:-1])
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_the_preview_of_a_weighted_file(
+    files: dict[str, Path], data: tuple[np.ndarray, np.ndarray, np.ndarray], kind: str
+) -> None:
+    _, _, w = data
+    table = preview(files[kind], sample_weight="w", rows=100)
+    assert table.feature_names == ["x1", "x2", "x3"]
+    assert table.w is not None
+    assert table.w.tobytes() == w[:100].tobytes()
+    with pytest.raises(LinregError, match="no weight column 'v'"):
+        preview(files[kind], sample_weight="v")
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_dask_reads_a_weight_column_apart_from_the_features(
+    files: dict[str, Path], kind: str
+) -> None:
+    _, _, distributed = dask_modules()
+    X, _, chosen = distributed.read_frame(files[kind], sample_weight="w")
+    assert chosen == ["x1", "x2", "x3"]
+    assert [str(c) for c in X.columns] == chosen
+    with pytest.raises(LinregError, match="no weight column 'v'"):
+        distributed.read_frame(files[kind], sample_weight="v")
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])

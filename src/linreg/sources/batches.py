@@ -586,24 +586,29 @@ def preview(
     features: Sequence[str] | None = None,
     rows: int = 1_000,
     dask: bool = False,
+    sample_weight: str | None = None,
 ) -> Table:
     """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table` (streaming rules).
 
     For the command line, before a long streamed fit: it checks the columns early
-    and gives the gradient check its rows. With ``dask``, the file is read by
+    and gives the gradient check its rows; ``sample_weight`` names the weight column
+    (checked and left out of the features; streamed, its first values are ``Table.w``).
+    With ``dask``, the file is read by
     ``dask.dataframe`` (:func:`linreg.sources.distributed.read_frame`), first partition only.
     """
     if dask:
         from linreg.sources.distributed import read_frame
 
-        X_frame, y_series, chosen = read_frame(path, target=target, features=features)
+        X_frame, y_series, chosen = read_frame(
+            path, target=target, features=features, sample_weight=sample_weight
+        )
         head_X, head_y = X_frame.partitions[0].compute(), y_series.partitions[0].compute()
         X = head_X.to_numpy(dtype=np.float64)[:rows]
         y = head_y.to_numpy(dtype=np.float64)[:rows]
         return Table(
             X=X, y=y, y_true=None, feature_names=chosen, target_name=target, path=Path(path)
         )
-    source = open_source(path, target=target, features=features)
+    source = open_source(path, target=target, features=features, sample_weight=sample_weight)
     batches = source.batches()
     try:
         first = next(batches, None)
@@ -618,4 +623,6 @@ def preview(
         feature_names=source.feature_names,
         target_name=source.target_name,
         path=Path(path),
+        w=None if first.w is None else first.w[:rows].copy(),
+        weight_name=sample_weight,
     )
