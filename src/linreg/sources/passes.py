@@ -1,6 +1,15 @@
 """The passes a solver asks for (moments, R factors, refinement sums, batches), from a source.
 
+A :class:`Passes` serves the solvers of :mod:`linreg.out_of_memory` one pass over
+the data at a time; :class:`SourcePasses` reads them from a
+:class:`~linreg.sources.batches.BatchSource` (a file's record batches, arrays),
+:class:`linreg.sources.distributed.DaskPasses` from Dask partitions.
 
+``"exact"``: one pass for the R factor (:func:`~linreg.solvers.streamed_exact.qr_piece`
+of every batch, merged), then refinement passes
+(:func:`~linreg.solvers.streamed_exact.gradient_piece`).
+
+``"gd"``: one pass for the moments (:func:`moments_piece`, merged by :func:`merge_moments`),
     after which every epoch costs O(d^2) (:class:`linreg.solvers.fast.QuadraticObjective`):
     the iterates are those of gradient descent in memory (measured: the whole
     recorded path within 1e-14 relative without standardization, 5e-12 with it on
@@ -13,7 +22,13 @@
     digits (``sse < 1e-4 y_c^T y_c``, a near-perfect fit), when one more pass
     computes it directly, as the in-memory fast path always does.
 
-``"sgd"``: epochs over the stream
+``"sgd"``: epochs over the stream (:mod:`linreg.solvers.streamed_sgd`).
+
+Weights: a batch's row weights (``Batch.w``, None for equal weights) go to every
+piece function as ``sample_weight`` (only when there are some, so unweighted passes
+call the pieces exactly as before), and each pass keeps their exact sum
+(:class:`WeightSum`, :attr:`Passes.weight_sum`) for the exact solver's ``1/sum(w)``.
+Weights that are all zero fail the pass with one error.
 """
 
 from __future__ import annotations
