@@ -532,27 +532,10 @@ class LinearRegression(ParamsMixin):
         self.weighted_ = bool(passes.weighted)
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
         optimum = self
-        if fitted.optimum is not None:
-            best = fitted.optimum
-            optimum = type(self)(
-                solver="exact", fit_intercept=bool(self.fit_intercept), alpha=self.alpha
-            )
-            optimum.n_features_in_ = len(names)
-            optimum.weighted_ = self.weighted_
-            optimum._store(
-                Fitted(
-                    coef=best.coef,
-                    intercept=best.intercept,
-                    history=History(
-                        loss=np.array([best.loss]),
-                        W=np.asarray(best.coef, dtype=np.float64)[None, :].copy(),
-                        b=np.array([best.intercept]),
-                    ),
-                    n_iter=0,
-                    n_steps=0,
-                    stop_reason="closed_form",
-                )
-            )
+        if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
+            optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
+            optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
+            optimum._store(fitted.optimum.fitted())
         return StreamFit(
             model=self,
             optimum=optimum,
@@ -586,13 +569,6 @@ class LinearRegression(ParamsMixin):
     # -- inference -------------------------------------------------------------------------
     def _penalized(self) -> bool:
         return float(getattr(self, "alpha", 0.0) or 0.0) != 0.0
-
-    def _penalized_error(self, what: str) -> LinregError:
-        return LinregError(
-            f"{what} is not available for a penalized fit (alpha={self.alpha!r}): ordinary "
-            "least-squares standard errors do not apply to ridge estimates. Refit with "
-            "alpha=0 for them; summary() prints the coefficients alone"
-        )
 
     def _assessed_data(
         self, X: ArrayLike | None, y: ArrayLike | None, sample_weight: ArrayLike | None
@@ -653,11 +629,11 @@ class LinearRegression(ParamsMixin):
             A penalized fit (``alpha > 0``): least-squares standard errors do not
             apply to it (:meth:`summary` prints its coefficients alone).
         """
-        from linreg.stats.inference import ols_inference, wls_inference
+        from linreg.stats.inference import ols_inference, penalized_error, wls_inference
 
         self._check_fitted()
         if self._penalized():
-            raise self._penalized_error("inference")
+            raise penalized_error("inference", self.alpha)
         X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
         names = getattr(self, "feature_names_in_", None)
         method = {
@@ -735,7 +711,9 @@ class LinearRegression(ParamsMixin):
         names = getattr(self, "feature_names_in_", None)
         self._check_fitted()
         if self._penalized():
-            raise self._penalized_error("predict_interval")
+            from linreg.stats.inference import penalized_error
+
+            raise penalized_error("predict_interval", self.alpha)
         X_arr, _ = check_X(
             X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
         )

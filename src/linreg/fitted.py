@@ -39,6 +39,14 @@ class Optimum:
     intercept: float
     loss: float
 
+    def fitted(self) -> Fitted:
+        """This solution as a closed-form :class:`Fitted` (no iterations, one history entry)."""
+        coef = np.asarray(self.coef, dtype=np.float64)
+        history = History(
+            loss=np.array([self.loss]), W=coef[None, :].copy(), b=np.array([self.intercept])
+        )
+        return Fitted(coef, float(self.intercept), history, 0, 0, "closed_form")
+
 
 @dataclass(frozen=True)
 class Fitted:

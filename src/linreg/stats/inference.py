@@ -45,6 +45,7 @@ __all__ = [
     "Inference",
     "PredictionInterval",
     "ols_inference",
+    "penalized_error",
     "penalized_summary",
     "wls_inference",
 ]
@@ -594,6 +595,15 @@ def _table(
         target_name=target_name,
         method=method,
         notes=notes,
+    )
+
+
+def penalized_error(what: str, alpha: float) -> LinregError:
+    """The error of asking a penalized fit for what least squares alone gives (``what``)."""
+    return LinregError(
+        f"{what} is not available for a penalized fit (alpha={alpha!r}): ordinary "
+        "least-squares standard errors do not apply to ridge estimates. Refit with "
+        "alpha=0 for them; summary() prints the coefficients alone"
     )
 
 
