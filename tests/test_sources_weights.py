@@ -147,6 +147,31 @@ def test_dask_reads_a_weight_column_apart_from_the_features(
         distributed.read_frame(files[kind], sample_weight="v")
 
 
+def test_fit_path_fits_with_the_file_s_weight_column(
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, Path],
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """``linreg train --dask``'s entry point hands the weight column, partitioned like y, on."""
+    import contextlib
+
+    from linreg.fitted import StreamFit
+
+    _, _, distributed = dask_modules()
+    seen: dict[str, Any] = {}
+
+    def fake_fit_dask(estimator: Any, X: Any, y: Any, *args: Any, **kwargs: Any) -> StreamFit:
+        seen.update(X=X, y=y, w=kwargs["sample_weight"])
+        return StreamFit(estimator, estimator, N, 1, list(X.columns), "y")
+
+    monkeypatch.setattr(distributed, "connect", lambda address: contextlib.nullcontext())
+    monkeypatch.setattr(distributed, "fit_dask", fake_fit_dask)
+    distributed.fit_path(files["csv"], LinearRegression(), address="local", sample_weight="w")
+    assert list(seen["X"].columns) == ["x1", "x2", "x3"]
+    assert seen["w"].npartitions == seen["y"].npartitions
+    assert seen["w"].compute().to_numpy().tobytes() == data[2].tobytes()
+
+
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
 def test_unweighted_sources_serve_no_weights(files: dict[str, Path], kind: str) -> None:
     source = open_source(files[kind], features=["x1", "x2", "x3"], batch_bytes=SMALL_BATCH)
