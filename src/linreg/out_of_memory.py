@@ -93,10 +93,9 @@ def solve_passes(
     return _solve_gradient(estimator, passes, names, val, on_epoch)
 
 
-def _val_loss(val: tuple[Array, Array], coef: Array, intercept: float, alpha: float) -> float:
-    """The validation data's mean squared error, plus the penalty ``alpha |W|^2`` if any."""
-    mse = float(np.mean((val[1] - val[0] @ coef - intercept) ** 2))
-    return mse if alpha == 0.0 else mse + alpha * float(coef @ coef)
+def _val_loss(val: tuple[Array, Array], coef: Array, intercept: float) -> float:
+    """The validation data's plain mean squared error (no weights, no penalty), as in memory."""
+    return float(np.mean((val[1] - val[0] @ coef - intercept) ** 2))
 
 
 def _solve_exact(
@@ -122,7 +121,7 @@ def _solve_exact(
     )
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)
-    val_loss = None if val is None else np.array([_val_loss(val, coef, intercept, alpha)])
+    val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
     return Fitted(
         coef=coef,
         intercept=intercept,
