@@ -121,12 +121,14 @@ def _solve_exact(
     )
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)
+    # The objective L: the (weighted) mean squared error, plus the penalty if any.
+    loss = solution.mse if alpha == 0.0 else solution.mse + alpha * float(coef @ coef)
     val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
     return Fitted(
         coef=coef,
         intercept=intercept,
         history=History(
-            loss=np.array([solution.mse]),
+            loss=np.array([loss]),
             W=coef[None, :].copy(),
             b=np.array([intercept]),
             val_loss=val_loss,

@@ -231,6 +231,9 @@ class SourcePasses:
         for batch in self.source.batches():
             if first and self.sample is not None:
                 self.sample.add(batch.X, batch.y)
+            if total is None and rows == 0 and batch.w is not None:
+                # A source that does not name its weights, but serves them.
+                self.weighted, total = True, WeightSum()
             if total is not None:
                 if batch.w is None:
                     raise LinregError(f"{self.source.name}: a batch came without its weights")
@@ -244,9 +247,10 @@ class SourcePasses:
         if total is not None:
             parts = total.parts()
             if parts == [0.0]:
+                column = getattr(self.source, "weight_name", None)
+                where = "" if column is None else f" in column {column!r}"
                 raise LinregError(
-                    f"{self.source.name}: the weights in column "
-                    f"{getattr(self.source, 'weight_name', None)!r} are all zero; "
+                    f"{self.source.name}: the weights{where} are all zero; "
                     "at least one row needs a weight > 0"
                 )
             self.weight_sum = parts
