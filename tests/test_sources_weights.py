@@ -280,6 +280,8 @@ class Recorder:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         w = kwargs.pop("sample_weight", None)
+        if len(args) == 3:  # moments_piece(X, y, w)
+            *args, w = args  # type: ignore[assignment]
         self.weights.append(w)
         self.calls.append((args[0], w))
         return self.real(*args, **kwargs)
@@ -299,9 +301,9 @@ def test_source_passes_give_every_piece_its_batch_s_weights(
         else open_source(files[kind], sample_weight="w", batch_bytes=SMALL_BATCH)
     )
     qr = Recorder(passes_module.qr_piece)
-    moments = Recorder(passes_module.fast.Moments.from_data)
+    moments = Recorder(passes_module.moments_piece)
     monkeypatch.setattr(passes_module, "qr_piece", qr)
-    monkeypatch.setattr(passes_module.fast.Moments, "from_data", moments)
+    monkeypatch.setattr(passes_module, "moments_piece", moments)
     passes = SourcePasses(source)
     assert passes.weighted
     passes.qr(True)

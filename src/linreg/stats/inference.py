@@ -161,7 +161,8 @@ class Inference:
         -----
         For a row a = [1 x], the mean a theta has standard error
         se = s sqrt(a (A^T A)^{-1} a^T); a new observation adds the noise:
-        sqrt(s^2 + se^2).
+        sqrt(s^2 + se^2). For weighted least squares, ``(A^T diag(w) A)^{-1}``, and
+        the new observation has weight 1 (statsmodels' default).
         """
         _check_alpha(alpha)
         X_arr = np.asarray(X, dtype=np.float64)
