@@ -26,11 +26,12 @@ demo: $(VENV)/.installed
 	$(BIN)/linreg demo --out results/
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks/bench.py  # the harness, outside the package
 
 # Headless Chromium for the report's browser test: installed when root, else that test skips.
 browser:
@@ -46,8 +47,10 @@ unit: $(STAMP) browser
 test: lint typecheck unit
 
 # Benchmarks are measurements, not tests: medians side by side, see benchmarks/README.md.
+# The harness is benchmarks/bench.py (not in the package); its rivals come with ".[dev]"
+# (scikit-learn), PyTorch CPU is a manual install (see benchmarks/README.md).
 bench: $(STAMP)
-	MPLBACKEND=Agg sh benchmarks/run.sh
+	MPLBACKEND=Agg PYTHON=$(BIN)/python sh benchmarks/run.sh
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

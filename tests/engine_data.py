@@ -6,6 +6,7 @@ same kind of data (:func:`regression_data`) and to the same tolerance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,32 @@ def regression_data(
     X = rng.standard_normal((n, d)) @ mixing * scales + shifts
     y = X @ weights - 1.0 + noise * rng.standard_normal(n)
     return X, y
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Training rows ``X`` (N, d), ``y`` (N,) and test rows ``X_test``, ``y_test`` of one model."""
+
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def make_data(rows: int, features: int, seed: int = 0, test_rows: int = 0) -> Sample:
+    """Standardized features ``X ~ N(0, 1)``, ``y = X w + 1.5 + N(0, 1)``, w evenly from -2 to 2.
+
+    The test rows come from the same model (the generator's next draws), so the two sets are
+    independent. The same data as the benchmark harness's (``benchmarks/bench.py``), written
+    here so that the tests do not depend on the harness.
+    """
+    rng = np.random.default_rng(seed)
+    w = np.linspace(-2.0, 2.0, features)
+    X = rng.standard_normal((rows, features))
+    y = X @ w + 1.5 + rng.standard_normal(rows)
+    X_test = rng.standard_normal((test_rows, features))
+    y_test = X_test @ w + 1.5 + rng.standard_normal(test_rows)
+    return Sample(X, y, X_test, y_test)
 
 
 def relative(actual: Any, expected: Any) -> float:

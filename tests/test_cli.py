@@ -28,7 +28,7 @@ from sklearn.metrics import (
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
 from linreg import Gradients, LinearModel, LinearRegression
-from linreg.cli import main as cli
+from linreg.cli import generate as generate_command
 from linreg.cli.main import main
 from linreg.io.persistence import save_model
 from linreg.io.tables import atomic_write, read_table
@@ -419,7 +419,7 @@ def test_an_interrupt_leaves_no_half_written_file(
             handle.write("X,y,y_true\n1.0,")
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "write_dataset_csv", interrupted)
+    monkeypatch.setattr(generate_command, "write_dataset_csv", interrupted)
     out = tmp_path / "data"
     result = run(capsys, "generate", "--out", out)
     assert result.code == 130

@@ -25,9 +25,8 @@ import dask.dataframe as dd
 from distributed import Client, LocalCluster
 
 from cli_helpers import run
-from engine_data import RTOL, regression_data, relative
+from engine_data import RTOL, make_data, regression_data, relative
 from linreg import LinearRegression
-from linreg.bench import make_data
 from linreg.errors import LinregError
 from linreg.sources import distributed as distributed_module
 from linreg.sources.distributed import fit_dask, is_dask_collection

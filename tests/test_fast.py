@@ -3,7 +3,7 @@
 Every test fits the same data twice, ``engine="reference"`` (the readable loop of
 :mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.solvers.fast`), and compares the
 whole recorded path. Also: the moments pass, the fused pass, the engine rule, the
-peak memory of a fit (in a child process) and a smoke run of ``linreg bench``.
+peak memory of a fit (in a child process).
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine_data import RTOL, assert_same_history, regression_data
+from engine_data import RTOL, assert_same_history, make_data, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import training as training_module
-from linreg.bench import make_data, markdown
-from linreg.cli.main import main
 from linreg.errors import ConvergenceWarning, LinregError
 from linreg.solvers import fast as fast_module
+from linreg.solvers import sgd as sgd_module
 from linreg.solvers.fast import Moments, prefer_streaming, stability_from_moments, standardization
 from linreg.training import PLATEAU_ROWS, shuffle_rows, train
 
@@ -280,7 +279,7 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tol not reached, a constant column, eta_max
         patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", 97)
-        patch.setattr(fast_module, "SHUFFLE_BUCKET_ROWS", 97)
+        patch.setattr(sgd_module, "SHUFFLE_BUCKET_ROWS", 97)
         patch.setattr(training_module, "PLATEAU_ROWS", 64)
         outcomes = []
         for engine in ("reference", "fast"):
@@ -497,44 +496,6 @@ def test_a_fast_fit_needs_at_most_a_quarter_of_x_more() -> None:
     assert reference["peak_mb"] - fast_gd["peak_mb"] >= 0.9 * x_mb, (reference, fast_gd)
 
 
-# -- linreg bench ----------------------------------------------------------------------------
-def test_bench_quick_json_has_every_section(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--quick", "--json", "--no-memory"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert set(report) >= {"environment", "config", "sections", "targets"}
-    sections = report["sections"]
-    assert set(sections) == {"closed-form", "gd", "sgd", "scaling"}
-    for name in ("closed-form", "gd", "sgd"):
-        methods = [row["method"] for row in sections[name]["rows"]]
-        assert methods[0].startswith("linreg")
-        assert sections[name]["rows"][0]["speedup"] == pytest.approx(1.0)
-        assert all(row["time_s"] is not None or row["note"] for row in sections[name]["rows"])
-    assert sections["closed-form"]["nist"]["targets_met"] is True
-    gd_rows = {row["method"]: row for row in sections["gd"]["rows"]}
-    assert gd_rows["textbook NumPy loop"]["extra"]["max_rel_iterate_diff_first_epochs"] < RTOL
-    scaling = sections["scaling"]
-    for curve in scaling["time_vs_rows"].values():
-        assert len(curve) == len(scaling["n_values"])
-    assert set(report["targets"]) == {"closed-form", "gd", "sgd"}
-    text = markdown(report)
-    assert f"refinement kernel: {report['environment']['kernels']}" in text
-    assert "| linreg gd (fast) |" in text
-    assert "**4b. Time (s) against d" in text
-
-
-def test_bench_measures_peak_memory_in_a_child() -> None:
-    from linreg.bench import QUICK, peak_memory
-
-    memory = peak_memory("linreg gd (fast)", QUICK, 10)
-    assert memory is not None
-    assert 0.0 <= memory["extra_mb"] < memory["peak_mb"]
-
-
-def test_bench_rejects_an_unknown_section(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--quick", "--only", "gd,fast"]) == 1
-    assert "unknown section(s) fast" in capsys.readouterr().err
-
-
 def test_both_engines_give_a_constant_column_scale_one() -> None:
     """X.std of 0.1 repeated 20,000 times is 1.4e-17, not 0: dividing by it would turn
     the column's rounding noise into a feature of size 1 on the reference path."""
@@ -565,7 +526,7 @@ def test_row_order_deals_the_readable_shuffle(n: int, chunk: int) -> None:
     shuffle agrees too). 200,000 rows take both of its ways to find a bucket."""
     ours, theirs = np.random.default_rng(n), np.random.default_rng(n)
     for _ in range(2):
-        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        pieces = list(sgd_module.RowOrder(ours, n).chunks(chunk))
         assert all(p.shape[0] == chunk for p in pieces[:-1])
         assert 0 < pieces[-1].shape[0] <= chunk
         assert pieces[0].dtype == np.int32
@@ -586,9 +547,9 @@ def test_row_order_deals_the_readable_shuffle_with_tiny_buckets(
     """Many small (and some empty) buckets, scanned or sorted: still the same order."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
-        patch.setattr(fast_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
+        patch.setattr(sgd_module, "SHUFFLE_BUCKET_ROWS", bucket_rows)
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
-        pieces = list(fast_module.RowOrder(ours, n).chunks(chunk))
+        pieces = list(sgd_module.RowOrder(ours, n).chunks(chunk))
         expected = training_module.shuffle_rows(theirs, n)
     np.testing.assert_array_equal(np.concatenate(pieces), expected)
     np.testing.assert_array_equal(np.sort(expected), np.arange(n))
@@ -597,5 +558,5 @@ def test_row_order_deals_the_readable_shuffle_with_tiny_buckets(
 
 def test_row_order_below_one_bucket_is_the_generators_permutation() -> None:
     ours, theirs = np.random.default_rng(3), np.random.default_rng(3)
-    (order,) = fast_module.RowOrder(ours, 1000).chunks(1000)
+    (order,) = sgd_module.RowOrder(ours, 1000).chunks(1000)
     np.testing.assert_array_equal(order, theirs.permutation(1000))

@@ -288,6 +288,55 @@ def test_landscape_without_intercept_and_with_a_given_optimum(data: Dataset) -> 
     assert given.loss[4, 4] == pytest.approx(_direct_mse(data.X, data.y, np.array([2.5]), 1.0))
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weighted_penalized_landscape_is_the_objective_about_ridges_optimum(
+    data3: Dataset, fit_intercept: bool
+) -> None:
+    """With weights and alpha the grid is L = (1/S) sum w r^2 + alpha |W|^2, evaluated
+    directly, and its centre is scikit-learn's Ridge(alpha * S) with those weights."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(4)
+    w = rng.uniform(0.0, 3.0, data3.n_samples)
+    alpha = 0.7
+    grid = plots.landscape_grid(
+        data3.X, data3.y, params=(0, 3), resolution=11, fit_intercept=fit_intercept,
+        sample_weight=w, alpha=alpha,
+    )  # fmt: skip
+    oracle = Ridge(alpha=alpha * w.sum(), fit_intercept=fit_intercept, solver="svd")
+    oracle.fit(data3.X, data3.y, sample_weight=w)
+    np.testing.assert_allclose(grid.center, [*oracle.coef_, oracle.intercept_], rtol=1e-9)
+
+    def objective(theta: np.ndarray) -> float:
+        r = data3.X @ theta[:3] + theta[3] - data3.y
+        return float(w @ r**2 / w.sum() + alpha * theta[:3] @ theta[:3])
+
+    assert grid.center_loss == pytest.approx(objective(grid.center), rel=1e-10)
+    for k, col in [(0, 0), (4, 9), (10, 10)]:
+        theta = grid.center.copy()
+        theta[0], theta[3] = grid.p[col], grid.q[k]
+        assert grid.loss[k, col] == pytest.approx(objective(theta), rel=1e-10)
+    assert grid.loss.min() >= grid.center_loss * (1 - 1e-12)
+
+
+def test_unweighted_unpenalized_landscape_is_unchanged(data3: Dataset) -> None:
+    plain = plots.landscape_grid(data3.X, data3.y, resolution=9)
+    explicit = plots.landscape_grid(data3.X, data3.y, resolution=9, sample_weight=None, alpha=0.0)
+    np.testing.assert_array_equal(plain.loss, explicit.loss)
+    ones = np.ones(data3.n_samples)
+    equal = plots.landscape_grid(data3.X, data3.y, resolution=9, sample_weight=ones)
+    np.testing.assert_allclose(equal.loss, plain.loss, rtol=1e-10)
+
+
+@pytest.mark.parametrize("bad", [{"alpha": -1.0}, {"alpha": float("nan")}, {"sample_weight": -1}])
+def test_landscape_rejects_bad_weights_and_alpha(data3: Dataset, bad: dict[str, float]) -> None:
+    kwargs = dict(bad)
+    if "sample_weight" in kwargs:
+        kwargs["sample_weight"] = np.full(data3.n_samples, kwargs["sample_weight"])
+    with pytest.raises(ValueError, match=r"alpha|sample_weight"):
+        plots.landscape_grid(data3.X, data3.y, **kwargs)
+
+
 def test_landscape_grid_covers_the_path_and_the_optimum(
     data: Dataset, model: LinearRegression
 ) -> None:

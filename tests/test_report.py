@@ -285,7 +285,7 @@ def test_failed_write_leaves_the_old_report(
     def broken_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(linreg.viz.report, "_figures", lambda *args, **kwargs: [])  # faster
+    monkeypatch.setattr(linreg.viz.report, "report_figures", lambda *args, **kwargs: [])  # faster
     monkeypatch.setattr(linreg.io.tables.os, "fsync", broken_disk)
     result = run_quietly("report", made.model_file, made.train_csv, "--out", out, "--no-animation")
     assert_one_error_line(result, "No space left on device")

@@ -179,7 +179,7 @@ def test_unweighted_sources_serve_no_weights(files: dict[str, Path], kind: str) 
     assert all(b.w is None for b in source.batches())
     passes = SourcePasses(source)
     assert not passes.weighted
-    assert sum(len(y) for _, y in passes.batches("read")) == N
+    assert sum(len(y) for _, y, _ in passes.batches("read")) == N
     assert passes.weight_sum is None
 
 
@@ -314,7 +314,7 @@ def test_source_passes_give_every_piece_its_batch_s_weights(
         assert len(recorded) > 1
         assert all(r is not None for r in recorded)
         assert np.concatenate([r for r in recorded if r is not None]).tobytes() == w.tobytes()
-    served_w = [w_b for _, _, w_b in passes.weighted_batches("sgd")]
+    served_w = [w_b for _, _, w_b in passes.batches("sgd")]
     assert np.concatenate([b for b in served_w if b is not None]).tobytes() == w.tobytes()
 
 
@@ -370,7 +370,7 @@ def test_dask_partitions_carry_the_weights(
         passes = distributed.DaskPasses(parts, names)
         assert passes.weighted
         passes.qr(True)
-        served_w = [b for _, _, b in passes.weighted_batches("sgd")]
+        served_w = [b for _, _, b in passes.batches("sgd")]
     assert passes.weight_sum is not None
     assert exact_sum(passes.weight_sum) == exact_sum(w)
     # The partitions ran in any order: each call's weights are those of its own rows.

@@ -132,3 +132,21 @@ def test_gd_error_shrinks_at_the_predicted_rate(fraction: float) -> None:
     bound = rho ** np.arange(201) * error[0]
     assert np.all(error <= bound * (1 + 1e-9) + 1e-12)
     assert error[-1] > 1e-3 * bound[-1]  # and not much faster: rho is the true rate
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_integer_weights_are_repeated_rows_in_the_hessian(
+    rng: np.random.Generator, fit_intercept: bool
+) -> None:
+    X = rng.standard_normal((30, 3))
+    k = rng.integers(0, 4, 30)
+    k[0] = 1
+    weighted = hessian(X, fit_intercept=fit_intercept, sample_weight=k.astype(float), alpha=0.3)
+    repeated = hessian(np.repeat(X, k, axis=0), fit_intercept=fit_intercept, alpha=0.3)
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-13, atol=1e-15)
+
+
+def test_the_penalty_is_on_the_weights_not_the_intercept(rng: np.random.Generator) -> None:
+    X = rng.standard_normal((20, 2))
+    H0, H = hessian(X), hessian(X, alpha=np.array([0.5, 2.0]))
+    np.testing.assert_array_equal(H - H0, np.diag([1.0, 4.0, 0.0]))

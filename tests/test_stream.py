@@ -24,9 +24,8 @@ import pytest
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run
 from conftest import KernelChoice
-from engine_data import RTOL, assert_same_history, regression_data, relative
+from engine_data import RTOL, assert_same_history, make_data, regression_data, relative
 from linreg import DivergenceError, LinearRegression
-from linreg.bench import make_data
 from linreg.errors import LinregError, StabilityWarning
 from linreg.io.persistence import load_model
 from linreg.io.tables import file_sha256

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -313,3 +314,109 @@ def test_validation_loss_is_recorded_every_epoch(default_data: Dataset, params: 
 def test_no_validation_data_means_no_validation_loss(default_data: Dataset) -> None:
     model = LinearRegression(epochs=3, learning_rate=0.005).fit(default_data.X, default_data.y)
     assert model.history_.val_loss is None
+
+
+# -- weights and the penalty: exact rational gradient descent ---------------------------------
+def exact_gd(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float, lr: float, epochs: int
+) -> list[tuple[list[Fraction], Fraction, Fraction]]:
+    """GD on the weighted, penalized objective in exact arithmetic: (W, b, L) per epoch."""
+    n, d = X.shape
+    F = Fraction
+    Xf = [[F(v) for v in row] for row in X]
+    yf, wf, a, eta = [F(v) for v in y], [F(v) for v in w], F(alpha), F(lr)
+    S = sum(wf)
+    W, b = [F(0)] * d, F(0)
+    path = []
+    for _ in range(epochs + 1):
+        r = [sum(Xf[i][j] * W[j] for j in range(d)) + b - yf[i] for i in range(n)]
+        loss = sum(wf[i] * r[i] ** 2 for i in range(n)) / S + a * sum(v * v for v in W)
+        path.append((W, b, loss))
+        dW = [
+            2 * sum(wf[i] * Xf[i][j] * r[i] for i in range(n)) / S + 2 * a * W[j] for j in range(d)
+        ]
+        db = 2 * sum(wf[i] * r[i] for i in range(n)) / S
+        W, b = [W[j] - eta * dW[j] for j in range(d)], b - eta * db
+    return path
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.25])
+def test_weighted_penalized_gd_follows_exact_arithmetic(alpha: float) -> None:
+    rng = np.random.default_rng(4)
+    X = rng.integers(-4, 5, (12, 2)).astype(float)
+    y = rng.integers(-9, 10, 12).astype(float)
+    w = rng.integers(0, 4, 12).astype(float)
+    w[0] = 1.0
+    result = train(LinearModel(2), X, y, learning_rate=0.05, epochs=6, sample_weight=w, alpha=alpha)
+    for k, (W, b, loss) in enumerate(exact_gd(X, y, w, alpha, 0.05, 6)):
+        np.testing.assert_allclose(
+            result.history.W[k], [float(v) for v in W], rtol=1e-13, atol=1e-15
+        )
+        assert result.history.b[k] == pytest.approx(float(b), rel=1e-13, abs=1e-15)
+        assert result.history.loss[k] == pytest.approx(float(loss), rel=1e-13)
+
+
+def test_the_loop_takes_no_step_it_is_not_asked_for() -> None:
+    """gradient_descent yields a loss before each epoch's steps: stopping is the caller's."""
+    X, y = np.array([[1.0], [2.0]]), np.array([3.0, 5.0])
+    model = LinearModel(1)
+    loop = training.gradient_descent(
+        model,
+        X,
+        y,
+        solver="gd",
+        learning_rate=0.1,
+        batch_size=1,
+        momentum=0.0,
+        seed=0,
+        sample_weight=None,
+        alpha=0.0,
+        plateau=None,
+    )
+    assert next(loop) == 17.0  # the docstring example of LinearModel
+    assert model.W[0] == 0.0  # no step yet
+    next(loop)
+    assert repr(model) == "LinearModel(W=[1.3], b=0.8)"
+
+
+def test_watch_stops_a_loop_that_never_ends() -> None:
+    model = LinearModel(1)
+    losses = iter([4.0, 2.0, 1.0, 0.999, 0.5])
+    calls: list[tuple[int, float]] = []
+    history, reason, n_iter = training.watch(
+        losses,
+        model,
+        epochs=10,
+        tol=1e-2,
+        learning_rate=0.1,
+        max_stable_learning_rate=1.0,
+        to_original=training.identity_map,
+        on_epoch=lambda k, loss: calls.append((k, loss)),
+        val_loss=None,
+        stopped=None,
+        gradient_norm=lambda: 0.0,
+    )
+    assert (reason, n_iter) == ("converged", 3)
+    assert calls == [(0, 4.0), (1, 2.0), (2, 1.0), (3, 0.999)]
+    np.testing.assert_array_equal(history.loss, [4.0, 2.0, 1.0, 0.999])
+
+
+def test_watch_reports_an_exploding_loss() -> None:
+    model = LinearModel(1)
+    with pytest.raises(DivergenceError) as caught:
+        training.watch(
+            iter([1.0, 2.0, EXPLOSION_FACTOR * 2.0]),
+            model,
+            epochs=10,
+            tol=None,
+            learning_rate=0.3,
+            max_stable_learning_rate=0.2,
+            to_original=training.identity_map,
+            on_epoch=None,
+            val_loss=None,
+            stopped=None,
+            gradient_norm=lambda: 7.0,
+        )
+    report = caught.value.report
+    assert (report.epoch, report.gradient_norm, report.learning_rate) == (2, 7.0, 0.3)
+    np.testing.assert_array_equal(report.history.loss, [1.0, 2.0])

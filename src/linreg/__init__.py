@@ -1,9 +1,27 @@
 """linreg: linear regression from first principles with NumPy.
 
-The teaching path is :class:`LinearModel` (forward, loss, backward, step); the
-estimator users fit is :class:`LinearRegression` (gradient descent, SGD, or exact
-least squares, :mod:`linreg.solvers.lstsq`), with :class:`PolynomialRegression` beside it and
-:meth:`LinearRegression.inference` for the statistics.
+The teaching path is :class:`LinearModel` (forward, loss, backward, step) and the readable
+loop of :mod:`linreg.training`; the estimator users fit is :class:`LinearRegression`
+(gradient descent, SGD, or exact least squares), with :class:`PolynomialRegression` beside
+it and :meth:`LinearRegression.inference` for the statistics. The objective, written once in
+:mod:`linreg.problem`, is the weighted mean squared error plus a ridge penalty.
+
+Layout, one idea per module:
+
+- top level: the model, the loop, the objective, the estimator, data, metrics, stability;
+- :mod:`linreg.solvers`: exact least squares and its extended-precision kernels, the fast
+  GD/SGD engine, and the solvers that work over many batches;
+- :mod:`linreg.sources`: record-batch sources (CSV, Parquet, arrays), passes, Dask;
+  :mod:`linreg.out_of_memory` fits the estimator from them;
+- :mod:`linreg.stats`: inference, polynomial regression, NIST accuracy, the learning-rate sweep;
+- :mod:`linreg.io`: tables and atomic writes, model files;
+- :mod:`linreg.viz`: the figures by family (:mod:`linreg.viz.plots` names them all), the HTML
+  report and the lab's experiments;
+- :mod:`linreg.cli`: the ``linreg`` command, which only parses, calls the library and
+  prints; nothing else imports it.
+
+The benchmark harness is not part of the package: ``benchmarks/bench.py`` in the source
+repository.
 """
 
 from linreg import metrics

@@ -341,6 +341,7 @@ class LinearRegression(ParamsMixin):
     ) -> None:
         d = X.shape[1]
         sgd = self.solver == "sgd"
+        alpha = float(self.alpha)
         moments = None
         fast_engine = fast.use_fast_engine(self.engine, *X.shape)
         if fast_engine:
@@ -349,7 +350,7 @@ class LinearRegression(ParamsMixin):
                 # One pass gives the means, scales and Hessian; the fast path then
                 # standardizes block by block instead of copying X.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    moments = fast.Moments.from_data(X, y)
+                    moments = fast.Moments.from_data(X, y, sample_weight)
                 if not moments.finite:
                     require_finite(X, y)  # a NaN or infinity; else squares that overflow:
                     raise LinregError(OVERFLOW_MESSAGE)
@@ -360,6 +361,15 @@ class LinearRegression(ParamsMixin):
                 fit_intercept=bool(self.fit_intercept),
             )
             X_train, X_val = X, None if val is None else val[0]
+        elif self.standardize and sample_weight is not None:
+            # The weighted means and deviations, the fast engine's own.
+            with np.errstate(over="ignore", invalid="ignore"):
+                weighted = fast.Moments.from_data(X, y, sample_weight)
+            mean, scale = fast.standardization(
+                weighted, X, standardize=True, fit_intercept=bool(self.fit_intercept)
+            )
+            X_train = (X - mean) / scale
+            X_val = None if val is None else (val[0] - mean) / scale
         elif self.standardize:
             mean = X.mean(axis=0)
             scale = X.std(axis=0)
@@ -380,9 +390,12 @@ class LinearRegression(ParamsMixin):
             W_orig = W / scale
             return W_orig, float(b - W_orig @ mean)
 
-        trainer: Callable[..., TrainResult] = train
+        # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
+        # in the units trained on, V = W scale.
+        ridge: float | Array = alpha / scale**2 if alpha else 0.0
+        trainer: Callable[..., TrainResult] = partial(train, alpha=ridge)
         if fast_engine:
-            trainer = partial(fast.train, center=mean, scale=scale, moments=moments)
+            trainer = partial(fast.train, center=mean, scale=scale, moments=moments, alpha=alpha)
         on_data = "on this data"
         if sgd:
             # Estimated from a sample of rows, the same on both engines.
@@ -390,18 +403,33 @@ class LinearRegression(ParamsMixin):
             if rows is not None:
                 on_data = f"on a sample of {len(rows):,} rows of this data"
             sample = X if rows is None else X[rows]
+            sample_w = (
+                sample_weight if rows is None or sample_weight is None else sample_weight[rows]
+            )
             if np.any(mean != 0.0) or np.any(scale != 1.0):
                 sample = (sample - mean) / scale
+            if sample_w is not None and not np.any(sample_w > 0):
+                sample_w = None  # no weighted row in the sample: its rows alike
             try:
-                self.stability_ = stability(sample, fit_intercept=bool(self.fit_intercept))
+                self.stability_ = stability(
+                    sample,
+                    fit_intercept=bool(self.fit_intercept),
+                    sample_weight=sample_w,
+                    alpha=ridge,
+                )
             except LinregError:
                 require_finite(X, y)  # a NaN or infinity; else squares that overflow
                 raise
         elif moments is None:
-            self.stability_ = stability(X_train, fit_intercept=bool(self.fit_intercept))
+            self.stability_ = stability(
+                X_train,
+                fit_intercept=bool(self.fit_intercept),
+                sample_weight=sample_weight,
+                alpha=ridge,
+            )
         else:
             self.stability_ = fast.stability_from_moments(
-                moments, mean, scale, fit_intercept=bool(self.fit_intercept)
+                moments, mean, scale, fit_intercept=bool(self.fit_intercept), alpha=alpha
             )
         eta_max = self.stability_.max_stable_learning_rate
         if self.learning_rate >= eta_max:
@@ -429,6 +457,7 @@ class LinearRegression(ParamsMixin):
             max_stable_learning_rate=eta_max,
             to_original=to_original,
             on_epoch=on_epoch,
+            sample_weight=sample_weight,
         )
         self._store_descent(model, result, to_original, stacklevel=5)
 

@@ -7,6 +7,9 @@ Symbols, used the same way everywhere in linreg:
 - ``W`` : weights, shape (d,); ``b`` : bias, a scalar.
 - ``y_pred = X W + b`` : predictions, shape (N,).
 - ``L = mean((y_pred - y)^2)`` : the mean squared error (no 1/2 factor).
+- ``w`` : optional row weights of mean one, shape (N,), and ``alpha`` an optional
+  penalty: then ``L = mean(w (y_pred - y)^2) + alpha |W|^2``, the objective of
+  :mod:`linreg.problem` (weights ``w_i N / sum(w)`` make its ``1 / sum(w)`` a mean).
 
 Each method below is one step of gradient descent and reads like its formula:
 ``forward`` -> ``loss`` -> ``backward`` -> ``step``. Validation happens at the
@@ -104,21 +107,50 @@ class LinearModel:
         """
         return X @ self.W + self.b
 
-    def loss(self, y_pred: Array, y: Array) -> float:
+    def loss(
+        self,
+        y_pred: Array,
+        y: Array,
+        *,
+        sample_weight: Array | None = None,
+        alpha: float | Array = 0.0,
+    ) -> float:
         """Mean squared error L = (1/N) sum_i (y_pred_i - y_i)^2.
+
+        With row weights of mean one ``w`` and a penalty ``alpha``, the objective
+        L = (1/N) sum_i w_i (y_pred_i - y_i)^2 + sum_j alpha_j W_j^2.
 
         Parameters
         ----------
         y_pred, y : ndarray of shape (N,)
             Both must have the same shape: (N,) against (N, 1) would broadcast
             to an (N, N) matrix and give a silently wrong loss.
+        sample_weight : ndarray of shape (N,), optional
+            Weights of mean one (:func:`linreg.problem.mean_one_weights`).
+        alpha : float or ndarray of shape (d,), default=0.0
+            The penalty on W: one for all weights, or one each (standardized
+            training penalizes ``V = W s`` by ``alpha / s^2``).
         """
         if y_pred.shape != y.shape:
             raise ValueError(f"y_pred has shape {y_pred.shape} but y has shape {y.shape}")
         residual = y_pred - y
-        return float(np.mean(residual**2))
+        if sample_weight is None:
+            L = float(np.mean(residual**2))
+        else:
+            L = float(np.mean(sample_weight * residual**2))
+        if _penalized(alpha):
+            L += float(np.sum(alpha * self.W**2))
+        return L
 
-    def backward(self, X: Array, y: Array, y_pred: Array) -> Gradients:
+    def backward(
+        self,
+        X: Array,
+        y: Array,
+        y_pred: Array,
+        *,
+        sample_weight: Array | None = None,
+        alpha: float | Array = 0.0,
+    ) -> Gradients:
         """Gradients of the MSE with respect to W and b.
 
         Notes
@@ -128,7 +160,10 @@ class LinearModel:
         .. math::
 
             \\frac{\\partial L}{\\partial W} = \\frac{2}{N} X^\\top r, \\qquad
-            \\frac{\\partial L}{\\partial b} = \\frac{2}{N} \\sum_i r_i .
+            \\frac{\\partial L}{\\partial b} = \\frac{2}{N} \\sum_i r_i ;
+
+        with weights of mean one and a penalty (see :meth:`loss`), ``r`` becomes
+        ``w r`` in both and ``dL/dW`` gains ``2 alpha W``.
 
         Returns
         -------
@@ -137,7 +172,11 @@ class LinearModel:
         """
         N = X.shape[0]
         residual = y_pred - y
+        if sample_weight is not None:
+            residual = sample_weight * residual
         dW = (2.0 / N) * (X.T @ residual)
+        if _penalized(alpha):
+            dW += 2.0 * alpha * self.W
         db = (2.0 / N) * float(np.sum(residual)) if self.fit_intercept else 0.0
         return Gradients(dW=dW, db=db)
 
@@ -149,3 +188,8 @@ class LinearModel:
     def __repr__(self) -> str:
         weights = ", ".join(f"{w:.6g}" for w in self.W)
         return f"LinearModel(W=[{weights}], b={self.b:.6g})"
+
+
+def _penalized(alpha: float | Array) -> bool:
+    """Whether ``alpha`` penalizes anything (cheap for the float 0 of unpenalized fits)."""
+    return bool(np.any(alpha)) if isinstance(alpha, np.ndarray) else alpha != 0.0

@@ -153,16 +153,7 @@ def _solve_gradient(
     on_epoch: EpochCallback | None,
 ) -> Fitted:
     fit_intercept = bool(estimator.fit_intercept)
-    if float(estimator.alpha) != 0.0:
-        raise LinregError(
-            f"alpha={estimator.alpha!r} with solver={estimator.solver!r} on a file or a Dask "
-            "collection is not available yet; use solver='exact', or fit in memory"
-        )
-    if passes.weighted and estimator.solver == "sgd":
-        raise LinregError(
-            "sample weights with solver='sgd' on a file or a Dask collection are not "
-            "available yet; use solver='gd' or 'exact', or fit in memory"
-        )
+    alpha = float(estimator.alpha)
     moments, row_mean = passes.moments()
     d = len(names)
     check_rows(moments.n, d, fit_intercept)
@@ -170,7 +161,9 @@ def _solve_gradient(
     center, scale = standardization(
         moments, row_mean, standardize=bool(estimator.standardize), fit_intercept=fit_intercept
     )
-    stab = fast.stability_from_moments(moments, center, scale, fit_intercept=fit_intercept)
+    stab = fast.stability_from_moments(
+        moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
+    )
     eta_max = stab.max_stable_learning_rate
     if estimator.learning_rate >= eta_max:
         warnings.warn(
@@ -180,13 +173,15 @@ def _solve_gradient(
             StabilityWarning,
             stacklevel=5,  # _solve_gradient <- solve_passes <- fit_passes <- fit_* <- caller
         )
-    standardized = fast.Standardized.of(moments, center, scale)
-    W_a, b_a = fast.least_squares_from_moments(standardized, fit_intercept)
-    sse, g, h = fast.anchor_from_moments(standardized, moments.yty, W_a, b_a)
-    if not sse >= fast.ANCHOR_FROM_MOMENTS * moments.yty:
-        # A near-perfect fit: the moments' sse has lost more than four digits.
-        sse, g, h = passes.anchor(moments, scale, standardized.zbar, W_a, b_a)
-    objective = fast.QuadraticObjective(standardized, W_a, b_a, sse, g, h)
+    objective = fast.quadratic_objective(
+        moments,
+        center,
+        scale,
+        fit_intercept=fit_intercept,
+        residuals=lambda zbar, W, b: passes.anchor(moments, scale, zbar, W, b),
+        alpha=alpha,
+    )
+    W_a, b_a = objective.anchor
     epochs = int(estimator.epochs)
     val_objective = None
     if val is not None:
@@ -220,6 +215,8 @@ def _solve_gradient(
             momentum=float(estimator.momentum),
             fit_intercept=fit_intercept,
             tol=None if estimator.tol is None else float(estimator.tol),
+            weight_factor=moments.weight_factor,
+            alpha=alpha,
         )
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
@@ -246,7 +243,7 @@ def _solve_gradient(
         stop_reason=result.stop_reason,
         stability=stab,
         lstsq=None,
-        optimum=Optimum(optimum_coef, optimum_intercept, sse / moments.n),
+        optimum=Optimum(optimum_coef, optimum_intercept, objective.loss(W_a, b_a)),
         n_samples=moments.n,
         passes=passes.count,
         feature_names=names,

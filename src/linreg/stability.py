@@ -2,7 +2,10 @@
 
 The MSE is a quadratic in theta = [W, b] with constant Hessian
 
-    H = (2/N) A^T A,   A = [X 1]   (A = X without an intercept).
+    H = (2/N) A^T A,   A = [X 1]   (A = X without an intercept),
+
+and the objective of :mod:`linreg.problem`, with row weights w (S = sum(w)) and the
+penalty alpha, has ``H = (2/S) A^T diag(w) A + 2 alpha diag(1, ..., 1, 0)``.
 
 Gradient descent multiplies the error along each eigenvector of H by
 (1 - eta * lambda); it shrinks only when |1 - eta * lambda| < 1 for every
@@ -83,31 +86,61 @@ class Stability:
         return 2.0 / (self.lambda_max + self.lambda_min)
 
 
-def hessian(X: NDArray[np.float64], *, fit_intercept: bool = True) -> NDArray[np.float64]:
-    """The MSE Hessian (2/N) A^T A of shape (d+1, d+1), or (d, d) without intercept.
+def hessian(
+    X: NDArray[np.float64],
+    *,
+    fit_intercept: bool = True,
+    sample_weight: NDArray[np.float64] | None = None,
+    alpha: float | NDArray[np.float64] = 0.0,
+) -> NDArray[np.float64]:
+    """The Hessian (2/S) A^T diag(w) A + 2 alpha diag(1, ..., 1, 0), shape (d+1, d+1).
 
-    The intercept is the last row and column. One pass over X (its Gram matrix).
+    (d, d) without intercept; the intercept is the last row and column. Without
+    weights ``S = N`` and ``diag(w) = I``. ``alpha`` is one penalty for every
+    weight or one each, shape (d,). One pass over X (its Gram matrix).
     """
     N, d = X.shape
-    gram = X.T @ X
+    if sample_weight is None:
+        gram = X.T @ X
+        col_sum = X.sum(axis=0)
+        total = float(N)
+    else:
+        wX = X * sample_weight[:, None]
+        gram = X.T @ wX
+        gram = 0.5 * (gram + gram.T)  # symmetric to the last bit, for eigvalsh
+        col_sum = wX.sum(axis=0)
+        total = float(np.sum(sample_weight))
     if not fit_intercept:
-        return (2.0 / N) * gram
-    H = np.empty((d + 1, d + 1))
-    H[:d, :d] = gram
-    col_sum = X.sum(axis=0)
-    H[:d, d] = col_sum
-    H[d, :d] = col_sum
-    H[d, d] = N
-    return (2.0 / N) * H
+        H = (2.0 / total) * gram
+    else:
+        H = np.empty((d + 1, d + 1))
+        H[:d, :d] = gram
+        H[:d, d] = col_sum
+        H[d, :d] = col_sum
+        H[d, d] = total
+        H = (2.0 / total) * H
+    if np.any(alpha):
+        H[np.arange(d), np.arange(d)] += 2.0 * np.broadcast_to(alpha, (d,))
+    return H
 
 
-def stability(X: NDArray[np.float64], *, fit_intercept: bool = True) -> Stability:
-    """Compute eta_max and the condition number of the MSE Hessian for ``X``.
+def stability(
+    X: NDArray[np.float64],
+    *,
+    fit_intercept: bool = True,
+    sample_weight: NDArray[np.float64] | None = None,
+    alpha: float | NDArray[np.float64] = 0.0,
+) -> Stability:
+    """Compute eta_max and the condition number of the objective's Hessian for ``X``.
 
     Parameters
     ----------
     X : ndarray of shape (N, d)
     fit_intercept : bool, default=True
+    sample_weight : ndarray of shape (N,), optional
+        Row weights (see :func:`hessian`).
+    alpha : float or ndarray of shape (d,), default=0.0
+        The penalty, in the units of X.
 
     Examples
     --------
@@ -117,7 +150,7 @@ def stability(X: NDArray[np.float64], *, fit_intercept: bool = True) -> Stabilit
     (1.0, 1.0)
     """
     with np.errstate(over="ignore", invalid="ignore"):  # from_hessian says why
-        H = hessian(X, fit_intercept=fit_intercept)
+        H = hessian(X, fit_intercept=fit_intercept, sample_weight=sample_weight, alpha=alpha)
     return Stability.from_hessian(H)
 
 
@@ -129,8 +162,8 @@ def sample_rows(n_samples: int, seed: int) -> NDArray[np.intp] | None:
     does: eta_max and kappa come from the Hessian of a uniform sample of
     :data:`SAMPLE_ROWS` rows drawn uniformly (with replacement; sorted, for the
     memory's sake) from a stream of its own for ``seed``, so that the shuffles'
-    draws are left alone: 2-5 ms at 2,000,000 x 16 (a random gather), against 60
-    ms for the whole Hessian. The estimate is good to a few percent when d is
+    draws are left alone (a random gather, a fraction of the whole Hessian's cost;
+    ``benchmarks/README.md``). The estimate is good to a few percent when d is
     small beside the sample: a sample's lambda_max runs high, by about
     ``(1 + sqrt(d / 16,384))^2`` on isotropic data (3% at d = 16, 40% at d =
     512), so eta_max errs on the low, cautious side.

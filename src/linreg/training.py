@@ -2,7 +2,9 @@
 
 The algorithm, for every epoch k = 0, 1, ..., epochs:
 
-1. forward:  y_pred = X W + b, and L_k = mean((y_pred - y)^2)
+1. forward:  y_pred = X W + b, and L_k = mean((y_pred - y)^2), or with row weights
+   and a penalty the objective of :mod:`linreg.problem`,
+   L_k = mean(w~ (y_pred - y)^2) + alpha |W|^2 with ``w~ = w N / sum(w)``
 2. record L_k, W, b (and the validation loss); stop if L_k is not finite or has
    exploded, if k = epochs, or if |L_k - L_{k-1}| / L_{k-1} < tol
 3. update: full-batch GD takes one step with the gradient of the whole data;
@@ -10,8 +12,16 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
    takes one step per batch. Momentum keeps a velocity v <- mu v + g and steps
    with v.
 
+Steps 1 and 3 are the loop itself, :func:`gradient_descent`, a generator that
+yields L_k and, asked for the next epoch, takes the steps: forward, loss, backward,
+step, nothing else. Step 2 wraps it from outside, :func:`watch`: the records, the
+divergence check, the callback and the stopping rules, shared with the fast engine
+(:func:`linreg.solvers.fast.descend`). :func:`train` puts the two together.
+
 So ``epochs`` means ``epochs`` updates of GD, and with momentum 0 and no tol the
-iterates are exactly those of the textbook loop.
+iterates are exactly those of the textbook loop. The weights of mean one ``w~`` make
+the full-batch gradient the objective's, ``(2/N) X^T (w~ r) = (2/S) X^T (w r)``, and
+a mini-batch's ``(2/B) sum_B w~_i x_i r_i + 2 alpha W`` an unbiased estimate of it.
 
 SGD with ``tol`` also stops *within* an epoch (:class:`Plateau`): each batch's
 loss, taken before its step, is a loss on rows the model has not yet been
@@ -25,8 +35,9 @@ so ``history.W[-1]`` is always the fitted W.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +45,7 @@ from numpy.typing import NDArray
 from linreg.errors import DivergenceError, DivergenceReport
 from linreg.history import History
 from linreg.model import Gradients, LinearModel
+from linreg.problem import mean_one_weights
 
 __all__ = [
     "EXPLOSION_FACTOR",
@@ -43,9 +55,11 @@ __all__ = [
     "SHUFFLE_BUCKET_ROWS",
     "Plateau",
     "TrainResult",
+    "gradient_descent",
     "shuffle_buckets",
     "shuffle_rows",
     "train",
+    "watch",
 ]
 
 Array = NDArray[np.float64]
@@ -208,6 +222,8 @@ def train(
     max_stable_learning_rate: float = np.inf,
     to_original: ToOriginal = identity_map,
     on_epoch: EpochCallback | None = None,
+    sample_weight: Array | None = None,
+    alpha: float | Array = 0.0,
 ) -> TrainResult:
     """Train ``model`` in place by gradient descent and record every epoch.
 
@@ -238,6 +254,12 @@ def train(
         Converts (W, b) to the original feature units before recording.
     on_epoch : callable, optional
         Called with (epoch, loss) after each recorded epoch (progress bars).
+    sample_weight : ndarray of shape (N,), optional
+        Row weights (validated, :func:`linreg.problem.check_sample_weight`).
+    alpha : float or ndarray of shape (d,), default=0.0
+        The penalty ``alpha |W|^2`` in the units trained on; training on
+        ``Z = (X - c) / s`` penalizes the original units' weights with ``alpha / s^2``.
+        The validation loss is the plain MSE of ``X_val``, without weights or penalty.
 
     Returns
     -------
@@ -248,107 +270,183 @@ def train(
     DivergenceError
         At the first non-finite or exploding loss, with the history so far.
     """
+    w = mean_one_weights(sample_weight, X.shape[0])
+    plateau = Plateau(tol, batch_size) if tol is not None and solver == "sgd" else None
+    loop = gradient_descent(
+        model,
+        X,
+        y,
+        solver=solver,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        momentum=momentum,
+        seed=seed,
+        sample_weight=w,
+        alpha=alpha,
+        plateau=plateau,
+    )
+
+    def gradient_norm() -> float:
+        return model.backward(X, y, model.forward(X), sample_weight=w, alpha=alpha).norm
+
+    history, stop_reason, n_iter = watch(
+        loop,
+        model,
+        epochs=epochs,
+        tol=tol,
+        learning_rate=learning_rate,
+        max_stable_learning_rate=max_stable_learning_rate,
+        to_original=to_original,
+        on_epoch=on_epoch,
+        val_loss=None if X_val is None or y_val is None else partial(_mse, model, X_val, y_val),
+        stopped=None if plateau is None else lambda: plateau.stopped,
+        gradient_norm=gradient_norm,
+    )
+    if plateau is not None:
+        n_steps = plateau.batches
+    else:
+        n_steps = n_iter if solver == "gd" else n_iter * -(-X.shape[0] // batch_size)
+    return TrainResult(history=history, stop_reason=stop_reason, n_iter=n_iter, n_steps=n_steps)
+
+
+def gradient_descent(
+    model: LinearModel,
+    X: Array,
+    y: Array,
+    *,
+    solver: str,
+    learning_rate: float,
+    batch_size: int,
+    momentum: float,
+    seed: int,
+    sample_weight: Array | None,
+    alpha: float | Array,
+    plateau: Plateau | None,
+) -> Iterator[float]:
+    """The textbook loop, forever: yield the loss of epoch k, then take epoch k's steps.
+
+    Full-batch GD takes one step with the gradient of the whole data; SGD shuffles
+    the rows and takes one step per batch, giving each batch's loss to ``plateau``
+    and ending the epoch when it says stop. ``sample_weight`` are of mean one.
+    Stopping, divergence checks and records are the caller's (:func:`watch`): it
+    simply asks for no further epoch.
+    """
     N = X.shape[0]
     rng = np.random.default_rng(seed)
-    velocity_W = np.zeros_like(model.W)
-    velocity_b = 0.0
-    losses: list[float] = []
+    velocity = Gradients(dW=np.zeros_like(model.W), db=0.0)
+
+    def step(X_b: Array, y_b: Array, y_pred_b: Array, w_b: Array | None) -> None:
+        nonlocal velocity
+        grads = model.backward(X_b, y_b, y_pred_b, sample_weight=w_b, alpha=alpha)
+        if momentum:  # heavy ball: v <- mu v + g, step with v
+            velocity = Gradients(
+                dW=momentum * velocity.dW + grads.dW, db=momentum * velocity.db + grads.db
+            )
+            grads = velocity
+        model.step(grads, learning_rate)
+
+    while True:
+        y_pred = model.forward(X)
+        yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha)
+        if solver == "gd":
+            step(X, y, y_pred, sample_weight)
+            continue
+        order = shuffle_rows(rng, N)
+        for start in range(0, N, batch_size):
+            index = order[start : start + batch_size]
+            X_b, y_b = X[index], y[index]
+            w_b = None if sample_weight is None else sample_weight[index]
+            y_pred_b = model.forward(X_b)
+            step(X_b, y_b, y_pred_b, w_b)
+            if plateau is not None and plateau.add(
+                model.loss(y_pred_b, y_b, sample_weight=w_b, alpha=alpha)
+            ):
+                break  # the last record is then this point within the epoch
+
+
+def watch(
+    losses: Iterator[float],
+    model: LinearModel,
+    *,
+    epochs: int,
+    tol: float | None,
+    learning_rate: float,
+    max_stable_learning_rate: float,
+    to_original: ToOriginal,
+    on_epoch: EpochCallback | None,
+    val_loss: Callable[[], float] | None,
+    stopped: Callable[[], bool] | None,
+    gradient_norm: Callable[[], float],
+) -> tuple[History, str, int]:
+    """Run a descent loop from outside: record, check, call back and stop it.
+
+    ``losses`` yields the loss of every epoch with ``model`` at that epoch's
+    parameters and takes the epoch's steps when asked for the next one (both
+    engines' loops do). Each epoch, in order: raise
+    :class:`~linreg.errors.DivergenceError` at a non-finite or exploding loss (the
+    model back at its last finite parameters, ``gradient_norm`` taken there);
+    record the loss, the parameters in original units and ``val_loss``; call
+    ``on_epoch``; stop when ``stopped`` says so (SGD's plateau), at ``epochs``, or
+    when the relative loss change is at most ``tol``.
+
+    Returns
+    -------
+    (History, stop_reason, n_iter)
+    """
+    recorded: list[float] = []
     val_losses: list[float] = []
     path_W: list[Array] = []
     path_b: list[float] = []
-    limit = np.inf
 
     def history() -> History:
         return History(
-            loss=np.asarray(losses),
+            loss=np.asarray(recorded),
             W=np.asarray(path_W).reshape(len(path_W), model.W.shape[0]),
             b=np.asarray(path_b),
-            val_loss=np.asarray(val_losses) if X_val is not None else None,
+            val_loss=np.asarray(val_losses) if val_loss is not None else None,
         )
 
-    plateau = Plateau(tol, batch_size) if tol is not None and solver == "sgd" else None
-
-    def update(X_batch: Array, y_batch: Array, y_pred_batch: Array) -> None:
-        nonlocal velocity_W, velocity_b
-        grads = model.backward(X_batch, y_batch, y_pred_batch)
-        if momentum:
-            velocity_W = momentum * velocity_W + grads.dW
-            velocity_b = momentum * velocity_b + grads.db
-            grads = Gradients(dW=velocity_W, db=velocity_b)
-        model.step(grads, learning_rate)
-
-    epoch = steps = 0
-    stop_reason = "max_epochs"
+    limit = np.inf
     last_finite = (model.W.copy(), model.b)
-    while True:
-        y_pred = model.forward(X)
-        loss = model.loss(y_pred, y)
+    for epoch, loss in enumerate(losses):
         if not np.isfinite(loss) or loss > limit:
             model.W, model.b = last_finite
-            raise DivergenceError(
-                _report(model, X, y, epoch, learning_rate, max_stable_learning_rate, history())
+            with np.errstate(all="ignore"):
+                norm = gradient_norm()
+            W = path_W[-1] if path_W else model.W.copy()
+            b = path_b[-1] if path_b else model.b
+            report = DivergenceReport(
+                epoch=epoch,
+                learning_rate=learning_rate,
+                max_stable_learning_rate=max_stable_learning_rate,
+                W=W,
+                b=float(b),
+                gradient_norm=norm,
+                history=history(),
             )
+            raise DivergenceError(report)
         if epoch == 0:
             limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
         last_finite = (model.W.copy(), model.b)
         W_orig, b_orig = to_original(model.W, model.b)
-        losses.append(loss)
+        recorded.append(loss)
         path_W.append(W_orig)
         path_b.append(b_orig)
-        if X_val is not None and y_val is not None:
-            val_losses.append(model.loss(model.forward(X_val), y_val))
+        if val_loss is not None:
+            val_losses.append(val_loss())
         if on_epoch is not None:
             on_epoch(epoch, loss)
-
-        if plateau is not None and plateau.stopped:
-            stop_reason = "converged"
-            break
+        if stopped is not None and stopped():
+            return history(), "converged", epoch
         if epoch == epochs:
-            break
+            return history(), "max_epochs", epoch
         if tol is not None and epoch > 0:
-            previous = losses[-2]
+            previous = recorded[-2]
             if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
-                stop_reason = "converged"
-                break
-
-        if solver == "gd":
-            update(X, y, y_pred)
-            steps += 1
-        else:
-            order = shuffle_rows(rng, N)
-            for start in range(0, N, batch_size):
-                index = order[start : start + batch_size]
-                X_batch, y_batch = X[index], y[index]
-                y_pred_batch = model.forward(X_batch)
-                update(X_batch, y_batch, y_pred_batch)
-                steps += 1
-                if plateau is not None and plateau.add(model.loss(y_pred_batch, y_batch)):
-                    break  # the last record is then this point within the epoch
-        epoch += 1
-
-    return TrainResult(history=history(), stop_reason=stop_reason, n_iter=epoch, n_steps=steps)
+                return history(), "converged", epoch
+    raise AssertionError("a descent loop ends only when watch stops it")
 
 
-def _report(
-    model: LinearModel,
-    X: Array,
-    y: Array,
-    epoch: int,
-    learning_rate: float,
-    max_stable_learning_rate: float,
-    history: History,
-) -> DivergenceReport:
-    with np.errstate(all="ignore"):
-        grads = model.backward(X, y, model.forward(X))
-        gradient_norm = grads.norm
-    W = history.W[-1] if history.W.shape[0] else model.W.copy()
-    b = float(history.b[-1]) if history.b.shape[0] else model.b
-    return DivergenceReport(
-        epoch=epoch,
-        learning_rate=learning_rate,
-        max_stable_learning_rate=max_stable_learning_rate,
-        W=W,
-        b=b,
-        gradient_norm=gradient_norm,
-        history=history,
-    )
+def _mse(model: LinearModel, X: Array, y: Array) -> float:
+    """The model's mean squared error on (X, y): the validation loss."""
+    return model.loss(model.forward(X), y)

@@ -1,7 +1,9 @@
-"""Pieces shared by the ``linreg`` subcommands: output, parsing, progress, common steps.
+"""Pieces shared by the ``linreg`` subcommands: output, parsing, progress, common options.
 
-Feature modules that add subcommands (see ``register`` in :mod:`linreg.cli.main`) use
-these so that every command prints, fails and writes JSON the same way.
+Every command group's module (each defines ``register(add)``, called by
+:func:`linreg.cli.main.build_parser`) uses these so that every command prints, fails and
+writes JSON the same way. The numbers beside the figures (closed-form fit, metrics) are the
+library's, :mod:`linreg.viz.summaries`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg import metrics
 from linreg.errors import LinregError
-from linreg.estimator import LinearRegression
 
 EXIT_ERROR = 1
 TRUTH_FILE = "truth.json"
@@ -46,13 +46,6 @@ def json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def finite(value: float | None) -> float | None:
-    """JSON has no inf/NaN: such values are written as null."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def rich_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
@@ -153,19 +146,6 @@ def read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
     return {"weights": weights, "bias": bias}
 
 
-def closed_form(X: np.ndarray, y: np.ndarray, fit_intercept: bool) -> LinearRegression:
-    return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
-
-
-def evaluate_metrics(y: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    return {
-        "mse": metrics.mse(y, y_pred),
-        "rmse": metrics.rmse(y, y_pred),
-        "mae": metrics.mae(y, y_pred),
-        "r2": metrics.r2(y, y_pred),
-    }
-
-
 def param_rows(
     names: list[str], learned: Sequence[float] | np.ndarray, learned_b: float, **others: Any
 ) -> list[list[Any]]:
@@ -182,9 +162,6 @@ def param_rows(
                 row.append(float(W[j]) if j < len(names) else float(b))
         rows.append(row)
     return rows
-
-
-METRIC_NAMES = {"mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R^2"}
 
 
 def status_label(status: str, diverged_at_epoch: int | None) -> str:

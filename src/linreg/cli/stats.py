@@ -1,6 +1,6 @@
 """Subcommands for statistics: ``linreg summary`` (the OLS table) and ``linreg nist``.
 
-Registered through :data:`linreg.cli.main.EXTENSIONS`.
+Registered by :func:`linreg.cli.main.build_parser` through :func:`register`.
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
-"""Mini-batch SGD epochs over the batches of a pass.
+"""Mini-batch SGD epochs over the batches of a pass: SGD on data that do not fit in memory.
 
-    standardization come from them), then every epoch reads the batches in file
-    order, shuffles the rows *within* each batch from the seed, and takes
-    mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch
-    open the next one's first step). The in-memory solver shuffles all rows; the
-    streamed one is deterministic for a given seed and batch layout, and
-    statistically equivalent when the file's order is not itself informative.
-    With ``tol`` it stops within a pass as in memory
-    (:class:`linreg.training.Plateau`), and reads no further.
+The moments pass comes first (the recorded losses, eta_max and the standardization
+come from it, :mod:`linreg.sources.passes`), then every epoch reads the batches in
+file order, shuffles the rows *within* each batch from the seed, and takes
+mini-batch steps of ``batch_size`` rows (rows left over at the end of a batch open
+the next one's first step). The in-memory solver shuffles all rows; the streamed
+one is deterministic for a given seed and batch layout, and statistically
+equivalent when the file's order is not itself informative (with a single batch
+of all rows it *is* the in-memory order, and the iterates are bitwise the
+readable loop's). With ``tol`` it stops within a pass as in memory
+(:class:`linreg.training.Plateau`), and reads no further.
 
-Files
+Row weights come with the batches (``Batch.w``) and are scaled to mean one by the
+moments' ``N / S``; the penalty applies to the original units' W, as in memory.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.solvers import fast
+from linreg.solvers.sgd import count_steps, sgd_steps
 from linreg.sources.passes import Passes
 from linreg.training import Plateau
 
@@ -28,8 +31,13 @@ class StreamSGD:
     """Mini-batch SGD epochs over the batches of a pass (see the module docstring).
 
     The arithmetic of a step is the textbook's, in the order of
-    :class:`linreg.solvers.fast.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
+    :class:`linreg.solvers.sgd.RowOrder`'s in-memory epochs: ``r = Z_b W + b - y_b``,
     ``dW = (2/n_b) Z_b^T r``, ``db = (2/n_b) 1^T r``, momentum, then the update.
+
+    With row weights (the batches' ``w``), each is scaled to mean one by
+    ``weight_factor = N / S`` (:attr:`linreg.solvers.moments.Moments.weight_factor`),
+    and ``alpha`` is the penalty on the original units' W, as in memory
+    (:func:`linreg.solvers.sgd.sgd_steps`).
     """
 
     def __init__(
@@ -44,8 +52,12 @@ class StreamSGD:
         momentum: float,
         fit_intercept: bool,
         tol: float | None = None,
+        weight_factor: float = 1.0,
+        alpha: float = 0.0,
     ) -> None:
         self._passes = passes
+        self._weight_factor = weight_factor
+        self._ridge = alpha / scale**2 if alpha else None
         self._center, self._scale = center, scale
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rng = np.random.default_rng(seed)
@@ -69,31 +81,51 @@ class StreamSGD:
         bs = self._batch
         left_X: Array | None = None
         left_y: Array | None = None
-        for X, y in self._passes.batches(f"epoch {self.epochs}"):
+        left_w: Array | None = None
+        for X, y, w in self._passes.batches(f"epoch {self.epochs}"):
             order = self._rng.permutation(X.shape[0])
             Zk, yk = X[order], y[order]
+            wk = None if w is None else w[order] * self._weight_factor
             if self._transform:
                 Zk -= self._center
                 Zk /= self._scale
             if left_X is not None and left_y is not None:
                 Zk, yk = np.concatenate([left_X, Zk]), np.concatenate([left_y, yk])
+                if wk is not None and left_w is not None:
+                    wk = np.concatenate([left_w, wk])
             full = (Zk.shape[0] // bs) * bs
             W, b, velocity_W, velocity_b = self._steps(
-                Zk[:full], yk[:full], W, b, velocity_W, velocity_b
+                Zk[:full],
+                yk[:full],
+                None if wk is None else wk[:full],
+                W,
+                b,
+                velocity_W,
+                velocity_b,
             )
             if self.stopped:
                 return W, b, velocity_W, velocity_b  # the rest of the pass is not read
-            left_X, left_y = (
-                (Zk[full:].copy(), yk[full:].copy()) if full < Zk.shape[0] else (None, None)
-            )
+            left_X, left_y, left_w = None, None, None
+            if full < Zk.shape[0]:
+                left_X, left_y = Zk[full:].copy(), yk[full:].copy()
+                left_w = None if wk is None else wk[full:].copy()
         if left_X is not None and left_y is not None:
-            W, b, velocity_W, velocity_b = self._steps(left_X, left_y, W, b, velocity_W, velocity_b)
+            W, b, velocity_W, velocity_b = self._steps(
+                left_X, left_y, left_w, W, b, velocity_W, velocity_b
+            )
         return W, b, velocity_W, velocity_b
 
     def _steps(
-        self, Zk: Array, yk: Array, W: Array, b: float, velocity_W: Array, velocity_b: float
+        self,
+        Zk: Array,
+        yk: Array,
+        wk: Array | None,
+        W: Array,
+        b: float,
+        velocity_W: Array,
+        velocity_b: float,
     ) -> tuple[Array, float, Array, float]:
-        stepped = fast.sgd_steps(
+        stepped = sgd_steps(
             Zk,
             yk,
             W,
@@ -105,6 +137,8 @@ class StreamSGD:
             momentum=self._mu,
             fit_intercept=self._fit_intercept,
             plateau=self.plateau,
+            sample_weight=wk,
+            ridge=self._ridge,
         )
-        self.steps = fast.count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
+        self.steps = count_steps(self.steps, Zk.shape[0], self._batch, self.plateau)
         return stepped

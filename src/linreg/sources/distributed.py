@@ -423,7 +423,7 @@ class DaskPasses:
             sum(p[2] for p in pieces),
         )
 
-    def weighted_batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
         """The partitions in order, on the client; the next is computed meanwhile."""
         dask, _, _ = _require_dask()
         self.count += 1
@@ -437,11 +437,6 @@ class DaskPasses:
         for data in pending:
             if data is not None:
                 yield data
-
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
-        """The partitions' ``(X, y)`` in order, on the client (see :meth:`weighted_batches`)."""
-        for X, y, _ in self.weighted_batches(label):
-            yield X, y
 
 
 def _current_client() -> Any:

@@ -10,7 +10,7 @@ of every batch, merged), then refinement passes
 (:func:`~linreg.solvers.streamed_exact.gradient_piece`).
 
 ``"gd"``: one pass for the moments (:func:`moments_piece`, merged by :func:`merge_moments`),
-    after which every epoch costs O(d^2) (:class:`linreg.solvers.fast.QuadraticObjective`):
+    after which every epoch costs O(d^2) (:class:`linreg.solvers.objectives.QuadraticObjective`):
     the iterates are those of gradient descent in memory (measured: the whole
     recorded path within 1e-14 relative without standardization, 5e-12 with it on
     features whose means are 1,000 standard deviations). ``standardize`` centres
@@ -34,14 +34,15 @@ Weights that are all zero fail the pass with one error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.solvers import fast
+from linreg.solvers.moments import Moments
+from linreg.solvers.objectives import anchor_pass
 from linreg.solvers.streamed_exact import (
     ExactSum,
     GradientPiece,
@@ -111,19 +112,23 @@ def weight_keywords(w: Array | None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
-    """The :class:`~linreg.solvers.fast.Moments` of the rows of ``a`` and ``b`` together.
+def merge_moments(a: Moments, b: Moments) -> Moments:
+    """The :class:`~linreg.solvers.moments.Moments` of the rows of ``a`` and ``b`` together.
 
     Chan, Golub & LeVeque's update: with ``delta = m_b - m_a`` and
     ``w = n_a n_b / (n_a + n_b)``, ``G = G_a + G_b + w delta delta^T`` and likewise
     for ``X_c^T y_c`` and ``y_c^T y_c``; nothing cancels, whatever the offsets.
+    Weighted moments merge alike with the weight sums ``S_a``, ``S_b`` in place of
+    the counts (a piece whose weights are all zero adds only its rows).
     """
+    if a.weight_sum is not None or b.weight_sum is not None:
+        return _merge_weighted(a, b)
     n = a.n + b.n
     share = b.n / n
     dm = b.mean - a.mean
     dy = b.y_mean - a.y_mean
     weight = a.n * b.n / n
-    return fast.Moments(
+    return Moments(
         n=n,
         mean=a.mean + share * dm,
         y_mean=a.y_mean + share * dy,
@@ -133,15 +138,38 @@ def merge_moments(a: fast.Moments, b: fast.Moments) -> fast.Moments:
     )
 
 
-def moments_piece(X: Array, y: Array, sample_weight: Array | None = None) -> fast.Moments:
-    """The moments of one batch (:meth:`linreg.solvers.fast.Moments.from_data`), weighted."""
-    return fast.Moments.from_data(X, y, **weight_keywords(sample_weight))
+def _merge_weighted(a: Moments, b: Moments) -> Moments:
+    """:func:`merge_moments` of weighted moments: weight sums in place of counts."""
+    n, sa, sb = a.n + b.n, a.total, b.total
+    if sb == 0.0:
+        return replace(a, n=n, weight_sum=sa, block_norms=None, block_rows=0)
+    if sa == 0.0:
+        return replace(b, n=n, weight_sum=sb, block_norms=None, block_rows=0)
+    total = sa + sb
+    share = sb / total
+    dm = b.mean - a.mean
+    dy = b.y_mean - a.y_mean
+    weight = sa * sb / total
+    return Moments(
+        n=n,
+        mean=a.mean + share * dm,
+        y_mean=a.y_mean + share * dy,
+        gram=a.gram + b.gram + weight * np.outer(dm, dm),
+        xty=a.xty + b.xty + (weight * dy) * dm,
+        yty=a.yty + b.yty + weight * dy * dy,
+        weight_sum=total,
+    )
+
+
+def moments_piece(X: Array, y: Array, sample_weight: Array | None = None) -> Moments:
+    """The moments of one batch (:meth:`linreg.solvers.moments.Moments.from_data`)."""
+    return Moments.from_data(X, y, sample_weight)
 
 
 def anchor_piece(
     X: Array,
     y: Array,
-    moments: fast.Moments,
+    moments: Moments,
     scale: Array,
     zbar: Array,
     W: Array,
@@ -150,9 +178,9 @@ def anchor_piece(
 ) -> tuple[float, Array, float]:
     """``|r|^2``, ``Z^T r`` and ``1^T r`` of one batch at the anchor (sums over batches add).
 
-    With ``sample_weight``, the weighted sums ``sum w r^2``, ``Z^T (w r)``, ``w^T r``.
+    With ``sample_weight``, ``r^T diag(w) r``, ``Z^T (w r)`` and ``w^T r``.
     """
-    return fast.anchor_pass(X, y, moments, scale, zbar, W, b, **weight_keywords(sample_weight))
+    return anchor_pass(X, y, moments, scale, zbar, W, b, sample_weight)
 
 
 class Passes(Protocol):
@@ -177,7 +205,7 @@ class Passes(Protocol):
         """One pass: ``T^T A^T (y - A x)`` of all rows, unrounded (see :func:`gradient_piece`)."""
         ...
 
-    def moments(self) -> tuple[fast.Moments, Array | None]:
+    def moments(self) -> tuple[Moments, Array | None]:
         """One pass: the moments of all rows, and ``X.mean(axis=0)`` if it can be reproduced.
 
         The second value is the column means as NumPy's ``X.mean(axis=0)`` computes
@@ -187,17 +215,16 @@ class Passes(Protocol):
         ...
 
     def anchor(
-        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+        self, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
     ) -> tuple[float, Array, float]:
         """One pass: :func:`anchor_piece` summed over all rows."""
         ...
 
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
-        """One pass delivering the rows, in order, in batches (for SGD)."""
-        ...
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+        """One pass delivering the rows, in order, in batches (for SGD): ``(X, y, w)``.
 
-    def weighted_batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
-        """One pass delivering ``(X, y, w)`` in order (``w`` None for equal weights)."""
+        ``w`` holds the rows' weights, None for equal weights.
+        """
         ...
 
 
@@ -284,8 +311,8 @@ class SourcePasses:
         assert total is not None  # _batches raises on no rows
         return GradientPiece(n, total.expansion(), sse)
 
-    def moments(self) -> tuple[fast.Moments, Array | None]:
-        total: fast.Moments | None = None
+    def moments(self) -> tuple[Moments, Array | None]:
+        total: Moments | None = None
         row_sum: Array | None = None
         for batch in self._batches("reading: moments"):
             piece = moments_piece(batch.X, batch.y, batch.w)
@@ -297,10 +324,11 @@ class SourcePasses:
             rows = batch.X if row_sum is None else np.vstack([row_sum, batch.X])
             row_sum = np.add.reduce(rows, axis=0)
         assert total is not None
+        # Weighted: the centre is the weighted mean of the moments.
         return total, None if row_sum is None else row_sum / total.n
 
     def anchor(
-        self, moments: fast.Moments, scale: Array, zbar: Array, W: Array, b: float
+        self, moments: Moments, scale: Array, zbar: Array, W: Array, b: float
     ) -> tuple[float, Array, float]:
         sse, ZTr, rsum = 0.0, np.zeros(W.shape[0]), 0.0
         for batch in self._batches("residuals at the anchor"):
@@ -308,21 +336,17 @@ class SourcePasses:
             sse, ZTr, rsum = sse + s, ZTr + g, rsum + h
         return sse, ZTr, rsum
 
-    def batches(self, label: str) -> Iterator[tuple[Array, Array]]:
-        for batch in self._batches(label):
-            yield batch.X, batch.y
-
-    def weighted_batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
+    def batches(self, label: str) -> Iterator[tuple[Array, Array, Array | None]]:
         for batch in self._batches(label):
             yield batch.X, batch.y, batch.w
 
 
 def standardization(
-    moments: fast.Moments, row_mean: Array | None, *, standardize: bool, fit_intercept: bool
+    moments: Moments, row_mean: Array | None, *, standardize: bool, fit_intercept: bool
 ) -> tuple[Array, Array]:
     """Centre and scale trained on, ``Z = (X - center) / scale``, from the moments.
 
-    :func:`linreg.solvers.fast.standardization`'s rule. The centre is ``row_mean``, the
+    :func:`linreg.solvers.moments.standardization`'s rule. The centre is ``row_mean``, the
     in-memory path's own ``X.mean(axis=0)`` reproduced bit for bit, where the
     passes give it (files): its rounding differs from the accurate mean by up to
     1e-11 standard deviations on offset data, and gradient descent amplifies a

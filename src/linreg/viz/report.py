@@ -1,6 +1,6 @@
 """A trained model's report: one self-contained HTML page to open, print or share.
 
-``linreg report model.json data.csv --out report.html`` (see :func:`register`)
+``linreg report model.json data.csv --out report.html`` (:mod:`linreg.cli.report`)
 writes a single file that needs nothing else: the figures are embedded as
 base64 PNG and GIF data URIs, the styles are inline, there is no script, no
 web font and no link to the network. It holds
@@ -23,55 +23,40 @@ one-call version for ``linreg demo``. Every text is escaped with
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
-import io
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from linreg.cli.common import (
-    AddCommand,
-    add_json,
-    closed_form,
-    evaluate_metrics,
-    finite,
-    make_console,
-    print_json,
-)
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.persistence import load_model
 from linreg.io.tables import Table, atomic_write, file_sha256, read_table
 from linreg.stability import stability
+from linreg.viz.report_figures import EmbeddedFigure, report_figures
+from linreg.viz.summaries import closed_form, evaluate_metrics, finite
 
 __all__ = [
-    "ANIMATION_FRAMES",
     "Report",
     "fmt",
-    "register",
+    "load_model_and_data",
     "render_report",
     "report_facts",
     "report_from_files",
+    "save_page",
     "write_report",
 ]
 
 Array = NDArray[np.float64]
 
-#: Frames of the embedded training animation: enough to see the model move,
-#: few enough to keep the page at a few megabytes.
-ANIMATION_FRAMES = 40
 
 #: Feature rows shown in the data table; wider data are summarised.
 _MAX_FEATURE_ROWS = 50
@@ -251,143 +236,6 @@ def report_facts(model: LinearRegression, content: dict[str, Any], table: Table)
             "source": source,
         },
     }
-
-
-# -- the figures -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Figure:
-    key: str
-    title: str
-    caption: str
-    mime: str
-    data: bytes
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """Width and height in pixels, read from the PNG or GIF header."""
-        if self.mime == "image/png":  # IHDR: big-endian width, height at bytes 16..24
-            return (
-                int.from_bytes(self.data[16:20], "big"),
-                int.from_bytes(self.data[20:24], "big"),
-            )
-        # GIF logical screen: little-endian width, height at bytes 6..10
-        return int.from_bytes(self.data[6:8], "little"), int.from_bytes(self.data[8:10], "little")
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    with mpl.rc_context({"savefig.bbox": "standard"}):  # the figure's own size, as save_figure
-        fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor="white")
-    return buffer.getvalue()
-
-
-def _figures(
-    model: LinearRegression,
-    table: Table,
-    truth: Sequence[float] | None,
-    *,
-    animate: bool,
-) -> list[_Figure]:
-    from linreg.viz import plots
-
-    X, y = table.X, table.y
-    assert y is not None
-    names = list(table.feature_names)
-    target = table.target_name
-    history = model.history_
-    coef = np.asarray(model.coef_, dtype=np.float64)
-    intercept = float(model.intercept_)
-    trained = history.n_epochs >= 1
-    out: list[_Figure] = []
-
-    def add(key: str, title: str, caption: str, fig: Figure) -> None:
-        out.append(_Figure(key, title, caption, "image/png", _png(fig)))
-
-    add(
-        "raw_data",
-        "The data",
-        f"{target} against each feature, before any model.",
-        plots.raw_data(X, y, feature_names=names, target_name=target),
-    )
-    if trained:
-        add(
-            "loss_curve",
-            "Loss curve",
-            "Training MSE after every epoch (log scale); a validation curve when the model "
-            "was trained with one. A steady fall that flattens out is healthy.",
-            plots.loss_curve(history),
-        )
-    add(
-        "fit",
-        "The fit",
-        "The learned model over this data (one feature: the line; several: predicted "
-        "against actual, where a perfect model lies on the diagonal).",
-        plots.fit_line(model, X, y, feature_names=names, target_name=target),
-    )
-    add(
-        "untrained_vs_trained",
-        "Untrained vs trained",
-        "Predictions of the starting point (epoch 0) and of the trained model against "
-        + ("the noise-free y_true." if table.y_true is not None else "the observed target."),
-        plots.untrained_vs_trained(history, X, y, table.y_true),
-    )
-    add(
-        "residuals",
-        "Residuals",
-        "What the model misses, y − ŷ. No pattern on the left and a bell shape on the right "
-        "mean a straight line is all the data hold.",
-        plots.residuals(y, X @ coef + intercept),
-    )
-    if truth is not None:
-        add(
-            "true_vs_learned",
-            "True vs learned",
-            "The function that generated the data against the one learned.",
-            plots.true_vs_learned(
-                X,
-                true_weights=np.asarray(truth[:-1]),
-                true_bias=float(truth[-1]),
-                coef=coef,
-                intercept=intercept,
-                y=y,
-                feature_names=names,
-                target_name=target,
-            ),
-        )
-    if trained:
-        add(
-            "loss_landscape",
-            "Loss landscape and training path",
-            "The MSE of this data over two parameters (the others at their optimum), with "
-            "the path the model file recorded, epoch by epoch, from the circle to the square; "
-            "the star is the least-squares optimum.",
-            plots.loss_landscape(
-                X, y, history, fit_intercept=bool(model.fit_intercept), feature_names=names
-            ),
-        )
-    if animate and history.loss.shape[0] >= 2:
-        with tempfile.TemporaryDirectory(prefix="linreg-report-") as folder:
-            path = plots.training_animation(
-                X,
-                y,
-                history,
-                Path(folder) / "training.gif",
-                max_frames=ANIMATION_FRAMES,
-                feature_names=names,
-                target_name=target,
-            )
-            data = path.read_bytes()
-        out.append(
-            _Figure(
-                "training_animation",
-                "Training, step by step",
-                "The model (left) and the loss (right) at log-spaced epochs, from the "
-                "untrained start to the end of training.",
-                "image/gif",
-                data,
-            )
-        )
-    return out
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -642,7 +490,7 @@ def _stability_section(facts: dict[str, Any]) -> str:
     )
 
 
-def _figures_section(figures: Sequence[_Figure]) -> str:
+def _figures_section(figures: Sequence[EmbeddedFigure]) -> str:
     parts = ['<section id="figures"><h2>6. Figures</h2>']
     for k, f in enumerate(figures, start=1):
         uri = f"data:{f.mime};base64,{base64.b64encode(f.data).decode('ascii')}"
@@ -707,7 +555,7 @@ def render_report(
     Report
     """
     facts = report_facts(model, content, table)
-    figures = _figures(model, table, facts["parameters"]["true"], animate=animate)
+    figures = report_figures(model, table, facts["parameters"]["true"], animate=animate)
     heading = title or "Linear regression report"
     m, tr = facts["metrics"]["trained"], facts["training"]
     source = "" if model_path is None else f"model <code>{html.escape(str(model_path))}</code> on "
@@ -759,7 +607,7 @@ def render_report(
     return Report(html=page, facts=facts, figures=[f.key for f in figures])
 
 
-def _save(path: Path, page: str) -> Path:
+def save_page(path: Path, page: str) -> Path:
     with atomic_write(path) as handle:
         handle.write(page)
     return path
@@ -790,10 +638,10 @@ def write_report(
     report = render_report(
         model, content, table, model_path=model_path, animate=animate, title=title
     )
-    return _save(Path(path), report.html)
+    return save_page(Path(path), report.html)
 
 
-def _load(
+def load_model_and_data(
     model_path: str | os.PathLike[str], data_path: str | os.PathLike[str]
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
     model, content = load_model(model_path)
@@ -827,48 +675,7 @@ def report_from_files(
     Path
         ``out``.
     """
-    model, content, table = _load(model_path, data_path)
+    model, content, table = load_model_and_data(model_path, data_path)
     return write_report(
         out, model, content, table, model_path=model_path, animate=animate, title=title
     )
-
-
-# -- the command -------------------------------------------------------------------------------
-def cmd_report(args: argparse.Namespace) -> int:
-    """``linreg report``: write the HTML report of a model on a data file."""
-    out = Path(args.out)
-    if out.is_dir():
-        raise LinregError(f"{out}: --out must be a file name for the report, not a folder")
-    model, content, table = _load(args.model, args.data)
-    report = render_report(
-        model, content, table, model_path=args.model, animate=not args.no_animation
-    )
-    _save(out, report.html)
-    size = out.stat().st_size
-    if args.json:
-        print_json({"report": out, "size_bytes": size, "figures": report.figures, **report.facts})
-        return 0
-    facts = report.facts
-    make_console().print(
-        f"report written to {out} ({size / 1e6:.2f} MB, {len(report.figures)} figures): "
-        f"R^2 {fmt(facts['metrics']['trained']['r2'])} on {facts['data']['rows']} rows; "
-        "open it in a browser"
-    )
-    return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``report`` to the ``linreg`` command."""
-    p = add(
-        "report",
-        cmd_report,
-        "Write a self-contained HTML report of a model on a data file, figures included.",
-        "linreg report model.json data/test.csv --out report.html",
-    )
-    p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV with the model's features and target")
-    p.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
-    p.add_argument(
-        "--no-animation", action="store_true", help="leave out the training GIF (a smaller page)"
-    )
-    add_json(p)

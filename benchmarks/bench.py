@@ -1,4 +1,9 @@
-"""``linreg bench``: linreg against the usual ways to fit a linear model, side by side.
+"""The benchmark harness: linreg against the usual ways to fit a linear model, side by side.
+
+Run from a source checkout as ``python benchmarks/bench.py [options]`` (``--help``
+lists them); ``linreg bench [options]`` runs this file when it finds it. It is not
+part of the installed package. Its rivals: ``pip install -e ".[bench]"`` (scikit-learn)
+and PyTorch CPU (``pip install torch --index-url https://download.pytorch.org/whl/cpu``).
 
 One run generates the data once (seeded) and times every method on the same
 arrays, several times, reporting the **median** (the machine may be shared; the
@@ -27,8 +32,7 @@ peak above the resident size before the fit, i.e. what the fit itself needed.
 
 scikit-learn and PyTorch are optional (``pip install scikit-learn``, and
 ``pip install torch --index-url https://download.pytorch.org/whl/cpu``);
-whatever is missing is skipped and said so. Registered through
-:data:`linreg.cli.main.EXTENSIONS`.
+whatever is missing is skipped and said so.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
@@ -55,8 +60,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.cli.common import (
-    AddCommand,
-    add_json,
     check_plots_dir,
     make_console,
     print_json,
@@ -65,7 +68,17 @@ from linreg.cli.common import (
 from linreg.errors import LinregError
 from linreg.solvers import kernels
 
-__all__ = ["FULL", "QUICK", "SECTIONS", "BenchConfig", "make_data", "register", "run_bench"]
+__all__ = [
+    "FULL",
+    "QUICK",
+    "SECTIONS",
+    "BenchConfig",
+    "main",
+    "make_data",
+    "markdown",
+    "peak_memory",
+    "run_bench",
+]
 
 Array = NDArray[np.float64]
 
@@ -186,7 +199,7 @@ def environment() -> dict[str, Any]:
         "blas": blas,
         "kernels": kernels.describe(),
         "versions": versions,
-        "command": "linreg " + " ".join(sys.argv[1:]) if sys.argv[1:] else "linreg bench",
+        "command": " ".join(["benchmarks/bench.py", *sys.argv[1:]]),
     }
 
 
@@ -390,10 +403,9 @@ def peak_memory(method: str, cfg: BenchConfig, epochs: int) -> dict[str, Any] | 
     """
     config = dataclasses.asdict(cfg)
     spec = json.dumps({"method": method, "epochs": epochs, "config": config})
-    code = "import sys, linreg.bench as b; b._child_main(sys.argv[1])"
     env = {**os.environ, "MPLBACKEND": "Agg"}
     done = subprocess.run(
-        [sys.executable, "-c", code, spec],
+        [sys.executable, str(Path(__file__).resolve()), "--memory-child", spec],
         capture_output=True,
         text=True,
         check=False,
@@ -645,7 +657,7 @@ def scaling_figure(scaling: dict[str, Any]) -> Any:
     """Log-log time against N and against d, one line per solver."""
     from matplotlib.figure import Figure
 
-    from linreg.viz.plots import OKABE_ITO
+    from linreg.viz.style import OKABE_ITO
 
     fig = Figure(figsize=(12, 5), dpi=100, layout="constrained")
     colours = list(OKABE_ITO.values())
@@ -879,7 +891,8 @@ def _join_tables(lines: list[str]) -> list[str]:
     return blocks
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the harness with parsed options; returns the exit code."""
     base = QUICK if args.quick else FULL
     cfg = base
     if args.repeats is not None:
@@ -903,7 +916,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     report = run_bench(cfg, sections, None if args.json else console.print)
     if plots is not None and "scaling" in report["sections"]:
-        from linreg.viz.plots import save_figure
+        from linreg.viz.style import save_figure
 
         path = save_figure(
             scaling_figure(report["sections"]["scaling"]), plots / "bench_scaling.png"
@@ -920,14 +933,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(add: AddCommand) -> None:
-    """Add ``bench`` to the ``linreg`` command."""
-    p = add(
-        "bench",
-        cmd_bench,
-        "Time linreg against scikit-learn, NumPy and PyTorch on the same data: closed form, "
-        "full-batch GD, SGD to a target and scaling curves, with peak memory (medians).",
-        "linreg bench --plots benchmarks/figures",
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python benchmarks/bench.py`` (and of ``linreg bench``, which runs it)."""
+    p = argparse.ArgumentParser(
+        prog="benchmarks/bench.py",
+        description="Time linreg against scikit-learn, NumPy and PyTorch on the same data: "
+        "closed form, full-batch GD, SGD to a target and scaling curves, with peak memory "
+        "(medians).",
+        epilog="example:\n  python benchmarks/bench.py --plots benchmarks/figures",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     p.add_argument("--repeats", type=int, help="timed repeats per method (default 5; quick 2)")
@@ -935,4 +949,27 @@ def register(add: AddCommand) -> None:
     p.add_argument("--plots", help="folder for the scaling figure (bench_scaling.png)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory child runs")
     p.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
-    add_json(p)
+    p.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
+    # The peak-memory child (see peak_memory): one fit, described as JSON.
+    p.add_argument("--memory-child", metavar="SPEC", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python benchmarks/bench.py [options]``; errors are one line on stderr, exit 1."""
+    args = build_parser().parse_args(argv)
+    if args.memory_child is not None:
+        _child_main(args.memory_child)
+        return 0
+    try:
+        return run(args)
+    except LinregError as exc:
+        sys.stderr.write(f"linreg bench: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("linreg bench: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

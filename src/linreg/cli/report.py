@@ -1,0 +1,57 @@
+"""``linreg report``: the HTML report of a model on a data file (:mod:`linreg.viz.report`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from linreg.cli.common import (
+    AddCommand,
+    add_json,
+    make_console,
+    print_json,
+)
+from linreg.errors import LinregError
+from linreg.viz.report import fmt, load_model_and_data, render_report, save_page
+
+__all__ = ["register"]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``linreg report``: write the HTML report of a model on a data file."""
+    out = Path(args.out)
+    if out.is_dir():
+        raise LinregError(f"{out}: --out must be a file name for the report, not a folder")
+    model, content, table = load_model_and_data(args.model, args.data)
+    report = render_report(
+        model, content, table, model_path=args.model, animate=not args.no_animation
+    )
+    save_page(out, report.html)
+    size = out.stat().st_size
+    if args.json:
+        print_json({"report": out, "size_bytes": size, "figures": report.figures, **report.facts})
+        return 0
+    facts = report.facts
+    make_console().print(
+        f"report written to {out} ({size / 1e6:.2f} MB, {len(report.figures)} figures): "
+        f"R^2 {fmt(facts['metrics']['trained']['r2'])} on {facts['data']['rows']} rows; "
+        "open it in a browser"
+    )
+    return 0
+
+
+def register(add: AddCommand) -> None:
+    """Add ``report`` to the ``linreg`` command."""
+    p = add(
+        "report",
+        cmd_report,
+        "Write a self-contained HTML report of a model on a data file, figures included.",
+        "linreg report model.json data/test.csv --out report.html",
+    )
+    p.add_argument("model", help="model file written by 'linreg train'")
+    p.add_argument("data", help="CSV with the model's features and target")
+    p.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
+    p.add_argument(
+        "--no-animation", action="store_true", help="leave out the training GIF (a smaller page)"
+    )
+    add_json(p)

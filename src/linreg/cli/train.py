@@ -1,0 +1,454 @@
+"""``linreg train`` (in memory, streamed or on Dask) and ``linreg gradcheck``.
+
+``--alpha A`` and ``--sample-weight COLUMN`` choose the objective of :mod:`linreg.problem`,
+L(W, b) = (1/sum w) sum_i w_i (x_i W + b - y_i)^2 + A |W|^2 (intercept unpenalized). Without
+them the command calls the library exactly as before: the plain mean squared error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg import out_of_memory
+from linreg.cli.common import (
+    EXIT_ERROR,
+    AddCommand,
+    Progress,
+    add_data_options,
+    add_json,
+    check_plots_dir,
+    make_console,
+    param_rows,
+    parse_names,
+    print_json,
+    read_truth,
+    rich_table,
+)
+from linreg.cli.progress import RichProgress
+from linreg.errors import DivergenceError, LinregError
+from linreg.estimator import SOLVERS, LinearRegression
+from linreg.gradcheck import gradcheck
+from linreg.io.persistence import save_model
+from linreg.io.tables import (
+    Table,
+    file_sha256,
+    read_table,
+)
+from linreg.model import LinearModel
+from linreg.sources import batches
+from linreg.viz.summaries import closed_form, finite
+
+Array = NDArray[np.float64]
+
+__all__ = ["register"]
+
+
+def parse_alpha(text: str | None) -> float | None:
+    """The value of ``--alpha``: a finite number >= 0, or None when the flag is not given.
+
+    Raises
+    ------
+    LinregError
+        Naming the value, for anything else (a word, NaN, infinity, a negative number).
+    """
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0.0):
+        raise LinregError(f"--alpha must be a finite number >= 0 (the ridge penalty), got {text!r}")
+    return value
+
+
+def _model_from_args(args: argparse.Namespace) -> LinearRegression:
+    alpha = parse_alpha(args.alpha)
+    return LinearRegression(
+        alpha=0.0 if alpha is None else alpha,  # 0.0: the default, least squares
+        solver=args.solver,
+        learning_rate=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        momentum=args.momentum,
+        tol=args.tol,
+        standardize=args.standardize,
+        fit_intercept=not args.no_intercept,
+        init=args.init,
+        seed=args.seed,
+    )
+
+
+def _read_training_table(args: argparse.Namespace) -> Table:
+    """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
+    features = parse_names(args.features)
+    if args.sample_weight is None:
+        return read_table(args.data, target=args.target, features=features)
+    return read_table(
+        args.data, target=args.target, features=features, sample_weight=args.sample_weight
+    )
+
+
+def _preview(args: argparse.Namespace) -> Table:
+    """The first rows of a file fitted by streaming; the weight column is not a feature."""
+    features = parse_names(args.features)
+    dask = args.dask is not None
+    table = batches.preview(args.data, target=args.target, features=features, dask=dask)
+    if args.sample_weight is not None and features is None:
+        others = [n for n in table.feature_names if n != args.sample_weight]
+        if len(others) != len(table.feature_names):
+            table = batches.preview(args.data, target=args.target, features=others, dask=dask)
+    return table
+
+
+def _fit_from_args(
+    args: argparse.Namespace, table: Table, val: Table | None, weights: Array | None
+) -> LinearRegression:
+    model = _model_from_args(args)
+    assert table.y is not None  # read_table requires the target for training
+    model._validate_params()  # before the data errors below, which name the file
+    show = not (args.json or args.quiet) and args.solver != "exact"
+    with Progress(args.epochs, show) as progress:
+        try:
+            model.fit(
+                table.frame,
+                table.y,
+                None if val is None else val.frame,
+                None if val is None or val.y is None else val.y,
+                on_epoch=progress,
+                # none without --sample-weight, so the call is today's
+                **({} if weights is None else {"sample_weight": weights}),
+            )
+        except DivergenceError:
+            raise
+        except LinregError as exc:
+            raise LinregError(f"{table.path}: {exc}") from None
+    return model
+
+
+def _fit_streamed(
+    args: argparse.Namespace, features: list[str], val: Table | None
+) -> out_of_memory.StreamFit:
+    """Fit ``args.data`` without reading it whole: record batches, or on a Dask cluster.
+
+    With ``--plots`` a uniform sample of :data:`linreg.sources.batches.SAMPLE_ROWS` rows is
+    kept for the figures (they need rows; the fit does not).
+    """
+    model = _model_from_args(args)
+    model._validate_params()
+    val_data = None if val is None or val.y is None else (val.X, val.y)
+    sample_rows = batches.SAMPLE_ROWS if args.plots else 0
+    if args.dask is not None:
+        from linreg.sources.distributed import fit_path
+
+        if args.sample_weight is not None:
+            raise LinregError(
+                "--sample-weight is not available with --dask; fit the file with --stream instead"
+            )
+
+        return fit_path(
+            args.data,
+            model,
+            address=args.dask,
+            target=args.target,
+            features=features,
+            val=val_data,
+            sample_rows=sample_rows,
+        )
+    with RichProgress(not (args.json or args.quiet)) as progress:
+        return out_of_memory.fit_file(
+            args.data,
+            model,
+            target=args.target,
+            features=features,
+            val=val_data,
+            progress=progress,
+            sample_rows=sample_rows,
+            **({} if args.sample_weight is None else {"sample_weight": args.sample_weight}),
+        )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
+    streaming = args.dask is not None or batches.wants_streaming(args.data, force=args.stream)
+    streamed: out_of_memory.StreamFit | None = None
+    # Streaming: the first rows only, so the columns are checked and the gradient check has data.
+    table = _preview(args) if streaming else _read_training_table(args)
+    weights = None if streaming or args.sample_weight is None else table.w
+    val = None
+    if args.val is not None:
+        val = read_table(args.val, target=table.target_name, features=table.feature_names)
+    plots_dir = check_plots_dir(args.plots)
+    out = Path(args.out)
+    if out.is_dir():
+        raise LinregError(f"{out}: --out must be a file name for the model, not a folder")
+    assert table.y is not None
+    fit_intercept = not args.no_intercept
+
+    check = None
+    if args.grad_check:
+        probe = LinearModel(
+            table.X.shape[1], init="random", seed=args.seed, fit_intercept=fit_intercept
+        )
+        check = gradcheck(probe, table.X, table.y)
+        if not check.passed:
+            if not args.json:
+                make_console().print(str(check))
+            raise LinregError(
+                f"gradient check failed before training: max relative error "
+                f"{check.max_relative_error:.2e} > tolerance {check.tolerance:.0e}; "
+                "the analytic gradients are wrong"
+            )
+
+    try:
+        if streaming:
+            streamed = _fit_streamed(args, table.feature_names, val)
+            model = streamed.model
+            if streamed.sample is not None:  # the figures are drawn from the sample
+                table = replace(table, X=streamed.sample[0], y=streamed.sample[1])
+        else:
+            model = _fit_from_args(args, table, val, weights)
+    except DivergenceError as exc:
+        report = exc.report
+        if plots_dir is not None and report.history.loss.size:
+            from linreg.viz import plots
+
+            plots.save_figure(
+                plots.loss_curve(report.history, title="Loss until divergence"),
+                plots_dir / "loss_curve.png",
+            )
+        if args.json:
+            print_json(
+                {
+                    "error": "diverged",
+                    "epoch": report.epoch,
+                    "learning_rate": report.learning_rate,
+                    "max_stable_learning_rate": finite(report.max_stable_learning_rate),
+                    "last_finite_coef": report.W,
+                    "last_finite_intercept": report.b,
+                    "gradient_norm": finite(report.gradient_norm),
+                    "loss_history": report.history.loss,
+                }
+            )
+        raise
+    assert table.y is not None
+    truth = read_truth(table.path, table.X.shape[1])
+    if streamed is not None:
+        optimum = streamed.optimum
+    else:
+        optimum = closed_form(
+            table.X, table.y, fit_intercept, sample_weight=weights, alpha=alpha or 0.0
+        )
+    extra: dict[str, Any] = {
+        "optimum_loss": optimum.history_.final_loss,
+        "optimum_coef": optimum.coef_.tolist(),
+        "optimum_intercept": optimum.intercept_,
+        "training_file": str(table.path),
+    }
+    if truth is not None:
+        extra["truth"] = truth
+    save_model(
+        model,
+        out,
+        feature_names=table.feature_names,
+        target_name=table.target_name,
+        data_sha256=file_sha256(table.path) if table.path.is_file() else None,
+        extra=extra,
+    )
+    figures: list[Path] = []
+    if plots_dir is not None:
+        from linreg.viz import plots
+
+        figures = plots.write_training_figures(
+            plots_dir,
+            model,
+            table.X,
+            table.y,
+            y_true=table.y_true,
+            true_weights=None if truth is None else np.asarray(truth["weights"]),
+            true_bias=None if truth is None else truth["bias"],
+            feature_names=table.feature_names,
+            target_name=table.target_name,
+            animate=args.animate,
+            sample_weight=weights,  # None when streamed: the sample has no weights
+            alpha=alpha or 0.0,
+        )
+    stab = model.stability_
+    result = {
+        "coef": model.coef_,
+        "intercept": model.intercept_,
+        "feature_names": table.feature_names,
+        "final_loss": model.history_.final_loss,
+        "optimum_loss": optimum.history_.final_loss,
+        "epochs_run": model.n_iter_,
+        "updates": model.n_steps_,
+        "stop_reason": model.stop_reason_,
+        "max_stable_learning_rate": None if stab is None else finite(stab.max_stable_learning_rate),
+        "condition_number": None if stab is None else finite(stab.condition_number),
+        "closed_form": {"coef": optimum.coef_, "intercept": optimum.intercept_},
+        "truth": truth,
+        "model": out,
+        "figures": figures,
+    }
+    if alpha is not None:
+        result["alpha"] = alpha
+    if args.sample_weight is not None:
+        result["sample_weight"] = args.sample_weight
+    if streamed is not None:
+        result["streamed"] = {
+            "n_samples": streamed.n_samples,
+            "passes": streamed.passes,
+            "figures_from_sample_of": None if streamed.sample is None else len(streamed.sample[1]),
+        }
+    if check is not None:
+        result["grad_check"] = {
+            "passed": check.passed,
+            "max_relative_error": check.max_relative_error,
+        }
+    if args.json:
+        print_json(result)
+        return 0
+    console = make_console()
+    if check is not None:
+        console.print(str(check))
+    others: dict[str, Any] = {"closed form": (optimum.coef_, optimum.intercept_)}
+    if truth is not None:
+        others["true"] = (truth["weights"], truth["bias"])
+    rows = param_rows(table.feature_names, model.coef_, model.intercept_, **others)
+    console.print(rich_table("Parameters", ["parameter", "learned", *others], rows))
+    facts: list[list[Any]] = [
+        ["solver", model.solver],
+        ["epochs run", model.n_iter_],
+        ["updates", model.n_steps_],
+        ["stop reason", model.stop_reason_],
+        ["final training MSE", model.history_.final_loss],
+        ["least-squares optimum MSE", optimum.history_.final_loss],
+    ]
+    if alpha is not None or args.sample_weight is not None:
+        # The loss is the objective L: the (weighted) MSE plus the penalty.
+        objective = "weighted MSE" if args.sample_weight is not None else "MSE"
+        objective += "" if alpha is None else f" + {alpha:g} |W|^2"
+        facts[4:6] = [
+            [f"final training loss ({objective})", model.history_.final_loss],
+            ["optimum of that loss", optimum.history_.final_loss],
+        ]
+        if args.sample_weight is not None:
+            facts.append(["sample weights", f"column {args.sample_weight}"])
+    if stab is not None:
+        facts += [
+            [
+                "learning rate / eta_max",
+                f"{model.learning_rate:g} / {stab.max_stable_learning_rate:.4g}",
+            ],
+            ["condition number", stab.condition_number],
+        ]
+    if streamed is not None:
+        facts += [
+            ["rows (streamed)", streamed.n_samples],
+            ["passes over the data", streamed.passes],
+        ]
+        if figures and streamed.sample is not None:
+            facts.append(["figures drawn from a sample of", f"{len(streamed.sample[1])} rows"])
+    console.print(rich_table("Training", ["", "value"], facts))
+    console.print(
+        f"model written to {out}" + (f"; {len(figures)} figures in {plots_dir}" if figures else "")
+    )
+    return 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    assert table.y is not None
+    model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
+    result = gradcheck(model, table.X, table.y, tolerance=args.tolerance)
+    if args.json:
+        print_json(
+            {
+                "passed": result.passed,
+                "max_relative_error": result.max_relative_error,
+                "tolerance": result.tolerance,
+                "parameters": [
+                    {"name": n, "analytic": a, "numeric": m, "relative_error": e}
+                    for n, a, m, e in result.table()
+                ],
+            }
+        )
+    else:
+        make_console().print(str(result))
+    return 0 if result.passed else EXIT_ERROR
+
+
+def register(add: AddCommand) -> None:
+    """Add ``train`` and ``gradcheck`` to the ``linreg`` command."""
+    p = add(
+        "train",
+        cmd_train,
+        "Train a model on a CSV file and save it as JSON.",
+        "linreg train data/train.csv --solver gd --lr 0.01 --epochs 1000 "
+        "--val data/test.csv --out model.json --plots results/",
+    )
+    p.add_argument("data", help="training CSV or Parquet file")
+    add_data_options(p)
+    p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
+    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
+    p.add_argument("--epochs", type=int, default=1000, help="epochs (default: 1000)")
+    p.add_argument("--batch-size", type=int, default=32, help="rows per SGD update (default: 32)")
+    p.add_argument("--momentum", type=float, default=0.0, help="momentum in [0, 1) (default: 0)")
+    p.add_argument(
+        "--tol",
+        type=float,
+        help="stop when the relative loss change is below this (sgd: also within an epoch, "
+        "when its batch losses stop improving by it)",
+    )
+    p.add_argument("--standardize", action="store_true", help="train on standardized features")
+    p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
+    p.add_argument(
+        "--alpha",
+        metavar="A",
+        help="ridge penalty: minimise the (weighted) MSE + A |W|^2, the intercept unpenalized "
+        "(default: 0, least squares)",
+    )
+    p.add_argument(
+        "--sample-weight",
+        metavar="COLUMN",
+        help="column of row weights >= 0 (not a feature): minimise sum w_i r_i^2 / sum w_i",
+    )
+    p.add_argument("--init", choices=("zeros", "random"), default="zeros", help="starting point")
+    p.add_argument("--seed", type=int, default=0, help="seed of random init and SGD shuffles")
+    p.add_argument("--val", help="validation CSV; its loss is recorded every epoch")
+    p.add_argument("--grad-check", action="store_true", help="check the gradients before training")
+    p.add_argument("--out", default="model.json", help="model file to write (default: model.json)")
+    p.add_argument("--plots", help="folder for the figures")
+    p.add_argument("--animate", action="store_true", help="also write training.gif (with --plots)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the file in record batches, never whole (automatic for Parquet, and for "
+        "a CSV larger than 1/8 of the available memory); figures use a sample of rows",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="fit on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' "
+        "for worker processes on this machine",
+    )
+    add_json(p)
+    p = add(
+        "gradcheck",
+        cmd_gradcheck,
+        "Check the analytic gradients against central differences.",
+        "linreg gradcheck data/train.csv",
+    )
+    p.add_argument("data", help="CSV file")
+    add_data_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random point checked")
+    p.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error (1e-6)")
+    add_json(p)
