@@ -7,10 +7,10 @@ each batch's weights to the solvers' piece functions and give them the exact sum
 of all weights (checked with ``fractions.Fraction``); a bad weight or weight
 column fails with one error naming the file, the column, the row and the value.
 
-The end-to-end tests at the bottom (weighted and penalized streamed fits against
-``LinearRegression(...).fit(X, y, sample_weight=w)`` in memory) need the weighted
-solvers of issue 12 (``lstsq``, the streamed exact pieces, ``fast.Moments``); they
-pass once those are merged.
+The end-to-end tests at the bottom compare weighted and penalized streamed fits
+(files, arrays, Dask) with ``LinearRegression(...).fit(X, y, sample_weight=w)`` in
+memory: exact bit for bit, gradient descent along its whole path. The exact ones
+need the weighted exact solver of issue 12 (the ``exact`` branch).
 """
 
 from __future__ import annotations
@@ -417,7 +417,6 @@ def test_bad_dask_weights_are_named(
 
 
 # -- end to end: weighted streamed fits equal weighted fits in memory ---------------------------
-# These need the weighted solvers of issue 12 (merged from the exact and descent branches).
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
 @pytest.mark.parametrize("alpha", [0.0, 0.5])
 def test_weighted_exact_from_a_file_equals_the_in_memory_fit_bit_for_bit(
@@ -492,4 +491,66 @@ def test_weighted_exact_on_dask_equals_the_in_memory_fit(
         )
     assert relative(model.coef_, memory.coef_) <= RTOL
     assert abs(model.intercept_ - memory.intercept_) <= RTOL * max(1.0, abs(memory.intercept_))
+    assert model.weighted_ is True
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_penalized_weighted_gd_from_a_file_follows_the_in_memory_path(
+    files: dict[str, Path],
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+    kind: str,
+    standardize: bool,
+) -> None:
+    X, y, w = data
+    params: dict[str, Any] = {
+        "solver": "gd",
+        "learning_rate": 0.02,
+        "epochs": 150,
+        "alpha": 0.3,
+        "standardize": standardize,
+    }
+    memory = LinearRegression(**params).fit(X, y, sample_weight=w)
+    fitted = fit_file(
+        files[kind], LinearRegression(**params), sample_weight="w", batch_bytes=SMALL_BATCH
+    )
+    assert_same_history(fitted.model.history_, memory.history_, rtol=RTOL)
+    stab, mem = fitted.model.stability_, memory.stability_
+    assert stab is not None
+    assert mem is not None
+    assert stab.max_stable_learning_rate == pytest.approx(mem.max_stable_learning_rate, rel=1e-12)
+    # The optimum beside the fit is the penalized, weighted one, with its objective.
+    assert fitted.optimum.history_.final_loss <= fitted.model.history_.final_loss
+
+
+def test_weighted_sgd_in_one_batch_is_the_in_memory_run(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """One record batch of all rows: the stream's shuffle is the in-memory one."""
+    X, y, w = data
+    params: dict[str, Any] = {"solver": "sgd", "learning_rate": 1e-3, "epochs": 2, "alpha": 0.1}
+    memory = LinearRegression(engine="fast", **params).fit(X, y, sample_weight=w)
+    fitted = fit_source(
+        LinearRegression(**params), ArraySource(X, y, batch_rows=N, sample_weight=w)
+    )
+    assert_same_history(fitted.model.history_, memory.history_, rtol=RTOL)
+
+
+def test_penalized_weighted_gd_on_dask_follows_the_in_memory_path(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    da, _, _ = dask_modules()
+    import dask
+
+    X, y, w = data
+    params: dict[str, Any] = {"solver": "gd", "learning_rate": 0.02, "epochs": 100, "alpha": 0.2}
+    memory = LinearRegression(**params).fit(X, y, sample_weight=w)
+    chunks = (1_000, 700, 1_300)
+    with dask.config.set(scheduler="threads"):
+        model = LinearRegression(**params).fit(
+            da.from_array(X, chunks=(chunks, D)),
+            da.from_array(y, chunks=(chunks,)),
+            sample_weight=da.from_array(w, chunks=(chunks,)),
+        )
+    assert_same_history(model.history_, memory.history_, rtol=RTOL)
     assert model.weighted_ is True
