@@ -237,7 +237,7 @@ def _partitions(X: Any, y: Any, w: Any = None) -> tuple[list[Part], list[str], b
 
 
 def _arrays(
-    xp: Any, yp: Any, wp: Any, k: int, names: Sequence[str]
+    xp: Any, yp: Any, k: int, names: Sequence[str], wp: Any = None
 ) -> tuple[Array, Array, Array | None] | None:
     """One partition as ``X`` (m, d) C-ordered float64, ``y`` (m,), ``w`` (m,) or None.
 
@@ -264,7 +264,7 @@ def _arrays(
         w = np.asarray(wp, dtype=np.float64).reshape(-1)
         if w.shape[0] != X.shape[0]:
             raise LinregError(
-                f"partition {k}: X has {X.shape[0]} rows but sample_weight has {w.shape[0]}; "
+                f"partition {k}: {X.shape[0]} rows but {w.shape[0]} weights; "
                 "partition X and the weights alike"
             )
     if X.shape[0] == 0:
@@ -295,53 +295,47 @@ def _weight_parts(w: Array | None) -> list[float] | None:
 
 
 # The tasks, run on the workers: module-level functions, so that they pickle by name.
-# Each returns its piece and the exact sum of the partition's weights (None without).
+# Each takes a partition's weights last (None for equal weights).
 def _qr_task(
-    xp: Any, yp: Any, wp: Any, k: int, names: Sequence[str], fit_intercept: bool
-) -> tuple[QRPiece, list[float] | None] | None:
-    data = _arrays(xp, yp, wp, k, names)
+    xp: Any, yp: Any, k: int, names: Sequence[str], fit_intercept: bool, wp: Any = None
+) -> QRPiece | None:
+    data = _arrays(xp, yp, k, names, wp)
     if data is None:
         return None
     X, y, w = data
-    piece = qr_piece(X, y, fit_intercept=fit_intercept, **weight_keywords(w))
-    return piece, _weight_parts(w)
+    return qr_piece(X, y, fit_intercept=fit_intercept, **weight_keywords(w))
 
 
 def _gradient_task(
     xp: Any,
     yp: Any,
-    wp: Any,
     k: int,
     names: Sequence[str],
     x: Array,
     fit_intercept: bool,
     levels: Levels,
     shift: Array | None,
-) -> tuple[GradientPiece, list[float] | None] | None:
-    data = _arrays(xp, yp, wp, k, names)
+    wp: Any = None,
+) -> GradientPiece | None:
+    data = _arrays(xp, yp, k, names, wp)
     if data is None:
         return None
     X, y, w = data
-    piece = gradient_piece(
+    return gradient_piece(
         X, y, x, fit_intercept=fit_intercept, levels=levels, shift=shift, **weight_keywords(w)
     )
-    return piece, _weight_parts(w)
 
 
 def _moments_task(
-    xp: Any, yp: Any, wp: Any, k: int, names: Sequence[str]
-) -> tuple[fast.Moments, list[float] | None] | None:
-    data = _arrays(xp, yp, wp, k, names)
-    if data is None:
-        return None
-    X, y, w = data
-    return moments_piece(X, y, w), _weight_parts(w)
+    xp: Any, yp: Any, k: int, names: Sequence[str], wp: Any = None
+) -> fast.Moments | None:
+    data = _arrays(xp, yp, k, names, wp)
+    return None if data is None else moments_piece(*data)
 
 
 def _anchor_task(
     xp: Any,
     yp: Any,
-    wp: Any,
     k: int,
     names: Sequence[str],
     moments: fast.Moments,
@@ -349,12 +343,23 @@ def _anchor_task(
     zbar: Array,
     W: Array,
     b: float,
-) -> tuple[tuple[float, Array, float], list[float] | None] | None:
-    data = _arrays(xp, yp, wp, k, names)
+    wp: Any = None,
+) -> tuple[float, Array, float] | None:
+    data = _arrays(xp, yp, k, names, wp)
     if data is None:
         return None
     X, y, w = data
-    return anchor_piece(X, y, moments, scale, zbar, W, b, w), _weight_parts(w)
+    return anchor_piece(X, y, moments, scale, zbar, W, b, w)
+
+
+def _with_weight_sum(
+    task: Any, xp: Any, yp: Any, k: int, names: Sequence[str], args: tuple[Any, ...], wp: Any
+) -> tuple[Any, list[float] | None] | None:
+    """``task``'s piece of a partition, and the exact sum of its weights (None without)."""
+    piece = task(xp, yp, k, names, *args, wp)
+    if piece is None:
+        return None
+    return piece, _weight_parts(None if wp is None else np.asarray(wp, dtype=np.float64))
 
 
 class DaskPasses:
@@ -376,15 +381,16 @@ class DaskPasses:
         self.weight_sum: list[float] | None = None
 
     def _map(self, task: Any, *args: Any) -> list[Any]:
-        """``task(X_k, y_k, w_k, k, names, *args)`` on every partition; the non-empty pieces.
+        """``task(X_k, y_k, k, names, *args, w_k)`` on every partition; the non-empty pieces.
 
         Also keeps the exact sum of the weights (:attr:`weight_sum`).
         """
         dask, _, _ = _require_dask()
         self.count += 1
-        delayed = dask.delayed(task, pure=True)
+        delayed = dask.delayed(_with_weight_sum, pure=True)
         tasks = [
-            delayed(xp, yp, wp, k, self._names, *args) for k, (xp, yp, wp) in enumerate(self._parts)
+            delayed(task, xp, yp, k, self._names, args, wp)
+            for k, (xp, yp, wp) in enumerate(self._parts)
         ]
         results = [r for r in dask.compute(*tasks) if r is not None]
         if not results:
@@ -428,7 +434,7 @@ class DaskPasses:
         dask, _, _ = _require_dask()
         self.count += 1
         delayed = dask.delayed(_arrays, pure=True)
-        tasks = [delayed(xp, yp, wp, k, self._names) for k, (xp, yp, wp) in enumerate(self._parts)]
+        tasks = [delayed(xp, yp, k, self._names, wp) for k, (xp, yp, wp) in enumerate(self._parts)]
         client = _current_client()
         if client is None:
             pending: Iterator[Any] = (dask.compute(t)[0] for t in tasks)
