@@ -555,3 +555,77 @@ def test_warnings_point_at_the_callers_line(params: dict, category: type, n: int
     with pytest.warns(category) as record:
         fit_allowing_divergence(model, X, y)
     assert {w.filename for w in record if issubclass(w.category, category)} == {__file__}
+
+
+# -- fits over passes (files, Dask): the estimator stores their result itself ------------------
+def _source_modules() -> list[Any]:
+    import ast
+    from pathlib import Path
+
+    import linreg
+
+    root = Path(linreg.__file__).parent
+    paths = [*sorted((root / "sources").glob("*.py")), root / "out_of_memory.py"]
+    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in paths]
+
+
+def test_out_of_core_code_neither_imports_the_estimator_nor_sets_its_state() -> None:
+    import ast
+
+    for path, tree in _source_modules():
+        typing_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and getattr(block.test, "id", None) == "TYPE_CHECKING"
+            for statement in block.body
+            for node in ast.walk(statement)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "linreg.estimator":
+                # Only for annotations, and never under sources/.
+                assert id(node) in typing_only, path
+                assert path.parent.name != "sources", path
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                private = node.attr.startswith("_") and not node.attr.startswith("__")
+                assert not (node.value.id in ("estimator", "model") and private), (path, node.attr)
+                if isinstance(node.ctx, ast.Store):
+                    assert node.value.id == "self", (path, node.value.id, node.attr)
+
+
+def test_a_fit_over_passes_replaces_the_in_memory_state() -> None:
+    from linreg.out_of_memory import fit_source
+    from linreg.sources.batches import ArraySource
+
+    X = make_regression(n_samples=300, n_features=2, seed=5).X
+    y = X @ np.array([2.0, -1.0]) + 0.5 + np.random.default_rng(1).normal(size=300)
+    model = LinearRegression(solver="gd", epochs=50).fit(pd.DataFrame(X, columns=["a", "b"]), y)
+    model.inference()  # the training data are kept
+    fitted = fit_source(model, ArraySource(X, y, batch_rows=64))
+    assert fitted.model is model
+    assert model.weighted_ is False
+    assert list(model.feature_names_in_) == ["x1", "x2"]
+    assert model.history_.n_epochs == 50
+    with pytest.raises(LinregError, match="keeps no training data"):
+        model.inference()
+    # gradient descent's exact optimum is a model of its own, fitted in closed form
+    assert fitted.optimum is not model
+    assert fitted.optimum.stop_reason_ == "closed_form"
+    assert fitted.optimum.history_.final_loss <= model.history_.final_loss
+    exact = fit_source(LinearRegression(solver="exact"), ArraySource(X, y, batch_rows=64))
+    assert exact.optimum is exact.model
+    assert exact.model.lstsq_.converged
+    np.testing.assert_allclose(fitted.optimum.coef_, exact.model.coef_, rtol=1e-9)
+
+
+def test_a_refused_fit_over_passes_leaves_the_estimator_as_it_was() -> None:
+    from linreg.out_of_memory import fit_source
+    from linreg.sources.batches import ArraySource
+
+    data = make_regression(n_samples=100, n_features=2, seed=2)
+    model = LinearRegression(solver="exact").fit(data.X, data.y)
+    before = model.coef_.copy()
+    model.set_params(momentum=2.0)
+    with pytest.raises(LinregError, match="momentum must be in"):
+        fit_source(model, ArraySource(np.ones((5, 3)), np.ones(5)))
+    assert model.coef_.tobytes() == before.tobytes()
+    assert model.n_features_in_ == 2

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import linreg
 from linreg.errors import LinregError, NotFittedError
-from linreg.stats.inference import ols_inference
+from linreg.stats.inference import ols_inference, penalized_summary, wls_inference
 from strategies import FAST, Problem, regression_problems
 
 RTOL = 1e-8
@@ -237,3 +237,125 @@ def test_a_refit_with_another_solver_forgets_the_exact_solution() -> None:
     model.set_params(solver="gd", epochs=50).fit(X, y)
     assert not hasattr(model, "lstsq_")
     assert model.inference().optimum_distance is not None
+
+
+# -- weighted least squares: statsmodels' WLS is the oracle --------------------------------------
+def wls_oracle(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, fit_intercept: bool
+) -> sm.regression.linear_model.RegressionResults:
+    exog = sm.add_constant(X, has_constant="add") if fit_intercept else X
+    return sm.WLS(y, exog, weights=w).fit()
+
+
+def weights_for(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0.05, 20.0, n)
+
+
+@FAST
+@given(problem=regression_problems(), fit_intercept=st.booleans(), seed=st.integers(0, 99))
+def test_weighted_inference_matches_statsmodels_wls(
+    problem: Problem, fit_intercept: bool, seed: int
+) -> None:
+    """At WLS's own estimates, every number of the table is statsmodels'."""
+    assume(problem.noise > 0.05)
+    w = weights_for(problem.n_samples, seed)
+    ref = wls_oracle(problem.X, problem.y, w, fit_intercept)
+    params = np.asarray(ref.params)
+    coef, intercept = (params[1:], float(params[0])) if fit_intercept else (params, 0.0)
+    assume(np.linalg.cond(ref.model.wexog) < 1e8)
+    inf = wls_inference(problem.X, problem.y, coef, intercept, w, fit_intercept=fit_intercept)
+    assert_matches_statsmodels(inf, ref)
+    assert inf.n_samples == problem.n_samples
+
+
+def test_rows_of_weight_zero_do_not_count() -> None:
+    """statsmodels counts them in nobs (its log-likelihood is then -inf): we leave them out,
+    and equal WLS on the rows of positive weight."""
+    data = linreg.make_regression(n_samples=60, n_features=2, noise=1.0, seed=8)
+    w = weights_for(60, 1)
+    w[[3, 10, 11, 40]] = 0.0
+    keep = w > 0
+    ref = wls_oracle(data.X[keep], data.y[keep], w[keep], True)
+    params = np.asarray(ref.params)
+    inf = wls_inference(data.X, data.y, params[1:], float(params[0]), w)
+    assert_matches_statsmodels(inf, ref)
+    assert inf.n_samples == 56
+    assert inf.df_resid == 53
+
+
+def test_weighted_prediction_intervals_match_statsmodels() -> None:
+    data = linreg.make_regression(n_samples=80, n_features=2, noise=2.0, seed=3)
+    w = weights_for(80, 2)
+    ref = wls_oracle(data.X, data.y, w, True)
+    params = np.asarray(ref.params)
+    inf = wls_inference(data.X, data.y, params[1:], float(params[0]), w)
+    X_new = np.array([[0.0, 0.0], [5.0, 5.0], [12.0, -3.0]])
+    frame = ref.get_prediction(sm.add_constant(X_new, has_constant="add")).summary_frame(alpha=0.1)
+    ours = inf.predict_interval(X_new, alpha=0.1)
+    np.testing.assert_allclose(ours.mean_std_error, frame["mean_se"], rtol=RTOL)
+    np.testing.assert_allclose(ours.ci_lower, frame["mean_ci_lower"], rtol=RTOL)
+    np.testing.assert_allclose(ours.pi_upper, frame["obs_ci_upper"], rtol=RTOL)
+
+
+def test_equal_weights_give_the_ordinary_table() -> None:
+    data = linreg.make_regression(n_samples=50, n_features=2, noise=1.0, seed=4)
+    model = linreg.LinearRegression(solver="exact").fit(data.X, data.y)
+    ols = model.inference()
+    wls = wls_inference(data.X, data.y, model.coef_, model.intercept_, np.full(50, 3.0))
+    np.testing.assert_allclose(wls.std_errors, ols.std_errors, rtol=1e-12)
+    for name in ("r2", "adj_r2", "f_statistic", "condition_number"):
+        assert getattr(wls, name) == pytest.approx(getattr(ols, name), rel=1e-12)
+    # WLS's likelihood does not change when every weight is scaled: the 1/2 sum log w
+    # term makes up for RSS growing threefold.
+    assert wls.log_likelihood == pytest.approx(ols.log_likelihood, rel=1e-12)
+    assert wls.rss == pytest.approx(3.0 * ols.rss, rel=1e-12)
+
+
+def test_the_estimator_s_weighted_table_is_statsmodels_wls() -> None:
+    """Needs the weighted exact solver (issue 12): passes once it is merged."""
+    data = linreg.make_regression(n_samples=70, n_features=3, noise=1.5, seed=6)
+    w = weights_for(70, 3)
+    model = linreg.LinearRegression(solver="exact").fit(data.X, data.y, sample_weight=w)
+    ref = wls_oracle(data.X, data.y, w, True)
+    assert_matches_statsmodels(model.inference(), ref)
+    assert_matches_statsmodels(model.inference(data.X, data.y, sample_weight=w), ref)
+    assert "weighted least squares (exact)" in model.summary()
+
+
+# -- a penalized fit: no least-squares standard errors -------------------------------------------
+@pytest.fixture
+def ridge() -> linreg.LinearRegression:
+    data = linreg.make_regression(n_samples=40, n_features=2, seed=2)
+    return linreg.LinearRegression(alpha=0.3, epochs=20).fit(data.X, data.y)
+
+
+def test_a_penalized_fit_refuses_inference_and_intervals(ridge: linreg.LinearRegression) -> None:
+    with pytest.raises(LinregError, match=r"inference is not available for a penalized fit"):
+        ridge.inference()
+    with pytest.raises(LinregError, match=r"predict_interval is not available .*\(alpha=0\.3\)"):
+        ridge.predict_interval(np.zeros((1, 2)))
+
+
+def test_a_penalized_summary_prints_coefficients_and_says_why_nothing_else(
+    ridge: linreg.LinearRegression,
+) -> None:
+    text = ridge.summary()
+    assert "Penalized linear regression results" in text
+    alpha_row = next(r for r in text.splitlines() if r.startswith("Penalty alpha:"))
+    assert alpha_row.split()[-1] == "0.3"
+    assert "standard errors, t and p values, confidence intervals and the F test do not apply" in (
+        " ".join(text.split())
+    )
+    for label, value in [("intercept", ridge.intercept_), ("x1", ridge.coef_[0])]:
+        line = next(row for row in text.splitlines() if row.startswith(label))
+        assert float(line.split()[1]) == pytest.approx(value, rel=1e-5)
+    for meaningless in ("std err", "P>|t|", "R-squared", "F-statistic", "Log-likelihood"):
+        assert meaningless not in text
+
+
+def test_penalized_summary_without_intercept_lists_the_slopes_only() -> None:
+    text = penalized_summary(np.array([1.5, -2.0]), 0.0, 1.0, fit_intercept=False, names=["a", "b"])
+    rows = [r.split()[0] for r in text.splitlines() if r[:1] in ("a", "b")]
+    assert rows == ["a", "b"]
+    intercept_row = next(r for r in text.splitlines() if r.startswith("Intercept:"))
+    assert intercept_row.split() == ["Intercept:", "no"]

@@ -56,7 +56,7 @@ def test_the_file_is_json_with_every_documented_field(
 ) -> None:
     content = content_of(saved)
     assert content["format"] == FORMAT == "linreg-model"
-    assert content["format_version"] == FORMAT_VERSION == 1
+    assert content["format_version"] == FORMAT_VERSION == 2
     assert content["linreg_version"] == linreg.__version__
     assert content["estimator"] == "LinearRegression"
     assert content["feature_names"] == ["size", "age"]
@@ -64,7 +64,9 @@ def test_the_file_is_json_with_every_documented_field(
     assert content["hyperparameters"] == fitted.get_params()
     assert content["hyperparameters"]["learning_rate"] == 0.1
     assert content["hyperparameters"]["standardize"] is True
+    assert content["hyperparameters"]["alpha"] == 0.0
     training = content["training"]
+    assert training["weighted"] is False
     assert training["data_sha256"] == SHA
     assert training["n_samples"] == 120
     assert training["n_iter"] == 60
@@ -100,6 +102,34 @@ def test_a_file_without_n_steps_loads_with_none(tmp_path: Path, saved: Path) -> 
     model, _ = load_model(older)
     assert model.n_steps_ is None
     assert model.n_iter_ == 60
+
+
+def test_alpha_and_weighting_round_trip(tmp_path: Path) -> None:
+    data = make_regression(n_samples=50, n_features=2, seed=5)
+    w = np.linspace(0.5, 2.0, 50)
+    model = LinearRegression(epochs=5, alpha=0.25).fit(data.X, data.y, sample_weight=w)
+    loaded, content = load_model(save_model(model, tmp_path / "ridge.json"))
+    assert content["hyperparameters"]["alpha"] == 0.25
+    assert content["training"]["weighted"] is True
+    assert loaded.alpha == 0.25
+    assert loaded.weighted_ is True
+    assert same_bits(loaded.coef_, model.coef_)
+    assert loaded.intercept_ == model.intercept_
+
+
+def test_a_format_1_file_without_alpha_loads_unpenalized(tmp_path: Path, saved: Path) -> None:
+    """What the previous version wrote: format 1, no alpha, no training.weighted."""
+    content = content_of(saved)
+    content["format_version"] = 1
+    del content["hyperparameters"]["alpha"]
+    del content["training"]["weighted"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(content), encoding="utf-8")
+    model, loaded = load_model(old)
+    assert model.alpha == 0.0
+    assert model.weighted_ is None
+    assert "alpha" not in loaded["hyperparameters"]
+    assert same_bits(model.coef_, content["coef"])
 
 
 def test_the_loaded_model_predicts_identically(saved: Path, fitted: LinearRegression) -> None:
@@ -203,7 +233,7 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     "text format_version": (set_field("format_version", "1"), r"'format_version'"),
     "newer format_version": (
         set_field("format_version", FORMAT_VERSION + 1),
-        r"written by a newer linreg .*file format 2\); this linreg reads format 1: upgrade",
+        r"written by a newer linreg .*file format 3\); this linreg reads format 2: upgrade",
     ),
     "text coef": (set_field("coef", ["3.0", 1.0]), r"field 'coef' must be a non-empty list"),
     "empty coef": (set_field("coef", []), r"field 'coef'"),

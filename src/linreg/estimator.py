@@ -14,7 +14,7 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from linreg.errors import (
     NotFittedError,
     StabilityWarning,
 )
+from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
@@ -48,6 +49,7 @@ from linreg.validation import (
 )
 
 if TYPE_CHECKING:
+    from linreg.sources.passes import Passes
     from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "LinearRegression"]
@@ -122,6 +124,9 @@ class LinearRegression(ParamsMixin):
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
         sample of 16,384 rows: :func:`linreg.stability.sample_rows`).
+    weighted_ : bool or None
+        Whether the fit weighed its rows (``sample_weight``, a weight column); None
+        for a model loaded from a file that did not say.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.
@@ -211,14 +216,16 @@ class LinearRegression(ParamsMixin):
         ----------
         X : array-like of shape (N, d), list, or pandas DataFrame
             Or a Dask array or DataFrame (``pip install "linreg[dask]"``): fitted by
-            :mod:`linreg.sources.distributed` from per-partition summaries, never gathered.
+            :mod:`linreg.sources.distributed` from per-partition summaries, never gathered
+            (:meth:`fit_passes`).
         y : array-like of shape (N,)
             A Dask array or Series partitioned like a Dask ``X``.
         X_val, y_val : array-like, optional
             Validation data; its loss is recorded in ``history_.val_loss``.
         sample_weight : array-like of shape (N,), optional
             Row weights ``w_i >= 0`` (not all zero) of the weighted least-squares
-            objective (:mod:`linreg.problem`); None weighs every row equally.
+            objective (:mod:`linreg.problem`); None weighs every row equally. With a
+            Dask ``X``, a Dask array or Series partitioned like ``y``.
         on_epoch : callable, optional
             Called with (epoch, loss) after every epoch, e.g. for a progress bar.
 
@@ -233,7 +240,7 @@ class LinearRegression(ParamsMixin):
             # Imported only here: the Dask path brings pandas and pyarrow (60 MB).
             from linreg.sources.distributed import fit_dask
 
-            fit_dask(self, X, y, X_val, y_val, on_epoch=on_epoch)
+            fit_dask(self, X, y, X_val, y_val, sample_weight=sample_weight, on_epoch=on_epoch)
             return self
         self._validate_params()
         # Finiteness is left to the solvers' first pass over the data, which sees a
@@ -278,6 +285,7 @@ class LinearRegression(ParamsMixin):
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
+        self.weighted_: bool | None = sample_weight is not None
 
         if self.solver == "exact":
             self._fit_exact(X, y, val, sample_weight)
@@ -472,12 +480,36 @@ class LinearRegression(ParamsMixin):
         stacklevel: int = 4,
     ) -> None:
         """Keep what gradient descent reached (in original units); warn if tol was missed."""
-        self.coef_, self.intercept_ = to_original(model.W, model.b)
-        self.history_ = result.history
-        self.n_iter_ = result.n_iter
-        self.n_steps_ = result.n_steps
-        self.stop_reason_ = result.stop_reason
-        if self.tol is not None and result.stop_reason == "max_epochs":
+        coef, intercept = to_original(model.W, model.b)
+        fitted = Fitted(
+            coef=coef,
+            intercept=intercept,
+            history=result.history,
+            n_iter=result.n_iter,
+            n_steps=result.n_steps,
+            stop_reason=result.stop_reason,
+            stability=getattr(self, "stability_", None),
+        )
+        self._store(fitted, stacklevel=stacklevel + 1)
+
+    def _store(self, fitted: Fitted, stacklevel: int = 4) -> None:
+        """Take the fitted attributes from ``fitted``: the one place they are set from a result.
+
+        Warns (:class:`~linreg.errors.ConvergenceWarning`) when ``tol`` was given and
+        gradient descent ran out of epochs before meeting it.
+        """
+        self.coef_ = np.asarray(fitted.coef, dtype=np.float64)
+        self.intercept_ = float(fitted.intercept)
+        self.history_ = fitted.history
+        self.n_iter_ = fitted.n_iter
+        self.n_steps_ = fitted.n_steps
+        self.stop_reason_ = fitted.stop_reason
+        self.stability_ = fitted.stability
+        if fitted.lstsq is not None:
+            self.lstsq_ = fitted.lstsq
+        else:
+            vars(self).pop("lstsq_", None)
+        if self.tol is not None and fitted.stop_reason == "max_epochs":
             warnings.warn(
                 f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
                 f"(last relative loss change above it); consider increasing epochs, "
@@ -485,6 +517,73 @@ class LinearRegression(ParamsMixin):
                 ConvergenceWarning,
                 stacklevel=stacklevel,
             )
+
+    def fit_passes(
+        self,
+        passes: Passes,
+        *,
+        feature_names: Sequence[str],
+        target_name: str = "y",
+        set_names: bool = True,
+        val: tuple[Array, Array] | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> StreamFit:
+        """Fit from passes over data this process never holds whole; returns the fit's report.
+
+        The record batches of a file (:func:`linreg.out_of_memory.fit_file`,
+        :func:`~linreg.out_of_memory.fit_source`) or the partitions of a Dask
+        collection (:func:`linreg.sources.distributed.fit_dask`) come as a
+        :class:`~linreg.sources.passes.Passes`, with the rows' weights if any; the
+        solver (:func:`linreg.out_of_memory.solve_passes`) minimises the same
+        objective as :meth:`fit`, penalized by ``alpha``. The fitted attributes are
+        set as by ``fit`` (``feature_names_in_`` when ``set_names``), but no data are
+        kept: :meth:`inference` then needs ``X`` and ``y``.
+
+        Parameters
+        ----------
+        passes : Passes
+        feature_names : sequence of str
+        target_name : str, default="y"
+        set_names : bool, default=True
+            Set ``feature_names_in_`` (as a fit on a DataFrame does).
+        val : (ndarray (k, d), ndarray (k,)), optional
+            Validation data, in memory; their loss is recorded every epoch.
+        on_epoch : callable, optional
+            Called with (epoch, loss) after every epoch.
+
+        Returns
+        -------
+        StreamFit
+            ``model`` is this estimator; ``optimum`` the exact minimiser (this
+            estimator for ``"exact"``), rows read and passes taken.
+        """
+        from linreg.out_of_memory import solve_passes
+
+        self._validate_params()
+        names = [str(n) for n in feature_names]
+        fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
+        self.n_features_in_ = len(names)
+        if set_names:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        else:
+            vars(self).pop("feature_names_in_", None)
+        for attribute in ("_X_fit", "_y_fit", "_w_fit"):  # nothing to revisit
+            vars(self).pop(attribute, None)
+        self.weighted_ = bool(passes.weighted)
+        self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
+        optimum = self
+        if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
+            optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
+            optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
+            optimum._store(fitted.optimum.fitted())
+        return StreamFit(
+            model=self,
+            optimum=optimum,
+            n_samples=int(fitted.n_samples or 0),
+            passes=int(fitted.passes or 0),
+            feature_names=names,
+            target_name=target_name,
+        )
 
     # -- using a fitted model --------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -508,54 +607,100 @@ class LinearRegression(ParamsMixin):
         return self._decision(X_arr)
 
     # -- inference -------------------------------------------------------------------------
-    def inference(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> Inference:
+    def _penalized(self) -> bool:
+        return float(getattr(self, "alpha", 0.0) or 0.0) != 0.0
+
+    def _assessed_data(
+        self, X: ArrayLike | None, y: ArrayLike | None, sample_weight: ArrayLike | None
+    ) -> tuple[Array, Array, Array | None]:
+        """The data to assess the fit on: the training data by default, else (X, y, w) checked."""
+        if (X is None) != (y is None):
+            raise LinregError("give both X and y, or neither")
+        if X is None:
+            if sample_weight is not None:
+                raise LinregError("give sample_weight with X and y (the training weights are kept)")
+            if not hasattr(self, "_X_fit"):
+                raise LinregError(
+                    "this model keeps no training data (it was loaded from a file, or "
+                    "trained on a stream or a cluster); pass X and y to inference()"
+                )
+            return self._X_fit, self._y_fit, getattr(self, "_w_fit", None)
+        names = getattr(self, "feature_names_in_", None)
+        X_arr, _ = check_X(
+            X,
+            n_features=self.n_features_in_,
+            feature_names=None if names is None else list(names),
+        )
+        y_arr = check_y(y, X_arr.shape[0])
+        return X_arr, y_arr, check_sample_weight(sample_weight, X_arr.shape[0])
+
+    def inference(
+        self,
+        X: ArrayLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        sample_weight: ArrayLike | None = None,
+    ) -> Inference:
         """Standard errors, t and p values, R^2, F, AIC/BIC... of the fitted parameters.
+
+        With row weights (the training weights, or ``sample_weight`` given with
+        ``X`` and ``y``) the table is weighted least squares', as statsmodels'
+        ``WLS(y, add_constant(X), weights=w)`` computes it (rows of weight zero are
+        left out: :func:`linreg.stats.inference.wls_inference`).
 
         Parameters
         ----------
         X, y : array-like, optional
             The data to assess the fit on; by default the training data (kept by
-            reference since ``fit``). A model loaded from a file needs them.
+            reference since ``fit``), with the training weights. A model loaded
+            from a file needs them.
+        sample_weight : array-like of shape (N,), optional
+            Row weights of ``X`` and ``y``; None weighs them equally.
 
         Returns
         -------
         Inference
             For iterative solvers, computed at the solution reached, with its
             distance from the least-squares optimum (``optimum_distance``).
+
+        Raises
+        ------
+        LinregError
+            A penalized fit (``alpha > 0``): least-squares standard errors do not
+            apply to it (:meth:`summary` prints its coefficients alone).
         """
-        from linreg.stats.inference import ols_inference
+        from linreg.stats.inference import ols_inference, penalized_error, wls_inference
 
         self._check_fitted()
-        if (X is None) != (y is None):
-            raise LinregError("give both X and y, or neither")
-        if X is None:
-            if not hasattr(self, "_X_fit"):
-                raise LinregError(
-                    "this model keeps no training data (it was loaded from a file, or "
-                    "trained on a stream or a cluster); pass X and y to inference()"
-                )
-            X_arr, y_arr = self._X_fit, self._y_fit
-        else:
-            names = getattr(self, "feature_names_in_", None)
-            X_arr, _ = check_X(
-                X,
-                n_features=self.n_features_in_,
-                feature_names=None if names is None else list(names),
-            )
-            y_arr = check_y(y, X_arr.shape[0])
+        if self._penalized():
+            raise penalized_error("inference", self.alpha)
+        X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
         names = getattr(self, "feature_names_in_", None)
         method = {
             "exact": "least squares (exact)",
             "gd": f"gradient descent, {self.n_iter_} epochs",
             "sgd": f"mini-batch SGD, {self.n_iter_} epochs",
         }[self.solver]
+        label = None if names is None else [str(n) for n in names]
+        if w is not None:
+            return wls_inference(
+                X_arr,
+                y_arr,
+                self.coef_,
+                self.intercept_,
+                w,
+                fit_intercept=bool(self.fit_intercept),
+                names=label,
+                method=f"weighted {method}",
+                iterative=self.solver != "exact",
+            )
         return ols_inference(
             X_arr,
             y_arr,
             self.coef_,
             self.intercept_,
             fit_intercept=bool(self.fit_intercept),
-            names=None if names is None else [str(n) for n in names],
+            names=label,
             method=method,
             iterative=self.solver != "exact",
             # The exact fit's solution of its training data (passed again or not): no
@@ -569,14 +714,46 @@ class LinearRegression(ParamsMixin):
         """Whether ``X`` and ``y`` are the very arrays ``fit`` was given (kept by reference)."""
         return X is getattr(self, "_X_fit", None) and y is getattr(self, "_y_fit", None)
 
-    def summary(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
-        """The inference table as text, in the layout of statsmodels' OLS summary."""
-        return self.inference(X, y).summary()
+    def summary(
+        self,
+        X: ArrayLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        sample_weight: ArrayLike | None = None,
+    ) -> str:
+        """The inference table as text, in the layout of statsmodels' OLS summary.
+
+        A penalized fit (``alpha > 0``) gets its coefficients alone, with a note
+        that least-squares standard errors do not apply to it
+        (:func:`linreg.stats.inference.penalized_summary`).
+        """
+        if self._penalized():
+            from linreg.stats.inference import penalized_summary
+
+            self._check_fitted()
+            names = getattr(self, "feature_names_in_", None)
+            return penalized_summary(
+                self.coef_,
+                self.intercept_,
+                float(self.alpha),
+                fit_intercept=bool(self.fit_intercept),
+                names=None if names is None else [str(n) for n in names],
+                method=f"ridge ({self.solver})",
+            )
+        return self.inference(X, y, sample_weight=sample_weight).summary()
 
     def predict_interval(self, X: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
-        """Predictions of new rows with confidence and prediction intervals (1 - alpha)."""
+        """Predictions of new rows with confidence and prediction intervals (1 - alpha).
+
+        Computed from the training data (and weights); refused for a penalized fit,
+        whose intervals least squares does not give.
+        """
         names = getattr(self, "feature_names_in_", None)
         self._check_fitted()
+        if self._penalized():
+            from linreg.stats.inference import penalized_error
+
+            raise penalized_error("predict_interval", self.alpha)
         X_arr, _ = check_X(
             X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
         )

@@ -1,25 +1,32 @@
-"""Fitting the estimator from passes over data it never holds: files and Dask collections."""
+"""Fitting the estimator from passes over data it never holds: files and Dask collections.
+
+:func:`solve_passes` runs a solver over a :class:`~linreg.sources.passes.Passes`
+(a file's record batches, a Dask collection's partitions) and returns what it found
+as a :class:`~linreg.fitted.Fitted`; the estimator stores it
+(:meth:`linreg.estimator.LinearRegression.fit_passes`). Nothing here sets an
+estimator's fitted attributes or imports the estimator: :func:`fit_source` and
+:func:`fit_file` call its public ``fit_passes``.
+
+The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
+(a weight column, ``Batch.w``), the penalty is ``estimator.alpha``.
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError, StabilityWarning
+from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
 from linreg.model import LinearModel
 from linreg.solvers import fast
-from linreg.training import EpochCallback
-from linreg.validation import check_rows, warn_constant
-
-if TYPE_CHECKING:
-    from linreg.estimator import LinearRegression
 from linreg.solvers.streamed_exact import solve_exact
 from linreg.solvers.streamed_sgd import StreamSGD
 from linreg.sources.batches import (
@@ -30,88 +37,39 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
+from linreg.training import EpochCallback
+from linreg.validation import check_rows, warn_constant
 
-Array = NDArray[np.float64]
-# ---------------------------------------------------------------------------
-# The estimator's side
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StreamFit:
-    """A streamed (or distributed) fit and what the command line reports of it.
-
-    Attributes
-    ----------
-    model : LinearRegression
-        The fitted estimator.
-    optimum : LinearRegression
-        The exact least-squares fit: ``model`` itself for ``"exact"``; for
-        ``"gd"``/``"sgd"`` the solution of the moments' normal equations (by
-        Cholesky of the Jacobi-scaled matrix, the anchor of the quadratic), with
-        its loss.
-    n_samples : int
-    passes : int
-        Passes over the data.
-    feature_names : list of str
-    target_name : str
-    sample : (ndarray (k, d), ndarray (k,)) or None
-        A uniform sample of rows, for figures, when asked for.
-    """
-
-    model: LinearRegression
-    optimum: LinearRegression
-    n_samples: int
-    passes: int
-    feature_names: list[str]
-    target_name: str
-    sample: tuple[Array, Array] | None = None
-
-
-def _closed_form_model(
-    coef: Array, intercept: float, loss: float, *, fit_intercept: bool
-) -> LinearRegression:
-    """A fitted ``LinearRegression(solver="exact")`` holding a known solution."""
+if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
 
-    model = LinearRegression(solver="exact", fit_intercept=fit_intercept)
-    model.coef_ = np.asarray(coef, dtype=np.float64)
-    model.intercept_ = float(intercept)
-    model.n_features_in_ = model.coef_.shape[0]
-    model.history_ = History(
-        loss=np.array([loss]), W=model.coef_[None, :].copy(), b=np.array([model.intercept_])
-    )
-    model.n_iter_ = model.n_steps_ = 0
-    model.stop_reason_ = "closed_form"
-    model.stability_ = None
-    return model
+__all__ = ["Fitted", "StreamFit", "fit_file", "fit_source", "solve_passes"]
+
+Array = NDArray[np.float64]
 
 
-def fit_passes(
+def solve_passes(
     estimator: LinearRegression,
     passes: Passes,
     *,
     feature_names: Sequence[str],
-    target_name: str = "y",
-    set_names: bool = True,
     val: tuple[Array, Array] | None = None,
     on_epoch: EpochCallback | None = None,
-) -> StreamFit:
-    """Fit ``estimator`` in place from passes over data it never holds.
+) -> Fitted:
+    """Fit by passes over data nobody holds whole; the estimator's hyperparameters choose how.
+
+    Reads ``estimator``'s hyperparameters (``solver``, ``alpha``, ``learning_rate``,
+    ...; validated by the caller) and sets nothing on it: the result is returned,
+    and :meth:`linreg.estimator.LinearRegression.fit_passes` stores it. The rows'
+    weights are the passes' own (``Batch.w`` of a file's weight column, a Dask
+    weight partition), the penalty ``estimator.alpha``.
 
     Parameters
     ----------
     estimator : LinearRegression
-        Its hyperparameters choose the solver; its fitted attributes are set as by
-        ``fit`` (``coef_``, ``intercept_``, ``history_``, ``n_iter_``,
-        ``stop_reason_``, ``stability_``, ``n_features_in_``, and
-        ``feature_names_in_`` when ``set_names``; ``"exact"`` also ``lstsq_``).
     passes : Passes
         The data: a file (:class:`SourcePasses`) or a Dask collection.
     feature_names : sequence of str
-    target_name : str, default="y"
-    set_names : bool, default=True
-        Set ``feature_names_in_`` (as a fit on a DataFrame does).
     val : (ndarray (k, d), ndarray (k,)), optional
         Validation data, in memory; their loss is recorded every epoch.
     on_epoch : callable, optional
@@ -119,86 +77,93 @@ def fit_passes(
 
     Returns
     -------
-    StreamFit
+    Fitted
     """
-    estimator._validate_params()
-    d = len(feature_names)
-    estimator.n_features_in_ = d
-    if set_names:
-        estimator.feature_names_in_ = np.asarray(list(feature_names), dtype=object)
-    elif hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
-    for attribute in ("_X_fit", "_y_fit"):  # nothing to revisit: inference needs X and y
-        if hasattr(estimator, attribute):
-            delattr(estimator, attribute)
+    names = list(feature_names)
+    d = len(names)
     if val is not None and val[0].shape[1] != d:
         raise LinregError(
             f"the validation data have {val[0].shape[1]} feature(s) but the training data {d}"
         )
+    alpha = float(estimator.alpha)
     if estimator.solver == "exact":
-        optimum, n = _fit_exact(estimator, passes, list(feature_names), val)
-    else:
-        optimum, n = _fit_gradient(estimator, passes, list(feature_names), val, on_epoch)
-    return StreamFit(
-        model=estimator,
-        optimum=optimum,
-        n_samples=n,
-        passes=passes.count,
-        feature_names=list(feature_names),
-        target_name=target_name,
-    )
+        return _solve_exact(
+            passes, names, val, fit_intercept=bool(estimator.fit_intercept), alpha=alpha
+        )
+    return _solve_gradient(estimator, passes, names, val, on_epoch)
 
 
-def _fit_exact(
-    estimator: LinearRegression,
+def _val_loss(val: tuple[Array, Array], coef: Array, intercept: float) -> float:
+    """The validation data's plain mean squared error (no weights, no penalty), as in memory."""
+    return float(np.mean((val[1] - val[0] @ coef - intercept) ** 2))
+
+
+def _solve_exact(
     passes: Passes,
     names: list[str],
     val: tuple[Array, Array] | None,
-) -> tuple[LinearRegression, int]:
-    fit_intercept = bool(estimator.fit_intercept)
+    *,
+    fit_intercept: bool,
+    alpha: float,
+) -> Fitted:
     qr = passes.qr(fit_intercept)
     check_rows(qr.n, len(names), fit_intercept)
-    warn_constant([names[j] for j in np.flatnonzero(qr.high == qr.low)], stacklevel=4)
+    warn_constant([names[j] for j in np.flatnonzero(qr.high == qr.low)], stacklevel=5)
+    # The penalty and the weights' exact sum only where there are some: the
+    # unweighted, unpenalized fit keeps its own code path.
+    extra: dict[str, Any] = {}
+    if alpha != 0.0:
+        extra["alpha"] = alpha
+    if passes.weight_sum is not None:
+        extra["weight_sum"] = passes.weight_sum
     solution = solve_exact(
-        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift)
+        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift), **extra
     )
     result = solution.result
-    estimator.coef_ = result.coef
-    estimator.intercept_ = float(result.intercept)
-    estimator.lstsq_ = result
-    estimator.stability_ = None
-    val_loss = None
-    if val is not None:
-        val_loss = np.array([np.mean((val[1] - val[0] @ result.coef - result.intercept) ** 2)])
-    estimator.history_ = History(
-        loss=np.array([solution.mse]),
-        W=result.coef[None, :].copy(),
-        b=np.array([estimator.intercept_]),
-        val_loss=val_loss,
+    coef, intercept = result.coef, float(result.intercept)
+    # The objective L: the (weighted) mean squared error, plus the penalty if any.
+    loss = solution.mse if alpha == 0.0 else solution.mse + alpha * float(coef @ coef)
+    val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
+    return Fitted(
+        coef=coef,
+        intercept=intercept,
+        history=History(
+            loss=np.array([loss]),
+            W=coef[None, :].copy(),
+            b=np.array([intercept]),
+            val_loss=val_loss,
+        ),
+        n_iter=result.n_refinements,
+        n_steps=0,
+        stop_reason="closed_form",
+        stability=None,
+        lstsq=result,
+        optimum=None,
+        n_samples=qr.n,
+        passes=passes.count,
+        feature_names=names,
     )
-    estimator.n_iter_ = result.n_refinements
-    estimator.n_steps_ = 0
-    estimator.stop_reason_ = "closed_form"
-    return estimator, qr.n
 
 
-def _fit_gradient(
+def _solve_gradient(
     estimator: LinearRegression,
     passes: Passes,
     names: list[str],
     val: tuple[Array, Array] | None,
     on_epoch: EpochCallback | None,
-) -> tuple[LinearRegression, int]:
+) -> Fitted:
     fit_intercept = bool(estimator.fit_intercept)
+    alpha = float(estimator.alpha)
     moments, row_mean = passes.moments()
     d = len(names)
     check_rows(moments.n, d, fit_intercept)
-    warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=4)
+    warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=5)
     center, scale = standardization(
         moments, row_mean, standardize=bool(estimator.standardize), fit_intercept=fit_intercept
     )
-    stab = fast.stability_from_moments(moments, center, scale, fit_intercept=fit_intercept)
-    estimator.stability_ = stab
+    stab = fast.stability_from_moments(
+        moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
+    )
     eta_max = stab.max_stable_learning_rate
     if estimator.learning_rate >= eta_max:
         warnings.warn(
@@ -206,15 +171,17 @@ def _fit_gradient(
             f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
-            stacklevel=4,
+            stacklevel=5,  # _solve_gradient <- solve_passes <- fit_passes <- fit_* <- caller
         )
-    standardized = fast.Standardized.of(moments, center, scale)
-    W_a, b_a = fast.least_squares_from_moments(standardized, fit_intercept)
-    sse, g, h = fast.anchor_from_moments(standardized, moments.yty, W_a, b_a)
-    if not sse >= fast.ANCHOR_FROM_MOMENTS * moments.yty:
-        # A near-perfect fit: the moments' sse has lost more than four digits.
-        sse, g, h = passes.anchor(moments, scale, standardized.zbar, W_a, b_a)
-    objective = fast.QuadraticObjective(standardized, W_a, b_a, sse, g, h)
+    objective = fast.quadratic_objective(
+        moments,
+        center,
+        scale,
+        fit_intercept=fit_intercept,
+        residuals=lambda zbar, W, b: passes.anchor(moments, scale, zbar, W, b),
+        alpha=alpha,
+    )
+    W_a, b_a = objective.anchor
     epochs = int(estimator.epochs)
     val_objective = None
     if val is not None:
@@ -248,6 +215,8 @@ def _fit_gradient(
             momentum=float(estimator.momentum),
             fit_intercept=fit_intercept,
             tol=None if estimator.tol is None else float(estimator.tol),
+            weight_factor=moments.weight_factor,
+            alpha=alpha,
         )
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
@@ -263,10 +232,22 @@ def _fit_gradient(
         val_objective=val_objective,
         sgd=sgd,
     )
-    estimator._store_descent(model, result, to_original, stacklevel=5)
-    coef, intercept = to_original(W_a, b_a)
-    optimum = _closed_form_model(coef, intercept, sse / moments.n, fit_intercept=fit_intercept)
-    return optimum, moments.n
+    coef, intercept = to_original(model.W, model.b)
+    optimum_coef, optimum_intercept = to_original(W_a, b_a)
+    return Fitted(
+        coef=coef,
+        intercept=intercept,
+        history=result.history,
+        n_iter=result.n_iter,
+        n_steps=result.n_steps,
+        stop_reason=result.stop_reason,
+        stability=stab,
+        lstsq=None,
+        optimum=Optimum(optimum_coef, optimum_intercept, objective.loss(W_a, b_a)),
+        n_samples=moments.n,
+        passes=passes.count,
+        feature_names=names,
+    )
 
 
 def fit_source(
@@ -278,14 +259,14 @@ def fit_source(
     progress: ProgressCallback | None = None,
     sample_rows: int = 0,
 ) -> StreamFit:
-    """Fit ``estimator`` by passes over ``source``; see :func:`fit_passes`.
+    """Fit ``estimator`` in place by passes over ``source``, with the source's row weights.
 
     ``sample_rows`` > 0 keeps a uniform sample of that many rows (for figures).
+    See :meth:`linreg.estimator.LinearRegression.fit_passes`.
     """
     sample = Reservoir(sample_rows) if sample_rows > 0 else None
     passes = SourcePasses(source, progress=progress, sample=sample)
-    fitted = fit_passes(
-        estimator,
+    fitted = estimator.fit_passes(
         passes,
         feature_names=source.feature_names,
         target_name=source.target_name,
@@ -301,6 +282,7 @@ def fit_file(
     *,
     target: str = "y",
     features: Sequence[str] | None = None,
+    sample_weight: str | None = None,
     val: tuple[Array, Array] | None = None,
     on_epoch: EpochCallback | None = None,
     progress: ProgressCallback | None = None,
@@ -314,10 +296,14 @@ def fit_file(
     path : path-like
         ``.parquet``/``.pq`` files are read as Parquet, others as CSV.
     estimator : LinearRegression
-        Fitted in place (see :func:`fit_passes`).
+        Fitted in place, penalized by its ``alpha``
+        (:meth:`~linreg.estimator.LinearRegression.fit_passes`).
     target : str, default="y"
     features : sequence of str, optional
-        By default every other numeric column except ``y_true``.
+        By default every other numeric column except ``y_true`` and the weights.
+    sample_weight : str, optional
+        The column of row weights (finite, ``>= 0``, not all zero); not a feature.
+        None weighs every row equally.
     val : (ndarray, ndarray), optional
         Validation data in memory.
     on_epoch : callable, optional
@@ -335,9 +321,15 @@ def fit_file(
     ------
     LinregError
         Bad file or column, a cell that is not a finite number (naming the file,
-        column and data row), too few rows.
+        column and data row), a bad weight, too few rows.
     """
-    source = open_source(path, target=target, features=features, batch_bytes=batch_bytes)
+    source = open_source(
+        path,
+        target=target,
+        features=features,
+        sample_weight=sample_weight,
+        batch_bytes=batch_bytes,
+    )
     return fit_source(
         estimator,
         source,

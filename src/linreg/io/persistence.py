@@ -7,6 +7,12 @@ a format version. JSON cannot run code when loaded, and Python writes floats in
 their shortest exact form, so W and b survive a round trip bit for bit.
 
 Loading checks every field and names the one that is wrong.
+
+Format 2 added the penalty ``alpha`` to the hyperparameters and
+``training.weighted`` (whether the rows were weighted: true, false, or null when
+not known). Files of format 1, written before, still load, as unpenalized models
+(``alpha = 0``) whose weighting is not known; a linreg that reads format 1 only
+says to upgrade when given a format-2 file rather than calling ``alpha`` corrupt.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from linreg.io.tables import atomic_write
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "model_to_dict", "save_model"]
 
 FORMAT = "linreg-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def model_to_dict(
@@ -78,6 +84,7 @@ def model_to_dict(
         },
         "training": {
             "n_samples": int(model._y_fit.shape[0]) if hasattr(model, "_y_fit") else None,
+            "weighted": getattr(model, "weighted_", None),
             "data_sha256": data_sha256,
             "n_iter": int(model.n_iter_),
             "n_steps": None if model.n_steps_ is None else int(model.n_steps_),
@@ -127,7 +134,8 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     -------
     model : LinearRegression
         Fitted: ``coef_``, ``intercept_``, ``history_``, ``n_iter_``, ``n_steps_``,
-        ``stop_reason_``.
+        ``stop_reason_``, ``weighted_`` (None when the file does not say); its
+        ``alpha`` is the file's, 0 for files of format 1.
     content : dict
         The whole file (names, hyperparameters, training facts, extras).
 
@@ -194,6 +202,9 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
         raise _corrupt(name, "field 'training.n_steps' must be a whole number >= 0 or null")
     if not isinstance(content.get("extra", {}), dict):
         raise _corrupt(name, "field 'extra' must be an object")
+    weighted = training.get("weighted")
+    if weighted is not None and not isinstance(weighted, bool):
+        raise _corrupt(name, "field 'training.weighted' must be true, false or null")
 
     model.coef_ = np.asarray(coef, dtype=np.float64)
     model.intercept_ = float(cast(float, intercept))
@@ -203,4 +214,5 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.n_steps_ = n_steps
     model.stop_reason_ = str(training.get("stop_reason", "unknown"))
     model.stability_ = None
+    model.weighted_ = weighted
     return model, content

@@ -33,9 +33,12 @@ from linreg.errors import LinregError
 from linreg.validation import DataWarning
 
 __all__ = [
+    "PARQUET_SUFFIXES",
     "Table",
     "atomic_write",
     "check_finite_column",
+    "check_weight_column",
+    "check_weights_not_all_zero",
     "file_sha256",
     "read_table",
     "resolve_columns",
@@ -46,6 +49,8 @@ __all__ = [
 Array = NDArray[np.float64]
 
 TRUTH_COLUMN = "y_true"
+#: Suffixes read as Parquet (by the streaming and Dask readers); everything else is CSV.
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 @contextlib.contextmanager
@@ -108,6 +113,11 @@ class Table:
     feature_names : list of str
     target_name : str
     path : Path
+    w : ndarray of shape (N,) or None
+        Row weights, from the column named by ``read_table(sample_weight=...)``;
+        None when the rows weigh the same.
+    weight_name : str or None
+        That column's name.
     """
 
     X: Array
@@ -116,6 +126,8 @@ class Table:
     feature_names: list[str]
     target_name: str
     path: Path
+    w: Array | None = None
+    weight_name: str | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -196,6 +208,33 @@ def check_finite_column(
         )
 
 
+def check_weight_column(
+    values: NDArray[np.float64], name: str, column: str, where: Callable[[int], str]
+) -> None:
+    """Raise the one-line error for the first weight that is not a finite number ``>= 0``.
+
+    :func:`linreg.problem.check_sample_weight`'s rule for a file's weight column,
+    naming the file, the column, the row (``where(row)``) and the value. That the
+    weights are not all zero is checked once all rows are read.
+    """
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise LinregError(
+            f"{name}: column {column!r} {where(row)} has the weight {float(values[row])!r}; "
+            "weights must be finite numbers >= 0"
+        )
+
+
+def check_weights_not_all_zero(values: NDArray[np.float64], name: str, column: str) -> None:
+    """Raise the one-line error for a weight column with no weight above zero."""
+    if not np.any(values > 0):
+        raise LinregError(
+            f"{name}: the weights in column {column!r} are all zero; "
+            "at least one row needs a weight > 0"
+        )
+
+
 def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
     """A column counts as numeric when any of its non-empty cells parses as a number."""
     raw = frame[column].str.strip()
@@ -211,11 +250,12 @@ def resolve_columns(
     target: str | None,
     features: Sequence[str] | None,
     require_target: bool = True,
+    weight: str | None = None,
 ) -> list[str]:
     """The feature columns of a file by linreg's rules, shared by every reader.
 
     The target is ``target``; the features are ``features`` when given, else every
-    other numeric column except ``y_true``.
+    other numeric column except ``y_true`` and the weight column ``weight``.
 
     Parameters
     ----------
@@ -230,16 +270,28 @@ def resolve_columns(
         The features asked for; by default every other numeric column except ``y_true``.
     require_target : bool, default=True
         When False, a missing target is allowed (for prediction).
+    weight : str, optional
+        The column of row weights: it must exist, and is neither target nor feature.
 
     Raises
     ------
     LinregError
-        Repeated column names, a missing target or feature, a target among the
-        features, or no feature left.
+        Repeated column names, a missing target, feature or weight column, a target
+        or weight column among the features, or no feature left.
     """
     duplicated = sorted({c for c in columns if list(columns).count(c) > 1})
     if duplicated:
         raise LinregError(f"{name}: column(s) {duplicated} appear more than once; rename them")
+    if weight is not None:
+        if weight not in columns:
+            raise LinregError(
+                f"{name}: no weight column {weight!r} (columns: {', '.join(columns)}); "
+                "name the column of row weights"
+            )
+        if weight == target:
+            raise LinregError(f"{name}: the target {target!r} cannot also be the weights")
+        if features is not None and weight in features:
+            raise LinregError(f"{name}: the weight column {weight!r} cannot also be a feature")
     if target is not None and target not in columns and require_target:
         raise LinregError(
             f"{name}: no target column {target!r} (columns: {', '.join(columns)}); "
@@ -256,7 +308,7 @@ def resolve_columns(
             raise LinregError(f"{name}: the target {target!r} cannot also be a feature")
         chosen = list(features)
     else:
-        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN)]
+        candidates = [c for c in columns if c not in (target, TRUTH_COLUMN, weight)]
         chosen = [c for c in candidates if is_numeric(c)]
         skipped = [c for c in candidates if c not in chosen]
         if skipped:
@@ -279,8 +331,9 @@ def read_table(
     target: str | None = "y",
     features: Sequence[str] | None = None,
     require_target: bool = True,
+    sample_weight: str | None = None,
 ) -> Table:
-    """Read a CSV of features and a target.
+    """Read a CSV of features and a target (and row weights).
 
     Parameters
     ----------
@@ -291,12 +344,15 @@ def read_table(
         Feature columns; by default every other numeric column except ``y_true``.
     require_target : bool, default=True
         When False, a missing target column gives ``y=None`` (for prediction).
+    sample_weight : str, optional
+        The column of row weights (``Table.w``): every one a finite number ``>= 0``,
+        not all zero. It is not a feature.
 
     Raises
     ------
     LinregError
         Missing or empty file, header only, a non-numeric, missing, NaN or
-        infinite cell, a missing column, or no feature left.
+        infinite cell, a missing column, a bad weight, or no feature left.
     """
     p = Path(path)
     name = str(p)
@@ -310,7 +366,13 @@ def read_table(
         target=target,
         features=features,
         require_target=require_target,
+        weight=sample_weight,
     )
+    w = None
+    if sample_weight is not None:
+        w = _parse_column(frame, sample_weight, name)
+        check_weight_column(w, name, sample_weight, lambda row: f"line {_line(frame, row)}")
+        check_weights_not_all_zero(w, name, sample_weight)
     X = np.column_stack([_parse_column(frame, c, name) for c in feature_names])
     y = _parse_column(frame, target, name) if has_target and target is not None else None
     y_true = _parse_column(frame, TRUTH_COLUMN, name) if TRUTH_COLUMN in columns else None
@@ -321,6 +383,8 @@ def read_table(
         feature_names=feature_names,
         target_name=target or "y",
         path=p,
+        w=w,
+        weight_name=sample_weight,
     )
 
 

@@ -54,7 +54,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -63,7 +63,32 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.io.tables import Table, check_finite_column, resolve_columns
+from linreg.io.tables import (
+    PARQUET_SUFFIXES,
+    Table,
+    check_finite_column,
+    check_weight_column,
+    resolve_columns,
+)
+from linreg.problem import check_sample_weight
+from linreg.sources.passes import PassProgress, ProgressCallback
+
+__all__ = [
+    "BATCH_BYTES",
+    "PARQUET_SUFFIXES",
+    "SAMPLE_ROWS",
+    "ArraySource",
+    "Batch",
+    "BatchSource",
+    "CSVSource",
+    "ParquetSource",
+    "PassProgress",
+    "ProgressCallback",
+    "Reservoir",
+    "open_source",
+    "preview",
+    "wants_streaming",
+]
 
 Array = NDArray[np.float64]
 #: Bytes of float64 features and targets in one record batch. Smaller batches cost
@@ -79,8 +104,6 @@ STREAM_MEMORY_RATIO: Final = 8
 #: Text per block of pyarrow's CSV reader, which reads many blocks ahead: on a 363 MB
 #: CSV, 4 MiB blocks peaked at 374 MB resident, 1 MiB blocks at 226 MB, as fast.
 CSV_BLOCK_BYTES: Final = 1 << 20
-#: Suffixes read as Parquet; everything else is read as CSV.
-PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 _INSTALL_HINT = 'pip install "linreg[stream]"'
 
 
@@ -106,30 +129,21 @@ class Batch:
 
 
 class BatchSource(Protocol):
-    """Rows served in record batches, as many passes as asked for."""
+    """Rows served in record batches, as many passes as asked for.
+
+    ``weight_name`` names the rows' weights (a file's weight column) when every
+    batch carries them in ``Batch.w``; None when the rows weigh the same.
+    """
 
     name: str
     feature_names: list[str]
     target_name: str
+    weight_name: str | None
     total_bytes: int | None
 
     def batches(self) -> Iterator[Batch]:
         """One pass over the rows, in order."""
         ...
-
-
-@dataclass(frozen=True)
-class PassProgress:
-    """Where a pass over the data stands: its label, rows and bytes read so far."""
-
-    label: str
-    rows: int
-    bytes: int
-    total_bytes: int | None
-
-
-#: Called after every batch of every pass.
-ProgressCallback = Callable[[PassProgress], None]
 
 
 class ArraySource:
@@ -142,6 +156,9 @@ class ArraySource:
     batch_rows : int, default=65536
     feature_names : list of str, optional
     target_name : str, default="y"
+    sample_weight : array-like of shape (N,), optional
+        Row weights, checked as ``LinearRegression.fit`` checks them
+        (:func:`linreg.problem.check_sample_weight`); served in ``Batch.w``.
     """
 
     def __init__(
@@ -152,6 +169,7 @@ class ArraySource:
         batch_rows: int = 65536,
         feature_names: Sequence[str] | None = None,
         target_name: str = "y",
+        sample_weight: Any = None,
     ) -> None:
         self._X = np.ascontiguousarray(X, dtype=np.float64)
         self._y = np.ascontiguousarray(y, dtype=np.float64)
@@ -160,6 +178,7 @@ class ArraySource:
                 f"X must be 2-D and y 1-D with one value per row; got {self._X.shape}, "
                 f"{self._y.shape}"
             )
+        self._w = check_sample_weight(sample_weight, self._X.shape[0])
         self._rows = max(1, int(batch_rows))
         d = self._X.shape[1]
         self.name = "arrays"
@@ -167,13 +186,15 @@ class ArraySource:
             list(feature_names) if feature_names is not None else [f"x{j + 1}" for j in range(d)]
         )
         self.target_name = target_name
+        self.weight_name: str | None = None if self._w is None else "sample_weight"
         self.total_bytes: int | None = self._X.nbytes + self._y.nbytes
 
     def batches(self) -> Iterator[Batch]:
         n, row_bytes = self._X.shape[0], 8 * (self._X.shape[1] + 1)
         for start in range(0, n, self._rows):
             stop = min(n, start + self._rows)
-            yield Batch(self._X[start:stop], self._y[start:stop], start, stop * row_bytes)
+            w = None if self._w is None else self._w[start:stop]
+            yield Batch(self._X[start:stop], self._y[start:stop], start, stop * row_bytes, w)
 
 
 def _pyarrow() -> Any:
@@ -197,19 +218,32 @@ class _ArrowBatches:
     name: str
     feature_names: list[str]
     target_name: str
+    weight_name: str | None
     total_bytes: int | None
 
-    def _arrays(self, batch: Any, start: int, what: str) -> tuple[Array, Array]:
-        """``X`` (m, d) and ``y`` (m,) of a record batch, every cell a finite number.
+    def _columns(self) -> list[str]:
+        """The columns read: the features, the target, and the weights if any."""
+        weights = [] if self.weight_name is None else [self.weight_name]
+        return [*self.feature_names, self.target_name, *weights]
 
-        ``what`` names a missing cell in messages ("an empty cell", "a missing value").
+    def _arrays(self, batch: Any, start: int, what: str) -> tuple[Array, Array, Array | None]:
+        """``X`` (m, d), ``y`` (m,) and the weights ``w`` (m,) or None of a record batch.
+
+        Every cell must be a finite number, and every weight ``>= 0``. ``what`` names
+        a missing cell in messages ("an empty cell", "a missing value").
         """
         m, d = batch.num_rows, len(self.feature_names)
         X = np.empty((m, d))
         for j, column in enumerate(self.feature_names):
             X[:, j] = self._values(batch.column(column), column, start, what)
         y = self._values(batch.column(self.target_name), self.target_name, start, what)
-        return X, y
+        w = None
+        if self.weight_name is not None:
+            w = self._values(batch.column(self.weight_name), self.weight_name, start, what)
+            check_weight_column(
+                w, self.name, self.weight_name, lambda row: f"data row {start + row + 1}"
+            )
+        return X, y, w
 
     def _values(self, array: Any, column: str, start: int, what: str) -> Array:
         pa = _pyarrow()
@@ -237,7 +271,10 @@ class CSVSource(_ArrowBatches):
     path : path-like
     target : str, default="y"
     features : sequence of str, optional
-        By default every other column that is numeric in the first block, except ``y_true``.
+        By default every other column that is numeric in the first block, except
+        ``y_true`` and the weights.
+    sample_weight : str, optional
+        The column of row weights (finite, ``>= 0``), served in ``Batch.w``.
     batch_bytes : int, default=BATCH_BYTES
 
     Raises
@@ -252,6 +289,7 @@ class CSVSource(_ArrowBatches):
         *,
         target: str = "y",
         features: Sequence[str] | None = None,
+        sample_weight: str | None = None,
         batch_bytes: int = BATCH_BYTES,
     ) -> None:
         self.path = Path(path)
@@ -261,9 +299,15 @@ class CSVSource(_ArrowBatches):
         self._block = max(1 << 16, min(CSV_BLOCK_BYTES, int(batch_bytes)))
         numeric = self._numeric_columns() if features is None else set(self._header)
         self.feature_names = resolve_columns(
-            self.name, self._header, numeric.__contains__, target=target, features=features
+            self.name,
+            self._header,
+            numeric.__contains__,
+            target=target,
+            features=features,
+            weight=sample_weight,
         )
         self.target_name = target
+        self.weight_name = sample_weight
         self.total_bytes = self.path.stat().st_size
         self._rows = max(1, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
 
@@ -328,16 +372,20 @@ class CSVSource(_ArrowBatches):
 
     def batches(self) -> Generator[Batch, None, None]:
         pa = _pyarrow()
-        columns = [*self.feature_names, self.target_name]
+        columns = self._columns()
         start = 0  # first row of the batch being gathered
-        parts: list[tuple[Array, Array]] = []
+        parts: list[tuple[Array, Array, Array | None]] = []
         gathered = 0
         total = self.total_bytes or 0
 
         def batch(position: int) -> Batch:
             X = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
             y = parts[0][1] if len(parts) == 1 else np.concatenate([p[1] for p in parts])
-            return Batch(X, y, start, min(total, position))
+            w = None
+            if self.weight_name is not None:
+                ws = [p[2] for p in parts if p[2] is not None]
+                w = ws[0] if len(ws) == 1 else np.concatenate(ws)
+            return Batch(X, y, start, min(total, position), w)
 
         with pa.OSFile(self.name) as handle:
             try:
@@ -363,7 +411,10 @@ class ParquetSource(_ArrowBatches):
     path : path-like
     target : str, default="y"
     features : sequence of str, optional
-        By default every other integer, floating-point or decimal column except ``y_true``.
+        By default every other integer, floating-point or decimal column except
+        ``y_true`` and the weights.
+    sample_weight : str, optional
+        The column of row weights (finite, ``>= 0``), served in ``Batch.w``.
     batch_bytes : int, default=BATCH_BYTES
         Float64 bytes of one batch (its rows: ``batch_bytes / (8 (d + 1))``).
     """
@@ -374,6 +425,7 @@ class ParquetSource(_ArrowBatches):
         *,
         target: str = "y",
         features: Sequence[str] | None = None,
+        sample_weight: str | None = None,
         batch_bytes: int = BATCH_BYTES,
     ) -> None:
         pa = _pyarrow()
@@ -396,10 +448,16 @@ class ParquetSource(_ArrowBatches):
             if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
         }
         self.feature_names = resolve_columns(
-            self.name, list(schema.names), numeric.__contains__, target=target, features=features
+            self.name,
+            list(schema.names),
+            numeric.__contains__,
+            target=target,
+            features=features,
+            weight=sample_weight,
         )
         self.target_name = target
-        for column in [*self.feature_names, target]:
+        self.weight_name = sample_weight
+        for column in self._columns():
             if column not in numeric:
                 raise LinregError(
                     f"{self.name}: column {column!r} is not numeric (type {types[column]}); "
@@ -411,7 +469,7 @@ class ParquetSource(_ArrowBatches):
     def batches(self) -> Generator[Batch, None, None]:
         import pyarrow.parquet as pq
 
-        columns = [*self.feature_names, self.target_name]
+        columns = self._columns()
         start = 0
         total = self.total_bytes or 0
         # pre_buffer (the default) caches whole column chunks: on a 238 MB file it
@@ -420,10 +478,10 @@ class ParquetSource(_ArrowBatches):
             for record in handle.iter_batches(batch_size=self._rows, columns=columns):
                 if record.num_rows == 0:
                     continue
-                X, y = self._arrays(record, start, "a missing value")
+                X, y, w = self._arrays(record, start, "a missing value")
                 start += record.num_rows
                 position = total * start // max(self.n_rows, 1)
-                yield Batch(X, y, start - record.num_rows, position)
+                yield Batch(X, y, start - record.num_rows, position, w)
 
 
 def open_source(
@@ -431,12 +489,21 @@ def open_source(
     *,
     target: str = "y",
     features: Sequence[str] | None = None,
+    sample_weight: str | None = None,
     batch_bytes: int = BATCH_BYTES,
 ) -> CSVSource | ParquetSource:
-    """A :class:`ParquetSource` for ``.parquet``/``.pq`` files, else a :class:`CSVSource`."""
-    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
-        return ParquetSource(path, target=target, features=features, batch_bytes=batch_bytes)
-    return CSVSource(path, target=target, features=features, batch_bytes=batch_bytes)
+    """A :class:`ParquetSource` for ``.parquet``/``.pq`` files, else a :class:`CSVSource`.
+
+    ``sample_weight`` names the column of row weights, if any.
+    """
+    source = ParquetSource if Path(path).suffix.lower() in PARQUET_SUFFIXES else CSVSource
+    return source(
+        path,
+        target=target,
+        features=features,
+        sample_weight=sample_weight,
+        batch_bytes=batch_bytes,
+    )
 
 
 def available_memory() -> int:
@@ -519,24 +586,29 @@ def preview(
     features: Sequence[str] | None = None,
     rows: int = 1_000,
     dask: bool = False,
+    sample_weight: str | None = None,
 ) -> Table:
     """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table` (streaming rules).
 
     For the command line, before a long streamed fit: it checks the columns early
-    and gives the gradient check its rows. With ``dask``, the file is read by
+    and gives the gradient check its rows; ``sample_weight`` names the weight column
+    (checked and left out of the features; streamed, its first values are ``Table.w``).
+    With ``dask``, the file is read by
     ``dask.dataframe`` (:func:`linreg.sources.distributed.read_frame`), first partition only.
     """
     if dask:
         from linreg.sources.distributed import read_frame
 
-        X_frame, y_series, chosen = read_frame(path, target=target, features=features)
+        X_frame, y_series, chosen = read_frame(
+            path, target=target, features=features, sample_weight=sample_weight
+        )
         head_X, head_y = X_frame.partitions[0].compute(), y_series.partitions[0].compute()
         X = head_X.to_numpy(dtype=np.float64)[:rows]
         y = head_y.to_numpy(dtype=np.float64)[:rows]
         return Table(
             X=X, y=y, y_true=None, feature_names=chosen, target_name=target, path=Path(path)
         )
-    source = open_source(path, target=target, features=features)
+    source = open_source(path, target=target, features=features, sample_weight=sample_weight)
     batches = source.batches()
     try:
         first = next(batches, None)
@@ -551,4 +623,6 @@ def preview(
         feature_names=source.feature_names,
         target_name=source.target_name,
         path=Path(path),
+        w=None if first.w is None else first.w[:rows].copy(),
+        weight_name=sample_weight,
     )

@@ -41,14 +41,14 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.io.tables import resolve_columns
-from linreg.out_of_memory import StreamFit, fit_passes
+from linreg.fitted import StreamFit
+from linreg.io.tables import PARQUET_SUFFIXES, check_weight_column, resolve_columns
 from linreg.solvers import fast
 from linreg.solvers.streamed_exact import (
     GradientPiece,
@@ -59,16 +59,20 @@ from linreg.solvers.streamed_exact import (
     merge_qr,
     qr_piece,
 )
-from linreg.sources.batches import PARQUET_SUFFIXES
-from linreg.sources.passes import anchor_piece, merge_moments, moments_piece
+from linreg.sources.passes import (
+    Passes,
+    WeightSum,
+    anchor_piece,
+    merge_moments,
+    moments_piece,
+    weight_keywords,
+)
 from linreg.training import EpochCallback
 from linreg.validation import check_X, check_y, is_dask_collection
 
-if TYPE_CHECKING:
-    from linreg.estimator import LinearRegression
-
 __all__ = [
     "DaskPasses",
+    "PassesFitter",
     "connect",
     "fit_dask",
     "fit_path",
@@ -117,13 +121,62 @@ def _is_number_dtype(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
-def _partitions(X: Any, y: Any) -> tuple[list[tuple[Any, Any]], list[str], bool]:
-    """Pairs of delayed ``(X, y)`` partitions, the feature names, and whether X named them.
+Part = tuple[Any, Any, Any]
+
+
+def _weight_partitions(w: Any, X: Any, frame: bool, npartitions: int) -> list[Any]:
+    """The delayed partitions of the weights ``w``, aligned with X's; one None each if no ``w``."""
+    _, da, dd = _require_dask()
+    if w is None:
+        return [None] * npartitions
+    if frame:
+        if isinstance(w, dd.DataFrame):
+            if len(w.columns) != 1:
+                raise LinregError(f"sample_weight must be one column, got {len(w.columns)}")
+            w = w[w.columns[0]]
+        if not isinstance(w, dd.Series):
+            raise LinregError(
+                "with X a Dask DataFrame, give sample_weight as a Dask Series partitioned "
+                "like X (a column of the same DataFrame)"
+            )
+        if not _is_number_dtype(w.dtype):
+            raise LinregError(f"sample_weight: column {w.name!r} is not numeric")
+        if w.npartitions != npartitions:
+            raise LinregError(
+                f"X has {npartitions} partitions but sample_weight has {w.npartitions}; "
+                "take both from the same DataFrame"
+            )
+        return list(w.to_delayed())
+    if isinstance(w, dd.Series | dd.DataFrame):
+        raise LinregError("with X a Dask array, give sample_weight as a Dask array chunked like X")
+    if not isinstance(w, da.Array):
+        w = da.from_array(np.asarray(w, dtype=np.float64), chunks=(X.chunks[0],))
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w[:, 0]
+    if w.ndim != 1:
+        raise LinregError(
+            f"sample_weight must be 1-D with one weight per row, got {w.ndim} dimensions"
+        )
+    if w.chunks[0] != X.chunks[0]:
+        if any(np.isnan(c) for c in (*X.chunks[0], *w.chunks[0])):
+            raise LinregError(
+                "X and sample_weight have unknown chunk sizes; call compute_chunk_sizes() on them"
+            )
+        w = w.rechunk((X.chunks[0],))
+    return list(w.to_delayed())
+
+
+def _partitions(X: Any, y: Any, w: Any = None) -> tuple[list[Part], list[str], bool]:
+    """Triples of delayed ``(X, y, w)`` partitions, the feature names, and whether X named them.
+
+    ``w`` (the rows' weights, partitioned like ``y``) is None in every triple
+    when no weights are given.
 
     Raises
     ------
     LinregError
-        X and y not partitioned alike, non-numeric columns, or unknown chunk sizes.
+        X, y and the weights not partitioned alike, non-numeric columns, or unknown
+        chunk sizes.
     """
     _, da, dd = _require_dask()
     if isinstance(X, dd.Series):
@@ -151,7 +204,9 @@ def _partitions(X: Any, y: Any) -> tuple[list[tuple[Any, Any]], list[str], bool]
                 f"X has {X.npartitions} partitions but y has {y.npartitions}; "
                 "take both from the same DataFrame"
             )
-        return list(zip(X.to_delayed(), y.to_delayed(), strict=True)), names, True
+        weights = _weight_partitions(w, X, True, X.npartitions)
+        parts = list(zip(X.to_delayed(), y.to_delayed(), weights, strict=True))
+        return parts, names, True
     if isinstance(X, da.Array):
         if X.ndim == 1:
             X = X[:, None]
@@ -176,18 +231,24 @@ def _partitions(X: Any, y: Any) -> tuple[list[tuple[Any, Any]], list[str], bool]
             y = y.rechunk((X.chunks[0],))
         names = [f"x{j + 1}" for j in range(X.shape[1])]
         blocks = X.to_delayed()[:, 0]
-        return list(zip(blocks, y.to_delayed(), strict=True)), names, False
+        weights = _weight_partitions(w, X, False, len(blocks))
+        return list(zip(blocks, y.to_delayed(), weights, strict=True)), names, False
     raise LinregError(f"X must be a Dask array or DataFrame, got {type(X).__name__}")
 
 
-def _arrays(xp: Any, yp: Any, k: int, names: Sequence[str]) -> tuple[Array, Array] | None:
-    """One partition as ``X`` (m, d) C-ordered float64 and ``y`` (m,); None if empty.
+def _arrays(
+    xp: Any, yp: Any, k: int, names: Sequence[str], wp: Any = None
+) -> tuple[Array, Array, Array | None] | None:
+    """One partition as ``X`` (m, d) C-ordered float64, ``y`` (m,), ``w`` (m,) or None.
+
+    None if the partition is empty.
 
     Raises
     ------
     LinregError
-        Row counts that differ, or a cell that is not a finite number (naming the
-        partition, its row and the column).
+        Row counts that differ, a cell that is not a finite number (naming the
+        partition, its row and the column), or a weight that is not a finite number
+        ``>= 0``.
     """
     X = np.ascontiguousarray(np.asarray(xp, dtype=np.float64))
     if X.ndim == 1:
@@ -198,6 +259,14 @@ def _arrays(xp: Any, yp: Any, k: int, names: Sequence[str]) -> tuple[Array, Arra
             f"partition {k}: X has {X.shape[0]} rows but y has {y.shape[0]}; "
             "partition X and y alike"
         )
+    w = None
+    if wp is not None:
+        w = np.asarray(wp, dtype=np.float64).reshape(-1)
+        if w.shape[0] != X.shape[0]:
+            raise LinregError(
+                f"partition {k}: {X.shape[0]} rows but {w.shape[0]} weights; "
+                "partition X and the weights alike"
+            )
     if X.shape[0] == 0:
         return None
     for what, values in (("X", X), ("y", y)):
@@ -211,28 +280,30 @@ def _arrays(xp: Any, yp: Any, k: int, names: Sequence[str]) -> tuple[Array, Arra
                 f"({int(bad.sum())} bad value(s) in that partition); "
                 "remove or impute them before fitting"
             )
-    return X, y
+    if w is not None:
+        check_weight_column(w, "sample_weight", "weights", lambda row: f"partition {k} row {row}")
+    return X, y, w
+
+
+def _weight_parts(w: Array | None) -> list[float] | None:
+    """Floats summing exactly to a partition's weights (:class:`WeightSum`), or None."""
+    if w is None:
+        return None
+    total = WeightSum()
+    total.add(w)
+    return total.parts()
 
 
 # The tasks, run on the workers: module-level functions, so that they pickle by name.
-def _partition_weights(wp: Any, rows: int, k: int) -> Array | None:
-    """A partition's row weights as float64 (rows,), or None where it has none."""
-    if wp is None:
-        return None
-    w = np.asarray(wp, dtype=np.float64).reshape(-1)
-    if w.shape[0] != rows:
-        raise LinregError(f"partition {k}: {rows} rows but {w.shape[0]} weights")
-    return w
-
-
+# Each takes a partition's weights last (None for equal weights).
 def _qr_task(
     xp: Any, yp: Any, k: int, names: Sequence[str], fit_intercept: bool, wp: Any = None
 ) -> QRPiece | None:
-    data = _arrays(xp, yp, k, names)
+    data = _arrays(xp, yp, k, names, wp)
     if data is None:
         return None
-    w = _partition_weights(wp, data[0].shape[0], k)
-    return qr_piece(*data, fit_intercept=fit_intercept, sample_weight=w)
+    X, y, w = data
+    return qr_piece(X, y, fit_intercept=fit_intercept, **weight_keywords(w))
 
 
 def _gradient_task(
@@ -246,17 +317,19 @@ def _gradient_task(
     shift: Array | None,
     wp: Any = None,
 ) -> GradientPiece | None:
-    data = _arrays(xp, yp, k, names)
+    data = _arrays(xp, yp, k, names, wp)
     if data is None:
         return None
-    w = _partition_weights(wp, data[0].shape[0], k)
+    X, y, w = data
     return gradient_piece(
-        *data, x, fit_intercept=fit_intercept, levels=levels, shift=shift, sample_weight=w
+        X, y, x, fit_intercept=fit_intercept, levels=levels, shift=shift, **weight_keywords(w)
     )
 
 
-def _moments_task(xp: Any, yp: Any, k: int, names: Sequence[str]) -> fast.Moments | None:
-    data = _arrays(xp, yp, k, names)
+def _moments_task(
+    xp: Any, yp: Any, k: int, names: Sequence[str], wp: Any = None
+) -> fast.Moments | None:
+    data = _arrays(xp, yp, k, names, wp)
     return None if data is None else moments_piece(*data)
 
 
@@ -270,9 +343,23 @@ def _anchor_task(
     zbar: Array,
     W: Array,
     b: float,
+    wp: Any = None,
 ) -> tuple[float, Array, float] | None:
-    data = _arrays(xp, yp, k, names)
-    return None if data is None else anchor_piece(*data, moments, scale, zbar, W, b)
+    data = _arrays(xp, yp, k, names, wp)
+    if data is None:
+        return None
+    X, y, w = data
+    return anchor_piece(X, y, moments, scale, zbar, W, b, w)
+
+
+def _with_weight_sum(
+    task: Any, xp: Any, yp: Any, k: int, names: Sequence[str], args: tuple[Any, ...], wp: Any
+) -> tuple[Any, list[float] | None] | None:
+    """``task``'s piece of a partition, and the exact sum of its weights (None without)."""
+    piece = task(xp, yp, k, names, *args, wp)
+    if piece is None:
+        return None
+    return piece, _weight_parts(None if wp is None else np.asarray(wp, dtype=np.float64))
 
 
 class DaskPasses:
@@ -280,27 +367,42 @@ class DaskPasses:
 
     Parameters
     ----------
-    parts : list of (Delayed, Delayed)
-        The ``(X, y)`` partitions.
+    parts : list of (Delayed, Delayed, Delayed or None)
+        The ``(X, y, w)`` partitions; ``w`` None throughout for equal weights.
     names : sequence of str
         Feature names, for messages.
     """
 
-    def __init__(self, parts: list[tuple[Any, Any]], names: Sequence[str]) -> None:
+    def __init__(self, parts: list[Part], names: Sequence[str]) -> None:
         self._parts = parts
         self._names = list(names)
         self.count = 0
+        self.weighted = any(wp is not None for _, _, wp in parts)
+        self.weight_sum: list[float] | None = None
 
     def _map(self, task: Any, *args: Any) -> list[Any]:
-        """``task(X_k, y_k, k, names, *args)`` on every partition; the non-empty results."""
+        """``task(X_k, y_k, k, names, *args, w_k)`` on every partition; the non-empty pieces.
+
+        Also keeps the exact sum of the weights (:attr:`weight_sum`).
+        """
         dask, _, _ = _require_dask()
         self.count += 1
-        delayed = dask.delayed(task, pure=True)
-        tasks = [delayed(xp, yp, k, self._names, *args) for k, (xp, yp) in enumerate(self._parts)]
+        delayed = dask.delayed(_with_weight_sum, pure=True)
+        tasks = [
+            delayed(task, xp, yp, k, self._names, args, wp)
+            for k, (xp, yp, wp) in enumerate(self._parts)
+        ]
         results = [r for r in dask.compute(*tasks) if r is not None]
         if not results:
             raise LinregError("the data have no rows")
-        return results
+        if self.weighted:
+            total = WeightSum()
+            for _, parts in results:
+                total.add(np.asarray(parts, dtype=np.float64))
+            self.weight_sum = total.parts()
+            if self.weight_sum == [0.0]:
+                raise LinregError("sample_weight is all zero: at least one row needs a weight > 0")
+        return [piece for piece, _ in results]
 
     def qr(self, fit_intercept: bool) -> QRPiece:
         return merge_qr(self._map(_qr_task, fit_intercept))
@@ -332,7 +434,7 @@ class DaskPasses:
         dask, _, _ = _require_dask()
         self.count += 1
         delayed = dask.delayed(_arrays, pure=True)
-        tasks = [delayed(xp, yp, k, self._names) for k, (xp, yp) in enumerate(self._parts)]
+        tasks = [delayed(xp, yp, k, self._names, wp) for k, (xp, yp, wp) in enumerate(self._parts)]
         client = _current_client()
         if client is None:
             pending: Iterator[Any] = (dask.compute(t)[0] for t in tasks)
@@ -340,7 +442,7 @@ class DaskPasses:
             pending = _prefetched(client, tasks)
         for data in pending:
             if data is not None:
-                yield data[0], data[1], None
+                yield data
 
 
 def _current_client() -> Any:
@@ -370,13 +472,33 @@ def _prefetched(client: Any, tasks: list[Any]) -> Iterator[Any]:
 # ---------------------------------------------------------------------------
 
 
+class PassesFitter(Protocol):
+    """What the entry points need of an estimator: its public ``fit_passes``.
+
+    :meth:`linreg.estimator.LinearRegression.fit_passes` is one; nothing here
+    imports the estimator.
+    """
+
+    def fit_passes(
+        self,
+        passes: Passes,
+        *,
+        feature_names: Sequence[str],
+        target_name: str = "y",
+        set_names: bool = True,
+        val: tuple[Array, Array] | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> StreamFit: ...
+
+
 def fit_dask(
-    estimator: LinearRegression,
+    estimator: PassesFitter,
     X: Any,
     y: Any,
     X_val: Any = None,
     y_val: Any = None,
     *,
+    sample_weight: Any = None,
     on_epoch: EpochCallback | None = None,
 ) -> StreamFit:
     """Fit ``estimator`` in place to Dask collections (what ``LinearRegression.fit`` calls).
@@ -384,18 +506,23 @@ def fit_dask(
     Parameters
     ----------
     estimator : LinearRegression
+        Fitted through its public ``fit_passes``, penalized by its ``alpha``.
     X : dask.array.Array of shape (N, d), or dask.dataframe.DataFrame
     y : dask.array.Array of shape (N,) chunked like X (or a NumPy array when X's
         chunks are known), or a dask.dataframe.Series partitioned like X
     X_val, y_val : array-like or Dask collections, optional
         Validation data; computed into memory.
+    sample_weight : like ``y``, optional
+        Row weights (finite, ``>= 0``, not all zero), partitioned like ``y``: a
+        Dask array chunked like X (or a NumPy array), or a Dask Series of X's
+        DataFrame. None weighs every row equally.
     on_epoch : callable, optional
 
     Returns
     -------
     StreamFit
     """
-    parts, names, named = _partitions(X, y)
+    parts, names, named = _partitions(X, y, sample_weight)
     val = None
     if (X_val is None) != (y_val is None):
         raise LinregError("give both X_val and y_val, or neither")
@@ -404,8 +531,7 @@ def fit_dask(
         yv = y_val.compute() if is_dask_collection(y_val) else y_val
         Xv_arr, _ = check_X(Xv, n_features=len(names))
         val = (Xv_arr, check_y(yv, Xv_arr.shape[0]))
-    return fit_passes(
-        estimator,
+    return estimator.fit_passes(
         DaskPasses(parts, names),
         feature_names=names,
         set_names=named,
@@ -446,14 +572,37 @@ def connect(address: str) -> Iterator[Any]:
 
 
 def read_frame(
-    path: str | os.PathLike[str], *, target: str = "y", features: Sequence[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    target: str = "y",
+    features: Sequence[str] | None = None,
+    sample_weight: str | None = None,
 ) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature_names)`` of a CSV or Parquet file (or glob, or Parquet folder) in Dask.
+
+    See :func:`_read_columns`; the weight column, if named, is checked but left out.
+    """
+    frame, chosen = _read_columns(
+        path, target=target, features=features, sample_weight=sample_weight
+    )
+    return frame[chosen], frame[target], chosen
+
+
+def _read_columns(
+    path: str | os.PathLike[str],
+    *,
+    target: str,
+    features: Sequence[str] | None,
+    sample_weight: str | None,
+) -> tuple[Any, list[str]]:
+    """The Dask frame of a file's used columns (float64) and the feature names.
 
     The columns follow :func:`linreg.io.tables.read_table`'s rules (see
     :func:`linreg.io.tables.resolve_columns`); a CSV's column types are Dask's
     inference on the start of the file, and the chosen columns are then read as
-    float64 (a cell that is not a number fails the fit, naming it).
+    float64 (a cell that is not a number fails the fit, naming it). A weight
+    column ``sample_weight``, if named, is checked and left out of the features
+    (:func:`fit_path` reads it).
     """
     _, _, dd = _require_dask()
     name = str(path)
@@ -466,30 +615,39 @@ def read_frame(
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LinregError(f"{name}: cannot read it ({first})") from None
     numeric = {c for c, t in dtypes.items() if _is_number_dtype(t)}
-    chosen = resolve_columns(name, columns, numeric.__contains__, target=target, features=features)
-    for column in [*chosen, target]:
+    chosen = resolve_columns(
+        name,
+        columns,
+        numeric.__contains__,
+        target=target,
+        features=features,
+        weight=sample_weight,
+    )
+    weights = [] if sample_weight is None else [sample_weight]
+    used = [*chosen, target, *weights]
+    for column in used:
         if column not in numeric:
             raise LinregError(
                 f"{name}: column {column!r} is not numeric ({dtypes[column]}); "
                 "choose numeric columns with --target and --features"
             )
-    used = [*chosen, target]
     if parquet:
         frame = frame[used].astype(np.float64)
     else:
         frame = dd.read_csv(
             name, skipinitialspace=True, usecols=used, dtype=dict.fromkeys(used, np.float64)
         )
-    return frame[chosen], frame[target], chosen
+    return frame, chosen
 
 
 def fit_path(
     path: str | os.PathLike[str],
-    estimator: LinearRegression,
+    estimator: PassesFitter,
     *,
     address: str,
     target: str = "y",
     features: Sequence[str] | None = None,
+    sample_weight: str | None = None,
     val: tuple[Array, Array] | None = None,
     on_epoch: EpochCallback | None = None,
     sample_rows: int = 0,
@@ -501,10 +659,12 @@ def fit_path(
     path : path-like
         CSV or Parquet file, glob, or Parquet folder, readable by the workers.
     estimator : LinearRegression
+        Fitted in place through its public ``fit_passes``.
     address : str
         Scheduler address ``tcp://host:port``, or ``"local"``.
-    target, features :
-        As for :func:`linreg.io.tables.read_table`.
+    target, features, sample_weight :
+        As for :func:`linreg.io.tables.read_table` (``sample_weight`` names the
+        column of row weights).
     val : (ndarray, ndarray), optional
         Validation data in memory.
     on_epoch : callable, optional
@@ -517,7 +677,12 @@ def fit_path(
     """
     name = str(path)
     with connect(address):
-        X, y, names = read_frame(path, target=target, features=features)
+        frame, names = _read_columns(
+            path, target=target, features=features, sample_weight=sample_weight
+        )
+        X, y = frame[names], frame[target]
+        # A column of the same frame: partitioned like X and y.
+        w = None if sample_weight is None else frame[sample_weight]
         try:
             fitted = fit_dask(
                 estimator,
@@ -525,6 +690,7 @@ def fit_path(
                 y,
                 None if val is None else val[0],
                 None if val is None else val[1],
+                sample_weight=w,
                 on_epoch=on_epoch,
             )
         except LinregError as exc:

@@ -1,6 +1,15 @@
 """The passes a solver asks for (moments, R factors, refinement sums, batches), from a source.
 
+A :class:`Passes` serves the solvers of :mod:`linreg.out_of_memory` one pass over
+the data at a time; :class:`SourcePasses` reads them from a
+:class:`~linreg.sources.batches.BatchSource` (a file's record batches, arrays),
+:class:`linreg.sources.distributed.DaskPasses` from Dask partitions.
 
+``"exact"``: one pass for the R factor (:func:`~linreg.solvers.streamed_exact.qr_piece`
+of every batch, merged), then refinement passes
+(:func:`~linreg.solvers.streamed_exact.gradient_piece`).
+
+``"gd"``: one pass for the moments (:func:`moments_piece`, merged by :func:`merge_moments`),
     after which every epoch costs O(d^2) (:class:`linreg.solvers.objectives.QuadraticObjective`):
     the iterates are those of gradient descent in memory (measured: the whole
     recorded path within 1e-14 relative without standardization, 5e-12 with it on
@@ -13,14 +22,20 @@
     digits (``sse < 1e-4 y_c^T y_c``, a near-perfect fit), when one more pass
     computes it directly, as the in-memory fast path always does.
 
-``"sgd"``: epochs over the stream
+``"sgd"``: epochs over the stream (:mod:`linreg.solvers.streamed_sgd`).
+
+Weights: a batch's row weights (``Batch.w``, None for equal weights) go to every
+piece function as ``sample_weight`` (only when there are some, so unweighted passes
+call the pieces exactly as before), and each pass keeps their exact sum
+(:class:`WeightSum`, :attr:`Passes.weight_sum`) for the exact solver's ``1/sum(w)``.
+Weights that are all zero fail the pass with one error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,9 +52,61 @@ from linreg.solvers.streamed_exact import (
     gradient_piece,
     qr_piece,
 )
-from linreg.sources.batches import Batch, BatchSource, PassProgress, ProgressCallback, Reservoir
+
+if TYPE_CHECKING:
+    from linreg.sources.batches import Batch, BatchSource, Reservoir
 
 Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PassProgress:
+    """Where a pass over the data stands: its label, rows and bytes read so far."""
+
+    label: str
+    rows: int
+    bytes: int
+    total_bytes: int | None
+
+
+#: Called after every batch of every pass.
+ProgressCallback = Callable[[PassProgress], None]
+
+
+class WeightSum:
+    """The exact sum of the row weights met in one pass, batch by batch.
+
+    :meth:`parts` are floats whose exact sum is the sum of every weight added (an
+    :class:`~linreg.solvers.streamed_exact.ExactSum` expansion), so ``math.fsum``
+    of them is that sum correctly rounded, whatever the batches.
+    """
+
+    def __init__(self) -> None:
+        self._sum = ExactSum(1)
+        self._added = False
+
+    def add(self, w: Array) -> None:
+        """Add the weights of one batch (shape (m,))."""
+        if w.shape[0]:
+            self._sum.add(w[:, None])
+            self._added = True
+
+    def parts(self) -> list[float]:
+        """Floats summing exactly to the weights added (``[0.0]`` for none)."""
+        if not self._added:
+            return [0.0]
+        return [float(v) for v in self._sum.expansion()[:, 0] if v != 0.0] or [0.0]
+
+
+def weight_keywords(w: Array | None) -> dict[str, Any]:
+    """``{"sample_weight": w}`` for weighted rows, else nothing.
+
+    The piece functions get the keyword only when there are weights: the
+    unweighted passes call them exactly as before.
+    """
+    return {} if w is None else {"sample_weight": w}
+
+
 # ---------------------------------------------------------------------------
 # Gradient descent from the moments
 # ---------------------------------------------------------------------------
@@ -117,9 +184,16 @@ def anchor_piece(
 
 
 class Passes(Protocol):
-    """The passes over the data the solvers need; files and Dask provide them."""
+    """The passes over the data the solvers need; files and Dask provide them.
+
+    ``weighted`` says whether the rows carry weights (a weight column, a Dask
+    weight collection); ``weight_sum``, after the first pass over weighted rows, is
+    their exact sum as floats to ``math.fsum`` (:class:`WeightSum`), else None.
+    """
 
     count: int
+    weighted: bool
+    weight_sum: list[float] | None
 
     def qr(self, fit_intercept: bool) -> QRPiece:
         """One pass: the factor of all rows."""
@@ -155,9 +229,11 @@ class Passes(Protocol):
 
 
 class SourcePasses:
-    """:class:`Passes` over a :class:`BatchSource`, reporting progress.
+    """:class:`Passes` over a :class:`~linreg.sources.batches.BatchSource`, reporting progress.
 
     The first pass also checks that there are rows and feeds ``sample``, if given.
+    Every batch's weights (``Batch.w``) go to the piece functions, and their exact
+    sum to :attr:`weight_sum`; weights that are all zero fail the pass.
     """
 
     def __init__(
@@ -171,25 +247,47 @@ class SourcePasses:
         self.progress = progress
         self.sample = sample
         self.count = 0
+        self.weighted = getattr(source, "weight_name", None) is not None
+        self.weight_sum: list[float] | None = None
 
     def _batches(self, label: str) -> Iterator[Batch]:
         self.count += 1
         first = self.count == 1
         rows = 0
+        total = WeightSum() if self.weighted else None
         for batch in self.source.batches():
             if first and self.sample is not None:
                 self.sample.add(batch.X, batch.y)
+            if total is None and rows == 0 and batch.w is not None:
+                # A source that does not name its weights, but serves them.
+                self.weighted, total = True, WeightSum()
+            if total is not None:
+                if batch.w is None:
+                    raise LinregError(f"{self.source.name}: a batch came without its weights")
+                total.add(batch.w)
             rows += batch.X.shape[0]
             yield batch
             if self.progress is not None:
                 self.progress(PassProgress(label, rows, batch.position, self.source.total_bytes))
         if rows == 0:
             raise LinregError(f"{self.source.name}: has a header but no data rows")
+        if total is not None:
+            parts = total.parts()
+            if parts == [0.0]:
+                column = getattr(self.source, "weight_name", None)
+                where = "" if column is None else f" in column {column!r}"
+                raise LinregError(
+                    f"{self.source.name}: the weights{where} are all zero; "
+                    "at least one row needs a weight > 0"
+                )
+            self.weight_sum = parts
 
     def qr(self, fit_intercept: bool) -> QRPiece:
         tree = QRTree()
         for batch in self._batches("reading: R factor"):
-            tree.add(qr_piece(batch.X, batch.y, fit_intercept=fit_intercept, sample_weight=batch.w))
+            tree.add(
+                qr_piece(batch.X, batch.y, fit_intercept=fit_intercept, **weight_keywords(batch.w))
+            )
         return tree.result()
 
     def gradient(
@@ -205,7 +303,7 @@ class SourcePasses:
                 fit_intercept=fit_intercept,
                 levels=levels,
                 shift=shift,
-                sample_weight=batch.w,
+                **weight_keywords(batch.w),
             )
             total = total or ExactSum(piece.terms.shape[1])
             total.add(piece.terms)
@@ -219,20 +317,15 @@ class SourcePasses:
         for batch in self._batches("reading: moments"):
             piece = moments_piece(batch.X, batch.y, batch.w)
             total = piece if total is None else merge_moments(total, piece)
+            if self.weighted:
+                continue  # weighted means come from the moments
             # NumPy sums axis 0 of a C-ordered array row after row: continuing that
             # sum batch by batch gives its rounding exactly.
             rows = batch.X if row_sum is None else np.vstack([row_sum, batch.X])
             row_sum = np.add.reduce(rows, axis=0)
         assert total is not None
-        assert row_sum is not None
-        if total.weight_sum == 0.0:
-            raise LinregError(
-                f"{self.source.name}: the sample weights are all zero: "
-                "at least one row needs a weight > 0"
-            )
-        if total.weight_sum is not None:
-            return total, None  # weighted: the centre is the weighted mean of the moments
-        return total, row_sum / total.n
+        # Weighted: the centre is the weighted mean of the moments.
+        return total, None if row_sum is None else row_sum / total.n
 
     def anchor(
         self, moments: Moments, scale: Array, zbar: Array, W: Array, b: float

@@ -17,6 +17,16 @@ estimates theta = [b, W] and residuals r = y - A theta:
 (A^T A)^{-1} and the residuals come from :mod:`linreg.solvers.lstsq` in extended
 precision, so the standard errors are as accurate as the estimates. Student's t
 and the F distribution come from SciPy.
+
+Weighted least squares (:func:`wls_inference`, row weights ``w``) is the same table
+for the whitened rows ``sqrt(w_i) [a_i, y_i]``, statsmodels' ``WLS`` convention:
+RSS = sum w_i r_i^2, Cov = s^2 (A^T diag(w) A)^{-1}, TSS = sum w_i (y_i - ybar_w)^2
+(``ybar_w`` the weighted mean; sum w_i y_i^2 uncentred), and the log-likelihood
+gains ``+ 1/2 sum log w_i``. Rows of weight zero carry no information and are left
+out, so N counts the rows of positive weight: statsmodels counts them in ``nobs``
+(and its log-likelihood is then -inf); on the rows of positive weight the two
+agree. Ordinary least-squares standard errors do not apply to a penalized (ridge)
+fit: :func:`penalized_summary` prints its coefficients without them.
 """
 
 from __future__ import annotations
@@ -31,7 +41,14 @@ from linreg.data import default_feature_names
 from linreg.errors import LinregError
 from linreg.solvers.lstsq import LstsqResult, inverse_gram, lstsq, residual_levels, residuals
 
-__all__ = ["Inference", "PredictionInterval", "ols_inference"]
+__all__ = [
+    "Inference",
+    "PredictionInterval",
+    "ols_inference",
+    "penalized_error",
+    "penalized_summary",
+    "wls_inference",
+]
 
 Array = NDArray[np.float64]
 
@@ -144,7 +161,8 @@ class Inference:
         -----
         For a row a = [1 x], the mean a theta has standard error
         se = s sqrt(a (A^T A)^{-1} a^T); a new observation adds the noise:
-        sqrt(s^2 + se^2).
+        sqrt(s^2 + se^2). For weighted least squares, ``(A^T diag(w) A)^{-1}``, and
+        the new observation has weight 1 (statsmodels' default).
         """
         _check_alpha(alpha)
         X_arr = np.asarray(X, dtype=np.float64)
@@ -350,19 +368,10 @@ def ols_inference(
 
     exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     rank = exact.rank
-    notes: list[str] = []
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
         gram_inv = exact.unscaled_covariance()
     else:
         gram_inv = inverse_gram(X, fit_intercept=fit_intercept, X_lo=X_lo)
-    if rank < p:
-        notes.append(
-            f"The design is rank deficient (rank {rank} < {p}): the standard errors use "
-            "a pseudo-inverse and some parameters are not identifiable."
-        )
-    df_resid = N - rank
-    k_const = int(fit_intercept)
-    df_model = rank - k_const
 
     # Sums are exactly rounded (fsum) up to 100,000 rows, where it costs nothing.
     small = N <= 100_000
@@ -372,6 +381,160 @@ def ols_inference(
     else:
         dev = y
     tss = math.fsum((dev * dev).tolist()) if small else float(dev @ dev)
+    return _table(
+        params=params,
+        rss=rss,
+        tss=tss,
+        gram_inv=gram_inv,
+        rank=rank,
+        n_samples=N,
+        fit_intercept=fit_intercept,
+        condition=exact.condition_number,
+        optimum=exact.params if iterative else None,
+        names=(["intercept"] if fit_intercept else [])
+        + list(names if names is not None else default_feature_names(d)),
+        target_name=target_name,
+        method=method,
+    )
+
+
+def wls_inference(
+    X: Array,
+    y: Array,
+    coef: Array,
+    intercept: float,
+    sample_weight: Array,
+    *,
+    fit_intercept: bool = True,
+    names: list[str] | None = None,
+    target_name: str = "y",
+    method: str = "weighted least squares (exact)",
+    iterative: bool = False,
+) -> Inference:
+    """The inference table of weighted least squares, as statsmodels' ``WLS`` computes it.
+
+    The rows are whitened, ``sqrt(w_i) [a_i, y_i]``, and given today's
+    computation (see the module docstring): ``RSS = sum w_i r_i^2``,
+    ``s^2 = RSS / (N - p)``, ``Cov = s^2 (A^T diag(w) A)^{-1}``, R^2 from the weighted
+    TSS around the weighted mean, the log-likelihood with ``+ 1/2 sum log w_i``.
+    Rows of weight zero are left out (N counts the rows of positive weight).
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d)
+    y : ndarray of shape (N,)
+    coef : ndarray of shape (d,)
+    intercept : float
+    sample_weight : ndarray of shape (N,)
+        Finite weights ``>= 0``, not all zero (:func:`linreg.problem.check_sample_weight`).
+    fit_intercept, names, target_name, method, iterative :
+        As for :func:`ols_inference`; ``iterative`` measures the distance from the
+        weighted least-squares optimum.
+
+    Returns
+    -------
+    Inference
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    keep = w > 0
+    if not keep.all():
+        X, y, w = X[keep], y[keep], w[keep]
+    N, d = X.shape
+    p = d + int(fit_intercept)
+    if p >= N:
+        raise LinregError(
+            f"inference needs more rows of positive weight than parameters: {N} rows, "
+            f"{p} parameters (no degrees of freedom are left for the residual variance)"
+        )
+    coef = np.asarray(coef, dtype=np.float64)
+    params = np.concatenate([[intercept], coef]) if fit_intercept else coef.copy()
+    sw = np.sqrt(w)
+    A = X * sw[:, None]
+    if fit_intercept:
+        A = np.column_stack([sw, A])
+    yw = y * sw
+    levels = residual_levels(A, yw, params, 0.0)
+    resid = residuals(A, yw, params, 0.0, levels=levels)
+    small = N <= 100_000
+    rss = math.fsum((resid * resid).tolist()) if small else float(resid @ resid)
+    exact = lstsq(A, yw, fit_intercept=False)
+    rank = exact.rank
+    if rank < p or N * p > REFINE_COVARIANCE_MAX:
+        gram_inv = exact.unscaled_covariance()
+    else:
+        gram_inv = inverse_gram(A, fit_intercept=False)
+    total = math.fsum(w.tolist()) if small else float(np.sum(w))
+    if fit_intercept:
+        y_mean = (math.fsum((w * y).tolist()) if small else float(w @ y)) / total
+        dev = y - y_mean
+    else:
+        dev = y
+    wdev2 = w * dev * dev
+    tss = math.fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
+    return _table(
+        params=params,
+        rss=rss,
+        tss=tss,
+        gram_inv=gram_inv,
+        rank=rank,
+        n_samples=N,
+        fit_intercept=fit_intercept,
+        condition=_weighted_condition(X, w, fit_intercept),
+        optimum=exact.params if iterative else None,
+        names=(["intercept"] if fit_intercept else [])
+        + list(names if names is not None else default_feature_names(d)),
+        target_name=target_name,
+        method=method,
+        log_weight_sum=math.fsum(np.log(w).tolist()),
+    )
+
+
+def _weighted_condition(X: Array, w: Array, fit_intercept: bool) -> float:
+    """2-norm condition number of ``sqrt(w) [1, X - xbar_w]`` (or ``sqrt(w) X``), columns scaled.
+
+    The weighted counterpart of lstsq's ``condition_number``: columns centred by
+    their weighted means (with an intercept), weighted, scaled to unit norm.
+    """
+    sw = np.sqrt(w)
+    if fit_intercept:
+        mean = (w @ X) / np.sum(w)
+        Z = np.column_stack([sw, (X - mean) * sw[:, None]])
+    else:
+        Z = X * sw[:, None]
+    norms = np.linalg.norm(Z, axis=0)
+    norms[norms == 0.0] = 1.0
+    R = np.linalg.qr(Z / norms, mode="r")
+    singular = np.linalg.svd(R, compute_uv=False)
+    return float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
+
+
+def _table(
+    *,
+    params: Array,
+    rss: float,
+    tss: float,
+    gram_inv: Array,
+    rank: int,
+    n_samples: int,
+    fit_intercept: bool,
+    condition: float,
+    optimum: Array | None,
+    names: list[str],
+    target_name: str,
+    method: str,
+    log_weight_sum: float = 0.0,
+) -> Inference:
+    """The statistics of the table from its sums (see the module docstring)."""
+    N, p = n_samples, params.shape[0]
+    notes: list[str] = []
+    if rank < p:
+        notes.append(
+            f"The design is rank deficient (rank {rank} < {p}): the standard errors use "
+            "a pseudo-inverse and some parameters are not identifiable."
+        )
+    df_resid = N - rank
+    k_const = int(fit_intercept)
+    df_model = rank - k_const
     s2 = rss / df_resid
     residual_std = math.sqrt(s2)
     std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
@@ -390,26 +553,25 @@ def ols_inference(
     else:
         f_statistic = f_pvalue = float("nan")
     llf = -N / 2.0 * (math.log(2 * math.pi) + math.log(rss / N) + 1.0) if rss > 0 else math.inf
+    if log_weight_sum != 0.0 and math.isfinite(llf):
+        llf += 0.5 * log_weight_sum
     n_params = df_model + k_const
-    condition = exact.condition_number
     if condition > LARGE_CONDITION:
         notes.append(
             f"The condition number is large ({condition:.3g}): the estimates are sensitive "
             "to small changes in the data; this may indicate strong multicollinearity."
         )
     distance = None
-    if iterative:
-        best = exact.params
-        distance = float(np.linalg.norm(params - best) / max(np.linalg.norm(best), 1e-300))
+    if optimum is not None:
+        distance = float(np.linalg.norm(params - optimum) / max(np.linalg.norm(optimum), 1e-300))
         if distance > 1e-6:
             notes.append(
                 f"These estimates are {distance:.2g} (relative) away from the least-squares "
                 "optimum; the statistics describe the estimates as given, which assume "
                 "the optimum. Train longer or use solver='exact'."
             )
-    feature_names = names if names is not None else default_feature_names(d)
     return Inference(
-        names=(["intercept"] if fit_intercept else []) + list(feature_names),
+        names=names,
         params=params,
         std_errors=std_errors,
         t_values=t_values,
@@ -435,3 +597,58 @@ def ols_inference(
         method=method,
         notes=notes,
     )
+
+
+def penalized_error(what: str, alpha: float) -> LinregError:
+    """The error of asking a penalized fit for what least squares alone gives (``what``)."""
+    return LinregError(
+        f"{what} is not available for a penalized fit (alpha={alpha!r}): ordinary "
+        "least-squares standard errors do not apply to ridge estimates. Refit with "
+        "alpha=0 for them; summary() prints the coefficients alone"
+    )
+
+
+def penalized_summary(
+    coef: Array,
+    intercept: float,
+    alpha: float,
+    *,
+    fit_intercept: bool = True,
+    names: list[str] | None = None,
+    target_name: str = "y",
+    method: str = "ridge",
+) -> str:
+    """The summary of a penalized (ridge, ``alpha > 0``) fit: coefficients, no standard errors.
+
+    Ordinary least-squares standard errors, t and p values, intervals, R^2 tests
+    and the F statistic assume the unpenalized minimiser; the penalty biases the
+    estimates towards zero, so those numbers would mean nothing here, and none
+    are printed.
+    """
+    width = 78
+    coef = np.asarray(coef, dtype=np.float64)
+    labels = (["intercept"] if fit_intercept else []) + list(
+        names if names is not None else default_feature_names(coef.shape[0])
+    )
+    values = ([float(intercept)] if fit_intercept else []) + [float(c) for c in coef]
+    lines = [
+        "Penalized linear regression results".center(width),
+        "=" * width,
+        f"{'Dep. variable:':<18}{target_name:>22}",
+        f"{'Method:':<18}{method:>22}",
+        f"{'Penalty alpha:':<18}{alpha:>22.6g}",
+        f"{'Intercept:':<18}{'yes (unpenalized)' if fit_intercept else 'no':>22}",
+        "=" * width,
+        f"{'':<14}{'coef':>12}",
+        "-" * width,
+    ]
+    for label, value in zip(labels, values, strict=True):
+        name = label if len(label) <= 13 else label[:12] + "~"
+        lines.append(f"{name:<14}{value:>12.6g}")
+    lines.append("=" * width)
+    lines.append(
+        f"[1] This fit is penalized (alpha = {alpha:g}): ordinary least-squares standard "
+        "errors, t and p values, confidence intervals and the F test do not apply to it, "
+        "and none are given. Refit with alpha=0 for them."
+    )
+    return "\n".join(lines)
