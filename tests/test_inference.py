@@ -319,7 +319,7 @@ def test_the_estimator_s_weighted_table_is_statsmodels_wls() -> None:
     ref = wls_oracle(data.X, data.y, w, True)
     assert_matches_statsmodels(model.inference(), ref)
     assert_matches_statsmodels(model.inference(data.X, data.y, sample_weight=w), ref)
-    assert "weighted least squares (exact)" in model.summary()
+    assert "WLS (exact)" in model.summary()
 
 
 # -- a penalized fit: no least-squares standard errors -------------------------------------------

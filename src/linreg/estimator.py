@@ -691,7 +691,7 @@ class LinearRegression(ParamsMixin):
                 w,
                 fit_intercept=bool(self.fit_intercept),
                 names=label,
-                method=f"weighted {method}",
+                method="WLS (exact)" if self.solver == "exact" else f"WLS, {method}",
                 iterative=self.solver != "exact",
             )
         return ols_inference(

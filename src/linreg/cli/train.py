@@ -88,24 +88,23 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
 
 def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
-    features = parse_names(args.features)
-    if args.sample_weight is None:
-        return read_table(args.data, target=args.target, features=features)
     return read_table(
-        args.data, target=args.target, features=features, sample_weight=args.sample_weight
+        args.data,
+        target=args.target,
+        features=parse_names(args.features),
+        sample_weight=args.sample_weight,
     )
 
 
 def _preview(args: argparse.Namespace) -> Table:
     """The first rows of a file fitted by streaming; the weight column is not a feature."""
-    features = parse_names(args.features)
-    dask = args.dask is not None
-    table = batches.preview(args.data, target=args.target, features=features, dask=dask)
-    if args.sample_weight is not None and features is None:
-        others = [n for n in table.feature_names if n != args.sample_weight]
-        if len(others) != len(table.feature_names):
-            table = batches.preview(args.data, target=args.target, features=others, dask=dask)
-    return table
+    return batches.preview(
+        args.data,
+        target=args.target,
+        features=parse_names(args.features),
+        dask=args.dask is not None,
+        sample_weight=args.sample_weight,
+    )
 
 
 def _fit_from_args(
@@ -123,8 +122,7 @@ def _fit_from_args(
                 None if val is None else val.frame,
                 None if val is None or val.y is None else val.y,
                 on_epoch=progress,
-                # none without --sample-weight, so the call is today's
-                **({} if weights is None else {"sample_weight": weights}),
+                sample_weight=weights,
             )
         except DivergenceError:
             raise
@@ -148,17 +146,13 @@ def _fit_streamed(
     if args.dask is not None:
         from linreg.sources.distributed import fit_path
 
-        if args.sample_weight is not None:
-            raise LinregError(
-                "--sample-weight is not available with --dask; fit the file with --stream instead"
-            )
-
         return fit_path(
             args.data,
             model,
             address=args.dask,
             target=args.target,
             features=features,
+            sample_weight=args.sample_weight,
             val=val_data,
             sample_rows=sample_rows,
         )
@@ -171,7 +165,7 @@ def _fit_streamed(
             val=val_data,
             progress=progress,
             sample_rows=sample_rows,
-            **({} if args.sample_weight is None else {"sample_weight": args.sample_weight}),
+            sample_weight=args.sample_weight,
         )
 
 

@@ -408,7 +408,7 @@ def wls_inference(
     fit_intercept: bool = True,
     names: list[str] | None = None,
     target_name: str = "y",
-    method: str = "weighted least squares (exact)",
+    method: str = "WLS (exact)",
     iterative: bool = False,
 ) -> Inference:
     """The inference table of weighted least squares, as statsmodels' ``WLS`` computes it.
