@@ -1,1 +1,5 @@
-"""The command line."""
+"""The ``linreg`` command: ``main`` builds the parser and registers each command group's
+module (``generate``, ``train``, ``evaluate``, ``sweep``, ``demo``, ``lab``, ``report``,
+``stats``, ``harness``) explicitly. Commands parse arguments, call the library and print;
+the library never imports this package.
+"""

@@ -1,1 +1,3 @@
-"""Files."""
+"""Files: data tables (``tables``: CSV and Parquet reading, atomic writes) and model
+files (``persistence``: JSON, validated on load, never pickle).
+"""
