@@ -31,9 +31,7 @@ compiler runs every step across the rows of a tile in SIMD lanes without reorder
 any floating-point operation (no fast-math, no fused multiply-adds; AVX2 where the
 CPU has it). Blocks are shared among threads: ``ctypes`` releases the GIL.
 
-Measured on 2,000,000 x 16 (2-core AMD EPYC, one refinement step): 33 ms on two
-threads against 75-95 ms for the NumPy kernel; the whole exact fit, 0.12-0.15 s
-against 0.17-0.20 s.
+Its timings against the NumPy kernel are in ``benchmarks/README.md``.
 
 Without a C compiler at install the extension is skipped, and with the environment
 variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernel serves, with the

@@ -85,20 +85,11 @@ applications of ``Q`` per step.  Timings: ``benchmarks/README.md``.
 
 Weights and the penalty
 -----------------------
-With ``sample_weight`` or ``alpha > 0`` the problem is :mod:`linreg.problem`'s:
-``min (1/S) sum_i w_i (y_i - b - x_i w)^2 + alpha |w|^2``, whose normal equations
-are ``A^T diag(w) (y - A x) = alpha S D x`` (``S = sum(w)``, ``D`` the identity
-with a zero for the intercept).  The preconditioner is the Householder QR of the
-``sqrt(w)``-scaled rows centred at the weighted means, with ``sqrt(alpha S) I``
-appended below the slopes' columns; it only needs to be close.  Björck's
-refinement then runs on ``r = W (y - A x)``, ``A^T r = alpha S D x`` with both
-residuals from the original data in extended precision (every product with a
-weight by TwoProduct, ``alpha S x_j`` from the exact expansion of ``S``), see
-:mod:`linreg.solvers.weighted`: the answer is the correctly rounded minimiser of
-the true objective whatever the rounding of ``sqrt(w)``, at the conditioning the
-unweighted problem reaches.  Zero weights drop their rows.  Weighted problems
-always take the general kernels and ``Q``; ``w = None`` with ``alpha = 0`` takes
-the unweighted path above unchanged.
+With ``sample_weight`` or ``alpha > 0`` the problem is :mod:`linreg.problem`'s, with
+normal equations ``A^T diag(w) (y - A x) = alpha S D x``; :mod:`linreg.solvers.weighted`
+preconditions it and refines both residuals from the original data in extended
+precision, so the answer is again the correctly rounded minimiser. ``w = None`` with
+``alpha = 0`` takes the unweighted path above unchanged.
 
 Rank deficiency
 ---------------
