@@ -83,7 +83,7 @@ class Moments:
         Upper bounds of the column norms ``|X_j|_2`` of each row block of
         ``block_rows`` rows (the last may be shorter), as the pass over the data
         saw them; the exact solver's refinement slices its blocks by them
-        (:func:`linreg.solvers.extended.seminormal_terms`). ``None`` when the moments were
+        (:func:`linreg.solvers.norm_sliced.seminormal_terms`). ``None`` when the moments were
         combined from elsewhere (files, partitions).
     block_rows : int
         Rows per block of ``block_norms``.
