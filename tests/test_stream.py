@@ -416,10 +416,10 @@ def _bad_csv(tmp_path: Path, lines: list[str]) -> Path:
 @pytest.mark.parametrize(
     ("lines", "fragments"),
     [
-        (["x,y", "1,2", "3,"], ["column 'y'", "data row 2", "an empty cell"]),
-        (["x,y", "1,2", "nan,4"], ["column 'x'", "data row 2", "NaN"]),
-        (["x,y", "1,2", "inf,4"], ["column 'x'", "data row 2", "infinite"]),
-        (["x,y", "1,2", "1,2,3"], ["not a valid CSV file", "Expected 2 columns"]),
+        (["x,y", "1,2", "3,"], ["column 'y'", "line 3", "an empty cell"]),
+        (["x,y", "1,2", "nan,4"], ["column 'x'", "line 3", "NaN"]),
+        (["x,y", "1,2", "inf,4"], ["column 'x'", "line 3", "infinite"]),
+        (["x,y", "1,2", "1,2,3"], ["not a valid CSV file", "line 3 has 3 field(s)"]),
         (["x,z", "1,2"], ["no target column 'y'", "--target"]),
         (["x,x,y", "1,2,3"], ["['x'] appear more than once"]),
         ([], ["the file is empty"]),
@@ -441,11 +441,11 @@ def test_bad_csv_files_fail_with_one_clear_message(
 
 
 def test_a_non_numeric_value_far_into_a_csv_is_named(tmp_path: Path) -> None:
-    """Column types come from the first block; a later bad cell still names its column."""
+    """Columns are judged on the first rows; a later bad cell still names column and line."""
     rows = [f"{i},{2 * i}" for i in range(20_000)]
     rows[15_000] = "oops,3"
     path = _bad_csv(tmp_path, ["x,y", *rows])
-    with pytest.raises(LinregError, match="column 'x' has the non-numeric value 'oops'"):
+    with pytest.raises(LinregError, match="column 'x' line 15002 has the non-numeric value 'oops'"):
         fit_file(path, LinearRegression(solver="gd"), batch_bytes=SMALL_BATCH)
 
 
