@@ -39,7 +39,7 @@ from linreg.io.columns import (
     check_header,
 )
 
-__all__ = ["CSV_BLOCK_BYTES", "NUMBER_PATTERN", "CSVReader", "parses_as_number"]
+__all__ = ["CSV_BLOCK_BYTES", "NUMBER_PATTERN", "CSVReader", "first_bad_cell", "parses_as_number"]
 
 Array = NDArray[np.float64]
 
@@ -85,7 +85,7 @@ def parses_as_number(cells: Any) -> Any:
         return None
 
 
-def _first_bad(cells: Any) -> int:
+def first_bad_cell(cells: Any) -> int:
     """Index of the first cell of ``cells`` (some of which are bad) that is not a number."""
     lo, hi = 0, len(cells)
     while hi - lo > 1:
@@ -243,7 +243,7 @@ class CSVReader:
     def _values(self, cells: Any, column: str, start: int) -> Array:
         parsed = parses_as_number(cells)
         if parsed is None:
-            row = _first_bad(cells)
+            row = first_bad_cell(cells)
             raise bad_cell_error(self.name, column, self.where(start + row), cells[row].as_py())
         values = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
         check_finite_column(values, self.name, column, self.locator(start))
