@@ -160,7 +160,7 @@ class CSVReader:
                 _field_limit(),
                 open(self.path, newline="", encoding="utf-8-sig") as handle,
             ):
-                header = next(csv.reader(handle), None)
+                header = next((r for r in csv.reader(handle) if r), None)
         except UnicodeDecodeError:
             raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
         except csv.Error as exc:
@@ -266,7 +266,8 @@ class CSVReader:
                 open(self.path, newline="", encoding="utf-8-sig", errors="replace") as handle,
             ):
                 reader = csv.reader(handle)
-                next(reader, None)
+                if next((r for r in reader if r), None) is None:  # the header
+                    return None
                 k, before = -1, reader.line_num
                 for record in reader:
                     first, before = before + 1, reader.line_num
