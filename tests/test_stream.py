@@ -645,3 +645,35 @@ def test_warnings_from_a_clean_stream_are_none(files: dict[str, Path]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_file(files["parquet"], LinearRegression(solver="exact"))
+
+
+# -- Parquet: integers float64 cannot hold, corrupt files (issue 18) ----------------------
+def test_parquet_integers_beyond_2_to_the_53_are_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "big.parquet"
+    big = 2**53 + 1
+    pq.write_table(pa.table({"x": pa.array([1, 2, big], pa.int64()), "y": [1.0, 2.0, 3.0]}), path)
+    source = open_source(path)
+    with pytest.raises(LinregError, match=rf"column 'x' data row 3 has the integer {big}, beyond"):
+        list(source.batches())
+    exact = tmp_path / "exact.parquet"
+    pq.write_table(pa.table({"x": pa.array([1, -(2**53)], pa.int64()), "y": [1.0, 2.0]}), exact)
+    batch = next(open_source(exact).batches())
+    np.testing.assert_array_equal(batch.X[:, 0], [1.0, -(2.0**53)])
+
+
+def test_a_corrupt_parquet_file_is_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "corrupt.parquet"
+    rng = np.random.default_rng(4)
+    pq.write_table(pa.table({"x": rng.normal(size=500), "y": rng.normal(size=500)}), path)
+    raw = bytearray(path.read_bytes())
+    raw[8:200] = bytes(range(192))  # the first data pages, not the footer
+    path.write_bytes(bytes(raw))
+    with pytest.raises(LinregError, match=r"corrupt\.parquet: not a valid Parquet file \(") as info:
+        list(open_source(path).batches())
+    assert "\n" not in str(info.value)

@@ -298,7 +298,7 @@ class CSVReader:
         if "Empty CSV file" in message:
             return self._empty()
         n = len(self._keys)
-        if re.match(r"Expected \d+ columns, got \d+", message):
+        if re.search(r"Expected \d+ columns, got \d+", message):
             found = self._find_line(lambda k, record: len(record) != n)
             if found is not None:
                 line, record = found
@@ -306,7 +306,7 @@ class CSVReader:
                     f"{self.name}: not a valid CSV file: line {line} has {len(record)} "
                     f"field(s) but the header has {n}; every row needs one value per column"
                 )
-            got = re.match(r"Expected \d+ columns, got (\d+)", message)
+            got = re.search(r"Expected \d+ columns, got (\d+)", message)
             fields = got.group(1) if got else "another number of"
             return LinregError(
                 f"{self.name}: not a valid CSV file: a row has {fields} field(s) but the "
