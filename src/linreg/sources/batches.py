@@ -62,7 +62,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.io.columns import check_finite_column, check_weight_column, resolve_columns
+from linreg.io.columns import (
+    TRUTH_COLUMN,
+    check_finite_column,
+    check_weight_column,
+    resolve_columns,
+)
 from linreg.io.csvreader import CSV_BLOCK_BYTES, CSVReader
 from linreg.io.tables import PARQUET_SUFFIXES, Table
 from linreg.problem import check_sample_weight
@@ -323,6 +328,8 @@ class CSVSource:
         d = len(self.feature_names)
         weights = [] if self.weight_name is None else [self.weight_name]
         columns = [*self.feature_names, self.target_name, *weights]
+        if TRUTH_COLUMN in self._reader.header and TRUTH_COLUMN not in columns:
+            columns.append(TRUTH_COLUMN)  # checked as in memory, though not served
         start = 0  # first row of the batch being gathered
         parts: list[list[Array]] = []
         gathered = 0
@@ -341,7 +348,7 @@ class CSVSource:
                 check_weight_column(
                     arrays[d + 1], self.name, self.weight_name, self._reader.locator(first)
                 )
-            parts.append(arrays)
+            parts.append(arrays[: d + 1 + len(weights)])
             gathered += arrays[0].shape[0]
             if gathered >= self._rows:
                 yield batch(self._reader.position)
