@@ -428,3 +428,21 @@ def test_the_number_pattern_is_what_arrow_parses(cell: str) -> None:
         expected = _number(cell)
         assert expected is not None
         assert (np.isnan(value) and np.isnan(expected)) or value == expected
+
+
+# -- the command line: a few examples through `linreg train` ------------------------------
+@fuzz_settings(default=6, long=200)
+@given(cell=st.sampled_from(BAD_TOKENS[:10]), stream=st.booleans())
+def test_train_names_a_bad_cell_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cell: str, stream: bool
+) -> None:
+    from cli_helpers import assert_one_error_line, run
+
+    path = tmp_path / "onebad.csv"
+    path.write_text(f"x1,x2,y\n1,1,6\n2,1,9\n{cell},4,17\n6,6,32\n", encoding="utf-8")
+    out = tmp_path / "model.json"
+    args = ["train", path, "--solver", "exact", "--out", out, *(["--stream"] if stream else [])]
+    result = run(capsys, *args)
+    assert_one_error_line(result, f"{path}: column 'x1' line 4 has ")
+    assert not out.exists()
+    tally("clean error")

@@ -139,7 +139,8 @@ class CSVReader:
         count, chars = self._count_header()
         check_column_count(self.name, count)
         self._keys = [f"c{i}" for i in range(count)]
-        self._block = max(int(block_bytes), 4 * chars + (1 << 16))
+        # A block must hold the longest row: numbers may be longer than their names.
+        self._block = max(int(block_bytes), 16 * chars + (1 << 16))
         head = self._head()
         self.header = check_header(self.name, [str(head[k][0]) for k in self._keys])
         self._index = dict(zip(self.header, self._keys, strict=True))

@@ -307,8 +307,8 @@ class CSVSource:
     ) -> None:
         self.path = Path(path)
         self.name = str(self.path)
-        block = max(1 << 16, min(CSV_BLOCK_BYTES, int(batch_bytes)))
-        self._reader = CSVReader(self.path, block_bytes=block)
+        # Blocks of text as in memory, whatever the batch: the same rows, the same errors.
+        self._reader = CSVReader(self.path, block_bytes=CSV_BLOCK_BYTES)
         header = self._reader.header
         numeric = self._reader.numeric_columns() if features is None else set(header)
         self.feature_names = resolve_columns(
