@@ -36,7 +36,7 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,6 +50,7 @@ __all__ = [
     "SNIFF_ROWS",
     "TRUTH_COLUMN",
     "bad_cell_error",
+    "check_exact_integers",
     "check_finite_column",
     "check_header",
     "check_weight_column",
@@ -182,6 +183,28 @@ def check_weights_not_all_zero(values: NDArray[np.float64], name: str, column: s
             f"{name}: the weights in column {column!r} are all zero; "
             "at least one row needs a weight > 0"
         )
+
+
+def check_exact_integers(
+    part: Any, name: str, columns: list[str], partition_info: Any = None
+) -> Any:
+    """The pandas partition ``part``, unless an integer column holds a value beyond 2**53.
+
+    float64 cannot hold such an integer exactly. For Dask's ``map_partitions``
+    (``partition_info`` numbers the partition).
+    """
+    number = "?" if not partition_info else partition_info.get("number", "?")
+    for column in columns:
+        values = part[column].to_numpy()
+        big = np.flatnonzero((values > 2**53) | (values < -(2**53)))
+        if big.size:
+            row = int(big[0])
+            raise LinregError(
+                f"{name}: column {column!r} row {row + 1} of partition {number} has the "
+                f"integer {int(values[row])}, beyond 2**53: float64 cannot hold it exactly; "
+                "scale the column or store it as floating point"
+            )
+    return part
 
 
 def _listing(columns: Sequence[str]) -> str:

@@ -39,7 +39,14 @@ from linreg.io.columns import (
     check_header,
 )
 
-__all__ = ["CSV_BLOCK_BYTES", "NUMBER_PATTERN", "CSVReader", "first_bad_cell", "parses_as_number"]
+__all__ = [
+    "CSV_BLOCK_BYTES",
+    "NUMBER_PATTERN",
+    "CSVReader",
+    "first_bad_cell",
+    "parse_text_partition",
+    "parses_as_number",
+]
 
 Array = NDArray[np.float64]
 
@@ -321,3 +328,34 @@ class CSVReader:
         if len(message) > 200:
             message = message[:200] + "..."
         return LinregError(f"{self.name}: not a valid CSV file ({message})")
+
+
+def parse_text_partition(
+    part: Any, name: str, columns: list[str], partition_info: Any = None
+) -> Any:
+    """A pandas partition of text cells as float64, by the one cell rule.
+
+    For Dask's ``map_partitions`` (``partition_info`` numbers the partition): a bad
+    cell is the error naming the file ``name``, the column, the row within the
+    partition and the value.
+    """
+    import pandas as pd
+
+    pa = _pyarrow()
+
+    number = "?" if not partition_info else partition_info.get("number", "?")
+    out = {}
+    for column in columns:
+        cells = pa.array(part[column].astype(str).to_numpy(dtype=object), type=pa.string())
+        parsed = parses_as_number(cells)
+
+        def where(row: int) -> str:
+            return f"row {row + 1} of partition {number}"
+
+        if parsed is None:
+            row = first_bad_cell(cells)
+            raise bad_cell_error(name, column, where(row), cells[row].as_py())
+        values = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
+        check_finite_column(values, name, column, where)
+        out[column] = values
+    return pd.DataFrame(out, index=part.index)

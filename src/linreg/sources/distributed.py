@@ -48,13 +48,8 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 from linreg.fitted import StreamFit
-from linreg.io.columns import (
-    bad_cell_error,
-    check_finite_column,
-    check_weight_column,
-    resolve_columns,
-)
-from linreg.io.csvreader import CSVReader, first_bad_cell, parses_as_number
+from linreg.io.columns import check_exact_integers, check_weight_column, resolve_columns
+from linreg.io.csvreader import CSVReader, parse_text_partition
 from linreg.io.tables import PARQUET_SUFFIXES
 from linreg.solvers import fast
 from linreg.solvers.streamed_exact import (
@@ -646,7 +641,11 @@ def _read_columns(
                     f"{name}: column {column!r} is not numeric ({dtypes[column]}); "
                     "choose numeric columns with --target and --features"
                 )
-        return frame[used].astype(np.float64), chosen
+        integers = [c for c in used if np.dtype(dtypes[c]).kind in "iu"]
+        picked = frame[used]
+        if integers:
+            picked = picked.map_partitions(check_exact_integers, name, integers, meta=picked._meta)
+        return picked.astype(np.float64), chosen
     import pandas as pd
 
     try:
@@ -665,7 +664,7 @@ def _read_columns(
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LinregError(f"{name}: cannot read it ({first})") from None
     meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in used})
-    return text.map_partitions(_parse_partition, name, used, meta=meta), chosen
+    return text.map_partitions(parse_text_partition, name, used, meta=meta), chosen
 
 
 def _first_file(name: str) -> str:
@@ -678,29 +677,6 @@ def _first_file(name: str) -> str:
     if not matches:
         raise LinregError(f"{name}: no file matches; check the path")
     return matches[0]
-
-
-def _parse_partition(part: Any, name: str, columns: list[str], partition_info: Any = None) -> Any:
-    """A partition of text cells as float64, by the one cell rule (:mod:`linreg.io.columns`)."""
-    import pandas as pd
-    import pyarrow as pa
-
-    number = "?" if not partition_info else partition_info.get("number", "?")
-    out = {}
-    for column in columns:
-        cells = pa.array(part[column].astype(str).to_numpy(dtype=object), type=pa.string())
-        parsed = parses_as_number(cells)
-
-        def where(row: int) -> str:
-            return f"row {row + 1} of partition {number}"
-
-        if parsed is None:
-            row = first_bad_cell(cells)
-            raise bad_cell_error(name, column, where(row), cells[row].as_py())
-        values = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
-        check_finite_column(values, name, column, where)
-        out[column] = values
-    return pd.DataFrame(out, index=part.index)
 
 
 def fit_path(
