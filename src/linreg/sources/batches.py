@@ -330,31 +330,39 @@ class CSVSource:
         columns = [*self.feature_names, self.target_name, *weights]
         if TRUTH_COLUMN in self._reader.header and TRUTH_COLUMN not in columns:
             columns.append(TRUTH_COLUMN)  # checked as in memory, though not served
-        start = 0  # first row of the batch being gathered
-        parts: list[list[Array]] = []
+        served = d + 1 + len(weights)
+        start = 0  # first row of the next batch
+        parts: list[list[Array]] = []  # the rows read but not yet served, by column
         gathered = 0
         total = self.total_bytes or 0
 
-        def batch(position: int) -> Batch:
-            stacked = [np.concatenate(p) if len(p) > 1 else p[0] for p in zip(*parts, strict=True)]
-            X = np.empty((gathered, d))
+        def batch(stacked: list[Array], lo: int, hi: int, position: int) -> Batch:
+            X = np.empty((hi - lo, d))
             for j in range(d):
-                X[:, j] = stacked[j]
-            w = stacked[d + 1] if self.weight_name is not None else None
-            return Batch(X, stacked[d], start, min(total, position), w)
+                X[:, j] = stacked[j][lo:hi]
+            w = stacked[d + 1][lo:hi] if self.weight_name is not None else None
+            return Batch(X, stacked[d][lo:hi].copy(), start, min(total, position), w)
 
         for first, arrays in self._reader.blocks(columns):
             if self.weight_name is not None:
                 check_weight_column(
                     arrays[d + 1], self.name, self.weight_name, self._reader.locator(first)
                 )
-            parts.append(arrays[: d + 1 + len(weights)])
+            parts.append(arrays[:served])
             gathered += arrays[0].shape[0]
-            if gathered >= self._rows:
-                yield batch(self._reader.position)
-                start, parts, gathered = start + gathered, [], 0
-        if parts:
-            yield batch(total)
+            if gathered < self._rows:
+                continue
+            # Batches of exactly self._rows rows, however large the blocks of text.
+            stacked = [np.concatenate(p) if len(p) > 1 else p[0] for p in zip(*parts, strict=True)]
+            lo = 0
+            while gathered - lo >= self._rows:
+                yield batch(stacked, lo, lo + self._rows, self._reader.position)
+                start, lo = start + self._rows, lo + self._rows
+            parts = [[c[lo:] for c in stacked]] if lo < gathered else []
+            gathered -= lo
+        if parts and gathered:
+            stacked = [np.concatenate(p) if len(p) > 1 else p[0] for p in zip(*parts, strict=True)]
+            yield batch(stacked, 0, gathered, total)
 
 
 class ParquetSource(_ArrowBatches):
