@@ -444,3 +444,25 @@ def test_a_text_column_is_judged_on_the_first_rows_only(tmp_path: Path) -> None:
     path = write(tmp_path / "early.csv", "label,x,y\n" + "\n".join(rows) + "\n")
     with pytest.raises(LinregError, match=r"column 'label' line 3 has the non-numeric value 't0'"):
         read_table(path)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    cells=st.lists(
+        st.sampled_from(["1", " 2.5 ", "-3e4", "nan", "x", "", "1,0", "\t7\t", "0x1"]),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_first_bad_cell_is_found_by_bisection(cells: list[str]) -> None:
+    """``first_bad_cell`` names the first cell that alone does not parse; all parse: None."""
+    import pyarrow as pa
+
+    from linreg.io.csvreader import first_bad_cell, parses_as_number
+
+    array = pa.array(cells, type=pa.string())
+    alone = [parses_as_number(pa.array([c], type=pa.string())) is not None for c in cells]
+    parsed = parses_as_number(array)
+    assert (parsed is not None) == all(alone)
+    if parsed is None:
+        assert first_bad_cell(array) == alone.index(False)
