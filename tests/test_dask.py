@@ -236,3 +236,51 @@ def test_train_dask_names_an_unreachable_scheduler(
     result = run(capsys, "train", path, "--dask", "tcp://127.0.0.1:9", "--out", tmp_path / "m.json")
     assert result.code == 1
     assert "cannot reach the scheduler" in result.err
+
+
+# -- the readers' one rule, read by Dask (issue 18) -------------------------------------------
+def test_dask_reads_a_csv_by_the_same_rule_as_memory(client: Client, tmp_path: Path) -> None:
+    from linreg import DataWarning
+    from linreg.io.tables import read_table
+    from linreg.sources.distributed import read_frame
+
+    rng = np.random.default_rng(18)
+    X = rng.normal(size=(500, 2)) * 1e-7
+    frame = pd.DataFrame(X, columns=["a", "b"]).assign(label="t", y=X.sum(axis=1))
+    path = tmp_path / "clean.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(DataWarning, match="ignoring non-numeric column"):
+        table = read_table(path)
+    with pytest.warns(DataWarning, match="ignoring non-numeric column"):
+        X_frame, y_series, names = read_frame(path)
+    assert names == table.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(X_frame.compute().to_numpy(), table.X)
+    np.testing.assert_array_equal(y_series.compute().to_numpy(), table.y)
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [("1.2.3", "'1.2.3'"), ("NA", "'NA'"), ("1_000", "'1_000'"), ("null", "'null'")],
+)
+def test_dask_names_a_bad_cell_instead_of_dropping_the_column(
+    client: Client, tmp_path: Path, cell: str, what: str
+) -> None:
+    from linreg.sources.distributed import read_frame
+
+    path = tmp_path / "onebad.csv"
+    path.write_text(f"x1,x2,y\n1,1,6\n2,1,9\n{cell},4,17\n6,6,32\n", encoding="utf-8")
+    X_frame, _, names = read_frame(path)
+    assert names == ["x1", "x2"]
+    with pytest.raises(
+        LinregError, match=rf"column 'x1' row 3 of partition 0 has the non-numeric value {what}"
+    ):
+        X_frame.compute()
+
+
+def test_dask_refuses_rows_longer_than_the_header(client: Client, tmp_path: Path) -> None:
+    from linreg.sources.distributed import read_frame
+
+    path = tmp_path / "long.csv"
+    path.write_text("x,y\n1,2,3\n4,5,6\n7,8,10\n", encoding="utf-8")
+    with pytest.raises(LinregError, match=r"line 2 has 3 field\(s\) but the header has 2"):
+        read_frame(path)

@@ -416,10 +416,10 @@ def _bad_csv(tmp_path: Path, lines: list[str]) -> Path:
 @pytest.mark.parametrize(
     ("lines", "fragments"),
     [
-        (["x,y", "1,2", "3,"], ["column 'y'", "data row 2", "an empty cell"]),
-        (["x,y", "1,2", "nan,4"], ["column 'x'", "data row 2", "NaN"]),
-        (["x,y", "1,2", "inf,4"], ["column 'x'", "data row 2", "infinite"]),
-        (["x,y", "1,2", "1,2,3"], ["not a valid CSV file", "Expected 2 columns"]),
+        (["x,y", "1,2", "3,"], ["column 'y'", "line 3", "an empty cell"]),
+        (["x,y", "1,2", "nan,4"], ["column 'x'", "line 3", "NaN"]),
+        (["x,y", "1,2", "inf,4"], ["column 'x'", "line 3", "infinite"]),
+        (["x,y", "1,2", "1,2,3"], ["not a valid CSV file", "line 3 has 3 field(s)"]),
         (["x,z", "1,2"], ["no target column 'y'", "--target"]),
         (["x,x,y", "1,2,3"], ["['x'] appear more than once"]),
         ([], ["the file is empty"]),
@@ -441,11 +441,11 @@ def test_bad_csv_files_fail_with_one_clear_message(
 
 
 def test_a_non_numeric_value_far_into_a_csv_is_named(tmp_path: Path) -> None:
-    """Column types come from the first block; a later bad cell still names its column."""
+    """Columns are judged on the first rows; a later bad cell still names column and line."""
     rows = [f"{i},{2 * i}" for i in range(20_000)]
     rows[15_000] = "oops,3"
     path = _bad_csv(tmp_path, ["x,y", *rows])
-    with pytest.raises(LinregError, match="column 'x' has the non-numeric value 'oops'"):
+    with pytest.raises(LinregError, match="column 'x' line 15002 has the non-numeric value 'oops'"):
         fit_file(path, LinearRegression(solver="gd"), batch_bytes=SMALL_BATCH)
 
 
@@ -645,3 +645,35 @@ def test_warnings_from_a_clean_stream_are_none(files: dict[str, Path]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_file(files["parquet"], LinearRegression(solver="exact"))
+
+
+# -- Parquet: integers float64 cannot hold, corrupt files (issue 18) ----------------------
+def test_parquet_integers_beyond_2_to_the_53_are_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "big.parquet"
+    big = 2**53 + 1
+    pq.write_table(pa.table({"x": pa.array([1, 2, big], pa.int64()), "y": [1.0, 2.0, 3.0]}), path)
+    source = open_source(path)
+    with pytest.raises(LinregError, match=rf"column 'x' data row 3 has the integer {big}, beyond"):
+        list(source.batches())
+    exact = tmp_path / "exact.parquet"
+    pq.write_table(pa.table({"x": pa.array([1, -(2**53)], pa.int64()), "y": [1.0, 2.0]}), exact)
+    batch = next(open_source(exact).batches())
+    np.testing.assert_array_equal(batch.X[:, 0], [1.0, -(2.0**53)])
+
+
+def test_a_corrupt_parquet_file_is_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "corrupt.parquet"
+    rng = np.random.default_rng(4)
+    pq.write_table(pa.table({"x": rng.normal(size=500), "y": rng.normal(size=500)}), path)
+    raw = bytearray(path.read_bytes())
+    raw[8:200] = bytes(range(192))  # the first data pages, not the footer
+    path.write_bytes(bytes(raw))
+    with pytest.raises(LinregError, match=r"corrupt\.parquet: not a valid Parquet file \(") as info:
+        list(open_source(path).batches())
+    assert "\n" not in str(info.value)

@@ -8,13 +8,14 @@ work from per-batch summaries that combine exactly or stably, never from all row
 at once:
 
 
-CSV is read by ``pyarrow.csv.open_csv`` (a streaming reader; blocks of 1 MiB of text
-gathered into batches), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns follow
-:func:`linreg.io.tables.read_table`'s rules: the target is ``target``, the features are
-``features`` or every other numeric column except ``y_true``, and every cell
-must be a finite number; errors name the file, the column and the data row (the
-``k``-th row after the header; blank lines are not counted). Which CSV columns
-are numeric is judged from the first block of the file.
+CSV is read by :class:`linreg.io.csvreader.CSVReader` (``pyarrow.csv.open_csv``, the
+reader :func:`linreg.io.tables.read_table` uses too; blocks of 1 MiB of text gathered
+into batches), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns and
+cells follow the rules of :mod:`linreg.io.columns`, shared by every reader: the
+target is ``target``, the features are ``features`` or every other numeric column
+except ``y_true``, and every cell must be a finite number. A CSV error names the
+file, the column, the line and the value, exactly as in memory; a Parquet error the
+file, the column and the data row (the ``k``-th row).
 
 Memory
 ------
@@ -40,7 +41,10 @@ coefficient: in this file the intercept, 1, is small beside fitted values of
 about 680, and rounding it correctly takes a second slicing level. With the
 general kernels that made 30 s; the refinement pass now takes the norm-sliced
 kernel at two levels (:class:`Levels`), which carries those bits for less. The
-CSV row predates that and is parsing-bound.)
+CSV row predates that and is parsing-bound; it also predates the one CSV reader of
+:mod:`linreg.io.csvreader`, which reads cells as text and then parses them: streaming
+a 117 MB CSV took about 1.2 times as long as before. Read whole, the same file now
+peaks at 173 MB above the start of the process, 465 MB with the former pandas reader.)
 
 Of that, about 160 MB is the command line before it reads anything (Python with
 NumPy, SciPy, pandas and linreg) and about 60 MB pyarrow's libraries and threads;
@@ -51,9 +55,7 @@ NumPy, OpenBLAS and pyarrow reuse memory, but does not grow with the file.
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,13 +65,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.io.tables import (
-    PARQUET_SUFFIXES,
-    Table,
+from linreg.io.columns import (
+    TRUTH_COLUMN,
     check_finite_column,
     check_weight_column,
     resolve_columns,
 )
+from linreg.io.csvreader import CSV_BLOCK_BYTES, CSVReader
+from linreg.io.tables import PARQUET_SUFFIXES, Table
 from linreg.problem import check_sample_weight
 from linreg.sources.passes import PassProgress, ProgressCallback
 
@@ -101,10 +104,9 @@ SAMPLE_ROWS: Final = 10_000
 #: memory: reading it whole (pandas, cell by cell) peaks at about 3.5 times its size
 #: (measured: 84 MB of CSV, 280 MB), and the fit needs another copy of the numbers.
 STREAM_MEMORY_RATIO: Final = 8
-#: Text per block of pyarrow's CSV reader, which reads many blocks ahead: on a 363 MB
-#: CSV, 4 MiB blocks peaked at 374 MB resident, 1 MiB blocks at 226 MB, as fast.
-CSV_BLOCK_BYTES: Final = 1 << 20
 _INSTALL_HINT = 'pip install "linreg[stream]"'
+#: The largest integer magnitude below which every integer is a float64 (2**53).
+_EXACT_INTEGER: Final = 2**53
 
 
 # ---------------------------------------------------------------------------
@@ -253,26 +255,40 @@ class _ArrowBatches:
                 f"{self.name}: column {column!r} data row {start + row + 1} has {what}; "
                 "fix or remove that row (every cell must be a number)"
             )
+        if pa.types.is_integer(array.type):
+            exact = np.asarray(array.to_numpy(zero_copy_only=False))
+            big = np.flatnonzero((exact > _EXACT_INTEGER) | (exact < -_EXACT_INTEGER))
+            if big.size:
+                row = int(big[0])
+                raise LinregError(
+                    f"{self.name}: column {column!r} data row {start + row + 1} has the "
+                    f"integer {int(exact[row])}, beyond 2**53: float64 cannot hold it "
+                    "exactly; scale the column or store it as floating point"
+                )
+            return exact.astype(np.float64)
         if not pa.types.is_floating(array.type):
-            array = array.cast(pa.float64())
+            array = array.cast(pa.float64(), safe=False)
         values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
         check_finite_column(values, self.name, column, lambda row: f"data row {start + row + 1}")
         return values
 
 
-class CSVSource(_ArrowBatches):
-    """A CSV file read by pyarrow's streaming reader, in batches of ``batch_bytes`` of numbers.
+class CSVSource:
+    """A CSV file read in batches of ``batch_bytes`` of numbers, by linreg's one CSV reader.
 
-    The reader parses blocks of at most :data:`CSV_BLOCK_BYTES` of text; their rows
-    are gathered into batches of ``batch_bytes / (8 (d + 1))`` rows.
+    :class:`linreg.io.csvreader.CSVReader` parses blocks of at most
+    :data:`CSV_BLOCK_BYTES` of text; their rows are gathered into batches of
+    ``batch_bytes / (8 (d + 1))`` rows. Columns and cells follow
+    :func:`linreg.io.tables.read_table`'s rules (:mod:`linreg.io.columns`), so a
+    file streams to the same features, values and errors as it reads in memory.
 
     Parameters
     ----------
     path : path-like
     target : str, default="y"
     features : sequence of str, optional
-        By default every other column that is numeric in the first block, except
-        ``y_true`` and the weights.
+        By default every other numeric column (a number among the first 1,000 data
+        rows), except ``y_true`` and the weights.
     sample_weight : str, optional
         The column of row weights (finite, ``>= 0``), served in ``Batch.w``.
     batch_bytes : int, default=BATCH_BYTES
@@ -294,13 +310,13 @@ class CSVSource(_ArrowBatches):
     ) -> None:
         self.path = Path(path)
         self.name = str(self.path)
-        _check_path(self.path)
-        self._header = self._read_header()
-        self._block = max(1 << 16, min(CSV_BLOCK_BYTES, int(batch_bytes)))
-        numeric = self._numeric_columns() if features is None else set(self._header)
+        # Blocks of text as in memory, whatever the batch: the same rows, the same errors.
+        self._reader = CSVReader(self.path, block_bytes=CSV_BLOCK_BYTES)
+        header = self._reader.header
+        numeric = self._reader.numeric_columns() if features is None else set(header)
         self.feature_names = resolve_columns(
             self.name,
-            self._header,
+            header,
             numeric.__contains__,
             target=target,
             features=features,
@@ -308,99 +324,48 @@ class CSVSource(_ArrowBatches):
         )
         self.target_name = target
         self.weight_name = sample_weight
-        self.total_bytes = self.path.stat().st_size
+        self.total_bytes: int | None = self.path.stat().st_size
         self._rows = max(1, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
 
-    def _read_header(self) -> list[str]:
-        try:
-            with open(self.path, newline="", encoding="utf-8-sig") as handle:
-                header = next(csv.reader(handle), None)
-        except UnicodeDecodeError:
-            raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
-        if not header:
-            raise LinregError(
-                f"{self.name}: the file is empty; it needs a header row and data rows"
-            )
-        return [c.strip() for c in header]
-
-    def _open(self, handle: Any, columns: list[str] | None) -> Any:
-        pa = _pyarrow()
-        from pyarrow import csv as pacsv
-
-        read = pacsv.ReadOptions(column_names=self._header, skip_rows=1, block_size=self._block)
-        if columns is None:
-            convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True)
-        else:
-            convert = pacsv.ConvertOptions(
-                null_values=[""],
-                include_columns=columns,
-                column_types={c: pa.float64() for c in columns},
-            )
-        return pacsv.open_csv(handle, read_options=read, convert_options=convert)
-
-    def _numeric_columns(self) -> set[str]:
-        """Columns typed as integers or floats by pyarrow's inference on the first block."""
-        pa = _pyarrow()
-        try:
-            with pa.OSFile(self.name) as handle:
-                reader = self._open(handle, None)
-                schema = reader.schema
-                try:
-                    reader.read_next_batch()
-                except StopIteration:
-                    raise LinregError(f"{self.name}: has a header but no data rows") from None
-        except pa.ArrowInvalid as exc:
-            raise self._error(exc, 0) from None
-        return {
-            f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
-        }
-
-    def _error(self, exc: Exception, rows_before: int) -> LinregError:
-        message = str(exc).strip().splitlines()[0]
-        bad = re.match(
-            r"In CSV column #(\d+): CSV conversion error to \w+: invalid value (.*)$", message
-        )
-        if bad and int(bad.group(1)) < len(self._header):
-            column = self._header[int(bad.group(1))]
-            return LinregError(
-                f"{self.name}: column {column!r} has the non-numeric value {bad.group(2)} "
-                f"(a data row after row {rows_before}); fix or remove that row "
-                "(every cell must be a number)"
-            )
-        message = message.removeprefix("CSV parse error: ")
-        return LinregError(f"{self.name}: not a valid CSV file ({message})")
-
     def batches(self) -> Generator[Batch, None, None]:
-        pa = _pyarrow()
-        columns = self._columns()
-        start = 0  # first row of the batch being gathered
-        parts: list[tuple[Array, Array, Array | None]] = []
+        d = len(self.feature_names)
+        weights = [] if self.weight_name is None else [self.weight_name]
+        columns = [*self.feature_names, self.target_name, *weights]
+        if TRUTH_COLUMN in self._reader.header and TRUTH_COLUMN not in columns:
+            columns.append(TRUTH_COLUMN)  # checked as in memory, though not served
+        served = d + 1 + len(weights)
+        start = 0  # first row of the next batch
+        parts: list[list[Array]] = []  # the rows read but not yet served, by column
         gathered = 0
         total = self.total_bytes or 0
 
-        def batch(position: int) -> Batch:
-            X = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
-            y = parts[0][1] if len(parts) == 1 else np.concatenate([p[1] for p in parts])
-            w = None
-            if self.weight_name is not None:
-                ws = [p[2] for p in parts if p[2] is not None]
-                w = ws[0] if len(ws) == 1 else np.concatenate(ws)
-            return Batch(X, y, start, min(total, position), w)
+        def batch(stacked: list[Array], lo: int, hi: int, position: int) -> Batch:
+            X = np.empty((hi - lo, d))
+            for j in range(d):
+                X[:, j] = stacked[j][lo:hi]
+            w = stacked[d + 1][lo:hi] if self.weight_name is not None else None
+            return Batch(X, stacked[d][lo:hi].copy(), start, min(total, position), w)
 
-        with pa.OSFile(self.name) as handle:
-            try:
-                for record in self._open(handle, columns):
-                    if record.num_rows == 0:
-                        continue
-                    parts.append(self._arrays(record, start + gathered, "an empty cell"))
-                    gathered += record.num_rows
-                    if gathered >= self._rows:
-                        yield batch(handle.tell())
-                        start, parts, gathered = start + gathered, [], 0
-            except pa.ArrowInvalid as exc:
-                raise self._error(exc, start + gathered) from None
-            if parts:
-                yield batch(total)
+        for first, arrays in self._reader.blocks(columns):
+            if self.weight_name is not None:
+                check_weight_column(
+                    arrays[d + 1], self.name, self.weight_name, self._reader.locator(first)
+                )
+            parts.append(arrays[:served])
+            gathered += arrays[0].shape[0]
+            if gathered < self._rows:
+                continue
+            # Batches of exactly self._rows rows, however large the blocks of text.
+            stacked = [np.concatenate(p) if len(p) > 1 else p[0] for p in zip(*parts, strict=True)]
+            lo = 0
+            while gathered - lo >= self._rows:
+                yield batch(stacked, lo, lo + self._rows, self._reader.position)
+                start, lo = start + self._rows, lo + self._rows
+            parts = [[c[lo:] for c in stacked]] if lo < gathered else []
+            gathered -= lo
+        if parts and gathered:
+            stacked = [np.concatenate(p) if len(p) > 1 else p[0] for p in zip(*parts, strict=True)]
+            yield batch(stacked, 0, gathered, total)
 
 
 class ParquetSource(_ArrowBatches):
@@ -438,9 +403,8 @@ class ParquetSource(_ArrowBatches):
             with pq.ParquetFile(self.name) as handle:
                 schema = handle.schema_arrow
                 self.n_rows = int(handle.metadata.num_rows)
-        except (pa.ArrowInvalid, OSError) as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise LinregError(f"{self.name}: not a valid Parquet file ({first})") from None
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _parquet_error(self.name, exc) from None
         types = {f.name: f.type for f in schema}
         numeric = {
             c
@@ -467,6 +431,7 @@ class ParquetSource(_ArrowBatches):
         self.total_bytes = self.path.stat().st_size
 
     def batches(self) -> Generator[Batch, None, None]:
+        pa = _pyarrow()
         import pyarrow.parquet as pq
 
         columns = self._columns()
@@ -474,14 +439,28 @@ class ParquetSource(_ArrowBatches):
         total = self.total_bytes or 0
         # pre_buffer (the default) caches whole column chunks: on a 238 MB file it
         # held all of them, 246 MB; buffered reads of 1 MiB keep the pool at ~40 MB.
-        with pq.ParquetFile(self.name, pre_buffer=False, buffer_size=1 << 20) as handle:
-            for record in handle.iter_batches(batch_size=self._rows, columns=columns):
-                if record.num_rows == 0:
-                    continue
-                X, y, w = self._arrays(record, start, "a missing value")
-                start += record.num_rows
-                position = total * start // max(self.n_rows, 1)
-                yield Batch(X, y, start - record.num_rows, position, w)
+        try:
+            with pq.ParquetFile(self.name, pre_buffer=False, buffer_size=1 << 20) as handle:
+                for record in handle.iter_batches(batch_size=self._rows, columns=columns):
+                    if record.num_rows == 0:
+                        continue
+                    X, y, w = self._arrays(record, start, "a missing value")
+                    start += record.num_rows
+                    position = total * start // max(self.n_rows, 1)
+                    yield Batch(X, y, start - record.num_rows, position, w)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            if isinstance(exc, LinregError):
+                raise
+            raise _parquet_error(self.name, exc) from None
+
+
+def _parquet_error(name: str, exc: BaseException) -> LinregError:
+    """A reading error of pyarrow's Parquet reader as one line naming the file."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if len(first) > 200:
+        first = first[:200] + "..."
+    return LinregError(f"{name}: not a valid Parquet file ({first}); check or rewrite the file")
 
 
 def open_source(

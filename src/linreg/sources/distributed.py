@@ -48,7 +48,9 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 from linreg.fitted import StreamFit
-from linreg.io.tables import PARQUET_SUFFIXES, check_weight_column, resolve_columns
+from linreg.io.columns import check_exact_integers, check_weight_column, resolve_columns
+from linreg.io.csvreader import CSVReader, parse_text_partition
+from linreg.io.tables import PARQUET_SUFFIXES
 from linreg.solvers import fast
 from linreg.solvers.streamed_exact import (
     GradientPiece,
@@ -597,24 +599,31 @@ def _read_columns(
 ) -> tuple[Any, list[str]]:
     """The Dask frame of a file's used columns (float64) and the feature names.
 
-    The columns follow :func:`linreg.io.tables.read_table`'s rules (see
-    :func:`linreg.io.tables.resolve_columns`); a CSV's column types are Dask's
-    inference on the start of the file, and the chosen columns are then read as
-    float64 (a cell that is not a number fails the fit, naming it). A weight
-    column ``sample_weight``, if named, is checked and left out of the features
-    (:func:`fit_path` reads it).
+    The columns follow :func:`linreg.io.tables.read_table`'s rules
+    (:mod:`linreg.io.columns`): a CSV's header and numeric columns are judged by
+    :class:`linreg.io.csvreader.CSVReader` on the (first) file, exactly as in memory;
+    its cells are read as text and parsed by the same rule, so a bad cell fails the
+    fit naming the file, the column, the partition's row and the value, and a row
+    with more fields than the header is an error, never a shifted table. Parquet
+    columns are numeric by type. A weight column ``sample_weight``, if named, is
+    checked and left out of the features (:func:`fit_path` reads it).
     """
     _, _, dd = _require_dask()
     name = str(path)
     parquet = Path(name).suffix.lower() in PARQUET_SUFFIXES or Path(name).is_dir()
-    try:
-        frame = dd.read_parquet(name) if parquet else dd.read_csv(name, skipinitialspace=True)
-        columns = [str(c) for c in frame.columns]
-        dtypes = dict(zip(columns, frame.dtypes, strict=True))
-    except (OSError, ValueError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LinregError(f"{name}: cannot read it ({first})") from None
-    numeric = {c for c, t in dtypes.items() if _is_number_dtype(t)}
+    if parquet:
+        try:
+            frame = dd.read_parquet(name)
+            columns = [str(c) for c in frame.columns]
+            dtypes = dict(zip(columns, frame.dtypes, strict=True))
+        except (OSError, ValueError, TypeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LinregError(f"{name}: cannot read it ({first})") from None
+        numeric = {c for c, t in dtypes.items() if _is_number_dtype(t)}
+    else:
+        reader = CSVReader(_first_file(name))
+        columns = reader.header
+        numeric = reader.numeric_columns() if features is None else set(columns)
     chosen = resolve_columns(
         name,
         columns,
@@ -624,20 +633,50 @@ def _read_columns(
         weight=sample_weight,
     )
     weights = [] if sample_weight is None else [sample_weight]
-    used = [*chosen, target, *weights]
-    for column in used:
-        if column not in numeric:
-            raise LinregError(
-                f"{name}: column {column!r} is not numeric ({dtypes[column]}); "
-                "choose numeric columns with --target and --features"
-            )
+    used = list(dict.fromkeys([*chosen, target, *weights]))
     if parquet:
-        frame = frame[used].astype(np.float64)
-    else:
-        frame = dd.read_csv(
-            name, skipinitialspace=True, usecols=used, dtype=dict.fromkeys(used, np.float64)
+        for column in used:
+            if column not in numeric:
+                raise LinregError(
+                    f"{name}: column {column!r} is not numeric ({dtypes[column]}); "
+                    "choose numeric columns with --target and --features"
+                )
+        integers = [c for c in used if np.dtype(dtypes[c]).kind in "iu"]
+        picked = frame[used]
+        if integers:
+            picked = picked.map_partitions(check_exact_integers, name, integers, meta=picked._meta)
+        return picked.astype(np.float64), chosen
+    import pandas as pd
+
+    try:
+        text = dd.read_csv(
+            name,
+            header=0,
+            names=columns,
+            usecols=used,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            index_col=False,
+            on_bad_lines="error",
         )
-    return frame, chosen
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LinregError(f"{name}: cannot read it ({first})") from None
+    meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in used})
+    return text.map_partitions(parse_text_partition, name, used, meta=meta), chosen
+
+
+def _first_file(name: str) -> str:
+    """The file a CSV path or glob names first (its header and columns stand for all)."""
+    import glob
+
+    if not glob.has_magic(name):
+        return name
+    matches = sorted(glob.glob(name))
+    if not matches:
+        raise LinregError(f"{name}: no file matches; check the path")
+    return matches[0]
 
 
 def fit_path(
@@ -694,8 +733,10 @@ def fit_path(
                 on_epoch=on_epoch,
             )
         except LinregError as exc:
+            if str(exc).startswith(f"{name}: "):  # the readers name the file themselves
+                raise
             raise LinregError(f"{name}: {exc}") from None
-        except (ValueError, TypeError) as exc:  # a cell the CSV reader could not convert
+        except (ValueError, TypeError) as exc:  # a line the CSV reader could not split
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LinregError(f"{name}: {first}") from None
         sample = None
