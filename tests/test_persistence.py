@@ -239,7 +239,7 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     "empty coef": (set_field("coef", []), r"field 'coef'"),
     "null coef": (set_field("coef", None), r"field 'coef'"),
     "boolean coef": (set_field("coef", [True, 1.0]), r"field 'coef'"),
-    "NaN coef": (set_field("coef", [float("nan"), 1.0]), r"field 'coef'.*finite"),
+    "NaN coef": (set_field("coef", [float("nan"), 1.0]), r"field 'coef\[0\]' is NaN.*finite"),
     "infinite intercept": (set_field("intercept", float("inf")), r"field 'intercept'"),
     "text intercept": (set_field("intercept", "2"), r"field 'intercept'"),
     "too few feature_names": (set_field("feature_names", ["size"]), r"'feature_names' must list 2"),
@@ -249,19 +249,22 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     "training a string": (set_field("training", "gd"), r"'hyperparameters' and 'training'"),
     "unknown hyperparameter": (
         set_field("hyperparameters.gamma", 1.0),
-        r"bad hyperparameters or history \(unknown parameter 'gamma'",
+        r"field 'hyperparameters.gamma' is not a hyperparameter \(unknown parameter 'gamma'",
     ),
     "negative learning rate": (
         set_field("hyperparameters.learning_rate", -0.1),
         r"bad hyperparameters .*learning rate must be a positive number",
     ),
     "unknown solver": (set_field("hyperparameters.solver", "adam"), r"solver must be one of"),
-    "no history": (drop_field("history"), r"bad hyperparameters or history"),
+    "no history": (drop_field("history"), r"field 'history' must be an object, got None"),
     "history lengths differ": (
         set_field("history.b", [0.0]),
         r"history: loss, W and b must have one entry per epoch",
     ),
-    "text in history": (set_field("history.loss", ["x"] * 61), r"bad hyperparameters or history"),
+    "text in history": (
+        set_field("history.loss", ["x"] * 61),
+        r"field 'history.loss' must be a list of finite numbers; history.loss\[0\] is 'x'",
+    ),
     "history of another width": (
         set_field("history.W", [[0.0]] * 61),
         r"the history's W has the wrong width",

@@ -6,7 +6,12 @@ training data, the loss history, why training stopped, the package version and
 a format version. JSON cannot run code when loaded, and Python writes floats in
 their shortest exact form, so W and b survive a round trip bit for bit.
 
-Loading checks every field and names the one that is wrong.
+Loading checks every field and names the one that is wrong; what may be in each is
+listed, and checked, in one place, :mod:`linreg.io.model_schema`, which saving uses too:
+a file linreg writes always loads. A model file may be at most
+:data:`MAX_MODEL_FILE_BYTES` (64 MiB) long, its history at most
+:data:`MAX_HISTORY_ENTRIES` entries; a history thinned by training says which epochs
+it kept in ``history.epoch``.
 
 Format 2 added the penalty ``alpha`` to the hyperparameters and
 ``training.weighted`` (whether the rows were weighted: true, false, or null when
@@ -26,15 +31,29 @@ from typing import Any, cast
 
 import numpy as np
 
-from linreg.errors import ModelFileError
+from linreg.errors import LinregError, ModelFileError
 from linreg.estimator import LinearRegression
 from linreg.history import History
+from linreg.io.model_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    MAX_HISTORY_ENTRIES,
+    MAX_MODEL_FILE_BYTES,
+    Fail,
+    check_content,
+    parse_model_json,
+)
 from linreg.io.tables import atomic_write
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "model_to_dict", "save_model"]
-
-FORMAT = "linreg-model"
-FORMAT_VERSION = 2
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_HISTORY_ENTRIES",
+    "MAX_MODEL_FILE_BYTES",
+    "load_model",
+    "model_to_dict",
+    "save_model",
+]
 
 
 def model_to_dict(
@@ -100,35 +119,50 @@ def model_to_dict(
     }
 
 
-def _is_count(value: object) -> bool:
-    """A JSON whole number >= 0 (``true`` and ``false`` are not)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
 def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Write ``model`` to ``path`` as JSON, atomically; see :func:`model_to_dict` for kwargs."""
+    """Write ``model`` to ``path`` as JSON, atomically; see :func:`model_to_dict` for kwargs.
+
+    What is written is checked as loading checks it (:func:`linreg.io.model_schema.check_content`),
+    so a saved file always loads; on failure nothing is written and an existing file is kept.
+
+    Raises
+    ------
+    LinregError
+        The model cannot make a valid model file, naming the field (e.g. a feature named
+        twice, a non-finite loss) or the size over :data:`MAX_MODEL_FILE_BYTES`.
+    TypeError
+        ``extra`` holds a value that is not JSON.
+    """
     content = model_to_dict(model, **kwargs)
     target = Path(path)
+    check_content(content, Fail(str(target), saving=True))
+    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
+    size = len(text.encode("utf-8"))
+    if size > MAX_MODEL_FILE_BYTES:
+        raise LinregError(
+            f"{target}: cannot save this model: the model file would be {_mib(size)}, more "
+            f"than the {_mib(MAX_MODEL_FILE_BYTES)} linreg loads (MAX_MODEL_FILE_BYTES); "
+            "train for fewer epochs"
+        )
     with atomic_write(target) as handle:
-        json.dump(content, handle, indent=1, allow_nan=False)
-        handle.write("\n")
+        handle.write(text)
     return target
 
 
-def _corrupt(name: str, what: str) -> ModelFileError:
-    return ModelFileError(f"{name}: {what}; the model file is corrupt, re-create it with train")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB" if size % 2**20 else f"{size // 2**20} MiB"
 
 
 def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str, Any]]:
-    """Read a model file written by :func:`save_model`.
+    """Read a model file written by :func:`save_model`, checking every field.
+
+    The file may be at most :data:`MAX_MODEL_FILE_BYTES` long, and every field must
+    have the type, shape and range that :mod:`linreg.io.model_schema` lists; its
+    history at most :data:`MAX_HISTORY_ENTRIES` entries.
 
     Returns
     -------
@@ -137,82 +171,54 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
         ``stop_reason_``, ``weighted_`` (None when the file does not say); its
         ``alpha`` is the file's, 0 for files of format 1.
     content : dict
-        The whole file (names, hyperparameters, training facts, extras).
+        The whole file (names, hyperparameters, training facts, extras), checked.
 
     Raises
     ------
     ModelFileError
-        Missing, unreadable, corrupt, foreign or newer file, naming what is wrong.
+        Missing, unreadable, too large, corrupt, foreign or newer file, naming the file
+        and the field at fault.
     """
     p = Path(path)
     name = str(p)
-    if not p.is_file():
+    if not p.exists():
         raise ModelFileError(f"{name}: model file not found; train one with 'linreg train'")
-    try:
-        content = json.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ModelFileError(f"{name}: not a linreg model file (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
+    if not p.is_file():
         raise ModelFileError(
-            f"{name}: not valid JSON (line {exc.lineno}: {exc.msg}); "
-            "the model file is corrupt or truncated, re-create it with train"
-        ) from None
-    if not isinstance(content, dict) or content.get("format") != FORMAT:
-        raise ModelFileError(f'{name}: not a linreg model file (no "format": "{FORMAT}")')
-    version = content.get("format_version")
-    if not isinstance(version, int):
-        raise _corrupt(name, "field 'format_version' is missing")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{name}: written by a newer linreg ({content.get('linreg_version')}, file format "
-            f"{version}); this linreg reads format {FORMAT_VERSION}: upgrade linreg"
+            f"{name}: model file not found (this is a folder or a device, not a file); "
+            "give the model file written by 'linreg train'"
         )
-    coef = content.get("coef")
-    if not (isinstance(coef, list) and coef and all(_is_number(c) for c in coef)):
-        raise _corrupt(name, "field 'coef' must be a non-empty list of finite numbers")
-    intercept = content.get("intercept")
-    if not _is_number(intercept):
-        raise _corrupt(name, "field 'intercept' must be a finite number")
-    names = content.get("feature_names")
-    if not (
-        isinstance(names, list)
-        and len(names) == len(coef)
-        and all(isinstance(n, str) for n in names)
-    ):
-        raise _corrupt(name, f"field 'feature_names' must list {len(coef)} names, one per weight")
-    if not isinstance(content.get("target_name"), str):
-        raise _corrupt(name, "field 'target_name' is missing")
-    params = content.get("hyperparameters")
-    training = content.get("training")
-    if not isinstance(params, dict) or not isinstance(training, dict):
-        raise _corrupt(name, "fields 'hyperparameters' and 'training' must be objects")
     try:
-        model = LinearRegression().set_params(**params)
-        model._validate_params()
-        history = History.from_dict(content["history"])
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(
+            f"{name}: cannot read the model file ({exc.strerror or exc})"
+        ) from None
+    if len(raw) > MAX_MODEL_FILE_BYTES:
+        size = max(len(raw), p.stat().st_size)
+        raise ModelFileError(
+            f"{name}: the file is {_mib(size)}, more than the {_mib(MAX_MODEL_FILE_BYTES)} "
+            "linreg loads as a model file (MAX_MODEL_FILE_BYTES); it is not a model file "
+            "this linreg wrote: re-create it with train"
+        )
+    content = parse_model_json(raw, name)
+    checked = check_content(content, Fail(name))
+    try:
+        history = History.from_dict(checked.history)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _corrupt(name, f"bad hyperparameters or history ({exc})") from None
-    if history.W.shape[1] != len(coef):
-        raise _corrupt(name, "the history's W has the wrong width")
-    n_iter = training.get("n_iter", history.n_epochs)
-    if not _is_count(n_iter):
-        raise _corrupt(name, "field 'training.n_iter' must be a whole number >= 0")
-    n_steps = training.get("n_steps")
-    if n_steps is not None and not _is_count(n_steps):
-        raise _corrupt(name, "field 'training.n_steps' must be a whole number >= 0 or null")
-    if not isinstance(content.get("extra", {}), dict):
-        raise _corrupt(name, "field 'extra' must be an object")
-    weighted = training.get("weighted")
-    if weighted is not None and not isinstance(weighted, bool):
-        raise _corrupt(name, "field 'training.weighted' must be true, false or null")
+        raise ModelFileError(
+            f"{name}: bad history ({exc}); the model file is corrupt, re-create it with train"
+        ) from None
 
-    model.coef_ = np.asarray(coef, dtype=np.float64)
-    model.intercept_ = float(cast(float, intercept))
-    model.n_features_in_ = len(coef)
+    model = LinearRegression().set_params(**checked.hyperparameters)
+    model.coef_ = checked.coef
+    model.intercept_ = checked.intercept
+    model.n_features_in_ = len(checked.coef)
     model.history_ = history
-    model.n_iter_ = n_iter
-    model.n_steps_ = n_steps
-    model.stop_reason_ = str(training.get("stop_reason", "unknown"))
+    model.n_iter_ = history.n_epochs if checked.n_iter is None else checked.n_iter
+    model.n_steps_ = checked.n_steps
+    model.stop_reason_ = checked.stop_reason
     model.stability_ = None
-    model.weighted_ = weighted
-    return model, content
+    model.weighted_ = checked.weighted
+    return model, cast(dict[str, Any], content)
