@@ -436,7 +436,8 @@ def _check_history(history: Any, d: int, fail: Fail) -> dict[str, Any]:
     if type(loss) is list and len(loss) > MAX_HISTORY_ENTRIES:
         raise fail(
             f"field 'history.loss' has {len(loss):,} entries, more than the "
-            f"{MAX_HISTORY_ENTRIES:,} linreg loads (MAX_HISTORY_ENTRIES)"
+            f"{MAX_HISTORY_ENTRIES:,} a model file may hold (MAX_HISTORY_ENTRIES in "
+            "linreg.io.model_schema)"
         )
     loss_ = _numbers(loss, "history.loss", fail)
     n = loss_.shape[0]

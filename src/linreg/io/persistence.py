@@ -145,8 +145,8 @@ def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: 
     if size > MAX_MODEL_FILE_BYTES:
         raise LinregError(
             f"{target}: cannot save this model: the model file would be {_mib(size)}, more "
-            f"than the {_mib(MAX_MODEL_FILE_BYTES)} linreg loads (MAX_MODEL_FILE_BYTES); "
-            "train for fewer epochs"
+            f"than the {_mib(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
+            "linreg.io.model_schema): train for fewer epochs"
         )
     with atomic_write(target) as handle:
         handle.write(text)
@@ -189,18 +189,18 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
             "give the model file written by 'linreg train'"
         )
     try:
-        with p.open("rb") as handle:
-            raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
+        size = p.stat().st_size
+        raw = b""
+        if size <= MAX_MODEL_FILE_BYTES:  # checked before reading, and bounded while reading
+            with p.open("rb") as handle:
+                raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
     except OSError as exc:
+        raise ModelFileError(f"{name}: cannot read the model file ({exc.strerror or exc})") from None
+    if max(size, len(raw)) > MAX_MODEL_FILE_BYTES:
         raise ModelFileError(
-            f"{name}: cannot read the model file ({exc.strerror or exc})"
-        ) from None
-    if len(raw) > MAX_MODEL_FILE_BYTES:
-        size = max(len(raw), p.stat().st_size)
-        raise ModelFileError(
-            f"{name}: the file is {_mib(size)}, more than the {_mib(MAX_MODEL_FILE_BYTES)} "
-            "linreg loads as a model file (MAX_MODEL_FILE_BYTES); it is not a model file "
-            "this linreg wrote: re-create it with train"
+            f"{name}: the file is {_mib(max(size, len(raw)))}, more than the "
+            f"{_mib(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
+            "linreg.io.model_schema); re-create it with train, which writes no larger file"
         )
     content = parse_model_json(raw, name)
     checked = check_content(content, Fail(name))
