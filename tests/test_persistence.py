@@ -613,6 +613,49 @@ def test_saving_refuses_a_file_over_the_size_cap(
 
     before = saved.read_bytes()
     monkeypatch.setattr(persistence, "MAX_MODEL_FILE_BYTES", 1000)
-    with pytest.raises(LinregError, match=r"the model file would be .* MiB, more than the"):
+    with pytest.raises(
+        LinregError,
+        match=r"cannot save this model: the model file would be [\d,]+ bytes, more than the "
+        r"1,000 bytes .* even with the history thinned to its first and last entries",
+    ):
         save_model(fitted, saved)
     assert saved.read_bytes() == before
+
+
+def check_thinned(path: Path, fitted: LinearRegression, most: int) -> list[int]:
+    """The file's history is a thinned copy of the fitted one; returns the epochs kept."""
+    model, content = load_model(path)
+    kept: list[int] = content["history"]["epoch"]
+    assert kept[0] == 0
+    assert kept[-1] == fitted.history_.n_epochs
+    assert kept == sorted(set(kept))  # strictly increasing
+    assert 2 <= len(kept) <= most
+    for field in ("loss", "W", "b", "val_loss"):
+        assert same_bits(getattr(model.history_, field), getattr(fitted.history_, field)[kept])
+    assert same_bits(model.coef_, fitted.coef_)
+    assert content["training"]["final_loss"] == fitted.history_.final_loss
+    return kept
+
+
+def test_saving_thins_a_history_too_large_for_the_file_cap(
+    tmp_path: Path, fitted: LinearRegression, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linreg.io import persistence
+
+    full = save_model(fitted, tmp_path / "full.json").stat().st_size
+    cap = full // 3
+    monkeypatch.setattr(persistence, "MAX_MODEL_FILE_BYTES", cap)
+    path = save_model(fitted, tmp_path / "thin.json")
+    assert path.stat().st_size <= cap
+    kept = check_thinned(path, fitted, most=60)
+    assert kept[:3] == [0, 1, 2]  # log-spaced: dense at the start
+
+
+def test_saving_thins_a_history_over_the_entries_cap(
+    tmp_path: Path, fitted: LinearRegression, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linreg.io import model_schema, persistence
+
+    monkeypatch.setattr(persistence, "MAX_HISTORY_ENTRIES", 10)
+    monkeypatch.setattr(model_schema, "MAX_HISTORY_ENTRIES", 10)
+    check_thinned(save_model(fitted, tmp_path / "m.json"), fitted, most=10)

@@ -10,8 +10,9 @@ Loading checks every field and names the one that is wrong; what may be in each 
 listed, and checked, in one place, :mod:`linreg.io.model_schema`, which saving uses too:
 a file linreg writes always loads. A model file may be at most
 :data:`MAX_MODEL_FILE_BYTES` (64 MiB) long, its history at most
-:data:`MAX_HISTORY_ENTRIES` entries; a history thinned by training says which epochs
-it kept in ``history.epoch``.
+:data:`MAX_HISTORY_ENTRIES` entries; saving thins a longer history to fit (first and
+last entries, log-spaced ones between), and a thinned history says which epochs it
+kept in ``history.epoch``.
 
 Format 2 added the penalty ``alpha`` to the hyperparameters and
 ``training.weighted`` (whether the rows were weighted: true, false, or null when
@@ -128,32 +129,66 @@ def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: 
 
     What is written is checked as loading checks it (:func:`linreg.io.model_schema.check_content`),
     so a saved file always loads; on failure nothing is written and an existing file is kept.
+    A history too long for the caps (more than :data:`MAX_HISTORY_ENTRIES` entries, or a
+    file over :data:`MAX_MODEL_FILE_BYTES`, as a wide model trained for many epochs
+    makes) is thinned in the file: its first and last entries and log-spaced ones between,
+    ``history.epoch`` saying which epochs were kept.
 
     Raises
     ------
     LinregError
         The model cannot make a valid model file, naming the field (e.g. a feature named
-        twice, a non-finite loss) or the size over :data:`MAX_MODEL_FILE_BYTES`.
+        twice, a non-finite loss), or not one under :data:`MAX_MODEL_FILE_BYTES` even with
+        its history thinned to two entries.
     TypeError
         ``extra`` holds a value that is not JSON.
     """
     content = model_to_dict(model, **kwargs)
     target = Path(path)
+    if len(content["history"]["loss"]) > MAX_HISTORY_ENTRIES:
+        content["history"] = _thinned(content["history"], MAX_HISTORY_ENTRIES)
     check_content(content, Fail(str(target), saving=True))
-    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
-    size = len(text.encode("utf-8"))
-    if size > MAX_MODEL_FILE_BYTES:
-        raise LinregError(
-            f"{target}: cannot save this model: the model file would be {_mib(size)}, more "
-            f"than the {_mib(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
-            "linreg.io.model_schema): train for fewer epochs"
-        )
+    text = _dumps(content)  # ASCII: its length is its size in bytes
+    while len(text) > MAX_MODEL_FILE_BYTES:
+        history = content["history"]
+        n, history_size = len(history["loss"]), len(_dumps(history))
+        keep = int(0.95 * n * (MAX_MODEL_FILE_BYTES - len(text) + history_size) / history_size)
+        if keep < 2 or n <= 2:
+            raise LinregError(
+                f"{target}: cannot save this model: the model file would be {_size(len(text))}, "
+                f"more than the {_size(MAX_MODEL_FILE_BYTES)} a model file may be "
+                "(MAX_MODEL_FILE_BYTES in linreg.io.model_schema), even with the history "
+                "thinned to its first and last entries"
+            )
+        content["history"] = _thinned(history, min(keep, n - 1))
+        text = _dumps(content)
     with atomic_write(target) as handle:
         handle.write(text)
     return target
 
 
-def _mib(size: int) -> str:
+def _dumps(content: dict[str, Any]) -> str:
+    return json.dumps(content, indent=1, allow_nan=False) + "\n"
+
+
+def _thinned(history: dict[str, Any], keep: int) -> dict[str, Any]:
+    """At most ``keep`` (>= 2) of the history's n >= 3 entries: the first, the last and
+    log-spaced ones between; ``epoch`` holds the epoch of each one kept."""
+    n = len(history["loss"])
+    between = np.geomspace(1, n - 1, keep - 1)
+    kept = [0, *np.unique(np.rint(between).astype(np.int64)).tolist()]
+    epochs = history.get("epoch", range(n))
+    out = {
+        key: [value[i] for i in kept] if isinstance(value, list) and len(value) == n else value
+        for key, value in history.items()
+    }
+    out["epoch"] = [int(epochs[i]) for i in kept]
+    return out
+
+
+def _size(size: int) -> str:
+    if size < 2**20:
+        return f"{size:,} bytes"
     return f"{size / 2**20:.1f} MiB" if size % 2**20 else f"{size // 2**20} MiB"
 
 
@@ -195,11 +230,13 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
             with p.open("rb") as handle:
                 raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
     except OSError as exc:
-        raise ModelFileError(f"{name}: cannot read the model file ({exc.strerror or exc})") from None
+        raise ModelFileError(
+            f"{name}: cannot read the model file ({exc.strerror or exc})"
+        ) from None
     if max(size, len(raw)) > MAX_MODEL_FILE_BYTES:
         raise ModelFileError(
-            f"{name}: the file is {_mib(max(size, len(raw)))}, more than the "
-            f"{_mib(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
+            f"{name}: the file is {_size(max(size, len(raw)))}, more than the "
+            f"{_size(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
             "linreg.io.model_schema); re-create it with train, which writes no larger file"
         )
     content = parse_model_json(raw, name)
