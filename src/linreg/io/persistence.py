@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from linreg.errors import LinregError, ModelFileError
 from linreg.estimator import LinearRegression
@@ -145,44 +146,118 @@ def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: 
     """
     content = model_to_dict(model, **kwargs)
     target = Path(path)
-    if len(content["history"]["loss"]) > MAX_HISTORY_ENTRIES:
-        content["history"] = _thinned(content["history"], MAX_HISTORY_ENTRIES)
+    history = content["history"]
+    if len(history["loss"]) > MAX_HISTORY_ENTRIES:
+        history = _select(history, _kept(len(history["loss"]), MAX_HISTORY_ENTRIES))
+        content["history"] = history
     check_content(content, Fail(str(target), saving=True))
-    text = _dumps(content)  # ASCII: its length is its size in bytes
-    while len(text) > MAX_MODEL_FILE_BYTES:
-        history = content["history"]
-        n, history_size = len(history["loss"]), len(_dumps(history))
-        keep = int(0.95 * n * (MAX_MODEL_FILE_BYTES - len(text) + history_size) / history_size)
-        if keep < 2 or n <= 2:
+    # Every entry is written once; thinning to fit the size cap picks among the pieces.
+    n = len(history["loss"])
+    pieces = {
+        key: [json.dumps(v, allow_nan=False) for v in value]
+        for key, value in history.items()
+        if isinstance(value, list) and len(value) == n
+    }
+    # Bytes of each entry (its pieces, their separators, an epoch number), an upper bound.
+    cost = sum((np.array([len(p) for p in ps]) + 2 for ps in pieces.values()), np.zeros(n)) + 9
+    fixed = len(_dumps({**content, "history": _written(history, pieces, [])}))
+    budget = MAX_MODEL_FILE_BYTES - fixed
+    kept = list(range(n))
+    while True:
+        size = float(cost[kept].sum())
+        if size <= budget:
+            text = _dumps({**content, "history": _written(history, pieces, kept)})
+            if len(text) <= MAX_MODEL_FILE_BYTES:
+                break
+            budget -= len(text) - MAX_MODEL_FILE_BYTES  # never so far: ask for less
+            continue
+        keep = int(len(kept) * budget / size)
+        if len(kept) <= 2 or keep < 2:
             raise LinregError(
-                f"{target}: cannot save this model: the model file would be {_size(len(text))}, "
-                f"more than the {_size(MAX_MODEL_FILE_BYTES)} a model file may be "
-                "(MAX_MODEL_FILE_BYTES in linreg.io.model_schema), even with the history "
-                "thinned to its first and last entries"
+                f"{target}: cannot save this model: the model file would be "
+                f"{_size(int(fixed + size))}, more than the {_size(MAX_MODEL_FILE_BYTES)} a "
+                "model file may be (MAX_MODEL_FILE_BYTES in linreg.io.model_schema), even with "
+                "the history thinned to its first and last entries"
             )
-        content["history"] = _thinned(history, min(keep, n - 1))
-        text = _dumps(content)
+        kept = _kept(n, min(keep, len(kept) - 1))
     with atomic_write(target) as handle:
         handle.write(text)
     return target
 
 
+class _Written(str):
+    """JSON text already written, put in place as it is by :func:`_dumps`."""
+
+
 def _dumps(content: dict[str, Any]) -> str:
-    return json.dumps(content, indent=1, allow_nan=False) + "\n"
+    """The file's text: one field a line, two levels deep, each value compact JSON.
+
+    Compact values go through the JSON module's C encoder (``indent`` would take its
+    pure-Python one, several times slower on a long history); floats are written in
+    their shortest exact form either way. ASCII only, so its length is its size in bytes.
+    """
+
+    def layout(value: Any, depth: int) -> str:
+        if isinstance(value, _Written):
+            return str(value)
+        if isinstance(value, dict) and value and depth < 2:
+            pad = " " * (depth + 1)
+            fields = ",\n".join(
+                f"{pad}{json.dumps(key)}: {layout(item, depth + 1)}" for key, item in value.items()
+            )
+            return "{\n" + fields + "\n" + " " * depth + "}"
+        return json.dumps(value, allow_nan=False)
+
+    return layout(content, 0) + "\n"
 
 
-def _thinned(history: dict[str, Any], keep: int) -> dict[str, Any]:
-    """At most ``keep`` (>= 2) of the history's n >= 3 entries: the first, the last and
-    log-spaced ones between; ``epoch`` holds the epoch of each one kept."""
+def _kept(n: int, keep: int) -> list[int]:
+    """Indices of at most ``keep`` >= 2 of n entries: every one up to some m, then
+    log-spaced ones up to the last, m the smallest for which these are ``keep`` distinct."""
+    if keep >= n:
+        return list(range(n))
+    if keep <= 2:
+        return [0, n - 1]
+
+    def tail(m: int) -> NDArray[np.int64]:
+        return np.unique(np.rint(np.geomspace(m, n - 1, keep - m)).astype(np.int64))
+
+    low, high = 1, keep - 2  # at keep - 2 the tail is [keep - 2, n - 1]: all distinct
+    while low < high:
+        mid = (low + high) // 2
+        if tail(mid).shape[0] == keep - mid:
+            high = mid
+        else:
+            low = mid + 1
+    return [*range(low), *tail(low).tolist()]
+
+
+def _select(history: dict[str, Any], kept: list[int]) -> dict[str, Any]:
+    """The entries ``kept`` of a history (as :meth:`History.to_dict` writes it), with
+    ``epoch`` holding the epoch of each one."""
     n = len(history["loss"])
-    between = np.geomspace(1, n - 1, keep - 1)
-    kept = [0, *np.unique(np.rint(between).astype(np.int64)).tolist()]
     epochs = history.get("epoch", range(n))
     out = {
         key: [value[i] for i in kept] if isinstance(value, list) and len(value) == n else value
         for key, value in history.items()
     }
     out["epoch"] = [int(epochs[i]) for i in kept]
+    return out
+
+
+def _written(
+    history: dict[str, Any], pieces: dict[str, list[str]], kept: list[int]
+) -> dict[str, Any]:
+    """The history's fields as written: the pieces of the entries ``kept``."""
+    n = len(history["loss"])
+    out: dict[str, Any] = {
+        key: _Written("[" + ", ".join(pieces[key][i] for i in kept) + "]")
+        if key in pieces
+        else value
+        for key, value in history.items()
+    }
+    if len(kept) < n and "epoch" not in history:
+        out["epoch"] = kept
     return out
 
 
