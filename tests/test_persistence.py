@@ -206,6 +206,24 @@ def test_numpy_scalar_hyperparameters_can_be_saved(tmp_path: Path) -> None:
     assert loaded.standardize is True
 
 
+def test_numpy_scalars_in_extra_and_names_are_saved_as_plain_json(
+    tmp_path: Path, fitted: LinearRegression
+) -> None:
+    """What ``train`` and library users pass: NumPy floats in ``extra``, NumPy strings."""
+    extra = {"optimum_intercept": np.float64(2.5), "truth": {"weights": [1.5, -0.7], "bias": 2.0}}
+    path = save_model(
+        fitted,
+        tmp_path / "m.json",
+        feature_names=[np.str_("a"), "b"],
+        target_name=np.str_("t"),
+        extra=extra,
+    )
+    _, content = load_model(path)
+    assert content["extra"]["optimum_intercept"] == 2.5
+    assert content["feature_names"] == ["a", "b"]
+    assert content["target_name"] == "t"
+
+
 # -- refusing bad files ----------------------------------------------------------------------
 Edit = Callable[[dict[str, Any]], Any]
 

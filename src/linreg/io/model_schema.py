@@ -355,9 +355,11 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
     names = content.get("feature_names")
     if type(names) is not list or len(names) != d or not all(type(n) is str for n in names):
         raise fail(f"field 'feature_names' must list {d} names, one per weight")
-    if len(set(names)) != d:
-        twice = next(n for i, n in enumerate(names) if n in names[:i])
-        raise fail(f"field 'feature_names' names the feature {twice!r} twice")
+    seen: set[str] = set()
+    for feature in names:
+        if feature in seen:
+            raise fail(f"field 'feature_names' names the feature {feature!r} twice")
+        seen.add(feature)
     target = content.get("target_name")
     if target is None:
         raise fail("field 'target_name' is missing")

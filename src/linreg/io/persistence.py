@@ -146,7 +146,10 @@ def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: 
     """
     content = model_to_dict(model, **kwargs)
     target = Path(path)
-    history = content["history"]
+    history = content.pop("history")
+    # Plain JSON types, as loading sees them (NumPy scalars in extra, tuples, str subclasses);
+    # the history is plain already (lists of floats from NumPy's tolist).
+    content = {**json.loads(json.dumps(content)), "history": history}
     if len(history["loss"]) > MAX_HISTORY_ENTRIES:
         history = _select(history, _kept(len(history["loss"]), MAX_HISTORY_ENTRIES))
         content["history"] = history
