@@ -514,3 +514,29 @@ def _edit_content(content: dict[str, Any], key: str, value: Any) -> dict[str, An
     edited = copy.deepcopy(content)
     edited[key] = value
     return edited
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"weights": ' + "[" * 100_000 + "]" * 100_000 + ', "bias": 1}',
+        '{"weights": [1e400, 1.0], "bias": 2.0}',
+        '{"weights": [1.0, 1.0], "bias": NaN}',
+        '{"weights": [1' + "0" * 5000 + ', 1.0], "bias": 2.0}',
+    ],
+    ids=["nested", "1e400", "NaN", "5,000 digits"],
+)
+def test_a_bad_truth_file_beside_the_data_is_one_error_line(
+    tmp_path: Path, reference: dict[str, Any], data_csv: Path, text: str
+) -> None:
+    """``evaluate --compare`` reads truth.json beside the data when the model has no truth."""
+    data = tmp_path / "data.csv"
+    data.write_bytes(data_csv.read_bytes())
+    truth = tmp_path / "truth.json"
+    truth.write_text(text, encoding="utf-8")
+    content = copy.deepcopy(reference)
+    del content["extra"]["truth"]
+    model = tmp_path / "model.json"
+    model.write_text(dumps(content), encoding="utf-8")
+    result = run_quietly("evaluate", model, data, "--compare")
+    assert_one_error_line(result, f"{truth}: not a valid truth file")

@@ -160,8 +160,10 @@ def read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
         truth = json.loads(path.read_text(encoding="utf-8"))
         weights = [float(w) for w in truth["weights"]]
         bias = float(truth["bias"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
         raise LinregError(f"{path}: not a valid truth file (weights and bias)") from None
+    if not all(math.isfinite(v) for v in [*weights, bias]):
+        raise LinregError(f"{path}: not a valid truth file (its weights and bias must be finite)")
     if len(weights) != n_features:
         warnings.warn(
             f"{path}: ignoring it, it has {len(weights)} true weight(s) but the data have "
