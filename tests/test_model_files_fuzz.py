@@ -43,7 +43,8 @@ from linreg.io.persistence import load_model, save_model
 
 pytestmark = pytest.mark.fuzz
 
-N = 200 if os.environ.get("LINREG_FUZZ") == "long" else 25
+LONG = os.environ.get("LINREG_FUZZ") == "long"
+N = 200 if LONG else 25
 FUZZ = settings(
     max_examples=N,
     deadline=None,
@@ -366,6 +367,21 @@ def test_predict_and_evaluate_on_mutated_files(
     check_command(result, [], model, raw)
     if result.code == 0:
         assert set(result.json()) >= {"mse", "untrained", "parameters", "optimization_gap"}
+
+
+@pytest.mark.skipif(not LONG, reason="a report takes seconds: LINREG_FUZZ=long (make fuzz) only")
+@settings(FUZZ, max_examples=20)
+@given(data=st.data())
+def test_report_on_mutated_files(
+    folder: Path, bases: list[dict[str, Any]], data_csv: Path, data: st.DataObject
+) -> None:
+    raw = data.draw(mutated(data.draw(st.sampled_from(bases)))).encode("utf-8")
+    model = folder / "report_model.json"
+    model.write_bytes(raw)
+    out = folder / "report.html"
+    out.unlink(missing_ok=True)
+    result = run_quietly("report", model, data_csv, "--out", out, "--no-animation")
+    check_command(result, [out], model, raw)
 
 
 def _edit(path: str, value: Any) -> Callable[[dict[str, Any]], str]:
