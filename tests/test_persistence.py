@@ -353,6 +353,10 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
         r"field 'hyperparameters.standardize' must be true or false, got 'yes'",
     ),
     "momentum 1": (set_field("hyperparameters.momentum", 1.0), r"momentum must be in \[0, 1\)"),
+    "intercept without fit_intercept": (
+        set_field("hyperparameters.fit_intercept", False),
+        r"field 'intercept' is .* but the model has none \(hyperparameters.fit_intercept is false",
+    ),
     "text tol": (set_field("hyperparameters.tol", "1e-6"), r"'hyperparameters.tol'"),
     "n_iter beyond int64": (set_field("training.n_iter", 2**64), r"'training.n_iter' must be"),
     "fractional n_steps": (set_field("training.n_steps", 1.5), r"'training.n_steps' must be"),

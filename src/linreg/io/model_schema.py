@@ -20,7 +20,7 @@ absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted
 ``linreg_version``, ``created``           text (optional)
 ``estimator``                             text (optional)
 ``coef``                                  non-empty list of d finite numbers
-``intercept``                             a finite number
+``intercept``                             a finite number; 0 when ``fit_intercept`` is false
 ``feature_names``                         d distinct texts, one per weight
 ``target_name``                           text, not one of the feature names
 ``hyperparameters``                       an object of known names, each valid for
@@ -372,6 +372,11 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
     if type(params) is not dict or type(training) is not dict:
         raise fail("fields 'hyperparameters' and 'training' must be objects")
     _check_hyperparameters(params, fail)
+    if params.get("fit_intercept") is False and intercept != 0.0:
+        raise fail(
+            f"field 'intercept' is {intercept!r} but the model has none "
+            "(hyperparameters.fit_intercept is false)"
+        )
     history = _check_history(content.get("history"), d, fail)
     stop_reason = _text(training.get("stop_reason", "unknown"), "training.stop_reason", fail)
     checked = CheckedModel(
