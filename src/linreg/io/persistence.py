@@ -10,9 +10,9 @@ Loading checks every field and names the one that is wrong; what may be in each 
 listed, and checked, in one place, :mod:`linreg.io.model_schema`, which saving uses too:
 a file linreg writes always loads. A model file may be at most
 :data:`MAX_MODEL_FILE_BYTES` (64 MiB) long, its history at most
-:data:`MAX_HISTORY_ENTRIES` entries; saving thins a longer history to fit (first and
-last entries, log-spaced ones between), and a thinned history says which epochs it
-kept in ``history.epoch``.
+:data:`MAX_HISTORY_ENTRIES` entries; saving thins a longer history to fit (every
+entry up to some epoch, then log-spaced ones up to the last), and a thinned history
+says which epochs it kept in ``history.epoch``.
 
 Format 2 added the penalty ``alpha`` to the hyperparameters and
 ``training.weighted`` (whether the rows were weighted: true, false, or null when
@@ -132,8 +132,8 @@ def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: 
     so a saved file always loads; on failure nothing is written and an existing file is kept.
     A history too long for the caps (more than :data:`MAX_HISTORY_ENTRIES` entries, or a
     file over :data:`MAX_MODEL_FILE_BYTES`, as a wide model trained for many epochs
-    makes) is thinned in the file: its first and last entries and log-spaced ones between,
-    ``history.epoch`` saying which epochs were kept.
+    makes) is thinned in the file: every entry up to some epoch, then log-spaced ones up
+    to the last, as many as fit; ``history.epoch`` says which epochs were kept.
 
     Raises
     ------
