@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import linreg
 from linreg import LinearRegression, ModelFileError, NotFittedError, make_regression
@@ -681,3 +683,59 @@ def test_saving_thins_a_history_over_the_entries_cap(
     monkeypatch.setattr(persistence, "MAX_HISTORY_ENTRIES", 10)
     monkeypatch.setattr(model_schema, "MAX_HISTORY_ENTRIES", 10)
     check_thinned(save_model(fitted, tmp_path / "m.json"), fitted, most=10)
+
+
+N = 200 if os.environ.get("LINREG_FUZZ") == "long" else 25
+
+
+@pytest.mark.fuzz
+@settings(max_examples=N, deadline=None)
+@given(
+    epochs=st.integers(1, 300),
+    d=st.integers(1, 4),
+    cap_fraction=st.floats(0.05, 1.2),
+    entries_cap=st.integers(2, 400),
+)
+def test_a_saved_file_always_fits_the_caps_and_loads(
+    tmp_path_factory: pytest.TempPathFactory,
+    epochs: int,
+    d: int,
+    cap_fraction: float,
+    entries_cap: int,
+) -> None:
+    """Whatever the caps, saving writes a file within them that loads to the same model,
+    its history a thinned copy (first and last epochs kept), or refuses, writing nothing."""
+    from linreg.io import model_schema, persistence
+
+    data = make_regression(n_samples=20, n_features=d, seed=d)
+    model = LinearRegression(learning_rate=0.05, epochs=epochs, standardize=True)
+    model.fit(data.X, data.y)
+    folder = tmp_path_factory.mktemp("caps")
+    full = save_model(model, folder / "full.json").stat().st_size
+    cap = int(full * cap_fraction)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(persistence, "MAX_MODEL_FILE_BYTES", cap)
+        patch.setattr(persistence, "MAX_HISTORY_ENTRIES", entries_cap)
+        patch.setattr(model_schema, "MAX_HISTORY_ENTRIES", entries_cap)
+        path = folder / "m.json"
+        refusal = None
+        try:
+            save_model(model, path)
+        except LinregError as exc:
+            refusal = str(exc)
+        if refusal is not None:
+            event("refused: two entries do not fit")
+            assert "even with the history thinned to its first and last entries" in refusal
+            assert not path.exists()
+            return
+        assert path.stat().st_size <= cap
+        loaded, content = load_model(path)
+    assert same_bits(loaded.coef_, model.coef_)
+    n = len(content["history"]["loss"])
+    event("saved whole" if n == epochs + 1 else "saved thinned")
+    assert 2 <= n <= min(entries_cap, epochs + 1)
+    kept = content["history"].get("epoch", list(range(epochs + 1)))
+    assert kept[0] == 0
+    assert kept[-1] == epochs
+    assert kept == sorted(set(kept))
+    assert same_bits(loaded.history_.loss, model.history_.loss[kept])
