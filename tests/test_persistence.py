@@ -446,6 +446,12 @@ def test_unreadable_files_are_refused(
         load_model(saved)
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads(saved: Path, fitted: LinearRegression) -> None:
+    saved.write_bytes(b"\xef\xbb\xbf" + saved.read_bytes())
+    model, _ = load_model(saved)
+    assert same_bits(model.coef_, fitted.coef_)
+
+
 def test_a_missing_model_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match=r"absent\.json: model file not found"):
         load_model(tmp_path / "absent.json")

@@ -185,7 +185,7 @@ def parse_model_json(raw: bytes, name: str) -> Any:
     object and nesting too deep for the parser are refused here.
     """
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some editors add, is no harm
     except UnicodeDecodeError:
         raise ModelFileError(f"{name}: not a linreg model file (not UTF-8 text)") from None
     try:
