@@ -41,8 +41,6 @@ from linreg import LinearRegression, ModelFileError, make_regression
 from linreg.cli.common import json_ready, print_json
 from linreg.io.persistence import load_model, save_model
 
-pytestmark = pytest.mark.fuzz
-
 LONG = os.environ.get("LINREG_FUZZ") == "long"
 N = 200 if LONG else 25
 FUZZ = settings(
@@ -305,6 +303,7 @@ def check_load(path: Path, raw: bytes, reference: dict[str, Any]) -> None:
     assert path.read_bytes() == raw
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(data=st.data())
 def test_json_aware_mutations_load_or_are_refused_naming_the_file(
@@ -317,6 +316,7 @@ def test_json_aware_mutations_load_or_are_refused_naming_the_file(
     check_load(path, raw, reference)
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(data=st.data())
 def test_damaged_bytes_load_or_are_refused_naming_the_file(
@@ -352,6 +352,7 @@ def check_command(result: Result, outputs: list[Path], model: Path, raw: bytes) 
     assert model.read_bytes() == raw
 
 
+@pytest.mark.fuzz
 @FUZZ_CLI
 @given(data=st.data())
 def test_predict_and_evaluate_on_mutated_files(
@@ -369,6 +370,7 @@ def test_predict_and_evaluate_on_mutated_files(
         assert set(result.json()) >= {"mse", "untrained", "parameters", "optimization_gap"}
 
 
+@pytest.mark.fuzz
 @pytest.mark.skipif(not LONG, reason="a report takes seconds: LINREG_FUZZ=long (make fuzz) only")
 @settings(FUZZ, max_examples=20)
 @given(data=st.data())
@@ -508,6 +510,7 @@ def finite_part(value: Any) -> Any:
     return value
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(value=JSON_VALUES)
 def test_print_json_always_prints_json_keeping_every_finite_value(value: Any) -> None:
