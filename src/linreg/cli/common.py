@@ -35,7 +35,33 @@ def make_console(stderr: bool = False) -> Any:
 
 
 def print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False, default=json_default) + "\n")
+    """Print ``payload`` as JSON on stdout; NaN and infinities print as ``null``.
+
+    JSON has no NaN or infinity, so a value that is not finite (an overflowed MSE, a
+    diverged loss) is written ``null``, in NumPy arrays and scalars as in floats: the
+    output is always valid JSON (``--json``'s documented contract) and never fails.
+    """
+    text = json.dumps(json_ready(payload), indent=2, allow_nan=False, default=json_default)
+    sys.stdout.write(text + "\n")
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every non-finite float (NumPy's included) replaced by None.
+
+    Dicts, lists and tuples are copied; NumPy arrays become lists; everything else is
+    returned as it is (and :func:`json_default` or ``json.dumps`` deal with it).
+    """
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            return json_ready(value.astype(object).tolist())
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
 
 
 def json_default(value: Any) -> Any:
@@ -134,8 +160,10 @@ def read_truth(csv_path: Path, n_features: int) -> dict[str, Any] | None:
         truth = json.loads(path.read_text(encoding="utf-8"))
         weights = [float(w) for w in truth["weights"]]
         bias = float(truth["bias"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
         raise LinregError(f"{path}: not a valid truth file (weights and bias)") from None
+    if not all(math.isfinite(v) for v in [*weights, bias]):
+        raise LinregError(f"{path}: not a valid truth file (its weights and bias must be finite)")
     if len(weights) != n_features:
         warnings.warn(
             f"{path}: ignoring it, it has {len(weights)} true weight(s) but the data have "
@@ -186,7 +214,11 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable result on stdout (NaN and infinity print as null)",
+    )
 
 
 #: ``add(name, handler, help, example)`` creates a subcommand parser with an example.

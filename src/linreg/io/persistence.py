@@ -6,7 +6,13 @@ training data, the loss history, why training stopped, the package version and
 a format version. JSON cannot run code when loaded, and Python writes floats in
 their shortest exact form, so W and b survive a round trip bit for bit.
 
-Loading checks every field and names the one that is wrong.
+Loading checks every field and names the one that is wrong; what may be in each is
+listed, and checked, in one place, :mod:`linreg.io.model_schema`, which saving uses too:
+a file linreg writes always loads. A model file may be at most
+:data:`MAX_MODEL_FILE_BYTES` (64 MiB) long, its history at most
+:data:`MAX_HISTORY_ENTRIES` entries; saving thins a longer history to fit (every
+entry up to some epoch, then log-spaced ones up to the last), and a thinned history
+says which epochs it kept in ``history.epoch``.
 
 Format 2 added the penalty ``alpha`` to the hyperparameters and
 ``training.weighted`` (whether the rows were weighted: true, false, or null when
@@ -25,16 +31,31 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
-from linreg.errors import ModelFileError
+from linreg.errors import LinregError, ModelFileError
 from linreg.estimator import LinearRegression
 from linreg.history import History
+from linreg.io.model_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    MAX_HISTORY_ENTRIES,
+    MAX_MODEL_FILE_BYTES,
+    Fail,
+    check_content,
+    parse_model_json,
+)
 from linreg.io.tables import atomic_write
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "model_to_dict", "save_model"]
-
-FORMAT = "linreg-model"
-FORMAT_VERSION = 2
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_HISTORY_ENTRIES",
+    "MAX_MODEL_FILE_BYTES",
+    "load_model",
+    "model_to_dict",
+    "save_model",
+]
 
 
 def model_to_dict(
@@ -100,35 +121,161 @@ def model_to_dict(
     }
 
 
-def _is_count(value: object) -> bool:
-    """A JSON whole number >= 0 (``true`` and ``false`` are not)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
 def save_model(model: LinearRegression, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Write ``model`` to ``path`` as JSON, atomically; see :func:`model_to_dict` for kwargs."""
+    """Write ``model`` to ``path`` as JSON, atomically; see :func:`model_to_dict` for kwargs.
+
+    What is written is checked as loading checks it (:func:`linreg.io.model_schema.check_content`),
+    so a saved file always loads; on failure nothing is written and an existing file is kept.
+    A history too long for the caps (more than :data:`MAX_HISTORY_ENTRIES` entries, or a
+    file over :data:`MAX_MODEL_FILE_BYTES`, as a wide model trained for many epochs
+    makes) is thinned in the file: every entry up to some epoch, then log-spaced ones up
+    to the last, as many as fit; ``history.epoch`` says which epochs were kept.
+
+    Raises
+    ------
+    LinregError
+        The model cannot make a valid model file, naming the field (e.g. a feature named
+        twice, a non-finite loss), or not one under :data:`MAX_MODEL_FILE_BYTES` even with
+        its history thinned to two entries.
+    TypeError
+        ``extra`` holds a value that is not JSON.
+    """
     content = model_to_dict(model, **kwargs)
     target = Path(path)
+    history = content.pop("history")
+    # Plain JSON types, as loading sees them (NumPy scalars in extra, tuples, str subclasses);
+    # the history is plain already (lists of floats from NumPy's tolist).
+    content = {**json.loads(json.dumps(content)), "history": history}
+    if len(history["loss"]) > MAX_HISTORY_ENTRIES:
+        history = _select(history, _kept(len(history["loss"]), MAX_HISTORY_ENTRIES))
+        content["history"] = history
+    check_content(content, Fail(str(target), saving=True))
+    # Every entry is written once; thinning to fit the size cap picks among the pieces.
+    n = len(history["loss"])
+    pieces = {
+        key: [json.dumps(v, allow_nan=False) for v in value]
+        for key, value in history.items()
+        if isinstance(value, list) and len(value) == n
+    }
+    # Bytes of each entry (its pieces, their separators, an epoch number), an upper bound.
+    cost = sum((np.array([len(p) for p in ps]) + 2 for ps in pieces.values()), np.zeros(n)) + 9
+    fixed = len(_dumps({**content, "history": _written(history, pieces, [])}))
+    budget = MAX_MODEL_FILE_BYTES - fixed
+    kept = list(range(n))
+    while True:
+        size = float(cost[kept].sum())
+        if size <= budget:
+            text = _dumps({**content, "history": _written(history, pieces, kept)})
+            if len(text) <= MAX_MODEL_FILE_BYTES:
+                break
+            budget -= len(text) - MAX_MODEL_FILE_BYTES  # never so far: ask for less
+            continue
+        keep = int(len(kept) * budget / size)
+        if len(kept) <= 2 or keep < 2:
+            raise LinregError(
+                f"{target}: cannot save this model: the model file would be "
+                f"{_size(int(fixed + size))}, more than the {_size(MAX_MODEL_FILE_BYTES)} a "
+                "model file may be (MAX_MODEL_FILE_BYTES in linreg.io.model_schema), even with "
+                "the history thinned to its first and last entries"
+            )
+        kept = _kept(n, min(keep, len(kept) - 1))
     with atomic_write(target) as handle:
-        json.dump(content, handle, indent=1, allow_nan=False)
-        handle.write("\n")
+        handle.write(text)
     return target
 
 
-def _corrupt(name: str, what: str) -> ModelFileError:
-    return ModelFileError(f"{name}: {what}; the model file is corrupt, re-create it with train")
+class _Written(str):
+    """JSON text already written, put in place as it is by :func:`_dumps`."""
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _dumps(content: dict[str, Any]) -> str:
+    """The file's text: one field a line, two levels deep, each value compact JSON.
+
+    Compact values go through the JSON module's C encoder (``indent`` would take its
+    pure-Python one, several times slower on a long history); floats are written in
+    their shortest exact form either way. ASCII only, so its length is its size in bytes.
+    """
+
+    def layout(value: Any, depth: int) -> str:
+        if isinstance(value, _Written):
+            return str(value)
+        if isinstance(value, dict) and value and depth < 2:
+            pad = " " * (depth + 1)
+            fields = ",\n".join(
+                f"{pad}{json.dumps(key)}: {layout(item, depth + 1)}" for key, item in value.items()
+            )
+            return "{\n" + fields + "\n" + " " * depth + "}"
+        return json.dumps(value, allow_nan=False)
+
+    return layout(content, 0) + "\n"
+
+
+def _kept(n: int, keep: int) -> list[int]:
+    """Indices of at most ``keep`` >= 2 of n entries: every one up to some m, then
+    log-spaced ones up to the last, m the smallest for which these are ``keep`` distinct."""
+    if keep >= n:
+        return list(range(n))
+    if keep <= 2:
+        return [0, n - 1]
+
+    def tail(m: int) -> NDArray[np.int64]:
+        return np.unique(np.rint(np.geomspace(m, n - 1, keep - m)).astype(np.int64))
+
+    low, high = 1, keep - 2  # at keep - 2 the tail is [keep - 2, n - 1]: all distinct
+    while low < high:
+        mid = (low + high) // 2
+        if tail(mid).shape[0] == keep - mid:
+            high = mid
+        else:
+            low = mid + 1
+    return [*range(low), *tail(low).tolist()]
+
+
+def _select(history: dict[str, Any], kept: list[int]) -> dict[str, Any]:
+    """The entries ``kept`` of a history (as :meth:`History.to_dict` writes it), with
+    ``epoch`` holding the epoch of each one."""
+    n = len(history["loss"])
+    epochs = history.get("epoch", range(n))
+    out = {
+        key: [value[i] for i in kept] if isinstance(value, list) and len(value) == n else value
+        for key, value in history.items()
+    }
+    out["epoch"] = [int(epochs[i]) for i in kept]
+    return out
+
+
+def _written(
+    history: dict[str, Any], pieces: dict[str, list[str]], kept: list[int]
+) -> dict[str, Any]:
+    """The history's fields as written: the pieces of the entries ``kept``."""
+    n = len(history["loss"])
+    out: dict[str, Any] = {
+        key: _Written("[" + ", ".join(pieces[key][i] for i in kept) + "]")
+        if key in pieces
+        else value
+        for key, value in history.items()
+    }
+    if len(kept) < n and "epoch" not in history:
+        out["epoch"] = kept
+    return out
+
+
+def _size(size: int) -> str:
+    if size < 2**20:
+        return f"{size:,} bytes"
+    return f"{size / 2**20:.1f} MiB" if size % 2**20 else f"{size // 2**20} MiB"
 
 
 def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str, Any]]:
-    """Read a model file written by :func:`save_model`.
+    """Read a model file written by :func:`save_model`, checking every field.
+
+    The file may be at most :data:`MAX_MODEL_FILE_BYTES` long, and every field must
+    have the type, shape and range that :mod:`linreg.io.model_schema` lists; its
+    history at most :data:`MAX_HISTORY_ENTRIES` entries.
 
     Returns
     -------
@@ -137,82 +284,56 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
         ``stop_reason_``, ``weighted_`` (None when the file does not say); its
         ``alpha`` is the file's, 0 for files of format 1.
     content : dict
-        The whole file (names, hyperparameters, training facts, extras).
+        The whole file (names, hyperparameters, training facts, extras), checked.
 
     Raises
     ------
     ModelFileError
-        Missing, unreadable, corrupt, foreign or newer file, naming what is wrong.
+        Missing, unreadable, too large, corrupt, foreign or newer file, naming the file
+        and the field at fault.
     """
     p = Path(path)
     name = str(p)
-    if not p.is_file():
+    if not p.exists():
         raise ModelFileError(f"{name}: model file not found; train one with 'linreg train'")
-    try:
-        content = json.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ModelFileError(f"{name}: not a linreg model file (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
+    if not p.is_file():
         raise ModelFileError(
-            f"{name}: not valid JSON (line {exc.lineno}: {exc.msg}); "
-            "the model file is corrupt or truncated, re-create it with train"
-        ) from None
-    if not isinstance(content, dict) or content.get("format") != FORMAT:
-        raise ModelFileError(f'{name}: not a linreg model file (no "format": "{FORMAT}")')
-    version = content.get("format_version")
-    if not isinstance(version, int):
-        raise _corrupt(name, "field 'format_version' is missing")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{name}: written by a newer linreg ({content.get('linreg_version')}, file format "
-            f"{version}); this linreg reads format {FORMAT_VERSION}: upgrade linreg"
+            f"{name}: model file not found (this is a folder or a device, not a file); "
+            "give the model file written by 'linreg train'"
         )
-    coef = content.get("coef")
-    if not (isinstance(coef, list) and coef and all(_is_number(c) for c in coef)):
-        raise _corrupt(name, "field 'coef' must be a non-empty list of finite numbers")
-    intercept = content.get("intercept")
-    if not _is_number(intercept):
-        raise _corrupt(name, "field 'intercept' must be a finite number")
-    names = content.get("feature_names")
-    if not (
-        isinstance(names, list)
-        and len(names) == len(coef)
-        and all(isinstance(n, str) for n in names)
-    ):
-        raise _corrupt(name, f"field 'feature_names' must list {len(coef)} names, one per weight")
-    if not isinstance(content.get("target_name"), str):
-        raise _corrupt(name, "field 'target_name' is missing")
-    params = content.get("hyperparameters")
-    training = content.get("training")
-    if not isinstance(params, dict) or not isinstance(training, dict):
-        raise _corrupt(name, "fields 'hyperparameters' and 'training' must be objects")
     try:
-        model = LinearRegression().set_params(**params)
-        model._validate_params()
-        history = History.from_dict(content["history"])
+        size = p.stat().st_size
+        raw = b""
+        if size <= MAX_MODEL_FILE_BYTES:  # checked before reading, and bounded while reading
+            with p.open("rb") as handle:
+                raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(
+            f"{name}: cannot read the model file ({exc.strerror or exc})"
+        ) from None
+    if max(size, len(raw)) > MAX_MODEL_FILE_BYTES:
+        raise ModelFileError(
+            f"{name}: the file is {_size(max(size, len(raw)))}, more than the "
+            f"{_size(MAX_MODEL_FILE_BYTES)} a model file may be (MAX_MODEL_FILE_BYTES in "
+            "linreg.io.model_schema); re-create it with train, which writes no larger file"
+        )
+    content = parse_model_json(raw, name)
+    checked = check_content(content, Fail(name))
+    try:
+        history = History.from_dict(checked.history)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _corrupt(name, f"bad hyperparameters or history ({exc})") from None
-    if history.W.shape[1] != len(coef):
-        raise _corrupt(name, "the history's W has the wrong width")
-    n_iter = training.get("n_iter", history.n_epochs)
-    if not _is_count(n_iter):
-        raise _corrupt(name, "field 'training.n_iter' must be a whole number >= 0")
-    n_steps = training.get("n_steps")
-    if n_steps is not None and not _is_count(n_steps):
-        raise _corrupt(name, "field 'training.n_steps' must be a whole number >= 0 or null")
-    if not isinstance(content.get("extra", {}), dict):
-        raise _corrupt(name, "field 'extra' must be an object")
-    weighted = training.get("weighted")
-    if weighted is not None and not isinstance(weighted, bool):
-        raise _corrupt(name, "field 'training.weighted' must be true, false or null")
+        raise ModelFileError(
+            f"{name}: bad history ({exc}); the model file is corrupt, re-create it with train"
+        ) from None
 
-    model.coef_ = np.asarray(coef, dtype=np.float64)
-    model.intercept_ = float(cast(float, intercept))
-    model.n_features_in_ = len(coef)
+    model = LinearRegression().set_params(**checked.hyperparameters)
+    model.coef_ = checked.coef
+    model.intercept_ = checked.intercept
+    model.n_features_in_ = len(checked.coef)
     model.history_ = history
-    model.n_iter_ = n_iter
-    model.n_steps_ = n_steps
-    model.stop_reason_ = str(training.get("stop_reason", "unknown"))
+    model.n_iter_ = history.n_epochs if checked.n_iter is None else checked.n_iter
+    model.n_steps_ = checked.n_steps
+    model.stop_reason_ = checked.stop_reason
     model.stability_ = None
-    model.weighted_ = weighted
-    return model, content
+    model.weighted_ = checked.weighted
+    return model, cast(dict[str, Any], content)
