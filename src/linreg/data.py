@@ -157,10 +157,10 @@ def make_regression(
     needed = generated_bytes(n_samples, n_features)
     if needed > MAX_GENERATED_BYTES:
         raise LinregError(
-            f"{int(n_samples)} rows of {int(n_features)} feature(s) need about "
-            f"{needed / 2**30:.3g} GiB of memory, more than the {MAX_GENERATED_BYTES / 2**30:g} "
-            "GiB that generating data may use (linreg.data.MAX_GENERATED_BYTES); "
-            "ask for fewer rows or features"
+            f"{int(n_samples)} rows of {int(n_features)} feature(s) need about {needed:,} "
+            f"bytes ({needed / 2**30:.3g} GiB) of memory, more than the "
+            f"{MAX_GENERATED_BYTES / 2**30:g} GiB that generating data may use "
+            "(linreg.data.MAX_GENERATED_BYTES); ask for fewer rows or features"
         )
     if not np.isfinite(noise) or noise < 0:
         raise LinregError(f"noise must be a finite number >= 0, got {noise!r}")

@@ -179,9 +179,8 @@ def check_plots_dir(path: str | None, *inputs: str | Path | None) -> Path | None
     *inputs : paths
         The command's input files (see :func:`linreg.cli.safety.check_outputs`).
     """
-    target = check_out_folder(path, "--plots")
-    check_outputs(inputs, folders=[(target, "--plots")])
-    return target
+    check_outputs(inputs, folders=[(path, "--plots")])
+    return check_out_folder(path, "--plots")
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:

@@ -42,9 +42,9 @@ def check_memory(n_samples: int, n_features: int) -> None:
     available = available_memory()
     if needed > available:
         raise LinregError(
-            f"--samples {n_samples} and --features {n_features} need about "
-            f"{needed / 2**30:.3g} GiB of memory, but {available / 2**30:.3g} GiB are "
-            "available; ask for fewer rows or features"
+            f"--samples {n_samples} and --features {n_features} need about {needed:,} bytes "
+            f"({needed / 2**30:.3g} GiB) of memory, but {available:,} bytes "
+            f"({available / 2**30:.3g} GiB) are available; ask for fewer rows or features"
         )
 
 

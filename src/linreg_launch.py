@@ -1,10 +1,16 @@
 """The ``linreg`` console script: a launcher that is safe from its first instruction.
 
-Importing the command line (NumPy, pandas, the library) takes about half a second; a Ctrl-C
-or SIGTERM in that time would print a ``KeyboardInterrupt`` traceback from deep inside an
-import. This module imports nothing heavy itself: it turns SIGTERM into the same path as
-Ctrl-C, imports :mod:`linreg.cli.main` inside the handler, and ends an interrupt during the
-imports with one line and exit 130 (SIGINT) or 143 (SIGTERM).
+Importing the command line (NumPy, pandas, the library) takes from half a second to two; a
+Ctrl-C or SIGTERM in that time would print a ``KeyboardInterrupt`` traceback from deep
+inside an import. This module stands outside the ``linreg`` package, because importing
+anything in the package runs ``linreg/__init__.py`` and with it every heavy import. It
+imports nothing heavy itself: it turns SIGTERM into the same path as Ctrl-C, imports
+:mod:`linreg.cli.main` inside the handler, and ends an interrupt during the imports with one
+line and exit 130 (SIGINT) or 143 (SIGTERM). ``python -m linreg_launch ARGS`` runs it too.
+
+A signal in the first milliseconds, before Python has run this module, still gets Python's
+own handling: SIGTERM ends the process silently, SIGINT may print a traceback from Python's
+start-up. Nothing has been written by then.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ def main() -> int:
 
 
 def run() -> NoReturn:
-    """Entry point of ``python -m linreg.cli.launch``: :func:`main`, then exit with its code."""
+    """Entry point of ``python -m linreg_launch``: :func:`main`, then exit with its code."""
     code = main()
     sys.stdout.flush()
     sys.exit(code)
