@@ -1069,6 +1069,7 @@ def test_evaluate_compare_on_a_model_with_a_corrupt_extra_field(
 # -- the real command, in a subprocess -------------------------------------------------------
 LAUNCHERS = {
     "python -m linreg.cli.main": [sys.executable, "-m", "linreg.cli.main"],
+    "python -m linreg_launch": [sys.executable, "-m", "linreg_launch"],
     "linreg script": [str(Path(sys.executable).with_name("linreg"))],
 }
 
