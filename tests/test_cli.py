@@ -709,9 +709,11 @@ def test_gradcheck_fails_on_a_wrong_gradient(
     report = as_json.json()
     assert report["passed"] is False
     assert report["max_relative_error"] == pytest.approx(0.5, rel=1e-3)
+    assert_one_error_line(as_json, "gradient check failed", "5.00e-01")
     as_text = run(capsys, "gradcheck", train_csv)
     assert as_text.code == 1
     assert "FAIL" in as_text.out
+    assert_one_error_line(as_text, "gradient check failed")
 
 
 def test_train_grad_check_refuses_to_train_on_a_wrong_gradient(

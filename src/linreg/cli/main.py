@@ -132,6 +132,16 @@ def os_error_line(exc: OSError) -> str:
     return f"linreg: error: {where}{why}"
 
 
+def _check_no_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse ``--opt=--``: argparse drops the ``--`` and stores ``[]``, calling no ``type``.
+
+    No option of ``linreg`` takes a list, so a list is always this case.
+    """
+    for name, value in vars(args).items():
+        if isinstance(value, list) and not value:
+            parser.error(f"argument --{name.replace('_', '-')}: expected a value, got '--'")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -142,7 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     with sigterm_as_interrupt():
         try:
-            args = build_parser().parse_args(argv)  # SystemExit: help, version, bad argument
+            parser = build_parser()
+            args = parser.parse_args(argv)  # SystemExit: help, version, bad argument
+            _check_no_empty_values(parser, args)
             return _run(args.handler, args)
         except KeyboardInterrupt as exc:
             what = "terminated" if isinstance(exc, Terminated) else "interrupted"

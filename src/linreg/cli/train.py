@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -365,6 +366,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
+    if not (math.isfinite(args.tolerance) and args.tolerance > 0):
+        raise LinregError(
+            f"--tolerance must be a finite number > 0 (the largest relative error), "
+            f"got {args.tolerance!r}"
+        )
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None
     model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
@@ -383,7 +389,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         )
     else:
         make_console().print(str(result))
-    return 0 if result.passed else EXIT_ERROR
+    if result.passed:
+        return 0
+    sys.stderr.write(
+        f"linreg: error: gradient check failed: max relative error "
+        f"{result.max_relative_error:.2e} > tolerance {result.tolerance:.0e}\n"
+    )
+    return EXIT_ERROR
 
 
 def register(add: AddCommand) -> None:
