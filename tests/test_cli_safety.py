@@ -138,6 +138,33 @@ def test_a_model_file_given_as_data_is_named(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    "command", ["sweep", "gradcheck", "summary", "compare-optimizers", "scaling", "evaluate"]
+)
+def test_every_reader_refuses_a_model_file_as_data(
+    folder: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    model = folder / "m.json"
+    argv = [command, model, model] if command == "evaluate" else [command, model]
+    assert_one_error_line(run(capsys, *argv), str(model), "JSON", "model file")
+
+
+def test_a_full_disk_while_saving_the_model_names_it(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    out = tmp_path / "models" / "m.json"
+    result = run(capsys, "train", folder / "d.csv", "--epochs", "3", "--quiet", "--out", out)
+    assert_one_error_line(result, f"{out}: cannot write it: No space left on device")
+    assert list(tmp_path.iterdir()) == []  # not even the folder made for it
+
+
 @pytest.mark.parametrize("command", ["predict", "train", "report"])
 def test_out_a_folder_is_named(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str

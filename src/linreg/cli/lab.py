@@ -28,6 +28,7 @@ from linreg.cli.common import (
     print_json,
     rich_table,
 )
+from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.io.tables import Table, read_table
 from linreg.stats.sweep import CONVERGED_RTOL
@@ -47,6 +48,7 @@ Array = NDArray[np.float64]
 
 
 def _read(args: argparse.Namespace) -> tuple[Table, Array]:
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None  # read_table requires the target
     return table, table.y

@@ -19,6 +19,7 @@ from linreg.cli.common import (
     rich_table,
     status_label,
 )
+from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.io.tables import (
     read_table,
@@ -37,6 +38,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise LinregError(f"--lrs: learning rates must be positive numbers, got {bad[0]:g}")
     if args.epochs <= 0:
         raise LinregError(f"epochs must be a positive integer, got {args.epochs}")
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     plots_dir = check_plots_dir(args.plots, args.data)
     assert table.y is not None

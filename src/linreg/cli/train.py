@@ -371,6 +371,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             f"--tolerance must be a finite number > 0 (the largest relative error), "
             f"got {args.tolerance!r}"
         )
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None
     model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
