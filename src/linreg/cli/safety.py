@@ -37,6 +37,10 @@ PathLike = str | os.PathLike[str]
 FIGURE_SUFFIXES = (".png", ".gif")
 
 #: The temporary names of the atomic writers: ``.NAME.RANDOM.tmp`` (and ``.tmp.png``).
+#: How deep a run writes below an output folder (``demo``: ``OUT/data/train.csv``); the
+#: listings taken to undo a failed run go no deeper, so ``--plots .`` stays cheap.
+_DEPTH = 2
+
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
 
 
@@ -180,13 +184,17 @@ def _missing_root(folder: Path) -> Path | None:
     return missing
 
 
-def _listing(folder: Path) -> set[Path]:
+def _listing(folder: Path, depth: int = _DEPTH) -> set[Path]:
+    """What lies in ``folder``, ``depth`` levels down (a run writes no deeper)."""
     found: set[Path] = set()
-    if folder.is_dir():
-        for root, dirs, names in os.walk(folder):
-            base = Path(root)
-            found.update(base / n for n in names)
-            found.update(base / d for d in dirs)
+    try:
+        entries = list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return found
+    for entry in entries:
+        found.add(entry)
+        if depth > 1 and entry.is_dir() and not entry.is_symlink():
+            found |= _listing(entry, depth - 1)
     return found
 
 
