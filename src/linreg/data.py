@@ -162,6 +162,9 @@ def make_regression(
             f"{MAX_GENERATED_BYTES / 2**30:g} GiB that generating data may use "
             "(linreg.data.MAX_GENERATED_BYTES); ask for fewer rows or features"
         )
+    for name, value in (("noise", noise), ("bias", bias)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise LinregError(f"{name} must be a number, got {value!r}")
     if not np.isfinite(noise) or noise < 0:
         raise LinregError(f"noise must be a finite number >= 0, got {noise!r}")
     low, high = (float(v) for v in x_range)
