@@ -301,6 +301,8 @@ def usage_error(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> str:
         (["sweep", "d.csv", "--epochs", "nan"], "--epochs must be a whole number"),
         (["compare-optimizers", "d.csv", "--seed", "4294967296"], "--seed"),
         (["bench", "--repeats", "-" + "1" * 30], "--repeats"),
+        (["generate", "--bias=--"], "argument --bias: expected a value, got '--'"),
+        (["train", "d.csv", "--lr=--"], "argument --lr: expected a value"),
     ],
 )
 def test_integer_options_are_bounded(
@@ -428,3 +430,29 @@ def test_a_signal_while_importing_is_one_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"linreg: {word} while starting; nothing was written\n"
+
+
+def test_all_or_nothing_removes_only_what_the_run_made(tmp_path: Path) -> None:
+    from linreg.cli.safety import all_or_nothing
+
+    out = tmp_path / "out"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "old.csv").write_text("kept\n", encoding="utf-8")
+    (out / "model.json").write_text("old\n", encoding="utf-8")
+
+    def interrupted_run() -> None:
+        with all_or_nothing(folders=[out, tmp_path / "a" / "b"]):
+            (out / "data" / "new.csv").write_text("new\n", encoding="utf-8")
+            (out / "figures").mkdir()
+            (out / "figures" / "fit.png").write_bytes(b"png")
+            (out / "model.json").write_text("replaced\n", encoding="utf-8")
+            (tmp_path / "a" / "b").mkdir(parents=True)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_run()
+    assert snapshot(tmp_path) == {"out/data/old.csv": b"kept\n", "out/model.json": b"replaced\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    with all_or_nothing(folders=[out]):  # success: everything stays
+        (out / "more.txt").write_text("x\n", encoding="utf-8")
+    assert (out / "more.txt").is_file()
