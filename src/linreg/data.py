@@ -158,7 +158,7 @@ def make_regression(
     if needed > MAX_GENERATED_BYTES:
         raise LinregError(
             f"{int(n_samples)} rows of {int(n_features)} feature(s) need about {needed:,} "
-            f"bytes ({needed / 2**30:.3g} GiB) of memory, more than the "
+            f"bytes ({needed / 2**30:,.1f} GiB) of memory, more than the "
             f"{MAX_GENERATED_BYTES / 2**30:g} GiB that generating data may use "
             "(linreg.data.MAX_GENERATED_BYTES); ask for fewer rows or features"
         )

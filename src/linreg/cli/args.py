@@ -40,7 +40,8 @@ def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str],
     Parameters
     ----------
     name : str
-        The option, as the user types it (``--epochs``).
+        The option, as the user types it (``--epochs``): the parser's name for the type, so
+        that argparse's own messages name it too.
     high : int
         The largest value accepted, named in the message.
     low : int, optional
@@ -53,20 +54,22 @@ def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str],
         Raises ``argparse.ArgumentTypeError`` naming the option, the value and the limit;
         a number longer than :data:`MAX_DIGITS` characters is never converted.
     """
+    # argparse puts "argument --epochs: " in front of the message.
     wanted = f"a whole number <= {high}" if low is None else f"a whole number from {low} to {high}"
 
     def parse(text: str) -> int:
         stripped = text.strip()
         digits = stripped[1:] if stripped[:1] in "+-" else stripped
         if not (digits.isascii() and digits.isdigit()):
-            raise argparse.ArgumentTypeError(f"{name} must be {wanted}, got {_show(text)}")
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {_show(text)}")
         if len(stripped) > MAX_DIGITS:
             raise argparse.ArgumentTypeError(
-                f"{name} must be {wanted}, got a number of {len(digits)} digits"
+                f"must be {wanted}, got a number of {len(digits)} digits"
             )
         value = int(stripped)
         if value > high or (low is not None and value < low):
-            raise argparse.ArgumentTypeError(f"{name} must be {wanted}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {value}")
         return value
 
+    parse.__name__ = name  # argparse names a failing type by its __name__
     return parse

@@ -43,8 +43,8 @@ def check_memory(n_samples: int, n_features: int) -> None:
     if needed > available:
         raise LinregError(
             f"--samples {n_samples} and --features {n_features} need about {needed:,} bytes "
-            f"({needed / 2**30:.3g} GiB) of memory, but {available:,} bytes "
-            f"({available / 2**30:.3g} GiB) are available; ask for fewer rows or features"
+            f"({needed / 2**30:,.1f} GiB) of memory, but {available:,} bytes "
+            f"({available / 2**30:,.1f} GiB) are available; ask for fewer rows or features"
         )
 
 
