@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit install dev clean browser bench
+.PHONY: demo test lint typecheck unit install dev clean browser bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ unit: $(STAMP) browser
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The property-based fuzzers (readers, loaders, CLI) with many more cases than `make test`.
+fuzz: $(STAMP)
+	LINREG_FUZZ=long MPLBACKEND=Agg $(BIN)/python -m pytest -m fuzz -q
 
 # Benchmarks are measurements, not tests: medians side by side, see benchmarks/README.md.
 # The harness is benchmarks/bench.py (not in the package); its rivals come with ".[dev]"

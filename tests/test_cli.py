@@ -423,8 +423,10 @@ def test_an_interrupt_leaves_no_half_written_file(
     out = tmp_path / "data"
     result = run(capsys, "generate", "--out", out)
     assert result.code == 130
-    assert result.err == "linreg: interrupted; no file was left half-written\n"
-    assert list(out.iterdir()) == []
+    assert result.err == (
+        "linreg: interrupted; no file was left half-written and no new output was kept\n"
+    )
+    assert not out.exists()  # the folder the run created goes with it
 
 
 def test_train_plots_write_png_figures(
@@ -707,9 +709,11 @@ def test_gradcheck_fails_on_a_wrong_gradient(
     report = as_json.json()
     assert report["passed"] is False
     assert report["max_relative_error"] == pytest.approx(0.5, rel=1e-3)
+    assert_one_error_line(as_json, "gradient check failed", "5.00e-01")
     as_text = run(capsys, "gradcheck", train_csv)
     assert as_text.code == 1
     assert "FAIL" in as_text.out
+    assert_one_error_line(as_text, "gradient check failed")
 
 
 def test_train_grad_check_refuses_to_train_on_a_wrong_gradient(
@@ -1067,6 +1071,7 @@ def test_evaluate_compare_on_a_model_with_a_corrupt_extra_field(
 # -- the real command, in a subprocess -------------------------------------------------------
 LAUNCHERS = {
     "python -m linreg.cli.main": [sys.executable, "-m", "linreg.cli.main"],
+    "python -m linreg_launch": [sys.executable, "-m", "linreg_launch"],
     "linreg script": [str(Path(sys.executable).with_name("linreg"))],
 }
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linreg import Dataset, make_regression, train_test_split
+from linreg import Dataset, LinregError, make_regression, train_test_split
+from linreg.data import MAX_GENERATED_BYTES, generated_bytes
 
 # -- make_regression --------------------------------------------------------------------------
 
@@ -90,11 +91,28 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
         ({"n_features": 2, "weights": [1.0, 2.0, 3.0]}, "weights has 3 values but n_features is 2"),
         ({"weights": [np.nan]}, "weights and bias must be finite"),
         ({"bias": np.inf}, "weights and bias must be finite"),
+        ({"bias": []}, "bias must be a number, got \\[\\]"),
+        ({"noise": "1"}, "noise must be a number"),
+        ({"seed": -1}, "seed must be a whole number >= 0, got -1"),
+        ({"seed": 1.5}, "seed must be a whole number >= 0"),
+        ({"n_samples": 10**10}, "need about 480,000,000,000 bytes .*MAX_GENERATED_BYTES"),
+        ({"n_samples": 10, "n_features": 10**8}, "fewer rows or features"),
+        ({"x_range": (-1e308, 1e308)}, "wider than the floating-point range"),
+        ({"x_range": (0.0, 1e308)}, "beyond the floating-point range .* inf"),
+        ({"weights": [1e300], "x_range": (0.0, 1e10)}, "beyond the floating-point range"),
+        ({"noise": 1e308, "n_samples": 5000}, "beyond the floating-point range"),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs: dict[str, Any], match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(LinregError, match=match):
         make_regression(**kwargs)
+
+
+def test_generated_bytes_counts_both_parts_of_a_split() -> None:
+    assert generated_bytes(1000, 1) == 48_000
+    assert generated_bytes(10, 3) == 2 * 8 * 10 * 5
+    # The largest request under the cap is generated; the cap is checked before allocating.
+    assert generated_bytes(10**6, 2) < MAX_GENERATED_BYTES
 
 
 # -- train_test_split ---------------------------------------------------------------------

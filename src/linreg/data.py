@@ -15,9 +15,30 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 
-__all__ = ["Dataset", "make_regression", "train_test_split"]
+__all__ = [
+    "MAX_GENERATED_BYTES",
+    "Dataset",
+    "generated_bytes",
+    "make_regression",
+    "train_test_split",
+]
 
 Array = NDArray[np.float64]
+
+#: The most memory :func:`make_regression` may use (X, y, y_true and a split's copies), in
+#: bytes: 8 GiB. Larger requests are refused before anything is allocated.
+MAX_GENERATED_BYTES = 8 * 2**30
+
+
+def generated_bytes(n_samples: int, n_features: int) -> int:
+    """Bytes that generating and splitting N x d data takes: X, y, y_true, twice (the split).
+
+    Examples
+    --------
+    >>> generated_bytes(1000, 1)
+    48000
+    """
+    return 2 * 8 * int(n_samples) * (int(n_features) + 2)
 
 
 @dataclass(frozen=True)
@@ -102,12 +123,19 @@ def make_regression(
     x_range : (low, high), default=(0.0, 10.0)
         Each feature is uniform on [low, high).
     seed : int, default=0
-        Seed of the ``np.random.Generator``: same seed, same data.
+        Seed of the ``np.random.Generator``: same seed, same data; a whole number >= 0.
 
     Returns
     -------
     Dataset
         With ``X`` (N, d), ``y`` (N,), ``y_true`` (N,), ``weights`` and ``bias``.
+
+    Raises
+    ------
+    LinregError
+        For a bad argument; for data larger than :data:`MAX_GENERATED_BYTES` (the message
+        gives the size), checked before anything is allocated; and for data that would not
+        be finite (an ``x_range``, weights or noise so large that X or y overflow).
 
     Notes
     -----
@@ -124,6 +152,19 @@ def make_regression(
         raise LinregError(f"n_samples must be a positive integer, got {n_samples!r}")
     if int(n_features) != n_features or n_features < 1:
         raise LinregError(f"n_features must be a positive integer, got {n_features!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise LinregError(f"seed must be a whole number >= 0, got {seed!r}")
+    needed = generated_bytes(n_samples, n_features)
+    if needed > MAX_GENERATED_BYTES:
+        raise LinregError(
+            f"{int(n_samples)} rows of {int(n_features)} feature(s) need about {needed:,} "
+            f"bytes ({needed / 2**30:,.1f} GiB) of memory, more than the "
+            f"{MAX_GENERATED_BYTES / 2**30:g} GiB that generating data may use "
+            "(linreg.data.MAX_GENERATED_BYTES); ask for fewer rows or features"
+        )
+    for name, value in (("noise", noise), ("bias", bias)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise LinregError(f"{name} must be a number, got {value!r}")
     if not np.isfinite(noise) or noise < 0:
         raise LinregError(f"noise must be a finite number >= 0, got {noise!r}")
     low, high = (float(v) for v in x_range)
@@ -143,10 +184,22 @@ def make_regression(
     if not np.all(np.isfinite(W_true)) or not np.isfinite(bias):
         raise LinregError("weights and bias must be finite numbers")
 
+    if not np.isfinite(high - low):
+        raise LinregError(
+            f"x_range {x_range!r} is wider than the floating-point range (about 1.8e308); "
+            "choose a narrower range"
+        )
     rng = np.random.default_rng(seed)
     X = rng.uniform(low, high, size=(int(n_samples), int(n_features)))
-    y_true = X @ W_true + float(bias)
-    y = y_true + noise * rng.standard_normal(int(n_samples))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        y_true = X @ W_true + float(bias)
+        y = y_true + noise * rng.standard_normal(int(n_samples))
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y)) and np.all(np.isfinite(y_true))):
+        raise LinregError(
+            f"x_range {x_range!r} with weights {W_true.tolist()[:5]}, bias {bias!r} and noise "
+            f"{noise!r} give values beyond the floating-point range (about 1.8e308): X or y "
+            "would hold inf; choose a smaller range, weights or noise"
+        )
     return Dataset(
         X=X,
         y=y,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from linreg.cli.safety import check_out_folder, check_outputs
 from linreg.errors import LinregError
 
 EXIT_ERROR = 1
@@ -196,13 +197,18 @@ def status_label(status: str, diverged_at_epoch: int | None) -> str:
     return status if diverged_at_epoch is None else f"{status} at epoch {diverged_at_epoch}"
 
 
-def check_plots_dir(path: str | None) -> Path | None:
-    if path is None:
-        return None
-    target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise LinregError(f"{target}: --plots must be a folder, but a file has that name")
-    return target
+def check_plots_dir(path: str | None, *inputs: str | Path | None) -> Path | None:
+    """The ``--plots`` folder: not a file, not an input, holding no input named like a figure.
+
+    Parameters
+    ----------
+    path : str or None
+        The option's value; None when not given.
+    *inputs : paths
+        The command's input files (see :func:`linreg.cli.safety.check_outputs`).
+    """
+    check_outputs(inputs, folders=[(path, "--plots")])
+    return check_out_folder(path, "--plots")
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from linreg.cli.args import MAX_SEED, bounded_int
 from linreg.cli.common import (
     TRUTH_FILE,
     AddCommand,
@@ -18,8 +19,8 @@ from linreg.cli.common import (
     rich_table,
     status_label,
 )
+from linreg.cli.safety import all_or_nothing, check_out_folder
 from linreg.data import make_regression, train_test_split
-from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.persistence import save_model
 from linreg.io.tables import (
@@ -33,12 +34,17 @@ __all__ = ["register"]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    out = check_out_folder(args.out, "--out")
+    assert out is not None
+    # A failed run (a full disk, an interrupt) leaves no half set of outputs behind.
+    with all_or_nothing(folders=[out]):
+        return _demo(args, out)
+
+
+def _demo(args: argparse.Namespace, out: Path) -> int:
     from linreg.stats.sweep import learning_rate_sweep
     from linreg.viz import plots
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise LinregError(f"{out}: --out must be a folder, but a file has that name")
     quiet = args.json
     console = make_console()
 
@@ -188,5 +194,10 @@ def register(add: AddCommand) -> None:
         "linreg demo --out results/",
     )
     p.add_argument("--out", default="results", help="output folder (default: results/)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument(
+        "--seed",
+        type=bounded_int("--seed", MAX_SEED, low=0),
+        default=0,
+        help="random seed (default: 0)",
+    )
     add_json(p)

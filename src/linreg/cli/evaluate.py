@@ -18,6 +18,12 @@ from linreg.cli.common import (
     read_truth,
     rich_table,
 )
+from linreg.cli.safety import (
+    all_or_nothing,
+    check_data_file,
+    check_out_file,
+    check_outputs,
+)
 from linreg.estimator import LinearRegression
 from linreg.io.persistence import load_model
 from linreg.io.tables import (
@@ -33,6 +39,7 @@ __all__ = ["register"]
 def _load_with_data(
     model_path: str, data_path: str, require_target: bool
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
+    check_data_file(data_path, "the data file")
     model, content = load_model(model_path)
     names = content["feature_names"]
     table = read_table(
@@ -42,6 +49,7 @@ def _load_with_data(
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    plots_dir = check_plots_dir(args.plots, args.model, args.data)
     model, content, table = _load_with_data(args.model, args.data, require_target=True)
     assert table.y is not None
     y_pred = model.predict(table.X)
@@ -77,7 +85,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 },
             }
         )
-    plots_dir = check_plots_dir(args.plots)
     figures: list[Path] = []
     if plots_dir is not None:
         from linreg.viz import plots
@@ -96,9 +103,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             figs["eval_untrained_vs_trained.png"] = plots.untrained_vs_trained(
                 model.history_, table.X, table.y, table.y_true
             )
-        for name, fig in figs.items():
-            plots.save_figure(fig, plots_dir / name)
-            figures.append(plots_dir / name)
+        with all_or_nothing(folders=[plots_dir]):
+            for name, fig in figs.items():
+                plots.save_figure(fig, plots_dir / name)
+                figures.append(plots_dir / name)
     result["figures"] = figures
     if args.json:
         print_json(result)
@@ -148,6 +156,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_out_file(args.out, "--out", "the predictions")
+        check_outputs([args.model, args.data], files=[(args.out, "--out")])
     model, content, table = _load_with_data(args.model, args.data, require_target=False)
     y_pred = model.predict(table.X)
     frame = pd.DataFrame(table.X, columns=table.feature_names)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
+from linreg.cli.args import MAX_COUNT, MAX_SAMPLES, MAX_SEED, bounded_int
 from linreg.cli.common import (
     TRUTH_FILE,
     AddCommand,
@@ -17,7 +17,8 @@ from linreg.cli.common import (
     parse_floats,
     print_json,
 )
-from linreg.data import make_regression, train_test_split
+from linreg.cli.safety import all_or_nothing, check_out_folder
+from linreg.data import generated_bytes, make_regression, train_test_split
 from linreg.errors import LinregError
 from linreg.io.tables import (
     atomic_write,
@@ -27,11 +28,34 @@ from linreg.io.tables import (
 __all__ = ["register"]
 
 
+def check_memory(n_samples: int, n_features: int) -> None:
+    """Refuse, before allocating, data larger than the memory available now.
+
+    :func:`linreg.data.make_regression` refuses more than its documented cap
+    (:data:`linreg.data.MAX_GENERATED_BYTES`); this also compares with what the machine has.
+    """
+    from linreg.sources.batches import available_memory
+
+    if n_samples < 1 or n_features < 1:
+        return  # make_regression says what is wrong
+    needed = generated_bytes(n_samples, n_features)
+    available = available_memory()
+    if needed > available:
+        raise LinregError(
+            f"--samples {n_samples} and --features {n_features} need about {needed:,} bytes "
+            f"({needed / 2**30:,.1f} GiB) of memory, but {available:,} bytes "
+            f"({available / 2**30:,.1f} GiB) are available; ask for fewer rows or features"
+        )
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
+    out = check_out_folder(args.out, "--out")
+    assert out is not None
     weights = None if args.weights is None else parse_floats(args.weights, "--weights")
     x_range = parse_floats(args.x_range, "--x-range")
     if len(x_range) != 2:
         raise LinregError(f"--x-range must be two numbers low,high, got {args.x_range!r}")
+    check_memory(args.samples, args.features)
     data = make_regression(
         n_samples=args.samples,
         n_features=args.features,
@@ -42,9 +66,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     train, test = train_test_split(data, test_size=args.test_size, seed=args.seed)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise LinregError(f"{out}: --out must be a folder, but a file has that name")
     truth = {
         "weights": data.weights,
         "bias": data.bias,
@@ -53,12 +74,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
         "n_samples": data.n_samples,
         "x_range": list(x_range),
     }
-    write_dataset_csv(out / "train.csv", train)
-    write_dataset_csv(out / "test.csv", test)
-    with atomic_write(out / TRUTH_FILE) as handle:
-        json.dump(truth, handle, indent=1, default=json_default)
-        handle.write("\n")
     files = [out / "train.csv", out / "test.csv", out / TRUTH_FILE]
+    with all_or_nothing(files=files, folders=[out]):  # all three files, or none new
+        write_dataset_csv(files[0], train)
+        write_dataset_csv(files[1], test)
+        with atomic_write(files[2]) as handle:
+            json.dump(truth, handle, indent=1, default=json_default)
+            handle.write("\n")
     if args.json:
         print_json({"files": files, "n_train": train.n_samples, "n_test": test.n_samples, **truth})
     else:
@@ -82,8 +104,18 @@ def register(add: AddCommand) -> None:
         "linreg generate --samples 1000 --features 1 --weights 2 --bias 1 --noise 1 "
         "--test-size 0.2 --seed 0 --out data/",
     )
-    p.add_argument("--samples", type=int, default=1000, help="number of rows (default: 1000)")
-    p.add_argument("--features", type=int, default=1, help="number of features (default: 1)")
+    p.add_argument(
+        "--samples",
+        type=bounded_int("--samples", MAX_SAMPLES),
+        default=1000,
+        help="number of rows (default: 1000)",
+    )
+    p.add_argument(
+        "--features",
+        type=bounded_int("--features", MAX_COUNT),
+        default=1,
+        help="number of features (default: 1)",
+    )
     p.add_argument("--weights", help="true weights, comma-separated (default: 3 for each)")
     p.add_argument("--bias", type=float, default=2.0, help="true bias (default: 2)")
     p.add_argument("--noise", type=float, default=1.0, help="noise standard deviation (default: 1)")
@@ -91,6 +123,11 @@ def register(add: AddCommand) -> None:
     p.add_argument(
         "--test-size", type=float, default=0.2, help="test fraction in (0, 1) (default: 0.2)"
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument(
+        "--seed",
+        type=bounded_int("--seed", MAX_SEED, low=0),
+        default=0,
+        help="random seed (default: 0)",
+    )
     p.add_argument("--out", default="data", help="output folder (default: data/)")
     add_json(p)

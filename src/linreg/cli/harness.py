@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import linreg
+from linreg.cli.args import MAX_COUNT, bounded_int
 from linreg.cli.common import AddCommand, add_json
 from linreg.errors import LinregError
 
@@ -76,7 +77,11 @@ def register(add: AddCommand) -> None:
         "linreg bench --plots benchmarks/figures",
     )
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    p.add_argument("--repeats", type=int, help="timed repeats per method (default 5; quick 2)")
+    p.add_argument(
+        "--repeats",
+        type=bounded_int("--repeats", MAX_COUNT),
+        help="timed repeats per method (default 5; quick 2)",
+    )
     p.add_argument("--only", help="comma-separated sections: closed-form,gd,sgd,scaling")
     p.add_argument("--plots", help="folder for the scaling figure (bench_scaling.png)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory child runs")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.cli.args import MAX_COUNT, MAX_EPOCHS, MAX_SEED, bounded_int
 from linreg.cli.common import (
     AddCommand,
     Progress,
@@ -27,6 +28,7 @@ from linreg.cli.common import (
     print_json,
     rich_table,
 )
+from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.io.tables import Table, read_table
 from linreg.stats.sweep import CONVERGED_RTOL
@@ -46,6 +48,7 @@ Array = NDArray[np.float64]
 
 
 def _read(args: argparse.Namespace) -> tuple[Table, Array]:
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None  # read_table requires the target
     return table, table.y
@@ -69,7 +72,7 @@ def cmd_compare_optimizers(args: argparse.Namespace) -> int:
     if args.sgd_lr is not None:
         check_positive(args.sgd_lr, "--sgd-lr")
     table, y = _read(args)
-    plots_dir = check_plots_dir(args.plots)
+    plots_dir = check_plots_dir(args.plots, args.data)
     show = not (args.json or args.quiet)
     bars: list[Progress] = []
 
@@ -197,7 +200,7 @@ def cmd_scaling(args: argparse.Namespace) -> int:
     check_positive(args.epochs, "--epochs", integer=True)
     check_positive(args.rtol, "--rtol")
     table, y = _read(args)
-    plots_dir = check_plots_dir(args.plots)
+    plots_dir = check_plots_dir(args.plots, args.data)
     result = scaling_experiment(
         table.X,
         y,
@@ -354,11 +357,24 @@ def register(add: AddCommand) -> None:
         help=f"learning rate of SGD with batch 1 (default: min(--lr, {SGD_SAFETY:g} / "
         "max ||[x_i, 1]||^2), a tenth of its stability limit)",
     )
-    p.add_argument("--epochs", type=int, default=200, help="passes over the data (default: 200)")
     p.add_argument(
-        "--batch-size", type=int, default=32, help="rows per mini-batch update (default: 32)"
+        "--epochs",
+        type=bounded_int("--epochs", MAX_EPOCHS),
+        default=200,
+        help="passes over the data (default: 200)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the SGD shuffles (default: 0)")
+    p.add_argument(
+        "--batch-size",
+        type=bounded_int("--batch-size", MAX_COUNT),
+        default=32,
+        help="rows per mini-batch update (default: 32)",
+    )
+    p.add_argument(
+        "--seed",
+        type=bounded_int("--seed", MAX_SEED, low=0),
+        default=0,
+        help="seed of the SGD shuffles (default: 0)",
+    )
     p.add_argument("--plots", help="folder for optimizers.png")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_json(p)
@@ -383,7 +399,12 @@ def register(add: AddCommand) -> None:
         help="without --lr, each problem runs at this fraction of its own eta_max (default: "
         f"{SCALING_FRACTION:g}, i.e. 1 / lambda_max, where no direction overshoots)",
     )
-    p.add_argument("--epochs", type=int, default=2000, help="epochs of each run (default: 2000)")
+    p.add_argument(
+        "--epochs",
+        type=bounded_int("--epochs", MAX_EPOCHS),
+        default=2000,
+        help="epochs of each run (default: 2000)",
+    )
     p.add_argument(
         "--rtol",
         type=float,

@@ -9,17 +9,47 @@ written atomically, so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import NoReturn, TextIO
 
 from linreg.cli import demo, evaluate, generate, harness, lab, report, stats, sweep, train
 from linreg.cli.common import EXIT_ERROR, Handler
+from linreg.cli.safety import destination_of
 from linreg.errors import LinregError
 from linreg.solvers import kernels
 
-__all__ = ["build_parser", "main"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "Terminated",
+    "build_parser",
+    "main",
+]
+
+#: Exit codes: a bad argument, Ctrl-C (128 + SIGINT) and SIGTERM (128 + SIGTERM).
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that it unwinds like Ctrl-C."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``linreg: error:`` line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        sys.stderr.write(f"linreg: error: {text} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
 
 #: The command groups, in the order ``linreg --help`` lists them; each defines
 #: ``register(add)`` and calls ``add(name, handler, help, example)`` for each of its commands.
@@ -31,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from linreg import __version__
 
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="linreg",
         description="Linear regression from first principles: generate data, train by "
         "gradient descent or exactly, evaluate, predict, and draw every step.",
@@ -74,26 +104,86 @@ def _show_warning(
     sys.stderr.write(f"linreg: warning: {text}\n")
 
 
+def _raise_terminated(signum: int, frame: FrameType | None) -> NoReturn:
+    raise Terminated
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
+
+    Only in the main thread (elsewhere signals cannot be handled; nothing changes).
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an OSError: the file it concerns (never a temporary name) and why."""
+    where = f"{destination_of(exc.filename)}: " if exc.filename else ""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return f"linreg: error: {where}{why}"
+
+
+def _check_no_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse ``--opt=--``: argparse drops the ``--`` and stores ``[]``, calling no ``type``.
+
+    No option of ``linreg`` takes a list, so a list is always this case.
+    """
+    for name, value in vars(args).items():
+        if isinstance(value, list) and not value:
+            parser.error(f"argument --{name.replace('_', '-')}: expected a value, got '--'")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    """Run the command line; returns the exit code.
+
+    A bad argument is one ``linreg: error:`` line and ``SystemExit(2)`` (``--help`` and
+    ``--version``: ``SystemExit(0)``), as argparse does; other failures are one such line
+    and exit 1; an interrupt exits 130 (Ctrl-C) or 143 (SIGTERM) saying that nothing was
+    half-written.
+    """
+    with sigterm_as_interrupt():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)  # SystemExit: help, version, bad argument
+            _check_no_empty_values(parser, args)
+            return _run(args.handler, args)
+        except KeyboardInterrupt as exc:
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            sys.stderr.write(
+                f"linreg: {what}; no file was left half-written and no new output was kept\n"
+            )
+            return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
             return handler(args)
         except LinregError as exc:
-            sys.stderr.write(f"linreg: error: {exc}\n")
+            sys.stderr.write(f"linreg: error: {' '.join(str(exc).splitlines())}\n")
+            return EXIT_ERROR
+        except RecursionError:
+            sys.stderr.write("linreg: error: the input is nested too deeply to read\n")
+            return EXIT_ERROR
+        except MemoryError:
+            sys.stderr.write(
+                "linreg: error: out of memory; use a smaller input (or --stream for a large file)\n"
+            )
             return EXIT_ERROR
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            sys.stderr.write(f"linreg: error: {where}{exc.strerror or exc}\n")
+            sys.stderr.write(os_error_line(exc) + "\n")
             return EXIT_ERROR
-        except KeyboardInterrupt:
-            sys.stderr.write("linreg: interrupted; no file was left half-written\n")
-            return 130
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from linreg.cli.common import (
     AddCommand,
@@ -11,7 +10,7 @@ from linreg.cli.common import (
     make_console,
     print_json,
 )
-from linreg.errors import LinregError
+from linreg.cli.safety import check_data_file, check_out_file, check_outputs
 from linreg.viz.report import fmt, load_model_and_data, render_report, save_page
 
 __all__ = ["register"]
@@ -19,9 +18,9 @@ __all__ = ["register"]
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``linreg report``: write the HTML report of a model on a data file."""
-    out = Path(args.out)
-    if out.is_dir():
-        raise LinregError(f"{out}: --out must be a file name for the report, not a folder")
+    out = check_out_file(args.out, "--out", "the report")
+    check_outputs([args.model, args.data], files=[(out, "--out")])
+    check_data_file(args.data, "the data file")
     model, content, table = load_model_and_data(args.model, args.data)
     report = render_report(
         model, content, table, model_path=args.model, animate=not args.no_animation

@@ -16,6 +16,7 @@ from linreg.cli.common import (
     print_json,
     rich_table,
 )
+from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.tables import read_table
@@ -27,6 +28,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)

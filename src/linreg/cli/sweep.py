@@ -6,6 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
+from linreg.cli.args import MAX_EPOCHS, bounded_int
 from linreg.cli.common import (
     AddCommand,
     add_data_options,
@@ -18,6 +19,7 @@ from linreg.cli.common import (
     rich_table,
     status_label,
 )
+from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.io.tables import (
     read_table,
@@ -36,8 +38,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise LinregError(f"--lrs: learning rates must be positive numbers, got {bad[0]:g}")
     if args.epochs <= 0:
         raise LinregError(f"epochs must be a positive integer, got {args.epochs}")
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
-    plots_dir = check_plots_dir(args.plots)
+    plots_dir = check_plots_dir(args.plots, args.data)
     assert table.y is not None
     result = learning_rate_sweep(
         table.X, table.y, rates, epochs=args.epochs, standardize=args.standardize
@@ -110,7 +113,12 @@ def register(add: AddCommand) -> None:
     p.add_argument("data", help="training CSV")
     add_data_options(p)
     p.add_argument("--lrs", default="0.001,0.005,0.1", help="comma-separated learning rates")
-    p.add_argument("--epochs", type=int, default=10000, help="epochs per rate (default: 10000)")
+    p.add_argument(
+        "--epochs",
+        type=bounded_int("--epochs", MAX_EPOCHS),
+        default=10000,
+        help="epochs per rate (default: 10000)",
+    )
     p.add_argument("--standardize", action="store_true", help="train on standardized features")
     p.add_argument("--plots", help="folder for the figure")
     add_json(p)

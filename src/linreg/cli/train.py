@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg import out_of_memory
+from linreg.cli.args import MAX_COUNT, MAX_EPOCHS, MAX_SEED, bounded_int
 from linreg.cli.common import (
     EXIT_ERROR,
     AddCommand,
@@ -32,6 +34,7 @@ from linreg.cli.common import (
     rich_table,
 )
 from linreg.cli.progress import RichProgress
+from linreg.cli.safety import all_or_nothing, check_data_file, check_out_file, check_outputs
 from linreg.errors import DivergenceError, LinregError
 from linreg.estimator import SOLVERS, LinearRegression
 from linreg.gradcheck import gradcheck
@@ -171,6 +174,13 @@ def _fit_streamed(
 
 def cmd_train(args: argparse.Namespace) -> int:
     alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
+    # Outputs are checked before anything is read: none may be an input.
+    out = check_out_file(args.out, "--out", "the model")
+    check_outputs([args.data, args.val], files=[(out, "--out")])
+    plots_dir = check_plots_dir(args.plots, args.data, args.val)
+    check_data_file(args.data, "the training file")
+    if args.val is not None:
+        check_data_file(args.val, "--val")
     streaming = args.dask is not None or batches.wants_streaming(args.data, force=args.stream)
     streamed: out_of_memory.StreamFit | None = None
     # Streaming: the first rows only, so the columns are checked and the gradient check has data.
@@ -179,10 +189,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     val = None
     if args.val is not None:
         val = read_table(args.val, target=table.target_name, features=table.feature_names)
-    plots_dir = check_plots_dir(args.plots)
-    out = Path(args.out)
-    if out.is_dir():
-        raise LinregError(f"{out}: --out must be a file name for the model, not a folder")
     assert table.y is not None
     fit_intercept = not args.no_intercept
 
@@ -248,32 +254,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if truth is not None:
         extra["truth"] = truth
-    save_model(
-        model,
-        out,
-        feature_names=table.feature_names,
-        target_name=table.target_name,
-        data_sha256=file_sha256(table.path) if table.path.is_file() else None,
-        extra=extra,
-    )
     figures: list[Path] = []
-    if plots_dir is not None:
-        from linreg.viz import plots
-
-        figures = plots.write_training_figures(
-            plots_dir,
+    # A failed run (a full disk, an interrupt) keeps neither the model nor some figures.
+    with all_or_nothing(files=[out], folders=[plots_dir]):
+        save_model(
             model,
-            table.X,
-            table.y,
-            y_true=table.y_true,
-            true_weights=None if truth is None else np.asarray(truth["weights"]),
-            true_bias=None if truth is None else truth["bias"],
+            out,
             feature_names=table.feature_names,
             target_name=table.target_name,
-            animate=args.animate,
-            sample_weight=weights,  # None when streamed: the sample has no weights
-            alpha=alpha or 0.0,
+            data_sha256=file_sha256(table.path) if table.path.is_file() else None,
+            extra=extra,
         )
+        if plots_dir is not None:
+            from linreg.viz import plots
+
+            figures = plots.write_training_figures(
+                plots_dir,
+                model,
+                table.X,
+                table.y,
+                y_true=table.y_true,
+                true_weights=None if truth is None else np.asarray(truth["weights"]),
+                true_bias=None if truth is None else truth["bias"],
+                feature_names=table.feature_names,
+                target_name=table.target_name,
+                animate=args.animate,
+                sample_weight=weights,  # None when streamed: the sample has no weights
+                alpha=alpha or 0.0,
+            )
     stab = model.stability_
     result = {
         "coef": model.coef_,
@@ -358,6 +366,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
+    if not (math.isfinite(args.tolerance) and args.tolerance > 0):
+        raise LinregError(
+            f"--tolerance must be a finite number > 0 (the largest relative error), "
+            f"got {args.tolerance!r}"
+        )
+    check_data_file(args.data, "the data file")
     table = read_table(args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None
     model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
@@ -376,7 +390,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         )
     else:
         make_console().print(str(result))
-    return 0 if result.passed else EXIT_ERROR
+    if result.passed:
+        return 0
+    sys.stderr.write(
+        f"linreg: error: gradient check failed: max relative error "
+        f"{result.max_relative_error:.2e} > tolerance {result.tolerance:.0e}\n"
+    )
+    return EXIT_ERROR
 
 
 def register(add: AddCommand) -> None:
@@ -392,8 +412,18 @@ def register(add: AddCommand) -> None:
     add_data_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
-    p.add_argument("--epochs", type=int, default=1000, help="epochs (default: 1000)")
-    p.add_argument("--batch-size", type=int, default=32, help="rows per SGD update (default: 32)")
+    p.add_argument(
+        "--epochs",
+        type=bounded_int("--epochs", MAX_EPOCHS),
+        default=1000,
+        help="epochs (default: 1000)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=bounded_int("--batch-size", MAX_COUNT),
+        default=32,
+        help="rows per SGD update (default: 32)",
+    )
     p.add_argument("--momentum", type=float, default=0.0, help="momentum in [0, 1) (default: 0)")
     p.add_argument(
         "--tol",
@@ -415,7 +445,12 @@ def register(add: AddCommand) -> None:
         help="column of row weights >= 0 (not a feature): minimise sum w_i r_i^2 / sum w_i",
     )
     p.add_argument("--init", choices=("zeros", "random"), default="zeros", help="starting point")
-    p.add_argument("--seed", type=int, default=0, help="seed of random init and SGD shuffles")
+    p.add_argument(
+        "--seed",
+        type=bounded_int("--seed", MAX_SEED, low=0),
+        default=0,
+        help="seed of random init and SGD shuffles",
+    )
     p.add_argument("--val", help="validation CSV; its loss is recorded every epoch")
     p.add_argument("--grad-check", action="store_true", help="check the gradients before training")
     p.add_argument("--out", default="model.json", help="model file to write (default: model.json)")
@@ -443,6 +478,11 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("data", help="CSV file")
     add_data_options(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the random point checked")
+    p.add_argument(
+        "--seed",
+        type=bounded_int("--seed", MAX_SEED, low=0),
+        default=0,
+        help="seed of the random point checked",
+    )
     p.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error (1e-6)")
     add_json(p)

@@ -14,6 +14,7 @@ complete, so an interrupted run never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import stat
@@ -62,12 +63,25 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it onto ``path`` on success.
 
-    On any exception the temporary file is removed and ``path`` is untouched.
-    Parent folders are created as needed.
+    On any exception (``KeyboardInterrupt`` included) the temporary file is removed and
+    ``path`` is untouched. Parent folders are created as needed.
+
+    Raises
+    ------
+    OSError
+        Whose ``filename`` is ``path`` (never the temporary file's name) and whose message
+        says nothing was written: a full disk, a read-only folder, ``path`` a folder.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "is a folder; give a file name (nothing was written)", str(target)
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(exc, target) from None
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(fd, mode, encoding=encoding) as handle:
@@ -76,10 +90,18 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
             os.fsync(handle.fileno())
         os.chmod(tmp, _new_file_mode(target))
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            raise _cannot_write(exc, target) from None
         raise
+
+
+def _cannot_write(exc: OSError, target: Path) -> OSError:
+    """``exc`` about ``target``: its errno, the reason and that nothing was written."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OSError(exc.errno, f"cannot write it: {reason} (nothing was written)", str(target))
 
 
 def _new_file_mode(target: Path) -> int:

@@ -258,8 +258,13 @@ def atomic_target(path: Path, suffix: str) -> Iterator[Path]:
         # mkstemp creates files readable by the owner only; figures are for sharing.
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, name):  # e.g. a full disk
+            why = exc.strerror or str(exc) or type(exc).__name__
+            raise OSError(
+                exc.errno, f"cannot write it: {why} (nothing was written)", str(path)
+            ) from None
         raise
 
 

@@ -1,0 +1,75 @@
+"""Bounded parsing of the command line's numbers.
+
+Every integer option of ``linreg`` is parsed by :func:`bounded_int`, so that a value out of
+range is one clear ``linreg: error:`` line naming the option, the
+value and the allowed range, never a traceback from deep inside NumPy (``--seed -1``) nor a
+400-digit integer handed to the library (``--epochs 1000...``).
+
+The limits (:data:`MAX_EPOCHS`, :data:`MAX_SEED`, :data:`MAX_SAMPLES`, :data:`MAX_COUNT`,
+:data:`MAX_DIGITS`) are named in each message. Floats stay ``type=float``: the library
+checks their ranges with messages that say what each value means.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+__all__ = ["MAX_COUNT", "MAX_DIGITS", "MAX_EPOCHS", "MAX_SAMPLES", "MAX_SEED", "bounded_int"]
+
+#: Longest integer accepted on the command line, in characters (sign and digits).
+MAX_DIGITS = 20
+#: Most epochs a run accepts: beyond, it would not end in a lifetime.
+MAX_EPOCHS = 10**9
+#: Most rows ``generate`` accepts on the command line (memory is checked as well).
+MAX_SAMPLES = 10**12
+#: Most of any other count (features, rows per batch, repeats).
+MAX_COUNT = 10**9
+#: Largest seed: NumPy's generators take seeds in [0, 2**32) on every platform.
+MAX_SEED = 2**32 - 1
+
+
+def _show(text: str) -> str:
+    """The value as typed, shortened when long (a 400-digit number is not echoed whole)."""
+    return repr(text) if len(text) <= 40 else repr(text[:20] + "..." + text[-8:])
+
+
+def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str], int]:
+    """A ``type=`` for argparse: a whole number <= high (and >= low), else one clear message.
+
+    Parameters
+    ----------
+    name : str
+        The option, as the user types it (``--epochs``): the parser's name for the type, so
+        that argparse's own messages name it too.
+    high : int
+        The largest value accepted, named in the message.
+    low : int, optional
+        The smallest; None leaves the lower end to the library's own check (whose message
+        says what the value means, ``epochs must be a positive integer``).
+
+    Returns
+    -------
+    callable
+        Raises ``argparse.ArgumentTypeError`` naming the option, the value and the limit;
+        a number longer than :data:`MAX_DIGITS` characters is never converted.
+    """
+    # argparse puts "argument --epochs: " in front of the message.
+    wanted = f"a whole number <= {high}" if low is None else f"a whole number from {low} to {high}"
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        digits = stripped[1:] if stripped[:1] in "+-" else stripped
+        if not (digits.isascii() and digits.isdigit()):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {_show(text)}")
+        if len(stripped) > MAX_DIGITS:
+            raise argparse.ArgumentTypeError(
+                f"must be {wanted}, got a number of {len(digits)} digits"
+            )
+        value = int(stripped)
+        if value > high or (low is not None and value < low):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {value}")
+        return value
+
+    parse.__name__ = name  # argparse names a failing type by its __name__
+    return parse
