@@ -58,7 +58,7 @@ find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null) && echo $$p/bin/python
 PYTHON_OLDEST ?= $(call find_python,3.10)
 PYTHON_NEWEST ?= $(call find_python,3.13)
 VERSIONS := import sys, numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask, hypothesis; \
-  print("Python", sys.version.split()[0], *(f"{m.__name__} {m.__version__}" for m in \
+  print(f"Python {sys.version.split()[0]}", *(f"{m.__name__} {m.__version__}" for m in \
   (numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask, hypothesis)), sep=", ")
 
 .venv-oldest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c constraints/minimum.txt
