@@ -19,12 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import (
-    mean_absolute_error,
-    mean_squared_error,
-    r2_score,
-    root_mean_squared_error,
-)
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
 from linreg import Gradients, LinearModel, LinearRegression
@@ -521,7 +516,8 @@ def test_evaluate_metrics_match_scikit_learn(
     y_pred = test[["X"]].to_numpy() @ np.asarray(content["coef"]) + content["intercept"]
     expected = {
         "mse": mean_squared_error(test["y"], y_pred),
-        "rmse": root_mean_squared_error(test["y"], y_pred),
+        # sqrt of sklearn's MSE: root_mean_squared_error is new in scikit-learn 1.4
+        "rmse": float(np.sqrt(mean_squared_error(test["y"], y_pred))),
         "mae": mean_absolute_error(test["y"], y_pred),
         "r2": r2_score(test["y"], y_pred),
     }
@@ -594,8 +590,9 @@ def test_predict_out_writes_x_times_coef_plus_intercept(
     assert result.code == 0, result.err
     assert f"wrote 200 predictions to {out}" in result.out
     content = model_content(model_file)
-    X = pd.read_csv(test_csv)[["X"]].to_numpy()
-    written = pd.read_csv(out)
+    # Parsed by float(), correctly rounded: pandas < 3's default float parser is not.
+    X = pd.read_csv(test_csv, dtype=str)[["X"]].astype(np.float64).to_numpy()
+    written = pd.read_csv(out, dtype=str).astype(np.float64)
     assert list(written.columns) == ["X", "y_pred"]
     np.testing.assert_array_equal(written["X"], X[:, 0])
     np.testing.assert_array_equal(

@@ -316,7 +316,9 @@ def test_ill_conditioned_large_problem_falls_back_to_householder() -> None:
     assert isinstance(fac, lstsq_module.Factorization)
     assert rk.condition**2 > lstsq_module._SEMINORMAL_LIMIT
     res = lstsq(X, y)
-    np.testing.assert_allclose(res.params, np.linalg.lstsq(design(X, True), y)[0], rtol=1e-6)
+    np.testing.assert_allclose(
+        res.params, np.linalg.lstsq(design(X, True), y, rcond=None)[0], rtol=1e-6
+    )
 
 
 def test_large_inverse_gram_on_the_gram_path() -> None:

@@ -14,9 +14,15 @@ from strategies import FAST, grid_floats, vector_pairs
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
+
+def sk_rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """scikit-learn's RMSE: ``root_mean_squared_error`` is new in 1.4, we support 1.3."""
+    return float(np.sqrt(skm.mean_squared_error(y_true, y_pred)))
+
+
 PAIRS: list[tuple[Metric, Metric]] = [
     (metrics.mse, skm.mean_squared_error),
-    (metrics.rmse, skm.root_mean_squared_error),
+    (metrics.rmse, sk_rmse),
     (metrics.mae, skm.mean_absolute_error),
     (metrics.r2, skm.r2_score),
 ]

@@ -88,6 +88,14 @@ def test_certified_values_are_read_exactly() -> None:
     np.testing.assert_array_equal(w1.certified_sd, 0.0)
 
 
+def test_polynomial_design_powers_are_correctly_rounded() -> None:
+    """x = 0..20 to the 5th power is exact in float64; NumPy < 2.0's np.power on AVX-512
+    gives 13.0**4 one ulp low, and the Wampler fits lost up to 8 digits with it."""
+    ds = load_nist("Wampler4")
+    exact = [[float(int(v) ** p) for p in range(1, 6)] for v in ds.x[:, 0]]
+    np.testing.assert_array_equal(ds.design(), np.array(exact))
+
+
 def test_every_bundled_file_loads_and_sources_ship_with_them() -> None:
     folder = resources.files("linreg") / "data" / "nist"
     assert "NIST" in (folder / "SOURCES.md").read_text(encoding="utf-8")

@@ -134,8 +134,11 @@ class NistDataset:
         """
         if self.model != "polynomial":
             return np.ascontiguousarray(self.x)
-        powers = np.arange(1, self.degree + 1, dtype=np.float64)
-        return np.ascontiguousarray(np.power(self.x[:, :1], powers))
+        # math.pow, not np.power: NumPy < 2.0 takes SVML's pow on AVX-512 processors,
+        # which is not correctly rounded (13.0**4 comes out one ulp below 28561).
+        powers = range(1, self.degree + 1)
+        rows = [[math.pow(v, p) for p in powers] for v in self.x[:, 0].tolist()]
+        return np.array(rows, dtype=np.float64).reshape(self.x.shape[0], self.degree)
 
 
 def _section(lines: list[str], header: str, label: str) -> tuple[int, int]:
