@@ -301,15 +301,19 @@ class LinearRegression(ParamsMixin):
     ) -> None:
         from linreg.solvers.lstsq import lstsq
 
-        result = lstsq(
-            X,
-            y,
-            fit_intercept=bool(self.fit_intercept),
-            sample_weight=sample_weight,
-            alpha=float(self.alpha),
-        )
+        # Data whose solution overflows make NaN inside; refused below by name.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = lstsq(
+                X,
+                y,
+                fit_intercept=bool(self.fit_intercept),
+                sample_weight=sample_weight,
+                alpha=float(self.alpha),
+            )
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
+        if not (np.all(np.isfinite(self.coef_)) and np.isfinite(self.intercept_)):
+            self._refuse_overflowing_fit()
         self.lstsq_ = result
         self.stability_: Stability | None = None
         if sample_weight is None and self.alpha == 0.0:
@@ -331,7 +335,8 @@ class LinearRegression(ParamsMixin):
                 loss = data + float(self.alpha) * float(self.coef_ @ self.coef_)
         val_loss = None
         if val is not None:
-            val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
+            with np.errstate(over="ignore"):
+                val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
         self.history_ = History(
             loss=np.array([loss]),
             W=self.coef_[None, :].copy(),
@@ -341,6 +346,22 @@ class LinearRegression(ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
+
+    def _refuse_overflowing_fit(self) -> None:
+        """Refuse an exact fit whose coefficients overflow float64 (NaN or inf).
+
+        Tiny features with a large target can need weights beyond 1.8e308: the
+        solver's arithmetic then makes NaN. Nothing of the fit is kept. (A fit
+        whose *loss* overflows, on data beyond about 1e154, is a fit: its loss is
+        ``inf`` in the history, written ``null`` in a model file.)
+        """
+        for attribute in ("coef_", "intercept_", "lstsq_", "stability_"):
+            vars(self).pop(attribute, None)
+        raise LinregError(
+            "the least-squares coefficients overflow float64: the target is too large "
+            "for features this small (a weight would exceed 1.8e308); rescale the "
+            "features and the target (e.g. divide them by a power of ten) and fit again"
+        )
 
     def _fit_gradient(
         self,

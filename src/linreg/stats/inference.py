@@ -538,6 +538,7 @@ def _table(
     s2 = rss / df_resid
     residual_std = math.sqrt(s2)
     std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
+    _check_representable(rss, tss, std_errors, params, rank == p)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_values = params / std_errors
     from scipy import stats
@@ -597,6 +598,36 @@ def _table(
         method=method,
         notes=notes,
     )
+
+
+def _check_representable(
+    rss: float, tss: float, std_errors: Array, params: Array, full_rank: bool
+) -> None:
+    """Refuse statistics that float64 could not hold: never print inf or 0 as a result.
+
+    On data of about 1e154 and beyond (or 1e-154 and below) the sums of squares
+    overflow, or the inverse Gram matrix under- or overflows: the standard errors
+    would come out ``inf``, ``nan`` or an exact 0 with a positive residual
+    variance, and t values infinite. Rescaling the columns does not change the
+    t values, p values or R^2, and scales the estimates and their errors alike.
+
+    Raises
+    ------
+    LinregError
+        Naming what overflowed and what to do.
+    """
+    bad = not (math.isfinite(rss) and math.isfinite(tss) and np.all(np.isfinite(params)))
+    bad = bad or not np.all(np.isfinite(std_errors))
+    if full_rank and rss > 0.0:
+        bad = bad or bool(np.any(std_errors == 0.0))
+    if bad:
+        raise LinregError(
+            "the standard errors cannot be computed in float64 for data of this "
+            "magnitude: the sums of squares or the inverse of X^T X overflow or "
+            "underflow (values beyond about 1e154 or below 1e-154); rescale the features "
+            "and the target (e.g. divide them by a power of ten): the t and p values "
+            "and R^2 do not change"
+        )
 
 
 def penalized_error(what: str, alpha: float) -> LinregError:
