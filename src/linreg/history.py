@@ -137,9 +137,7 @@ class History:
                 raise ValueError("history: epoch must list whole numbers >= 0")
             epoch = np.asarray(raw, dtype=np.int64).reshape(-1)
             if epoch.shape != (n,) or (n and epoch[0] != 0) or np.any(np.diff(epoch) <= 0):
-                raise ValueError(
-                    "history: epoch must start at 0 and increase, one entry per epoch"
-                )
+                raise ValueError("history: epoch must start at 0 and increase, one entry per epoch")
         return cls(loss=loss, W=W, b=b, val_loss=val_loss, epoch=epoch)
 
 

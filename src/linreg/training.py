@@ -424,9 +424,9 @@ def watch(
             return recorder.history(), "converged", epoch
         if epoch == epochs:
             return recorder.history(), "max_epochs", epoch
-        if tol is not None and epoch > 0:
-            if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
-                return recorder.history(), "converged", epoch
+        tiny = np.finfo(np.float64).tiny
+        if tol is not None and epoch > 0 and abs(previous - loss) <= tol * max(previous, tiny):
+            return recorder.history(), "converged", epoch
         previous = loss
     raise AssertionError("a descent loop ends only when watch stops it")
 
