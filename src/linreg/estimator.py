@@ -33,6 +33,12 @@ from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
+from linreg.optimality import (
+    check_not_underflowing,
+    exact_objective,
+    optimum_gap_message,
+    optimum_loss,
+)
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
@@ -316,23 +322,19 @@ class LinearRegression(ParamsMixin):
             self._refuse_overflowing_fit()
         self.lstsq_ = result
         self.stability_: Stability | None = None
-        if sample_weight is None and self.alpha == 0.0:
-            rss = result.residual_sum_of_squares
-            # The refinement's own residual, where it kept one, saves a pass over X.
-            if rss is None:
-                with np.errstate(over="ignore"):  # residuals beyond 1e154: the loss is inf
-                    rss = float(np.sum((y - self._decision(X)) ** 2))
-            loss = rss / len(y)
-        else:
-            # The objective L of linreg.problem at the solution: weighted MSE + penalty.
-            with np.errstate(over="ignore"):
-                r = y - self._decision(X)
-                data = (
-                    float(np.mean(r**2))
-                    if sample_weight is None
-                    else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
-                )
-                loss = data + float(self.alpha) * float(self.coef_ @ self.coef_)
+        # The objective L of linreg.problem at the solution: weighted MSE + penalty;
+        # the refinement's own residual, where it kept one, saves a pass over X.
+        loss = exact_objective(
+            X,
+            y,
+            self.coef_,
+            self.intercept_,
+            sample_weight=sample_weight,
+            alpha=float(self.alpha),
+            rss=result.residual_sum_of_squares
+            if sample_weight is None and self.alpha == 0.0
+            else None,
+        )
         val_loss = None
         if val is not None:
             with np.errstate(over="ignore"):
@@ -371,6 +373,7 @@ class LinearRegression(ParamsMixin):
         on_epoch: EpochCallback | None,
         sample_weight: Array | None = None,
     ) -> None:
+        check_not_underflowing(y)
         d = X.shape[1]
         sgd = self.solver == "sgd"
         alpha = float(self.alpha)
@@ -511,13 +514,24 @@ class LinearRegression(ParamsMixin):
             stop_reason=result.stop_reason,
             stability=getattr(self, "stability_", None),
         )
-        self._store(fitted, stacklevel=stacklevel + 1)
+        optimum = result.optimum_loss
+        if optimum is None:
+            optimum = optimum_loss(
+                self._X_fit,
+                self._y_fit,
+                fit_intercept=bool(self.fit_intercept),
+                sample_weight=self._w_fit,
+                alpha=float(self.alpha),
+            )
+        self._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
 
-    def _store(self, fitted: Fitted, stacklevel: int = 4) -> None:
+    def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
 
-        Warns (:class:`~linreg.errors.ConvergenceWarning`) when ``tol`` was given and
-        gradient descent ran out of epochs before meeting it.
+        Warns (:class:`~linreg.errors.ConvergenceWarning`, once) when ``tol`` was given
+        and gradient descent ran out of epochs before meeting it, or when it ended
+        far above the optimum's loss ``optimum`` (or ``fitted.optimum``'s), see
+        :mod:`linreg.optimality`.
         """
         self.coef_ = np.asarray(fitted.coef, dtype=np.float64)
         self.intercept_ = float(fitted.intercept)
@@ -530,14 +544,26 @@ class LinearRegression(ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        reasons = []
         if self.tol is not None and fitted.stop_reason == "max_epochs":
-            warnings.warn(
+            reasons.append(
                 f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
                 f"(last relative loss change above it); consider increasing epochs, "
-                "raising the learning rate below eta_max, or standardizing",
-                ConvergenceWarning,
-                stacklevel=stacklevel,
+                "raising the learning rate below eta_max, or standardizing"
             )
+        stable = fitted.stability is None or (
+            self.learning_rate < fitted.stability.max_stable_learning_rate
+        )
+        if fitted.stop_reason != "closed_form" and stable:
+            if optimum is None and fitted.optimum is not None:
+                optimum = fitted.optimum.loss
+            gap = optimum_gap_message(
+                fitted.history.loss, optimum, asked_to_converge=self.tol is not None
+            )
+            if gap is not None:
+                reasons.append(gap)
+        if reasons:
+            warnings.warn("; ".join(reasons), ConvergenceWarning, stacklevel=stacklevel)
 
     def fit_passes(
         self,

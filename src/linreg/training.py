@@ -94,12 +94,15 @@ class TrainResult:
     """Outcome of :func:`train`: the history, why it stopped, its epochs and updates.
 
     ``n_steps`` counts the parameter updates: one an epoch for GD, one a batch for SGD.
+    ``optimum_loss`` is the least-squares optimum's loss where the engine knows it
+    for free (the fast engine's moments), else None.
     """
 
     history: History
     stop_reason: str
     n_iter: int
     n_steps: int
+    optimum_loss: float | None = None
 
 
 def identity_map(W: Array, b: float) -> tuple[Array, float]:
