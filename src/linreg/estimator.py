@@ -35,8 +35,9 @@ from linreg.metrics import r2
 from linreg.model import LinearModel
 from linreg.optimality import (
     check_not_underflowing,
+    coefficients_overflow_error,
+    convergence_message,
     exact_objective,
-    optimum_gap_message,
     optimum_loss,
 )
 from linreg.problem import check_alpha, check_sample_weight
@@ -319,7 +320,9 @@ class LinearRegression(ParamsMixin):
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         if not (np.all(np.isfinite(self.coef_)) and np.isfinite(self.intercept_)):
-            self._refuse_overflowing_fit()
+            for attribute in ("coef_", "intercept_", "lstsq_", "stability_"):
+                vars(self).pop(attribute, None)  # nothing of the fit is kept
+            raise coefficients_overflow_error()
         self.lstsq_ = result
         self.stability_: Stability | None = None
         # The objective L of linreg.problem at the solution: weighted MSE + penalty;
@@ -348,22 +351,6 @@ class LinearRegression(ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
-
-    def _refuse_overflowing_fit(self) -> None:
-        """Refuse an exact fit whose coefficients overflow float64 (NaN or inf).
-
-        Tiny features with a large target can need weights beyond 1.8e308: the
-        solver's arithmetic then makes NaN. Nothing of the fit is kept. (A fit
-        whose *loss* overflows, on data beyond about 1e154, is a fit: its loss is
-        ``inf`` in the history, written ``null`` in a model file.)
-        """
-        for attribute in ("coef_", "intercept_", "lstsq_", "stability_"):
-            vars(self).pop(attribute, None)
-        raise LinregError(
-            "the least-squares coefficients overflow float64: the target is too large "
-            "for features this small (a weight would exceed 1.8e308); rescale the "
-            "features and the target (e.g. divide them by a power of ten) and fit again"
-        )
 
     def _fit_gradient(
         self,
@@ -544,26 +531,15 @@ class LinearRegression(ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
-        reasons = []
-        if self.tol is not None and fitted.stop_reason == "max_epochs":
-            reasons.append(
-                f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
-                f"(last relative loss change above it); consider increasing epochs, "
-                "raising the learning rate below eta_max, or standardizing"
-            )
-        stable = fitted.stability is None or (
-            self.learning_rate < fitted.stability.max_stable_learning_rate
+        message = convergence_message(
+            fitted,
+            tol=self.tol,
+            epochs=int(self.epochs),
+            learning_rate=float(self.learning_rate),
+            optimum=optimum,
         )
-        if fitted.stop_reason != "closed_form" and stable:
-            if optimum is None and fitted.optimum is not None:
-                optimum = fitted.optimum.loss
-            gap = optimum_gap_message(
-                fitted.history.loss, optimum, asked_to_converge=self.tol is not None
-            )
-            if gap is not None:
-                reasons.append(gap)
-        if reasons:
-            warnings.warn("; ".join(reasons), ConvergenceWarning, stacklevel=stacklevel)
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
     def fit_passes(
         self,

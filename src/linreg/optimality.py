@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
+from linreg.fitted import Fitted
 
 __all__ = [
     "OPTIMUM_CHECK_ELEMENTS",
@@ -50,6 +51,8 @@ __all__ = [
     "OPTIMUM_GAP",
     "UNDERFLOW_BOUND",
     "check_not_underflowing",
+    "coefficients_overflow_error",
+    "convergence_message",
     "exact_objective",
     "optimum_gap_message",
     "optimum_loss",
@@ -176,6 +179,54 @@ def optimum_gap_message(
         f"gradient descent ended at loss {final:.6g}, {_above(final, optimum)} the "
         f"least-squares optimum's {optimum:.6g}, and {why}; lower the learning rate "
         "or the momentum, train longer, standardize the features, or use solver='exact'"
+    )
+
+
+def convergence_message(
+    fitted: Fitted,
+    *,
+    tol: float | None,
+    epochs: int,
+    learning_rate: float,
+    optimum: float | None,
+) -> str | None:
+    """The :class:`~linreg.errors.ConvergenceWarning` a gradient-descent fit deserves, or None.
+
+    Two reasons, joined when both hold: ``tol`` was given and the run used all
+    ``epochs`` without meeting it; the fit ended far from the optimum's loss
+    ``optimum`` (or ``fitted.optimum``'s), see :func:`optimum_gap_message`. A
+    closed-form fit gets none; nor does the gap of a run at a learning rate at or
+    above eta_max, whose :class:`~linreg.errors.StabilityWarning` said to expect it.
+    """
+    reasons = []
+    if tol is not None and fitted.stop_reason == "max_epochs":
+        reasons.append(
+            f"gradient descent did not reach tol={tol:g} within {epochs} epochs "
+            f"(last relative loss change above it); consider increasing epochs, "
+            "raising the learning rate below eta_max, or standardizing"
+        )
+    stable = fitted.stability is None or learning_rate < fitted.stability.max_stable_learning_rate
+    if fitted.stop_reason != "closed_form" and stable:
+        if optimum is None and fitted.optimum is not None:
+            optimum = fitted.optimum.loss
+        gap = optimum_gap_message(fitted.history.loss, optimum, asked_to_converge=tol is not None)
+        if gap is not None:
+            reasons.append(gap)
+    return "; ".join(reasons) if reasons else None
+
+
+def coefficients_overflow_error() -> LinregError:
+    """The error of an exact fit whose coefficients overflow float64 (NaN or inf).
+
+    Tiny features with a large target can need weights beyond 1.8e308: the
+    solver's arithmetic then makes NaN. (A fit whose *loss* overflows, on data
+    beyond about 1e154, is a fit: its loss is ``inf`` in the history, written
+    ``null`` in a model file.)
+    """
+    return LinregError(
+        "the least-squares coefficients overflow float64: the target is too large "
+        "for features this small (a weight would exceed 1.8e308); rescale the "
+        "features and the target (e.g. divide them by a power of ten) and fit again"
     )
 
 
