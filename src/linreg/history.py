@@ -115,8 +115,9 @@ class History:
     def from_dict(cls, data: dict[str, Any]) -> History:
         """Inverse of :meth:`to_dict`; raises ``ValueError`` on inconsistent entries.
 
-        ``null`` losses are read as ``inf``. ``epoch``, when present, must be
-        whole numbers from 0, strictly increasing, one per entry.
+        ``null`` losses are read as ``inf``; any other number must be finite.
+        ``epoch``, when present, must be whole numbers from 0, strictly increasing,
+        one per entry.
         """
         loss = _losses_in(data["loss"])
         W = _floats(data["W"], "W")
@@ -150,15 +151,21 @@ def _losses_in(values: Any) -> Array:
     """Losses from JSON: None (an overflowed loss) as inf."""
     if not isinstance(values, list):
         raise ValueError("history: loss must be a list")
-    return _floats([np.inf if v is None else v for v in values], "loss")
+    losses = _floats([0.0 if v is None else v for v in values], "loss")
+    losses[[v is None for v in values]] = np.inf
+    return losses
 
 
 def _floats(values: Any, what: str) -> Array:
     """``values`` as float64, a ``ValueError`` naming ``what`` for anything else."""
+    message = f"history: {what} must hold finite numbers within float64's range"
     try:
-        return np.asarray(values, dtype=np.float64)
+        array = np.asarray(values, dtype=np.float64)
     except (OverflowError, TypeError, ValueError):
-        raise ValueError(f"history: {what} must hold numbers within float64's range") from None
+        raise ValueError(message) from None
+    if not np.all(np.isfinite(array)):  # 1e400 in a file reads as inf
+        raise ValueError(message)
+    return array
 
 
 class Recorder:

@@ -300,6 +300,8 @@ def _check_alpha(alpha: float) -> None:
         raise LinregError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
 
 
+# Sums of squares beyond float64 are refused by name (_check_representable).
+@np.errstate(over="ignore", invalid="ignore")
 def ols_inference(
     X: Array,
     y: Array,
@@ -398,6 +400,8 @@ def ols_inference(
     )
 
 
+# Sums of squares beyond float64 are refused by name (_check_representable).
+@np.errstate(over="ignore", invalid="ignore")
 def wls_inference(
     X: Array,
     y: Array,
