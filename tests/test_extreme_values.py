@@ -5,18 +5,25 @@ targets beyond 1e154, momentum that ends far from the optimum)."""
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_one_error_line, run
 from linreg import LinearRegression
-from linreg.errors import ConvergenceWarning, DivergenceError, LinregError
+from linreg.errors import (
+    ConvergenceWarning,
+    DivergenceError,
+    LinregError,
+    RankDeficiencyWarning,
+    StabilityWarning,
+)
 from linreg.io.persistence import load_model, save_model
 from linreg.metrics import mae, mse, r2, rmse
 from linreg.optimality import OPTIMUM_GAP, optimum_gap_message
@@ -161,7 +168,7 @@ def test_a_target_beyond_1e154_gives_a_divergence_report(solver: str, engine: st
     X, y = _data(y_scale=1e160)
     model = LinearRegression(solver=solver, engine=engine, epochs=5)
     if engine == "fast" and solver == "gd":  # its moments' squares overflow first
-        with pytest.raises(LinregError, match="squares of the features or the target"):
+        with pytest.raises(LinregError, match=r"squares overflow \(features or target"):
             model.fit(X, y)
         return
     with pytest.raises(DivergenceError) as caught:
@@ -301,3 +308,49 @@ def test_cli_evaluate_with_an_overflowing_mse_prints_inf(
     assert result.code == 0
     assert "Traceback" not in result.err
     assert "inf" in result.out
+
+
+# -- fuzzing the magnitudes -------------------------------------------------------------
+
+FUZZ_N = 200 if os.environ.get("LINREG_FUZZ") == "long" else 25
+
+
+@pytest.mark.fuzz
+@given(
+    x_power=st.integers(-320, 308),
+    y_power=st.integers(-320, 308),
+    solver=st.sampled_from(["gd", "sgd", "exact"]),
+    engine=st.sampled_from(ENGINES),
+    momentum=st.sampled_from([0.0, 0.9, 0.999]),
+    seed=st.integers(0, 3),
+)
+@settings(max_examples=FUZZ_N, deadline=None)
+def test_fuzz_magnitudes_give_a_fit_or_one_clear_error(
+    x_power: int, y_power: int, solver: str, engine: str, momentum: float, seed: int
+) -> None:
+    """Contract: a finite fit (with a warning if it ended far from its optimum), or one
+    LinregError; never another exception, a RuntimeWarning or a silent W = 0, b = 0."""
+    with np.errstate(over="ignore"):
+        X, y = _data(n=40, x_scale=10.0**x_power, y_scale=10.0**y_power, seed=seed)
+    assume(np.all(np.isfinite(X)) and np.all(np.isfinite(y)))
+    model = LinearRegression(solver=solver, engine=engine, momentum=momentum, epochs=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a warning is an answer
+        warnings.simplefilter("ignore", StabilityWarning)
+        warnings.simplefilter("ignore", RankDeficiencyWarning)
+        message = None
+        try:
+            model.fit(X, y)
+        except LinregError as exc:
+            message = str(exc)
+    if message is not None:
+        assert "\n" not in message, message  # one line, saying what to do
+        assert any(fix in message for fix in ("rescale", "To fix", "constant")), message
+        event("clean error")
+        return
+    event("fit")
+    assert np.all(np.isfinite(model.coef_))
+    assert np.isfinite(model.intercept_)
+    if np.any(y != 0.0) and solver != "exact":
+        assert np.any(model.coef_ != 0.0) or model.intercept_ != 0.0

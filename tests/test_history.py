@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from linreg import LinearRegression
@@ -138,3 +138,65 @@ def test_both_engines_record_the_same_thinned_history(
     loaded, _ = load_model(path)
     np.testing.assert_array_equal(loaded.history_.epochs, ref.epochs)
     assert loaded.n_iter_ == 3000
+
+
+# -- fuzzing the history part of a model file -------------------------------------------
+
+_json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**400), 10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+)
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=12,
+)
+
+
+@st.composite
+def _mutated_histories(draw: st.DrawFn) -> object:
+    """A valid history dict with some fields replaced by arbitrary JSON values."""
+    n = draw(st.integers(1, 5))
+    d = draw(st.integers(1, 3))
+    good: dict[str, object] = {
+        "loss": [float(k) for k in range(n)],
+        "W": [[0.5] * d for _ in range(n)],
+        "b": [0.0] * n,
+        "val_loss": [1.0] * n,
+        "epoch": list(range(0, 3 * n, 3)),
+    }
+    for key in draw(st.sets(st.sampled_from(sorted(good)), max_size=3)):
+        if draw(st.booleans()):
+            del good[key]
+        else:
+            good[key] = draw(_json)
+    return good if draw(st.integers(0, 9)) else draw(_json)
+
+
+@pytest.mark.fuzz
+@given(data=_mutated_histories())
+@settings(max_examples=4 * N, deadline=None)
+def test_fuzz_a_history_is_read_or_refused_by_name(data: object) -> None:
+    """Contract: a consistent History, or one ValueError naming the history; nothing else
+    (no TypeError, IndexError, OverflowError, and no inf or NaN read as a number)."""
+    try:
+        h = History.from_dict(data)  # type: ignore[arg-type]
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        message = None
+    if message is not None:
+        assert message.startswith("history:"), message
+        event("clean error")
+        return
+    event("read")
+    n = h.loss.shape[0]
+    assert h.W.shape[0] == n
+    assert h.b.shape == (n,)
+    assert not np.any(np.isnan(h.loss))
+    assert np.all(np.isfinite(h.W))
+    assert np.all(np.isfinite(h.b))
+    assert h.epochs.shape == (n,)

@@ -36,6 +36,7 @@ from linreg.model import LinearModel
 from linreg.optimality import (
     check_not_underflowing,
     coefficients_overflow_error,
+    column_std,
     convergence_message,
     exact_objective,
     optimum_loss,
@@ -310,13 +311,16 @@ class LinearRegression(ParamsMixin):
 
         # Data whose solution overflows make NaN inside; refused below by name.
         with np.errstate(over="ignore", invalid="ignore"):
-            result = lstsq(
-                X,
-                y,
-                fit_intercept=bool(self.fit_intercept),
-                sample_weight=sample_weight,
-                alpha=float(self.alpha),
-            )
+            try:
+                result = lstsq(
+                    X,
+                    y,
+                    fit_intercept=bool(self.fit_intercept),
+                    sample_weight=sample_weight,
+                    alpha=float(self.alpha),
+                )
+            except OverflowError:  # the refinement's scalings of subnormal data
+                raise coefficients_overflow_error(subnormal=True) from None
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         if not (np.all(np.isfinite(self.coef_)) and np.isfinite(self.intercept_)):
@@ -394,7 +398,7 @@ class LinearRegression(ParamsMixin):
             X_val = None if val is None else (val[0] - mean) / scale
         elif self.standardize:
             mean = X.mean(axis=0)
-            scale = X.std(axis=0)
+            scale = column_std(X)
             # A constant column's std is zero, or rounding noise when its mean does
             # not round back to its value: dividing by that would blow the noise up.
             scale[scale == 0.0] = 1.0

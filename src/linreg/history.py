@@ -119,6 +119,8 @@ class History:
         ``epoch``, when present, must be whole numbers from 0, strictly increasing,
         one per entry.
         """
+        if not isinstance(data, dict) or not {"loss", "W", "b"} <= data.keys():
+            raise ValueError("history: must be an object with loss, W and b")
         loss = _losses_in(data["loss"])
         W = _floats(data["W"], "W")
         b = _floats(data["b"], "b")

@@ -52,6 +52,7 @@ __all__ = [
     "UNDERFLOW_BOUND",
     "check_not_underflowing",
     "coefficients_overflow_error",
+    "column_std",
     "convergence_message",
     "exact_objective",
     "optimum_gap_message",
@@ -215,7 +216,22 @@ def convergence_message(
     return "; ".join(reasons) if reasons else None
 
 
-def coefficients_overflow_error() -> LinregError:
+def column_std(X: Array) -> Array:
+    """The standard deviation of every column of X, without overflow.
+
+    Columns beyond about 1e154 have squares that overflow: their deviations are
+    then taken of the column divided by its largest |value| and scaled back.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = X.std(axis=0)
+    wild = ~np.isfinite(scale)
+    if np.any(wild):
+        top = np.max(np.abs(X[:, wild]), axis=0)
+        scale[wild] = (X[:, wild] / top).std(axis=0) * top
+    return scale
+
+
+def coefficients_overflow_error(subnormal: bool = False) -> LinregError:
     """The error of an exact fit whose coefficients overflow float64 (NaN or inf).
 
     Tiny features with a large target can need weights beyond 1.8e308: the
@@ -223,6 +239,12 @@ def coefficients_overflow_error() -> LinregError:
     beyond about 1e154, is a fit: its loss is ``inf`` in the history, written
     ``null`` in a model file.)
     """
+    if subnormal:
+        return LinregError(
+            "the data are too small for the exact solver in float64: values below "
+            "2.2e-308 (subnormal) have lost digits and overflow its scalings; rescale "
+            "the features and the target (e.g. multiply them by a power of ten)"
+        )
     return LinregError(
         "the least-squares coefficients overflow float64: the target is too large "
         "for features this small (a weight would exceed 1.8e308); rescale the "

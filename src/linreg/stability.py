@@ -31,8 +31,8 @@ SAMPLE_ROWS = 16_384
 
 #: Why gradient descent refuses data whose sums of squares overflow.
 OVERFLOW_MESSAGE = (
-    "the data are too large for gradient descent in float64: the squares of the "
-    "features or the target overflow (values beyond about 1e154); rescale X and y, "
+    "the data are too large for gradient descent in float64: their squares "
+    "overflow (features or target beyond about 1e154); rescale X and y, "
     "or use solver='exact'"
 )
 

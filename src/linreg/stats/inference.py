@@ -366,7 +366,7 @@ def ols_inference(
         # one correctly rounded: at 2,000,000 x 16 one slicing level instead of six.
         levels = residual_levels(X, y, coef, b, X_lo=X_lo)
         resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
-        rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
+        rss = _fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
     exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     rank = exact.rank
@@ -378,11 +378,11 @@ def ols_inference(
     # Sums are exactly rounded (fsum) up to 100,000 rows, where it costs nothing.
     small = N <= 100_000
     if fit_intercept:
-        y_mean = math.fsum(y.tolist()) / N if small else float(np.mean(y))
+        y_mean = _fsum(y.tolist()) / N if small else float(np.mean(y))
         dev = y - y_mean
     else:
         dev = y
-    tss = math.fsum((dev * dev).tolist()) if small else float(dev @ dev)
+    tss = _fsum((dev * dev).tolist()) if small else float(dev @ dev)
     return _table(
         params=params,
         rss=rss,
@@ -460,7 +460,7 @@ def wls_inference(
     levels = residual_levels(A, yw, params, 0.0)
     resid = residuals(A, yw, params, 0.0, levels=levels)
     small = N <= 100_000
-    rss = math.fsum((resid * resid).tolist()) if small else float(resid @ resid)
+    rss = _fsum((resid * resid).tolist()) if small else float(resid @ resid)
     exact = lstsq(A, yw, fit_intercept=False)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
@@ -469,12 +469,12 @@ def wls_inference(
         gram_inv = inverse_gram(A, fit_intercept=False)
     total = math.fsum(w.tolist()) if small else float(np.sum(w))
     if fit_intercept:
-        y_mean = (math.fsum((w * y).tolist()) if small else float(w @ y)) / total
+        y_mean = (_fsum((w * y).tolist()) if small else float(w @ y)) / total
         dev = y - y_mean
     else:
         dev = y
     wdev2 = w * dev * dev
-    tss = math.fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
+    tss = _fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
     return _table(
         params=params,
         rss=rss,
@@ -602,6 +602,14 @@ def _table(
         method=method,
         notes=notes,
     )
+
+
+def _fsum(values: list[float]) -> float:
+    """``math.fsum``, with ``inf`` where its sum overflows (refused by name later)."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf
 
 
 def _check_representable(
