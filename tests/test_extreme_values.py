@@ -86,6 +86,9 @@ def test_cli_train_refuses_data_near_1e_300(
         result = run(capsys, "train", data, "--solver", solver, "--out", out)
         assert_one_error_line(result, "tiny.csv", "too small", "rescale")
         assert not out.exists()
+        result = run(capsys, "train", data, "--solver", solver, "--stream", "--quiet", "--out", out)
+        assert_one_error_line(result, "too small", "1.5e-300", "rescale")
+        assert not out.exists()
 
 
 # -- data near 1e200: statistics that would be inf, nan or 0 are refused ---------------

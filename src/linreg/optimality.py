@@ -50,6 +50,7 @@ __all__ = [
     "OPTIMUM_FLOOR",
     "OPTIMUM_GAP",
     "UNDERFLOW_BOUND",
+    "check_moments_not_underflowing",
     "check_not_underflowing",
     "coefficients_overflow_error",
     "column_std",
@@ -84,11 +85,25 @@ def check_not_underflowing(y: Array) -> None:
     LinregError
         When ``0 < max |y| < 1.5e-154``, naming the largest value.
     """
-    top = float(np.max(np.abs(y))) if y.size else 0.0
+    _check_top(float(np.max(np.abs(y))) if y.size else 0.0)
+
+
+def check_moments_not_underflowing(y_mean: float, yty: float, n: int) -> None:
+    """:func:`check_not_underflowing` from a streamed target's moments.
+
+    The target's size is judged by ``max(|mean|, sqrt(yty / n))``, its mean and
+    standard deviation; both below 1.5e-154 (and not both zero) is refused.
+    """
+    spread = float(np.sqrt(max(yty, 0.0) / max(n, 1)))
+    _check_top(max(abs(float(y_mean)), spread))
+
+
+def _check_top(top: float) -> None:
+    """Refuse a target whose largest |value| ``top`` is nonzero but squares underflow."""
     if 0.0 < top < UNDERFLOW_BOUND:
         power = int(np.ceil(-np.log10(top)))
         raise LinregError(
-            f"the target is too small for gradient descent in float64: its largest value, "
+            f"the target is too small for gradient descent in float64: its size, "
             f"{top:.3g}, squares to below 2.2e-308 (values below about 1.5e-154 underflow), "
             f"so the loss and the gradient vanish and W would stay 0; rescale the target "
             f"and the features (e.g. multiply them by 1e{power}), or use solver='exact'"
