@@ -268,10 +268,11 @@ class Inference:
         ci = self.conf_int(alpha)
         for j, name in enumerate(self.names):
             label = name if len(name) <= 13 else name[:12] + "~"
+            # A space before each number: wide ones (1e+150) push right, never merge.
             lines.append(
-                f"{label:<14}{self.params[j]:>12.6g}{self.std_errors[j]:>12.4g}"
-                f"{self.t_values[j]:>10.4g}{self.p_values[j]:>9.3f}"
-                f"{ci[j, 0]:>11.5g}{ci[j, 1]:>10.5g}"
+                f"{label:<14}{self.params[j]:>12.6g} {self.std_errors[j]:>11.4g}"
+                f" {self.t_values[j]:>9.4g} {self.p_values[j]:>8.3f}"
+                f" {ci[j, 0]:>10.5g} {ci[j, 1]:>9.5g}"
             )
         lines.append("=" * width)
         lines.append(f"Condition number (centred, scaled design): {self.condition_number:.4g}")
