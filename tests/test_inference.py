@@ -359,3 +359,13 @@ def test_penalized_summary_without_intercept_lists_the_slopes_only() -> None:
     assert rows == ["a", "b"]
     intercept_row = next(r for r in text.splitlines() if r.startswith("Intercept:"))
     assert intercept_row.split() == ["Intercept:", "no"]
+
+
+def test_wide_numbers_in_the_summary_stay_apart() -> None:
+    """Values of 1e150 are wider than their columns: a space still separates them."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = (X @ [2.0, 3.0] + 1.0 + 0.1 * rng.normal(size=50)) * 1e150
+    text = linreg.LinearRegression(solver="exact").fit(X, y).summary()
+    row = next(line for line in text.splitlines() if line.startswith("intercept"))
+    assert len(row.split()) == 7, row

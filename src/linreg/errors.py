@@ -90,6 +90,12 @@ class DivergenceReport:
 
     @property
     def advice(self) -> str:
+        if self.epoch == 0:  # the starting point's loss: no step was taken yet
+            return (
+                "the loss at the starting point is not finite in float64: values beyond "
+                "about 1e154 square to infinity; rescale the target and the features "
+                "(e.g. divide them by a power of ten)"
+            )
         ratio = self.learning_rate / self.max_stable_learning_rate
         return (
             f"lower the learning rate below eta_max = {self.max_stable_learning_rate:.4g} "

@@ -33,6 +33,14 @@ from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
 from linreg.metrics import r2
 from linreg.model import LinearModel
+from linreg.optimality import (
+    check_not_underflowing,
+    coefficients_overflow_error,
+    column_std,
+    convergence_message,
+    exact_objective,
+    optimum_loss,
+)
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
@@ -301,37 +309,43 @@ class LinearRegression(ParamsMixin):
     ) -> None:
         from linreg.solvers.lstsq import lstsq
 
-        result = lstsq(
-            X,
-            y,
-            fit_intercept=bool(self.fit_intercept),
-            sample_weight=sample_weight,
-            alpha=float(self.alpha),
-        )
+        # Data whose solution overflows make NaN inside; refused below by name.
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                result = lstsq(
+                    X,
+                    y,
+                    fit_intercept=bool(self.fit_intercept),
+                    sample_weight=sample_weight,
+                    alpha=float(self.alpha),
+                )
+            except OverflowError:  # the refinement's scalings of subnormal data
+                raise coefficients_overflow_error(subnormal=True) from None
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
+        if not (np.all(np.isfinite(self.coef_)) and np.isfinite(self.intercept_)):
+            for attribute in ("coef_", "intercept_", "lstsq_", "stability_"):
+                vars(self).pop(attribute, None)  # nothing of the fit is kept
+            raise coefficients_overflow_error()
         self.lstsq_ = result
         self.stability_: Stability | None = None
-        if sample_weight is None and self.alpha == 0.0:
-            rss = result.residual_sum_of_squares
-            # The refinement's own residual, where it kept one, saves a pass over X.
-            if rss is None:
-                with np.errstate(over="ignore"):  # residuals beyond 1e154: the loss is inf
-                    rss = float(np.sum((y - self._decision(X)) ** 2))
-            loss = rss / len(y)
-        else:
-            # The objective L of linreg.problem at the solution: weighted MSE + penalty.
-            with np.errstate(over="ignore"):
-                r = y - self._decision(X)
-                data = (
-                    float(np.mean(r**2))
-                    if sample_weight is None
-                    else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
-                )
-                loss = data + float(self.alpha) * float(self.coef_ @ self.coef_)
+        # The objective L of linreg.problem at the solution: weighted MSE + penalty;
+        # the refinement's own residual, where it kept one, saves a pass over X.
+        loss = exact_objective(
+            X,
+            y,
+            self.coef_,
+            self.intercept_,
+            sample_weight=sample_weight,
+            alpha=float(self.alpha),
+            rss=result.residual_sum_of_squares
+            if sample_weight is None and self.alpha == 0.0
+            else None,
+        )
         val_loss = None
         if val is not None:
-            val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
+            with np.errstate(over="ignore"):
+                val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
         self.history_ = History(
             loss=np.array([loss]),
             W=self.coef_[None, :].copy(),
@@ -350,6 +364,7 @@ class LinearRegression(ParamsMixin):
         on_epoch: EpochCallback | None,
         sample_weight: Array | None = None,
     ) -> None:
+        check_not_underflowing(y)
         d = X.shape[1]
         sgd = self.solver == "sgd"
         alpha = float(self.alpha)
@@ -383,7 +398,7 @@ class LinearRegression(ParamsMixin):
             X_val = None if val is None else (val[0] - mean) / scale
         elif self.standardize:
             mean = X.mean(axis=0)
-            scale = X.std(axis=0)
+            scale = column_std(X)
             # A constant column's std is zero, or rounding noise when its mean does
             # not round back to its value: dividing by that would blow the noise up.
             scale[scale == 0.0] = 1.0
@@ -490,13 +505,24 @@ class LinearRegression(ParamsMixin):
             stop_reason=result.stop_reason,
             stability=getattr(self, "stability_", None),
         )
-        self._store(fitted, stacklevel=stacklevel + 1)
+        optimum = result.optimum_loss
+        if optimum is None:
+            optimum = optimum_loss(
+                self._X_fit,
+                self._y_fit,
+                fit_intercept=bool(self.fit_intercept),
+                sample_weight=self._w_fit,
+                alpha=float(self.alpha),
+            )
+        self._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
 
-    def _store(self, fitted: Fitted, stacklevel: int = 4) -> None:
+    def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
 
-        Warns (:class:`~linreg.errors.ConvergenceWarning`) when ``tol`` was given and
-        gradient descent ran out of epochs before meeting it.
+        Warns (:class:`~linreg.errors.ConvergenceWarning`, once) when ``tol`` was given
+        and gradient descent ran out of epochs before meeting it, or when it ended
+        far above the optimum's loss ``optimum`` (or ``fitted.optimum``'s), see
+        :mod:`linreg.optimality`.
         """
         self.coef_ = np.asarray(fitted.coef, dtype=np.float64)
         self.intercept_ = float(fitted.intercept)
@@ -509,14 +535,15 @@ class LinearRegression(ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
-        if self.tol is not None and fitted.stop_reason == "max_epochs":
-            warnings.warn(
-                f"gradient descent did not reach tol={self.tol:g} within {self.epochs} epochs "
-                f"(last relative loss change above it); consider increasing epochs, "
-                "raising the learning rate below eta_max, or standardizing",
-                ConvergenceWarning,
-                stacklevel=stacklevel,
-            )
+        message = convergence_message(
+            fitted,
+            tol=self.tol,
+            epochs=int(self.epochs),
+            learning_rate=float(self.learning_rate),
+            optimum=optimum,
+        )
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
     def fit_passes(
         self,

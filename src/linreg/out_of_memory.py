@@ -26,6 +26,7 @@ from linreg.errors import LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
 from linreg.model import LinearModel
+from linreg.optimality import check_moments_not_underflowing
 from linreg.solvers import fast
 from linreg.solvers.streamed_exact import solve_exact
 from linreg.solvers.streamed_sgd import StreamSGD
@@ -157,6 +158,7 @@ def _solve_gradient(
     moments, row_mean = passes.moments()
     d = len(names)
     check_rows(moments.n, d, fit_intercept)
+    check_moments_not_underflowing(moments.y_mean, moments.yty, moments.n)
     warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=5)
     center, scale = standardization(
         moments, row_mean, standardize=bool(estimator.standardize), fit_intercept=fit_intercept

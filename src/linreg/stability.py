@@ -31,8 +31,9 @@ SAMPLE_ROWS = 16_384
 
 #: Why gradient descent refuses data whose sums of squares overflow.
 OVERFLOW_MESSAGE = (
-    "the features are too large for gradient descent in float64: their squares "
-    "overflow (values beyond about 1e154); rescale X and y, or use solver='exact'"
+    "the data are too large for gradient descent in float64: their squares "
+    "overflow (features or target beyond about 1e154); rescale X and y, "
+    "or use solver='exact'"
 )
 
 

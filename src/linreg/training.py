@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import DivergenceError, DivergenceReport
-from linreg.history import History
+from linreg.history import History, Recorder
 from linreg.model import Gradients, LinearModel
 from linreg.problem import mean_one_weights
 
@@ -94,12 +94,15 @@ class TrainResult:
     """Outcome of :func:`train`: the history, why it stopped, its epochs and updates.
 
     ``n_steps`` counts the parameter updates: one an epoch for GD, one a batch for SGD.
+    ``optimum_loss`` is the least-squares optimum's loss where the engine knows it
+    for free (the fast engine's moments), else None.
     """
 
     history: History
     stop_reason: str
     n_iter: int
     n_steps: int
+    optimum_loss: float | None = None
 
 
 def identity_map(W: Array, b: float) -> tuple[Array, float]:
@@ -385,7 +388,8 @@ def watch(
     engines' loops do). Each epoch, in order: raise
     :class:`~linreg.errors.DivergenceError` at a non-finite or exploding loss (the
     model back at its last finite parameters, ``gradient_norm`` taken there);
-    record the loss, the parameters in original units and ``val_loss``; call
+    record the loss, the parameters in original units and ``val_loss`` (in a
+    bounded :class:`~linreg.history.Recorder`, thinned past its limit); call
     ``on_epoch``; stop when ``stopped`` says so (SGD's plateau), at ``epochs``, or
     when the relative loss change is at most ``tol``.
 
@@ -393,28 +397,15 @@ def watch(
     -------
     (History, stop_reason, n_iter)
     """
-    recorded: list[float] = []
-    val_losses: list[float] = []
-    path_W: list[Array] = []
-    path_b: list[float] = []
-
-    def history() -> History:
-        return History(
-            loss=np.asarray(recorded),
-            W=np.asarray(path_W).reshape(len(path_W), model.W.shape[0]),
-            b=np.asarray(path_b),
-            val_loss=np.asarray(val_losses) if val_loss is not None else None,
-        )
-
+    recorder = Recorder(model.W.shape[0], validation=val_loss is not None)
     limit = np.inf
+    previous = np.nan
     last_finite = (model.W.copy(), model.b)
     for epoch, loss in enumerate(losses):
         if not np.isfinite(loss) or loss > limit:
             model.W, model.b = last_finite
-            with np.errstate(all="ignore"):
-                norm = gradient_norm()
-            W = path_W[-1] if path_W else model.W.copy()
-            b = path_b[-1] if path_b else model.b
+            norm = _tolerant(gradient_norm)
+            W, b = recorder.last or (model.W.copy(), model.b)
             report = DivergenceReport(
                 epoch=epoch,
                 learning_rate=learning_rate,
@@ -422,29 +413,39 @@ def watch(
                 W=W,
                 b=float(b),
                 gradient_norm=norm,
-                history=history(),
+                history=recorder.history(),
             )
             raise DivergenceError(report)
         if epoch == 0:
             limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
         last_finite = (model.W.copy(), model.b)
         W_orig, b_orig = to_original(model.W, model.b)
-        recorded.append(loss)
-        path_W.append(W_orig)
-        path_b.append(b_orig)
-        if val_loss is not None:
-            val_losses.append(val_loss())
+        recorder.add(epoch, loss, W_orig, b_orig, val_loss() if val_loss is not None else 0.0)
         if on_epoch is not None:
             on_epoch(epoch, loss)
         if stopped is not None and stopped():
-            return history(), "converged", epoch
+            return recorder.history(), "converged", epoch
         if epoch == epochs:
-            return history(), "max_epochs", epoch
-        if tol is not None and epoch > 0:
-            previous = recorded[-2]
-            if abs(previous - loss) <= tol * max(previous, np.finfo(np.float64).tiny):
-                return history(), "converged", epoch
+            return recorder.history(), "max_epochs", epoch
+        tiny = np.finfo(np.float64).tiny
+        if tol is not None and epoch > 0 and abs(previous - loss) <= tol * max(previous, tiny):
+            return recorder.history(), "converged", epoch
+        previous = loss
     raise AssertionError("a descent loop ends only when watch stops it")
+
+
+def _tolerant(value: Callable[[], float]) -> float:
+    """``value()`` with overflow tolerated: ``inf`` where a number of a report overflows.
+
+    A divergence report is a report: on data beyond about 1e154 the gradient's
+    squares overflow (NumPy's as ``inf``, Python floats' by raising), and ``inf``
+    is then the true value to print.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            return float(value())
+    except OverflowError:
+        return np.inf
 
 
 def _mse(model: LinearModel, X: Array, y: Array) -> float:

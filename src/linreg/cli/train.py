@@ -247,7 +247,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             table.X, table.y, fit_intercept, sample_weight=weights, alpha=alpha or 0.0
         )
     extra: dict[str, Any] = {
-        "optimum_loss": optimum.history_.final_loss,
+        "optimum_loss": finite(optimum.history_.final_loss),  # null: it overflowed
         "optimum_coef": optimum.coef_.tolist(),
         "optimum_intercept": optimum.intercept_,
         "training_file": str(table.path),
@@ -288,7 +288,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "intercept": model.intercept_,
         "feature_names": table.feature_names,
         "final_loss": model.history_.final_loss,
-        "optimum_loss": optimum.history_.final_loss,
+        "optimum_loss": finite(optimum.history_.final_loss),  # null: it overflowed
         "epochs_run": model.n_iter_,
         "updates": model.n_steps_,
         "stop_reason": model.stop_reason_,

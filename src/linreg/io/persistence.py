@@ -110,7 +110,7 @@ def model_to_dict(
             "n_iter": int(model.n_iter_),
             "n_steps": None if model.n_steps_ is None else int(model.n_steps_),
             "stop_reason": model.stop_reason_,
-            "final_loss": model.history_.final_loss,
+            "final_loss": _finite_or_none(model.history_.final_loss),  # null: it overflowed
             "max_stable_learning_rate": None
             if stab is None
             else _finite_or_none(stab.max_stable_learning_rate),

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Final
 
@@ -246,6 +247,10 @@ def train(
         raise
     if streaming is not None and streaming.passes == 0:
         require_finite(X, y)  # every loss was taken at W = 0: X was never read
+    if isinstance(train_objective, QuadraticObjective):
+        # The anchor is the least-squares optimum (of the moments): its loss is free.
+        optimum = train_objective.loss(*train_objective.anchor)
+        result = replace(result, optimum_loss=float(optimum))
     return result
 
 

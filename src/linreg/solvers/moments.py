@@ -163,7 +163,8 @@ class Moments:
             xty = xty - sx * y_offset
             yty = yty - sy * y_offset
             variance = np.diag(gram) / N
-            close = np.all(offset**2 <= variance) and y_offset**2 <= yty / N
+            # np.square: a Python float would raise on overflow (a target beyond 1e154).
+            close = np.all(offset**2 <= variance) and np.square(y_offset) <= yty / N
             if close or attempt == 1:
                 break  # (the sums above are of this pass's shift)
             shift, y_shift = shift + offset, y_shift + y_offset
@@ -229,7 +230,7 @@ def _weighted_moments(X: Array, y: Array, w: Array) -> Moments:
         xty = xty - sx * y_offset
         yty = yty - sy * y_offset
         variance = np.diag(gram) / total
-        close = np.all(offset**2 <= variance) and y_offset**2 <= yty / total
+        close = np.all(offset**2 <= variance) and np.square(y_offset) <= yty / total
         if close or attempt == 1:
             break
         shift, y_shift = shift + offset, y_shift + y_offset

@@ -268,10 +268,11 @@ class Inference:
         ci = self.conf_int(alpha)
         for j, name in enumerate(self.names):
             label = name if len(name) <= 13 else name[:12] + "~"
+            # A space before each number: wide ones (1e+150) push right, never merge.
             lines.append(
-                f"{label:<14}{self.params[j]:>12.6g}{self.std_errors[j]:>12.4g}"
-                f"{self.t_values[j]:>10.4g}{self.p_values[j]:>9.3f}"
-                f"{ci[j, 0]:>11.5g}{ci[j, 1]:>10.5g}"
+                f"{label:<14}{self.params[j]:>12.6g} {self.std_errors[j]:>11.4g}"
+                f" {self.t_values[j]:>9.4g} {self.p_values[j]:>8.3f}"
+                f" {ci[j, 0]:>10.5g} {ci[j, 1]:>9.5g}"
             )
         lines.append("=" * width)
         lines.append(f"Condition number (centred, scaled design): {self.condition_number:.4g}")
@@ -300,6 +301,8 @@ def _check_alpha(alpha: float) -> None:
         raise LinregError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
 
 
+# Sums of squares beyond float64 are refused by name (_check_representable).
+@np.errstate(over="ignore", invalid="ignore")
 def ols_inference(
     X: Array,
     y: Array,
@@ -364,7 +367,7 @@ def ols_inference(
         # one correctly rounded: at 2,000,000 x 16 one slicing level instead of six.
         levels = residual_levels(X, y, coef, b, X_lo=X_lo)
         resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
-        rss = math.fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
+        rss = _fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
     exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     rank = exact.rank
@@ -376,11 +379,11 @@ def ols_inference(
     # Sums are exactly rounded (fsum) up to 100,000 rows, where it costs nothing.
     small = N <= 100_000
     if fit_intercept:
-        y_mean = math.fsum(y.tolist()) / N if small else float(np.mean(y))
+        y_mean = _fsum(y.tolist()) / N if small else float(np.mean(y))
         dev = y - y_mean
     else:
         dev = y
-    tss = math.fsum((dev * dev).tolist()) if small else float(dev @ dev)
+    tss = _fsum((dev * dev).tolist()) if small else float(dev @ dev)
     return _table(
         params=params,
         rss=rss,
@@ -398,6 +401,8 @@ def ols_inference(
     )
 
 
+# Sums of squares beyond float64 are refused by name (_check_representable).
+@np.errstate(over="ignore", invalid="ignore")
 def wls_inference(
     X: Array,
     y: Array,
@@ -456,7 +461,7 @@ def wls_inference(
     levels = residual_levels(A, yw, params, 0.0)
     resid = residuals(A, yw, params, 0.0, levels=levels)
     small = N <= 100_000
-    rss = math.fsum((resid * resid).tolist()) if small else float(resid @ resid)
+    rss = _fsum((resid * resid).tolist()) if small else float(resid @ resid)
     exact = lstsq(A, yw, fit_intercept=False)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
@@ -465,12 +470,12 @@ def wls_inference(
         gram_inv = inverse_gram(A, fit_intercept=False)
     total = math.fsum(w.tolist()) if small else float(np.sum(w))
     if fit_intercept:
-        y_mean = (math.fsum((w * y).tolist()) if small else float(w @ y)) / total
+        y_mean = (_fsum((w * y).tolist()) if small else float(w @ y)) / total
         dev = y - y_mean
     else:
         dev = y
     wdev2 = w * dev * dev
-    tss = math.fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
+    tss = _fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
     return _table(
         params=params,
         rss=rss,
@@ -538,6 +543,7 @@ def _table(
     s2 = rss / df_resid
     residual_std = math.sqrt(s2)
     std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
+    _check_representable(rss, tss, std_errors, params, rank == p)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_values = params / std_errors
     from scipy import stats
@@ -597,6 +603,44 @@ def _table(
         method=method,
         notes=notes,
     )
+
+
+def _fsum(values: list[float]) -> float:
+    """``math.fsum``, with ``inf`` where its sum overflows (refused by name later)."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf
+
+
+def _check_representable(
+    rss: float, tss: float, std_errors: Array, params: Array, full_rank: bool
+) -> None:
+    """Refuse statistics that float64 could not hold: never print inf or 0 as a result.
+
+    On data of about 1e154 and beyond (or 1e-154 and below) the sums of squares
+    overflow, or the inverse Gram matrix under- or overflows: the standard errors
+    would come out ``inf``, ``nan`` or an exact 0 with a positive residual
+    variance, and t values infinite. Rescaling the columns does not change the
+    t values, p values or R^2, and scales the estimates and their errors alike.
+
+    Raises
+    ------
+    LinregError
+        Naming what overflowed and what to do.
+    """
+    bad = not (math.isfinite(rss) and math.isfinite(tss) and np.all(np.isfinite(params)))
+    bad = bad or not np.all(np.isfinite(std_errors))
+    if full_rank and rss > 0.0:
+        bad = bad or bool(np.any(std_errors == 0.0))
+    if bad:
+        raise LinregError(
+            "the standard errors cannot be computed in float64 for data of this "
+            "magnitude: the sums of squares or the inverse of X^T X overflow or "
+            "underflow (values beyond about 1e154 or below 1e-154); rescale the features "
+            "and the target (e.g. divide them by a power of ten): the t and p values "
+            "and R^2 do not change"
+        )
 
 
 def penalized_error(what: str, alpha: float) -> LinregError:
