@@ -168,7 +168,8 @@ class CSVReader:
                 _field_limit(),
                 open(self.path, newline="", encoding="utf-8-sig") as handle,
             ):
-                header = next((r for r in csv.reader(handle) if r), None)
+                lines = (line.replace("\0", "\ufffd") for line in handle)  # as _find_line
+                header = next((r for r in csv.reader(lines) if r), None)
         except UnicodeDecodeError:
             raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
         except csv.Error as exc:
@@ -273,7 +274,8 @@ class CSVReader:
                 _field_limit(),
                 open(self.path, newline="", encoding="utf-8-sig", errors="replace") as handle,
             ):
-                reader = csv.reader(handle)
+                # Python < 3.11's csv refuses NUL bytes: stand them in, only to count lines.
+                reader = csv.reader(line.replace("\0", "\ufffd") for line in handle)
                 if next((r for r in reader if r), None) is None:  # the header
                     return None
                 k, before = -1, reader.line_num
