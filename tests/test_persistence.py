@@ -294,7 +294,8 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     ),
     "text in history": (
         set_field("history.loss", ["x"] * 61),
-        r"field 'history.loss' must be a list of finite numbers; history.loss\[0\] is 'x'",
+        r"field 'history.loss' must be a list of losses \(finite numbers, or null for an "
+        r"overflow\); history.loss\[0\] is 'x'",
     ),
     "history of another width": (
         set_field("history.W", [[0.0]] * 61),
@@ -303,7 +304,7 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     # Every field's type, shape and range (issue 18): each was a traceback or a wrong answer.
     "history.loss a number": (
         set_field("history.loss", 5),
-        r"field 'history.loss' must be a list of finite numbers, got 5",
+        r"field 'history.loss' must be a list of losses, got 5",
     ),
     "history.loss an object": (set_field("history.loss", {"a": 1}), r"field 'history.loss'"),
     "history.loss empty": (set_field("history.loss", []), r"'history.loss' must hold at least one"),
@@ -314,7 +315,7 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     ),
     "short val_loss": (
         set_field("history.val_loss", [1.0]),
-        r"field 'history.val_loss' must be a list of 61 finite numbers, got 1 entries",
+        r"field 'history.val_loss' must be a list of 61 losses, got 1 entries",
     ),
     "text in history.b": (set_field("history.b", ["0"] * 61), r"history.b\[0\] is '0'"),
     "history.epoch decreasing": (
@@ -629,9 +630,9 @@ def test_saving_refuses_a_non_finite_loss_naming_the_field(
 ) -> None:
     model = copy.deepcopy(fitted)
     loss = model.history_.loss.copy()
-    loss[-1] = np.inf
+    loss[-1] = np.nan  # an overflow (inf) is written null; a NaN is no loss at all
     model.history_ = dataclasses.replace(model.history_, loss=loss)
-    with pytest.raises(LinregError, match=r"cannot save this model: field '.*' is infinite"):
+    with pytest.raises(LinregError, match=r"cannot save this model: field '.*' is NaN"):
         save_model(model, tmp_path / "m.json")
     assert list(tmp_path.iterdir()) == []
 

@@ -145,8 +145,8 @@ class History:
 
 
 def _losses_out(values: Array) -> list[float | None]:
-    """Losses for JSON: a non-finite one (an overflow) as None."""
-    return [float(v) if math.isfinite(v) else None for v in values.tolist()]
+    """Losses for JSON: an overflowed one (``inf``) as None; a NaN stays NaN (refused on save)."""
+    return [None if v == math.inf else float(v) for v in values.tolist()]
 
 
 def _losses_in(values: Any) -> Array:

@@ -34,10 +34,12 @@ absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted
 ``training.final_loss``                   a finite number or null (optional)
 ``training.max_stable_learning_rate``     a finite number > 0 or null (optional)
 ``training.condition_number``             a finite number > 0 or null (optional)
-``history.loss``, ``history.b``           lists of n finite numbers, 1 <= n <=
+``history.loss``                          n finite numbers or nulls (a loss beyond float64's
+                                          range, read as inf), 1 <= n <=
                                           :data:`MAX_HISTORY_ENTRIES`
+``history.b``                             n finite numbers
 ``history.W``                             n lists of d finite numbers
-``history.val_loss``                      n finite numbers or null (optional)
+``history.val_loss``                      n finite numbers or nulls, or null (optional)
 ``history.epoch``                         n strictly increasing whole numbers >= 0, the
                                           epoch of each entry of a thinned history (optional)
 ``extra``                                 an object (optional); free-form, except:
@@ -313,6 +315,22 @@ def _numbers(value: Any, field: str, fail: Fail, length: int | None = None) -> A
     return np.asarray(value, dtype=np.float64)
 
 
+def _losses(value: Any, field: str, fail: Fail, length: int | None = None) -> int:
+    """A list of losses (of ``length`` when given): finite numbers, or null for a loss
+    beyond float64's range (an overflow, read back as ``inf``); returns its length."""
+    what = "a list of losses" if length is None else f"a list of {length} losses"
+    if type(value) is not list or (length is not None and len(value) != length):
+        got = f"{len(value)} entries" if type(value) is list else _show(value)
+        raise fail(f"field '{field}' must be {what}, got {got}")
+    for i, v in enumerate(value):
+        if v is not None and not _is_number(v):
+            raise fail(
+                f"field '{field}' must be {what} (finite numbers, or null for an overflow); "
+                f"{field}[{i}] is {_show(v)}"
+            )
+    return len(value)
+
+
 def check_content(content: Any, fail: Fail) -> CheckedModel:
     """Check every field of a parsed model file (the table above); ``fail(what)`` makes the error.
 
@@ -446,8 +464,7 @@ def _check_history(history: Any, d: int, fail: Fail) -> dict[str, Any]:
             f"{MAX_HISTORY_ENTRIES:,} a model file may hold (MAX_HISTORY_ENTRIES in "
             "linreg.io.model_schema)"
         )
-    loss_ = _numbers(loss, "history.loss", fail)
-    n = loss_.shape[0]
+    n = _losses(loss, "history.loss", fail)
     if n == 0:
         raise fail("field 'history.loss' must hold at least one entry (the starting point)")
     W = history.get("W")
@@ -472,7 +489,7 @@ def _check_history(history: Any, d: int, fail: Fail) -> dict[str, Any]:
         )
     _numbers(b, "history.b", fail)
     if history.get("val_loss") is not None:
-        _numbers(history["val_loss"], "history.val_loss", fail, n)
+        _losses(history["val_loss"], "history.val_loss", fail, n)
     if "epoch" in history:
         epoch = history["epoch"]
         if type(epoch) is not list or len(epoch) != n:
