@@ -631,3 +631,22 @@ def test_fit_line_accepts_the_teaching_model(data: Dataset) -> None:
     line = ax.get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), 2.0 * np.asarray(line.get_xdata()) + 1.0)
     assert "2·X + 1" in line.get_label()
+
+
+def test_figures_of_a_thinned_history_use_its_entries_and_name_its_epochs(tmp_path: Path) -> None:
+    """A thinned history (entries for epochs 0, 1, 2, 5) draws its last entry as the trained
+    model and labels it epoch 5; the lab's convergence epoch is the entry's epoch."""
+    from linreg.viz.lab import epochs_to_converge
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 1))
+    y = 2.0 * X[:, 0] + 1.0
+    W = np.array([[0.0], [1.0], [1.5], [2.0]])
+    b = np.array([0.0, 0.5, 0.8, 1.0])
+    history = History(loss=np.array([5.0, 2.0, 1.0, 0.0]), W=W, b=b, epoch=np.array([0, 1, 2, 5]))
+    fig = plots.untrained_vs_trained(history, X, y)
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert any("epoch 5" in label for label in labels)
+    assert epochs_to_converge(history, 0.0, 1e-3) == 5
+    gif = plots.training_animation(X, y, history, tmp_path / "a.gif")
+    assert gif.stat().st_size > 0

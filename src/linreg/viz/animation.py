@@ -111,7 +111,9 @@ def training_animation(
     names = column_names(feature_names, d)
     if history.W.shape[1] != d:
         raise ValueError(f"history has {history.W.shape[1]} weights but X has {d} columns")
-    frames = animation_epochs(history.n_epochs, max_frames)
+    # Frames are entries of the history; a thinned history's entries name their epochs.
+    frames = animation_epochs(history.loss.shape[0] - 1, max_frames)
+    entry_epochs = history.epochs
     preds_needed = Xa if d > 1 else np.array([[Xa[:, 0].min()], [Xa[:, 0].max()]])
     # Predictions of every shown frame at once: (rows, frames).
     preds = preds_needed @ history.W[frames].T + history.b[frames]
@@ -170,16 +172,17 @@ def training_animation(
     # The longest title text, so that the layout leaves room for every frame's.
     title = fig.suptitle(f"Epoch {history.n_epochs} of {history.n_epochs}: MSE = -0.0000e-00")
 
-    def show(col: int, epoch: int) -> None:
+    def show(col: int, entry: int) -> None:
         if isinstance(moving, Line2D):
             moving.set_ydata(preds[:, col])
         elif isinstance(moving, PathCollection):
             moving.set_offsets(np.column_stack([ya, preds[:, col]]))
-        marker.set_data([epoch], [history.loss[epoch]])
+        epoch = int(entry_epochs[entry])
+        marker.set_data([epoch], [history.loss[entry]])
         # The epoch number also keeps consecutive frames distinct, so Pillow
         # never merges two of them and the frame count stays predictable.
         title.set_text(
-            f"Epoch {epoch} of {history.n_epochs}: MSE = {fmt_value(float(history.loss[epoch]))}"
+            f"Epoch {epoch} of {history.n_epochs}: MSE = {fmt_value(float(history.loss[entry]))}"
         )
 
     # Blitting: a full redraw costs tens of milliseconds (ticks, text, legends),

@@ -177,9 +177,9 @@ def untrained_vs_trained(
     n = Xa.shape[0]
     truth = as_y(y, n) if y_true is None else as_y(y_true, n, "y_true")
     truth_label = "observed y" if y_true is None else "ground truth y_true (noise-free)"
-    last = history.n_epochs
+    last = history.n_epochs  # the last entry's epoch (a thinned history keeps fewer entries)
     before = Xa @ history.W[0] + history.b[0]
-    after = Xa @ history.W[last] + history.b[last]
+    after = Xa @ history.W[-1] + history.b[-1]
     fig = new_figure((6.4, 4.8))
     ax = fig.add_subplot()
     style = scatter_style(n)

@@ -128,7 +128,7 @@ def epochs_to_converge(history: History, optimum_loss: float, rtol: float) -> in
         return None
     threshold = rtol * optimum_loss if optimum_loss > 0 else rtol * 1e-6 * float(loss[0])
     hits = np.flatnonzero(np.isfinite(loss) & (loss - optimum_loss <= threshold))
-    return int(hits[0]) if hits.size else None
+    return int(history.epochs[hits[0]]) if hits.size else None  # a thinned history's epoch
 
 
 # -- compare-optimizers ----------------------------------------------------------------------
