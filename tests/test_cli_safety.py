@@ -301,8 +301,10 @@ def usage_error(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> str:
         (["sweep", "d.csv", "--epochs", "nan"], "argument --epochs: must be a whole number"),
         (["compare-optimizers", "d.csv", "--seed", "4294967296"], "--seed"),
         (["bench", "--repeats", "-" + "1" * 30], "--repeats"),
-        (["generate", "--bias=--"], "argument --bias: expected a value, got '--'"),
-        (["train", "d.csv", "--lr=--"], "argument --lr: expected a value"),
+        # argparse stores [] for "--opt=--" before Python 3.13 (refused by main), and
+        # hands "--" to the type from 3.13 on: one line naming the option either way.
+        (["generate", "--bias=--"], "argument --bias: "),
+        (["train", "d.csv", "--lr=--"], "argument --lr: "),
     ],
 )
 def test_integer_options_are_bounded(

@@ -412,7 +412,8 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     ),
     "nested too deep": (
         set_field("extra.deep", json.loads("[" * 70 + "]" * 70)),
-        r"'extra.deep(\[0\]){62}' is nested more than 64 levels deep",
+        r"JSON nested too deeply \(linreg reads at most 64 levels\): "
+        r"field 'extra.deep\[0\]\[0\]\.\.\.' goes deeper",
     ),
 }
 

@@ -230,7 +230,11 @@ def _bounded(content: Any, fail: Fail) -> None:
     while stack:
         node, path = stack.pop()
         if len(path) >= MAX_DEPTH:
-            raise fail(f"'{_where(path)}' is nested more than {MAX_DEPTH} levels deep")
+            # The same words as when the parser itself gives up (Python < 3.13 does, earlier).
+            raise fail(
+                f"JSON nested too deeply (linreg reads at most {MAX_DEPTH} levels): "
+                f"field '{_where(path[:4])}...' goes deeper"
+            )
         if type(node) is list and _all_numbers(node) and math.isfinite(sum(node)):
             continue  # the common case, at C speed: a finite sum means finite terms
         items = node.items() if type(node) is dict else enumerate(node)
