@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from sklearn.linear_model import Ridge
 
 import linreg.solvers.lstsq as lstsq_module
+from exact_oracle import gauss
 from linreg import LinearRegression
 from linreg.errors import ConvergenceWarning, LinregError, RankDeficiencyWarning
 from linreg.problem import objective
@@ -55,21 +56,6 @@ def _integers(v: Array) -> tuple[list[int], int]:
     return [num * (den // q) for num, q in ratios], den
 
 
-def _gauss(G: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
-    p = len(h)
-    M = [[*row, hi] for row, hi in zip(G, h, strict=True)]
-    for k in range(p):
-        piv = next(i for i in range(k, p) if M[i][k] != 0)
-        M[k], M[piv] = M[piv], M[k]
-        for i in range(k + 1, p):
-            f = M[i][k] / M[k][k]
-            M[i] = [a - f * c for a, c in zip(M[i], M[k], strict=True)]
-    x = [Fraction(0)] * p
-    for k in reversed(range(p)):
-        x[k] = (M[k][p] - sum((M[k][j] * x[j] for j in range(k + 1, p)), Fraction(0))) / M[k][k]
-    return x
-
-
 def exact_minimiser(
     X: Array, y: Array, w: Array, alpha: float, fit_intercept: bool
 ) -> list[Fraction]:
@@ -97,7 +83,7 @@ def exact_minimiser(
     S = Fraction(sum(wi), den_w)
     for j in range(int(fit_intercept), p):
         G[j][j] += Fraction(alpha) * S
-    return _gauss(G, h)
+    return gauss(G, h)
 
 
 def assert_within_one_ulp(params: Array, exact: list[Fraction]) -> None:

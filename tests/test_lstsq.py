@@ -23,6 +23,7 @@ import linreg.solvers.extended as extended_module
 import linreg.solvers.lstsq as lstsq_module
 import linreg.solvers.refine as refine_module
 from conftest import KernelChoice
+from exact_oracle import gauss
 from linreg.errors import NonFiniteDataError, RankDeficiencyWarning
 from linreg.solvers.design import Design
 from linreg.solvers.lstsq import (
@@ -48,22 +49,7 @@ def exact_solve(A: Array, b: Array) -> list[Fraction]:
     p = len(Af[0])
     G = [[sum((r[i] * r[j] for r in Af), Fraction(0)) for j in range(p)] for i in range(p)]
     h = [sum((r[i] * bi for r, bi in zip(Af, bf, strict=True)), Fraction(0)) for i in range(p)]
-    return _gauss(G, h)
-
-
-def _gauss(G: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
-    p = len(h)
-    M = [[*row, hi] for row, hi in zip(G, h, strict=True)]
-    for k in range(p):
-        piv = next(i for i in range(k, p) if M[i][k] != 0)
-        M[k], M[piv] = M[piv], M[k]
-        for i in range(k + 1, p):
-            f = M[i][k] / M[k][k]
-            M[i] = [a - f * c for a, c in zip(M[i], M[k], strict=True)]
-    x = [Fraction(0)] * p
-    for k in reversed(range(p)):
-        x[k] = (M[k][p] - sum((M[k][j] * x[j] for j in range(k + 1, p)), Fraction(0))) / M[k][k]
-    return x
+    return gauss(G, h)
 
 
 def rel_err(est: Array, exact: list[Fraction]) -> float:
@@ -169,7 +155,7 @@ def exact_solve_scaled(A: Array, b: Array) -> list[Fraction]:
         for i in range(p)
     ]
     h = [Fraction(sum(a * c for a, c in zip(cols[i], rhs, strict=True))) for i in range(p)]
-    z = _gauss(G, h)
+    z = gauss(G, h)
     return [zj * dens[j] / den_b for j, zj in enumerate(z)]
 
 
@@ -592,7 +578,7 @@ def test_inverse_gram_matches_exact_arithmetic() -> None:
     for j in (0, 2, 5):
         e = np.zeros(p)
         e[j] = 1.0
-        exact = _gauss(
+        exact = gauss(
             [
                 [sum((Fraction(r[a]) * Fraction(r[b]) for r in A), Fraction(0)) for b in range(p)]
                 for a in range(p)
