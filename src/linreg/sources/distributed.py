@@ -126,29 +126,36 @@ def _is_number_dtype(dtype: Any) -> bool:
 Part = tuple[Any, Any, Any]
 
 
+def _column_like_X(v: Any, what: str, npartitions: int) -> Any:
+    """``v`` (``y`` or the weights beside a Dask DataFrame X) as one numeric Dask Series
+    partitioned like X, or a :class:`LinregError` naming ``what`` is wrong."""
+    _, _, dd = _require_dask()
+    if isinstance(v, dd.DataFrame):
+        if len(v.columns) != 1:
+            raise LinregError(f"{what} must be one column, got {len(v.columns)}")
+        v = v[v.columns[0]]
+    if not isinstance(v, dd.Series):
+        raise LinregError(
+            f"with X a Dask DataFrame, give {what} as a Dask Series partitioned like X "
+            "(a column of the same DataFrame)"
+        )
+    if not _is_number_dtype(v.dtype):
+        raise LinregError(f"{what}: column {v.name!r} is not numeric")
+    if v.npartitions != npartitions:
+        raise LinregError(
+            f"X has {npartitions} partitions but {what} has {v.npartitions}; "
+            "take both from the same DataFrame"
+        )
+    return v
+
+
 def _weight_partitions(w: Any, X: Any, frame: bool, npartitions: int) -> list[Any]:
     """The delayed partitions of the weights ``w``, aligned with X's; one None each if no ``w``."""
     _, da, dd = _require_dask()
     if w is None:
         return [None] * npartitions
     if frame:
-        if isinstance(w, dd.DataFrame):
-            if len(w.columns) != 1:
-                raise LinregError(f"sample_weight must be one column, got {len(w.columns)}")
-            w = w[w.columns[0]]
-        if not isinstance(w, dd.Series):
-            raise LinregError(
-                "with X a Dask DataFrame, give sample_weight as a Dask Series partitioned "
-                "like X (a column of the same DataFrame)"
-            )
-        if not _is_number_dtype(w.dtype):
-            raise LinregError(f"sample_weight: column {w.name!r} is not numeric")
-        if w.npartitions != npartitions:
-            raise LinregError(
-                f"X has {npartitions} partitions but sample_weight has {w.npartitions}; "
-                "take both from the same DataFrame"
-            )
-        return list(w.to_delayed())
+        return list(_column_like_X(w, "sample_weight", npartitions).to_delayed())
     if isinstance(w, dd.Series | dd.DataFrame):
         raise LinregError("with X a Dask array, give sample_weight as a Dask array chunked like X")
     if not isinstance(w, da.Array):
@@ -190,22 +197,7 @@ def _partitions(X: Any, y: Any, w: Any = None) -> tuple[list[Part], list[str], b
             raise LinregError(
                 f"X: column(s) {', '.join(map(repr, bad))} are not numeric; select numeric columns"
             )
-        if isinstance(y, dd.DataFrame):
-            if len(y.columns) != 1:
-                raise LinregError(f"y must be one column, got {len(y.columns)}")
-            y = y[y.columns[0]]
-        if not isinstance(y, dd.Series):
-            raise LinregError(
-                "with X a Dask DataFrame, give y as a Dask Series partitioned like X "
-                "(a column of the same DataFrame)"
-            )
-        if not _is_number_dtype(y.dtype):
-            raise LinregError(f"y: column {y.name!r} is not numeric")
-        if X.npartitions != y.npartitions:
-            raise LinregError(
-                f"X has {X.npartitions} partitions but y has {y.npartitions}; "
-                "take both from the same DataFrame"
-            )
+        y = _column_like_X(y, "y", X.npartitions)
         weights = _weight_partitions(w, X, True, X.npartitions)
         parts = list(zip(X.to_delayed(), y.to_delayed(), weights, strict=True))
         return parts, names, True
