@@ -14,51 +14,44 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from linreg.assessment import AssessmentMixin
 from linreg.base import ParamsMixin
+from linreg.descent_fit import fit_gradient
 from linreg.errors import (
     ConvergenceWarning,
     LinregError,
     NonFiniteDataError,
     NotFittedError,
-    StabilityWarning,
 )
 from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
 from linreg.metrics import r2
-from linreg.model import LinearModel
 from linreg.optimality import (
-    check_not_underflowing,
     coefficients_overflow_error,
-    column_std,
     convergence_message,
     exact_objective,
-    optimum_loss,
 )
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import fast
-from linreg.stability import OVERFLOW_MESSAGE, Stability, sample_rows, stability
-from linreg.training import EpochCallback, TrainResult, train
+from linreg.stability import Stability
+from linreg.training import EpochCallback
 from linreg.validation import (
     check_finite,
     check_positive,
     check_X,
     check_X_y,
     check_y,
-    constant_columns,
     is_dask_collection,
-    require_finite,
 )
 
 if TYPE_CHECKING:
     from linreg.sources.passes import Passes
-    from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["SOLVERS", "LinearRegression"]
 
@@ -67,7 +60,7 @@ Array = NDArray[np.float64]
 SOLVERS = ("gd", "sgd", "exact")
 
 
-class LinearRegression(ParamsMixin):
+class LinearRegression(AssessmentMixin, ParamsMixin):
     """Linear regression y = X W + b, fitted by gradient descent or exactly.
 
     Parameters
@@ -298,7 +291,7 @@ class LinearRegression(ParamsMixin):
         if self.solver == "exact":
             self._fit_exact(X, y, val, sample_weight)
         else:
-            self._fit_gradient(X, y, val, on_epoch, sample_weight)
+            fit_gradient(self, X, y, val, on_epoch, sample_weight)
 
     def _fit_exact(
         self,
@@ -355,166 +348,6 @@ class LinearRegression(ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
-
-    def _fit_gradient(
-        self,
-        X: Array,
-        y: Array,
-        val: tuple[Array, Array] | None,
-        on_epoch: EpochCallback | None,
-        sample_weight: Array | None = None,
-    ) -> None:
-        check_not_underflowing(y)
-        d = X.shape[1]
-        sgd = self.solver == "sgd"
-        alpha = float(self.alpha)
-        moments = None
-        fast_engine = fast.use_fast_engine(self.engine, *X.shape)
-        if fast_engine:
-            shape = (X.shape[0], X.shape[1])
-            if not sgd or self.standardize or fast.sgd_needs_moments(shape, self.epochs, self.tol):
-                # One pass gives the means, scales and Hessian; the fast path then
-                # standardizes block by block instead of copying X.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    moments = fast.Moments.from_data(X, y, sample_weight)
-                if not moments.finite:
-                    require_finite(X, y)  # a NaN or infinity; else squares that overflow:
-                    raise LinregError(OVERFLOW_MESSAGE)
-            mean, scale = fast.standardization(
-                moments,
-                X,
-                standardize=bool(self.standardize),
-                fit_intercept=bool(self.fit_intercept),
-            )
-            X_train, X_val = X, None if val is None else val[0]
-        elif self.standardize and sample_weight is not None:
-            # The weighted means and deviations, the fast engine's own.
-            with np.errstate(over="ignore", invalid="ignore"):
-                weighted = fast.Moments.from_data(X, y, sample_weight)
-            mean, scale = fast.standardization(
-                weighted, X, standardize=True, fit_intercept=bool(self.fit_intercept)
-            )
-            X_train = (X - mean) / scale
-            X_val = None if val is None else (val[0] - mean) / scale
-        elif self.standardize:
-            mean = X.mean(axis=0)
-            scale = column_std(X)
-            # A constant column's std is zero, or rounding noise when its mean does
-            # not round back to its value: dividing by that would blow the noise up.
-            scale[scale == 0.0] = 1.0
-            scale[constant_columns(X)] = 1.0
-            if not self.fit_intercept:
-                # Without an intercept, centring would change the model; only scale.
-                mean = np.zeros(d)
-            X_train = (X - mean) / scale
-            X_val = None if val is None else (val[0] - mean) / scale
-        else:
-            mean, scale = np.zeros(d), np.ones(d)
-            X_train, X_val = X, None if val is None else val[0]
-
-        def to_original(W: Array, b: float) -> tuple[Array, float]:
-            W_orig = W / scale
-            return W_orig, float(b - W_orig @ mean)
-
-        # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
-        # in the units trained on, V = W scale.
-        ridge: float | Array = alpha / scale**2 if alpha else 0.0
-        trainer: Callable[..., TrainResult] = partial(train, alpha=ridge)
-        if fast_engine:
-            trainer = partial(fast.train, center=mean, scale=scale, moments=moments, alpha=alpha)
-        on_data = "on this data"
-        if sgd:
-            # Estimated from a sample of rows, the same on both engines.
-            rows = sample_rows(X.shape[0], self.seed)
-            if rows is not None:
-                on_data = f"on a sample of {len(rows):,} rows of this data"
-            sample = X if rows is None else X[rows]
-            sample_w = (
-                sample_weight if rows is None or sample_weight is None else sample_weight[rows]
-            )
-            if np.any(mean != 0.0) or np.any(scale != 1.0):
-                sample = (sample - mean) / scale
-            if sample_w is not None and not np.any(sample_w > 0):
-                sample_w = None  # no weighted row in the sample: its rows alike
-            try:
-                self.stability_ = stability(
-                    sample,
-                    fit_intercept=bool(self.fit_intercept),
-                    sample_weight=sample_w,
-                    alpha=ridge,
-                )
-            except LinregError:
-                require_finite(X, y)  # a NaN or infinity; else squares that overflow
-                raise
-        elif moments is None:
-            self.stability_ = stability(
-                X_train,
-                fit_intercept=bool(self.fit_intercept),
-                sample_weight=sample_weight,
-                alpha=ridge,
-            )
-        else:
-            self.stability_ = fast.stability_from_moments(
-                moments, mean, scale, fit_intercept=bool(self.fit_intercept), alpha=alpha
-            )
-        eta_max = self.stability_.max_stable_learning_rate
-        if self.learning_rate >= eta_max:
-            warnings.warn(
-                f"learning rate {self.learning_rate:g} is at or above the largest stable rate "
-                f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
-                "expect divergence: lower it, or standardize the features",
-                StabilityWarning,
-                stacklevel=4,  # _fit_gradient <- _solve <- fit <- the caller
-            )
-        model = LinearModel(d, init=self.init, seed=self.seed, fit_intercept=self.fit_intercept)
-        result = trainer(
-            model,
-            X_train,
-            y,
-            solver=self.solver,
-            learning_rate=float(self.learning_rate),
-            epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            momentum=float(self.momentum),
-            tol=None if self.tol is None else float(self.tol),
-            seed=self.seed,
-            X_val=X_val,
-            y_val=None if val is None else val[1],
-            max_stable_learning_rate=eta_max,
-            to_original=to_original,
-            on_epoch=on_epoch,
-            sample_weight=sample_weight,
-        )
-        self._store_descent(model, result, to_original, stacklevel=5)
-
-    def _store_descent(
-        self,
-        model: LinearModel,
-        result: TrainResult,
-        to_original: Callable[[Array, float], tuple[Array, float]],
-        stacklevel: int = 4,
-    ) -> None:
-        """Keep what gradient descent reached (in original units); warn if tol was missed."""
-        coef, intercept = to_original(model.W, model.b)
-        fitted = Fitted(
-            coef=coef,
-            intercept=intercept,
-            history=result.history,
-            n_iter=result.n_iter,
-            n_steps=result.n_steps,
-            stop_reason=result.stop_reason,
-            stability=getattr(self, "stability_", None),
-        )
-        optimum = result.optimum_loss
-        if optimum is None:
-            optimum = optimum_loss(
-                self._X_fit,
-                self._y_fit,
-                fit_intercept=bool(self.fit_intercept),
-                sample_weight=self._w_fit,
-                alpha=float(self.alpha),
-            )
-        self._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
@@ -632,159 +465,6 @@ class LinearRegression(ParamsMixin):
             feature_names=None if names is None else list(names),
         )
         return self._decision(X_arr)
-
-    # -- inference -------------------------------------------------------------------------
-    def _penalized(self) -> bool:
-        return float(getattr(self, "alpha", 0.0) or 0.0) != 0.0
-
-    def _assessed_data(
-        self, X: ArrayLike | None, y: ArrayLike | None, sample_weight: ArrayLike | None
-    ) -> tuple[Array, Array, Array | None]:
-        """The data to assess the fit on: the training data by default, else (X, y, w) checked."""
-        if (X is None) != (y is None):
-            raise LinregError("give both X and y, or neither")
-        if X is None:
-            if sample_weight is not None:
-                raise LinregError("give sample_weight with X and y (the training weights are kept)")
-            if not hasattr(self, "_X_fit"):
-                raise LinregError(
-                    "this model keeps no training data (it was loaded from a file, or "
-                    "trained on a stream or a cluster); pass X and y to inference()"
-                )
-            return self._X_fit, self._y_fit, getattr(self, "_w_fit", None)
-        names = getattr(self, "feature_names_in_", None)
-        X_arr, _ = check_X(
-            X,
-            n_features=self.n_features_in_,
-            feature_names=None if names is None else list(names),
-        )
-        y_arr = check_y(y, X_arr.shape[0])
-        return X_arr, y_arr, check_sample_weight(sample_weight, X_arr.shape[0])
-
-    def inference(
-        self,
-        X: ArrayLike | None = None,
-        y: ArrayLike | None = None,
-        *,
-        sample_weight: ArrayLike | None = None,
-    ) -> Inference:
-        """Standard errors, t and p values, R^2, F, AIC/BIC... of the fitted parameters.
-
-        With row weights (the training weights, or ``sample_weight`` given with
-        ``X`` and ``y``) the table is weighted least squares', as statsmodels'
-        ``WLS(y, add_constant(X), weights=w)`` computes it (rows of weight zero are
-        left out: :func:`linreg.stats.inference.wls_inference`).
-
-        Parameters
-        ----------
-        X, y : array-like, optional
-            The data to assess the fit on; by default the training data (kept by
-            reference since ``fit``), with the training weights. A model loaded
-            from a file needs them.
-        sample_weight : array-like of shape (N,), optional
-            Row weights of ``X`` and ``y``; None weighs them equally.
-
-        Returns
-        -------
-        Inference
-            For iterative solvers, computed at the solution reached, with its
-            distance from the least-squares optimum (``optimum_distance``).
-
-        Raises
-        ------
-        LinregError
-            A penalized fit (``alpha > 0``): least-squares standard errors do not
-            apply to it (:meth:`summary` prints its coefficients alone).
-        """
-        from linreg.stats.inference import ols_inference, penalized_error, wls_inference
-
-        self._check_fitted()
-        if self._penalized():
-            raise penalized_error("inference", self.alpha)
-        X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
-        names = getattr(self, "feature_names_in_", None)
-        method = {
-            "exact": "least squares (exact)",
-            "gd": f"gradient descent, {self.n_iter_} epochs",
-            "sgd": f"mini-batch SGD, {self.n_iter_} epochs",
-        }[self.solver]
-        label = None if names is None else [str(n) for n in names]
-        if w is not None:
-            return wls_inference(
-                X_arr,
-                y_arr,
-                self.coef_,
-                self.intercept_,
-                w,
-                fit_intercept=bool(self.fit_intercept),
-                names=label,
-                method="WLS (exact)" if self.solver == "exact" else f"WLS, {method}",
-                iterative=self.solver != "exact",
-            )
-        return ols_inference(
-            X_arr,
-            y_arr,
-            self.coef_,
-            self.intercept_,
-            fit_intercept=bool(self.fit_intercept),
-            names=label,
-            method=method,
-            iterative=self.solver != "exact",
-            # The exact fit's solution of its training data (passed again or not): no
-            # need to solve again, nor to sum the squared residuals.
-            solution=getattr(self, "lstsq_", None)
-            if self._is_training_data(X_arr, y_arr)
-            else None,
-        )
-
-    def _is_training_data(self, X: Array, y: Array) -> bool:
-        """Whether ``X`` and ``y`` are the very arrays ``fit`` was given (kept by reference)."""
-        return X is getattr(self, "_X_fit", None) and y is getattr(self, "_y_fit", None)
-
-    def summary(
-        self,
-        X: ArrayLike | None = None,
-        y: ArrayLike | None = None,
-        *,
-        sample_weight: ArrayLike | None = None,
-    ) -> str:
-        """The inference table as text, in the layout of statsmodels' OLS summary.
-
-        A penalized fit (``alpha > 0``) gets its coefficients alone, with a note
-        that least-squares standard errors do not apply to it
-        (:func:`linreg.stats.inference.penalized_summary`).
-        """
-        if self._penalized():
-            from linreg.stats.inference import penalized_summary
-
-            self._check_fitted()
-            names = getattr(self, "feature_names_in_", None)
-            return penalized_summary(
-                self.coef_,
-                self.intercept_,
-                float(self.alpha),
-                fit_intercept=bool(self.fit_intercept),
-                names=None if names is None else [str(n) for n in names],
-                method=f"ridge ({self.solver})",
-            )
-        return self.inference(X, y, sample_weight=sample_weight).summary()
-
-    def predict_interval(self, X: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
-        """Predictions of new rows with confidence and prediction intervals (1 - alpha).
-
-        Computed from the training data (and weights); refused for a penalized fit,
-        whose intervals least squares does not give.
-        """
-        names = getattr(self, "feature_names_in_", None)
-        self._check_fitted()
-        if self._penalized():
-            from linreg.stats.inference import penalized_error
-
-            raise penalized_error("predict_interval", self.alpha)
-        X_arr, _ = check_X(
-            X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
-        )
-        return self.inference().predict_interval(X_arr, alpha)
 
     def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """R^2 of the predictions on (X, y)."""

@@ -1,0 +1,199 @@
+"""Gradient descent as the estimator runs it: standardize, check eta_max, train, store.
+
+:func:`fit_gradient` is ``LinearRegression.fit``'s path for ``solver="gd"`` and
+``"sgd"`` on data in memory. It chooses the units trained on (the features as
+given, or standardized by their (weighted) means and deviations), measures the
+largest stable learning rate eta_max of those units (:mod:`linreg.stability`),
+warns above it, runs the readable loop of :mod:`linreg.training` or the fast engine
+of :mod:`linreg.solvers.fast`, and hands what it reached, in the original units,
+to the estimator to store.
+
+With V the weights in the units trained on, W = V / scale and
+b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from linreg.errors import LinregError, StabilityWarning
+from linreg.fitted import Fitted
+from linreg.model import LinearModel
+from linreg.optimality import check_not_underflowing, column_std, optimum_loss
+from linreg.solvers import fast
+from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
+from linreg.training import EpochCallback, TrainResult, train
+from linreg.validation import constant_columns, require_finite
+
+if TYPE_CHECKING:
+    from linreg.estimator import LinearRegression
+
+__all__ = ["fit_gradient", "store_descent"]
+
+Array = NDArray[np.float64]
+
+
+def fit_gradient(
+    est: LinearRegression,
+    X: Array,
+    y: Array,
+    val: tuple[Array, Array] | None,
+    on_epoch: EpochCallback | None,
+    sample_weight: Array | None = None,
+) -> None:
+    check_not_underflowing(y)
+    d = X.shape[1]
+    sgd = est.solver == "sgd"
+    alpha = float(est.alpha)
+    moments = None
+    fast_engine = fast.use_fast_engine(est.engine, *X.shape)
+    if fast_engine:
+        shape = (X.shape[0], X.shape[1])
+        if not sgd or est.standardize or fast.sgd_needs_moments(shape, est.epochs, est.tol):
+            # One pass gives the means, scales and Hessian; the fast path then
+            # standardizes block by block instead of copying X.
+            with np.errstate(over="ignore", invalid="ignore"):
+                moments = fast.Moments.from_data(X, y, sample_weight)
+            if not moments.finite:
+                require_finite(X, y)  # a NaN or infinity; else squares that overflow:
+                raise LinregError(OVERFLOW_MESSAGE)
+        mean, scale = fast.standardization(
+            moments,
+            X,
+            standardize=bool(est.standardize),
+            fit_intercept=bool(est.fit_intercept),
+        )
+        X_train, X_val = X, None if val is None else val[0]
+    elif est.standardize and sample_weight is not None:
+        # The weighted means and deviations, the fast engine's own.
+        with np.errstate(over="ignore", invalid="ignore"):
+            weighted = fast.Moments.from_data(X, y, sample_weight)
+        mean, scale = fast.standardization(
+            weighted, X, standardize=True, fit_intercept=bool(est.fit_intercept)
+        )
+        X_train = (X - mean) / scale
+        X_val = None if val is None else (val[0] - mean) / scale
+    elif est.standardize:
+        mean = X.mean(axis=0)
+        scale = column_std(X)
+        # A constant column's std is zero, or rounding noise when its mean does
+        # not round back to its value: dividing by that would blow the noise up.
+        scale[scale == 0.0] = 1.0
+        scale[constant_columns(X)] = 1.0
+        if not est.fit_intercept:
+            # Without an intercept, centring would change the model; only scale.
+            mean = np.zeros(d)
+        X_train = (X - mean) / scale
+        X_val = None if val is None else (val[0] - mean) / scale
+    else:
+        mean, scale = np.zeros(d), np.ones(d)
+        X_train, X_val = X, None if val is None else val[0]
+
+    def to_original(W: Array, b: float) -> tuple[Array, float]:
+        W_orig = W / scale
+        return W_orig, float(b - W_orig @ mean)
+
+    # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
+    # in the units trained on, V = W scale.
+    ridge: float | Array = alpha / scale**2 if alpha else 0.0
+    trainer: Callable[..., TrainResult] = partial(train, alpha=ridge)
+    if fast_engine:
+        trainer = partial(fast.train, center=mean, scale=scale, moments=moments, alpha=alpha)
+    on_data = "on this data"
+    if sgd:
+        # Estimated from a sample of rows, the same on both engines.
+        rows = sample_rows(X.shape[0], est.seed)
+        if rows is not None:
+            on_data = f"on a sample of {len(rows):,} rows of this data"
+        sample = X if rows is None else X[rows]
+        sample_w = sample_weight if rows is None or sample_weight is None else sample_weight[rows]
+        if np.any(mean != 0.0) or np.any(scale != 1.0):
+            sample = (sample - mean) / scale
+        if sample_w is not None and not np.any(sample_w > 0):
+            sample_w = None  # no weighted row in the sample: its rows alike
+        try:
+            est.stability_ = stability(
+                sample,
+                fit_intercept=bool(est.fit_intercept),
+                sample_weight=sample_w,
+                alpha=ridge,
+            )
+        except LinregError:
+            require_finite(X, y)  # a NaN or infinity; else squares that overflow
+            raise
+    elif moments is None:
+        est.stability_ = stability(
+            X_train,
+            fit_intercept=bool(est.fit_intercept),
+            sample_weight=sample_weight,
+            alpha=ridge,
+        )
+    else:
+        est.stability_ = fast.stability_from_moments(
+            moments, mean, scale, fit_intercept=bool(est.fit_intercept), alpha=alpha
+        )
+    eta_max = est.stability_.max_stable_learning_rate
+    if est.learning_rate >= eta_max:
+        warnings.warn(
+            f"learning rate {est.learning_rate:g} is at or above the largest stable rate "
+            f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
+            "expect divergence: lower it, or standardize the features",
+            StabilityWarning,
+            stacklevel=4,  # fit_gradient <- _solve <- fit <- the caller
+        )
+    model = LinearModel(d, init=est.init, seed=est.seed, fit_intercept=est.fit_intercept)
+    result = trainer(
+        model,
+        X_train,
+        y,
+        solver=est.solver,
+        learning_rate=float(est.learning_rate),
+        epochs=int(est.epochs),
+        batch_size=int(est.batch_size),
+        momentum=float(est.momentum),
+        tol=None if est.tol is None else float(est.tol),
+        seed=est.seed,
+        X_val=X_val,
+        y_val=None if val is None else val[1],
+        max_stable_learning_rate=eta_max,
+        to_original=to_original,
+        on_epoch=on_epoch,
+        sample_weight=sample_weight,
+    )
+    store_descent(est, model, result, to_original, stacklevel=5)
+
+
+def store_descent(
+    est: LinearRegression,
+    model: LinearModel,
+    result: TrainResult,
+    to_original: Callable[[Array, float], tuple[Array, float]],
+    stacklevel: int = 4,
+) -> None:
+    """Keep what gradient descent reached (in original units); warn if tol was missed."""
+    coef, intercept = to_original(model.W, model.b)
+    fitted = Fitted(
+        coef=coef,
+        intercept=intercept,
+        history=result.history,
+        n_iter=result.n_iter,
+        n_steps=result.n_steps,
+        stop_reason=result.stop_reason,
+        stability=getattr(est, "stability_", None),
+    )
+    optimum = result.optimum_loss
+    if optimum is None:
+        optimum = optimum_loss(
+            est._X_fit,
+            est._y_fit,
+            fit_intercept=bool(est.fit_intercept),
+            sample_weight=est._w_fit,
+            alpha=float(est.alpha),
+        )
+    est._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
