@@ -38,6 +38,7 @@ from linreg.io.columns import (
     check_finite_column,
     check_header,
 )
+from linreg.io.dialect import DEFAULT_DIALECT, Dialect
 
 __all__ = [
     "CSV_BLOCK_BYTES",
@@ -46,6 +47,7 @@ __all__ = [
     "first_bad_cell",
     "parse_text_partition",
     "parses_as_number",
+    "with_decimal_point",
 ]
 
 Array = NDArray[np.float64]
@@ -75,13 +77,28 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def parses_as_number(cells: Any) -> Any:
+def with_decimal_point(cells: Any, decimal: str) -> Any:
+    """String ``cells`` written with the decimal mark ``decimal``, rewritten with a point.
+
+    With a decimal comma, a ``.`` in a cell (a thousands separator, or a decimal point
+    in a file of decimal commas) makes it no number rather than another number.
+    """
+    if decimal == ".":
+        return cells
+    pc = _pyarrow().compute
+    cells = pc.replace_substring(cells, pattern=".", replacement="#")
+    return pc.replace_substring(cells, pattern=decimal, replacement=".")
+
+
+def parses_as_number(cells: Any, decimal: str = ".") -> Any:
     """Arrow's float64 values of string ``cells`` (spaces and tabs trimmed), or None.
 
-    None when any cell is not a number by :mod:`linreg.io.columns`' rule.
+    None when any cell is not a number by :mod:`linreg.io.columns`' rule; with
+    ``decimal=","`` a number is written with a decimal comma (:func:`with_decimal_point`).
     """
     pa = _pyarrow()
     pc = pa.compute
+    cells = with_decimal_point(cells, decimal)
     try:
         return pc.cast(cells, pa.float64())
     except pa.ArrowInvalid:
@@ -92,12 +109,12 @@ def parses_as_number(cells: Any) -> Any:
         return None
 
 
-def first_bad_cell(cells: Any) -> int:
+def first_bad_cell(cells: Any, decimal: str = ".") -> int:
     """Index of the first cell of ``cells`` (some of which are bad) that is not a number."""
     lo, hi = 0, len(cells)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if parses_as_number(cells.slice(lo, mid - lo)) is not None:
+        if parses_as_number(cells.slice(lo, mid - lo), decimal) is not None:
             lo = mid
         else:
             hi = mid
@@ -122,6 +139,9 @@ class CSVReader:
     path : path-like
     block_bytes : int, default=CSV_BLOCK_BYTES
         Text per block (raised to hold the header when it is longer).
+    dialect : Dialect, default=DEFAULT_DIALECT
+        The field delimiter and decimal mark (:func:`linreg.io.dialect.resolve_dialect`
+        detects them).
 
     Attributes
     ----------
@@ -136,9 +156,16 @@ class CSVReader:
         a header without data rows, an unnamed or repeated column.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, block_bytes: int = CSV_BLOCK_BYTES) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        block_bytes: int = CSV_BLOCK_BYTES,
+        dialect: Dialect = DEFAULT_DIALECT,
+    ) -> None:
         self.path = Path(path)
         self.name = str(self.path)
+        self.dialect = dialect
         if not self.path.exists():
             raise LinregError(f"{self.name}: file not found; check the path")
         if self.path.is_dir():
@@ -169,7 +196,8 @@ class CSVReader:
                 open(self.path, newline="", encoding="utf-8-sig") as handle,
             ):
                 lines = (line.replace("\0", "\ufffd") for line in handle)  # as _find_line
-                header = next((r for r in csv.reader(lines) if r), None)
+                records = csv.reader(lines, delimiter=self.dialect.delimiter)
+                header = next((r for r in records if r), None)
         except UnicodeDecodeError:
             raise LinregError(f"{self.name}: not a text CSV file (it is not UTF-8)") from None
         except csv.Error as exc:
@@ -183,6 +211,7 @@ class CSVReader:
     def _open(self, handle: Any, keys: list[str]) -> Any:
         pa = _pyarrow()
         read = pa.csv.ReadOptions(column_names=self._keys, block_size=self._block)
+        parse = pa.csv.ParseOptions(delimiter=self.dialect.delimiter)
         convert = pa.csv.ConvertOptions(
             include_columns=keys,
             column_types=dict.fromkeys(keys, pa.string()),
@@ -191,7 +220,9 @@ class CSVReader:
             quoted_strings_can_be_null=False,
             auto_dict_encode=False,
         )
-        return pa.csv.open_csv(handle, read_options=read, convert_options=convert)
+        return pa.csv.open_csv(
+            handle, read_options=read, parse_options=parse, convert_options=convert
+        )
 
     def _head(self) -> dict[str, Any]:
         """The header row and up to :data:`SNIFF_ROWS` data rows of every column, as strings."""
@@ -217,7 +248,8 @@ class CSVReader:
         pa = _pyarrow()
         pc = pa.compute
         lengths = [len(v) for v in self._sample.values()]
-        cells = pc.utf8_trim(pa.concat_arrays(list(self._sample.values())), characters=_SPACES)
+        cells = pa.concat_arrays(list(self._sample.values()))
+        cells = pc.utf8_trim(with_decimal_point(cells, self.dialect.decimal), characters=_SPACES)
         number = pc.match_substring_regex(cells, NUMBER_PATTERN).to_numpy(zero_copy_only=False)
         counts = np.add.reduceat(number.astype(np.int64), np.cumsum([0, *lengths[:-1]]))
         return {c for c, n in zip(self._sample, counts.tolist(), strict=True) if n > 0}
@@ -249,10 +281,28 @@ class CSVReader:
                 start += m
                 self.position = handle.tell()
 
+    def text(self, columns: list[str]) -> dict[str, Any]:
+        """Every data cell of ``columns`` as written, as Arrow string arrays.
+
+        For columns carried through unchanged (the identifiers kept beside predictions).
+        """
+        pa = _pyarrow()
+        keys = [self._index[c] for c in columns]
+        parts: dict[str, list[Any]] = {c: [] for c in columns}
+        skip = 1  # the header
+        with self._arrow_errors(), pa.OSFile(self.name) as handle:
+            for record in self._open(handle, keys):
+                for c, k in zip(columns, keys, strict=True):
+                    parts[c].append(record.column(k).slice(skip))
+                skip = 0
+        return {
+            c: pa.concat_arrays(p) if p else pa.array([], pa.string()) for c, p in parts.items()
+        }
+
     def _values(self, cells: Any, column: str, start: int) -> Array:
-        parsed = parses_as_number(cells)
+        parsed = parses_as_number(cells, self.dialect.decimal)
         if parsed is None:
-            row = first_bad_cell(cells)
+            row = first_bad_cell(cells, self.dialect.decimal)
             raise bad_cell_error(self.name, column, self.where(start + row), cells[row].as_py())
         values = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
         check_finite_column(values, self.name, column, self.locator(start))
@@ -275,7 +325,10 @@ class CSVReader:
                 open(self.path, newline="", encoding="utf-8-sig", errors="replace") as handle,
             ):
                 # Python < 3.11's csv refuses NUL bytes: stand them in, only to count lines.
-                reader = csv.reader(line.replace("\0", "\ufffd") for line in handle)
+                reader = csv.reader(
+                    (line.replace("\0", "\ufffd") for line in handle),
+                    delimiter=self.dialect.delimiter,
+                )
                 if next((r for r in reader if r), None) is None:  # the header
                     return None
                 k, before = -1, reader.line_num

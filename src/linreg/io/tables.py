@@ -1,10 +1,14 @@
 """Reading and writing data files, and atomic writes.
 
-A CSV is read by :class:`linreg.io.csvreader.CSVReader` (Apache Arrow's parser, the
-same one that streams files); which columns are features and what a bad cell is
-follow the rules of :mod:`linreg.io.columns`, shared by every reader. Every problem
-with a file is a :class:`~linreg.errors.LinregError` whose message starts with the
-file name and says what to do.
+:func:`open_reader` is the one door to a data file, by its suffix: Parquet
+(``.parquet``, ``.pq``) by :class:`linreg.io.parquet.ParquetReader`, Excel (``.xlsx``)
+by :class:`linreg.io.excel.SheetReader`, anything else as CSV by
+:class:`linreg.io.csvreader.CSVReader` (Apache Arrow's parser, the same one that
+streams files) in the dialect given or detected (:mod:`linreg.io.dialect`). Which
+columns are features and what a bad cell is follow the rules of
+:mod:`linreg.io.columns`, shared by every reader. Every problem with a file is a
+:class:`~linreg.errors.LinregError` whose message starts with the file name and says
+what to do.
 
 Every file linreg writes goes through :func:`atomic_write`: the content goes to
 a temporary file in the same folder, which is renamed over the target only when
@@ -22,7 +26,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -38,15 +42,22 @@ from linreg.io.columns import (
     resolve_columns,
 )
 from linreg.io.csvreader import CSVReader
+from linreg.io.dialect import Dialect, resolve_dialect
+from linreg.io.excel import EXCEL_SUFFIXES, SheetReader
+from linreg.io.parquet import ParquetReader
 
 __all__ = [
+    "EXCEL_SUFFIXES",
     "PARQUET_SUFFIXES",
+    "DataReader",
     "Table",
     "atomic_write",
     "check_finite_column",
     "check_weight_column",
     "check_weights_not_all_zero",
     "file_sha256",
+    "open_reader",
+    "read_columns",
     "read_table",
     "resolve_columns",
     "write_dataset_csv",
@@ -55,8 +66,72 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-#: Suffixes read as Parquet (by the streaming and Dask readers); everything else is CSV.
+#: Suffixes read as Parquet; those of :data:`EXCEL_SUFFIXES` as Excel; everything else is CSV.
 PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+class DataReader(Protocol):
+    """What :func:`read_table` needs of a file's reader (CSV, Parquet or Excel).
+
+    ``header`` lists the columns; ``blocks(columns)`` yields ``(start, arrays)``, the
+    float64 values of ``columns`` from data row ``start`` on, every one checked;
+    ``locator(start)`` places a row of such a block in messages; ``text(columns)``
+    gives the columns as written (Arrow arrays), for carrying them through.
+    """
+
+    name: str
+    header: list[str]
+
+    def numeric_columns(self) -> set[str]: ...
+
+    def blocks(self, columns: list[str]) -> Iterator[tuple[int, list[Array]]]: ...
+
+    def locator(self, start: int) -> Any: ...
+
+    def text(self, columns: list[str]) -> dict[str, Any]: ...
+
+
+def file_kind(path: str | os.PathLike[str]) -> str:
+    """``"parquet"``, ``"excel"`` or ``"csv"``: how :func:`open_reader` reads ``path``."""
+    suffix = Path(path).suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "excel" if suffix in EXCEL_SUFFIXES else "csv"
+
+
+def open_reader(
+    path: str | os.PathLike[str],
+    *,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    sheet: str | None = None,
+    named: Sequence[str] = (),
+) -> CSVReader | ParquetReader | SheetReader:
+    """The reader of a data file, chosen by its suffix (see the module).
+
+    Parameters
+    ----------
+    path : path-like
+    delimiter, decimal : str, optional
+        A CSV's dialect; the parts not given are detected
+        (:func:`linreg.io.dialect.resolve_dialect`). Ignored for other files.
+    sheet : str, optional
+        An Excel workbook's sheet (the first by default); refused for other files.
+    named : sequence of str
+        Columns the user named: a Parquet file's saved pandas index is left out of
+        the header unless named here.
+    """
+    kind = file_kind(path)
+    if sheet is not None and kind != "excel":
+        raise LinregError(f"{path}: --sheet is for Excel workbooks (.xlsx), not this file")
+    if kind == "parquet":
+        return ParquetReader(path, keep=named)
+    if kind == "excel":
+        return SheetReader(path, sheet=sheet)
+    if not Path(path).is_file():
+        return CSVReader(path)  # its error: not found, a folder
+    dialect: Dialect = resolve_dialect(path, delimiter=delimiter, decimal=decimal)
+    return CSVReader(path, dialect=dialect)
 
 
 @contextlib.contextmanager
@@ -169,12 +244,16 @@ def read_table(
     features: Sequence[str] | None = None,
     require_target: bool = True,
     sample_weight: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    sheet: str | None = None,
 ) -> Table:
-    """Read a CSV of features and a target (and row weights).
+    """Read a data file (CSV, Parquet or Excel) of features and a target (and row weights).
 
     Parameters
     ----------
     path : path-like
+        Read as :func:`open_reader` says, by its suffix.
     target : str, default="y"
         Name of the target column.
     features : sequence of str, optional
@@ -184,6 +263,11 @@ def read_table(
     sample_weight : str, optional
         The column of row weights (``Table.w``): every one a finite number ``>= 0``,
         not all zero. It is not a feature.
+    delimiter, decimal : str, optional
+        A CSV's field delimiter and decimal mark; detected when not given
+        (:func:`linreg.io.dialect.resolve_dialect`).
+    sheet : str, optional
+        The sheet of an Excel workbook; the first by default.
 
     Raises
     ------
@@ -207,8 +291,12 @@ def read_table(
       not is an error naming the file, the column, the line and the value.
     * At most :data:`linreg.io.columns.DEFAULT_MAX_COLUMNS` columns, unless the
       environment variable ``LINREG_MAX_COLUMNS`` allows more.
+    * Parquet and Excel cells are typed: a column is numeric when it holds integers,
+      floating point or decimals (Parquet), or as in a CSV (Excel). The index pandas
+      saves beside a DataFrame is never a feature (:mod:`linreg.io.parquet`).
     """
-    reader = CSVReader(path)
+    named = [c for c in (target, sample_weight, *(features or ())) if c is not None]
+    reader = open_reader(path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=named)
     name, columns = reader.name, reader.header
     numeric = reader.numeric_columns() if features is None else set(columns)
     feature_names = resolve_columns(
@@ -257,6 +345,45 @@ def read_table(
         w=w,
         weight_name=sample_weight,
     )
+
+
+def read_columns(
+    path: str | os.PathLike[str],
+    columns: Sequence[str] | None = None,
+    *,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Columns of a data file as written: text from a CSV or Excel, typed from Parquet.
+
+    For carrying columns through unchanged (identifiers kept beside predictions).
+
+    Parameters
+    ----------
+    path : path-like
+    columns : sequence of str, optional
+        Every column (a Parquet file's saved pandas index left out) by default.
+    delimiter, decimal, sheet : str, optional
+        As for :func:`read_table`.
+
+    Raises
+    ------
+    LinregError
+        An unreadable file, or a column not in it.
+    """
+    reader = open_reader(
+        path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=columns or ()
+    )
+    wanted = list(reader.header if columns is None else columns)
+    missing = [c for c in wanted if c not in reader.header]
+    if missing:
+        raise LinregError(
+            f"{reader.name}: no column(s) {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(reader.header)}); check the names"
+        )
+    arrays = reader.text(wanted)
+    return pd.DataFrame({c: arrays[c].to_pandas() for c in wanted})
 
 
 def write_frame_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:

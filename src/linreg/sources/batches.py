@@ -67,12 +67,13 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError
 from linreg.io.columns import (
     TRUTH_COLUMN,
-    check_finite_column,
     check_weight_column,
     resolve_columns,
 )
 from linreg.io.csvreader import CSV_BLOCK_BYTES, CSVReader
-from linreg.io.tables import PARQUET_SUFFIXES, Table
+from linreg.io.dialect import resolve_dialect
+from linreg.io.parquet import ParquetReader, column_values
+from linreg.io.tables import PARQUET_SUFFIXES, Table, file_kind
 from linreg.problem import check_sample_weight
 from linreg.sources.passes import PassProgress, ProgressCallback
 
@@ -105,8 +106,6 @@ SAMPLE_ROWS: Final = 10_000
 #: (measured: 84 MB of CSV, 280 MB), and the fit needs another copy of the numbers.
 STREAM_MEMORY_RATIO: Final = 8
 _INSTALL_HINT = 'pip install "linreg[stream]"'
-#: The largest integer magnitude below which every integer is a float64 (2**53).
-_EXACT_INTEGER: Final = 2**53
 
 
 # ---------------------------------------------------------------------------
@@ -207,13 +206,6 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise LinregError(f"{path}: file not found; check the path")
-    if path.is_dir():
-        raise LinregError(f"{path}: is a folder, not a data file")
-
-
 class _ArrowBatches:
     """What the CSV and Parquet sources share: record batches to checked float64 arrays."""
 
@@ -248,29 +240,9 @@ class _ArrowBatches:
         return X, y, w
 
     def _values(self, array: Any, column: str, start: int, what: str) -> Array:
-        pa = _pyarrow()
-        if array.null_count:
-            row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
-            raise LinregError(
-                f"{self.name}: column {column!r} data row {start + row + 1} has {what}; "
-                "fix or remove that row (every cell must be a number)"
-            )
-        if pa.types.is_integer(array.type):
-            exact = np.asarray(array.to_numpy(zero_copy_only=False))
-            big = np.flatnonzero((exact > _EXACT_INTEGER) | (exact < -_EXACT_INTEGER))
-            if big.size:
-                row = int(big[0])
-                raise LinregError(
-                    f"{self.name}: column {column!r} data row {start + row + 1} has the "
-                    f"integer {int(exact[row])}, beyond 2**53: float64 cannot hold it "
-                    "exactly; scale the column or store it as floating point"
-                )
-            return exact.astype(np.float64)
-        if not pa.types.is_floating(array.type):
-            array = array.cast(pa.float64(), safe=False)
-        values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
-        check_finite_column(values, self.name, column, lambda row: f"data row {start + row + 1}")
-        return values
+        return column_values(
+            array, self.name, column, lambda row: f"data row {start + row + 1}", what
+        )
 
 
 class CSVSource:
@@ -292,6 +264,9 @@ class CSVSource:
     sample_weight : str, optional
         The column of row weights (finite, ``>= 0``), served in ``Batch.w``.
     batch_bytes : int, default=BATCH_BYTES
+    delimiter, decimal : str, optional
+        The field delimiter and decimal mark; detected when not given
+        (:func:`linreg.io.dialect.resolve_dialect`), as in memory.
 
     Raises
     ------
@@ -307,11 +282,14 @@ class CSVSource:
         features: Sequence[str] | None = None,
         sample_weight: str | None = None,
         batch_bytes: int = BATCH_BYTES,
+        delimiter: str | None = None,
+        decimal: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.name = str(self.path)
+        dialect = resolve_dialect(self.path, delimiter=delimiter, decimal=decimal)
         # Blocks of text as in memory, whatever the batch: the same rows, the same errors.
-        self._reader = CSVReader(self.path, block_bytes=CSV_BLOCK_BYTES)
+        self._reader = CSVReader(self.path, block_bytes=CSV_BLOCK_BYTES, dialect=dialect)
         header = self._reader.header
         numeric = self._reader.numeric_columns() if features is None else set(header)
         self.feature_names = resolve_columns(
@@ -393,74 +371,38 @@ class ParquetSource(_ArrowBatches):
         sample_weight: str | None = None,
         batch_bytes: int = BATCH_BYTES,
     ) -> None:
-        pa = _pyarrow()
-        import pyarrow.parquet as pq
-
         self.path = Path(path)
         self.name = str(self.path)
-        _check_path(self.path)
-        try:
-            with pq.ParquetFile(self.name) as handle:
-                schema = handle.schema_arrow
-                self.n_rows = int(handle.metadata.num_rows)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise _parquet_error(self.name, exc) from None
-        types = {f.name: f.type for f in schema}
-        numeric = {
-            c
-            for c, t in types.items()
-            if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
-        }
+        named = [target, *(features or ()), *([] if sample_weight is None else [sample_weight])]
+        self._reader = ParquetReader(self.path, keep=named)
+        self.n_rows = self._reader.n_rows
         self.feature_names = resolve_columns(
             self.name,
-            list(schema.names),
-            numeric.__contains__,
+            self._reader.header,
+            self._reader.numeric_columns().__contains__,
             target=target,
             features=features,
             weight=sample_weight,
         )
         self.target_name = target
         self.weight_name = sample_weight
-        for column in self._columns():
-            if column not in numeric:
-                raise LinregError(
-                    f"{self.name}: column {column!r} is not numeric (type {types[column]}); "
-                    "choose numeric columns with --target and --features"
-                )
+        self._reader.check_numeric(self._columns())
         self._rows = max(1024, int(batch_bytes) // (8 * (len(self.feature_names) + 1)))
         self.total_bytes = self.path.stat().st_size
 
     def batches(self) -> Generator[Batch, None, None]:
-        pa = _pyarrow()
-        import pyarrow.parquet as pq
-
-        columns = self._columns()
         start = 0
         total = self.total_bytes or 0
         # pre_buffer (the default) caches whole column chunks: on a 238 MB file it
         # held all of them, 246 MB; buffered reads of 1 MiB keep the pool at ~40 MB.
-        try:
-            with pq.ParquetFile(self.name, pre_buffer=False, buffer_size=1 << 20) as handle:
-                for record in handle.iter_batches(batch_size=self._rows, columns=columns):
-                    if record.num_rows == 0:
-                        continue
-                    X, y, w = self._arrays(record, start, "a missing value")
-                    start += record.num_rows
-                    position = total * start // max(self.n_rows, 1)
-                    yield Batch(X, y, start - record.num_rows, position, w)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            if isinstance(exc, LinregError):
-                raise
-            raise _parquet_error(self.name, exc) from None
-
-
-def _parquet_error(name: str, exc: BaseException) -> LinregError:
-    """A reading error of pyarrow's Parquet reader as one line naming the file."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    if len(first) > 200:
-        first = first[:200] + "..."
-    return LinregError(f"{name}: not a valid Parquet file ({first}); check or rewrite the file")
+        records = self._reader.records(
+            self._columns(), self._rows, pre_buffer=False, buffer_size=1 << 20
+        )
+        for record in records:
+            X, y, w = self._arrays(record, start, "a missing value")
+            start += record.num_rows
+            position = total * start // max(self.n_rows, 1)
+            yield Batch(X, y, start - record.num_rows, position, w)
 
 
 def open_source(
@@ -470,18 +412,37 @@ def open_source(
     features: Sequence[str] | None = None,
     sample_weight: str | None = None,
     batch_bytes: int = BATCH_BYTES,
+    delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> CSVSource | ParquetSource:
     """A :class:`ParquetSource` for ``.parquet``/``.pq`` files, else a :class:`CSVSource`.
 
-    ``sample_weight`` names the column of row weights, if any.
+    ``sample_weight`` names the column of row weights, if any; ``delimiter`` and
+    ``decimal`` a CSV's dialect (detected when not given). An Excel workbook is not
+    streamed (it is read whole, :func:`linreg.io.tables.read_table`): an error.
     """
-    source = ParquetSource if Path(path).suffix.lower() in PARQUET_SUFFIXES else CSVSource
-    return source(
+    kind = file_kind(path)
+    if kind == "excel":
+        raise LinregError(
+            f"{path}: an Excel workbook is read whole, not streamed; drop --stream "
+            "(or save the sheet as CSV or Parquet to stream it)"
+        )
+    if kind == "parquet":
+        return ParquetSource(
+            path,
+            target=target,
+            features=features,
+            sample_weight=sample_weight,
+            batch_bytes=batch_bytes,
+        )
+    return CSVSource(
         path,
         target=target,
         features=features,
         sample_weight=sample_weight,
         batch_bytes=batch_bytes,
+        delimiter=delimiter,
+        decimal=decimal,
     )
 
 
@@ -566,13 +527,15 @@ def preview(
     rows: int = 1_000,
     dask: bool = False,
     sample_weight: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> Table:
     """The first ``rows`` rows of a file as a :class:`~linreg.io.tables.Table` (streaming rules).
 
     For the command line, before a long streamed fit: it checks the columns early
     and gives the gradient check its rows; ``sample_weight`` names the weight column
-    (checked and left out of the features; streamed, its first values are ``Table.w``).
-    With ``dask``, the file is read by
+    (checked and left out of the features; streamed, its first values are ``Table.w``);
+    ``delimiter`` and ``decimal`` a CSV's dialect. With ``dask``, the file is read by
     ``dask.dataframe`` (:func:`linreg.sources.distributed.read_frame`), first partition only.
     """
     if dask:
@@ -587,7 +550,14 @@ def preview(
         return Table(
             X=X, y=y, y_true=None, feature_names=chosen, target_name=target, path=Path(path)
         )
-    source = open_source(path, target=target, features=features, sample_weight=sample_weight)
+    source = open_source(
+        path,
+        target=target,
+        features=features,
+        sample_weight=sample_weight,
+        delimiter=delimiter,
+        decimal=decimal,
+    )
     batches = source.batches()
     try:
         first = next(batches, None)
