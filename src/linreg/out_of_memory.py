@@ -290,6 +290,8 @@ def fit_file(
     progress: ProgressCallback | None = None,
     sample_rows: int = 0,
     batch_bytes: int = BATCH_BYTES,
+    delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> StreamFit:
     """Fit ``estimator`` to a CSV or Parquet file by streaming it in record batches.
 
@@ -314,6 +316,9 @@ def fit_file(
     sample_rows : int, default=0
         Keep a uniform sample of this many rows (``StreamFit.sample``).
     batch_bytes : int, default=BATCH_BYTES
+    delimiter, decimal : str, optional
+        A CSV's field delimiter and decimal mark; detected when not given
+        (:func:`linreg.io.dialect.resolve_dialect`).
 
     Returns
     -------
@@ -331,6 +336,8 @@ def fit_file(
         features=features,
         sample_weight=sample_weight,
         batch_bytes=batch_bytes,
+        delimiter=delimiter,
+        decimal=decimal,
     )
     return fit_source(
         estimator,

@@ -21,6 +21,8 @@ import numpy as np
 
 from linreg.cli.safety import check_out_folder, check_outputs
 from linreg.errors import LinregError
+from linreg.io.dialect import DECIMAL_MARKS, resolve_dialect
+from linreg.io.tables import Table, file_kind, read_table
 
 EXIT_ERROR = 1
 TRUTH_FILE = "truth.json"
@@ -212,11 +214,65 @@ def check_plots_dir(path: str | None, *inputs: str | Path | None) -> Path | None
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
+    """``--target`` and ``--features``, and how to read the file (:func:`add_file_options`)."""
     p.add_argument("--target", default="y", help="target column (default: y)")
     p.add_argument(
         "--features",
         help="comma-separated feature columns (default: all other numeric columns except y_true)",
     )
+    add_file_options(p)
+
+
+def add_file_options(p: argparse.ArgumentParser) -> None:
+    """How to read a data file: a CSV's dialect, an Excel workbook's sheet.
+
+    Every command that reads a data file takes these; :func:`reading_options` turns them
+    into :func:`linreg.io.tables.read_table`'s keywords.
+    """
+    p.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="a CSV's field delimiter: ',', ';', '|' or 'tab' (default: detected from the "
+        "first rows; a detected one other than ',' is announced)",
+    )
+    p.add_argument(
+        "--decimal",
+        choices=DECIMAL_MARKS,
+        help="a CSV's decimal mark (default: '.', or ',' when a ';'- or tab-separated file "
+        "writes its numbers 2,5)",
+    )
+    p.add_argument("--sheet", help="the sheet of an Excel workbook (default: the first)")
+
+
+def reading_options(args: argparse.Namespace, path: str | Path | None) -> dict[str, Any]:
+    """:func:`linreg.io.tables.read_table`'s keywords for ``path`` from the file options.
+
+    A CSV's dialect is resolved here, once per file and command (a detected one other
+    than the default is announced, once), and then passed on as given, to every reader
+    of the file (a streamed fit reads it more than once).
+    """
+    known: dict[str, dict[str, Any]] = vars(args).setdefault("_reading_options", {})
+    if str(path) in known:
+        return dict(known[str(path)])
+    options: dict[str, Any] = {
+        "delimiter": getattr(args, "delimiter", None),
+        "decimal": getattr(args, "decimal", None),
+        "sheet": getattr(args, "sheet", None),
+    }
+    if path is not None and file_kind(path) == "csv" and Path(path).is_file():
+        dialect = resolve_dialect(path, delimiter=options["delimiter"], decimal=options["decimal"])
+        options.update(delimiter=dialect.delimiter, decimal=dialect.decimal)
+    known[str(path)] = dict(options)
+    return options
+
+
+def read_data(args: argparse.Namespace, path: str | Path, **columns: Any) -> Table:
+    """:func:`linreg.io.tables.read_table` of ``path`` read as the file options say.
+
+    ``columns`` are its column keywords (``target``, ``features``, ``require_target``,
+    ``sample_weight``).
+    """
+    return read_table(path, **columns, **reading_options(args, path))
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

@@ -7,15 +7,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from linreg.cli.common import (
     AddCommand,
+    add_file_options,
     add_json,
     check_plots_dir,
     make_console,
+    parse_names,
     print_json,
+    read_data,
     read_truth,
+    reading_options,
     rich_table,
 )
 from linreg.cli.safety import (
@@ -24,12 +26,15 @@ from linreg.cli.safety import (
     check_out_file,
     check_outputs,
 )
+from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.persistence import load_model
 from linreg.io.tables import (
     Table,
-    read_table,
+    file_kind,
+    read_columns,
     write_frame_csv,
+    write_frame_parquet,
 )
 from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics
 
@@ -37,20 +42,24 @@ __all__ = ["register"]
 
 
 def _load_with_data(
-    model_path: str, data_path: str, require_target: bool
+    args: argparse.Namespace, require_target: bool
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
-    check_data_file(data_path, "the data file")
-    model, content = load_model(model_path)
+    check_data_file(args.data, "the data file")
+    model, content = load_model(args.model)
     names = content["feature_names"]
-    table = read_table(
-        data_path, target=content["target_name"], features=names, require_target=require_target
+    table = read_data(
+        args,
+        args.data,
+        target=content["target_name"],
+        features=names,
+        require_target=require_target,
     )
     return model, content, table
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     plots_dir = check_plots_dir(args.plots, args.model, args.data)
-    model, content, table = _load_with_data(args.model, args.data, require_target=True)
+    model, content, table = _load_with_data(args, require_target=True)
     assert table.y is not None
     y_pred = model.predict(table.X)
     result: dict[str, Any] = evaluate_metrics(table.y, y_pred)
@@ -159,12 +168,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out_file(args.out, "--out", "the predictions")
         check_outputs([args.model, args.data], files=[(args.out, "--out")])
-    model, content, table = _load_with_data(args.model, args.data, require_target=False)
+    model, content, table = _load_with_data(args, require_target=False)
     y_pred = model.predict(table.X)
-    frame = pd.DataFrame(table.X, columns=table.feature_names)
-    frame[f"{content['target_name']}_pred"] = y_pred
+    keep = None if args.keep is None else parse_names(args.keep)
+    frame = read_columns(args.data, keep, **reading_options(args, args.data))
+    column = f"{content['target_name']}_pred"
+    if column in frame.columns:
+        raise LinregError(
+            f"{args.data}: already has a column {column!r}, the predictions' name; leave it "
+            "out with --keep (or rename it)"
+        )
+    frame[column] = y_pred
     if args.out is not None:
-        write_frame_csv(args.out, frame)
+        if file_kind(args.out) == "parquet":
+            write_frame_parquet(args.out, frame)
+        else:
+            write_frame_csv(args.out, frame)
     if args.json:
         print_json({"predictions": y_pred, "out": args.out})
     elif args.out is None:
@@ -183,7 +202,8 @@ def register(add: AddCommand) -> None:
         "linreg evaluate model.json data/test.csv --compare",
     )
     p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV with the model's features and target")
+    p.add_argument("data", help="CSV, Parquet or Excel file with the model's features and target")
+    add_file_options(p)
     p.add_argument(
         "--compare",
         action="store_true",
@@ -199,6 +219,16 @@ def register(add: AddCommand) -> None:
         "linreg predict model.json new.csv --out predictions.csv",
     )
     p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV with the model's feature columns")
-    p.add_argument("--out", help="CSV to write (default: print to stdout)")
+    p.add_argument("data", help="CSV, Parquet or Excel file with the model's feature columns")
+    add_file_options(p)
+    p.add_argument(
+        "--keep",
+        metavar="COL[,COL...]",
+        help="the input's columns written beside the predictions, in this order (default: "
+        "all of them, as written; --keep '' for the predictions alone)",
+    )
+    p.add_argument(
+        "--out",
+        help="CSV to write, or Parquet when it ends in .parquet (default: CSV on stdout)",
+    )
     add_json(p)

@@ -26,11 +26,12 @@ from linreg.cli.common import (
     make_console,
     parse_names,
     print_json,
+    read_data,
     rich_table,
 )
 from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
-from linreg.io.tables import Table, read_table
+from linreg.io.tables import Table
 from linreg.stats.sweep import CONVERGED_RTOL
 from linreg.validation import check_positive
 from linreg.viz.lab import (
@@ -49,7 +50,7 @@ Array = NDArray[np.float64]
 
 def _read(args: argparse.Namespace) -> tuple[Table, Array]:
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    table = read_data(args, args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None  # read_table requires the target
     return table, table.y
 
@@ -343,7 +344,7 @@ def register(add: AddCommand) -> None:
         "linreg compare-optimizers data/train.csv --lr 0.01 --epochs 200 --batch-size 32 "
         "--plots results/",
     )
-    p.add_argument("data", help="training CSV")
+    p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument(
         "--lr",
@@ -385,7 +386,7 @@ def register(add: AddCommand) -> None:
         "Why standardizing helps: condition number, eta_max and epochs, raw vs standardized.",
         "linreg scaling data/train.csv --epochs 2000 --plots results/",
     )
-    p.add_argument("data", help="training CSV")
+    p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument(
         "--lr",

@@ -6,9 +6,11 @@ import argparse
 
 from linreg.cli.common import (
     AddCommand,
+    add_file_options,
     add_json,
     make_console,
     print_json,
+    reading_options,
 )
 from linreg.cli.safety import check_data_file, check_out_file, check_outputs
 from linreg.viz.report import fmt, load_model_and_data, render_report, save_page
@@ -21,7 +23,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = check_out_file(args.out, "--out", "the report")
     check_outputs([args.model, args.data], files=[(out, "--out")])
     check_data_file(args.data, "the data file")
-    model, content, table = load_model_and_data(args.model, args.data)
+    model, content, table = load_model_and_data(
+        args.model, args.data, **reading_options(args, args.data)
+    )
     report = render_report(
         model, content, table, model_path=args.model, animate=not args.no_animation
     )
@@ -48,7 +52,8 @@ def register(add: AddCommand) -> None:
         "linreg report model.json data/test.csv --out report.html",
     )
     p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV with the model's features and target")
+    p.add_argument("data", help="CSV, Parquet or Excel file with the model's features and target")
+    add_file_options(p)
     p.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
     p.add_argument(
         "--no-animation", action="store_true", help="leave out the training GIF (a smaller page)"

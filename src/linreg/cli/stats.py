@@ -14,12 +14,12 @@ from linreg.cli.common import (
     add_json,
     make_console,
     print_json,
+    read_data,
     rich_table,
 )
 from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
-from linreg.io.tables import read_table
 
 __all__ = ["register"]
 
@@ -29,7 +29,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=names)
+    table = read_data(args, args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
@@ -108,7 +108,7 @@ def register(add: AddCommand) -> None:
         "t and p values, confidence intervals, R^2, F, AIC and BIC.",
         "linreg summary data/train.csv --target y",
     )
-    p.add_argument("data", help="CSV file")
+    p.add_argument("data", help="CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")

@@ -16,14 +16,12 @@ from linreg.cli.common import (
     parse_floats,
     parse_names,
     print_json,
+    read_data,
     rich_table,
     status_label,
 )
 from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
-from linreg.io.tables import (
-    read_table,
-)
 from linreg.viz.summaries import finite
 
 __all__ = ["register"]
@@ -39,7 +37,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.epochs <= 0:
         raise LinregError(f"epochs must be a positive integer, got {args.epochs}")
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    table = read_data(args, args.data, target=args.target, features=parse_names(args.features))
     plots_dir = check_plots_dir(args.plots, args.data)
     assert table.y is not None
     result = learning_rate_sweep(
@@ -110,7 +108,7 @@ def register(add: AddCommand) -> None:
         "The learning-rate experiment: full-batch GD at several rates.",
         "linreg sweep data/train.csv --lrs 0.001,0.005,0.1 --epochs 10000 --plots results/",
     )
-    p.add_argument("data", help="training CSV")
+    p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument("--lrs", default="0.001,0.005,0.1", help="comma-separated learning rates")
     p.add_argument(

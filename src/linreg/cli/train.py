@@ -30,7 +30,9 @@ from linreg.cli.common import (
     param_rows,
     parse_names,
     print_json,
+    read_data,
     read_truth,
+    reading_options,
     rich_table,
 )
 from linreg.cli.progress import RichProgress
@@ -42,7 +44,6 @@ from linreg.io.persistence import save_model
 from linreg.io.tables import (
     Table,
     file_sha256,
-    read_table,
 )
 from linreg.model import LinearModel
 from linreg.sources import batches
@@ -91,12 +92,26 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
 
 def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
-    return read_table(
+    return read_data(
+        args,
         args.data,
         target=args.target,
         features=parse_names(args.features),
         sample_weight=args.sample_weight,
     )
+
+
+def _dialect(args: argparse.Namespace) -> dict[str, Any]:
+    """The training CSV's delimiter and decimal mark, for the streamed readers."""
+    options = reading_options(args, args.data)
+    if args.dask is not None and (options["delimiter"], options["decimal"]) != (",", "."):
+        raise LinregError(
+            f"{args.data}: --dask reads comma-separated files with a decimal point; "
+            "convert this one to Parquet (or to a plain CSV) first"
+        )
+    if options["sheet"] is not None:
+        raise LinregError(f"{args.data}: --sheet is for Excel workbooks, which are not streamed")
+    return {"delimiter": options["delimiter"], "decimal": options["decimal"]}
 
 
 def _preview(args: argparse.Namespace) -> Table:
@@ -107,6 +122,7 @@ def _preview(args: argparse.Namespace) -> Table:
         features=parse_names(args.features),
         dask=args.dask is not None,
         sample_weight=args.sample_weight,
+        **_dialect(args),
     )
 
 
@@ -168,6 +184,7 @@ def _fit_streamed(
             val=val_data,
             progress=progress,
             sample_rows=sample_rows,
+            **_dialect(args),
             sample_weight=args.sample_weight,
         )
 
@@ -188,7 +205,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     weights = None if streaming or args.sample_weight is None else table.w
     val = None
     if args.val is not None:
-        val = read_table(args.val, target=table.target_name, features=table.feature_names)
+        val = read_data(args, args.val, target=table.target_name, features=table.feature_names)
     assert table.y is not None
     fit_intercept = not args.no_intercept
 
@@ -372,7 +389,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             f"got {args.tolerance!r}"
         )
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=parse_names(args.features))
+    table = read_data(args, args.data, target=args.target, features=parse_names(args.features))
     assert table.y is not None
     model = LinearModel(table.X.shape[1], init="random", seed=args.seed)
     result = gradcheck(model, table.X, table.y, tolerance=args.tolerance)
@@ -408,7 +425,7 @@ def register(add: AddCommand) -> None:
         "linreg train data/train.csv --solver gd --lr 0.01 --epochs 1000 "
         "--val data/test.csv --out model.json --plots results/",
     )
-    p.add_argument("data", help="training CSV or Parquet file")
+    p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
@@ -451,7 +468,9 @@ def register(add: AddCommand) -> None:
         default=0,
         help="seed of random init and SGD shuffles",
     )
-    p.add_argument("--val", help="validation CSV; its loss is recorded every epoch")
+    p.add_argument(
+        "--val", help="validation file (CSV, Parquet or Excel); its loss is recorded every epoch"
+    )
     p.add_argument("--grad-check", action="store_true", help="check the gradients before training")
     p.add_argument("--out", default="model.json", help="model file to write (default: model.json)")
     p.add_argument("--plots", help="folder for the figures")
@@ -476,7 +495,7 @@ def register(add: AddCommand) -> None:
         "Check the analytic gradients against central differences.",
         "linreg gradcheck data/train.csv",
     )
-    p.add_argument("data", help="CSV file")
+    p.add_argument("data", help="CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument(
         "--seed",

@@ -31,7 +31,13 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError
 from linreg.io.columns import check_finite_column
 
-__all__ = ["ParquetReader", "column_values", "pandas_index_columns", "parquet_error"]
+__all__ = [
+    "ParquetReader",
+    "column_values",
+    "is_unnamed_index",
+    "pandas_index_columns",
+    "parquet_error",
+]
 
 Array = NDArray[np.float64]
 #: The largest integer magnitude below which every integer is a float64 (2**53).
@@ -58,6 +64,11 @@ def parquet_error(name: str, exc: BaseException) -> LinregError:
     if len(first) > 200:
         first = first[:200] + "..."
     return LinregError(f"{name}: not a valid Parquet file ({first}); check or rewrite the file")
+
+
+def is_unnamed_index(column: str) -> bool:
+    """Whether ``column`` is pandas' name for an unnamed index level (``__index_level_0__``)."""
+    return _UNNAMED_INDEX.fullmatch(column) is not None
 
 
 def pandas_index_columns(schema: Any) -> list[str]:

@@ -44,7 +44,7 @@ from linreg.io.columns import (
 from linreg.io.csvreader import CSVReader
 from linreg.io.dialect import Dialect, resolve_dialect
 from linreg.io.excel import EXCEL_SUFFIXES, SheetReader
-from linreg.io.parquet import ParquetReader
+from linreg.io.parquet import ParquetReader, is_unnamed_index
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -62,6 +62,7 @@ __all__ = [
     "resolve_columns",
     "write_dataset_csv",
     "write_frame_csv",
+    "write_frame_parquet",
 ]
 
 Array = NDArray[np.float64]
@@ -363,7 +364,8 @@ def read_columns(
     ----------
     path : path-like
     columns : sequence of str, optional
-        Every column (a Parquet file's saved pandas index left out) by default.
+        By default every column; of a Parquet file's saved pandas index
+        (:mod:`linreg.io.parquet`), only the levels with a name, first.
     delimiter, decimal, sheet : str, optional
         As for :func:`read_table`.
 
@@ -373,9 +375,17 @@ def read_columns(
         An unreadable file, or a column not in it.
     """
     reader = open_reader(
-        path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=columns or ()
+        path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=list(columns or ())
     )
-    wanted = list(reader.header if columns is None else columns)
+    if columns is not None:
+        wanted = list(columns)
+    elif isinstance(reader, ParquetReader):
+        # A named saved index (an id) labels rows: kept, first, as pandas shows it.
+        index = [c for c in reader.index_columns if not is_unnamed_index(c)]
+        reader = ParquetReader(path, keep=index)
+        wanted = [*index, *(c for c in reader.header if c not in index)]
+    else:
+        wanted = list(reader.header)
     missing = [c for c in wanted if c not in reader.header]
     if missing:
         raise LinregError(
@@ -390,6 +400,22 @@ def write_frame_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
     """Write a DataFrame as CSV atomically; floats are written in their shortest exact form."""
     with atomic_write(path) as handle:
         frame.to_csv(handle, index=False, lineterminator="\n")
+
+
+def write_frame_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a DataFrame as Parquet atomically, without its (range) index."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise LinregError(
+            f"{path}: cannot write these columns as Parquet ({str(exc)[:200]}); write a "
+            "CSV instead (nothing was written)"
+        ) from None
+    with atomic_write(path, "wb") as handle:
+        pq.write_table(table, handle)
 
 
 def write_dataset_csv(path: str | os.PathLike[str], data: Dataset) -> None:

@@ -642,10 +642,17 @@ def write_report(
 
 
 def load_model_and_data(
-    model_path: str | os.PathLike[str], data_path: str | os.PathLike[str]
+    model_path: str | os.PathLike[str], data_path: str | os.PathLike[str], **reading: Any
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
+    """A model file and the data file it is reported on (``reading``: how to read it,
+    :func:`linreg.io.tables.read_table`'s ``delimiter``, ``decimal`` and ``sheet``)."""
     model, content = load_model(model_path)
-    table = read_table(data_path, target=content["target_name"], features=content["feature_names"])
+    table = read_table(
+        data_path,
+        target=content["target_name"],
+        features=content["feature_names"],
+        **reading,
+    )
     return model, content, table
 
 
