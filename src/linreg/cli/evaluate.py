@@ -171,7 +171,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model, content, table = _load_with_data(args, require_target=False)
     y_pred = model.predict(table.X)
     keep = None if args.keep is None else parse_names(args.keep)
-    frame = read_columns(args.data, keep, **reading_options(args, args.data))
+    reading = reading_options(args, args.data)
+    frame = read_columns(args.data, keep, **reading)
+    # A CSV is written in the input's dialect, so its kept text and numbers agree.
+    dialect = {"delimiter": reading["delimiter"] or ",", "decimal": reading["decimal"] or "."}
     column = f"{content['target_name']}_pred"
     if column in frame.columns:
         raise LinregError(
@@ -183,11 +186,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if file_kind(args.out) == "parquet":
             write_frame_parquet(args.out, frame)
         else:
-            write_frame_csv(args.out, frame)
+            write_frame_csv(args.out, frame, **dialect)
     if args.json:
         print_json({"predictions": y_pred, "out": args.out})
     elif args.out is None:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        frame.to_csv(
+            sys.stdout,
+            index=False,
+            lineterminator="\n",
+            sep=dialect["delimiter"],
+            decimal=dialect["decimal"],
+        )
     else:
         make_console().print(f"wrote {len(y_pred)} predictions to {args.out}")
     return 0

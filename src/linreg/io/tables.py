@@ -23,6 +23,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from linreg.io.csvreader import CSVReader
 from linreg.io.dialect import Dialect, resolve_dialect
 from linreg.io.excel import EXCEL_SUFFIXES, SheetReader
 from linreg.io.parquet import ParquetReader, is_unnamed_index
+from linreg.validation import DataWarning
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -358,7 +360,8 @@ def read_columns(
 ) -> pd.DataFrame:
     """Columns of a data file as written: text from a CSV or Excel, typed from Parquet.
 
-    For carrying columns through unchanged (identifiers kept beside predictions).
+    For carrying columns through unchanged (identifiers kept beside predictions), after
+    :func:`read_table` has read the file: its warnings are not repeated.
 
     Parameters
     ----------
@@ -374,9 +377,12 @@ def read_columns(
     LinregError
         An unreadable file, or a column not in it.
     """
-    reader = open_reader(
-        path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=list(columns or ())
-    )
+    with warnings.catch_warnings():
+        # What read_table says about the file (its dialect, a left-out column), not again.
+        warnings.simplefilter("ignore", DataWarning)
+        reader = open_reader(
+            path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=list(columns or ())
+        )
     if columns is not None:
         wanted = list(columns)
     elif isinstance(reader, ParquetReader):
@@ -396,10 +402,20 @@ def read_columns(
     return pd.DataFrame({c: arrays[c].to_pandas() for c in wanted})
 
 
-def write_frame_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
-    """Write a DataFrame as CSV atomically; floats are written in their shortest exact form."""
+def write_frame_csv(
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    *,
+    delimiter: str = ",",
+    decimal: str = ".",
+) -> None:
+    """Write a DataFrame as CSV atomically; floats are written in their shortest exact form.
+
+    ``delimiter`` and ``decimal`` choose the dialect (``";"`` and ``","`` for a file
+    that a European spreadsheet opens as it wrote it).
+    """
     with atomic_write(path) as handle:
-        frame.to_csv(handle, index=False, lineterminator="\n")
+        frame.to_csv(handle, index=False, lineterminator="\n", sep=delimiter, decimal=decimal)
 
 
 def write_frame_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
