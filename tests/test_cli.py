@@ -593,7 +593,8 @@ def test_predict_out_writes_x_times_coef_plus_intercept(
     # Parsed by float(), correctly rounded: pandas < 3's default float parser is not.
     X = pd.read_csv(test_csv, dtype=str)[["X"]].astype(np.float64).to_numpy()
     written = pd.read_csv(out, dtype=str).astype(np.float64)
-    assert list(written.columns) == ["X", "y_pred"]
+    # Every input column is kept, as written, beside the predictions (see --keep).
+    assert list(written.columns) == [*pd.read_csv(test_csv, nrows=0).columns, "y_pred"]
     np.testing.assert_array_equal(written["X"], X[:, 0])
     np.testing.assert_array_equal(
         written["y_pred"], X @ np.asarray(content["coef"]) + content["intercept"]

@@ -70,6 +70,11 @@ class Dialect:
     decimal : {".", ","}
     detected : bool
         True when :func:`resolve_dialect` chose a part of it from the file.
+
+    Examples
+    --------
+    >>> Dialect(";", ",").options()
+    "--delimiter ';' --decimal ','"
     """
 
     delimiter: str = ","
@@ -198,8 +203,8 @@ def resolve_dialect(
     Returns
     -------
     Dialect
-        ``detected`` is True when a part was detected; a detected dialect other than
-        the default is announced by a :class:`~linreg.validation.DataWarning`.
+        ``detected`` is True when a part was detected; a detected part other than the
+        default (``,`` and ``.``) is announced by a :class:`~linreg.validation.DataWarning`.
 
     Raises
     ------
@@ -221,7 +226,8 @@ def resolve_dialect(
             mark = decimal
     _check(chosen, mark)
     dialect = Dialect(chosen, mark, detected=True)
-    if not dialect.is_default:
+    guessed = (delimiter is None and chosen != ",") or (decimal is None and mark != ".")
+    if guessed:
         warnings.warn(
             f"{name}: read as {dialect.describe()} (detected; give {dialect.options()} to say so)",
             DataWarning,
