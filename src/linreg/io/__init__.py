@@ -1,3 +1,4 @@
-"""Files: data tables (``tables``: CSV and Parquet reading, atomic writes) and model
-files (``persistence``: JSON, validated on load, never pickle).
+"""Files: data tables (``tables``: one door to CSV in any ``dialect``, ``parquet`` and
+``excel`` files; atomic writes) and model files (``persistence``: JSON, validated on
+load, never pickle).
 """
