@@ -43,6 +43,7 @@ from linreg.gradcheck import gradcheck
 from linreg.io.persistence import save_model
 from linreg.io.tables import (
     Table,
+    file_kind,
     file_sha256,
 )
 from linreg.model import LinearModel
@@ -104,6 +105,10 @@ def _read_training_table(args: argparse.Namespace) -> Table:
 def _dialect(args: argparse.Namespace) -> dict[str, Any]:
     """The training CSV's delimiter and decimal mark, for the streamed readers."""
     options = reading_options(args, args.data)
+    if args.dask is not None and file_kind(args.data) == "excel":
+        raise LinregError(
+            f"{args.data}: --dask reads CSV and Parquet files; save the sheet as Parquet first"
+        )
     if args.dask is not None and (options["delimiter"], options["decimal"]) != (",", "."):
         raise LinregError(
             f"{args.data}: --dask reads comma-separated files with a decimal point; "

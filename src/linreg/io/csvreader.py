@@ -7,6 +7,11 @@ cell is). :func:`linreg.io.tables.read_table` gathers all its blocks,
 :class:`linreg.sources.batches.CSVSource` serves them as record batches: both see
 the same header, the same columns and the same errors, whatever the file's size.
 
+The file's :class:`~linreg.io.dialect.Dialect` (its delimiter and decimal mark, given or
+detected by :func:`linreg.io.dialect.resolve_dialect`) is the reader's: Arrow splits the
+fields by its delimiter, and cells written with a decimal comma are rewritten with a point
+before they are parsed (:func:`with_decimal_point`), so ``2,5`` reads to the bits of ``2.5``.
+
 The header is the first row and is split by the same parser as the data, so a
 header can never be split differently from its rows. Every row must have one
 value per column (a row longer than the header is an error naming its line, never

@@ -10,7 +10,8 @@ at once:
 
 CSV is read by :class:`linreg.io.csvreader.CSVReader` (``pyarrow.csv.open_csv``, the
 reader :func:`linreg.io.tables.read_table` uses too; blocks of 1 MiB of text gathered
-into batches), Parquet by ``pyarrow.parquet.ParquetFile.iter_batches``. Columns and
+into batches, in the file's dialect), Parquet by :class:`linreg.io.parquet.ParquetReader`
+(``ParquetFile.iter_batches``; the saved pandas index left out, as in memory). Columns and
 cells follow the rules of :mod:`linreg.io.columns`, shared by every reader: the
 target is ``target``, the features are ``features`` or every other numeric column
 except ``y_true``, and every cell must be a finite number. A CSV error names the
@@ -464,12 +465,16 @@ def available_memory() -> int:
 def wants_streaming(path: str | os.PathLike[str], *, force: bool = False) -> bool:
     """Whether the command line streams ``path`` rather than reading it whole.
 
-    Always for ``force`` and for Parquet files; for a CSV when it is larger than
+    Always for ``force`` and for Parquet files; never (unless forced) for an Excel
+    workbook, which is read whole; for a CSV when it is larger than
     1/:data:`STREAM_MEMORY_RATIO` of the available memory.
     """
     p = Path(path)
-    if force or p.suffix.lower() in PARQUET_SUFFIXES:
+    kind = file_kind(p)
+    if force or kind == "parquet":
         return True
+    if kind == "excel":
+        return False
     try:
         size = p.stat().st_size
     except OSError:
