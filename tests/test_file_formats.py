@@ -561,3 +561,14 @@ def test_read_columns_gives_text_as_written(files: dict[str, Path]) -> None:
     columns = read_columns(files["euro.csv"], ["id", "x1"], delimiter=";", decimal=",")
     assert columns["x1"][0] == repr(float(frame()["x1"][0])).replace(".", ",")
     assert columns["id"].tolist() == frame()["id"].tolist()
+
+
+def test_dask_refuses_a_dialect_it_cannot_read_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    out = tmp_path / "m.json"
+    result = run(capsys, "train", files["euro.csv"], "--dask", "local", "--out", out)
+    assert_one_error_line(result, "--dask reads comma-separated files with a decimal point")
+    result = run(capsys, "train", files["book.xlsx"], "--dask", "local", "--out", out)
+    assert_one_error_line(result, "--dask reads CSV and Parquet files")
+    assert not out.exists()

@@ -109,7 +109,8 @@ def _dialect(args: argparse.Namespace) -> dict[str, Any]:
         raise LinregError(
             f"{args.data}: --dask reads CSV and Parquet files; save the sheet as Parquet first"
         )
-    if args.dask is not None and (options["delimiter"], options["decimal"]) != (",", "."):
+    plain = options["delimiter"] in (None, ",") and options["decimal"] in (None, ".")
+    if args.dask is not None and file_kind(args.data) == "csv" and not plain:
         raise LinregError(
             f"{args.data}: --dask reads comma-separated files with a decimal point; "
             "convert this one to Parquet (or to a plain CSV) first"
