@@ -377,7 +377,7 @@ def test_a_wrong_delimiter_is_one_error_line(
     ("options", "fragment"),
     [
         (["--delimiter", ";;"], "--delimiter must be one character"),
-        (["--delimiter", ",", "--decimal", ","], "cannot both be ','"),
+        (["--delimiter", "tab;"], "--delimiter must be one character"),
         (["--sheet", "Sheet1"], "--sheet is for Excel workbooks"),
     ],
 )
@@ -385,6 +385,16 @@ def test_bad_reading_options_are_one_error_line(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path], options: list[str], fragment: str
 ) -> None:
     assert_one_error_line(run(capsys, "summary", files["plain.csv"], *options), fragment)
+
+
+def test_quoted_decimal_commas_in_a_comma_file(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('x,y\n"1,5","2,25"\n"-0,5",3\n', encoding="utf-8")
+    table = read_table(path, decimal=",")
+    np.testing.assert_array_equal(table.X[:, 0], [1.5, -0.5])
+    np.testing.assert_array_equal(table.y, [2.25, 3.0])
+    with pytest.raises(LinregError, match=r"line 2 has the non-numeric value '1,5'"):
+        read_table(path, features=["x"])  # a decimal point by default: never 1 or 15
 
 
 def test_parse_delimiter_reads_tab() -> None:

@@ -66,7 +66,9 @@ class Dialect:
     Attributes
     ----------
     delimiter : str
-        One character; not a quote, a line break or the decimal mark.
+        One character; not a quote or a line break. It may be the decimal mark ``,``
+        when every number holding it is quoted (``"2,5"``): an unquoted one splits
+        its row, which is then refused as ragged.
     decimal : {".", ","}
     detected : bool
         True when :func:`resolve_dialect` chose a part of it from the file.
@@ -125,11 +127,6 @@ def _check(delimiter: str | None, decimal: str | None) -> None:
         parse_delimiter(delimiter)
     if decimal is not None and decimal not in DECIMAL_MARKS:
         raise LinregError(f"--decimal must be '.' or ',', got {decimal!r}")
-    if delimiter is not None and delimiter == decimal:
-        raise LinregError(
-            f"the delimiter and the decimal mark cannot both be {delimiter!r}; "
-            "give --delimiter ';' with --decimal ','"
-        )
 
 
 @contextlib.contextmanager
