@@ -582,3 +582,14 @@ def test_dask_refuses_a_dialect_it_cannot_read_in_one_line(
     result = run(capsys, "train", files["book.xlsx"], "--dask", "local", "--out", out)
     assert_one_error_line(result, "--dask reads CSV and Parquet files")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["plain.parquet", "book.xlsx"])
+def test_a_renamed_file_is_read_by_its_first_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, Path], name: str
+) -> None:
+    renamed = tmp_path / "export.dat"
+    renamed.write_bytes(files[name].read_bytes())
+    result = run(capsys, "summary", renamed, "--json")
+    assert result.code == 0, result.err
+    assert "not a text CSV" not in result.err

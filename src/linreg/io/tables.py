@@ -95,11 +95,24 @@ class DataReader(Protocol):
 
 
 def file_kind(path: str | os.PathLike[str]) -> str:
-    """``"parquet"``, ``"excel"`` or ``"csv"``: how :func:`open_reader` reads ``path``."""
+    """``"parquet"``, ``"excel"`` or ``"csv"``: how :func:`open_reader` reads ``path``.
+
+    By the suffix; a file with another suffix is a CSV unless its first bytes are
+    Parquet's magic number ``PAR1`` or a zip archive's (an ``.xlsx`` renamed).
+    """
     suffix = Path(path).suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
-    return "excel" if suffix in EXCEL_SUFFIXES else "csv"
+    if suffix in EXCEL_SUFFIXES:
+        return "excel"
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError:
+        return "csv"  # the CSV reader names the problem
+    if magic == b"PAR1":
+        return "parquet"
+    return "excel" if magic == b"PK\x03\x04" else "csv"
 
 
 def open_reader(
