@@ -593,3 +593,27 @@ def test_a_renamed_file_is_read_by_its_first_bytes(
     result = run(capsys, "summary", renamed, "--json")
     assert result.code == 0, result.err
     assert "not a text CSV" not in result.err
+
+
+def damaged_workbooks(book: bytes) -> dict[str, bytes]:
+    """A workbook cut short, and one whose sheet's XML is broken."""
+    import io
+    import zipfile
+
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    return {"truncated": book[: len(book) // 2], "broken-xml": broken.getvalue()}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "broken-xml"])
+def test_a_damaged_workbook_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, Path], damage: str
+) -> None:
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(damaged_workbooks(files["book.xlsx"].read_bytes())[damage])
+    assert_one_error_line(run(capsys, "summary", path), f"{path}: not a readable .xlsx workbook")

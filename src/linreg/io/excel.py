@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import os
 import warnings
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -118,16 +117,32 @@ class SheetReader:
         }
 
     def _rows(self, sheet: str | None) -> tuple[list[tuple[int, list[str]]], str]:
-        """The non-empty rows of the sheet as (Excel row number, text cells), and its name."""
+        """The non-empty rows of the sheet as (Excel row number, text cells), and its name.
+
+        Whatever openpyxl raises on a damaged workbook (a bad zip, XML, a missing part)
+        becomes the one-line error naming the file.
+        """
         openpyxl = _openpyxl(self.name)
-        try:
-            book = openpyxl.load_workbook(self.name, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-            why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LinregError(
-                f"{self.name}: not a readable .xlsx workbook ({why[:200]}); open and save it "
-                "again in Excel, or save the sheet as CSV"
-            ) from None
+        # A handle, not the name: openpyxl refuses names without an Excel suffix.
+        with open(self.path, "rb") as handle:
+            try:
+                return self._read_rows(openpyxl, handle, sheet)
+            except (LinregError, MemoryError):
+                raise
+            except OSError as exc:
+                raise LinregError(f"{self.name}: cannot read it ({exc.strerror or exc})") from None
+            except Exception as exc:  # a third-party parser's failures, whatever they are
+                why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise LinregError(
+                    f"{self.name}: not a readable .xlsx workbook ({type(exc).__name__}"
+                    f"{': ' + why[:200] if why else ''}); open and save it again in Excel, "
+                    "or save the sheet as CSV"
+                ) from None
+
+    def _read_rows(
+        self, openpyxl: Any, handle: Any, sheet: str | None
+    ) -> tuple[list[tuple[int, list[str]]], str]:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             names = list(book.sheetnames)
             if sheet is None:
