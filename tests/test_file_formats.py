@@ -625,3 +625,23 @@ def test_a_damaged_workbook_is_one_error_line(
     path = tmp_path / "damaged.xlsx"
     path.write_bytes(damaged_workbooks(files["book.xlsx"].read_bytes())[damage])
     assert_one_error_line(run(capsys, "summary", path), f"{path}: not a readable .xlsx workbook")
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list('ab12.,;|\t"\n\r -e')), max_size=80))
+def test_detection_on_any_text_is_a_dialect_or_one_clear_error(text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.csv"
+        path.write_text(text, encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            try:
+                dialect = resolve_dialect(path)
+            except LinregError as exc:
+                assert str(exc).startswith(f"{path}: cannot tell the")
+                assert "\n" not in str(exc)
+                return
+    assert dialect.delimiter in ",;\t|"
+    assert dialect.decimal in ".,"
