@@ -638,10 +638,12 @@ def test_detection_on_any_text_is_a_dialect_or_one_clear_error(text: str) -> Non
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             try:
-                dialect = resolve_dialect(path)
+                dialect: Dialect | str = resolve_dialect(path)
             except LinregError as exc:
-                assert str(exc).startswith(f"{path}: cannot tell the")
-                assert "\n" not in str(exc)
-                return
-    assert dialect.delimiter in ",;\t|"
-    assert dialect.decimal in ".,"
+                dialect = str(exc)
+    if isinstance(dialect, str):
+        assert dialect.startswith(f"{path}: cannot tell the")
+        assert "\n" not in dialect
+    else:
+        assert dialect.delimiter in ",;\t|"
+        assert dialect.decimal in ".,"
