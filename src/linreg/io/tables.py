@@ -57,6 +57,7 @@ __all__ = [
     "check_finite_column",
     "check_weight_column",
     "check_weights_not_all_zero",
+    "file_kind",
     "file_sha256",
     "open_reader",
     "read_columns",
@@ -123,7 +124,7 @@ def open_reader(
     sheet: str | None = None,
     named: Sequence[str] = (),
 ) -> CSVReader | ParquetReader | SheetReader:
-    """The reader of a data file, chosen by its suffix (see the module).
+    """The reader of a data file, of the kind :func:`file_kind` says (see the module).
 
     Parameters
     ----------
@@ -397,7 +398,7 @@ def read_columns(
             path, delimiter=delimiter, decimal=decimal, sheet=sheet, named=list(columns or ())
         )
     if columns is not None:
-        wanted = list(columns)
+        wanted = list(dict.fromkeys(columns))
     elif isinstance(reader, ParquetReader):
         # A named saved index (an id) labels rows: kept, first, as pandas shows it.
         index = [c for c in reader.index_columns if not is_unnamed_index(c)]
@@ -407,9 +408,11 @@ def read_columns(
         wanted = list(reader.header)
     missing = [c for c in wanted if c not in reader.header]
     if missing:
+        shown = ", ".join(reader.header[:20])
+        more = f" and {len(reader.header) - 20} more" if len(reader.header) > 20 else ""
         raise LinregError(
             f"{reader.name}: no column(s) {', '.join(map(repr, missing))} "
-            f"(columns: {', '.join(reader.header)}); check the names"
+            f"(columns: {shown}{more}); check the names"
         )
     arrays = reader.text(wanted)
     return pd.DataFrame({c: arrays[c].to_pandas() for c in wanted})
