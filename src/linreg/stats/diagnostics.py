@@ -43,7 +43,7 @@ from linreg.errors import LinregError, RankDeficiencyWarning
 from linreg.solvers.lstsq import LstsqResult, lstsq, residuals
 from linreg.stats import residual_tests as rt
 
-__all__ = ["Diagnostics", "VIF_THRESHOLD", "diagnose"]
+__all__ = ["VIF_THRESHOLD", "Diagnostics", "diagnose"]
 
 Array = NDArray[np.float64]
 
