@@ -46,6 +46,7 @@ from linreg.stats import residual_tests as rt
 __all__ = ["VIF_THRESHOLD", "Diagnostics", "diagnose"]
 
 Array = NDArray[np.float64]
+Indices = NDArray[np.intp]
 
 #: A column whose variance inflation factor exceeds this is flagged as collinear.
 VIF_THRESHOLD = 10.0
@@ -131,15 +132,15 @@ class Diagnostics:
         return 2.0 * self.n_params / self.n_samples
 
     @property
-    def influential_rows(self) -> Array:
+    def influential_rows(self) -> Indices:
         """Indices of the rows with Cook's D above ``4 / n``, most influential first."""
-        rows = np.flatnonzero(self.cooks_distance > self.cooks_threshold)
+        rows: Indices = np.flatnonzero(self.cooks_distance > self.cooks_threshold)
         return rows[np.argsort(-self.cooks_distance[rows], kind="stable")]
 
     @property
-    def high_leverage_rows(self) -> Array:
+    def high_leverage_rows(self) -> Indices:
         """Indices of the rows with leverage above ``2 p / n``, highest first."""
-        rows = np.flatnonzero(self.leverage > self.leverage_threshold)
+        rows: Indices = np.flatnonzero(self.leverage > self.leverage_threshold)
         return rows[np.argsort(-self.leverage[rows], kind="stable")]
 
     @property
@@ -147,10 +148,11 @@ class Diagnostics:
         """Names of the features with a VIF above 10."""
         return [n for n, v in zip(self.feature_names, self.vif, strict=True) if v > VIF_THRESHOLD]
 
-    def most_influential(self, k: int = 3) -> Array:
+    def most_influential(self, k: int = 3) -> Indices:
         """Indices of the ``k`` rows with the largest Cook's distance, largest first."""
         cooks = np.where(np.isfinite(self.cooks_distance), self.cooks_distance, np.inf)
-        return np.argsort(-cooks, kind="stable")[: min(k, self.n_samples)]
+        order: Indices = np.argsort(-cooks, kind="stable")
+        return order[: min(k, self.n_samples)]
 
     def to_dict(self) -> dict[str, object]:
         """Everything as JSON-ready lists and numbers (NaN and infinity as None)."""
