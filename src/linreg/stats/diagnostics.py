@@ -223,7 +223,7 @@ class Diagnostics:
             lines.append(f"{title} = {threshold:.4g}): {len(rows)}")
             if len(rows):
                 lines.append(
-                    f"  {'row':<14}{'Cook D':>11}{'leverage':>11}{'stud. resid':>13}{'DFFITS':>11}"
+                    f"  {'row':<14}{'Cook D':>11}{'leverage':>11}{'ext. stud.':>13}{'DFFITS':>11}"
                 )
             for i in rows[:max_rows]:
                 lines.append(
