@@ -353,6 +353,11 @@ def diagnose(
     dfbeta = (Q @ M.T) * (e / one_minus_h)[:, None]
     se_unscaled = np.sqrt(np.einsum("ij,ij->i", M, M))
     dfbetas = dfbeta / np.sqrt(s2_loo)[:, None] / se_unscaled[None, :]
+    if rss == 0.0:
+        notes.append(
+            "every residual is zero (an exact fit): the studentized residuals and "
+            "influence measures are undefined (NaN)"
+        )
     if np.any(h >= 1.0 - 1e-12):
         notes.append(
             "some rows have leverage 1 (the fit passes through them): their "
