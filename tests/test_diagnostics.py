@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -221,6 +222,20 @@ def test_refusals(rng: np.random.Generator) -> None:
         linreg.LinearRegression(solver="exact").fit(X, y).diagnostics(X)
     with pytest.raises(LinregError, match="row_labels has 3"):
         diagnose(X, y, np.zeros(2), 0.0, row_labels=["a", "b", "c"])
+
+
+def test_a_loaded_model_needs_the_data_again(rng: np.random.Generator, tmp_path: Path) -> None:
+    from linreg.io.persistence import load_model, save_model
+
+    X = rng.normal(size=(20, 2))
+    y = X[:, 0] + rng.normal(size=20)
+    model = linreg.LinearRegression(solver="exact").fit(X, y)
+    loaded, _ = load_model(save_model(model, tmp_path / "model.json"))
+    with pytest.raises(LinregError, match="pass X and y to diagnostics"):
+        loaded.diagnostics()
+    np.testing.assert_allclose(
+        loaded.diagnostics(X, y).cooks_distance, model.diagnostics().cooks_distance, rtol=1e-12
+    )
 
 
 def test_small_samples_leave_the_omnibus_out(rng: np.random.Generator) -> None:

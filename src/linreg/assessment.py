@@ -212,6 +212,11 @@ class AssessmentMixin:
                 f"diagnostics are for least-squares fits; this one is penalized "
                 f"(alpha={self.alpha:g}): fit with alpha=0"
             )
+        if X is None and y is None and not hasattr(self, "_X_fit"):
+            raise LinregError(
+                "this model keeps no training data (it was loaded from a file, or trained on "
+                "a stream or a cluster); pass X and y to diagnostics()"
+            )
         X_arr, y_arr, w = self._assessed_data(X, y, None)
         if w is not None:
             raise LinregError(
