@@ -117,3 +117,16 @@ def test_a_row_of_leverage_one_and_an_exact_fit_still_draw(rng: np.random.Genera
     x = np.arange(10.0).reshape(-1, 1)
     exact = linreg.LinearRegression(solver="exact").fit(x, 3.0 * x[:, 0]).diagnostics()
     assert len(diagnostic_figure(exact).axes) == 4
+
+
+def test_many_rows_draw_a_sample_with_the_extremes(rng: np.random.Generator) -> None:
+    n = 25_000
+    X = rng.normal(size=(n, 2))
+    X[123] = [9.0, -9.0]  # the largest leverage
+    y = X @ np.array([1.0, 2.0]) + rng.normal(size=n)
+    d = linreg.LinearRegression(solver="exact").fit(X, y).diagnostics()
+    (ax,) = diagnostic_panel(d, "residuals_vs_leverage").axes
+    points = np.asarray(ax.collections[0].get_offsets())
+    assert 20_000 <= points.shape[0] < 20_700
+    assert d.leverage[123] in points[:, 0]
+    assert f"of {n:,} rows" in ax.collections[0].get_label()

@@ -40,7 +40,7 @@ from scipy.linalg import solve_triangular
 
 from linreg.data import default_feature_names
 from linreg.errors import LinregError, RankDeficiencyWarning
-from linreg.solvers.lstsq import LstsqResult, lstsq, residuals
+from linreg.solvers.lstsq import LstsqResult, lstsq, residual_levels, residuals
 from linreg.stats import residual_tests as rt
 
 __all__ = ["VIF_THRESHOLD", "Diagnostics", "diagnose"]
@@ -340,7 +340,8 @@ def diagnose(
         M[0] = Rinv[0] - sol.column_means @ Rinv[1:]
     h = np.einsum("ij,ij->i", Q, Q)
 
-    e = residuals(X, y, coef, b)
+    # Each residual to 2**-59 of their norm: what the sums of squares below need.
+    e = residuals(X, y, coef, b, levels=residual_levels(X, y, coef, b))
     fitted = y - e
     rss = math.fsum(e * e)
     s2 = rss / (n - p)

@@ -48,7 +48,7 @@ Array = NDArray[np.float64]
 
 #: White's auxiliary design is n x (1 + d + d(d+1)/2); above this many entries the test
 #: is left out (with a note) rather than filling memory.
-WHITE_MAX_ENTRIES = 50_000_000
+WHITE_MAX_ENTRIES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -184,15 +184,16 @@ def _auxiliary(name: str, u: Array, B: Array) -> TestResult:
     """LM = n R^2 and the F test of regressing ``u`` on ``[1, B]`` (B's columns centred)."""
     n = u.shape[0]
     design = np.column_stack([np.full(n, 1.0 / math.sqrt(n)), B])
-    coef, _, rank, _ = np.linalg.lstsq(design, u, rcond=None)
-    df_model, df_resid = int(rank) - 1, n - int(rank)
+    k = design.shape[1]
+    coef, _, rank_, _ = np.linalg.lstsq(design, u, rcond=None)  # minimum norm if deficient
+    rank = int(rank_)
+    df_model, df_resid = rank - 1, n - rank
     if df_model < 1 or df_resid < 1:
         return TestResult(
             name,
             math.nan,
             math.nan,
-            note=f"its auxiliary regression has {design.shape[1]} columns "
-            f"(rank {int(rank)}) for {n} rows",
+            note=f"its auxiliary regression has {k} columns (rank {rank}) for {n} rows",
         )
     resid = u - design @ coef
     ssr = float(resid @ resid)

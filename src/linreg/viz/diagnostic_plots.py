@@ -11,7 +11,8 @@
    distance 0.5 and 1, ``r = +-sqrt(D p (1 - h) / h)``; points beyond them move the fit.
 
 The three rows of largest Cook's distance are labelled (by their row label) on every
-panel. The smoother is :func:`local_linear`, a local linear fit with tricube weights over
+panel. Past :data:`PLOT_MAX_POINTS` rows the panels draw a seeded random sample of the
+points plus the most extreme rows (the legend says how many). The smoother is :func:`local_linear`, a local linear fit with tricube weights over
 the nearest ``frac`` of the points (LOWESS without its robustness steps). Styling follows
 :mod:`linreg.viz.style`.
 """
@@ -56,6 +57,13 @@ Array = NDArray[np.float64]
 SMOOTHER_MAX_POINTS: Final = 5000
 SMOOTHER_GRID: Final = 80
 N_LABELLED: Final = 3
+
+#: Above this many rows the panels draw a seeded random sample of the points, plus the
+#: rows of most extreme residual, leverage and Cook's distance (the smoother still sees
+#: every row, up to ``SMOOTHER_MAX_POINTS``): a million points take a minute to draw and
+#: show no more than this many.
+PLOT_MAX_POINTS: Final = 20_000
+N_EXTREMES: Final = 200
 
 
 def local_linear(x: Array, y: Array, frac: float = 2.0 / 3.0) -> tuple[Array, Array]:
@@ -120,9 +128,25 @@ def _label(ax: Axes, d: Diagnostics, xs: Array, ys: Array, rows: NDArray[np.intp
             )
 
 
-def _points(ax: Axes, x: Array, y: Array) -> None:
+def _shown_rows(d: Diagnostics) -> NDArray[np.intp]:
+    """Every row, or past :data:`PLOT_MAX_POINTS` a seeded sample plus the extreme rows."""
+    n = d.n_samples
+    if n <= PLOT_MAX_POINTS:
+        return np.arange(n)
+    sample = np.random.default_rng(0).choice(n, PLOT_MAX_POINTS, replace=False)
+    extremes = [
+        np.argsort(-np.nan_to_num(np.abs(v), nan=np.inf), kind="stable")[:N_EXTREMES]
+        for v in (d.studentized_internal, d.leverage, d.cooks_distance)
+    ]
+    return np.unique(np.concatenate([sample, *extremes]))
+
+
+def _points(ax: Axes, d: Diagnostics, x: Array, y: Array) -> None:
+    rows = _shown_rows(d)
+    x, y = x[rows], y[rows]
     ok = np.isfinite(x) & np.isfinite(y)
-    ax.scatter(x[ok], y[ok], color=DATA_COLOR, label="rows", **scatter_style(int(ok.sum())))
+    label = "rows" if rows.shape[0] == d.n_samples else f"{rows.shape[0]:,} of {d.n_samples:,} rows"
+    ax.scatter(x[ok], y[ok], color=DATA_COLOR, label=label, **scatter_style(int(ok.sum())))
 
 
 def _smooth(ax: Axes, x: Array, y: Array) -> None:
@@ -133,12 +157,12 @@ def _smooth(ax: Axes, x: Array, y: Array) -> None:
 
 
 def _residuals_vs_fitted(ax: Axes, d: Diagnostics) -> None:
-    _points(ax, d.fitted, d.residuals)
+    _points(ax, d, d.fitted, d.residuals)
     ax.axhline(0.0, color=OKABE_ITO["black"], lw=1.0, ls=":")
     _smooth(ax, d.fitted, d.residuals)
     _label(ax, d, d.fitted, d.residuals, d.most_influential(N_LABELLED))
     set_labels(ax, "Residuals vs Fitted", "fitted values", "residuals")
-    add_legend(ax, fontsize="small")
+    add_legend(ax, fontsize="small", loc="upper right")
 
 
 def _normal_qq(ax: Axes, d: Diagnostics) -> None:
@@ -147,7 +171,7 @@ def _normal_qq(ax: Axes, d: Diagnostics) -> None:
     order = rows[np.argsort(r[rows], kind="stable")]
     theory = np.full(r.shape, np.nan)
     theory[order] = stats.norm.ppf(_ppoints(order.shape[0]))
-    _points(ax, theory, r)
+    _points(ax, d, theory, r)
     if order.shape[0] >= 2:
         q_sample = np.quantile(r[order], [0.25, 0.75])
         q_theory = stats.norm.ppf([0.25, 0.75])
@@ -162,21 +186,21 @@ def _normal_qq(ax: Axes, d: Diagnostics) -> None:
         )
     _label(ax, d, theory, r, d.most_influential(N_LABELLED))
     set_labels(ax, "Normal Q-Q", "theoretical quantiles", "standardized residuals")
-    add_legend(ax, fontsize="small")
+    add_legend(ax, fontsize="small", loc="upper left")
 
 
 def _scale_location(ax: Axes, d: Diagnostics) -> None:
     root = np.sqrt(np.abs(d.studentized_internal))
-    _points(ax, d.fitted, root)
+    _points(ax, d, d.fitted, root)
     _smooth(ax, d.fitted, root)
     _label(ax, d, d.fitted, root, d.most_influential(N_LABELLED))
     set_labels(ax, "Scale-Location", "fitted values", "√|standardized residuals|")
-    add_legend(ax, fontsize="small")
+    add_legend(ax, fontsize="small", loc="upper right")
 
 
 def _residuals_vs_leverage(ax: Axes, d: Diagnostics) -> None:
     h, r = d.leverage, d.studentized_internal
-    _points(ax, h, r)
+    _points(ax, d, h, r)
     ax.axhline(0.0, color=OKABE_ITO["black"], lw=1.0, ls=":")
     ok = np.isfinite(r)
     span = float(np.max(np.abs(r[ok]))) if ok.any() else 1.0
