@@ -12,8 +12,9 @@
 
 The three rows of largest Cook's distance are labelled (by their row label) on every
 panel. Past :data:`PLOT_MAX_POINTS` rows the panels draw a seeded random sample of the
-points plus the most extreme rows (the legend says how many). The smoother is :func:`local_linear`, a local linear fit with tricube weights over
-the nearest ``frac`` of the points (LOWESS without its robustness steps). Styling follows
+points plus the most extreme rows (the legend says how many). The smoother is
+:func:`local_linear`, a local linear fit with tricube weights over the nearest ``frac``
+of the points (LOWESS without its robustness steps). Styling follows
 :mod:`linreg.viz.style`.
 """
 
@@ -125,6 +126,7 @@ def _label(ax: Axes, d: Diagnostics, xs: Array, ys: Array, rows: NDArray[np.intp
                 textcoords="offset points",
                 fontsize="small",
                 color=OKABE_ITO["vermillion"],
+                zorder=6,  # above a legend (zorder 5) that happens to cover the point
             )
 
 
@@ -149,6 +151,12 @@ def _points(ax: Axes, d: Diagnostics, x: Array, y: Array) -> None:
     ax.scatter(x[ok], y[ok], color=DATA_COLOR, label=label, **scatter_style(int(ok.sum())))
 
 
+def _legend(ax: Axes, d: Diagnostics, fallback: str) -> None:
+    """The legend where it hides fewest points; at ``fallback`` for many rows, where
+    matplotlib's search for that place is slow."""
+    add_legend(ax, fontsize="small", loc="best" if d.n_samples <= 5000 else fallback)
+
+
 def _smooth(ax: Axes, x: Array, y: Array) -> None:
     ok = np.isfinite(x) & np.isfinite(y)
     gx, gy = local_linear(x[ok], y[ok])
@@ -162,7 +170,7 @@ def _residuals_vs_fitted(ax: Axes, d: Diagnostics) -> None:
     _smooth(ax, d.fitted, d.residuals)
     _label(ax, d, d.fitted, d.residuals, d.most_influential(N_LABELLED))
     set_labels(ax, "Residuals vs Fitted", "fitted values", "residuals")
-    add_legend(ax, fontsize="small", loc="upper right")
+    _legend(ax, d, "upper right")
 
 
 def _normal_qq(ax: Axes, d: Diagnostics) -> None:
@@ -186,7 +194,7 @@ def _normal_qq(ax: Axes, d: Diagnostics) -> None:
         )
     _label(ax, d, theory, r, d.most_influential(N_LABELLED))
     set_labels(ax, "Normal Q-Q", "theoretical quantiles", "standardized residuals")
-    add_legend(ax, fontsize="small", loc="upper left")
+    _legend(ax, d, "upper left")
 
 
 def _scale_location(ax: Axes, d: Diagnostics) -> None:
@@ -195,7 +203,7 @@ def _scale_location(ax: Axes, d: Diagnostics) -> None:
     _smooth(ax, d.fitted, root)
     _label(ax, d, d.fitted, root, d.most_influential(N_LABELLED))
     set_labels(ax, "Scale-Location", "fitted values", "√|standardized residuals|")
-    add_legend(ax, fontsize="small", loc="upper right")
+    _legend(ax, d, "upper right")
 
 
 def _residuals_vs_leverage(ax: Axes, d: Diagnostics) -> None:
@@ -215,7 +223,7 @@ def _residuals_vs_leverage(ax: Axes, d: Diagnostics) -> None:
     ax.set_xlim(0.0, h_max)
     _label(ax, d, h, r, d.most_influential(N_LABELLED))
     set_labels(ax, "Residuals vs Leverage", "leverage", "standardized residuals")
-    add_legend(ax, fontsize="small", loc="lower left")
+    _legend(ax, d, "lower left")
 
 
 #: Each panel's file stem, title and drawing function, in R's order.
@@ -241,7 +249,7 @@ def diagnostic_figure(diagnostics: Diagnostics) -> Figure:
     fig = new_figure((11.0, 8.5))
     for k, (_, draw) in enumerate(PANELS.values()):
         draw(fig.add_subplot(2, 2, k + 1), diagnostics)
-    fig.suptitle(f"Regression diagnostics of {diagnostics.n_samples} rows")
+    fig.suptitle(f"Regression diagnostics of {diagnostics.n_samples:,} rows")
     return fig
 
 
