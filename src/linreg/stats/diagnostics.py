@@ -79,8 +79,10 @@ class Diagnostics:
     cooks_distance, dffits : ndarray of shape (n,)
     dfbetas : ndarray of shape (n, p)
     vif : ndarray of shape (d,)
-        Variance inflation factor of each feature (inf for a constant column without an
-        intercept cannot happen: the fit refuses rank-deficient designs).
+        Variance inflation factor of each feature, ``>= 1`` with an intercept (finite:
+        rank-deficient designs are refused). Without an intercept ``R_j^2`` is uncentred,
+        the classical definition (statsmodels >= 0.15's ``variance_inflation_factor``
+        centres the columns by default).
     condition_number : float
         2-norm condition number of the design with its columns centred (with an
         intercept) and scaled to unit norm, as the inference summary prints it.
