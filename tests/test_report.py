@@ -43,6 +43,7 @@ ALL_FIGURES = [
     "fit",
     "untrained_vs_trained",
     "residuals",
+    "diagnostics",
     "true_vs_learned",
     "loss_landscape",
     "training_animation",
@@ -251,7 +252,13 @@ def test_closed_form_model_on_other_data(made: Made, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     facts = result.json()
     # No training steps: no loss curve, landscape path or animation to show.
-    assert facts["figures"] == ["raw_data", "fit", "untrained_vs_trained", "residuals"]
+    assert facts["figures"] == [
+        "raw_data",
+        "fit",
+        "untrained_vs_trained",
+        "residuals",
+        "diagnostics",
+    ]
     assert facts["training"]["stop_reason"] == "closed_form"
     assert facts["parameters"]["true"] is None
     assert facts["stability"]["learning_rate"] is None

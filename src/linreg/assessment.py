@@ -18,6 +18,7 @@ from linreg.problem import check_sample_weight
 from linreg.validation import check_X, check_y
 
 if TYPE_CHECKING:
+    from linreg.stats.diagnostics import Diagnostics
     from linreg.stats.inference import Inference, PredictionInterval
 
 __all__ = ["AssessmentMixin"]
@@ -195,3 +196,41 @@ class AssessmentMixin:
             X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
         )
         return self.inference().predict_interval(X_arr, alpha)
+
+    def diagnostics(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> Diagnostics:
+        """Leverage, influence, VIFs and residual tests (:mod:`linreg.stats.diagnostics`).
+
+        On the training data by default, else on ``X`` and ``y``; memory O(n p).
+        Refused for penalized (``alpha > 0``) and weighted fits, to which the
+        least-squares influence formulas do not apply.
+        """
+        from linreg.stats.diagnostics import diagnose
+
+        self._check_fitted()
+        if self._penalized():
+            raise LinregError(
+                f"diagnostics are for least-squares fits; this one is penalized "
+                f"(alpha={self.alpha:g}): fit with alpha=0"
+            )
+        if X is None and y is None and not hasattr(self, "_X_fit"):
+            raise LinregError(
+                "this model keeps no training data (it was loaded from a file, or trained on "
+                "a stream or a cluster); pass X and y to diagnostics()"
+            )
+        X_arr, y_arr, w = self._assessed_data(X, y, None)
+        if w is not None:
+            raise LinregError(
+                "diagnostics of weighted fits are not supported: fit without sample_weight"
+            )
+        names = getattr(self, "feature_names_in_", None)
+        return diagnose(
+            X_arr,
+            y_arr,
+            self.coef_,
+            self.intercept_,
+            fit_intercept=bool(self.fit_intercept),
+            names=None if names is None else [str(n) for n in names],
+            solution=getattr(self, "lstsq_", None)
+            if self._is_training_data(X_arr, y_arr)
+            else None,
+        )

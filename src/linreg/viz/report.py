@@ -13,7 +13,8 @@ web font and no link to the network. It holds
 - MSE, RMSE, MAE and R^2 of the untrained, trained and closed-form models;
 - the stability numbers: eta_max = 2 / lambda_max and the condition number;
 - the figures of :mod:`linreg.viz.plots`, drawn from this model and this data: raw
-  data, loss curve, fit, untrained vs trained, residuals, true vs learned, the
+  data, loss curve, fit, untrained vs trained, residuals, R's four residual plots
+  (:mod:`linreg.viz.diagnostic_plots`; least-squares fits only), true vs learned, the
   loss landscape with the saved training path, and the training animation.
 
 :func:`write_report` is the library entry point, :func:`report_from_files` the

@@ -17,8 +17,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.tables import Table
+from linreg.stats.diagnostics import Diagnostics
 
 __all__ = ["ANIMATION_FRAMES", "EmbeddedFigure", "png_bytes", "report_figures"]
 
@@ -27,6 +29,20 @@ Array = NDArray[np.float64]
 #: Frames of the embedded training animation: enough to see the model move,
 #: few enough to keep the page at a few megabytes.
 ANIMATION_FRAMES = 40
+
+
+def _diagnostics(model: LinearRegression, X: Array, y: Array) -> Diagnostics | None:
+    """The model's diagnostics on this data, or None where they do not apply.
+
+    Penalized fits, too few rows or a rank-deficient design have none: the report leaves
+    the figure out rather than failing.
+    """
+    if float(model.alpha) != 0.0:
+        return None
+    try:
+        return model.diagnostics(X, y)
+    except LinregError:
+        return None
 
 
 # -- the figures -------------------------------------------------------------------------------
@@ -116,6 +132,19 @@ def report_figures(
         "mean a straight line is all the data hold.",
         plots.residuals(y, X @ coef + intercept),
     )
+    diagnostics = _diagnostics(model, X, y)
+    if diagnostics is not None:
+        from linreg.viz.diagnostic_plots import diagnostic_figure
+
+        add(
+            "diagnostics",
+            "Regression diagnostics",
+            "R's four residual plots of the model on this data: residuals and the square "
+            "root of the standardized residuals against the fitted values (a smoother shows a "
+            "trend), the normal Q-Q plot, and the residuals against the leverage with Cook's "
+            "distance 0.5 and 1. The three most influential rows are labelled by index.",
+            diagnostic_figure(diagnostics),
+        )
     if truth is not None:
         add(
             "true_vs_learned",
