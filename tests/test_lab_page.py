@@ -31,7 +31,8 @@ from linreg.errors import DivergenceError
 from linreg.io.tables import write_dataset_csv
 from linreg.optimality import column_std
 from linreg.stability import stability
-from linreg.training import train
+from linreg.training import shuffle_rows, train
+from linreg.viz import lab_page
 from linreg.viz.lab_page import (
     MAX_ROWS,
     RATE_FRACTIONS,
@@ -124,19 +125,19 @@ def test_mini_batch_paths_are_linregs_sgd(small: tuple[np.ndarray, np.ndarray]) 
     x, y = small
     rates = np.array([0.001, 0.004, 0.01])
     paths = batch_paths(x, y, rates, batch_size=16, epochs=6, seed=5)
-    assert paths["steps_per_epoch"] == 8
-    assert paths["epochs"] == 6
+    assert paths["steps_per_epoch"] == paths["mark_steps"] == 8
+    assert paths["marks"] == 6
     for rate, run in zip(rates, paths["runs"], strict=True):
         model = LinearModel(1)
         result = train(
             model, x[:, None], y, solver="sgd", learning_rate=rate, epochs=6, batch_size=16, seed=5
         )
-        np.testing.assert_allclose(run["epoch_W"], result.history.W[:, 0], rtol=1e-12)
-        np.testing.assert_allclose(run["epoch_b"], result.history.b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(run["mark_W"], result.history.W[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(run["mark_b"], result.history.b, rtol=1e-12, atol=1e-14)
         assert run["diverged_at_epoch"] is None
         # Every step is kept (48 <= PATH_POINTS); each epoch's end is among them.
         assert paths["path_steps"] == list(range(49))
-        np.testing.assert_allclose(run["path_W"][::8], run["epoch_W"], rtol=1e-6)
+        np.testing.assert_allclose(run["path_W"][::8], run["mark_W"], rtol=1e-6)
 
 
 def test_a_diverging_mini_batch_path_stops_where_linreg_does(
@@ -151,7 +152,7 @@ def test_a_diverging_mini_batch_path_stops_where_linreg_does(
             batch_size=16, seed=1,
         )  # fmt: skip
     assert run["diverged_at_epoch"] == caught.value.report.epoch
-    assert len(run["epoch_W"]) == caught.value.report.epoch
+    assert len(run["mark_W"]) == caught.value.report.epoch
     assert all(np.isfinite(run["path_W"]))
 
 
@@ -159,10 +160,34 @@ def test_long_paths_keep_their_epochs_and_thin_the_steps_between() -> None:
     data = make_regression(n_samples=500, seed=0)
     paths = batch_paths(data.X[:, 0], data.y, np.array([1e-4]), batch_size=1, epochs=50, seed=0)
     # STEP_BUDGET = 4000 steps: 8 epochs of 500 steps, one point in every 14 steps.
-    assert paths["epochs"] == 8
-    assert len(paths["runs"][0]["epoch_W"]) == 9
+    assert paths["marks"] == 8
+    assert len(paths["runs"][0]["mark_W"]) == 9
     assert len(paths["path_steps"]) <= 301
     assert np.all(np.diff(paths["path_steps"]) == paths["path_steps"][1])
+
+
+def test_an_epoch_longer_than_the_budget_is_marked_within_it(
+    small: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, y = small
+    monkeypatch.setattr(lab_page, "STEP_BUDGET", 80)  # 120 rows of batch 1: 120 steps an epoch
+    rate = 0.004
+    paths = batch_paths(x, y, np.array([rate]), batch_size=1, epochs=10, seed=3)
+    assert paths["steps_per_epoch"] == 120
+    assert paths["mark_steps"] == 2
+    assert paths["marks"] == lab_page.PARTIAL_MARKS
+    # linreg's own steps, one row at a time, in the order of linreg's shuffle.
+    order = shuffle_rows(np.random.default_rng(3), 120)
+    model = LinearModel(1)
+    expected = [(0.0, 0.0)]
+    for step, i in enumerate(order[:80], start=1):
+        X_b, y_b = x[[i], None], y[[i]]
+        model.step(model.backward(X_b, y_b, model.forward(X_b)), rate)
+        if step % 2 == 0:
+            expected.append((float(model.W[0]), model.b))
+    run = paths["runs"][0]
+    np.testing.assert_allclose(run["mark_W"], [w for w, _ in expected], rtol=1e-12)
+    np.testing.assert_allclose(run["mark_b"], [b for _, b in expected], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize(

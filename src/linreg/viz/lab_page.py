@@ -135,8 +135,12 @@ DEFAULT_EPOCHS = 300
 #: The mini-batch size (``--batch-size``); the page also offers the full batch and 1.
 DEFAULT_BATCH_SIZE = 32
 
-#: A precomputed mini-batch path takes at most this many steps (whole epochs, at least one).
+#: A precomputed mini-batch path takes at most this many steps: whole epochs when one
+#: fits, else the first :data:`PARTIAL_MARKS` marks of the first epoch.
 STEP_BUDGET = 4000
+
+#: An epoch longer than :data:`STEP_BUDGET` steps is shown at this many marks in its start.
+PARTIAL_MARKS = 40
 
 #: ... and keeps at most about this many points between its epochs' ends.
 PATH_POINTS = 300
@@ -215,20 +219,28 @@ def batch_paths(
     batch_size, epochs, seed : int
     start : (W0, b0)
 
+    The iterates are marked at every epoch's end when an epoch fits in
+    :data:`STEP_BUDGET` steps (at most ``epochs`` of them, as many as fit); a longer
+    epoch (many rows, small batches) is marked every ``STEP_BUDGET // PARTIAL_MARKS``
+    steps over its first ``STEP_BUDGET``.
+
     Returns
     -------
     dict
-        ``steps_per_epoch``; ``epochs`` (run, at most ``epochs``); ``path_steps``, the
-        step of each recorded point (shape (P,)); and ``runs``, one dict per rate:
-        ``epoch_W``, ``epoch_b`` (at each epoch's start, up to the divergence),
-        ``path_W``, ``path_b`` (the recorded points) and ``diverged_at_epoch`` /
-        ``diverged_at_step`` (None when it did not).
+        ``steps_per_epoch``; ``mark_steps`` (steps between marks) and ``marks`` (how
+        many after the start); ``path_steps``, the step of each recorded point (shape
+        (P,)); and ``runs``, one dict per rate: ``mark_W``, ``mark_b`` (at the start and
+        each mark, up to the divergence), ``path_W``, ``path_b`` (the recorded points)
+        and ``diverged_at_epoch`` / ``diverged_at_step`` (None when it did not).
     """
     N = x.shape[0]
     moments = _moments(x, y)
     per_epoch = -(-N // batch_size)
-    run_epochs = max(1, min(epochs, STEP_BUDGET // per_epoch))
-    total = run_epochs * per_epoch
+    if per_epoch <= STEP_BUDGET:
+        mark_steps, marks = per_epoch, max(1, min(epochs, STEP_BUDGET // per_epoch))
+    else:
+        mark_steps, marks = STEP_BUDGET // PARTIAL_MARKS, PARTIAL_MARKS
+    total = marks * mark_steps
     stride = max(1, -(-total // PATH_POINTS))
     R = rates.shape[0]
     W = np.full(R, start[0])
@@ -236,14 +248,14 @@ def batch_paths(
     limit = EXPLOSION_FACTOR * max(float(moments.loss(W[:1], b[:1])[0]), np.finfo(float).tiny)
     alive = np.ones(R, dtype=bool)
     diverged_step = np.zeros(R, dtype=np.int64)
-    epoch_W, epoch_b = [W.copy()], [b.copy()]
+    mark_W, mark_b = [W.copy()], [b.copy()]
     path_W, path_b, path_steps = [W.copy()], [b.copy()], [0]
     rng = np.random.default_rng(seed)
     step = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(run_epochs):
+        while step < total:
             order = shuffle_rows(rng, N)
-            for first in range(0, N, batch_size):
+            for first in range(0, min(N, (total - step) * batch_size), batch_size):
                 index = order[first : first + batch_size]
                 xb, yb = x[index], y[index]
                 r = W[:, None] * xb[None, :] + b[:, None] - yb[None, :]
@@ -262,17 +274,18 @@ def batch_paths(
                     path_W.append(W.copy())
                     path_b.append(b.copy())
                     path_steps.append(step)
-            epoch_W.append(W.copy())
-            epoch_b.append(b.copy())
+                if step % mark_steps == 0:
+                    mark_W.append(W.copy())
+                    mark_b.append(b.copy())
     runs = []
     for k in range(R):
         stop = int(diverged_step[k])
-        last_epoch = run_epochs if stop == 0 else -(-stop // per_epoch) - 1
+        last_mark = marks if stop == 0 else (stop - 1) // mark_steps
         last_point = len(path_steps) if stop == 0 else int(np.searchsorted(path_steps, stop))
         runs.append(
             {
-                "epoch_W": [float(a[k]) for a in epoch_W[: last_epoch + 1]],
-                "epoch_b": [float(a[k]) for a in epoch_b[: last_epoch + 1]],
+                "mark_W": [float(a[k]) for a in mark_W[: last_mark + 1]],
+                "mark_b": [float(a[k]) for a in mark_b[: last_mark + 1]],
                 "path_W": [_short(a[k]) for a in path_W[:last_point]],
                 "path_b": [_short(a[k]) for a in path_b[:last_point]],
                 "diverged_at_epoch": None if stop == 0 else -(-stop // per_epoch),
@@ -282,7 +295,8 @@ def batch_paths(
     return {
         "batch_size": batch_size,
         "steps_per_epoch": per_epoch,
-        "epochs": run_epochs,
+        "mark_steps": mark_steps,
+        "marks": marks,
         "path_steps": path_steps,
         "runs": runs,
     }

@@ -57,16 +57,18 @@
   function batchPath(v, which, index) {
     const set = v.batches[which];
     const run = set.runs[index];
-    const W = run.epoch_W, b = run.epoch_b;
+    const W = run.mark_W, b = run.mark_b;
     return {
       W: W, b: b, loss: W.map((w, k) => loss(v, w, b[k])),
       diverged: run.diverged_at_epoch, divergedStep: run.diverged_at_step,
-      epochs: set.epochs, perEpoch: set.steps_per_epoch, batchSize: set.batch_size,
+      epochs: set.marks, perEpoch: set.steps_per_epoch, markSteps: set.mark_steps, batchSize: set.batch_size,
       steps: set.path_steps.slice(0, run.path_W.length), pathW: run.path_W, pathB: run.path_b,
     };
   }
 
   let path = null;
+  // A batch path of a long epoch is marked every few steps within it, not at epochs' ends.
+  function partial() { return path.markSteps !== undefined && path.markSteps !== path.perEpoch; }
   function computePath() {
     const v = view();
     path = state.batch === "full"
@@ -249,7 +251,7 @@
       polyline(ctx, path.W.slice(0, n).map(f.X), path.b.slice(0, n).map(f.Y));
       for (let k = 0; k < n; k++) { ctx.beginPath(); ctx.arc(f.X(path.W[k]), f.Y(path.b[k]), 2, 0, 2 * Math.PI); ctx.fill(); }
     } else {
-      const last = state.epoch * path.perEpoch;
+      const last = state.epoch * path.markSteps;
       let n = 0;
       while (n < path.steps.length && path.steps[n] <= last) n++;
       ctx.lineWidth = 1;
@@ -289,13 +291,13 @@
     const lossOpt = v.optimum.loss;
     const curve = path.loss.filter(Number.isFinite);
     let noisy = [];
-    if (state.batch !== "full") noisy = path.steps.map((s, i) => [s / path.perEpoch, loss(v, path.pathW[i], path.pathB[i])]);
+    if (state.batch !== "full") noisy = path.steps.map((s, i) => [s / path.markSteps, loss(v, path.pathW[i], path.pathB[i])]);
     const all = curve.concat(noisy.map((p) => p[1])).filter((L) => L > 0 && Number.isFinite(L));
     const top = Math.min(Math.max(...all), DATA.explosion_factor * Math.max(curve[0], TINY));
     const bottom = Math.max(Math.min(...all, lossOpt > 0 ? lossOpt : Infinity) * 0.8, TINY);
     const f = frame(canvas, [1, path.epochs + 1], [bottom, Math.max(top * 1.5, bottom * 10)], true, true);
     f.logx = "plus1";
-    axes(ctx, f, "epoch (log scale)", "MSE (log scale)");
+    axes(ctx, f, partial() ? `step / ${path.markSteps} (log scale)` : "epoch (log scale)", "MSE (log scale)");
     ctx.save(); clip(ctx, f);
     if (lossOpt > 0) {
       ctx.setLineDash([5, 4]); ctx.strokeStyle = "#009e73"; ctx.lineWidth = 1.5;
@@ -337,7 +339,10 @@
       text = `${where}, above η_max: |1 − ηλ_max| = ${fmt(Math.abs(hi))} > 1, the error grows every epoch; it has not yet exploded by epoch ${path.epochs}.`;
       cls = "bad";
     } else if (state.batch !== "full") {
-      text = `${where}; batches of ${path.batchSize}, ${path.perEpoch} steps an epoch (shuffled with seed ${DATA.seed}), ${path.epochs} epoch(s) computed: the path is noisy and ends near, not at, the optimum.`;
+      const span = partial()
+        ? `the first ${path.epochs * path.markSteps} steps of the first epoch computed, marked every ${path.markSteps}`
+        : `${path.epochs} epoch(s) computed`;
+      text = `${where}; batches of ${path.batchSize}, ${path.perEpoch} steps an epoch (shuffled with seed ${DATA.seed}), ${span}: the path is noisy and ends near, not at, the optimum.`;
       cls = "warn";
     } else if (hi < 0) {
       text = `${where}: oscillates along the steepest direction (1 − ηλ_max = ${fmt(hi)}), but |1 − ηλ| < 1 in every direction, so it converges.`;
@@ -357,7 +362,7 @@
     const lines = [
       `<b>Why η_max.</b> The MSE's Hessian H has eigenvalues λ_max = ${fmt(view().lambda_max)} and λ_min = ${fmt(view().lambda_min)}. Each epoch multiplies the error along an eigenvector by (1 − ηλ): below η_max = 2/λ_max every factor is smaller than 1 in size; above it the steepest direction grows.`,
       `<b>Valley or bowl.</b> Raw x: κ = λ_max/λ_min = ${fmt(raw.kappa)}, a long narrow valley, slow along its floor. Standardized x: κ = ${fmt(std.kappa)}, a round bowl, and η = 1/λ_max reaches the optimum at once.`,
-      `<b>The data.</b> ${DATA.rows} rows${DATA.rows > DATA.points.x.length ? `; the scatter shows ${DATA.points.x.length} of them, sampled with seed ${DATA.seed}` : ""}. Every number on this page was computed by linreg in Python when the page was written; full-batch descent is replayed exactly from the data's moments.`,
+      `<b>The data.</b> ${DATA.rows.toLocaleString("en")} rows${DATA.rows > DATA.points.x.length ? `; the scatter shows ${DATA.points.x.length} of them, sampled with seed ${DATA.seed}` : ""}. Every number on this page was computed by linreg in Python when the page was written; full-batch descent is replayed exactly from the data's moments.`,
     ];
     for (const line of lines) { const p = document.createElement("p"); p.innerHTML = line; $("notes").appendChild(p); }
   }
@@ -378,7 +383,9 @@
     put("out-rate", rate);
     $("in-epoch").max = String(path.epochs);
     $("in-epoch").value = String(state.epoch);
-    $("show-epoch").textContent = `${state.epoch} of ${path.epochs}`;
+    $("show-epoch").textContent = partial()
+      ? `step ${state.epoch * path.markSteps} of ${path.epochs * path.markSteps} (epoch 1)`
+      : `${state.epoch} of ${path.epochs}`;
     put("out-mse", loss(v, state.W, state.b));
     put("out-W", state.W); put("out-b", state.b);
     const g = gradient(v, state.W, state.b);
@@ -512,7 +519,7 @@
   }
 
   function start() {
-    const about = `${DATA.rows} rows of ${DATA.source || "data"}: ${DATA.target} against ${DATA.feature}. Drag W and b, pick a learning rate, a batch size and an epoch; watch the line, the landscape and the loss.`;
+    const about = `${DATA.rows.toLocaleString("en")} rows of ${DATA.source || "data"}: ${DATA.target} against ${DATA.feature}. Drag W and b, pick a learning rate, a batch size and an epoch; watch the line, the landscape and the loss.`;
     $("about").textContent = about;
     state.rate = DATA.rate_fractions.findIndex((f) => f >= 0.5);
     rateMarks();
