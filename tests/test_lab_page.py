@@ -242,6 +242,7 @@ def test_show_lab_is_an_iframe_with_the_page(small: tuple[np.ndarray, np.ndarray
     assert shown.startswith('<iframe srcdoc="')
     srcdoc = shown[len('<iframe srcdoc="') : shown.index('" style=')]
     assert '"' not in srcdoc
+    assert srcdoc.isascii()
     assert html.unescape(srcdoc) == frame.html
     dataset = make_regression(n_samples=30, n_features=2, seed=0)
     frame = linreg.show_lab(dataset, feature=dataset.feature_names[1], epochs=5)
@@ -250,6 +251,16 @@ def test_show_lab_is_an_iframe_with_the_page(small: tuple[np.ndarray, np.ndarray
         linreg.show_lab(dataset)
     with pytest.raises(LinregError, match="no feature 'z'"):
         linreg.show_lab(dataset, feature="z")
+
+
+def test_a_notebook_shows_the_iframe(small: tuple[np.ndarray, np.ndarray]) -> None:
+    formatters = pytest.importorskip("IPython.core.formatters")
+    x, y = small
+    frame = show_lab(x, y, epochs=5, height=700)
+    shown, _ = formatters.DisplayFormatter().format(frame)
+    assert shown["text/html"].startswith("<iframe srcdoc=")
+    assert "height:700px" in shown["text/html"]
+    assert 'sandbox="allow-scripts"' in shown["text/html"]
 
 
 def test_write_lab_writes_the_page(tmp_path: Path, small: tuple[np.ndarray, np.ndarray]) -> None:
@@ -451,7 +462,12 @@ def test_browser_draws_the_page(browser: str, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     url = page.resolve().as_uri() + "#rate=9&epoch=20"
     done = browse(
-        browser, url, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1300,1000"
+        browser,
+        url,
+        tmp_path / "profile",
+        "--virtual-time-budget=2000",
+        f"--screenshot={shot}",
+        "--window-size=1300,1000",
     )
     assert shot.is_file(), done.stderr[-2000:]
     assert console_lines(done.stderr) == []
@@ -461,3 +477,35 @@ def test_browser_draws_the_page(browser: str, tmp_path: Path) -> None:
     # The landscape's colour map alone brings hundreds of colours; a blank page has few.
     assert np.unique(packed).shape[0] > 1000
     assert float(np.mean(pixels.max(axis=1) - pixels.min(axis=1) > 60)) > 0.05
+
+
+def test_browser_runs_the_notebook_iframe(browser: str, tmp_path: Path) -> None:
+    # The cell's HTML in a host page that listens, as a notebook's output area would hold
+    # it; the page inside the sandboxed srcdoc iframe says it is drawn, with its MSE.
+    data = make_regression(n_samples=60, seed=2)
+    frame = show_lab(data, epochs=30, height=800)
+    listen = (
+        "<script>addEventListener('message', (e) => { const p = document.createElement('pre');"
+        " p.id = 'heard'; p.textContent = JSON.stringify(e.data);"
+        " document.body.appendChild(p); });</script>"
+    )
+    cell = tmp_path / "cell.html"
+    cell.write_text(
+        f"<!DOCTYPE html><html><body>{listen}{frame._repr_html_()}</body></html>",
+        encoding="ascii",
+    )
+    done = browse(
+        browser,
+        cell.resolve().as_uri(),
+        tmp_path / "profile",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert console_lines(done.stderr) == []
+    heard = re.search(r'<pre id="heard">([^<]*)</pre>', done.stdout)
+    assert heard, "the page in the iframe did not run"
+    message = json.loads(html.unescape(heard.group(1)))
+    assert message["linregLab"] == "ready"
+    # It opens at the start of training, W = b = 0: the MSE is mean(y^2).
+    assert float(message["mse"]) == pytest.approx(np.mean(data.y**2), rel=1e-9)

@@ -171,13 +171,15 @@
     const f = frame(canvas, [xlo, xhi], [ylo, yhi], false, false);
     axes(ctx, f, view().name, DATA.target);
     ctx.save(); clip(ctx, f);
-    ctx.fillStyle = "rgba(213, 94, 0, 0.10)"; ctx.strokeStyle = "rgba(213, 94, 0, 0.35)";
+    // Fainter squares for more rows, so that overlapping squares stay readable.
+    const alpha = Math.max(0.02, Math.min(0.15, 6 / xs.length));
+    ctx.fillStyle = `rgba(213, 94, 0, ${alpha})`; ctx.strokeStyle = "rgba(213, 94, 0, 0.35)";
     for (let i = 0; i < xs.length; i++) {
       const px = f.X(xs[i]), py = f.Y(ys[i]), pf = f.Y(state.W * xs[i] + state.b);
       const side = Math.min(Math.abs(pf - py), 4 * canvas.height);
       const top = Math.min(py, pf);
       ctx.fillRect(px, top, side, side);
-      if (xs.length <= 200) ctx.strokeRect(px, top, side, side);
+      if (xs.length <= 60) ctx.strokeRect(px, top, side, side);
     }
     ctx.fillStyle = "#333";
     for (let i = 0; i < xs.length; i++) {
@@ -529,6 +531,10 @@
     render();
     probe();
     document.body.dataset.ready = "1";
+    // Inside an iframe (a notebook): tell the host page it is drawn, with the MSE shown.
+    if (window.parent !== window) {
+      window.parent.postMessage({ linregLab: "ready", mse: $("out-mse").dataset.value }, "*");
+    }
   }
   start();
 })();
