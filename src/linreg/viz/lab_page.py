@@ -56,8 +56,8 @@ it) and not a continuum.
 
 The drawing
 -----------
-Plain JavaScript on ``<canvas>``, in ``lab_page/lab.js`` and ``lab_page/lab.css``,
-inlined at write time into ``lab_page/lab.html``. The page needs four small plots and
+Plain JavaScript on ``<canvas>``, in ``lab_assets/lab.js`` and ``lab_assets/lab.css``,
+inlined at write time into the template ``lab_assets/lab.html``. The page needs four small plots and
 five controls; a charting library (Plotly's bundle is about 3.5 MB, Bokeh's and
 Vega's several hundred kB) would dwarf the few hundred lines it replaces and hides the
 per-pixel landscape this page needs. With no library, the code is about 30 kB and the
@@ -144,6 +144,9 @@ STEP_BUDGET = 4000
 #: An epoch longer than :data:`STEP_BUDGET` steps is shown at this many marks in its start.
 PARTIAL_MARKS = 40
 
+#: At most this many epochs of a mini-batch path (each stored at full precision).
+MAX_MARKS = 200
+
 #: ... and keeps at most about this many points between its epochs' ends.
 PATH_POINTS = 300
 
@@ -222,7 +225,8 @@ def batch_paths(
     start : (W0, b0)
 
     The iterates are marked at every epoch's end when an epoch fits in
-    :data:`STEP_BUDGET` steps (at most ``epochs`` of them, as many as fit); a longer
+    :data:`STEP_BUDGET` steps (at most ``epochs`` and :data:`MAX_MARKS` of them, as
+    many as fit); a longer
     epoch (many rows, small batches) is marked every ``STEP_BUDGET // PARTIAL_MARKS``
     steps over its first ``STEP_BUDGET``.
 
@@ -239,7 +243,8 @@ def batch_paths(
     moments = _moments(x, y)
     per_epoch = -(-N // batch_size)
     if per_epoch <= STEP_BUDGET:
-        mark_steps, marks = per_epoch, max(1, min(epochs, STEP_BUDGET // per_epoch))
+        mark_steps = per_epoch
+        marks = max(1, min(epochs, STEP_BUDGET // per_epoch, MAX_MARKS))
     else:
         mark_steps, marks = STEP_BUDGET // PARTIAL_MARKS, PARTIAL_MARKS
     total = marks * mark_steps
@@ -445,7 +450,7 @@ def _checked(x: Array, y: Array, feature: str, target: str) -> tuple[Array, Arra
 def _asset(name: str) -> str:
     return (
         resources.files("linreg.viz")
-        .joinpath("lab_page")
+        .joinpath("lab_assets")
         .joinpath(name)
         .read_text(encoding="utf-8")
     )

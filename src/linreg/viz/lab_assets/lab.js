@@ -14,6 +14,9 @@
   const DATA = JSON.parse(document.getElementById("lab-data").textContent);
   const TINY = 2.2250738585072014e-308;
   const $ = (id) => document.getElementById(id);
+  // Math.min(...xs) overflows the call stack for long arrays (100,000 epochs): loop instead.
+  const least = (xs) => xs.reduce((a, t) => (t < a ? t : a), Infinity);
+  const most = (xs) => xs.reduce((a, t) => (t > a ? t : a), -Infinity);
   const state = { view: "raw", W: 0, b: 0, rate: 0, batch: "full", epoch: 0, playing: null };
 
   // -- numbers ---------------------------------------------------------------------------
@@ -165,7 +168,7 @@
     const canvas = $("plot-data"), ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     const xs = shownX(), ys = DATA.points.y;
-    let xlo = Math.min(...xs), xhi = Math.max(...xs), ylo = Math.min(...ys), yhi = Math.max(...ys);
+    let xlo = least(xs), xhi = most(xs), ylo = least(ys), yhi = most(ys);
     const mx = 0.05 * (xhi - xlo), my = 0.08 * (yhi - ylo || 1);
     xlo -= mx; xhi += mx; ylo -= my; yhi += my;
     const f = frame(canvas, [xlo, xhi], [ylo, yhi], false, false);
@@ -295,8 +298,8 @@
     let noisy = [];
     if (state.batch !== "full") noisy = path.steps.map((s, i) => [s / path.markSteps, loss(v, path.pathW[i], path.pathB[i])]);
     const all = curve.concat(noisy.map((p) => p[1])).filter((L) => L > 0 && Number.isFinite(L));
-    const top = Math.min(Math.max(...all), DATA.explosion_factor * Math.max(curve[0], TINY));
-    const bottom = Math.max(Math.min(...all, lossOpt > 0 ? lossOpt : Infinity) * 0.8, TINY);
+    const top = Math.min(most(all), DATA.explosion_factor * Math.max(curve[0], TINY));
+    const bottom = Math.max(Math.min(least(all), lossOpt > 0 ? lossOpt : Infinity) * 0.8, TINY);
     const f = frame(canvas, [1, path.epochs + 1], [bottom, Math.max(top * 1.5, bottom * 10)], true, true);
     f.logx = "plus1";
     axes(ctx, f, partial() ? `step / ${path.markSteps} (log scale)` : "epoch (log scale)", "MSE (log scale)");
