@@ -382,6 +382,8 @@ def test_browser_controls_show_linregs_numbers(browser: str, tmp_path: Path) -> 
         {"id": "in-epoch", "value": 5},
         {"id": "in-std", "checked": True},
         {"radio": "full"},
+        {"drag": [0.5, 0.5]},
+        {"drag": [0.25, 0.1]},
     ]
     url = page.resolve().as_uri() + "#probe=" + urllib.parse.quote(json.dumps(actions))
     done = browse(browser, url, tmp_path / "profile", "--dump-dom")
@@ -402,13 +404,14 @@ def test_browser_controls_show_linregs_numbers(browser: str, tmp_path: Path) -> 
     # Every state: the MSE and gradient shown are linreg's at the (W, b) shown.
     for k, state in enumerate(shown):
         W, b = num(k, "out-W"), num(k, "out-b")
-        xs = z if k >= 9 else x
+        xs = z if k >= 9 else x  # standardized from the 9th action on
         model = LinearModel(1)
         model.W, model.b = np.array([W]), b
         y_pred = model.forward(xs[:, None])
         assert num(k, "out-mse") == pytest.approx(model.loss(y_pred, y), rel=1e-9), state
         grads = model.backward(xs[:, None], y, y_pred)
-        scale = grads.norm + 1e-9
+        # ... to rounding: near the optimum the data's sums cancel to ~eps * mean|x y|.
+        scale = grads.norm + 1e-3 * float(np.mean(np.abs(xs * y) + np.abs(y)))
         assert abs(num(k, "out-dW") - grads.dW[0]) <= 1e-9 * scale, state
         assert abs(num(k, "out-db") - grads.db) <= 1e-9 * scale, state
 
@@ -452,6 +455,14 @@ def test_browser_controls_show_linregs_numbers(browser: str, tmp_path: Path) -> 
     gd = train(LinearModel(1), z[:, None], y, learning_rate=rate, epochs=5)
     assert num(10, "out-W") == pytest.approx(gd.history.W[5, 0], rel=1e-9)
     assert int(shown[10]["epoch_max"]) == 300
+    # Dragging to the middle of the landscape lands on the optimum (to a pixel), the
+    # gradient vanishes; up and to the left, W and b are smaller and larger.
+    pixel = (std["box"]["W"][1] - std["box"]["W"][0]) / 300
+    assert abs(num(11, "out-W") - std["optimum"]["W"]) < pixel
+    assert abs(num(11, "out-b") - std["optimum"]["b"]) < pixel
+    assert num(11, "out-mse") == pytest.approx(std["optimum"]["loss"], rel=1e-3)
+    assert num(12, "out-W") < std["optimum"]["W"] - 10 * pixel
+    assert num(12, "out-b") > std["optimum"]["b"] + 10 * pixel
 
 
 def test_browser_draws_the_page(browser: str, tmp_path: Path) -> None:

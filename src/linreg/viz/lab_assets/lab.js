@@ -460,7 +460,11 @@
     $("play").addEventListener("click", play);
     const land = $("plot-land");
     let dragging = false;
-    land.addEventListener("pointerdown", (e) => { stop(); dragging = true; land.setPointerCapture(e.pointerId); dragTo(e); });
+    land.addEventListener("pointerdown", (e) => {
+      stop(); dragging = true;
+      try { land.setPointerCapture(e.pointerId); } catch (err) { /* a synthetic pointer */ }
+      dragTo(e);
+    });
     land.addEventListener("pointermove", (e) => { if (dragging) dragTo(e); });
     land.addEventListener("pointerup", () => { dragging = false; });
   }
@@ -491,7 +495,9 @@
   // real controls, in order, and writes what the page shows after each, as JSON, into a
   // new pre element of id "probe".
   // An action is {"id": "in-rate", "value": 12} (a slider: set it and fire "input"),
-  // {"id": "in-std", "checked": true} or {"radio": "mini"} (fire "change").
+  // {"id": "in-std", "checked": true} or {"radio": "mini"} (fire "change"), or
+  // {"drag": [fx, fy]}: press and release the pointer on the landscape at that fraction
+  // of its plot area, from the left and from the top.
   function readouts() {
     const out = {};
     for (const el of document.querySelectorAll("[data-value]")) out[el.id] = el.dataset.value;
@@ -506,7 +512,14 @@
     const results = [readouts()];
     for (const action of JSON.parse(q.get("probe"))) {
       let el;
-      if (action.radio !== undefined) {
+      if (action.drag !== undefined) {
+        const land = $("plot-land"), r = land.getBoundingClientRect();
+        const px = PAD.left + action.drag[0] * (land.width - PAD.left - PAD.right);
+        const py = PAD.top + action.drag[1] * (land.height - PAD.top - PAD.bottom);
+        const at = { clientX: r.left + px * r.width / land.width, clientY: r.top + py * r.height / land.height, pointerId: 1, bubbles: true };
+        land.dispatchEvent(new PointerEvent("pointerdown", at));
+        land.dispatchEvent(new PointerEvent("pointerup", at));
+      } else if (action.radio !== undefined) {
         el = document.querySelector(`input[name=batch][value=${action.radio}]`);
         el.checked = true;
         el.dispatchEvent(new Event("change"));
