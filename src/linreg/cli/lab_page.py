@@ -63,10 +63,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
             }
         )
         return 0
+    kappa = ["inf" if v["kappa"] is None else f"{v['kappa']:.4g}" for v in (raw, std)]
     make_console().print(
         f"lab written to {out} ({size / 1e6:.2f} MB): {data['rows']} rows, "
         f"{data['target']} against {data['feature']}, eta_max {raw['eta_max']:.4g}, "
-        f"kappa {raw['kappa']:.4g} raw and {std['kappa']:.4g} standardized; open it in a browser"
+        f"kappa {kappa[0]} raw and {kappa[1]} standardized; open it in a browser"
     )
     return 0
 

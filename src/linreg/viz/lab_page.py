@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -345,7 +346,8 @@ def _view(
         "start": {"W": 0.0, "b": 0.0},
         "eta_max": eta_max,
         "eta_best": stab.optimal_learning_rate,
-        "kappa": stab.condition_number,
+        # inf (lambda_min lost to rounding: x nearly constant against its mean) as null.
+        "kappa": stab.condition_number if math.isfinite(stab.condition_number) else None,
         "lambda_max": stab.lambda_max,
         "lambda_min": stab.lambda_min,
         "box": {
@@ -440,7 +442,7 @@ def _checked(x: Array, y: Array, feature: str, target: str) -> tuple[Array, Arra
     if float(np.ptp(x)) == 0.0:
         raise LinregError(f"column {feature!r} is constant: a slope cannot be learned from it")
     big = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))))
-    if big > 1e150:
+    if big > 1e100:
         raise LinregError(
             f"values up to {big:.3g}: too large for the lab's squares in float64; rescale them"
         )

@@ -12,6 +12,8 @@
   });
 
   const DATA = JSON.parse(document.getElementById("lab-data").textContent);
+  // kappa is null where lambda_min is lost to rounding: an infinitely long valley.
+  for (const v of Object.values(DATA.views)) if (v.kappa === null) v.kappa = Infinity;
   const TINY = 2.2250738585072014e-308;
   const $ = (id) => document.getElementById(id);
   // Math.min(...xs) overflows the call stack for long arrays (100,000 epochs): loop instead.
@@ -81,6 +83,7 @@
 
   // -- formatting ------------------------------------------------------------------------
   function fmt(x) {
+    if (x === Infinity) return "∞";
     if (!Number.isFinite(x)) return String(x);
     if (x === 0) return "0";
     const a = Math.abs(x);
