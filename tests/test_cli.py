@@ -752,8 +752,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 
 def test_demo_writes_data_model_and_figures(demo: tuple[Path, dict[str, Any]]) -> None:
     out, report = demo
-    for name in ("data/train.csv", "data/test.csv", "data/truth.json", "model.json"):
+    for name in ("data/train.csv", "data/test.csv", "data/truth.json", "model.json", "lab.html"):
         assert (out / name).is_file(), name
+    assert report["lab"] == str(out / "lab.html")
     figures = [Path(p) for p in report["figures"]]
     assert all(p.parent == out / "figures" for p in figures)
     names = {p.name for p in figures}

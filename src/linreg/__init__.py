@@ -16,7 +16,8 @@ Layout, one idea per module:
 - :mod:`linreg.stats`: inference, polynomial regression, NIST accuracy, the learning-rate sweep;
 - :mod:`linreg.io`: tables and atomic writes, model files;
 - :mod:`linreg.viz`: the figures by family (:mod:`linreg.viz.plots` names them all), the HTML
-  report and the lab's experiments;
+  report, the lab's experiments and the interactive lab page (:func:`show_lab`,
+  :func:`write_lab`);
 - :mod:`linreg.cli`: the ``linreg`` command, which only parses, calls the library and
   prints; nothing else imports it.
 
@@ -45,6 +46,7 @@ from linreg.stability import Stability, stability
 from linreg.stats.inference import Inference, PredictionInterval
 from linreg.stats.polynomial import PolynomialRegression
 from linreg.validation import DataWarning
+from linreg.viz.lab_page import show_lab, write_lab
 
 __version__ = "0.1.0"
 
@@ -73,6 +75,8 @@ __all__ = [
     "gradcheck",
     "make_regression",
     "metrics",
+    "show_lab",
     "stability",
     "train_test_split",
+    "write_lab",
 ]

@@ -126,12 +126,21 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     report = report_from_files(out / "model.json", out / "data" / "train.csv", out / "report.html")
     say(f"6. report: {report} (open it in a browser)")
 
+    # 7. The interactive lab on the same training data.
+    from linreg.viz.lab_page import write_lab
+
+    lab = write_lab(
+        out / "lab.html", train.X, train.y, feature_name=train.feature_names[0], source="train.csv"
+    )
+    say(f"7. lab: {lab} (drag W and b, choose the learning rate; open it in a browser)")
+
     result = {
         "coef": model.coef_,
         "intercept": model.intercept_,
         "closed_form": {"coef": optimum.coef_, "intercept": optimum.intercept_},
         "truth": {"coef": data.weights, "intercept": data.bias},
         "report": report,
+        "lab": lab,
         "test_metrics": {"untrained": untrained, "trained": trained, "ground_truth": ground},
         "sweep": [
             {

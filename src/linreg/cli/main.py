@@ -24,6 +24,7 @@ from linreg.cli import (
     generate,
     harness,
     lab,
+    lab_page,
     report,
     stats,
     sweep,
@@ -64,7 +65,19 @@ class Parser(argparse.ArgumentParser):
 
 #: The command groups, in the order ``linreg --help`` lists them; each defines
 #: ``register(add)`` and calls ``add(name, handler, help, example)`` for each of its commands.
-COMMAND_GROUPS = (generate, train, evaluate, sweep, demo, lab, report, stats, diagnose, harness)
+COMMAND_GROUPS = (
+    generate,
+    train,
+    evaluate,
+    sweep,
+    demo,
+    lab_page,
+    lab,
+    report,
+    stats,
+    diagnose,
+    harness,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
