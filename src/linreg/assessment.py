@@ -165,7 +165,7 @@ class AssessmentMixin:
         (:func:`linreg.stats.inference.penalized_summary`).
         """
         if self._penalized():
-            from linreg.stats.inference import penalized_summary
+            from linreg.stats.inference import penalized_summary, penalty_name
 
             self._check_fitted()
             names = getattr(self, "feature_names_in_", None)
@@ -175,7 +175,7 @@ class AssessmentMixin:
                 float(self.alpha),
                 fit_intercept=bool(self.fit_intercept),
                 names=None if names is None else [str(n) for n in names],
-                method=f"ridge ({self.solver})",
+                method=f"{penalty_name(float(getattr(self, 'l1_ratio', 0.0)))} ({self.solver})",
             )
         return self.inference(X, y, sample_weight=sample_weight).summary()
 

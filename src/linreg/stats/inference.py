@@ -47,6 +47,7 @@ __all__ = [
     "ols_inference",
     "penalized_error",
     "penalized_summary",
+    "penalty_name",
     "wls_inference",
 ]
 
@@ -647,9 +648,16 @@ def penalized_error(what: str, alpha: float) -> LinregError:
     """The error of asking a penalized fit for what least squares alone gives (``what``)."""
     return LinregError(
         f"{what} is not available for a penalized fit (alpha={alpha!r}): ordinary "
-        "least-squares standard errors do not apply to ridge estimates. Refit with "
+        "least-squares standard errors do not apply to penalized estimates. Refit with "
         "alpha=0 for them; summary() prints the coefficients alone"
     )
+
+
+def penalty_name(l1_ratio: float) -> str:
+    """The penalty's name: ``"ridge"`` (l1_ratio 0), ``"lasso"`` (1) or ``"elastic net"``."""
+    if l1_ratio == 0.0:
+        return "ridge"
+    return "lasso" if l1_ratio == 1.0 else "elastic net"
 
 
 def penalized_summary(
