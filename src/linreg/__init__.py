@@ -43,6 +43,7 @@ from linreg.model import Gradients, LinearModel
 from linreg.solvers.lstsq import LstsqResult
 from linreg.stability import Stability, stability
 from linreg.stats.inference import Inference, PredictionInterval
+from linreg.stats.path import RegularizationPath, regularization_path
 from linreg.stats.polynomial import PolynomialRegression
 from linreg.validation import DataWarning
 
@@ -67,12 +68,14 @@ __all__ = [
     "PolynomialRegression",
     "PredictionInterval",
     "RankDeficiencyWarning",
+    "RegularizationPath",
     "Stability",
     "StabilityWarning",
     "__version__",
     "gradcheck",
     "make_regression",
     "metrics",
+    "regularization_path",
     "stability",
     "train_test_split",
 ]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn, TextIO
 
-from linreg.cli import demo, evaluate, generate, harness, lab, report, stats, sweep, train
+from linreg.cli import demo, evaluate, generate, harness, lab, path, report, stats, sweep, train
 from linreg.cli.common import EXIT_ERROR, Handler
 from linreg.cli.safety import destination_of
 from linreg.errors import LinregError
@@ -53,7 +53,7 @@ class Parser(argparse.ArgumentParser):
 
 #: The command groups, in the order ``linreg --help`` lists them; each defines
 #: ``register(add)`` and calls ``add(name, handler, help, example)`` for each of its commands.
-COMMAND_GROUPS = (generate, train, evaluate, sweep, demo, lab, report, stats, harness)
+COMMAND_GROUPS = (generate, train, evaluate, sweep, demo, lab, report, stats, path, harness)
 
 
 def build_parser() -> argparse.ArgumentParser:
