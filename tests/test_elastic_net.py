@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from exact_oracle import gauss
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import ElasticNet, Lasso
-from strategies import FAST
 
+from exact_oracle import gauss
 from linreg import LinearModel, LinearRegression, LinregError
 from linreg.io.persistence import load_model, save_model
 from linreg.model import soft_threshold
@@ -27,6 +26,7 @@ from linreg.out_of_memory import fit_source
 from linreg.problem import check_l1_ratio, objective, smooth_gradient
 from linreg.solvers.elastic_net import alpha_max, elastic_net
 from linreg.sources.batches import ArraySource
+from strategies import FAST
 
 Array = np.ndarray
 
@@ -98,14 +98,16 @@ def test_lasso_equals_sklearn_lasso_with_exact_zeros() -> None:
     oracle = Lasso(alpha=0.2, tol=1e-14, max_iter=100_000).fit(X, y)
     np.testing.assert_allclose(model.coef_, oracle.coef_, atol=1e-9)
     zeros = model.coef_ == 0
-    assert zeros.any() and not zeros.all()
+    assert zeros.any()
+    assert not zeros.all()
     assert np.all(np.signbit(model.coef_[zeros]) == False)  # noqa: E712 (no -0.0)
 
 
 def test_l1_ratio_zero_keeps_the_exact_ridge_path() -> None:
     X, y = sparse_problem(5)
     ridge = LinearRegression(solver="exact", alpha=0.3, l1_ratio=0.0).fit(X, y)
-    assert hasattr(ridge, "lstsq_") and not hasattr(ridge, "dual_gap_")
+    assert hasattr(ridge, "lstsq_")
+    assert not hasattr(ridge, "dual_gap_")
     oracle = sklearn_fit(X, y, 0.3, 0.0)
     np.testing.assert_allclose(ridge.coef_, oracle.coef_, atol=1e-9)
 
@@ -146,8 +148,10 @@ def test_kkt_conditions_hold_exactly_in_rational_arithmetic() -> None:
         W[j] = exact[a]
         assert (exact[a] > 0) == (s[a] > 0)  # the signs are the optimum's
     b = exact[k]
-    r = [sum((X_ij * W_j for X_ij, W_j in zip(row, W, strict=True)), b) - yi
-         for row, yi in zip(Xf, yf, strict=True)]
+    r = [
+        sum((X_ij * W_j for X_ij, W_j in zip(row, W, strict=True)), b) - yi
+        for row, yi in zip(Xf, yf, strict=True)
+    ]
     for j in set(range(4)) - set(support):
         g = 2 * sum((row[j] * ri for row, ri in zip(Xf, r, strict=True)), Fraction(0)) / n
         assert abs(g) <= 2 * alpha * rho  # KKT of a zero weight, exactly
@@ -159,7 +163,8 @@ def test_alpha_max_zeroes_every_weight_and_just_below_it_one_leaves() -> None:
     X, y = sparse_problem(7)
     top = alpha_max(X, y, l1_ratio=0.5)
     at = LinearRegression(solver="exact", alpha=top, l1_ratio=0.5).fit(X, y)
-    assert np.all(at.coef_ == 0) and at.intercept_ == pytest.approx(y.mean())
+    assert np.all(at.coef_ == 0)
+    assert at.intercept_ == pytest.approx(y.mean())
     below = LinearRegression(solver="exact", alpha=top * 0.99, l1_ratio=0.5).fit(X, y)
     assert np.count_nonzero(below.coef_) == 1
 
@@ -167,7 +172,9 @@ def test_alpha_max_zeroes_every_weight_and_just_below_it_one_leaves() -> None:
 def test_the_solver_reports_when_the_gap_was_not_met() -> None:
     X, y = sparse_problem(8)
     result = elastic_net(X, y, alpha=0.01, l1_ratio=1.0, max_sweeps=1, tol=1e-30)
-    assert not result.converged and result.n_sweeps == 1 and result.dual_gap > 0
+    assert not result.converged
+    assert result.n_sweeps == 1
+    assert result.dual_gap > 0
 
 
 # -- gradient descent: ISTA, FISTA, proximal SGD --------------------------------------------
@@ -213,14 +220,14 @@ def test_fast_engine_gives_the_readable_loops_iterates(
 ) -> None:
     X, y = sparse_problem(11)
     w = np.random.default_rng(2).uniform(0.5, 2.0, y.size)
-    params = dict(
-        alpha=0.2,
-        l1_ratio=0.6,
-        learning_rate=0.05,
-        epochs=200,
-        acceleration=acceleration,
-        standardize=standardize,
-    )
+    params = {
+        "alpha": 0.2,
+        "l1_ratio": 0.6,
+        "learning_rate": 0.05,
+        "epochs": 200,
+        "acceleration": acceleration,
+        "standardize": standardize,
+    }
     reference = LinearRegression(engine="reference", **params).fit(X, y, sample_weight=w)
     fast = LinearRegression(engine="fast", **params).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(fast.history_.W, reference.history_.W, rtol=1e-10, atol=1e-12)
@@ -229,7 +236,7 @@ def test_fast_engine_gives_the_readable_loops_iterates(
 
 def test_sgd_takes_a_proximal_step_per_batch_on_either_engine() -> None:
     X, y = sparse_problem(12, n=200)
-    params = dict(solver="sgd", alpha=0.1, l1_ratio=1.0, learning_rate=0.01, epochs=60)
+    params = {"solver": "sgd", "alpha": 0.1, "l1_ratio": 1.0, "learning_rate": 0.01, "epochs": 60}
     model = LinearRegression(engine="reference", **params).fit(X, y)
     oracle = sklearn_fit(X, y, 0.1, 1.0)
     np.testing.assert_allclose(model.coef_, oracle.coef_, atol=0.05)
@@ -364,7 +371,8 @@ def test_model_files_keep_l1_ratio_and_older_files_still_load(tmp_path: Path) ->
     path = tmp_path / "m.json"
     save_model(model, path)
     loaded, _ = load_model(path)
-    assert loaded.l1_ratio == 0.5 and loaded.acceleration == "none"
+    assert loaded.l1_ratio == 0.5
+    assert loaded.acceleration == "none"
     np.testing.assert_array_equal(loaded.coef_, model.coef_)
     content = json.loads(path.read_text())
     del content["hyperparameters"]["l1_ratio"], content["hyperparameters"]["acceleration"]
@@ -374,7 +382,9 @@ def test_model_files_keep_l1_ratio_and_older_files_still_load(tmp_path: Path) ->
     assert load_model(old)[0].l1_ratio == 0.0
 
 
-@pytest.mark.parametrize(("l1_ratio", "name"), [(1.0, "lasso"), (0.5, "elastic net"), (0.0, "ridge")])
+@pytest.mark.parametrize(
+    ("l1_ratio", "name"), [(1.0, "lasso"), (0.5, "elastic net"), (0.0, "ridge")]
+)
 def test_summary_names_the_penalty(l1_ratio: float, name: str) -> None:
     X, y = sparse_problem()
     model = LinearRegression(solver="exact", alpha=0.1, l1_ratio=l1_ratio).fit(X, y)

@@ -212,8 +212,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         check_l1_ratio(self.l1_ratio)
         if self.acceleration not in ACCELERATIONS:
             raise LinregError(
-                f"acceleration must be one of {', '.join(ACCELERATIONS)}; "
-                f"got {self.acceleration!r}"
+                f"acceleration must be one of {', '.join(ACCELERATIONS)}; got {self.acceleration!r}"
             )
         check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
@@ -359,7 +358,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             raise coefficients_overflow_error()
         self.coef_, self.intercept_ = result.coef, float(result.intercept)
         self.dual_gap_ = result.dual_gap
-        self.stability_ = None
+        self.stability_: Stability | None = None
         val_loss = None
         if val is not None:
             with np.errstate(over="ignore"):
@@ -371,7 +370,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             val_loss=val_loss,
         )
         self.n_iter_ = result.n_sweeps
-        self.n_steps_ = 0
+        self.n_steps_: int | None = 0
         self.stop_reason_ = "converged" if result.converged else "max_epochs"
         if not result.converged:
             warnings.warn(
@@ -410,7 +409,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                 vars(self).pop(attribute, None)  # nothing of the fit is kept
             raise coefficients_overflow_error()
         self.lstsq_ = result
-        self.stability_: Stability | None = None
+        self.stability_ = None
         # The objective L of linreg.problem at the solution: weighted MSE + penalty;
         # the refinement's own residual, where it kept one, saves a pass over X.
         loss = exact_objective(
@@ -435,7 +434,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             val_loss=val_loss,
         )
         self.n_iter_ = result.n_refinements
-        self.n_steps_: int | None = 0
+        self.n_steps_ = 0
         self.stop_reason_ = "closed_form"
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:

@@ -99,9 +99,7 @@ def check_l1_ratio(l1_ratio: object) -> float:
         raise LinregError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
     value = float(l1_ratio)
     if not (0.0 <= value <= 1.0):  # NaN fails too
-        raise LinregError(
-            f"l1_ratio must be in [0, 1] (0 ridge, 1 lasso), got {l1_ratio!r}"
-        )
+        raise LinregError(f"l1_ratio must be in [0, 1] (0 ridge, 1 lasso), got {l1_ratio!r}")
     return value
 
 

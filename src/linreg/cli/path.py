@@ -21,6 +21,7 @@ from linreg.cli.common import (
     rich_table,
 )
 from linreg.cli.safety import all_or_nothing, check_data_file
+from linreg.data import default_feature_names
 from linreg.errors import LinregError
 from linreg.io.tables import read_table
 from linreg.stats.path import regularization_path
@@ -61,8 +62,8 @@ def cmd_path(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**path.as_dict(), "target_name": table.target_name, "figures": figures})
         return 0
-    feature_names = path.feature_names or [f"x{j}" for j in range(path.coefs.shape[1])]
-    shown = sorted({int(round(i)) for i in _spread(path.alphas.size, 8)})
+    feature_names = path.feature_names or default_feature_names(path.coefs.shape[1])
+    shown = sorted({round(i) for i in _spread(path.alphas.size, 8)})
     rows = [
         [f"{path.alphas[i]:.4g}", str(int(path.n_nonzero[i]))]
         + [f"{path.coefs[i, j]:.4g}" for j in range(path.coefs.shape[1])]

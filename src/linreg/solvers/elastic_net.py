@@ -180,7 +180,7 @@ def _without_l1(
     d = A.shape[1]
     M = np.vstack([A, math.sqrt(l2) * np.eye(d)]) if l2 > 0 else A
     rhs = np.concatenate([c, np.zeros(d)]) if l2 > 0 else c
-    W = np.linalg.lstsq(M, rhs, rcond=None)[0]
+    W: Array = np.linalg.lstsq(M, rhs, rcond=None)[0].astype(np.float64)
     R = c - A @ W
     return ElasticNetResult(
         coef=W,

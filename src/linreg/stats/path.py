@@ -2,7 +2,10 @@
 
 With ``rho = l1_ratio > 0``, every weight is 0 from
 
-.. math:: \\alpha_{max} = \\frac{1}{\\rho} \\max_j \\left| \\sum_i v_i (x_{ij} - \\bar x_j)(y_i - \\bar y) \\right|
+.. math::
+
+    \\alpha_{max} = \\frac{1}{\\rho}
+        \\max_j \\left| \\sum_i v_i (x_{ij} - \\bar x_j)(y_i - \\bar y) \\right|
 
 on (``v`` the weights scaled to sum 1; :func:`linreg.solvers.elastic_net.alpha_max`):
 there the gradient of the data term at W = 0 is inside the L1 term's reach. Below it
@@ -75,7 +78,7 @@ class RegularizationPath:
 
 
 def _grid(alphas: ArrayLike | None, top: float, n_alphas: int, eps: float) -> Array:
-    """The alphas: given ones sorted down, or ``n_alphas`` log-spaced from ``top`` to ``eps top``."""
+    """The alphas: those given, largest first, or ``n_alphas`` from ``top`` to ``eps top``."""
     if alphas is not None:
         grid = np.asarray(alphas, dtype=np.float64).ravel()
         if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
