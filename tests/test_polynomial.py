@@ -152,7 +152,12 @@ def test_hyperparameters_are_stored_unchanged_and_validated_in_fit() -> None:
 
 def test_params_protocol_and_repr() -> None:
     model = PolynomialRegression(3, fit_intercept=False)
-    assert model.get_params() == {"degree": 3, "solver": "exact", "fit_intercept": False}
+    assert model.get_params() == {
+        "degree": 3,
+        "solver": "exact",
+        "fit_intercept": False,
+        "interaction_only": False,
+    }
     assert repr(model) == "PolynomialRegression(degree=3, fit_intercept=False)"
     assert model.set_params(degree=4) is model
     assert model.degree == 4
@@ -163,7 +168,7 @@ def test_params_protocol_and_repr() -> None:
 def test_bad_data_are_rejected() -> None:
     model = PolynomialRegression(2)
     with pytest.raises(LinregError, match="shape"):
-        model.fit(np.ones((4, 2)), np.ones(4))
+        model.fit(np.ones((4, 2, 2)), np.ones(4))
     with pytest.raises(LinregError, match="non-finite"):
         model.fit([0.0, 1.0, np.nan], [1.0, 2.0, 3.0])
     with pytest.raises(LinregError, match="one y per x"):

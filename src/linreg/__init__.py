@@ -42,6 +42,7 @@ from linreg.history import History
 from linreg.model import Gradients, LinearModel
 from linreg.solvers.lstsq import LstsqResult
 from linreg.stability import Stability, stability
+from linreg.stats.features import PolynomialFeatures
 from linreg.stats.inference import Inference, PredictionInterval
 from linreg.stats.path import RegularizationPath, regularization_path
 from linreg.stats.polynomial import PolynomialRegression
@@ -65,6 +66,7 @@ __all__ = [
     "LstsqResult",
     "ModelFileError",
     "NotFittedError",
+    "PolynomialFeatures",
     "PolynomialRegression",
     "PredictionInterval",
     "RankDeficiencyWarning",
