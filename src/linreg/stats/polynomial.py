@@ -301,9 +301,10 @@ class PolynomialRegression(ParamsMixin):
         if result.rank < p:
             powers = ", ".join(self.term_names_[j] for j in result.dependent_columns)
             distinct = np.unique(x_arr, axis=0).shape[0]
+            points = "x values" if k == 1 else "rows of x"
             warnings.warn(
                 f"columns {list(result.dependent_columns)} ({powers}) are linearly dependent "
-                f"on the others ({distinct} distinct x values for {p} parameters); "
+                f"on the others ({distinct} distinct {points} for {p} parameters); "
                 "returning the minimum-norm solution",
                 RankDeficiencyWarning,
                 stacklevel=2,
