@@ -359,10 +359,41 @@ def test_bad_acceleration_is_refused(params: dict[str, object], match: str) -> N
         LinearRegression(**params).fit(X, y)  # type: ignore[arg-type]
 
 
-def test_streamed_fits_refuse_an_l1_penalty() -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "exact"},
+        {"solver": "exact", "fit_intercept": False},
+        {"solver": "gd", "learning_rate": 0.1, "epochs": 400},
+        {"solver": "gd", "learning_rate": 0.1, "epochs": 150, "acceleration": "fista"},
+        {"solver": "gd", "learning_rate": 0.1, "epochs": 150, "standardize": True},
+    ],
+)
+def test_streamed_fits_equal_the_in_memory_ones(params: dict[str, object]) -> None:
+    """Exact: coordinate descent on the moments; gd: the proximal step after each epoch."""
+    X, y = sparse_problem(14, n=200)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, y.size)
+    memory = LinearRegression(alpha=0.1, l1_ratio=0.8, **params).fit(X, y, sample_weight=w)  # type: ignore[arg-type]
+    streamed = fit_source(
+        LinearRegression(alpha=0.1, l1_ratio=0.8, **params),  # type: ignore[arg-type]
+        ArraySource(X, y, batch_rows=64, sample_weight=w),
+    )
+    model = streamed.model
+    np.testing.assert_allclose(model.coef_, memory.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(model.coef_ == 0, memory.coef_ == 0)
+    np.testing.assert_allclose(model.history_.loss, memory.history_.loss, rtol=1e-9)
+    oracle = sklearn_fit(X, y, 0.1, 0.8, w, fit_intercept=params.get("fit_intercept", True))
+    np.testing.assert_allclose(streamed.optimum.coef_, oracle.coef_, atol=1e-9)
+    if params["solver"] == "exact":
+        assert 0.0 <= model.dual_gap_ <= 1e-10 * np.var(y)
+    else:
+        assert not hasattr(model, "dual_gap_")
+
+
+def test_streamed_sgd_refuses_an_l1_penalty() -> None:
     X, y = sparse_problem()
-    with pytest.raises(LinregError, match="needs the data in memory"):
-        fit_source(LinearRegression(solver="exact", alpha=0.1, l1_ratio=1.0), ArraySource(X, y))
+    with pytest.raises(LinregError, match="with solver='sgd' needs the data in memory"):
+        fit_source(LinearRegression(solver="sgd", alpha=0.1, l1_ratio=1.0), ArraySource(X, y))
 
 
 def test_model_files_keep_l1_ratio_and_older_files_still_load(tmp_path: Path) -> None:

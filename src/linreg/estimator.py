@@ -456,6 +456,10 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        if fitted.dual_gap is not None:
+            self.dual_gap_ = fitted.dual_gap
+        else:
+            vars(self).pop("dual_gap_", None)
         message = convergence_message(
             fitted,
             tol=self.tol,
@@ -508,11 +512,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         from linreg.out_of_memory import solve_passes
 
         self._validate_params()
-        if self._lasso():
+        if self._lasso() and self.solver == "sgd":
             raise LinregError(
-                f"l1_ratio={self.l1_ratio!r} needs the data in memory: streamed and Dask "
-                "fits take alpha's L2 penalty alone (l1_ratio=0); load the data, or "
-                "set l1_ratio=0"
+                f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "
+                "(streamed SGD takes no proximal step yet): use solver='gd' or 'exact' "
+                "on streamed and Dask data, or load the data"
             )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
@@ -527,7 +531,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
         optimum = self
         if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
-            optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
+            optimum = type(self)(
+                solver="exact",
+                fit_intercept=self.fit_intercept,
+                alpha=self.alpha,
+                l1_ratio=self.l1_ratio,
+            )
             optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
             optimum._store(fitted.optimum.fitted())
         return StreamFit(
