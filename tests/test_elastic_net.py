@@ -419,6 +419,8 @@ def test_model_files_keep_l1_ratio_and_older_files_still_load(tmp_path: Path) ->
 def test_summary_names_the_penalty(l1_ratio: float, name: str) -> None:
     X, y = sparse_problem()
     model = LinearRegression(solver="exact", alpha=0.1, l1_ratio=l1_ratio).fit(X, y)
-    assert f"{name} (exact)" in model.summary()
+    summary = model.summary()
+    assert f"{name} (exact)" in summary
+    assert ("L1 ratio:" in summary) == (l1_ratio > 0)
     with pytest.raises(LinregError, match="penalized"):
         model.inference()

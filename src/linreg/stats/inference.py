@@ -669,6 +669,7 @@ def penalized_summary(
     names: list[str] | None = None,
     target_name: str = "y",
     method: str = "ridge",
+    l1_ratio: float = 0.0,
 ) -> str:
     """The summary of a penalized (ridge, ``alpha > 0``) fit: coefficients, no standard errors.
 
@@ -689,6 +690,7 @@ def penalized_summary(
         f"{'Dep. variable:':<18}{target_name:>22}",
         f"{'Method:':<18}{method:>22}",
         f"{'Penalty alpha:':<18}{alpha:>22.6g}",
+        *([f"{'L1 ratio:':<18}{l1_ratio:>22.6g}"] if l1_ratio else []),
         f"{'Intercept:':<18}{'yes (unpenalized)' if fit_intercept else 'no':>22}",
         "=" * width,
         f"{'':<14}{'coef':>12}",
