@@ -84,6 +84,10 @@ DEFAULT_TOL = 1e-12
 #: Coordinate-descent sweeps before giving up (reported as not converged).
 MAX_SWEEPS = 10_000
 
+#: From this many rows per feature on, the in-memory solver first sweeps on the Gram
+#: matrix (O(d^2) a sweep), then finishes on the residual (O(N d) a sweep).
+GRAM_ROWS_PER_FEATURE = 64
+
 
 @dataclass(frozen=True)
 class ElasticNetResult:
@@ -98,7 +102,8 @@ class ElasticNetResult:
     dual_gap : float
         An upper bound on ``L(W, b) - min L``, in the objective's units (MSE units).
     n_sweeps : int
-        Coordinate-descent sweeps over the d weights.
+        Coordinate-descent sweeps over the d weights (on the Gram matrix and on the
+        residual together).
     converged : bool
         Whether the gap met ``tol`` (relative to the weighted variance of y).
     objective : float
@@ -124,7 +129,9 @@ def _centred(
     else:
         xbar, ybar = np.zeros(X.shape[1]), 0.0
     root = np.sqrt(v)
-    return root[:, None] * (X - xbar), root * (y - ybar), xbar, ybar
+    # Column-major: every coordinate step reads one column of A.
+    A = np.asfortranarray(root[:, None] * (X - xbar))
+    return A, root * (y - ybar), xbar, ybar
 
 
 def alpha_max(
@@ -155,22 +162,31 @@ def _gap(A: Array, c: Array, W: Array, R: Array, l1: float, l2: float) -> float:
 
 
 def _polish(A: Array, c: Array, W: Array, l1: float, l2: float) -> Array | None:
-    """W re-solved on its support with its signs fixed, if that is still optimal; else None."""
+    """W re-solved on its support with its signs fixed, if that is still optimal; else None.
+
+    The support's optimum solves ``M^T M W_S = A_S^T c - lambda_1 s`` with
+    ``M = [A_S; sqrt(lambda_2) I]``; with the triangular factor ``R`` of M (its QR,
+    Q never formed) that is two triangular solves, then one correction from the
+    residual of those equations (the corrected semi-normal equations, as accurate as
+    solving with Q).
+    """
     support = np.flatnonzero(W)
     if support.size == 0:
         return None
     signs = np.sign(W[support])
     A_S = A[:, support]
     M = np.vstack([A_S, math.sqrt(l2) * np.eye(support.size)]) if l2 > 0 else A_S
-    Q, Rf = np.linalg.qr(M)
-    if not np.all(np.isfinite(Rf)) or np.min(np.abs(np.diag(Rf))) <= 1e-12 * np.max(
-        np.abs(np.diag(Rf))
-    ):
+    Rf: Array = np.asarray(np.linalg.qr(M, mode="r"), dtype=np.float64)
+    diagonal = np.abs(np.diag(Rf))
+    if not np.all(np.isfinite(Rf)) or np.min(diagonal) <= 1e-12 * np.max(diagonal):
         return None  # a singular support: the minimiser is not unique there
-    # R^T R W = R^T Q^T c' - l1 s  ->  R W = Q^T c' - l1 R^{-T} s
-    qc = Q[: A.shape[0]].T @ c
-    rhs = qc - l1 * np.linalg.solve(Rf.T, signs)
-    W_S = np.linalg.solve(Rf, rhs)
+
+    def solve_normal(rhs: Array) -> Array:  # (R^T R)^{-1} rhs
+        return np.asarray(np.linalg.solve(Rf, np.linalg.solve(Rf.T, rhs)), dtype=np.float64)
+
+    W_S = solve_normal(A_S.T @ c - l1 * signs)
+    residual = A_S.T @ (c - A_S @ W_S) - l2 * W_S - l1 * signs  # of the normal equations
+    W_S = W_S + solve_normal(residual)
     if not np.array_equal(np.sign(W_S), signs):
         return None
     polished = np.zeros_like(W)
@@ -248,6 +264,13 @@ def elastic_net(
         return _without_l1(A, c, xbar, ybar, l2, fit_intercept)
     norms = np.einsum("ij,ij->j", A, A)
     W = np.zeros(d) if coef_init is None else np.array(coef_init, dtype=np.float64)
+    if A.shape[0] >= GRAM_ROWS_PER_FEATURE * d:
+        # Many rows: find the support by sweeps of O(d^2) on G = A^T A (one O(N d^2)
+        # product), then finish on the residual, whose sweeps are O(N d) but exact.
+        G = A.T @ A
+        W, _, gram_sweeps = _gram_descent(G, A.T @ c, float(c @ c), W, l1, l2, tol, max_sweeps)
+    else:
+        gram_sweeps = 0
     R = c - A @ W
     scale = float(c @ c)
     target = tol * scale if scale > 0 else 0.0
@@ -279,7 +302,7 @@ def elastic_net(
         coef=W,
         intercept=ybar - float(xbar @ W) if fit_intercept else 0.0,
         dual_gap=2.0 * gap,
-        n_sweeps=sweeps,
+        n_sweeps=gram_sweeps + sweeps,
         converged=gap <= target or gap == 0.0,
         objective=objective,
     )
@@ -294,6 +317,42 @@ def _gram_gap(G: Array, Ac: Array, cc: float, W: Array, GW: Array, l1: float, l2
     cR = cc - float(Ac @ W)
     gap = 0.5 * (1.0 + k * k) * (R2 + l2 * float(W @ W)) + l1 * float(np.sum(np.abs(W))) - k * cR
     return max(gap, 0.0)
+
+
+def _gram_descent(
+    G: Array,
+    Ac: Array,
+    cc: float,
+    W: Array,
+    l1: float,
+    l2: float,
+    tol: float,
+    max_sweeps: int,
+) -> tuple[Array, float, int]:
+    """Coordinate descent on ``G = A^T A``, ``Ac = A^T c``, ``cc = |c|^2`` from W.
+
+    Returns W, its gap G (P's units) and the sweeps taken; stops at ``tol * cc``.
+    """
+    W = W.copy()
+    GW = G @ W
+    target = tol * cc if cc > 0 else 0.0
+    gap = _gram_gap(G, Ac, cc, W, GW, l1, l2)
+    sweeps = 0
+    while gap > target and sweeps < max_sweeps:
+        for j in range(W.size):
+            denominator = G[j, j] + l2
+            if denominator <= 0.0:
+                new = 0.0
+            else:
+                z = Ac[j] - GW[j] + G[j, j] * W[j]
+                new = math.copysign(max(abs(z) - l1, 0.0), z) / denominator
+            if new != W[j]:
+                GW += G[:, j] * (new - W[j])
+                W[j] = new
+        sweeps += 1
+        GW = G @ W
+        gap = _gram_gap(G, Ac, cc, W, GW, l1, l2)
+    return W, gap, sweeps
 
 
 def elastic_net_from_moments(
@@ -345,24 +404,8 @@ def elastic_net_from_moments(
         W = np.linalg.lstsq(G + l2 * np.eye(d), Ac, rcond=None)[0].astype(np.float64)
         gap, sweeps, target = 0.0, 0, 0.0
     else:
-        GW = np.zeros(d)
         target = tol * cc if cc > 0 else 0.0
-        gap = _gram_gap(G, Ac, cc, W, GW, l1, l2)
-        sweeps = 0
-        while gap > target and sweeps < max_sweeps:
-            for j in range(d):
-                denominator = G[j, j] + l2
-                if denominator <= 0.0:
-                    new = 0.0
-                else:
-                    z = Ac[j] - GW[j] + G[j, j] * W[j]
-                    new = math.copysign(max(abs(z) - l1, 0.0), z) / denominator
-                if new != W[j]:
-                    GW += G[:, j] * (new - W[j])
-                    W[j] = new
-            sweeps += 1
-            GW = G @ W
-            gap = _gram_gap(G, Ac, cc, W, GW, l1, l2)
+        W, gap, sweeps = _gram_descent(G, Ac, cc, W, l1, l2, tol, max_sweeps)
         support = np.flatnonzero(W)
         if support.size:  # the sign-fixed polish, as in memory
             signs = np.sign(W[support])
