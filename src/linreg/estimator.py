@@ -119,7 +119,10 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     acceleration : {"none", "fista"}, default="none"
         ``"fista"``: full-batch ``"gd"`` steps from FISTA's extrapolated point
         ``W_k + (t_k - 1) / t_{k+1} (W_k - W_{k-1})`` (Nesterov's acceleration, with
-        or without an L1 penalty); not with ``momentum`` or ``"sgd"``.
+        or without an L1 penalty); not with ``momentum`` or ``"sgd"``. (With an L1
+        penalty, ``momentum`` steps with the heavy-ball velocity of the smooth
+        gradient, then soft-thresholds: a heuristic; FISTA is the accelerated method
+        with a guarantee.)
 
     Attributes
     ----------

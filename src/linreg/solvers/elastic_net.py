@@ -41,9 +41,14 @@ zero exactly at the optimum. The sweeps stop when ``G <= tol * |c|^2`` (``|c|^2`
 the weighted variance of y): with the default ``tol = 1e-12``, close to the rounding
 of float64. A last step then *polishes* W: on the nonzero weights with their signs
 ``s`` fixed, the optimum solves ``(A_S^T A_S + lambda_2 I) W_S = A_S^T c - lambda_1 s``,
-solved here by QR of ``[A_S; sqrt(lambda_2) I]``; the polished W is kept when its
-signs are unchanged and every zero weight still satisfies ``|a_j^T R| <= lambda_1``.
-Then the KKT conditions hold to rounding, and the zeros are exact.
+solved here with the triangular factor of ``[A_S; sqrt(lambda_2) I]`` and one
+correction (corrected semi-normal equations); the polished W is kept when its signs are
+unchanged and every zero weight still satisfies ``|a_j^T R| <= lambda_1``. Then the KKT
+conditions hold to rounding, and the zeros are exact.
+
+With many rows (N >= 64 d) the first sweeps run on the Gram matrix ``A^T A``
+(O(d^2) each, as from the moments below), and the last on the residual: the support
+is found cheaply, and the stop and the polish are the residual's.
 
 Without an L1 term (``alpha rho = 0``: ridge, or least squares) the minimiser is
 found in closed form instead (a least-squares solve of ``[A; sqrt(lambda_2) I]``).
