@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import ElasticNet, Lasso
 
 from exact_oracle import gauss
-from linreg import LinearModel, LinearRegression, LinregError
+from linreg import ConvergenceWarning, LinearModel, LinearRegression, LinregError
 from linreg.io.persistence import load_model, save_model
 from linreg.model import soft_threshold
 from linreg.out_of_memory import fit_source
@@ -251,6 +251,14 @@ def test_the_loss_recorded_is_the_whole_objective() -> None:
     W, b = model.history_.W[-1], model.history_.b[-1]
     final = objective(X, y, W, b, alpha=0.1, l1_ratio=0.5)
     assert model.history_.loss[-1] == pytest.approx(final, rel=1e-12)
+
+
+def test_a_short_run_is_warned_against_the_elastic_net_optimum() -> None:
+    """The yardstick of the convergence warning is the penalized optimum, not least squares."""
+    X, y = sparse_problem(15)
+    optimum = elastic_net(X, y, alpha=0.1, l1_ratio=1.0).objective
+    with pytest.warns(ConvergenceWarning, match=f"optimum's {optimum:.6g}"):
+        LinearRegression(alpha=0.1, l1_ratio=1.0, epochs=5, tol=1e-12).fit(X, y)
 
 
 def ista_by_hand(X: Array, y: Array, alpha: float, rho: float, eta: float, epochs: int) -> Array:
