@@ -274,6 +274,8 @@ DEFAULTS = {
     "seed": 0,
     "engine": "auto",
     "alpha": 0.0,
+    "l1_ratio": 0.0,
+    "acceleration": "none",
 }
 
 

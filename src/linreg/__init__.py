@@ -43,7 +43,9 @@ from linreg.history import History
 from linreg.model import Gradients, LinearModel
 from linreg.solvers.lstsq import LstsqResult
 from linreg.stability import Stability, stability
+from linreg.stats.features import PolynomialFeatures
 from linreg.stats.inference import Inference, PredictionInterval
+from linreg.stats.path import RegularizationPath, regularization_path
 from linreg.stats.polynomial import PolynomialRegression
 from linreg.validation import DataWarning
 from linreg.viz.lab_page import show_lab, write_lab
@@ -66,15 +68,18 @@ __all__ = [
     "LstsqResult",
     "ModelFileError",
     "NotFittedError",
+    "PolynomialFeatures",
     "PolynomialRegression",
     "PredictionInterval",
     "RankDeficiencyWarning",
+    "RegularizationPath",
     "Stability",
     "StabilityWarning",
     "__version__",
     "gradcheck",
     "make_regression",
     "metrics",
+    "regularization_path",
     "show_lab",
     "stability",
     "train_test_split",

@@ -166,17 +166,19 @@ class AssessmentMixin:
         (:func:`linreg.stats.inference.penalized_summary`).
         """
         if self._penalized():
-            from linreg.stats.inference import penalized_summary
+            from linreg.stats.inference import penalized_summary, penalty_name
 
             self._check_fitted()
             names = getattr(self, "feature_names_in_", None)
+            l1_ratio = float(getattr(self, "l1_ratio", 0.0))
             return penalized_summary(
                 self.coef_,
                 self.intercept_,
                 float(self.alpha),
                 fit_intercept=bool(self.fit_intercept),
                 names=None if names is None else [str(n) for n in names],
-                method=f"ridge ({self.solver})",
+                method=f"{penalty_name(l1_ratio)} ({self.solver})",
+                l1_ratio=l1_ratio,
             )
         return self.inference(X, y, sample_weight=sample_weight).summary()
 

@@ -9,7 +9,10 @@ of :mod:`linreg.solvers.fast`, and hands what it reached, in the original units,
 to the estimator to store.
 
 With V the weights in the units trained on, W = V / scale and
-b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there.
+b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there, and
+the elastic net's L1 term 2 alpha rho |W|_1 is sum((2 alpha rho / scale) |V|): the
+proximal step's threshold per feature. Standardizing changes the units trained in,
+never the objective: every solver finds the same minimiser.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError, StabilityWarning
 from linreg.fitted import Fitted
 from linreg.model import LinearModel
-from linreg.optimality import check_not_underflowing, column_std, optimum_loss
+from linreg.optimality import (
+    OPTIMUM_CHECK_ELEMENTS,
+    check_not_underflowing,
+    column_std,
+    optimum_loss,
+)
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
 from linreg.training import EpochCallback, TrainResult, train
@@ -50,9 +58,12 @@ def fit_gradient(
     check_not_underflowing(y)
     d = X.shape[1]
     sgd = est.solver == "sgd"
-    alpha = float(est.alpha)
+    rho = float(est.l1_ratio)
+    alpha = float(est.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
+    lasso = float(est.alpha) * rho  # the L1 term is 2 alpha rho |W|_1
     moments = None
-    fast_engine = fast.use_fast_engine(est.engine, *X.shape)
+    # The fast engine's SGD has no proximal step: an L1 penalty runs the readable loop.
+    fast_engine = fast.use_fast_engine(est.engine, *X.shape) and not (sgd and lasso)
     if fast_engine:
         shape = (X.shape[0], X.shape[1])
         if not sgd or est.standardize or fast.sgd_needs_moments(shape, est.epochs, est.tol):
@@ -102,9 +113,21 @@ def fit_gradient(
     # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
     # in the units trained on, V = W scale.
     ridge: float | Array = alpha / scale**2 if alpha else 0.0
-    trainer: Callable[..., TrainResult] = partial(train, alpha=ridge)
+    l1 = 2.0 * lasso / scale if lasso else None  # per feature, in the units trained on
+    acceleration = str(est.acceleration)
+    trainer: Callable[..., TrainResult] = partial(
+        train, alpha=ridge, l1=0.0 if l1 is None else l1, acceleration=acceleration
+    )
     if fast_engine:
-        trainer = partial(fast.train, center=mean, scale=scale, moments=moments, alpha=alpha)
+        trainer = partial(
+            fast.train,
+            center=mean,
+            scale=scale,
+            moments=moments,
+            alpha=alpha,
+            l1=l1,
+            acceleration=acceleration,
+        )
     on_data = "on this data"
     if sgd:
         # Estimated from a sample of rows, the same on both engines.
@@ -188,7 +211,9 @@ def store_descent(
         stability=getattr(est, "stability_", None),
     )
     optimum = result.optimum_loss
-    if optimum is None:
+    if optimum is None and float(est.l1_ratio) > 0.0 and float(est.alpha) > 0.0:
+        optimum = elastic_net_loss(est)
+    elif optimum is None:
         optimum = optimum_loss(
             est._X_fit,
             est._y_fit,
@@ -197,3 +222,23 @@ def store_descent(
             alpha=float(est.alpha),
         )
     est._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
+
+
+def elastic_net_loss(est: LinearRegression) -> float | None:
+    """The elastic-net optimum's objective on the estimator's data (None on larger data)."""
+    X, y = est._X_fit, est._y_fit
+    if X.shape[0] * X.shape[1] > OPTIMUM_CHECK_ELEMENTS:
+        return None
+    from linreg.solvers.elastic_net import elastic_net
+
+    with np.errstate(all="ignore"):
+        result = elastic_net(
+            X,
+            y,
+            alpha=float(est.alpha),
+            l1_ratio=float(est.l1_ratio),
+            sample_weight=est._w_fit,
+            fit_intercept=bool(est.fit_intercept),
+            max_sweeps=1000,
+        )
+    return result.objective if np.isfinite(result.objective) else None

@@ -5,7 +5,9 @@
 - ``"gd"``: full-batch gradient descent, the update of :mod:`linreg.model`;
 - ``"sgd"``: mini-batch stochastic gradient descent (shuffled from the seed);
 - ``"exact"``: closed-form least squares by Householder QR with iterative
-  refinement (:mod:`linreg.solvers.lstsq`), never the normal equations.
+  refinement (:mod:`linreg.solvers.lstsq`), never the normal equations; with an
+  L1 penalty (``l1_ratio > 0``), coordinate descent to a duality gap at rounding level
+  (:mod:`linreg.solvers.elastic_net`).
 
 Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 ``history_``, ``n_iter_``, ``n_steps_``, ``stop_reason_``, ``stability_``.
@@ -37,7 +39,7 @@ from linreg.optimality import (
     convergence_message,
     exact_objective,
 )
-from linreg.problem import check_alpha, check_sample_weight
+from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight
 from linreg.solvers import fast
 from linreg.stability import Stability
 from linreg.training import EpochCallback
@@ -48,16 +50,20 @@ from linreg.validation import (
     check_X_y,
     check_y,
     is_dask_collection,
+    require_finite,
 )
 
 if TYPE_CHECKING:
     from linreg.sources.passes import Passes
 
-__all__ = ["SOLVERS", "LinearRegression"]
+__all__ = ["ACCELERATIONS", "SOLVERS", "LinearRegression"]
 
 Array = NDArray[np.float64]
 
 SOLVERS = ("gd", "sgd", "exact")
+
+#: Values of ``LinearRegression(acceleration=...)``.
+ACCELERATIONS = ("none", "fista")
 
 
 class LinearRegression(AssessmentMixin, ParamsMixin):
@@ -103,6 +109,20 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         units; the intercept is not penalized (:mod:`linreg.problem`). The minimiser
         equals scikit-learn's ``Ridge(alpha=alpha * sum(sample_weight))`` and
         ``ElasticNet(alpha=alpha, l1_ratio=0)``.
+    l1_ratio : float, default=0.0
+        The L1 share rho in [0, 1] of the penalty: the objective becomes the weighted
+        MSE plus ``alpha ((1 - rho) |W|^2 + 2 rho |W|_1)``, whose minimiser is
+        scikit-learn's ``ElasticNet(alpha=alpha, l1_ratio=rho)`` (``Lasso(alpha)`` at 1).
+        ``"exact"`` solves it by coordinate descent (exact zeros, ``dual_gap_``);
+        ``"gd"`` and ``"sgd"`` by proximal gradient descent (soft-thresholding after
+        every step). Needs the data in memory.
+    acceleration : {"none", "fista"}, default="none"
+        ``"fista"``: full-batch ``"gd"`` steps from FISTA's extrapolated point
+        ``W_k + (t_k - 1) / t_{k+1} (W_k - W_{k-1})`` (Nesterov's acceleration, with
+        or without an L1 penalty); not with ``momentum`` or ``"sgd"``. (With an L1
+        penalty, ``momentum`` steps with the heavy-ball velocity of the smooth
+        gradient, then soft-thresholds: a heuristic; FISTA is the accelerated method
+        with a guarantee.)
 
     Attributes
     ----------
@@ -120,7 +140,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         ``"sgd"`` (so ``n_steps_ * batch_size / N`` epochs' worth of rows), 0 for
         ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
-        ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+        ``"max_epochs"``, ``"converged"`` or ``"closed_form"`` (an ``"exact"``
+        elastic net: ``"converged"``, or ``"max_epochs"`` with a warning).
+    dual_gap_ : float
+        Only for an ``"exact"`` fit with ``l1_ratio > 0``: the duality gap, an upper
+        bound on how far the objective is above its minimum, in its units.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
@@ -165,6 +189,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         seed: int = 0,
         engine: str = "auto",
         alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        acceleration: str = "none",
     ) -> None:
         self.solver = solver
         self.learning_rate = learning_rate
@@ -178,12 +204,19 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.seed = seed
         self.engine = engine
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.acceleration = acceleration
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:
         if self.solver not in SOLVERS:
             raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
         check_alpha(self.alpha)
+        check_l1_ratio(self.l1_ratio)
+        if self.acceleration not in ACCELERATIONS:
+            raise LinregError(
+                f"acceleration must be one of {', '.join(ACCELERATIONS)}; got {self.acceleration!r}"
+            )
         check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
@@ -196,6 +229,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if self.engine not in fast.ENGINES:
             raise LinregError(
                 f"engine must be one of {', '.join(fast.ENGINES)}; got {self.engine!r}"
+            )
+        if self.acceleration == "fista" and (self.solver != "gd" or self.momentum):
+            raise LinregError(
+                "acceleration='fista' is for solver='gd' without momentum; "
+                f"got solver={self.solver!r}, momentum={self.momentum!r}"
             )
         for flag in ("standardize", "fit_intercept"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
@@ -284,14 +322,67 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
+        vars(self).pop("dual_gap_", None)
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
 
-        if self.solver == "exact":
+        if self.solver == "exact" and self._lasso():
+            self._fit_elastic_net(X, y, val, sample_weight)
+        elif self.solver == "exact":
             self._fit_exact(X, y, val, sample_weight)
         else:
             fit_gradient(self, X, y, val, on_epoch, sample_weight)
+
+    def _lasso(self) -> bool:
+        """Whether the penalty has an L1 part (``alpha > 0`` and ``l1_ratio > 0``)."""
+        return float(self.alpha) > 0.0 and float(self.l1_ratio) > 0.0
+
+    def _fit_elastic_net(
+        self,
+        X: Array,
+        y: Array,
+        val: tuple[Array, Array] | None,
+        sample_weight: Array | None = None,
+    ) -> None:
+        from linreg.solvers.elastic_net import elastic_net
+
+        require_finite(X, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = elastic_net(
+                X,
+                y,
+                alpha=float(self.alpha),
+                l1_ratio=float(self.l1_ratio),
+                sample_weight=sample_weight,
+                fit_intercept=bool(self.fit_intercept),
+            )
+        if not (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)):
+            raise coefficients_overflow_error()
+        self.coef_, self.intercept_ = result.coef, float(result.intercept)
+        self.dual_gap_ = result.dual_gap
+        self.stability_: Stability | None = None
+        val_loss = None
+        if val is not None:
+            with np.errstate(over="ignore"):
+                val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
+        self.history_ = History(
+            loss=np.array([result.objective]),
+            W=self.coef_[None, :].copy(),
+            b=np.array([self.intercept_]),
+            val_loss=val_loss,
+        )
+        self.n_iter_ = result.n_sweeps
+        self.n_steps_: int | None = 0
+        self.stop_reason_ = "converged" if result.converged else "max_epochs"
+        if not result.converged:
+            warnings.warn(
+                f"coordinate descent stopped after {result.n_sweeps:,} sweeps with the "
+                f"duality gap at {result.dual_gap:.3g}, above its tolerance; the features "
+                "may be nearly collinear: standardize them, or raise alpha",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _fit_exact(
         self,
@@ -321,7 +412,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                 vars(self).pop(attribute, None)  # nothing of the fit is kept
             raise coefficients_overflow_error()
         self.lstsq_ = result
-        self.stability_: Stability | None = None
+        self.stability_ = None
         # The objective L of linreg.problem at the solution: weighted MSE + penalty;
         # the refinement's own residual, where it kept one, saves a pass over X.
         loss = exact_objective(
@@ -346,7 +437,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             val_loss=val_loss,
         )
         self.n_iter_ = result.n_refinements
-        self.n_steps_: int | None = 0
+        self.n_steps_ = 0
         self.stop_reason_ = "closed_form"
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
@@ -368,6 +459,10 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        if fitted.dual_gap is not None:
+            self.dual_gap_ = fitted.dual_gap
+        else:
+            vars(self).pop("dual_gap_", None)
         message = convergence_message(
             fitted,
             tol=self.tol,
@@ -420,6 +515,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         from linreg.out_of_memory import solve_passes
 
         self._validate_params()
+        if self._lasso() and self.solver == "sgd":
+            raise LinregError(
+                f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "
+                "(streamed SGD takes no proximal step yet): use solver='gd' or 'exact' "
+                "on streamed and Dask data, or load the data"
+            )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
         self.n_features_in_ = len(names)
@@ -433,7 +534,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
         optimum = self
         if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
-            optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
+            optimum = type(self)(
+                solver="exact",
+                fit_intercept=self.fit_intercept,
+                alpha=self.alpha,
+                l1_ratio=self.l1_ratio,
+            )
             optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
             optimum._store(fitted.optimum.fitted())
         return StreamFit(

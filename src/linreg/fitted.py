@@ -76,6 +76,8 @@ class Fitted:
         Passes over the data (out-of-core fits).
     feature_names : list of str or None
         The features' names (out-of-core fits).
+    dual_gap : float or None
+        The duality gap of an exact elastic-net fit (``l1_ratio > 0``); None otherwise.
     """
 
     coef: Array
@@ -90,6 +92,7 @@ class Fitted:
     n_samples: int | None = None
     passes: int | None = None
     feature_names: list[str] | None = None
+    dual_gap: float | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,11 @@ estimator's fitted attributes or imports the estimator: :func:`fit_source` and
 :func:`fit_file` call its public ``fit_passes``.
 
 The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
-(a weight column, ``Batch.w``), the penalty is ``estimator.alpha``.
+(a weight column, ``Batch.w``), the penalty is ``estimator.alpha`` and its L1 share
+``estimator.l1_ratio``. With an L1 share, ``"exact"`` runs coordinate descent on the
+moments (:func:`linreg.solvers.elastic_net.elastic_net_from_moments`, one pass) and
+``"gd"`` takes the proximal step after every epoch's step; ``"sgd"`` is refused by the
+estimator (no proximal step in the streamed SGD).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.errors import LinregError, StabilityWarning
+from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
 from linreg.model import LinearModel
 from linreg.optimality import check_moments_not_underflowing
 from linreg.solvers import fast
+from linreg.solvers.elastic_net import ElasticNetResult, elastic_net_from_moments
+from linreg.solvers.moments import Moments
 from linreg.solvers.streamed_exact import solve_exact
 from linreg.solvers.streamed_sgd import StreamSGD
 from linreg.sources.batches import (
@@ -87,6 +93,8 @@ def solve_passes(
             f"the validation data have {val[0].shape[1]} feature(s) but the training data {d}"
         )
     alpha = float(estimator.alpha)
+    if estimator.solver == "exact" and alpha * float(estimator.l1_ratio) > 0.0:
+        return _solve_elastic_net(estimator, passes, names, val)
     if estimator.solver == "exact":
         return _solve_exact(
             passes, names, val, fit_intercept=bool(estimator.fit_intercept), alpha=alpha
@@ -146,6 +154,63 @@ def _solve_exact(
     )
 
 
+def _solve_elastic_net(
+    estimator: LinearRegression,
+    passes: Passes,
+    names: list[str],
+    val: tuple[Array, Array] | None,
+) -> Fitted:
+    """The exact elastic net by coordinate descent on the moments (one pass over the data)."""
+    fit_intercept = bool(estimator.fit_intercept)
+    moments, _ = passes.moments()
+    check_rows(moments.n, len(names), fit_intercept)
+    check_moments_not_underflowing(moments.y_mean, moments.yty, moments.n)
+    warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=5)
+    result = _moments_elastic_net(estimator, moments)
+    coef, intercept = result.coef, float(result.intercept)
+    val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
+    if not result.converged:
+        warnings.warn(
+            f"coordinate descent stopped after {result.n_sweeps:,} sweeps with the duality "
+            f"gap at {result.dual_gap:.3g}, above its tolerance; the features may be nearly "
+            "collinear: standardize them, or raise alpha",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+    return Fitted(
+        coef=coef,
+        intercept=intercept,
+        history=History(
+            loss=np.array([result.objective]),
+            W=coef[None, :].copy(),
+            b=np.array([intercept]),
+            val_loss=val_loss,
+        ),
+        n_iter=result.n_sweeps,
+        n_steps=0,
+        stop_reason="converged" if result.converged else "max_epochs",
+        n_samples=moments.n,
+        passes=passes.count,
+        feature_names=names,
+        dual_gap=result.dual_gap,
+    )
+
+
+def _moments_elastic_net(estimator: LinearRegression, moments: Moments) -> ElasticNetResult:
+    """The estimator's elastic net solved from the (weighted, centred) moments."""
+    return elastic_net_from_moments(
+        moments.gram,
+        moments.xty,
+        moments.yty,
+        total=moments.total,
+        mean=moments.mean,
+        y_mean=moments.y_mean,
+        alpha=float(estimator.alpha),
+        l1_ratio=float(estimator.l1_ratio),
+        fit_intercept=bool(estimator.fit_intercept),
+    )
+
+
 def _solve_gradient(
     estimator: LinearRegression,
     passes: Passes,
@@ -154,7 +219,8 @@ def _solve_gradient(
     on_epoch: EpochCallback | None,
 ) -> Fitted:
     fit_intercept = bool(estimator.fit_intercept)
-    alpha = float(estimator.alpha)
+    rho = float(estimator.l1_ratio)
+    alpha = float(estimator.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
     moments, row_mean = passes.moments()
     d = len(names)
     check_rows(moments.n, d, fit_intercept)
@@ -220,6 +286,7 @@ def _solve_gradient(
             weight_factor=moments.weight_factor,
             alpha=alpha,
         )
+    lasso = float(estimator.alpha) * rho
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
         model,
@@ -233,9 +300,16 @@ def _solve_gradient(
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
+        l1=2.0 * lasso / scale if lasso else None,  # the proximal step's thresholds
+        fista=estimator.acceleration == "fista",
     )
     coef, intercept = to_original(model.W, model.b)
     optimum_coef, optimum_intercept = to_original(W_a, b_a)
+    optimum_loss = objective.loss(W_a, b_a)
+    if lasso:  # the anchor is ridge's optimum; the elastic net's comes from the moments
+        exact = _moments_elastic_net(estimator, moments)
+        optimum_coef, optimum_intercept = exact.coef, exact.intercept
+        optimum_loss = exact.objective
     return Fitted(
         coef=coef,
         intercept=intercept,
@@ -245,7 +319,7 @@ def _solve_gradient(
         stop_reason=result.stop_reason,
         stability=stab,
         lstsq=None,
-        optimum=Optimum(optimum_coef, optimum_intercept, objective.loss(W_a, b_a)),
+        optimum=Optimum(optimum_coef, optimum_intercept, optimum_loss),
         n_samples=moments.n,
         passes=passes.count,
         feature_names=names,

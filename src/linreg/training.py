@@ -10,7 +10,10 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
 3. update: full-batch GD takes one step with the gradient of the whole data;
    mini-batch SGD shuffles the rows (from the seed, :func:`shuffle_rows`) and
    takes one step per batch. Momentum keeps a velocity v <- mu v + g and steps
-   with v.
+   with v. With an L1 penalty ``t |W|_1`` (the lasso's, t = 2 alpha rho), the gradient
+   is the smooth part's and every step is followed by one more line, the proximal
+   step W <- sign(W) max(|W| - eta t, 0) (ISTA; FISTA with ``acceleration="fista"``,
+   which takes each gradient step from W_k + (t_k - 1)/t_{k+1} (W_k - W_{k-1})).
 
 Steps 1 and 3 are the loop itself, :func:`gradient_descent`, a generator that
 yields L_k and, asked for the next epoch, takes the steps: forward, loss, backward,
@@ -227,6 +230,8 @@ def train(
     on_epoch: EpochCallback | None = None,
     sample_weight: Array | None = None,
     alpha: float | Array = 0.0,
+    l1: float | Array = 0.0,
+    acceleration: str = "none",
 ) -> TrainResult:
     """Train ``model`` in place by gradient descent and record every epoch.
 
@@ -263,6 +268,11 @@ def train(
         The penalty ``alpha |W|^2`` in the units trained on; training on
         ``Z = (X - c) / s`` penalizes the original units' weights with ``alpha / s^2``.
         The validation loss is the plain MSE of ``X_val``, without weights or penalty.
+    l1 : float or ndarray of shape (d,), default=0.0
+        The L1 penalty ``sum_j l1_j |W_j|`` in the units trained on (``2 alpha rho / s``
+        standardized); each step is followed by the proximal step :meth:`LinearModel.prox`.
+    acceleration : {"none", "fista"}, default="none"
+        ``"fista"``: full-batch GD steps from the extrapolated point of FISTA.
 
     Returns
     -------
@@ -287,6 +297,8 @@ def train(
         sample_weight=w,
         alpha=alpha,
         plateau=plateau,
+        l1=l1,
+        fista=acceleration == "fista",
     )
 
     def gradient_norm() -> float:
@@ -325,6 +337,8 @@ def gradient_descent(
     sample_weight: Array | None,
     alpha: float | Array,
     plateau: Plateau | None,
+    l1: float | Array = 0.0,
+    fista: bool = False,
 ) -> Iterator[float]:
     """The textbook loop, forever: yield the loss of epoch k, then take epoch k's steps.
 
@@ -332,11 +346,14 @@ def gradient_descent(
     the rows and takes one step per batch, giving each batch's loss to ``plateau``
     and ending the epoch when it says stop. ``sample_weight`` are of mean one.
     Stopping, divergence checks and records are the caller's (:func:`watch`): it
-    simply asks for no further epoch.
+    simply asks for no further epoch. ``l1`` adds the proximal step after every step;
+    ``fista`` (full batch) steps from FISTA's extrapolated point.
     """
     N = X.shape[0]
     rng = np.random.default_rng(seed)
     velocity = Gradients(dW=np.zeros_like(model.W), db=0.0)
+    lasso = bool(np.any(l1))
+    t_k, previous = 1.0, (model.W.copy(), model.b)  # FISTA's t_k and W_{k-1}, b_{k-1}
 
     def step(X_b: Array, y_b: Array, y_pred_b: Array, w_b: Array | None) -> None:
         nonlocal velocity
@@ -347,11 +364,21 @@ def gradient_descent(
             )
             grads = velocity
         model.step(grads, learning_rate)
+        if lasso:
+            model.prox(learning_rate, l1)  # the L1 penalty's step: soft-thresholding
 
     while True:
         y_pred = model.forward(X)
-        yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha)
+        yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha, l1=l1)
         if solver == "gd":
+            if fista:  # step from W_k + beta (W_k - W_{k-1}), beta = (t_k - 1) / t_{k+1}
+                t_next = (1.0 + np.sqrt(1.0 + 4.0 * t_k * t_k)) / 2.0
+                beta = (t_k - 1.0) / t_next
+                current = (model.W, model.b)
+                model.W = model.W + beta * (model.W - previous[0])
+                model.b = model.b + beta * (model.b - previous[1])
+                previous, t_k = current, t_next
+                y_pred = model.forward(X)
             step(X, y, y_pred, sample_weight)
             continue
         order = shuffle_rows(rng, N)
@@ -362,7 +389,7 @@ def gradient_descent(
             y_pred_b = model.forward(X_b)
             step(X_b, y_b, y_pred_b, w_b)
             if plateau is not None and plateau.add(
-                model.loss(y_pred_b, y_b, sample_weight=w_b, alpha=alpha)
+                model.loss(y_pred_b, y_b, sample_weight=w_b, alpha=alpha, l1=l1)
             ):
                 break  # the last record is then this point within the epoch
 

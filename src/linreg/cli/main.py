@@ -25,6 +25,7 @@ from linreg.cli import (
     harness,
     lab,
     lab_page,
+    path,
     report,
     stats,
     sweep,
@@ -76,6 +77,7 @@ COMMAND_GROUPS = (
     report,
     stats,
     diagnose,
+    path,
     harness,
 )
 

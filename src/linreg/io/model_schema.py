@@ -12,7 +12,8 @@ must be finite: ``NaN``, ``Infinity`` and numbers beyond the range of a float
 (``1e400``) are refused wherever they are, ``extra`` included.
 
 The fields, with the type and range each must have (a field marked optional may be
-absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted``):
+absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted``, files
+written before the elastic net lack ``hyperparameters.l1_ratio`` and ``acceleration``):
 
 ========================================  ===================================================
 ``format``                                ``"linreg-model"``
@@ -111,6 +112,8 @@ _HYPERPARAMETERS = {
     "seed": "seed",
     "engine": "text",
     "alpha": "number",
+    "l1_ratio": "number",
+    "acceleration": "text",
 }
 
 Array = NDArray[np.float64]

@@ -47,6 +47,7 @@ __all__ = [
     "ols_inference",
     "penalized_error",
     "penalized_summary",
+    "penalty_name",
     "wls_inference",
 ]
 
@@ -647,9 +648,16 @@ def penalized_error(what: str, alpha: float) -> LinregError:
     """The error of asking a penalized fit for what least squares alone gives (``what``)."""
     return LinregError(
         f"{what} is not available for a penalized fit (alpha={alpha!r}): ordinary "
-        "least-squares standard errors do not apply to ridge estimates. Refit with "
+        "least-squares standard errors do not apply to penalized estimates. Refit with "
         "alpha=0 for them; summary() prints the coefficients alone"
     )
+
+
+def penalty_name(l1_ratio: float) -> str:
+    """The penalty's name: ``"ridge"`` (l1_ratio 0), ``"lasso"`` (1) or ``"elastic net"``."""
+    if l1_ratio == 0.0:
+        return "ridge"
+    return "lasso" if l1_ratio == 1.0 else "elastic net"
 
 
 def penalized_summary(
@@ -661,6 +669,7 @@ def penalized_summary(
     names: list[str] | None = None,
     target_name: str = "y",
     method: str = "ridge",
+    l1_ratio: float = 0.0,
 ) -> str:
     """The summary of a penalized (ridge, ``alpha > 0``) fit: coefficients, no standard errors.
 
@@ -681,6 +690,7 @@ def penalized_summary(
         f"{'Dep. variable:':<18}{target_name:>22}",
         f"{'Method:':<18}{method:>22}",
         f"{'Penalty alpha:':<18}{alpha:>22.6g}",
+        *([f"{'L1 ratio:':<18}{l1_ratio:>22.6g}"] if l1_ratio else []),
         f"{'Intercept:':<18}{'yes (unpenalized)' if fit_intercept else 'no':>22}",
         "=" * width,
         f"{'':<14}{'coef':>12}",
