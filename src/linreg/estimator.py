@@ -27,7 +27,6 @@ from linreg.errors import (
     ConvergenceWarning,
     LinregError,
     NonFiniteDataError,
-    NotFittedError,
 )
 from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
@@ -38,6 +37,7 @@ from linreg.optimality import (
     exact_objective,
 )
 from linreg.problem import check_alpha, check_sample_weight
+from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers import fast
 from linreg.stability import Stability
 from linreg.training import EpochCallback
@@ -60,7 +60,7 @@ Array = NDArray[np.float64]
 SOLVERS = ("gd", "sgd", "exact")
 
 
-class LinearRegression(AssessmentMixin, ParamsMixin):
+class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     """Linear regression y = X W + b, fitted by gradient descent or exactly.
 
     Parameters
@@ -254,7 +254,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if (X_val is None) != (y_val is None):
             raise LinregError("give both X_val and y_val, or neither")
         if X_val is not None:
-            Xv, _ = check_X(X_val, n_features=X_arr.shape[1])
+            Xv, _ = check_X(X_val, n_features=X_arr.shape[1], estimator=type(self).__name__)
             val = (Xv, check_y(y_val, Xv.shape[0]))
 
         before = dict(vars(self))
@@ -446,12 +446,6 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         )
 
     # -- using a fitted model --------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
-            )
-
     def _decision(self, X: Array) -> Array:
         return X @ self.coef_ + self.intercept_
 
@@ -463,10 +457,26 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             X,
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
+            estimator=type(self).__name__,
         )
         return self._decision(X_arr)
 
-    def score(self, X: ArrayLike, y: ArrayLike) -> float:
-        """R^2 of the predictions on (X, y)."""
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """R^2 of the predictions on (X, y), weighted by ``sample_weight`` if given.
+
+        R^2 = 1 - sum_i w_i (y_i - y_pred_i)^2 / sum_i w_i (y_i - ybar_w)^2 with
+        ybar_w = sum_i w_i y_i / sum_i w_i (scikit-learn's ``r2_score``); all w_i = 1
+        without weights.
+        """
         y_pred = self.predict(X)
-        return r2(check_y(y, y_pred.shape[0]), y_pred)
+        y_arr = check_y(y, y_pred.shape[0])
+        if sample_weight is None:
+            return r2(y_arr, y_pred)
+        w = check_sample_weight(sample_weight, y_arr.shape[0])
+        if w is None:
+            return r2(y_arr, y_pred)
+        y_bar = float(w @ y_arr) / float(np.sum(w))
+        rss, tss = float(w @ (y_arr - y_pred) ** 2), float(w @ (y_arr - y_bar) ** 2)
+        if tss == 0.0:
+            return 1.0 if rss == 0.0 else 0.0
+        return 1.0 - rss / tss

@@ -28,7 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.base import ParamsMixin
-from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
+from linreg.errors import LinregError, RankDeficiencyWarning
+from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers.extended import two_product
 from linreg.solvers.lstsq import LstsqResult, residuals, solve
 from linreg.validation import as_float_array
@@ -115,7 +116,7 @@ def _as_vector(value: Any, what: str) -> Array:
     return np.ascontiguousarray(arr)
 
 
-class PolynomialRegression(ParamsMixin):
+class PolynomialRegression(RegressorProtocol, ParamsMixin):
     """Polynomial least squares ``y = B0 + B1 x + ... + Bk x^k``, solved exactly.
 
     Parameters
@@ -225,12 +226,6 @@ class PolynomialRegression(ParamsMixin):
         return self
 
     # -- using a fitted model --------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(x, y) first"
-            )
-
     def _residuals(self, x: Array, y: Array) -> Array:
         hi, lo = monomial_design(x, self.coef_.shape[0])
         return residuals(hi, y, self.coef_, self.intercept_, X_lo=lo)
