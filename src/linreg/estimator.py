@@ -35,6 +35,7 @@ from linreg.optimality import (
     coefficients_overflow_error,
     convergence_message,
     exact_objective,
+    relative_gap,
 )
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.sklearn_compat import RegressorProtocol
@@ -68,8 +69,14 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     solver : {"gd", "sgd", "exact"}, default="gd"
         ``"gd"`` full-batch gradient descent; ``"sgd"`` mini-batch SGD;
         ``"exact"`` closed-form least squares (QR with iterative refinement).
-    learning_rate : float, default=0.01
-        Step size eta of ``"gd"`` and ``"sgd"``.
+    learning_rate : float or "auto", default=0.01
+        Step size eta of ``"gd"`` and ``"sgd"``. ``"auto"`` takes it from the
+        Hessian H of the loss in the units trained on, which the fit computes anyway
+        for eta_max = 2 / lambda_max(H): ``"gd"`` steps 1 / lambda_max(H) = eta_max / 2,
+        the fastest safe rate of the stiffest direction; ``"sgd"``, whose batches'
+        curvature exceeds the mean's, the more cautious eta_max / 4
+        (:func:`linreg.descent_fit.auto_learning_rate`). The rate used is
+        ``learning_rate_``.
     epochs : int, default=1000
         Number of passes over the data (``"gd"``: exactly this many updates).
     batch_size : int, default=32
@@ -121,6 +128,14 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
         ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+    learning_rate_ : float or None
+        The step size gradient descent took (the number ``"auto"`` chose); None
+        for ``"exact"``.
+    optimality_gap_ : float or None
+        How far the final loss L is above the least-squares optimum's L*, relatively:
+        (L - L*) / L* (:func:`linreg.optimality.relative_gap`); 0.0 for ``"exact"``,
+        None where the optimum was not computed (large data without moments). A
+        gradient fit that ran out of epochs far above the optimum also warns.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
@@ -154,7 +169,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         self,
         *,
         solver: str = "gd",
-        learning_rate: float = 0.01,
+        learning_rate: float | str = 0.01,
         epochs: int = 1000,
         batch_size: int = 32,
         momentum: float = 0.0,
@@ -184,7 +199,8 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         if self.solver not in SOLVERS:
             raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
         check_alpha(self.alpha)
-        check_positive(self.learning_rate, "learning rate")
+        if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
+            check_positive(self.learning_rate, "learning rate (a number > 0 or 'auto')")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
         if not (isinstance(self.momentum, (int, float)) and 0.0 <= self.momentum < 1.0):
@@ -348,6 +364,8 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
+        self.learning_rate_: float | None = None
+        self.optimality_gap_: float | None = 0.0
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
@@ -368,12 +386,22 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        if fitted.stop_reason == "closed_form":
+            self.learning_rate_, self.optimality_gap_ = None, 0.0
+        else:
+            if optimum is None and fitted.optimum is not None:
+                optimum = fitted.optimum.loss
+            self.learning_rate_ = fitted.learning_rate
+            self.optimality_gap_ = relative_gap(float(fitted.history.loss[-1]), optimum)
         message = convergence_message(
             fitted,
             tol=self.tol,
             epochs=int(self.epochs),
-            learning_rate=float(self.learning_rate),
+            learning_rate=float(fitted.learning_rate or 0.0),
             optimum=optimum,
+            solver=str(self.solver),
+            standardize=bool(self.standardize),
+            auto_rate=self.learning_rate == "auto",
         )
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)

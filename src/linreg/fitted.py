@@ -76,6 +76,8 @@ class Fitted:
         Passes over the data (out-of-core fits).
     feature_names : list of str or None
         The features' names (out-of-core fits).
+    learning_rate : float or None
+        The step size gradient descent took (``learning_rate="auto"`` resolved).
     """
 
     coef: Array
@@ -90,6 +92,7 @@ class Fitted:
     n_samples: int | None = None
     passes: int | None = None
     feature_names: list[str] | None = None
+    learning_rate: float | None = None
 
 
 @dataclass(frozen=True)
