@@ -25,7 +25,7 @@ What those tools ask of an estimator, and where :class:`RegressorProtocol` answe
 
 Checks that an estimator declares expected to fail under ``check_estimator`` are
 listed per class in ``_expected_failed_checks`` (name -> one-line reason) and given to
-scikit-learn both ways: the ``xfail_checks`` tag of old releases, and
+scikit-learn both ways: the ``_xfail_checks`` tag of old releases, and
 :func:`expected_failed_checks` for the ``expected_failed_checks`` argument of new ones.
 """
 
@@ -84,7 +84,7 @@ class RegressorProtocol:
             "requires_y": True,
             "multioutput": False,
             "X_types": ["2darray"],
-            "xfail_checks": dict(self._expected_failed_checks),
+            "_xfail_checks": dict(self._expected_failed_checks),
         }
 
     def _get_tags(self) -> dict[str, Any]:
@@ -183,7 +183,7 @@ def sklearn_twin(ours: _C, module: str, name: str) -> _C:
     class deriving from both, so that either ``except`` clause or warning filter
     applies. scikit-learn is never imported for this: without it loaded, ``ours``.
     """
-    if "sklearn" not in sys.modules:
+    if sys.modules.get("sklearn") is None:  # not loaded (or blocked)
         return ours
     return _twin(ours, module, name)
 
