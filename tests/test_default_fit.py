@@ -77,6 +77,14 @@ def test_the_default_on_diabetes_warns_with_the_gap(diabetes: Data) -> None:
     assert "\n" not in message
 
 
+def test_a_short_run_still_improving_warns() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = X @ [1.0, -2.0, 0.5] + 3.0 + 0.1 * rng.normal(size=400)
+    with pytest.warns(ConvergenceWarning, match=r"stopped after its 3 epochs .*relative gap"):
+        LinearRegression(epochs=3).fit(X, y)
+
+
 def test_sgd_on_diabetes_within_its_noise_does_not_warn(diabetes: Data) -> None:
     X, y = diabetes
     with warnings.catch_warnings():

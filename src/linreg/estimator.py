@@ -207,8 +207,12 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         if self.solver not in SOLVERS:
             raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
         check_alpha(self.alpha)
-        if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
-            check_positive(self.learning_rate, "learning rate (a number > 0 or 'auto')")
+        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
+            raise LinregError(
+                f"learning rate must be a positive number or 'auto', got {self.learning_rate!r}"
+            )
+        if self.learning_rate != "auto":
+            check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
         if not (isinstance(self.momentum, (int, float)) and 0.0 <= self.momentum < 1.0):
