@@ -48,7 +48,9 @@ def statecrime() -> Data:
 
 def _write_csv(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
     header = ",".join([*(f"x{j}" for j in range(X.shape[1])), "y"])
-    np.savetxt(path, np.column_stack([X, y]), delimiter=",", header=header, comments="", fmt="%.17g")
+    np.savetxt(
+        path, np.column_stack([X, y]), delimiter=",", header=header, comments="", fmt="%.17g"
+    )
     return path
 
 
