@@ -374,7 +374,7 @@ def test_dataframes_keep_feature_names(rng: np.random.Generator) -> None:
 
 def test_predict_checks_the_number_of_features(default_data: Dataset) -> None:
     model = LinearRegression(epochs=5, learning_rate=0.005).fit(default_data.X, default_data.y)
-    with pytest.raises(LinregError, match=r"2 feature\(s\) but the model was fitted with 1"):
+    with pytest.raises(LinregError, match=r"X has 2 features, but LinearRegression is expecting 1"):
         model.predict(np.ones((4, 2)))
 
 
@@ -532,7 +532,7 @@ def test_validation_data_must_come_in_pairs(default_data: Dataset) -> None:
     model = LinearRegression(epochs=5, learning_rate=0.005)
     with pytest.raises(LinregError, match="give both X_val and y_val"):
         model.fit(default_data.X, default_data.y, X_val=default_data.X)
-    with pytest.raises(LinregError, match=r"3 feature\(s\) but the model was fitted with 1"):
+    with pytest.raises(LinregError, match=r"X has 3 features, but LinearRegression is expecting 1"):
         model.fit(default_data.X, default_data.y, np.ones((5, 3)), np.ones(5))
 
 

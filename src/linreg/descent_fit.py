@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,9 +42,39 @@ from linreg.validation import constant_columns, require_finite
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
 
-__all__ = ["fit_gradient", "store_descent"]
+__all__ = ["AUTO_FRACTION", "auto_learning_rate", "fit_gradient", "store_descent"]
 
 Array = NDArray[np.float64]
+
+#: ``learning_rate="auto"``'s step as a fraction of eta_max = 2 / lambda_max(H), per solver.
+AUTO_FRACTION: Final = {"gd": 0.5, "sgd": 0.25}
+
+
+def auto_learning_rate(learning_rate: float | str, eta_max: float, solver: str) -> float:
+    """The step size to take: ``learning_rate``, or for ``"auto"`` one from eta_max.
+
+    Parameters
+    ----------
+    learning_rate : float or "auto"
+    eta_max : float
+        The largest stable rate 2 / lambda_max(H) of full-batch gradient descent on
+        the units trained on, H = (2/N) [X 1]^T W [X 1] + the penalty's 2 alpha
+        (:func:`linreg.stability.stability`).
+    solver : {"gd", "sgd"}
+
+    Returns
+    -------
+    float
+        For ``"gd"``, eta_max / 2 = 1 / lambda_max(H): the step that takes the
+        stiffest direction to its minimum at once, and every other closer each
+        epoch (their error shrinks by 1 - lambda / lambda_max). For ``"sgd"``,
+        eta_max / 4: a batch's Hessian is a noisy estimate of H whose largest
+        eigenvalue is often larger, so the step is halved again; on data with rare
+        extreme rows and small batches a lower number may still be needed.
+    """
+    if isinstance(learning_rate, str):
+        return AUTO_FRACTION.get(solver, AUTO_FRACTION["sgd"]) * eta_max
+    return float(learning_rate)
 
 
 def fit_gradient(
@@ -162,9 +192,10 @@ def fit_gradient(
             moments, mean, scale, fit_intercept=bool(est.fit_intercept), alpha=alpha
         )
     eta_max = est.stability_.max_stable_learning_rate
-    if est.learning_rate >= eta_max:
+    learning_rate = auto_learning_rate(est.learning_rate, eta_max, est.solver)
+    if learning_rate >= eta_max:
         warnings.warn(
-            f"learning rate {est.learning_rate:g} is at or above the largest stable rate "
+            f"learning rate {learning_rate:g} is at or above the largest stable rate "
             f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
@@ -176,7 +207,7 @@ def fit_gradient(
         X_train,
         y,
         solver=est.solver,
-        learning_rate=float(est.learning_rate),
+        learning_rate=learning_rate,
         epochs=int(est.epochs),
         batch_size=int(est.batch_size),
         momentum=float(est.momentum),
@@ -189,7 +220,7 @@ def fit_gradient(
         on_epoch=on_epoch,
         sample_weight=sample_weight,
     )
-    store_descent(est, model, result, to_original, stacklevel=5)
+    store_descent(est, model, result, to_original, stacklevel=5, learning_rate=learning_rate)
 
 
 def store_descent(
@@ -198,8 +229,10 @@ def store_descent(
     result: TrainResult,
     to_original: Callable[[Array, float], tuple[Array, float]],
     stacklevel: int = 4,
+    learning_rate: float | None = None,
 ) -> None:
-    """Keep what gradient descent reached (in original units); warn if tol was missed."""
+    """Keep what gradient descent reached (in original units), and the rate it took;
+    warn if tol was missed or it ended far from the optimum."""
     coef, intercept = to_original(model.W, model.b)
     fitted = Fitted(
         coef=coef,
@@ -209,6 +242,7 @@ def store_descent(
         n_steps=result.n_steps,
         stop_reason=result.stop_reason,
         stability=getattr(est, "stability_", None),
+        learning_rate=learning_rate,
     )
     optimum = result.optimum_loss
     if optimum is None and float(est.l1_ratio) > 0.0 and float(est.alpha) > 0.0:

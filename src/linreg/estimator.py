@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,7 +29,6 @@ from linreg.errors import (
     ConvergenceWarning,
     LinregError,
     NonFiniteDataError,
-    NotFittedError,
 )
 from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
@@ -38,8 +37,10 @@ from linreg.optimality import (
     coefficients_overflow_error,
     convergence_message,
     exact_objective,
+    relative_gap,
 )
 from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight
+from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers import fast
 from linreg.stability import Stability
 from linreg.training import EpochCallback
@@ -66,7 +67,7 @@ SOLVERS = ("gd", "sgd", "exact")
 ACCELERATIONS = ("none", "fista")
 
 
-class LinearRegression(AssessmentMixin, ParamsMixin):
+class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     """Linear regression y = X W + b, fitted by gradient descent or exactly.
 
     Parameters
@@ -74,8 +75,14 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     solver : {"gd", "sgd", "exact"}, default="gd"
         ``"gd"`` full-batch gradient descent; ``"sgd"`` mini-batch SGD;
         ``"exact"`` closed-form least squares (QR with iterative refinement).
-    learning_rate : float, default=0.01
-        Step size eta of ``"gd"`` and ``"sgd"``.
+    learning_rate : float or "auto", default=0.01
+        Step size eta of ``"gd"`` and ``"sgd"``. ``"auto"`` takes it from the
+        Hessian H of the loss in the units trained on, which the fit computes anyway
+        for eta_max = 2 / lambda_max(H): ``"gd"`` steps 1 / lambda_max(H) = eta_max / 2,
+        the fastest safe rate of the stiffest direction; ``"sgd"``, whose batches'
+        curvature exceeds the mean's, the more cautious eta_max / 4
+        (:func:`linreg.descent_fit.auto_learning_rate`). The rate used is
+        ``learning_rate_``.
     epochs : int, default=1000
         Number of passes over the data (``"gd"``: exactly this many updates).
     batch_size : int, default=32
@@ -145,6 +152,14 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     dual_gap_ : float
         Only for an ``"exact"`` fit with ``l1_ratio > 0``: the duality gap, an upper
         bound on how far the objective is above its minimum, in its units.
+    learning_rate_ : float or None
+        The step size gradient descent took (the number ``"auto"`` chose); None
+        for ``"exact"``.
+    optimality_gap_ : float or None
+        How far the final loss L is above the least-squares optimum's L*, relatively:
+        (L - L*) / L* (:func:`linreg.optimality.relative_gap`); 0.0 for ``"exact"``,
+        None where the optimum was not computed (large data without moments). A
+        gradient fit that ran out of epochs far above the optimum also warns.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
@@ -174,11 +189,19 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     (3.0, 1.9)
     """
 
+    _expected_failed_checks: ClassVar[dict[str, str]] = {
+        "check_fit1d": "a 1-D X is taken as one feature, a documented convenience",
+        "check_sample_weight_equivalence_on_dense_data": (
+            "its 15 rows of 30 features are refused: fewer rows than parameters "
+            "have no unique least-squares fit"
+        ),
+    }
+
     def __init__(
         self,
         *,
         solver: str = "gd",
-        learning_rate: float = 0.01,
+        learning_rate: float | str = 0.01,
         epochs: int = 1000,
         batch_size: int = 32,
         momentum: float = 0.0,
@@ -217,7 +240,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             raise LinregError(
                 f"acceleration must be one of {', '.join(ACCELERATIONS)}; got {self.acceleration!r}"
             )
-        check_positive(self.learning_rate, "learning rate")
+        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
+            raise LinregError(
+                f"learning rate must be a positive number or 'auto', got {self.learning_rate!r}"
+            )
+        if self.learning_rate != "auto":
+            check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
         if not (isinstance(self.momentum, (int, float)) and 0.0 <= self.momentum < 1.0):
@@ -292,7 +320,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if (X_val is None) != (y_val is None):
             raise LinregError("give both X_val and y_val, or neither")
         if X_val is not None:
-            Xv, _ = check_X(X_val, n_features=X_arr.shape[1])
+            Xv, _ = check_X(X_val, n_features=X_arr.shape[1], estimator=type(self).__name__)
             val = (Xv, check_y(y_val, Xv.shape[0]))
 
         before = dict(vars(self))
@@ -439,6 +467,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_ = 0
         self.stop_reason_ = "closed_form"
+        self.learning_rate_: float | None = None
+        self.optimality_gap_: float | None = 0.0
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
@@ -463,12 +493,22 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.dual_gap_ = fitted.dual_gap
         else:
             vars(self).pop("dual_gap_", None)
+        if fitted.stop_reason == "closed_form":
+            self.learning_rate_, self.optimality_gap_ = None, 0.0
+        else:
+            if optimum is None and fitted.optimum is not None:
+                optimum = fitted.optimum.loss
+            self.learning_rate_ = fitted.learning_rate
+            self.optimality_gap_ = relative_gap(float(fitted.history.loss[-1]), optimum)
         message = convergence_message(
             fitted,
             tol=self.tol,
             epochs=int(self.epochs),
-            learning_rate=float(self.learning_rate),
+            learning_rate=float(fitted.learning_rate or 0.0),
             optimum=optimum,
+            solver=str(self.solver),
+            standardize=bool(self.standardize),
+            auto_rate=self.learning_rate == "auto",
         )
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
@@ -552,12 +592,6 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         )
 
     # -- using a fitted model --------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
-            )
-
     def _decision(self, X: Array) -> Array:
         return X @ self.coef_ + self.intercept_
 
@@ -569,10 +603,26 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             X,
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
+            estimator=type(self).__name__,
         )
         return self._decision(X_arr)
 
-    def score(self, X: ArrayLike, y: ArrayLike) -> float:
-        """R^2 of the predictions on (X, y)."""
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """R^2 of the predictions on (X, y), weighted by ``sample_weight`` if given.
+
+        R^2 = 1 - sum_i w_i (y_i - y_pred_i)^2 / sum_i w_i (y_i - ybar_w)^2 with
+        ybar_w = sum_i w_i y_i / sum_i w_i (scikit-learn's ``r2_score``); all w_i = 1
+        without weights.
+        """
         y_pred = self.predict(X)
-        return r2(check_y(y, y_pred.shape[0]), y_pred)
+        y_arr = check_y(y, y_pred.shape[0])
+        if sample_weight is None:
+            return r2(y_arr, y_pred)
+        w = check_sample_weight(sample_weight, y_arr.shape[0])
+        if w is None:
+            return r2(y_arr, y_pred)
+        y_bar = float(w @ y_arr) / float(np.sum(w))
+        rss, tss = float(w @ (y_arr - y_pred) ** 2), float(w @ (y_arr - y_bar) ** 2)
+        if tss == 0.0:
+            return 1.0 if rss == 0.0 else 0.0
+        return 1.0 - rss / tss

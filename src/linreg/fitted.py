@@ -78,6 +78,8 @@ class Fitted:
         The features' names (out-of-core fits).
     dual_gap : float or None
         The duality gap of an exact elastic-net fit (``l1_ratio > 0``); None otherwise.
+    learning_rate : float or None
+        The step size gradient descent took (``learning_rate="auto"`` resolved).
     """
 
     coef: Array
@@ -93,6 +95,7 @@ class Fitted:
     passes: int | None = None
     feature_names: list[str] | None = None
     dual_gap: float | None = None
+    learning_rate: float | None = None
 
 
 @dataclass(frozen=True)

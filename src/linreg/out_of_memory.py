@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.descent_fit import auto_learning_rate
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
@@ -233,9 +234,10 @@ def _solve_gradient(
         moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
     )
     eta_max = stab.max_stable_learning_rate
-    if estimator.learning_rate >= eta_max:
+    learning_rate = auto_learning_rate(estimator.learning_rate, eta_max, estimator.solver)
+    if learning_rate >= eta_max:
         warnings.warn(
-            f"learning rate {estimator.learning_rate:g} is at or above the largest stable rate "
+            f"learning rate {learning_rate:g} is at or above the largest stable rate "
             f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
@@ -279,7 +281,7 @@ def _solve_gradient(
             scale,
             batch_size=int(estimator.batch_size),
             seed=int(estimator.seed),
-            learning_rate=float(estimator.learning_rate),
+            learning_rate=learning_rate,
             momentum=float(estimator.momentum),
             fit_intercept=fit_intercept,
             tol=None if estimator.tol is None else float(estimator.tol),
@@ -291,7 +293,7 @@ def _solve_gradient(
     result = fast.descend(
         model,
         objective,
-        learning_rate=float(estimator.learning_rate),
+        learning_rate=learning_rate,
         epochs=epochs,
         momentum=float(estimator.momentum),
         tol=None if estimator.tol is None else float(estimator.tol),
@@ -323,6 +325,7 @@ def _solve_gradient(
         n_samples=moments.n,
         passes=passes.count,
         feature_names=names,
+        learning_rate=learning_rate,
     )
 
 

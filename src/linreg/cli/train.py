@@ -47,6 +47,7 @@ from linreg.io.tables import (
     file_sha256,
 )
 from linreg.model import LinearModel
+from linreg.optimality import relative_gap
 from linreg.sources import batches
 from linreg.viz.summaries import closed_form, finite
 
@@ -72,6 +73,22 @@ def parse_alpha(text: str | None) -> float | None:
     if not (math.isfinite(value) and value >= 0.0):
         raise LinregError(f"--alpha must be a finite number >= 0 (the ridge penalty), got {text!r}")
     return value
+
+
+def parse_learning_rate(text: str) -> float | str:
+    """The value of ``--lr``: ``"auto"`` or a number (checked > 0 by the estimator).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        For anything else; argparse prints it after the flag's name.
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number > 0 or 'auto', not {text!r}") from None
 
 
 def _model_from_args(args: argparse.Namespace) -> LinearRegression:
@@ -315,6 +332,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         "epochs_run": model.n_iter_,
         "updates": model.n_steps_,
         "stop_reason": model.stop_reason_,
+        "learning_rate": getattr(model, "learning_rate_", None),
+        "optimality_gap": finite(
+            relative_gap(model.history_.final_loss, optimum.history_.final_loss)
+        ),
         "max_stable_learning_rate": None if stab is None else finite(stab.max_stable_learning_rate),
         "condition_number": None if stab is None else finite(stab.condition_number),
         "closed_form": {"coef": optimum.coef_, "intercept": optimum.intercept_},
@@ -370,7 +391,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         facts += [
             [
                 "learning rate / eta_max",
-                f"{model.learning_rate:g} / {stab.max_stable_learning_rate:.4g}",
+                f"{_rate(model)} / {stab.max_stable_learning_rate:.4g}",
             ],
             ["condition number", stab.condition_number],
         ]
@@ -434,7 +455,13 @@ def register(add: AddCommand) -> None:
     p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
-    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
+    p.add_argument(
+        "--lr",
+        type=parse_learning_rate,
+        default=0.01,
+        help="learning rate, or 'auto': 1/lambda_max of the Hessian for gd, half that "
+        "for sgd (default: 0.01)",
+    )
     p.add_argument(
         "--epochs",
         type=bounded_int("--epochs", MAX_EPOCHS),
@@ -511,3 +538,11 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error (1e-6)")
     add_json(p)
+
+
+def _rate(model: LinearRegression) -> str:
+    """The learning rate taken, with "(auto)" when the estimator chose it."""
+    used = getattr(model, "learning_rate_", None)
+    if used is None:
+        return f"{model.learning_rate:g}"
+    return f"{used:.4g} (auto)" if model.learning_rate == "auto" else f"{used:g}"

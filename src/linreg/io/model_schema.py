@@ -26,7 +26,8 @@ written before the elastic net lack ``hyperparameters.l1_ratio`` and ``accelerat
 ``target_name``                           text, not one of the feature names
 ``hyperparameters``                       an object of known names, each valid for
                                           :class:`~linreg.estimator.LinearRegression`;
-                                          ``seed`` a whole number >= 0 or null
+                                          ``seed`` a whole number >= 0 or null;
+                                          ``learning_rate`` a number or "auto"
 ``training.n_iter``                       a whole number >= 0 (optional)
 ``training.n_steps``, ``n_samples``       a whole number >= 0 or null (optional)
 ``training.weighted``                     true, false or null (optional)
@@ -101,7 +102,7 @@ _MAX_COUNT = 2**63 - 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _HYPERPARAMETERS = {
     "solver": "text",
-    "learning_rate": "number",
+    "learning_rate": "number or auto",
     "epochs": "number",
     "batch_size": "number",
     "momentum": "number",
@@ -452,6 +453,8 @@ def _check_hyperparameters(params: dict[str, Any], fail: Fail) -> None:
             raise fail(f"field '{field}' must be true or false, got {_show(value)}")
         elif kind == "seed" and value is not None and (type(value) is not int or value < 0):
             raise fail(f"field '{field}' must be a whole number >= 0 or null, got {_show(value)}")
+        elif kind == "number or auto" and value == "auto":
+            continue  # learning_rate="auto": the rate is chosen at fit time
         elif kind.startswith("number"):
             _number(value, field, fail, null=kind.endswith("null"))
     try:

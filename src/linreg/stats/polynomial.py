@@ -34,7 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.base import ParamsMixin
-from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
+from linreg.errors import LinregError, RankDeficiencyWarning
+from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers.extended import two_product
 from linreg.solvers.lstsq import LstsqResult, residuals, solve
 from linreg.stats.features import check_degree, polynomial_powers, term_names
@@ -196,7 +197,7 @@ def _as_inputs(value: Any, what: str) -> Array:
     return np.ascontiguousarray(arr)
 
 
-class PolynomialRegression(ParamsMixin):
+class PolynomialRegression(RegressorProtocol, ParamsMixin):
     """Polynomial least squares ``y = B0 + B1 x + ... + Bk x^k``, solved exactly.
 
     Parameters
@@ -320,12 +321,6 @@ class PolynomialRegression(ParamsMixin):
         return self
 
     # -- using a fitted model --------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(x, y) first"
-            )
-
     def _design(self, x: Array) -> tuple[Array, Array]:
         """The terms of ``x`` (n, k) in double-double: the powers of one input as before."""
         if x.shape[1] != self.powers_.shape[1]:
