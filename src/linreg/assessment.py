@@ -77,6 +77,9 @@ class AssessmentMixin:
         y: ArrayLike | None = None,
         *,
         sample_weight: ArrayLike | None = None,
+        cov_type: str = "nonrobust",
+        groups: ArrayLike | None = None,
+        use_t: bool | None = None,
     ) -> Inference:
         """Standard errors, t and p values, R^2, F, AIC/BIC... of the fitted parameters.
 
@@ -93,6 +96,14 @@ class AssessmentMixin:
             from a file needs them.
         sample_weight : array-like of shape (N,), optional
             Row weights of ``X`` and ``y``; None weighs them equally.
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+            The covariance of the estimates, statsmodels' names and definitions
+            (:mod:`linreg.stats.robust`); weighted fits get the weighted versions.
+        groups : array-like of shape (N,), optional
+            Cluster labels of the rows, for ``cov_type="cluster"``.
+        use_t : bool, optional
+            Student's t (True) or the normal distribution (False) for p values and
+            intervals; by default t for nonrobust, normal for robust (statsmodels).
 
         Returns
         -------
@@ -130,6 +141,9 @@ class AssessmentMixin:
                 names=label,
                 method="WLS (exact)" if self.solver == "exact" else f"WLS, {method}",
                 iterative=self.solver != "exact",
+                cov_type=cov_type,
+                groups=groups,
+                use_t=use_t,
             )
         return ols_inference(
             X_arr,
@@ -145,6 +159,9 @@ class AssessmentMixin:
             solution=getattr(self, "lstsq_", None)
             if self._is_training_data(X_arr, y_arr)
             else None,
+            cov_type=cov_type,
+            groups=groups,
+            use_t=use_t,
         )
 
     def _is_training_data(self, X: Array, y: Array) -> bool:
@@ -157,15 +174,20 @@ class AssessmentMixin:
         y: ArrayLike | None = None,
         *,
         sample_weight: ArrayLike | None = None,
+        cov_type: str = "nonrobust",
+        groups: ArrayLike | None = None,
+        use_t: bool | None = None,
     ) -> str:
         """The inference table as text, in the layout of statsmodels' OLS summary.
 
+        The arguments are :meth:`inference`'s.
+
         A penalized fit (``alpha > 0``) gets its coefficients alone, with a note
         that least-squares standard errors do not apply to it
-        (:func:`linreg.stats.inference.penalized_summary`).
+        (:func:`linreg.stats.tables.penalized_summary`).
         """
         if self._penalized():
-            from linreg.stats.inference import penalized_summary
+            from linreg.stats.tables import penalized_summary
 
             self._check_fitted()
             names = getattr(self, "feature_names_in_", None)
@@ -177,7 +199,10 @@ class AssessmentMixin:
                 names=None if names is None else [str(n) for n in names],
                 method=f"ridge ({self.solver})",
             )
-        return self.inference(X, y, sample_weight=sample_weight).summary()
+        inf = self.inference(
+            X, y, sample_weight=sample_weight, cov_type=cov_type, groups=groups, use_t=use_t
+        )
+        return inf.summary()
 
     def predict_interval(self, X: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
         """Predictions of new rows with confidence and prediction intervals (1 - alpha).

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
 
 from linreg.cli.common import (
     AddCommand,
@@ -19,7 +23,9 @@ from linreg.cli.common import (
 from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
+from linreg.io.csvreader import CSVReader
 from linreg.io.tables import read_table
+from linreg.stats.robust import COV_TYPES
 
 __all__ = ["register"]
 
@@ -29,12 +35,24 @@ def cmd_summary(args: argparse.Namespace) -> int:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     check_data_file(args.data, "the data file")
+    if (args.cov_type == "cluster") != (args.groups is not None):
+        raise LinregError("--cov-type cluster and --groups COLUMN go together: give both")
+    groups = None
+    if args.groups is not None:
+        groups = _group_labels(args.data, args.groups)
+        if names is None:
+            reader = CSVReader(args.data)
+            skip = {args.target, args.groups, "y_true"}
+            numeric = reader.numeric_columns()
+            names = [c for c in reader.header if c in numeric and c not in skip]
+        elif args.groups in names:
+            raise LinregError(f"--groups {args.groups!r} is also a feature; leave it out of it")
     table = read_table(args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
         model.fit(table.frame, table.y)
-        inference = model.inference()
+        inference = model.inference(cov_type=args.cov_type, groups=groups)
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
     inference = dataclasses.replace(inference, target_name=table.target_name)
@@ -43,6 +61,26 @@ def cmd_summary(args: argparse.Namespace) -> int:
     else:
         print(inference.summary(args.alpha))
     return 0
+
+
+def _group_labels(path: str, column: str) -> NDArray[np.str_]:
+    """The cluster labels of every row: column ``column`` of the CSV, read as text."""
+    import pandas as pd
+
+    reader = CSVReader(path)
+    if column not in reader.header:
+        raise LinregError(
+            f"{reader.name}: no column {column!r} for --groups; columns: {', '.join(reader.header)}"
+        )
+    frame = pd.read_csv(Path(path), usecols=[column], dtype=str, keep_default_na=False)
+    labels = frame[column].str.strip().to_numpy(dtype=str)
+    empty = np.flatnonzero(labels == "")
+    if empty.size:
+        raise LinregError(
+            f"{reader.name}: column {column!r} has an empty cell (data row {int(empty[0]) + 1}); "
+            "every row needs a cluster label"
+        )
+    return labels
 
 
 def cmd_nist(args: argparse.Namespace) -> int:
@@ -112,6 +150,18 @@ def register(add: AddCommand) -> None:
     add_data_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
+    p.add_argument(
+        "--cov-type",
+        choices=COV_TYPES,
+        default="nonrobust",
+        help="covariance of the estimates, statsmodels' names (nonrobust); robust types "
+        "refer t values to the normal distribution, as statsmodels does",
+    )
+    p.add_argument(
+        "--groups",
+        metavar="COLUMN",
+        help="column of cluster labels (numbers or text) for --cov-type cluster; not a feature",
+    )
     add_json(p)
 
     p = add(
