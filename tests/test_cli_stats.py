@@ -114,7 +114,8 @@ def test_summary_cov_type_hc3_matches_statsmodels(
     frame = pd.read_csv(csv)
     exog = sm.add_constant(frame[["age", "hours"]].to_numpy())
     ref = sm.OLS(frame["pay"].to_numpy(), exog).fit(cov_type="HC3")
-    assert out["cov_type"] == "HC3" and out["use_t"] is False
+    assert out["cov_type"] == "HC3"
+    assert out["use_t"] is False
     np.testing.assert_allclose([p["std_error"] for p in out["parameters"]], ref.bse, rtol=1e-10)
     np.testing.assert_allclose([p["p_value"] for p in out["parameters"]], ref.pvalues, rtol=1e-9)
     np.testing.assert_allclose(out["f_statistic"], ref.fvalue, rtol=1e-10)
@@ -136,7 +137,8 @@ def test_summary_clusters_by_a_text_column_that_is_not_a_feature(
         cov_type="cluster", cov_kwds={"groups": codes}
     )
     np.testing.assert_allclose([p["std_error"] for p in out["parameters"]], ref.bse, rtol=1e-10)
-    assert out["n_groups"] == 11 and out["df_inference"] == 10
+    assert out["n_groups"] == 11
+    assert out["df_inference"] == 10
     assert main([*args, "--groups", "firm"]) == 0
     assert "cluster (11 groups)" in capsys.readouterr().out
 
@@ -158,4 +160,5 @@ def test_summary_bad_cluster_options_are_one_line(
 ) -> None:
     assert main(["summary", str(csv), "--target", "pay", *extra]) == 1
     err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
+    assert message in err
+    assert len(err.splitlines()) == 1

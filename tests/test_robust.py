@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from exact_oracle import gauss
 from hypothesis import given, settings
 
 import linreg
+from exact_oracle import gauss
 from linreg.errors import LinregError
 from linreg.stats.inference import Inference, ols_inference, wls_inference
 from linreg.stats.robust import group_codes, leverage_of
@@ -79,7 +79,8 @@ def test_grunfeld_clustered_by_firm_matches_statsmodels(use_t: bool | None) -> N
         cov_type="cluster", cov_kwds={"groups": codes}, use_t=use_t
     )
     _agree(ours, ref, 1e-8)
-    assert ours.n_groups == 11 and ours.df_tests == ref.df_resid_inference == 10
+    assert ours.n_groups == 11
+    assert ours.df_tests == ref.df_resid_inference == 10
     # The issue's measure: clustered errors are 2.2-3.5 times the nonrobust ones.
     ratio = ours.std_errors / model.inference().std_errors
     assert np.all((ratio > 2.0) & (ratio < 3.6))
@@ -148,7 +149,7 @@ def test_longley_robust_variances_are_exact_to_1e_11(kind: str) -> None:
 
 def test_leverage_is_exact_where_the_columns_cancel() -> None:
     """Longley's leverages from the centred QR, against a^T (A^T A)^{-1} a in Fractions."""
-    data, target, features = _dataset("longley")
+    data, _target, features = _dataset("longley")
     X = data[features].to_numpy(float)
     A = np.column_stack([np.ones(len(X)), X])
     F = [[Fraction(float(v)) for v in row] for row in A]
@@ -217,7 +218,8 @@ def test_one_row_per_cluster_is_hc1(seed: int, weighted: bool) -> None:
         hc1 = ols_inference(X, y, coef, b, cov_type="HC1")
         cl = ols_inference(X, y, coef, b, cov_type="cluster", groups=labels)
     np.testing.assert_allclose(cl.covariance, hc1.covariance, rtol=1e-12, atol=1e-300)
-    assert cl.df_tests == n - 1 and hc1.df_tests == n - 3
+    assert cl.df_tests == n - 1
+    assert hc1.df_tests == n - 3
 
 
 @pytest.fixture
@@ -267,19 +269,24 @@ def test_hc3_refuses_a_row_the_fit_passes_through() -> None:
 
 def test_group_codes_number_labels_in_sorted_order() -> None:
     codes, n = group_codes(np.array(["b", "a", "b", "c"]), 4)
-    assert n == 3 and codes.tolist() == [1, 0, 1, 2]
+    assert n == 3
+    assert codes.tolist() == [1, 0, 1, 2]
 
 
 def test_robust_summary_names_the_covariance_and_uses_z(fitted: linreg.LinearRegression) -> None:
     text = fitted.summary(cov_type="HC3")
-    assert "HC3" in text and "P>|z|" in text and "P>|t|" not in text
+    assert "HC3" in text
+    assert "P>|z|" in text
+    assert "P>|t|" not in text
     assert "normal distribution" in text
     groups = np.arange(30) % 5
     clustered = fitted.summary(cov_type="cluster", groups=groups, use_t=True)
-    assert "cluster (5 groups)" in clustered and "P>|t|" in clustered
+    assert "cluster (5 groups)" in clustered
+    assert "P>|t|" in clustered
     assert "Student's t(4)" in clustered
     as_dict = fitted.inference(cov_type="cluster", groups=groups).to_dict()
-    assert as_dict["cov_type"] == "cluster" and as_dict["df_inference"] == 4
+    assert as_dict["cov_type"] == "cluster"
+    assert as_dict["df_inference"] == 4
 
 
 def test_robust_prediction_intervals_match_statsmodels() -> None:
