@@ -311,6 +311,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                     fit_intercept=bool(self.fit_intercept),
                     sample_weight=sample_weight,
                     alpha=float(self.alpha),
+                    feature_names=getattr(self, "feature_names_in_", None),
                 )
             except OverflowError:  # the refinement's scalings of subnormal data
                 raise coefficients_overflow_error(subnormal=True) from None

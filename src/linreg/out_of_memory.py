@@ -118,7 +118,10 @@ def _solve_exact(
     if passes.weight_sum is not None:
         extra["weight_sum"] = passes.weight_sum
     solution = solve_exact(
-        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift), **extra
+        qr,
+        lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift),
+        feature_names=names,
+        **extra,
     )
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)

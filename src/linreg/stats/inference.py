@@ -391,7 +391,8 @@ def ols_inference(
         resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
         rss = _fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
-    exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
+    labels = list(names if names is not None else default_feature_names(d))
+    exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo, feature_names=labels)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
         gram_inv = exact.unscaled_covariance()
@@ -420,12 +421,12 @@ def ols_inference(
         fit_intercept=fit_intercept,
         condition=exact.condition_number,
         optimum=exact.params if iterative else None,
-        names=(["intercept"] if fit_intercept else [])
-        + list(names if names is not None else default_feature_names(d)),
+        names=(["intercept"] if fit_intercept else []) + labels,
         target_name=target_name,
         method=method,
         robust=robust,
         use_t=use_t,
+        dependent=[labels[j] for j in exact.dependent_columns],
     )
 
 
@@ -522,7 +523,10 @@ def wls_inference(
     resid = residuals(A, yw, params, 0.0, levels=levels)
     small = N <= 100_000
     rss = _fsum((resid * resid).tolist()) if small else float(resid @ resid)
-    exact = lstsq(A, yw, fit_intercept=False)
+    labels = (["intercept"] if fit_intercept else []) + list(
+        names if names is not None else default_feature_names(d)
+    )
+    exact = lstsq(A, yw, fit_intercept=False, feature_names=labels)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
         gram_inv = exact.unscaled_covariance()
@@ -551,13 +555,13 @@ def wls_inference(
         fit_intercept=fit_intercept,
         condition=_weighted_condition(X, w, fit_intercept),
         optimum=exact.params if iterative else None,
-        names=(["intercept"] if fit_intercept else [])
-        + list(names if names is not None else default_feature_names(d)),
+        names=labels,
         target_name=target_name,
         method=method,
         log_weight_sum=math.fsum(np.log(w).tolist()),
         robust=robust,
         use_t=use_t,
+        dependent=[labels[j] for j in exact.dependent_columns],
     )
 
 
@@ -597,6 +601,7 @@ def _table(
     log_weight_sum: float = 0.0,
     robust: RobustCovariance | None = None,
     use_t: bool | None = None,
+    dependent: list[str] | None = None,
 ) -> Inference:
     """The statistics of the table from its sums (see the module docstring).
 
@@ -608,8 +613,10 @@ def _table(
     notes: list[str] = []
     if rank < p:
         notes.append(
-            f"The design is rank deficient (rank {rank} < {p}): the standard errors use "
-            "a pseudo-inverse and some parameters are not identifiable."
+            f"The design is rank deficient (rank {rank} < {p}"
+            + (f"; {', '.join(dependent)} depend on the others" if dependent else "")
+            + "): the standard errors use a pseudo-inverse and some parameters are not "
+            "identifiable."
         )
     df_resid = N - rank
     k_const = int(fit_intercept)
