@@ -3,7 +3,8 @@
 :class:`AssessmentMixin` gives :class:`~linreg.estimator.LinearRegression` its
 ``inference``, ``summary`` and ``predict_interval``. It reads the fitted state the
 estimator stored (``coef_``, ``intercept_``, ``lstsq_``, the training data kept by
-reference) and leaves the statistics to :mod:`linreg.stats.inference`.
+reference, or for fits that keep no data ``inference_pieces_``) and leaves the
+statistics to :mod:`linreg.stats.inference` and :mod:`linreg.stats.pieces`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from linreg.validation import check_X, check_y
 
 if TYPE_CHECKING:
     from linreg.stats.inference import Inference, PredictionInterval
+    from linreg.stats.pieces import InferencePieces
 
 __all__ = ["AssessmentMixin"]
 
@@ -40,6 +42,7 @@ class AssessmentMixin:
     n_features_in_: int
     _X_fit: Array
     _y_fit: Array
+    inference_pieces_: InferencePieces
 
     def _check_fitted(self) -> None:  # pragma: no cover - the estimator's own
         raise NotImplementedError
@@ -59,7 +62,8 @@ class AssessmentMixin:
             if not hasattr(self, "_X_fit"):
                 raise LinregError(
                     "this model keeps no training data (it was loaded from a file, or "
-                    "trained on a stream or a cluster); pass X and y to inference()"
+                    "trained on a stream or a cluster) nor the sums its inference needs "
+                    "(weighted or penalized, or saved by an older linreg); pass X and y"
                 )
             return self._X_fit, self._y_fit, getattr(self, "_w_fit", None)
         names = getattr(self, "feature_names_in_", None)
@@ -122,7 +126,6 @@ class AssessmentMixin:
         self._check_fitted()
         if self._penalized():
             raise penalized_error("inference", self.alpha)
-        X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
         names = getattr(self, "feature_names_in_", None)
         method = {
             "exact": "least squares (exact)",
@@ -130,6 +133,10 @@ class AssessmentMixin:
             "sgd": f"mini-batch SGD, {self.n_iter_} epochs",
         }[self.solver]
         label = None if names is None else [str(n) for n in names]
+        pieces = getattr(self, "inference_pieces_", None)
+        if X is None and y is None and not hasattr(self, "_X_fit") and pieces is not None:
+            return self._inference_from_pieces(cov_type, groups, sample_weight, label, method)
+        X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
         if w is not None:
             return wls_inference(
                 X_arr,
@@ -162,6 +169,35 @@ class AssessmentMixin:
             cov_type=cov_type,
             groups=groups,
             use_t=use_t,
+        )
+
+    def _inference_from_pieces(
+        self,
+        cov_type: str,
+        groups: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        label: list[str] | None,
+        method: str,
+    ) -> Inference:
+        """Nonrobust inference from ``inference_pieces_``: a model that keeps no rows."""
+        from linreg.stats.pieces import pieces_inference
+        from linreg.stats.robust import check_cov_type
+
+        if sample_weight is not None:
+            raise LinregError("give sample_weight with X and y (the training weights are kept)")
+        if check_cov_type(cov_type, groups) != "nonrobust":
+            raise LinregError(
+                f"cov_type={cov_type!r} needs every residual, so a pass over the data, and "
+                "this model keeps only the sums of nonrobust inference (it was loaded from "
+                "a file, or trained on a stream or a cluster): pass X and y (and groups)"
+            )
+        return pieces_inference(
+            self.inference_pieces_,
+            self.coef_,
+            self.intercept_,
+            names=label,
+            method=method,
+            iterative=self.solver != "exact",
         )
 
     def _is_training_data(self, X: Array, y: Array) -> bool:

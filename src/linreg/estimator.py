@@ -13,6 +13,7 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -284,6 +285,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
+        vars(self).pop("inference_pieces_", None)  # an earlier streamed fit's
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
@@ -369,6 +371,10 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        if fitted.inference is not None:  # the sums of data not kept (linreg.stats.pieces)
+            self.inference_pieces_ = fitted.inference
+        else:
+            vars(self).pop("inference_pieces_", None)
         message = convergence_message(
             fitted,
             tol=self.tol,
@@ -436,7 +442,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
             optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
             optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
-            optimum._store(fitted.optimum.fitted())
+            # The exact minimiser of the same data: the same inference pieces.
+            optimum._store(dataclasses.replace(fitted.optimum.fitted(), inference=fitted.inference))
         return StreamFit(
             model=self,
             optimum=optimum,

@@ -21,6 +21,7 @@ from linreg.stability import Stability
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
     from linreg.solvers.lstsq import LstsqResult
+    from linreg.stats.pieces import InferencePieces
 
 __all__ = ["Fitted", "Optimum", "StreamFit"]
 
@@ -76,6 +77,9 @@ class Fitted:
         Passes over the data (out-of-core fits).
     feature_names : list of str or None
         The features' names (out-of-core fits).
+    inference : InferencePieces or None
+        The O(p^2) sums nonrobust inference needs, for fits that keep no data
+        (unweighted, unpenalized out-of-core fits); None otherwise.
     """
 
     coef: Array
@@ -90,6 +94,7 @@ class Fitted:
     n_samples: int | None = None
     passes: int | None = None
     feature_names: list[str] | None = None
+    inference: InferencePieces | None = None
 
 
 @dataclass(frozen=True)

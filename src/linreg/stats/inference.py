@@ -54,6 +54,7 @@ from linreg.stats.tables import inference_table, penalized_summary
 __all__ = [
     "Inference",
     "PredictionInterval",
+    "inference_from_sums",
     "ols_inference",
     "penalized_error",
     "penalized_summary",
@@ -411,7 +412,7 @@ def ols_inference(
     if resid is not None and cov_type != "nonrobust":
         A = np.column_stack([np.ones(N), X]) if fit_intercept else X
         robust = _robust(A, resid, gram_inv, cov_type, N - rank, codes, intercept=fit_intercept)
-    return _table(
+    return inference_from_sums(
         params=params,
         rss=rss,
         tss=tss,
@@ -545,7 +546,7 @@ def wls_inference(
         if cov_type == "nonrobust"
         else _robust(A, resid, gram_inv, cov_type, N - rank, codes, intercept=fit_intercept)
     )
-    return _table(
+    return inference_from_sums(
         params=params,
         rss=rss,
         tss=tss,
@@ -584,7 +585,7 @@ def _weighted_condition(X: Array, w: Array, fit_intercept: bool) -> float:
     return float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
 
 
-def _table(
+def inference_from_sums(
     *,
     params: Array,
     rss: float,
