@@ -200,6 +200,31 @@ class AssessmentMixin:
             iterative=self.solver != "exact",
         )
 
+    def inference_pieces(self) -> InferencePieces | None:
+        """The O(p^2) sums of the training data that nonrobust inference needs, if known.
+
+        What a model file keeps so that :meth:`inference` works after loading
+        (:mod:`linreg.stats.pieces`): a streamed fit's own, or those of the training
+        data kept since ``fit``. None for weighted or penalized fits, and for data
+        with no more rows than parameters.
+        """
+        from linreg.stats.pieces import pieces_from_data
+
+        self._check_fitted()
+        if self._penalized():
+            return None
+        pieces: InferencePieces | None = getattr(self, "inference_pieces_", None)
+        if pieces is not None or not hasattr(self, "_X_fit"):
+            return pieces
+        if getattr(self, "_w_fit", None) is not None:
+            return None
+        X, y = self._X_fit, self._y_fit
+        if X.shape[0] <= X.shape[1] + int(self.fit_intercept):
+            return None
+        return pieces_from_data(
+            X, y, fit_intercept=bool(self.fit_intercept), solution=getattr(self, "lstsq_", None)
+        )
+
     def _is_training_data(self, X: Array, y: Array) -> bool:
         """Whether ``X`` and ``y`` are the very arrays ``fit`` was given (kept by reference)."""
         return X is getattr(self, "_X_fit", None) and y is getattr(self, "_y_fit", None)

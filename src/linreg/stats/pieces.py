@@ -36,10 +36,11 @@ from numpy.typing import NDArray
 
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
+from linreg.solvers.lstsq import solve
 from linreg.solvers.result import LstsqResult
-from linreg.stats.inference import Inference, inference_from_sums
+from linreg.stats.inference import Inference, inference_from_sums, ols_inference
 
-__all__ = ["InferencePieces", "pieces_inference"]
+__all__ = ["InferencePieces", "pieces_from_data", "pieces_inference"]
 
 Array = NDArray[np.float64]
 
@@ -66,6 +67,9 @@ class InferencePieces:
     rank : int
     condition_number : float
         Of Z with columns scaled to unit norm (as :func:`linreg.solvers.lstsq.lstsq`).
+    refined_gram_inverse : ndarray of shape (p, p) or None
+        (A^T A)^{-1} refined in extended precision, where the data were in memory
+        (:func:`pieces_from_data`); None: it comes from R.
     """
 
     n_samples: int
@@ -77,6 +81,7 @@ class InferencePieces:
     tss: float
     rank: int
     condition_number: float
+    refined_gram_inverse: Array | None = None
 
     @property
     def n_params(self) -> int:
@@ -84,8 +89,30 @@ class InferencePieces:
         return int(self.r_factor.shape[1])
 
     def gram_inverse(self) -> Array:
-        """(A^T A)^{-1}, shape (p, p), from R (a pseudo-inverse when rank deficient)."""
+        """(A^T A)^{-1}, shape (p, p): the refined one, else from R (pseudo-inverse).
+
+        The pseudo-inverse serves rank-deficient designs.
+        """
+        if self.refined_gram_inverse is not None:
+            return self.refined_gram_inverse
         return self._as_lstsq().unscaled_covariance()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready content (a model file's ``inference`` field); inf becomes None."""
+        refined = self.refined_gram_inverse
+        return {
+            "n_samples": int(self.n_samples),
+            "r_factor": [[float(v) for v in row] for row in self.r_factor],
+            "column_means": [float(v) for v in self.column_means],
+            "optimum": [float(v) for v in self.optimum],
+            "rss": float(self.rss),
+            "tss": float(self.tss),
+            "rank": int(self.rank),
+            "condition_number": float(self.condition_number)
+            if math.isfinite(self.condition_number)
+            else None,
+            "gram_inverse": None if refined is None else [[float(v) for v in r] for r in refined],
+        }
 
     def rss_at(self, params: Array) -> float:
         """RSS(theta) = RSS* + ||R T^{-1} (theta - theta*)||^2 for ``params`` (p,)."""
@@ -159,6 +186,33 @@ class InferencePieces:
             rank=rank,
             condition_number=cond,
         )
+
+
+def pieces_from_data(
+    X: Array, y: Array, *, fit_intercept: bool, solution: LstsqResult | None = None
+) -> InferencePieces:
+    """The pieces of in-memory data (X (N, d), y (N,)): what a saved model keeps of them.
+
+    ``solution`` is the exact fit of these data if there is one; else they are
+    solved (without a second rank warning). (A^T A)^{-1} is the refined one of
+    :func:`linreg.stats.inference.ols_inference`, RSS* and TSS its sums.
+    """
+    exact = solution if solution is not None else solve(X, y, fit_intercept=fit_intercept)
+    inf = ols_inference(
+        X, y, exact.coef, exact.intercept, fit_intercept=fit_intercept, solution=exact
+    )
+    return InferencePieces(
+        n_samples=int(X.shape[0]),
+        fit_intercept=fit_intercept,
+        r_factor=np.asarray(exact.r_factor, dtype=np.float64),
+        column_means=np.asarray(exact.column_means, dtype=np.float64),
+        optimum=exact.params,
+        rss=inf.rss,
+        tss=inf.tss,
+        rank=exact.rank,
+        condition_number=exact.condition_number,
+        refined_gram_inverse=inf.gram_inverse,
+    )
 
 
 def _factor_of_gram(G: Array, *, with_ones: bool) -> tuple[Array, int, float]:
