@@ -162,3 +162,39 @@ def test_summary_bad_cluster_options_are_one_line(
     err = capsys.readouterr().err.strip()
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_summary_of_a_model_file_needs_no_data(
+    csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], stream: bool
+) -> None:
+    out = tmp_path / "model.json"
+    train = ["train", str(csv), "--target", "pay", "--solver", "exact", "--out", str(out)]
+    assert main([*train, "--quiet", *(["--stream"] if stream else [])]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(csv), "--target", "pay", "--json"]) == 0
+    from_data = json.loads(capsys.readouterr().out)
+    assert main(["summary", str(out), "--json"]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in from_file["parameters"]] == ["intercept", "age", "hours"]
+    assert from_file["target"] == "pay"
+    for a, b in zip(from_file["parameters"], from_data["parameters"], strict=True):
+        for key in ("estimate", "std_error", "t_value", "ci_lower", "ci_upper"):
+            assert a[key] == pytest.approx(b[key], rel=1e-10), key
+    assert from_file["r2"] == pytest.approx(from_data["r2"], rel=1e-12)
+    assert main(["summary", str(out), "--cov-type", "HC1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "needs every residual" in err
+    assert "linreg summary DATA" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_summary_of_a_json_that_is_no_model_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "data.json"
+    path.write_text('{"a": [1, 2]}')
+    assert main(["summary", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "not a linreg model file" in err
+    assert len(err.splitlines()) == 1

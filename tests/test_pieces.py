@@ -226,10 +226,10 @@ def test_a_dask_fit_has_the_in_memory_summary() -> None:
     da = pytest.importorskip("dask.array", reason="Dask is not installed")
     from linreg.sources.distributed import fit_dask
 
-    X, y = _data(2_000, 9)
+    X, y = _data(800, 9)
     fit = fit_dask(
         linreg.LinearRegression(solver="exact"),
-        da.from_array(X, chunks=(500, 3)),
-        da.from_array(y, chunks=(500,)),
+        da.from_array(X, chunks=(200, 3)),
+        da.from_array(y, chunks=(200,)),
     )
     _same_table(fit.model.inference(), fit.model.inference(X, y), 1e-9)

@@ -34,6 +34,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
+    if Path(args.data).suffix.lower() == ".json":
+        return _summary_of_model_file(args)
     check_data_file(args.data, "the data file")
     if (args.cov_type == "cluster") != (args.groups is not None):
         raise LinregError("--cov-type cluster and --groups COLUMN go together: give both")
@@ -56,6 +58,33 @@ def cmd_summary(args: argparse.Namespace) -> int:
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
     inference = dataclasses.replace(inference, target_name=table.target_name)
+    if args.json:
+        print_json(inference.to_dict(args.alpha))
+    else:
+        print(inference.summary(args.alpha))
+    return 0
+
+
+def _summary_of_model_file(args: argparse.Namespace) -> int:
+    """``linreg summary model.json``: the table from the sums the file keeps, no data."""
+    from linreg.io.persistence import load_model
+
+    if args.groups is not None or args.features is not None or args.no_intercept:
+        raise LinregError(
+            f"{args.data}: a model file is summarised as trained; --features, --groups and "
+            "--no-intercept apply to a data file"
+        )
+    model, content = load_model(args.data)
+    try:
+        inference = model.inference(cov_type=args.cov_type)
+    except LinregError as exc:
+        raise LinregError(f"{args.data}: {exc}; or run 'linreg summary DATA'") from None
+    lead = ["intercept"] if model.fit_intercept else []
+    inference = dataclasses.replace(
+        inference,
+        names=lead + list(content["feature_names"]),
+        target_name=str(content["target_name"]),
+    )
     if args.json:
         print_json(inference.to_dict(args.alpha))
     else:
@@ -146,7 +175,11 @@ def register(add: AddCommand) -> None:
         "t and p values, confidence intervals, R^2, F, AIC and BIC.",
         "linreg summary data/train.csv --target y",
     )
-    p.add_argument("data", help="CSV file")
+    p.add_argument(
+        "data",
+        help="CSV file; or a model file (.json) from 'linreg train', summarised from the "
+        "sums it keeps, without the data (nonrobust only)",
+    )
     add_data_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
