@@ -205,8 +205,9 @@ class AssessmentMixin:
 
         What a model file keeps so that :meth:`inference` works after loading
         (:mod:`linreg.stats.pieces`): a streamed fit's own, or those of the training
-        data kept since ``fit``. None for weighted or penalized fits, and for data
-        with no more rows than parameters.
+        data kept since ``fit``. None for weighted or penalized fits, for data with
+        no more rows than parameters, and for data whose sums float64 cannot hold
+        (near 1e154 and beyond: :meth:`inference` then says so when asked).
         """
         from linreg.stats.pieces import pieces_from_data
 
@@ -214,16 +215,22 @@ class AssessmentMixin:
         if self._penalized():
             return None
         pieces: InferencePieces | None = getattr(self, "inference_pieces_", None)
-        if pieces is not None or not hasattr(self, "_X_fit"):
-            return pieces
-        if getattr(self, "_w_fit", None) is not None:
-            return None
-        X, y = self._X_fit, self._y_fit
-        if X.shape[0] <= X.shape[1] + int(self.fit_intercept):
-            return None
-        return pieces_from_data(
-            X, y, fit_intercept=bool(self.fit_intercept), solution=getattr(self, "lstsq_", None)
-        )
+        if pieces is None and hasattr(self, "_X_fit"):
+            X, y = self._X_fit, self._y_fit
+            if getattr(self, "_w_fit", None) is not None:
+                return None
+            if X.shape[0] <= X.shape[1] + int(self.fit_intercept):
+                return None
+            try:
+                pieces = pieces_from_data(
+                    X,
+                    y,
+                    fit_intercept=bool(self.fit_intercept),
+                    solution=getattr(self, "lstsq_", None),
+                )
+            except LinregError:  # the statistics overflow float64
+                return None
+        return pieces if pieces is not None and pieces.is_finite() else None
 
     def _is_training_data(self, X: Array, y: Array) -> bool:
         """Whether ``X`` and ``y`` are the very arrays ``fit`` was given (kept by reference)."""

@@ -114,6 +114,13 @@ class InferencePieces:
             "gram_inverse": None if refined is None else [[float(v) for v in r] for r in refined],
         }
 
+    def is_finite(self) -> bool:
+        """Whether every number is finite (a model file holds no others); cond may be inf."""
+        arrays = [self.r_factor, self.column_means, self.optimum, np.array([self.rss, self.tss])]
+        if self.refined_gram_inverse is not None:
+            arrays.append(self.refined_gram_inverse)
+        return all(bool(np.all(np.isfinite(a))) for a in arrays)
+
     def rss_at(self, params: Array) -> float:
         """RSS(theta) = RSS* + ||R T^{-1} (theta - theta*)||^2 for ``params`` (p,)."""
         delta = np.asarray(params, dtype=np.float64) - self.optimum
