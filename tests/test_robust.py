@@ -234,6 +234,7 @@ def fitted() -> linreg.LinearRegression:
     [
         ({"cov_type": "HC4"}, r"cov_type must be one of nonrobust, HC0.*'HC4'"),
         ({"cov_type": "cluster"}, r"cov_type='cluster' needs groups"),
+        ({"cov_type": "HC0", "use_t": "yes"}, r"use_t must be True, False or None, got 'yes'"),
         ({"cov_type": "HC1", "groups": np.zeros(30)}, r"groups are used by cov_type='cluster'"),
         ({"cov_type": "cluster", "groups": np.zeros(29)}, r"one label per row: 30 rows"),
         ({"cov_type": "cluster", "groups": np.zeros(30)}, r"at least two groups, got 1"),

@@ -173,7 +173,7 @@ def _exact_pieces(qr: QRPiece, solution: ExactSolution) -> InferencePieces:
     return InferencePieces(
         n_samples=qr.n,
         fit_intercept=result.fit_intercept,
-        r_factor=result.r_factor,
+        r_factor=np.triu(result.r_factor),
         column_means=result.column_means,
         optimum=result.params,
         rss=rss,

@@ -48,7 +48,14 @@ from numpy.typing import ArrayLike, NDArray
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
 from linreg.solvers.lstsq import LstsqResult, inverse_gram, lstsq, residual_levels, residuals
-from linreg.stats.robust import RobustCovariance, check_cov_type, group_codes, sandwich, wald_f
+from linreg.stats.robust import (
+    RobustCovariance,
+    check_cov_type,
+    check_use_t,
+    group_codes,
+    sandwich,
+    wald_f,
+)
 from linreg.stats.tables import inference_table, penalized_summary
 
 __all__ = [
@@ -364,6 +371,7 @@ def ols_inference(
     Inference
     """
     cov_type = check_cov_type(cov_type, groups)
+    use_t = check_use_t(use_t)
     N, d = X.shape
     p = d + int(fit_intercept)
     if p >= N:
@@ -499,6 +507,7 @@ def wls_inference(
     Inference
     """
     cov_type = check_cov_type(cov_type, groups)
+    use_t = check_use_t(use_t)
     w = np.asarray(sample_weight, dtype=np.float64)
     codes = group_codes(groups, X.shape[0]) if groups is not None else None
     keep = w > 0

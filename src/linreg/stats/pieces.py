@@ -211,14 +211,14 @@ def pieces_from_data(
     return InferencePieces(
         n_samples=int(X.shape[0]),
         fit_intercept=fit_intercept,
-        r_factor=np.asarray(exact.r_factor, dtype=np.float64),
+        r_factor=np.triu(np.asarray(exact.r_factor, dtype=np.float64)),
         column_means=np.asarray(exact.column_means, dtype=np.float64),
         optimum=exact.params,
         rss=inf.rss,
         tss=inf.tss,
         rank=exact.rank,
         condition_number=exact.condition_number,
-        refined_gram_inverse=inf.gram_inverse,
+        refined_gram_inverse=0.5 * (inf.gram_inverse + inf.gram_inverse.T),
     )
 
 

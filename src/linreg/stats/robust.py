@@ -51,6 +51,7 @@ __all__ = [
     "COV_TYPES",
     "RobustCovariance",
     "check_cov_type",
+    "check_use_t",
     "group_codes",
     "leverage_of",
     "sandwich",
@@ -107,6 +108,13 @@ def check_cov_type(cov_type: object, groups: object) -> str:
     if name != "cluster" and groups is not None:
         raise LinregError(f"groups are used by cov_type='cluster' only, not {name!r}")
     return name
+
+
+def check_use_t(use_t: object) -> bool | None:
+    """``use_t`` as given: True, False or None (the default of the covariance type)."""
+    if use_t is not None and not isinstance(use_t, (bool, np.bool_)):
+        raise LinregError(f"use_t must be True, False or None, got {use_t!r}")
+    return None if use_t is None else bool(use_t)
 
 
 def group_codes(groups: ArrayLike, n_rows: int) -> tuple[IntArray, int]:
