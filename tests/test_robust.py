@@ -9,6 +9,7 @@ agree with the exact values to 1e-11.
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import hypothesis.strategies as st
@@ -302,3 +303,25 @@ def test_robust_prediction_intervals_match_statsmodels() -> None:
     np.testing.assert_allclose(ours.mean_std_error, frame["mean_se"], rtol=1e-10)
     np.testing.assert_allclose(ours.ci_lower, frame["mean_ci_lower"], rtol=1e-10)
     np.testing.assert_allclose(ours.pi_upper, frame["obs_ci_upper"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("cov_type", [*HC, "cluster"])
+def test_rank_deficient_designs_match_statsmodels_pseudo_inverse(cov_type: str) -> None:
+    """A column that is the sum of two others: pseudo-inverse sandwich, leverage over the rank."""
+    from linreg.errors import RankDeficiencyWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    y = X[:, 0] - X[:, 1] + rng.normal(size=50) * (1 + np.abs(X[:, 0]))
+    groups = np.arange(50) % 6
+    with pytest.warns(RankDeficiencyWarning):
+        model = linreg.LinearRegression(solver="exact").fit(X, y)
+    kw = {"groups": groups} if cov_type == "cluster" else {}
+    ours = model.inference(cov_type=cov_type, **kw)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' own warning of the same deficiency
+        ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type, cov_kwds=kw or None)
+        ref_f = ref.fvalue  # a Wald test on 2 of 3 constraints' rank: warns too
+    np.testing.assert_allclose(ours.std_errors, ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(ours.f_statistic, ref_f, rtol=1e-10)
