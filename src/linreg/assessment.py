@@ -96,8 +96,11 @@ class AssessmentMixin:
         ----------
         X, y : array-like, optional
             The data to assess the fit on; by default the training data (kept by
-            reference since ``fit``), with the training weights. A model loaded
-            from a file needs them.
+            reference since ``fit``), with the training weights. A model that
+            keeps no data (loaded from a file, fitted on a stream or a cluster)
+            answers the nonrobust table from the sums it kept
+            (:mod:`linreg.stats.pieces`); robust types, and weighted or
+            penalized fits, need ``X`` and ``y`` again.
         sample_weight : array-like of shape (N,), optional
             Row weights of ``X`` and ``y``; None weighs them equally.
         cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}

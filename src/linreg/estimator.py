@@ -404,7 +404,9 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         solver (:func:`linreg.out_of_memory.solve_passes`) minimises the same
         objective as :meth:`fit`, penalized by ``alpha``. The fitted attributes are
         set as by ``fit`` (``feature_names_in_`` when ``set_names``), but no data are
-        kept: :meth:`inference` then needs ``X`` and ``y``.
+        kept: :meth:`inference` answers from the O(p^2) sums the fit computed
+        (:mod:`linreg.stats.pieces`; unweighted, unpenalized fits) and needs ``X`` and
+        ``y`` for robust types.
 
         Parameters
         ----------
