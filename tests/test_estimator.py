@@ -618,8 +618,10 @@ def test_a_fit_over_passes_replaces_the_in_memory_state() -> None:
     assert model.weighted_ is False
     assert list(model.feature_names_in_) == ["x1", "x2"]
     assert model.history_.n_epochs == 50
-    with pytest.raises(LinregError, match="keeps no training data"):
-        model.inference()
+    assert not hasattr(model, "_X_fit")  # the in-memory data are let go
+    assert model.inference().n_samples == 300  # from the pass's sums (linreg.stats.pieces)
+    with pytest.raises(LinregError, match="needs every residual"):
+        model.inference(cov_type="HC0")
     # gradient descent's exact optimum is a model of its own, fitted in closed form
     assert fitted.optimum is not model
     assert fitted.optimum.stop_reason_ == "closed_form"

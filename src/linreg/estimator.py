@@ -15,6 +15,7 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -351,6 +352,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         vars(self).pop("dual_gap_", None)
+        vars(self).pop("inference_pieces_", None)  # an earlier streamed fit's
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
@@ -430,6 +432,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                     fit_intercept=bool(self.fit_intercept),
                     sample_weight=sample_weight,
                     alpha=float(self.alpha),
+                    feature_names=getattr(self, "feature_names_in_", None),
                 )
             except OverflowError:  # the refinement's scalings of subnormal data
                 raise coefficients_overflow_error(subnormal=True) from None
@@ -500,6 +503,10 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                 optimum = fitted.optimum.loss
             self.learning_rate_ = fitted.learning_rate
             self.optimality_gap_ = relative_gap(float(fitted.history.loss[-1]), optimum)
+        if fitted.inference is not None:  # the sums of data not kept (linreg.stats.pieces)
+            self.inference_pieces_ = fitted.inference
+        else:
+            vars(self).pop("inference_pieces_", None)
         message = convergence_message(
             fitted,
             tol=self.tol,
@@ -532,7 +539,9 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         solver (:func:`linreg.out_of_memory.solve_passes`) minimises the same
         objective as :meth:`fit`, penalized by ``alpha``. The fitted attributes are
         set as by ``fit`` (``feature_names_in_`` when ``set_names``), but no data are
-        kept: :meth:`inference` then needs ``X`` and ``y``.
+        kept: :meth:`inference` answers from the O(p^2) sums the fit computed
+        (:mod:`linreg.stats.pieces`; unweighted, unpenalized fits) and needs ``X`` and
+        ``y`` for robust types.
 
         Parameters
         ----------
@@ -581,7 +590,8 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                 l1_ratio=self.l1_ratio,
             )
             optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
-            optimum._store(fitted.optimum.fitted())
+            # The exact minimiser of the same data: the same inference pieces.
+            optimum._store(dataclasses.replace(fitted.optimum.fitted(), inference=fitted.inference))
         return StreamFit(
             model=self,
             optimum=optimum,

@@ -21,6 +21,7 @@ from linreg.stability import Stability
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
     from linreg.solvers.lstsq import LstsqResult
+    from linreg.stats.pieces import InferencePieces
 
 __all__ = ["Fitted", "Optimum", "StreamFit"]
 
@@ -80,6 +81,9 @@ class Fitted:
         The duality gap of an exact elastic-net fit (``l1_ratio > 0``); None otherwise.
     learning_rate : float or None
         The step size gradient descent took (``learning_rate="auto"`` resolved).
+    inference : InferencePieces or None
+        The O(p^2) sums nonrobust inference needs, for fits that keep no data
+        (unweighted, unpenalized out-of-core fits); None otherwise.
     """
 
     coef: Array
@@ -96,6 +100,7 @@ class Fitted:
     feature_names: list[str] | None = None
     dual_gap: float | None = None
     learning_rate: float | None = None
+    inference: InferencePieces | None = None
 
 
 @dataclass(frozen=True)

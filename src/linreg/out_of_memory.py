@@ -17,6 +17,7 @@ estimator (no proximal step in the streamed SGD).
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -35,7 +36,8 @@ from linreg.optimality import check_moments_not_underflowing
 from linreg.solvers import fast
 from linreg.solvers.elastic_net import ElasticNetResult, elastic_net_from_moments
 from linreg.solvers.moments import Moments
-from linreg.solvers.streamed_exact import solve_exact
+from linreg.solvers.streamed_exact import ExactSolution, solve_exact
+from linreg.solvers.streamed_qr import QRPiece
 from linreg.solvers.streamed_sgd import StreamSGD
 from linreg.sources.batches import (
     BATCH_BYTES,
@@ -45,6 +47,7 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
+from linreg.stats.pieces import InferencePieces
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
 
@@ -127,7 +130,10 @@ def _solve_exact(
     if passes.weight_sum is not None:
         extra["weight_sum"] = passes.weight_sum
     solution = solve_exact(
-        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift), **extra
+        qr,
+        lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift),
+        feature_names=names,
+        **extra,
     )
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)
@@ -152,6 +158,37 @@ def _solve_exact(
         n_samples=qr.n,
         passes=passes.count,
         feature_names=names,
+        inference=None if alpha != 0.0 or passes.weighted else _exact_pieces(qr, solution),
+    )
+
+
+def _exact_pieces(qr: QRPiece, solution: ExactSolution) -> InferencePieces:
+    """The inference pieces of an unweighted exact fit (:mod:`linreg.stats.pieces`).
+
+    ``qr.R`` factors ``[1, X - 1 s^T, y - s_y]`` (``[X, y]`` without intercept): below
+    its first row (the ones' projection), its last column holds the part of y
+    orthogonal to the intercept, so TSS is the sum of its squares there (all of
+    it, uncentred, without intercept). RSS* is the refinement's own sum of the
+    residuals in extended precision, else rho^2 of the factor.
+    """
+    result = solution.result
+    p = result.r_factor.shape[1]
+    off = int(result.fit_intercept)
+    y_column = qr.R[:, p]
+    tss = math.fsum((y_column[off:] ** 2).tolist())
+    rss = solution.mse * qr.n
+    if not math.isfinite(rss):
+        rss = float(qr.R[p, p]) ** 2 if qr.R.shape[0] > p else 0.0
+    return InferencePieces(
+        n_samples=qr.n,
+        fit_intercept=result.fit_intercept,
+        r_factor=np.triu(result.r_factor),
+        column_means=result.column_means,
+        optimum=result.params,
+        rss=rss,
+        tss=tss,
+        rank=result.rank,
+        condition_number=result.condition_number,
     )
 
 
@@ -326,6 +363,21 @@ def _solve_gradient(
         passes=passes.count,
         feature_names=names,
         learning_rate=learning_rate,
+        inference=None
+        if alpha != 0.0 or moments.weight_sum is not None
+        else InferencePieces.from_moments(
+            n=moments.n,
+            mean=moments.mean,
+            y_mean=moments.y_mean,
+            gram=moments.gram,
+            yty=moments.yty,
+            fit_intercept=fit_intercept,
+            optimum=np.concatenate([[optimum_intercept], optimum_coef])
+            if fit_intercept
+            else optimum_coef,
+            # The objective at the optimum is its mean squared error: RSS* = N L*.
+            rss=moments.n * optimum_loss,
+        ),
     )
 
 
