@@ -95,7 +95,13 @@ def _summary_of_model_file(args: argparse.Namespace) -> int:
 
 def _group_labels(args: argparse.Namespace, column: str) -> NDArray[np.str_]:
     """The cluster labels of every row: column ``column`` of the data file, as text."""
-    frame = read_columns(args.data, [column], **reading_options(args, args.data))
+    options = reading_options(args, args.data)
+    header = open_reader(args.data, **options).header
+    if column not in header:
+        raise LinregError(
+            f"{args.data}: no column {column!r} for --groups; columns: {', '.join(header)}"
+        )
+    frame = read_columns(args.data, [column], **options)
     values = frame[column]
     missing = values.isna().to_numpy()
     labels = values.astype(str).str.strip().to_numpy(dtype=str)
