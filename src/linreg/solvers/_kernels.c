@@ -266,8 +266,12 @@ CLONES EXPORT int64_t linreg_sgd_run(
             if (i + SGD_PREFETCH < n) {
                 const int64_t ahead = sgd_row(order, wide, i + SGD_PREFETCH);
                 const double *next = X + ahead * row_stride;
-                __builtin_prefetch(next);
-                if (contiguous && d > 8) __builtin_prefetch(next + 8);
+                if (contiguous) { /* the row's first cache lines (the hardware finds the rest) */
+                    for (int64_t j = 0; j < d && j < 32; j += 8) __builtin_prefetch(next + j);
+                    if (d > 0) __builtin_prefetch(next + d - 1);
+                } else if (d > 0) {
+                    __builtin_prefetch(next);
+                }
                 __builtin_prefetch(y + ahead * y_stride);
                 if (weight != NULL) __builtin_prefetch(weight + ahead);
             }

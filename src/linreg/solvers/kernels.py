@@ -484,6 +484,8 @@ def sgd_run(
         raise RuntimeError("the C SGD kernel was not built: check sgd_available() first")
     if not sgd_layout_ok(X, y):
         raise ValueError("the C SGD kernel reads float64 X and y with whole-element strides")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     n, d = order.shape[0], X.shape[1]
     if order.dtype not in (np.int32, np.int64) or not order.flags.c_contiguous:
         raise ValueError("the C SGD kernel takes a contiguous int32 or int64 order")
@@ -500,8 +502,6 @@ def sgd_run(
             raise ValueError(f"the C SGD kernel needs {name} as C-ordered float64 of {size}")
     if (center is None) != (scale is None):
         raise ValueError("the C SGD kernel takes center and scale together")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
 
     def pointer(array: Array | None) -> ctypes._Pointer[ctypes.c_double] | None:
         return None if array is None else array.ctypes.data_as(_DOUBLE_P)
