@@ -1,4 +1,9 @@
-"""Bounded parsing of the command line's numbers.
+"""The command line's argument helpers: bounded numbers, shared options, lazy handlers.
+
+Light by design (argparse and importlib only): ``linreg --help`` imports this module and
+:mod:`linreg.cli.parsers`, never NumPy nor a command's body (see :mod:`linreg.cli.main`).
+
+Bounded parsing of the command line's numbers.
 
 Every integer option of ``linreg`` is parsed by :func:`bounded_int`, so that a value out of
 range is one clear ``linreg: error:`` line naming the option, the
@@ -13,9 +18,30 @@ checks their ranges with messages that say what each value means.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 
-__all__ = ["MAX_COUNT", "MAX_DIGITS", "MAX_EPOCHS", "MAX_SAMPLES", "MAX_SEED", "bounded_int"]
+__all__ = [
+    "EXIT_ERROR",
+    "MAX_COUNT",
+    "MAX_DIGITS",
+    "MAX_EPOCHS",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "AddCommand",
+    "Handler",
+    "add_data_options",
+    "add_json",
+    "bounded_int",
+    "command",
+]
+
+#: Exit code of a command that failed (a bad file, a value the library refused).
+EXIT_ERROR = 1
+#: A command's body: the parsed arguments in, the exit code out.
+Handler = Callable[[argparse.Namespace], int]
+#: ``add(name, handler, help, example)`` creates a subcommand parser with an example.
+AddCommand = Callable[[str, Handler, str, str], argparse.ArgumentParser]
 
 #: Longest integer accepted on the command line, in characters (sign and digits).
 MAX_DIGITS = 20
@@ -73,3 +99,36 @@ def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str],
 
     parse.__name__ = name  # argparse names a failing type by its __name__
     return parse
+
+
+def command(module: str, name: str) -> Handler:
+    """The handler ``name`` of ``linreg.cli.<module>``, imported when the command runs.
+
+    So that building the parser (``linreg --help``, ``linreg train --help``) imports no
+    command's body, and with it neither NumPy nor pandas nor matplotlib.
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        handler: Handler = getattr(importlib.import_module(f"linreg.cli.{module}"), name)
+        return handler(args)
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    """``--target`` and ``--features``: which columns of a table are the data."""
+    p.add_argument("--target", default="y", help="target column (default: y)")
+    p.add_argument(
+        "--features",
+        help="comma-separated feature columns (default: all other numeric columns except y_true)",
+    )
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    """``--json``: a machine-readable result on stdout."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable result on stdout (NaN and infinity print as null)",
+    )

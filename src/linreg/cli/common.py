@@ -8,24 +8,26 @@ library's, :mod:`linreg.viz.summaries`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+# Re-exported: the command modules' names for the light helpers of linreg.cli.args.
+from linreg.cli.args import EXIT_ERROR as EXIT_ERROR
+from linreg.cli.args import AddCommand as AddCommand
+from linreg.cli.args import Handler as Handler
+from linreg.cli.args import add_data_options as add_data_options
+from linreg.cli.args import add_json as add_json
 from linreg.cli.safety import check_out_folder, check_outputs
 from linreg.errors import LinregError
 
-EXIT_ERROR = 1
 TRUTH_FILE = "truth.json"
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 # -- output helpers --------------------------------------------------------------------------
@@ -209,23 +211,3 @@ def check_plots_dir(path: str | None, *inputs: str | Path | None) -> Path | None
     """
     check_outputs(inputs, folders=[(path, "--plots")])
     return check_out_folder(path, "--plots")
-
-
-def add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default="y", help="target column (default: y)")
-    p.add_argument(
-        "--features",
-        help="comma-separated feature columns (default: all other numeric columns except y_true)",
-    )
-
-
-def add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print a machine-readable result on stdout (NaN and infinity print as null)",
-    )
-
-
-#: ``add(name, handler, help, example)`` creates a subcommand parser with an example.
-AddCommand = Callable[[str, Handler, str, str], argparse.ArgumentParser]

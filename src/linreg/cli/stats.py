@@ -9,9 +9,6 @@ import argparse
 import dataclasses
 
 from linreg.cli.common import (
-    AddCommand,
-    add_data_options,
-    add_json,
     make_console,
     print_json,
     rich_table,
@@ -21,7 +18,7 @@ from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.tables import read_table
 
-__all__ = ["register"]
+__all__ = ["cmd_nist", "cmd_summary"]
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -33,7 +30,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
-        model.fit(table.frame, table.y)
+        model.fit(table.named, table.y)
         inference = model.inference()
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
@@ -97,28 +94,3 @@ def cmd_nist(args: argparse.Namespace) -> int:
         )
         console.print("every target met" if all_met else "SOME TARGETS MISSED")
     return 0 if all_met else 1
-
-
-def register(add: AddCommand) -> None:
-    """Add ``summary`` and ``nist`` to the ``linreg`` command."""
-    p = add(
-        "summary",
-        cmd_summary,
-        "Fit by exact least squares and print the inference table: standard errors, "
-        "t and p values, confidence intervals, R^2, F, AIC and BIC.",
-        "linreg summary data/train.csv --target y",
-    )
-    p.add_argument("data", help="CSV file")
-    add_data_options(p)
-    p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
-    p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
-    add_json(p)
-
-    p = add(
-        "nist",
-        cmd_nist,
-        "Check accuracy on NIST's certified linear least-squares datasets, beside "
-        "numpy.linalg.lstsq; exits non-zero if a target is missed.",
-        "linreg nist",
-    )
-    add_json(p)

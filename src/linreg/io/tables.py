@@ -22,10 +22,9 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from linreg.data import Dataset
@@ -39,8 +38,12 @@ from linreg.io.columns import (
 )
 from linreg.io.csvreader import CSVReader
 
+if TYPE_CHECKING:  # pandas is imported where a frame is made (not to read or train: 0.3 s)
+    import pandas as pd
+
 __all__ = [
     "PARQUET_SUFFIXES",
+    "NamedColumns",
     "Table",
     "atomic_write",
     "check_finite_column",
@@ -159,7 +162,34 @@ class Table:
     @property
     def frame(self) -> pd.DataFrame:
         """The features as a DataFrame with their column names."""
+        import pandas as pd
+
         return pd.DataFrame(self.X, columns=self.feature_names)
+
+    @property
+    def named(self) -> NamedColumns:
+        """The features with their column names, without pandas (for ``fit``)."""
+        return NamedColumns(self.X, self.feature_names)
+
+
+class NamedColumns:
+    """A matrix and its column names: what ``LinearRegression.fit`` reads from a
+    DataFrame (``np.asarray`` of it, and ``columns``), without importing pandas (0.3 s
+    of a command line's start)."""
+
+    def __init__(self, X: Array, columns: list[str]) -> None:
+        self.X, self.columns = X, list(columns)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.X.shape
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
+        X = self.X if dtype is None else self.X.astype(dtype, copy=False)
+        return X.copy() if copy else X
 
 
 def read_table(
@@ -267,6 +297,8 @@ def write_frame_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
 
 def write_dataset_csv(path: str | os.PathLike[str], data: Dataset) -> None:
     """Write a dataset as CSV: ``X`` (one feature) or ``x1..xd``, then ``y``, then ``y_true``."""
+    import pandas as pd
+
     frame = pd.DataFrame(data.X, columns=data.feature_names)
     frame["y"] = data.y
     if data.y_true is not None:

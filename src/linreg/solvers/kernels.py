@@ -42,17 +42,15 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import math
-import os
 from collections.abc import Callable
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from . import compiled, norm_sliced
 from . import extended as ext
-from . import norm_sliced
 
 __all__ = [
     "ENV",
@@ -69,8 +67,8 @@ __all__ = [
 Array = NDArray[np.float64]
 BlockTerms = tuple[list[Array], list[float], float]
 
-#: Environment variable: ``numpy`` turns the compiled kernel off.
-ENV: Final = "LINREG_KERNELS"
+#: Environment variable: ``numpy`` turns the compiled kernels off.
+ENV: Final = compiled.ENV
 #: Rows per tile (16 features: 8 KiB, in the L1 cache); ``_kernels.c`` has the same.
 TILE: Final = 64
 
@@ -257,15 +255,11 @@ def available() -> bool:
 
 def describe() -> str:
     """Which kernel the exact solver's refinement uses, in words (for reports)."""
-    if _turned_off():
-        return f"NumPy ({ENV}=numpy)"
-    if _load() is None:
-        return "NumPy (the C kernel was not built: reinstall linreg with a C compiler)"
-    return "C (linreg.solvers._kernels)"
+    return compiled.describe(built=_load() is not None)
 
 
 def _turned_off() -> bool:
-    return os.environ.get(ENV, "").strip().lower() == "numpy"
+    return compiled.turned_off()
 
 
 def _compiled() -> Callable[..., None] | None:
@@ -309,21 +303,9 @@ _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
 
 @functools.cache
-def _library() -> ctypes.CDLL | None:
-    """The built extension, or None if it was not built."""
-    spec = importlib.util.find_spec("linreg.solvers._kernels")
-    if spec is None or spec.origin is None:
-        return None
-    try:
-        return ctypes.CDLL(spec.origin)
-    except OSError:
-        return None
-
-
-@functools.cache
 def _load() -> Callable[..., int] | None:
     """``linreg_seminormal_blocks`` from the built extension, or None if it was not built."""
-    library = _library()
+    library = compiled.library()
     if library is None:
         return None
     function = library.linreg_seminormal_blocks
@@ -393,7 +375,7 @@ def sgd_available() -> bool:
 @functools.cache
 def _load_sgd() -> Callable[..., int] | None:
     """``linreg_sgd_run`` from the built extension, or None (not built, or built before it)."""
-    library = _library()
+    library = compiled.library()
     function = None if library is None else getattr(library, "linreg_sgd_run", None)
     if function is None:
         return None
