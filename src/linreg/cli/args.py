@@ -30,6 +30,7 @@ __all__ = [
     "MAX_SEED",
     "AddCommand",
     "Handler",
+    "LazyCommand",
     "add_data_options",
     "add_json",
     "bounded_int",
@@ -101,19 +102,33 @@ def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str],
     return parse
 
 
-def command(module: str, name: str) -> Handler:
-    """The handler ``name`` of ``linreg.cli.<module>``, imported when the command runs.
+class LazyCommand:
+    """A command's body, ``linreg.cli.<module>.<name>``, imported when the command runs.
 
     So that building the parser (``linreg --help``, ``linreg train --help``) imports no
     command's body, and with it neither NumPy nor pandas nor matplotlib.
     """
 
-    def run(args: argparse.Namespace) -> int:
-        handler: Handler = getattr(importlib.import_module(f"linreg.cli.{module}"), name)
-        return handler(args)
+    __slots__ = ("module", "name")
 
-    run.__name__ = run.__qualname__ = name
-    return run
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def load(self) -> Handler:
+        """The handler itself (importing its module)."""
+        handler: Handler = getattr(importlib.import_module(f"linreg.cli.{self.module}"), self.name)
+        return handler
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.load()(args)
+
+    def __repr__(self) -> str:
+        return f"command({self.module!r}, {self.name!r})"
+
+
+def command(module: str, name: str) -> Handler:
+    """The handler ``name`` of ``linreg.cli.<module>``, imported when it runs."""
+    return LazyCommand(module, name)
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
