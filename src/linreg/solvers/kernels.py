@@ -1,4 +1,5 @@
-"""The exact solver's refinement pass in C: one sweep of each block, not twenty.
+"""The compiled kernels: the exact solver's refinement pass (one sweep of each block, not
+twenty) and the SGD epoch.
 
 The exact solver spends most of its time in one pass over the data: for the current
 solution ``(b, w)``, the residual ``e = y - b - X w`` and the gradient ``A^T e``
@@ -33,9 +34,17 @@ CPU has it). Blocks are shared among threads: ``ctypes`` releases the GIL.
 
 Its timings against the NumPy kernel are in ``benchmarks/README.md``.
 
+The same extension runs the fast engine's mini-batch SGD epochs, :func:`sgd_run`
+(``linreg_sgd_run``): the batches of a stretch of the shuffled order, each row read from
+X in place and standardized on the fly, with row weights, the ridge penalty, momentum
+and the L1 proximal step. Its NumPy statement is :func:`linreg.solvers.sgd.sgd_steps`,
+which it matches to rounding, not bit for bit (it sums ``z . W`` in eight partial sums
+where NumPy calls BLAS; tests/test_sgd_kernel.py).
+
 Without a C compiler at install the extension is skipped, and with the environment
-variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernel serves, with the
-same solutions.
+variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernels serve, with the
+same solutions (and SGD with the readable loop's iterates, bit for bit).
+:mod:`linreg.solvers.compiled` finds the extension without importing NumPy.
 """
 
 from __future__ import annotations
