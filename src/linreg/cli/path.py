@@ -12,21 +12,18 @@ import argparse
 from pathlib import Path
 
 from linreg.cli.common import (
-    AddCommand,
-    add_data_options,
-    add_json,
     check_plots_dir,
     make_console,
     print_json,
+    read_data,
     rich_table,
 )
 from linreg.cli.safety import all_or_nothing, check_data_file
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
-from linreg.io.tables import read_table
 from linreg.stats.path import regularization_path
 
-__all__ = ["FIGURE", "register"]
+__all__ = ["FIGURE", "cmd_path"]
 
 #: The figure's file name in the ``--plots`` folder.
 FIGURE = "regularization_path.png"
@@ -36,7 +33,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     check_data_file(args.data, "the data file")
     plots_dir = check_plots_dir(args.plots, args.data)
-    table = read_table(args.data, target=args.target, features=names)
+    table = read_data(args, args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     alphas = _alphas(args.alphas)
     try:
@@ -103,33 +100,3 @@ def _spread(n: int, k: int) -> list[float]:
     """``min(n, k)`` evenly spread positions in 0 .. n-1."""
     m = min(n, k)
     return [0.0] if m == 1 else [i * (n - 1) / (m - 1) for i in range(m)]
-
-
-def register(add: AddCommand) -> None:
-    """Add ``path`` to the ``linreg`` command."""
-    p = add(
-        "path",
-        cmd_path,
-        "Solve the lasso / elastic net exactly along a log grid of alpha, from where every "
-        "weight is 0 down, and print (and draw) the weights along it.",
-        "linreg path data/train.csv --l1-ratio 1 --plots results/",
-    )
-    p.add_argument("data", help="CSV or Parquet file")
-    add_data_options(p)
-    p.add_argument(
-        "--l1-ratio",
-        type=float,
-        default=1.0,
-        help="L1 share of the penalty in [0, 1]; 1 is the lasso (default: 1)",
-    )
-    p.add_argument(
-        "--alphas",
-        help="comma-separated alphas instead of the log grid (needed for --l1-ratio 0)",
-    )
-    p.add_argument("--n-alphas", type=int, default=100, help="points of the grid (default: 100)")
-    p.add_argument(
-        "--eps", type=float, default=1e-3, help="the grid ends at eps * alpha_max (default: 1e-3)"
-    )
-    p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
-    p.add_argument("--plots", help=f"folder for the figure ({FIGURE})")
-    add_json(p)

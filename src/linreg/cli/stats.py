@@ -13,9 +13,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.cli.common import (
-    AddCommand,
-    add_data_options,
-    add_json,
     make_console,
     print_json,
     read_data,
@@ -26,9 +23,8 @@ from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.tables import open_reader, read_columns
-from linreg.stats.robust import COV_TYPES
 
-__all__ = ["register"]
+__all__ = ["cmd_nist", "cmd_summary"]
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -166,44 +162,3 @@ def cmd_nist(args: argparse.Namespace) -> int:
         )
         console.print("every target met" if all_met else "SOME TARGETS MISSED")
     return 0 if all_met else 1
-
-
-def register(add: AddCommand) -> None:
-    """Add ``summary`` and ``nist`` to the ``linreg`` command."""
-    p = add(
-        "summary",
-        cmd_summary,
-        "Fit by exact least squares and print the inference table: standard errors, "
-        "t and p values, confidence intervals, R^2, F, AIC and BIC.",
-        "linreg summary data/train.csv --target y",
-    )
-    p.add_argument(
-        "data",
-        help="CSV, Parquet or Excel file; or a model file (.json) from 'linreg train', "
-        "summarised from the sums it keeps, without the data (nonrobust only)",
-    )
-    add_data_options(p)
-    p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
-    p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
-    p.add_argument(
-        "--cov-type",
-        choices=COV_TYPES,
-        default="nonrobust",
-        help="covariance of the estimates, statsmodels' names (nonrobust); robust types "
-        "refer t values to the normal distribution, as statsmodels does",
-    )
-    p.add_argument(
-        "--groups",
-        metavar="COLUMN",
-        help="column of cluster labels (numbers or text) for --cov-type cluster; not a feature",
-    )
-    add_json(p)
-
-    p = add(
-        "nist",
-        cmd_nist,
-        "Check accuracy on NIST's certified linear least-squares datasets, beside "
-        "numpy.linalg.lstsq; exits non-zero if a target is missed.",
-        "linreg nist",
-    )
-    add_json(p)
