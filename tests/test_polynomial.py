@@ -309,7 +309,7 @@ def test_polynomial_features_errors() -> None:
     with pytest.raises(NotFittedError):
         features.transform(np.ones((2, 2)))
     features.fit(np.ones((2, 2)))
-    with pytest.raises(LinregError, match="fitted with 2"):
+    with pytest.raises(LinregError, match="expecting 2 features"):
         features.transform(np.ones((2, 3)))
     with pytest.raises(LinregError, match="input_features has 3 names"):
         features.get_feature_names_out(["a", "b", "c"])
