@@ -169,6 +169,7 @@ def complexity_curve(
     param_name: str = "degree",
     test_label: str = "test",
     test_spread: ArrayLike | None = None,
+    spread_label: str = "1 s.d. over folds",
     noise_floor: float | None = None,
     log_x: bool = False,
     best: float | None = None,
@@ -189,6 +190,9 @@ def complexity_curve(
     test_spread : array-like of shape (k,), optional
         A spread of the held-out error (the folds' standard deviation), drawn as a band
         of plus or minus one spread.
+    spread_label : str, default="1 s.d. over folds"
+        What the spread is, for the legend: ``"1 standard error"`` for the standard
+        error of a mean over folds.
     noise_floor : float, optional
         sigma², the error no model can beat, drawn as a dotted line.
     log_x : bool, default=False
@@ -225,7 +229,7 @@ def complexity_curve(
             color=OKABE_ITO["vermillion"],
             alpha=0.15,
             lw=0,
-            label=f"{test_label} ± 1 s.d. over folds",
+            label=f"{test_label} ± {spread_label}",
         )
     i_min = int(np.argmin(test))
     ax.plot(
@@ -316,7 +320,7 @@ def bias_variance_fits(
         ax.set_ylim(lo, hi)
         set_labels(
             ax,
-            f"{label}: bias² {bias_sq:.3g}, variance {variance:.3g}",
+            f"{label}\nbias² {bias_sq:.3g}, variance {variance:.3g}",
             "x",
             "prediction" if i == 0 else "",
         )
