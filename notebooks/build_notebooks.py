@@ -1837,7 +1837,7 @@ GENERALIZATION: list[Cell] = [
     ),
     code(
         """
-        sizes = np.array([8, 10, 14, 20, 30, 50, 80, 130, 200])
+        sizes = np.array([8, 10, 14, 20, 40, 80, 200])
         REPEATS = 20
         curve_rng = np.random.default_rng(3)
         errors = {1: np.zeros((2, sizes.size)), 3: np.zeros((2, sizes.size))}  # [train, test] means
@@ -2498,12 +2498,12 @@ GENERALIZATION: list[Cell] = [
         the truth (least squares minimizes exactly that number); on new data it is worse
         *on average*, by about $p\sigma^2/N$, though on this one fresh sample it happened to
         be slightly better. To see the averages, repeat the whole experiment on
-        600 fresh pairs of samples:
+        400 fresh pairs of samples:
         """
     ),
     code(
         """
-        REPS = 600
+        REPS = 400
         gaps, trains, tests = np.empty(REPS), np.empty(REPS), np.empty(REPS)
         for r in range(REPS):
             tr_data = linreg.make_regression(n_samples=500, noise=1.0, seed=10 + 2 * r)
