@@ -1486,10 +1486,1143 @@ AUTODIFF: list[Cell] = [
     ),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# Notebook 3: generalization
+# ---------------------------------------------------------------------------------------------
+GENERALIZATION: list[Cell] = [
+    md(
+        r"""
+        # Generalization: does the model work on data it has not seen?
+
+        The first notebook trained a line until its training error could not go lower, and
+        ended with a number it did not explain: a training MSE of **0.876** against **1.107**
+        on fresh samples. This chapter asks the question behind it. A model is fitted to $N$
+        examples but used on others; how well it does *there* is its **generalization**, and
+        it is what every practitioner actually cares about.
+
+        The plan, each step derived before it is computed, and each result checked against
+        a truth we know:
+
+        | section | idea | the package |
+        |---|---|---|
+        | 1 | data from a known curve | NumPy's seeded `Generator` |
+        | 2 | underfitting, overfitting, the U curve | `PolynomialRegression` |
+        | 3 | bias and variance, by refitting on fresh samples | `PolynomialRegression` |
+        | 4 | learning curves | `PolynomialRegression` |
+        | 5 | ridge: gradient, closed form, condition number | `LinearRegression(alpha=...)`, `stability` |
+        | 6 | lasso: soft-thresholding, sparsity, the path | `l1_ratio=1`, `regularization_path` |
+        | 7 | choosing the degree and α by cross-validation | a k-fold loop around the estimators |
+        | 8 | early stopping as regularization | `fit(X, y, X_val, y_val)`, `history_` |
+        | 9 | learning-rate schedules and momentum | `LinearModel`, `LinearRegression(momentum=...)` |
+        | 10 | 0.876 against 1.107, explained | `make_regression`, `LinearRegression` |
+
+        Every figure comes from `linreg.viz`. Each section ends with exercises; the answers are
+        at the end.
+        """
+    ),
+    code(
+        """
+        %matplotlib inline
+        import time
+        import warnings
+        from fractions import Fraction
+
+        import numpy as np
+
+        import linreg
+        from linreg.model import soft_threshold
+        from linreg.viz import generalization_plots as gplots
+        from linreg.viz import plots
+        from linreg.viz.path_plots import plot_regularization_path
+
+        np.set_printoptions(precision=4, suppress=True)
+        notebook_start = time.perf_counter()
+
+
+        def mse(model, X, y):
+            \"\"\"The mean squared error of a fitted model's predictions for X against y.\"\"\"
+            return linreg.metrics.mse(y, model.predict(X))
+        """
+    ),
+    # -- 1 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 1 — Data from a known curve
+
+        To judge generalization we need the truth, so we make the data ourselves. The inputs
+        are uniform on $[-1, 1]$ and the targets follow a cubic plus Gaussian noise:
+
+        $$y = f(x) + \varepsilon, \qquad f(x) = 1 - 3x + 4x^3, \qquad
+        x \sim \mathcal U[-1, 1],\quad \varepsilon \sim \mathcal N(0, \sigma^2),\ \sigma = 0.3 .$$
+
+        No model can predict the noise, so even $f$ itself has an expected squared error of
+        $\sigma^2 = 0.09$ on new data: the **noise floor**. We train on only $N = 20$ points,
+        few enough for the choice of model to matter, and keep 2,000 more as a **test set**
+        that no fit will ever see.
+        """
+    ),
+    code(
+        """
+        SIGMA = 0.3
+        NOISE_FLOOR = SIGMA**2
+
+
+        def f(x):
+            \"\"\"The true curve.\"\"\"
+            return 1.0 - 3.0 * x + 4.0 * x**3
+
+
+        def sample(n, rng):
+            \"\"\"n points (x, y) from the curve with noise, drawn from the generator rng.\"\"\"
+            x = rng.uniform(-1.0, 1.0, n)
+            return x, f(x) + SIGMA * rng.standard_normal(n)
+
+
+        rng = np.random.default_rng(1)
+        x_train, y_train = sample(20, rng)
+        x_test, y_test = sample(2000, rng)
+        grid = np.linspace(-1.0, 1.0, 201)  # where curves are drawn
+
+        test_noise = y_test - f(x_test)
+        print(f"test noise: mean {test_noise.mean():+.4f}, variance {test_noise.var():.4f} (sigma^2 = {NOISE_FLOOR})")
+        assert abs(test_noise.var() / NOISE_FLOOR - 1) < 4 * np.sqrt(2 / 2000)  # 4 standard errors
+        """
+    ),
+    md(
+        r"""
+        **Exercises 1.** (a) Why is the expected squared error of the true curve on new data
+        exactly $\sigma^2$? (b) The test set's noise variance is not exactly 0.09. How far from
+        it do you expect it to be with 2,000 points?
+        """
+    ),
+    # -- 2 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 2 — Underfitting and overfitting: the polynomial degree
+
+        A polynomial of degree $k$ is still *linear regression*: linear in its parameters,
+        with the features $x, x^2, \dots, x^k$,
+
+        $$\hat y(x) = B_0 + B_1 x + \dots + B_k x^k ,$$
+
+        so $p = k + 1$ parameters are fitted by least squares. `PolynomialRegression(k)`
+        solves it exactly. The **training MSE** can only go down as $k$ grows: the
+        degree-$(k{+}1)$ model contains the degree-$k$ one (set $B_{k+1} = 0$), so its
+        minimum is at most as high. The **test MSE** behaves differently:
+
+        - too low a degree cannot bend like $f$: it **underfits**, wrong on training and
+          test data alike;
+        - too high a degree bends to follow the noise of the 20 points: it **overfits**,
+          with a training error below $\sigma^2$ and a test error far above it.
+        """
+    ),
+    code(
+        """
+        degrees = np.arange(1, 13)
+        fits = {k: linreg.PolynomialRegression(degree=int(k)).fit(x_train, y_train) for k in degrees}
+        train_mse = np.array([linreg.metrics.mse(y_train, fits[k].predict(x_train)) for k in degrees])
+        test_mse = np.array([linreg.metrics.mse(y_test, fits[k].predict(x_test)) for k in degrees])
+        for k, tr, te in zip(degrees, train_mse, test_mse):
+            print(f"degree {k:2d}: training MSE {tr:.4f}   test MSE {te:10.4f}")
+
+        # Nested models: the training error never rises with the degree (up to rounding).
+        assert np.all(np.diff(train_mse) <= 1e-12)
+        best_degree = int(degrees[np.argmin(test_mse)])
+        assert best_degree in (3, 4, 5)  # near the true degree, 3
+        assert test_mse[0] > 4 * NOISE_FLOOR  # a line underfits a cubic
+        assert test_mse[-1] > 10 * NOISE_FLOOR and train_mse[-1] < NOISE_FLOOR  # degree 12 overfits
+        """
+    ),
+    md("Three of these fits over the data, with the true curve dashed:"),
+    code(
+        """
+        gplots.polynomial_fits(
+            x_train,
+            y_train,
+            grid,
+            {f"degree {k}": fits[k].predict(grid) for k in (1, 3, 12)},
+            y_true_grid=f(grid),
+        )
+        """
+    ),
+    md(
+        r"""
+        The training and test errors against the degree give the classic **U curve**: the
+        training error falls steadily, the test error falls while the model gains the
+        flexibility it needs, bottoms out near the noise floor, then climbs as the extra
+        flexibility is spent on noise. (Test errors are on a log scale; degree 12 is off by
+        orders of magnitude between the data points.)
+        """
+    ),
+    code(
+        """
+        gplots.complexity_curve(degrees, train_mse, test_mse, noise_floor=NOISE_FLOOR,
+                                title="Training and test error against the degree (N = 20)")
+        """
+    ),
+    md(
+        r"""
+        Note the trap in that figure: reading the best degree off the **test** curve uses
+        the test set to choose the model, after which its error is no longer an honest
+        estimate for new data. Section 7 chooses with cross-validation instead.
+
+        **Exercises 2.** (a) What training MSE does degree 19 reach on these 20 points, and
+        why? (b) Degree 2 is barely better than degree 1 here. Why does adding $x^2$ help so
+        little for this $f$? (c) With 2,000 training points instead of 20, would degree 12
+        still overfit badly?
+        """
+    ),
+    # -- 3 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 3 — Bias and variance
+
+        The fitted curve $\hat y(x)$ depends on the training sample: draw other noise and
+        you get another curve. Fix an input $x$ and take expectations over training samples
+        (with $\bar y(x) = \mathbb E[\hat y(x)]$) and over the noise $\varepsilon$ of a new
+        target $y = f(x) + \varepsilon$ there, independent of the fit:
+
+        $$\mathbb E\big[(\hat y(x) - y)^2\big]
+        = \underbrace{\big(\bar y(x) - f(x)\big)^2}_{\text{bias}^2}
+        + \underbrace{\mathbb E\big[(\hat y(x) - \bar y(x))^2\big]}_{\text{variance}}
+        + \underbrace{\sigma^2}_{\text{noise}} .$$
+
+        (Expand $\hat y - y = (\hat y - \bar y) + (\bar y - f) - \varepsilon$: the cross terms
+        vanish because $\mathbb E[\hat y - \bar y] = 0$ and $\varepsilon$ has mean zero and is
+        independent of the fit.)
+
+        For least squares on a fixed design these have exact formulas. With the design
+        matrix $\Phi$ ($N \times p$, the columns $1, x, \dots, x^k$ at the training inputs)
+        and a row $\phi(x)$ at a new input, $\hat y(x) = \phi(x)\,(\Phi^\top\Phi)^{-1}\Phi^\top y$
+        is linear in $y$, so
+
+        $$\bar y(x) = \phi(x)\,(\Phi^\top\Phi)^{-1}\Phi^\top f, \qquad
+        \operatorname{Var} \hat y(x) = \sigma^2\, \phi(x)\,(\Phi^\top\Phi)^{-1}\phi(x)^\top .$$
+
+        At the training inputs themselves, $\phi(x_i)(\Phi^\top\Phi)^{-1}\phi(x_i)^\top$ is
+        the diagonal of the hat matrix $H = \Phi(\Phi^\top\Phi)^{-1}\Phi^\top$, whose trace
+        is $p$; so the variance **averaged over the training inputs is exactly
+        $\sigma^2 p / N$**: each parameter costs $\sigma^2/N$.
+
+        We check all of this by experiment: keep the 20 inputs, draw fresh noise 100 times,
+        refit each degree each time, and measure the spread and the mean of the fitted
+        curves.
+        """
+    ),
+    code(
+        """
+        REFITS = 100
+        bv_degrees = np.arange(1, 10)
+        f_train = f(x_train)
+        refit_rng = np.random.default_rng(2)
+        # predictions[k]: (REFITS, 201) on the grid and (REFITS, 20) at the training inputs
+        on_grid = {int(k): np.empty((REFITS, grid.size)) for k in bv_degrees}
+        at_train = {int(k): np.empty((REFITS, x_train.size)) for k in bv_degrees}
+        for r in range(REFITS):
+            y_fresh = f_train + SIGMA * refit_rng.standard_normal(x_train.size)
+            for k in bv_degrees:
+                fit = linreg.PolynomialRegression(degree=int(k)).fit(x_train, y_fresh)
+                on_grid[int(k)][r] = fit.predict(grid)
+                at_train[int(k)][r] = fit.predict(x_train)
+
+        bias_sq = np.array([np.mean((on_grid[k].mean(axis=0) - f(grid)) ** 2) for k in on_grid])
+        variance = np.array([np.mean(on_grid[k].var(axis=0)) for k in on_grid])
+        for k, b2, v in zip(bv_degrees, bias_sq, variance):
+            print(f"degree {k}: bias^2 {b2:.5f}   variance {v:.5f}   sum + sigma^2 {b2 + v + NOISE_FLOOR:.4f}")
+        """
+    ),
+    md(
+        r"""
+        The checks, against the exact formulas computed independently with NumPy's own
+        least squares (`np.linalg.lstsq` on the Vandermonde matrix). Monte-Carlo numbers
+        carry their own error, so each check allows a few standard errors: for the mean at a
+        point, $\sqrt{\operatorname{Var}\hat y(x) / R}$ with $R = 100$ refits; for the
+        variance averaged over the training inputs, $N$ times that average is
+        $\mathbb E\|H\varepsilon\|^2$ with $\|H\varepsilon\|^2/\sigma^2 \sim \chi^2_p$, whose
+        mean over $R$ refits has a relative standard error of $\sqrt{2/(pR)}$.
+        """
+    ),
+    code(
+        """
+        for k in bv_degrees:
+            Phi = np.vander(x_train, int(k) + 1, increasing=True)
+            Phi_grid = np.vander(grid, int(k) + 1, increasing=True)
+            coef_of_f = np.linalg.lstsq(Phi, f_train, rcond=None)[0]
+            exact_mean = Phi_grid @ coef_of_f
+            # phi(x) (Phi^T Phi)^{-1} phi(x)^T, from the pseudo-inverse: rows of Phi_grid @ pinv(Phi)
+            leverage = np.sum((Phi_grid @ np.linalg.pinv(Phi)) ** 2, axis=1)
+            exact_var = NOISE_FLOOR * leverage
+            # the mean of the refits is the projection of f, to within 5 standard errors
+            mc_mean = on_grid[int(k)].mean(axis=0)
+            assert np.all(np.abs(mc_mean - exact_mean) < 5 * np.sqrt(exact_var / REFITS) + 1e-9)
+            # averaged over the training inputs, the variance is sigma^2 p / N
+            p, n = int(k) + 1, x_train.size
+            ratio = at_train[int(k)].var(axis=0, ddof=1).mean() / (NOISE_FLOOR * p / n)
+            assert abs(ratio - 1) < 4 * np.sqrt(2 / (p * REFITS)), (k, ratio)
+            print(f"degree {k}: variance at the training inputs / (sigma^2 p/N) = {ratio:.3f}"
+                  f"  (standard error {np.sqrt(2 / (p * REFITS)):.3f})")
+        """
+    ),
+    md(
+        r"""
+        A picture of it: 60 of the 100 refits (thin), their mean (thick) and $f$ (dashed).
+        The line's refits agree with each other but all miss the curve the same way
+        (**bias**); the degree-9 refits are right on average but scatter widely between and
+        beyond the training inputs (**variance**); degree 3 has neither problem.
+        """
+    ),
+    code(
+        """
+        gplots.bias_variance_fits(grid, {f"degree {k}": on_grid[k] for k in (1, 3, 9)}, f(grid))
+        """
+    ),
+    md(
+        r"""
+        Bias² falls to (almost) zero at degree 3, where the model family contains $f$;
+        variance rises with every parameter. (The small bias² left at degrees 3 to 9 is the
+        Monte-Carlo error of a mean of 100 refits, about variance / 100.) Their sum plus $\sigma^2$ is the expected
+        test error at these inputs, and it has the same U shape as the test curve of
+        section 2:
+        """
+    ),
+    code(
+        """
+        assert bias_sq[2] < 0.01 * bias_sq[0]  # degree 3 contains f
+        assert np.all(np.diff(variance) > 0)  # each parameter adds variance
+        gplots.bias_variance_curve(bv_degrees, bias_sq, variance, noise=NOISE_FLOOR)
+        """
+    ),
+    md(
+        r"""
+        **Exercises 3.** (a) Bias² at degree 3 is not exactly zero in the table. Is the model
+        biased? (b) Why does the variance of degree 9 explode near $x = \pm 1$ more than in
+        the middle? (c) Doubling $N$ (same spread of inputs) changes the variance how, and
+        the bias how?
+        """
+    ),
+    # -- 4 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 4 — Learning curves
+
+        A **learning curve** plots the training and test errors against the number of
+        training rows $N$, for a fixed model. For least squares whose family contains $f$
+        (no bias), the residuals are $(I - H)\varepsilon$, and
+        $\mathbb E\,\|(I - H)\varepsilon\|^2 = \sigma^2 \operatorname{tr}(I - H) = \sigma^2(N - p)$,
+        so
+
+        $$\mathbb E[\text{training MSE}] = \sigma^2\Big(1 - \frac pN\Big) \quad\text{exactly},
+        \qquad \mathbb E[\text{test MSE}] \approx \sigma^2\Big(1 + \frac pN\Big),$$
+
+        the second from section 3 (noise plus a variance of about $\sigma^2 p/N$). The
+        training formula is exact for any inputs; the test one is only approximate when the
+        test inputs are new ones, and for very small $N$ it is far too low: new inputs then
+        often fall beyond the few training points, where the polynomial extrapolates. Both approach
+        $\sigma^2$, from either side. A **biased** model approaches $\sigma^2 +
+        \text{bias}^2$ instead: more data cannot fix a model that is too simple.
+
+        For the line ($k = 1$) the limit is known exactly. The best line under
+        $x \sim \mathcal U[-1, 1]$ is the projection of $f$ onto $\{1, x\}$; since
+        $\mathbb E[x^2] = \frac13$, $\mathbb E[x^4] = \frac15$, $\mathbb E[x^6] = \frac17$,
+        it is $1 - 3x + 4\cdot\frac{1/5}{1/3}\,x = 1 - \frac35 x$, and its bias² is
+        $16\,\mathbb E\big[(x^3 - \frac35 x)^2\big]$, computed here in exact fractions:
+        """
+    ),
+    code(
+        """
+        E_x2, E_x4, E_x6 = Fraction(1, 3), Fraction(1, 5), Fraction(1, 7)
+        line_bias_sq = 16 * (E_x6 - 2 * Fraction(3, 5) * E_x4 + Fraction(3, 5) ** 2 * E_x2)
+        print(f"bias^2 of the best line = {line_bias_sq} = {float(line_bias_sq):.6f}")
+        """
+    ),
+    code(
+        """
+        sizes = np.array([8, 10, 14, 20, 40, 80, 200])
+        REPEATS = 20
+        curve_rng = np.random.default_rng(3)
+        errors = {1: np.zeros((2, sizes.size)), 3: np.zeros((2, sizes.size))}  # [train, test] means
+        train_runs = np.zeros((REPEATS, sizes.size))  # degree 3, for the standard errors
+        for j, n in enumerate(sizes):
+            for r in range(REPEATS):
+                x_n, y_n = sample(int(n), curve_rng)
+                for k in errors:
+                    fit = linreg.PolynomialRegression(degree=k).fit(x_n, y_n)
+                    tr = linreg.metrics.mse(y_n, fit.predict(x_n))
+                    errors[k][0, j] += tr / REPEATS
+                    errors[k][1, j] += linreg.metrics.mse(y_test, fit.predict(x_test)) / REPEATS
+                    if k == 3:
+                        train_runs[r, j] = tr
+
+        p = 4  # degree 3
+        expected_train = NOISE_FLOOR * (1 - p / sizes)
+        expected_test = NOISE_FLOOR * (1 + p / sizes)
+        standard_error = train_runs.std(axis=0, ddof=1) / np.sqrt(REPEATS)
+        print("degree 3, mean training MSE / sigma^2 (1 - p/N):", np.round(errors[3][0] / expected_train, 3))
+        assert np.all(np.abs(errors[3][0] - expected_train) < 4 * standard_error)
+        assert abs(errors[3][1, -1] / NOISE_FLOOR - 1) < 0.1  # the test error reaches the floor
+        line_limit = NOISE_FLOOR + float(line_bias_sq)
+        print(f"degree 1 at N = 200: test MSE {errors[1][1, -1]:.4f}, limit sigma^2 + bias^2 = {line_limit:.4f}")
+        assert abs(errors[1][1, -1] / line_limit - 1) < 0.1
+        gplots.learning_curve(sizes, errors[3][0], errors[3][1], noise_floor=NOISE_FLOOR,
+                              expected=(expected_train, expected_test),
+                              title="Learning curve of degree 3 (20 repeats per size)")
+        """
+    ),
+    md("The line's learning curve flattens far above the noise floor, at $\\sigma^2 + 64/175$:"),
+    code(
+        """
+        gplots.learning_curve(sizes, errors[1][0], errors[1][1], noise_floor=NOISE_FLOOR,
+                              title="Learning curve of degree 1: more data cannot remove bias")
+        """
+    ),
+    md(
+        r"""
+        **Exercises 4.** (a) Below which $N$ can degree 3 not be fitted at all? (b) Your
+        model's training and test errors are both high and close together. More data, or a
+        more flexible model? (c) They are far apart, training low: which then?
+        """
+    ),
+    # -- 5 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 5 — Ridge: a penalty on large weights
+
+        Overfitting showed up as huge, finely balanced coefficients. **Ridge regression**
+        adds their size to the loss:
+
+        $$L_\alpha(W, b) = \frac1N \sum_i (x_i W + b - y_i)^2 + \alpha \|W\|^2 ,$$
+
+        with the bias left free. The penalty's gradient is $2\alpha W$, so the backward pass
+        of the first notebook gains one term, and the update shrinks the weights a little
+        every step ("weight decay"):
+
+        $$\frac{\partial L_\alpha}{\partial W} = \frac2N X^\top r + 2\alpha W, \qquad
+        W \leftarrow (1 - 2\eta\alpha)\,W - \eta\,\frac2N X^\top r .$$
+
+        Penalties compare weights, so the features should share a scale: we use the
+        degree-9 features, standardized with the training rows' means and standard
+        deviations. First the gradient, against a central difference of the loss:
+        """
+    ),
+    code(
+        """
+        features9 = linreg.PolynomialFeatures(degree=9).fit(x_train.reshape(-1, 1))
+        P_train = features9.transform(x_train.reshape(-1, 1))
+        mu, sd = P_train.mean(axis=0), P_train.std(axis=0)
+
+
+        def standardized(x):
+            \"\"\"Degree-9 features of x, scaled by the training rows' statistics.\"\"\"
+            return (features9.transform(np.reshape(x, (-1, 1))) - mu) / sd
+
+
+        Z_train, Z_test = standardized(x_train), standardized(x_test)
+        alpha = 0.01
+        probe = linreg.LinearModel(n_features=9, init="random", seed=0)
+        grads = probe.backward(Z_train, y_train, probe.forward(Z_train), alpha=alpha)
+        h, j = 1e-6, 4
+        W0 = probe.W.copy()
+        probe.W = W0 + h * np.eye(9)[j]
+        up = probe.loss(probe.forward(Z_train), y_train, alpha=alpha)
+        probe.W = W0 - h * np.eye(9)[j]
+        down = probe.loss(probe.forward(Z_train), y_train, alpha=alpha)
+        probe.W = W0
+        print(f"dL/dW_{j}: backward {grads.dW[j]:.8f}, central difference {(up - down) / (2 * h):.8f}")
+        assert abs(grads.dW[j] - (up - down) / (2 * h)) < 1e-6
+        """
+    ),
+    md(
+        r"""
+        **The closed form.** Setting $\partial L_\alpha / \partial b = 0$ gives
+        $b = \bar y - \bar x W$; substituting it centres the data ($X_c = X - \bar x$,
+        $y_c = y - \bar y$), and $\partial L_\alpha / \partial W = 0$ becomes
+
+        $$\Big(\tfrac1N X_c^\top X_c + \alpha I\Big) W = \tfrac1N X_c^\top y_c .$$
+
+        For any $\alpha > 0$ the matrix is positive definite, so the solution is unique even
+        when $X_c^\top X_c$ is singular. We solve it with `np.linalg.solve` and compare with
+        the package's exact solver:
+        """
+    ),
+    code(
+        """
+        Zc, yc = Z_train - Z_train.mean(axis=0), y_train - y_train.mean()
+        N = Z_train.shape[0]
+        W_closed = np.linalg.solve(Zc.T @ Zc / N + alpha * np.eye(9), Zc.T @ yc / N)
+        b_closed = y_train.mean() - Z_train.mean(axis=0) @ W_closed
+        ridge = linreg.LinearRegression(solver="exact", alpha=alpha).fit(Z_train, y_train)
+        print("closed form:", W_closed)
+        print("package:    ", ridge.coef_)
+        assert np.allclose(ridge.coef_, W_closed, rtol=1e-9, atol=1e-12)
+        assert abs(ridge.intercept_ - b_closed) < 1e-12
+        ols9 = linreg.LinearRegression(solver="exact").fit(Z_train, y_train)
+        print(f"|W| without penalty {np.linalg.norm(ols9.coef_):.1f}, with alpha = {alpha}: {np.linalg.norm(ridge.coef_):.2f}")
+        print(f"test MSE without penalty {mse(ols9, Z_test, y_test):.4f}, with: {mse(ridge, Z_test, y_test):.4f}")
+        assert mse(ridge, Z_test, y_test) < mse(ols9, Z_test, y_test)
+        """
+    ),
+    md(
+        r"""
+        **Ridge and the eigenvalues.** The first notebook found that gradient descent on the
+        MSE is governed by the Hessian $H = \frac2N X_c^\top X_c$ (after the intercept is
+        eliminated): it is stable for $\eta < \eta_{\max} = 2/\lambda_{\max}$, and the
+        slowest direction shrinks its error by $|1 - \eta\lambda_{\min}|$ a step, so the
+        number of steps grows like the **condition number** $\kappa = \lambda_{\max} /
+        \lambda_{\min}$ (the long narrow valley). The penalty adds $2\alpha I$ to the
+        Hessian, which shifts **every eigenvalue up by $2\alpha$** and keeps the
+        eigenvectors:
+
+        $$\lambda_i \to \lambda_i + 2\alpha, \qquad
+        \kappa(\alpha) = \frac{\lambda_{\max} + 2\alpha}{\lambda_{\min} + 2\alpha}, \qquad
+        \eta_{\max}(\alpha) = \frac{2}{\lambda_{\max} + 2\alpha}.$$
+
+        Read these carefully: ridge **collapses the condition number** (a tiny
+        $\lambda_{\min}$ becomes at least $2\alpha$), but it **lowers $\eta_{\max}$
+        slightly**, since $\lambda_{\max}$ rises too. What it buys is not a larger step
+        but a valley that is no longer narrow: at the step $1/\lambda_{\max}$, the slowest
+        direction now shrinks by $1 - 1/\kappa(\alpha)$ a step instead of $1 - 1/\kappa$.
+        `linreg.stability` computes these numbers for the penalized objective:
+        """
+    ),
+    code(
+        """
+        lam = np.linalg.eigvalsh(2 / N * Zc.T @ Zc)
+        print(" alpha     lambda_min   lambda_max   kappa          eta_max   steps to shrink the slowest error 1e6-fold")
+        for a in (0.0, 1e-4, 1e-3, 1e-2, 1e-1):
+            s = linreg.stability(Zc, fit_intercept=False, alpha=a)
+            kappa = (lam[-1] + 2 * a) / (lam[0] + 2 * a)
+            assert np.isclose(s.condition_number, kappa, rtol=1e-6)
+            assert np.isclose(s.max_stable_learning_rate, 2 / (lam[-1] + 2 * a), rtol=1e-12)
+            steps = np.log(1e6) / -np.log1p(-1 / kappa)
+            print(f"{a:6g}  {s.lambda_min:11.3g}  {s.lambda_max:11.4f}  {kappa:13.4g}  {s.max_stable_learning_rate:.5f}   {steps:.3g}")
+        """
+    ),
+    md(
+        r"""
+        So gradient descent on the unpenalized degree-9 problem would need some $10^8$
+        steps to converge, and with $\alpha = 0.1$ a few hundred. The package's gradient
+        descent, at its automatic step $1/\lambda_{\max}$, reaches the exact ridge solution:
+        """
+    ),
+    code(
+        """
+        gd_ridge = linreg.LinearRegression(solver="gd", learning_rate="auto", epochs=2000, alpha=0.1).fit(Z_train, y_train)
+        exact_ridge = linreg.LinearRegression(solver="exact", alpha=0.1).fit(Z_train, y_train)
+        print(f"largest weight difference from the exact solution: {np.max(np.abs(gd_ridge.coef_ - exact_ridge.coef_)):.2e}")
+        assert np.allclose(gd_ridge.coef_, exact_ridge.coef_, atol=1e-9)
+        """
+    ),
+    md(
+        r"""
+        **Exercises 5.** (a) Show that the ridge solution in the eigenbasis of $X_c^\top X_c$
+        multiplies the least-squares component along eigenvalue $\lambda_i$ (of $H$) by
+        $\lambda_i / (\lambda_i + 2\alpha)$. (b) Why is the intercept not penalized? (c) What
+        does ridge converge to as $\alpha \to \infty$?
+        """
+    ),
+    # -- 6 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 6 — Lasso: the L1 penalty, soft-thresholding and sparsity
+
+        Replace the squared norm by the absolute values, $L = \text{MSE} + 2\alpha\|W\|_1$
+        (the package's `l1_ratio=1`, scikit-learn's `Lasso(alpha)`). $|w|$ has no derivative
+        at 0, so gradient descent needs one more idea: the **proximal step**. Take the
+        gradient step of the smooth MSE to get $v$, then solve, for each weight alone,
+
+        $$\min_w\ \tfrac12 (w - v)^2 + t|w|, \qquad t = 2\eta\alpha .$$
+
+        For $w > 0$ the derivative $w - v + t$ vanishes at $w = v - t$, valid if $v > t$;
+        symmetrically $w = v + t$ if $v < -t$; otherwise the minimum is the kink, $w = 0$.
+        That is **soft-thresholding**:
+
+        $$S_t(v) = \operatorname{sign}(v)\,\max(|v| - t,\ 0) .$$
+
+        Weights whose gradient step lands within $t$ of zero become *exactly* zero. Gradient
+        step plus $S_t$ is **ISTA** (proximal gradient descent). Checking $S_t$ against a
+        brute-force minimization on a fine grid:
+        """
+    ),
+    code(
+        """
+        v = np.array([-2.0, -0.3, 0.0, 0.25, 0.7, 3.0])
+        t = 0.5
+        w_grid = np.linspace(-4, 4, 80001)  # step 1e-4
+        brute = np.array([w_grid[np.argmin(0.5 * (w_grid - vi) ** 2 + t * np.abs(w_grid))] for vi in v])
+        print("v          ", v)
+        print("S_t(v)     ", soft_threshold(v, t))
+        print("brute force", brute)
+        assert np.allclose(soft_threshold(v, t), brute, atol=1e-4)
+        """
+    ),
+    md(
+        r"""
+        A problem with a known sparse truth: 8 features, of which only 3 matter
+        ($W = (3, -2, 0, 0, 1.5, 0, 0, 0)$). The lasso's exact solver (coordinate descent to a
+        duality gap at rounding level) and ISTA with FISTA's acceleration should agree, and
+        the solution must satisfy the **optimality (KKT) conditions** of the L1 problem:
+        with $g = \frac2N X^\top r$ the gradient of the MSE at the solution,
+
+        $$g_j = -2\alpha\,\operatorname{sign}(W_j) \ \text{ if } W_j \ne 0, \qquad
+        |g_j| \le 2\alpha \ \text{ if } W_j = 0 .$$
+        """
+    ),
+    code(
+        """
+        sparse = linreg.make_regression(n_samples=100, n_features=8, weights=[3, -2, 0, 0, 1.5, 0, 0, 0],
+                                        bias=1.0, noise=1.0, x_range=(-1.0, 1.0), seed=4)
+        Xs, ys = sparse.X, sparse.y
+        lasso_alpha = 0.05
+        exact = linreg.LinearRegression(solver="exact", alpha=lasso_alpha, l1_ratio=1.0).fit(Xs, ys)
+        ista = linreg.LinearRegression(solver="gd", learning_rate="auto", epochs=3000, alpha=lasso_alpha,
+                                       l1_ratio=1.0, acceleration="fista").fit(Xs, ys)
+        print("true     ", np.array(sparse.weights))
+        print("exact    ", exact.coef_)
+        print("FISTA    ", ista.coef_)
+        g = 2 / len(ys) * Xs.T @ (exact.predict(Xs) - ys)
+        nonzero = exact.coef_ != 0
+        assert np.allclose(g[nonzero], -2 * lasso_alpha * np.sign(exact.coef_[nonzero]), atol=1e-8)
+        assert np.all(np.abs(g[~nonzero]) <= 2 * lasso_alpha + 1e-12)
+        assert np.array_equal(nonzero, np.array(sparse.weights) != 0)  # the true support, exactly
+        assert np.array_equal(ista.coef_ != 0, nonzero) and np.allclose(ista.coef_, exact.coef_, atol=1e-6)
+        print("KKT holds; the zero set is the true one; FISTA agrees")
+        """
+    ),
+    md(
+        r"""
+        **The path.** Where does the lasso start? At $W = 0$ the KKT conditions read
+        $|\frac2N X_{c,j}^\top y_c| \le 2\alpha$ for all $j$, so all weights are zero exactly
+        when $\alpha \ge \alpha_{\max} = \max_j |X_{c,j}^\top y_c| / N$. Below it, weights
+        enter one at a time. `linreg.regularization_path` solves on a grid from
+        $\alpha_{\max}$ down, each solution warm-starting the next:
+        """
+    ),
+    code(
+        """
+        path = linreg.regularization_path(Xs, ys, l1_ratio=1.0, n_alphas=60)
+        Xsc, ysc = Xs - Xs.mean(axis=0), ys - ys.mean()
+        alpha_max = np.max(np.abs(Xsc.T @ ysc)) / len(ys)
+        print(f"alpha_max = {alpha_max:.5f}, first alpha of the path {path.alphas[0]:.5f}")
+        print("nonzero weights along the path:", path.n_nonzero[::6])
+        assert np.isclose(path.alphas[0], alpha_max, rtol=1e-10) and path.n_nonzero[0] == 0
+        plot_regularization_path(path)
+        """
+    ),
+    md(
+        r"""
+        The three true features leave zero first and stay far from it; the five useless
+        ones only enter when the penalty is weak enough to let the noise in.
+
+        **Exercises 6.** (a) Why does an L2 penalty never give exact zeros? (b) ISTA's
+        threshold is $t = 2\eta\alpha$: why does it scale with the step? (c) Two features are
+        identical copies. What does the lasso do with them, and what does ridge do?
+        """
+    ),
+    # -- 7 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 7 — Choosing the degree and $\alpha$ by cross-validation
+
+        The test set may be used **once**, at the end, to report the chosen model's error;
+        anything chosen by looking at it makes that report optimistic. Choices are made on
+        the training data alone, by **k-fold cross-validation**: shuffle the $N$ rows, cut
+        them into $k$ folds, and for each fold fit on the other $k-1$ and score on it. The
+        mean of the $k$ scores estimates the test error of the procedure; their spread says
+        how much to trust differences.
+
+        The loop is short enough to write out; anything that learns from data (here the
+        standardization of the features) is redone inside each fold, from its training
+        rows only.
+        """
+    ),
+    code(
+        """
+        def kfold(n, k, seed):
+            \"\"\"k (train, validation) index pairs covering 0..n-1, shuffled by the seed.\"\"\"
+            folds = np.array_split(np.random.default_rng(seed).permutation(n), k)
+            return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+
+
+        def cv_mse(fit_and_predict, x, y, k=5, repeats=1):
+            \"\"\"Validation MSEs of fit_and_predict(x_fit, y_fit, x_val), k per shuffle, repeats shuffles.\"\"\"
+            return np.array([linreg.metrics.mse(y[val], fit_and_predict(x[tr], y[tr], x[val]))
+                             for seed in range(repeats) for tr, val in kfold(len(y), k, seed)])
+
+
+        splits = kfold(20, 5, seed=0)
+        assert sorted(np.concatenate([val for _, val in splits]).tolist()) == list(range(20))  # a partition
+        assert all(np.intersect1d(tr, val).size == 0 for tr, val in splits)
+
+
+        def polynomial(k):
+            return lambda xf, yf, xv: linreg.PolynomialRegression(degree=int(k)).fit(xf, yf).predict(xv)
+
+
+        cv_degrees = np.arange(1, 9)
+        one_split = np.array([cv_mse(polynomial(k), x_train, y_train).mean() for k in cv_degrees])
+        print("one 5-fold split, CV MSE by degree:", np.round(one_split, 3),
+              f"-> degree {cv_degrees[np.argmin(one_split)]}")
+        """
+    ),
+    md(
+        r"""
+        One split of 20 rows into folds of 4 is itself a noisy measurement: it picks degree
+        6 here, and a different shuffle could pick another. The cure is cheap on small data:
+        **repeat** the k-fold split with 10 different shuffles and average all 50 scores.
+        """
+    ),
+    code(
+        """
+        cv_scores = np.array([cv_mse(polynomial(k), x_train, y_train, repeats=10) for k in cv_degrees])
+        cv_mean = cv_scores.mean(axis=1)
+        cv_degree = int(cv_degrees[np.argmin(cv_mean)])
+        print("10 x 5-fold CV MSE by degree:", np.round(cv_mean, 3))
+        print(f"degree chosen by cross-validation: {cv_degree}")
+        assert cv_degree == 3  # the true degree, found without the test set
+        gplots.complexity_curve(cv_degrees, train_mse[:8], cv_mean, test_label="10 x 5-fold CV",
+                                test_spread=cv_scores.std(axis=1) / np.sqrt(cv_scores.shape[1]), spread_label="1 standard error",
+                                noise_floor=NOISE_FLOOR, best=cv_degree,
+                                title="Choosing the degree by repeated 5-fold cross-validation")
+        """
+    ),
+    md(
+        r"""
+        Now $\alpha$ for ridge on the degree-9 features, on a log grid. Inside each fold the
+        features are standardized with that fold's training rows:
+        """
+    ),
+    code(
+        """
+        def ridge9(alpha):
+            def fit_and_predict(xf, yf, xv):
+                Pf = features9.transform(xf.reshape(-1, 1))
+                m, s = Pf.mean(axis=0), Pf.std(axis=0)
+                model = linreg.LinearRegression(solver="exact", alpha=alpha).fit((Pf - m) / s, yf)
+                return model.predict((features9.transform(xv.reshape(-1, 1)) - m) / s)
+            return fit_and_predict
+
+
+        alphas = np.logspace(-6, 1, 12)
+        alpha_scores = np.array([cv_mse(ridge9(a), x_train, y_train, repeats=5) for a in alphas])
+        alpha_cv = float(alphas[np.argmin(alpha_scores.mean(axis=1))])
+        alpha_train = [ridge9(a)(x_train, y_train, x_train) for a in alphas]
+        alpha_train_mse = np.array([linreg.metrics.mse(y_train, pred) for pred in alpha_train])
+        print(f"alpha chosen by cross-validation: {alpha_cv:.3g}")
+        gplots.complexity_curve(alphas, alpha_train_mse, alpha_scores.mean(axis=1), param_name="alpha",
+                                test_label="5 x 5-fold CV", test_spread=alpha_scores.std(axis=1) / np.sqrt(alpha_scores.shape[1]),
+                                spread_label="1 standard error", log_x=True,
+                                best=alpha_cv, noise_floor=NOISE_FLOOR,
+                                title="Choosing the ridge penalty of degree 9 by cross-validation")
+        """
+    ),
+    md(
+        r"""
+        Only now, with both choices made, do we look at the test set, once. The ridge model
+        is refitted on all 20 training rows with the chosen $\alpha$:
+        """
+    ),
+    code(
+        """
+        final_degree = linreg.metrics.mse(y_test, linreg.PolynomialRegression(degree=cv_degree).fit(x_train, y_train).predict(x_test))
+        final_ridge = linreg.metrics.mse(y_test, ridge9(alpha_cv)(x_train, y_train, x_test))
+        plain9 = test_mse[8]
+        print(f"test MSE: degree {cv_degree} (CV) {final_degree:.4f};  degree 9 + ridge (CV alpha) {final_ridge:.4f};"
+              f"  degree 9 unpenalized {plain9:.4f};  noise floor {NOISE_FLOOR}")
+        assert final_degree < 1.5 * NOISE_FLOOR and final_ridge < plain9
+        """
+    ),
+    md(
+        r"""
+        **Exercises 7.** (a) Why must the standardization be fitted inside each fold? (b) What
+        is leave-one-out cross-validation, and what is $k$ then? (c) Someone tries 50 degrees
+        and reports the smallest test error. Why is that number too good?
+        """
+    ),
+    # -- 8 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 8 — Early stopping as regularization
+
+        Gradient descent from $W = 0$ on a least-squares problem has a closed form in the
+        eigenbasis of the Hessian $H = \frac2N Z_c^\top Z_c$ (eigenvalues $\lambda_i$,
+        eigenvectors $u_i$). With $g_0 = -\frac2N Z_c^\top y_c$ the gradient at the start,
+        each step multiplies the error along $u_i$ by $(1 - \eta\lambda_i)$, so after $t$
+        steps
+
+        $$W_t = -\sum_i \frac{1 - (1 - \eta\lambda_i)^t}{\lambda_i}\,u_i u_i^\top g_0 .$$
+
+        Directions with large $\lambda_i$ (the smooth, well-determined shapes) are learned
+        in a few steps; those with tiny $\lambda_i$ (the wiggles that fit noise) take
+        $\sim 1/(\eta\lambda_i)$ steps. Stopping at step $t$ keeps only directions with
+        $\lambda_i \gtrsim 1/(\eta t)$, much as ridge's factor $\lambda_i / (\lambda_i +
+        2\alpha)$ does for $\lambda_i \gtrsim 2\alpha$: **early stopping acts like ridge with
+        $\alpha \approx 1/(2\eta t)$**.
+
+        We train degree 12 on the 20 points (centred, so the intercept drops out) and watch
+        a **validation set**: 200 fresh points that are *not* the test set.
+        """
+    ),
+    code(
+        """
+        features12 = linreg.PolynomialFeatures(degree=12).fit(x_train.reshape(-1, 1))
+        P12 = features12.transform(x_train.reshape(-1, 1))
+        m12, s12 = P12.mean(axis=0), P12.std(axis=0)
+        Z12 = (P12 - m12) / s12
+        x_val, y_val = sample(200, np.random.default_rng(5))
+        Z12_val = (features12.transform(x_val.reshape(-1, 1)) - m12) / s12
+        y_mean = y_train.mean()
+        with warnings.catch_warnings():
+            # 20,000 epochs are far from the unpenalized optimum (kappa ~ 1e9): the run is
+            # meant to be stopped early, so the ran-out-of-epochs warning is expected.
+            warnings.simplefilter("ignore", linreg.ConvergenceWarning)
+            long_run = linreg.LinearRegression(solver="gd", learning_rate="auto", epochs=20000, fit_intercept=False)
+            long_run.fit(Z12, y_train - y_mean, X_val=Z12_val, y_val=y_val - y_mean)
+        hist = long_run.history_
+        best_epoch = int(np.argmin(hist.val_loss))
+        eta = long_run.learning_rate_
+        print(f"eta = {eta:.4f}; validation MSE lowest at epoch {best_epoch}: {hist.val_loss[best_epoch]:.4f};"
+              f" at epoch 20000: {hist.val_loss[-1]:.4f}")
+
+        # The iterates are those of the closed form above.
+        Zc12 = Z12 - Z12.mean(axis=0)  # already centred up to rounding
+        lam12, U12 = np.linalg.eigh(2 / 20 * Zc12.T @ Zc12)
+        g0 = -2 / 20 * Zc12.T @ (y_train - y_mean)
+        for t_check in (10, best_epoch, 20000):
+            factor = -np.expm1(t_check * np.log1p(-eta * lam12)) / lam12
+            W_formula = -U12 @ (factor * (U12.T @ g0))
+            assert np.allclose(hist.W[t_check], W_formula, rtol=1e-6, atol=1e-8)
+        assert 10 < best_epoch < 5000 and hist.val_loss[-1] > 2 * hist.val_loss[best_epoch]
+        plots.loss_curve(hist, title="Degree 12")
+        """
+    ),
+    md(
+        r"""
+        The training loss keeps falling; the validation loss turns around after a few
+        hundred epochs. **Early stopping** keeps the parameters of the best validation epoch
+        (`history_.W[best_epoch]`). Compared with ridge at $\alpha = 1/(2\eta t)$, on the
+        test set:
+        """
+    ),
+    code(
+        """
+        W_stop = hist.W[best_epoch]
+        Z12_test = (features12.transform(x_test.reshape(-1, 1)) - m12) / s12
+        stopped_mse = linreg.metrics.mse(y_test, Z12_test @ W_stop + y_mean)
+        alpha_equiv = 1 / (2 * eta * best_epoch)
+        ridge12 = linreg.LinearRegression(solver="exact", alpha=alpha_equiv).fit(Z12, y_train)
+        final12 = linreg.metrics.mse(y_test, Z12_test @ hist.W[-1] + y_mean)
+        print(f"test MSE: stopped at epoch {best_epoch} {stopped_mse:.4f};  ridge alpha = {alpha_equiv:.2e}"
+              f" {mse(ridge12, Z12_test, y_test):.4f};  after 20,000 epochs {final12:.4f}")
+        assert stopped_mse < final12 and mse(ridge12, Z12_test, y_test) < final12
+        assert 0.5 < stopped_mse / mse(ridge12, Z12_test, y_test) < 2
+        """
+    ),
+    md(
+        r"""
+        **Exercises 8.** (a) Why must the validation set differ from the test set? (b) Early
+        stopping's "penalty" depends on the learning rate. How, and what does that mean if
+        you change $\eta$? (c) From the formula for $W_t$: what does gradient descent from
+        zero converge to when $H$ is singular?
+        """
+    ),
+    # -- 9 --------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 9 — Learning-rate schedules and momentum
+
+        **Schedules.** A mini-batch gradient is the true gradient plus noise. With a
+        constant step, SGD does not converge: near the optimum the noise keeps kicking it
+        about, in a ball whose size grows with $\eta$. Shrinking the step removes the
+        noise; the classic conditions (Robbins and Monro) are
+        $\sum_t \eta_t = \infty$ (steps can still travel any distance) and
+        $\sum_t \eta_t^2 < \infty$ (the noise they inject adds up to a finite amount).
+        Common schedules, with $t$ the epoch:
+
+        - constant: $\eta_t = \eta_0$;
+        - inverse scaling: $\eta_t = \eta_0 / (1 + t/\tau)$, which meets both conditions;
+        - step decay: $\eta_t = \eta_0 \cdot \gamma^{\lfloor t / s \rfloor}$, halving every $s$
+          epochs for $\gamma = \frac12$.
+
+        **Momentum** (heavy ball) keeps a running direction, $v \leftarrow \mu v + g$,
+        $\theta \leftarrow \theta - \eta v$. On a steady slope $v \to g/(1-\mu)$: the effective
+        step is $\eta/(1-\mu)$. Its real gain is on ill-conditioned problems, below.
+
+        The SGD loop is the first notebook's update, `backward` and `step` of
+        `LinearModel`, with the step taken from a schedule:
+        """
+    ),
+    code(
+        """
+        lin = linreg.make_regression(n_samples=1000, n_features=3, weights=[2.0, -1.0, 0.5], bias=1.0,
+                                     noise=1.0, x_range=(-1.0, 1.0), seed=6)
+        optimum = linreg.LinearRegression(solver="exact").fit(lin.X, lin.y)
+        L_star = mse(optimum, lin.X, lin.y)
+
+
+        def sgd(schedule, epochs=40, batch_size=10, momentum=0.0, seed=0):
+            \"\"\"Mini-batch SGD with momentum; returns the excess training loss L - L* per epoch.\"\"\"
+            model = linreg.LinearModel(n_features=3)
+            rng = np.random.default_rng(seed)
+            velocity = linreg.Gradients(dW=np.zeros(3), db=0.0)
+            excess = [model.loss(model.forward(lin.X), lin.y) - L_star]
+            for epoch in range(epochs):
+                eta = schedule(epoch)
+                for batch in np.array_split(rng.permutation(len(lin.y)), len(lin.y) // batch_size):
+                    Xb, yb = lin.X[batch], lin.y[batch]
+                    g = model.backward(Xb, yb, model.forward(Xb))
+                    velocity = linreg.Gradients(dW=momentum * velocity.dW + g.dW, db=momentum * velocity.db + g.db)
+                    model.step(velocity, eta)
+                excess.append(model.loss(model.forward(lin.X), lin.y) - L_star)
+            return np.array(excess)
+
+
+        eta0 = 0.2
+        runs = {
+            "constant η = 0.2": sgd(lambda t: eta0),
+            "inverse scaling η0 / (1 + t/2)": sgd(lambda t: eta0 / (1 + t / 2)),
+            "step decay: halved every 5 epochs": sgd(lambda t: eta0 * 0.5 ** (t // 5)),
+            "step decay + momentum 0.9 (η × 0.1)": sgd(lambda t: eta0 * 0.1 * 0.5 ** (t // 5), momentum=0.9),
+        }
+        for name, excess in runs.items():
+            print(f"{name:38s} excess loss after 40 epochs: {excess[-1]:.2e}")
+        constant_floor = np.median(runs["constant η = 0.2"][20:])
+        assert runs["inverse scaling η0 / (1 + t/2)"][-1] < constant_floor / 5
+        assert runs["step decay: halved every 5 epochs"][-1] < constant_floor / 100
+        gplots.loss_curves(runs, title="SGD (batches of 10): learning-rate schedules",
+                           ylabel="excess training MSE L − L* (log scale)")
+        """
+    ),
+    md(
+        r"""
+        The constant step stalls at a noise floor; each decaying schedule keeps going down.
+        Momentum at the same *effective* step ($0.1\eta/(1 - 0.9) = \eta$) behaves like the
+        run without it: on this well-conditioned problem it changes little, since the
+        gradient noise is averaged over about $1/(1-\mu)$ steps either way.
+
+        **Momentum on an ill-conditioned problem.** The first notebook's data ($x$ in
+        $[0, 10)$, unscaled) make a long, narrow valley. For a quadratic, heavy-ball
+        momentum with $\eta = 4/(\sqrt{\lambda_{\max}} + \sqrt{\lambda_{\min}})^2$ and
+        $\mu = \big(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\big)^2$ shrinks the error by
+        about $\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}$ a step instead of plain gradient
+        descent's best $\frac{\kappa - 1}{\kappa + 1}$: steps grow like $\sqrt\kappa$
+        instead of $\kappa$.
+        (In the eigenbasis each direction follows $e_{t+1} = (1 + \mu - \eta\lambda)\,e_t - \mu\, e_{t-1}$,
+        a linear recurrence that is stable exactly when $0 < \eta\lambda < 2(1 + \mu)$: momentum
+        may step beyond plain gradient descent's $\eta_{\max} = 2/\lambda_{\max}$, and this
+        $\eta$ does.)
+        """
+    ),
+    code(
+        """
+        first = linreg.make_regression(n_samples=500, n_features=1, weights=3.0, bias=2.0, noise=1.0, seed=0)
+        st = linreg.stability(first.X)
+        kappa, lmax, lmin = st.condition_number, st.lambda_max, st.lambda_min
+        L_first = mse(linreg.LinearRegression(solver="exact").fit(first.X, first.y), first.X, first.y)
+        eta_hb = 4 / (np.sqrt(lmax) + np.sqrt(lmin)) ** 2
+        mu_hb = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", linreg.ConvergenceWarning)  # plain GD stops short on purpose
+            plain = linreg.LinearRegression(solver="gd", learning_rate=2 / (lmax + lmin), epochs=300).fit(first.X, first.y)
+        # Heavy ball is stable for eta * lambda_max < 2 (1 + mu), beyond plain GD's eta_max = 2 / lambda_max.
+        assert eta_hb * lmax < 2 * (1 + mu_hb) and eta_hb > st.max_stable_learning_rate
+        with warnings.catch_warnings():
+            # The package's StabilityWarning compares eta with plain GD's eta_max and does not
+            # (yet) allow for momentum's wider limit, so it would cry wolf here.
+            warnings.simplefilter("ignore", linreg.StabilityWarning)
+            heavy = linreg.LinearRegression(solver="gd", learning_rate=eta_hb, momentum=mu_hb, epochs=300).fit(first.X, first.y)
+        print(f"kappa = {kappa:.1f}; plain GD contracts {(kappa - 1) / (kappa + 1):.4f} a step,"
+              f" heavy ball {(np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1):.4f}")
+        plain_excess, heavy_excess = plain.history_.final_loss - L_first, heavy.history_.final_loss - L_first
+        print(f"excess loss after 300 epochs: plain {plain_excess:.2e}, momentum {heavy_excess:+.1e} (zero to rounding)")
+        assert abs(heavy_excess) < 1e-12 < 1e-3 < plain_excess
+        gplots.loss_curves(
+            # excess losses, floored at 1e-16: below it is rounding, and a log axis cannot show 0
+            {"gradient descent, η = 2/(λmax + λmin)": np.maximum(plain.history_.loss - L_first, 1e-16),
+             f"heavy ball, μ = {mu_hb:.3f}": np.maximum(heavy.history_.loss - L_first, 1e-16)},
+            title=f"The first notebook's valley (κ = {kappa:.0f}): momentum", ylabel="excess training MSE (log scale)")
+        """
+    ),
+    md(
+        r"""
+        **Exercises 9.** (a) Does $\eta_t = \eta_0 / (1 + t)^2$ satisfy the Robbins–Monro
+        conditions? What goes wrong? (b) Why does full-batch gradient descent need no
+        schedule on this problem? (c) Why does the heavy-ball loss first rise above where it
+        started before it falls?
+        """
+    ),
+    # -- 10 -------------------------------------------------------------------------------------
+    md(
+        r"""
+        ## 10 — 0.876 against 1.107, explained
+
+        The first notebook fitted $y = 3x + 2 + \varepsilon$ ($\sigma = 1$) on $N = 500$
+        points and found a training MSE of 0.876, then 1.107 on 500 fresh samples. Is that
+        overfitting?
+
+        **What theory predicts.** For least squares with $p$ parameters whose family
+        contains the truth, section 4 gave $\mathbb E[\text{training MSE}] = \sigma^2(1 -
+        p/N)$ and $\mathbb E[\text{test MSE}] \approx \sigma^2(1 + p/N)$. Here $p = 2$
+        ($W$ and $b$), $N = 500$: about **0.996 and 1.004**, a gap of $2p\sigma^2/N = 0.008$.
+        The observed gap, 0.23, is thirty times larger, so the fit's optimism is not the
+        story.
+
+        **What the noise does.** Each MSE is an average of 500 squared noises (plus the
+        fit's tiny error). A mean of $N$ values of $\varepsilon^2$ has standard deviation
+        $\sigma^2\sqrt{2/N} = 0.063$ (since $\operatorname{Var}\varepsilon^2 = 2\sigma^4$ for
+        Gaussian noise). So the numbers are mostly the **noise of each sample**: measured
+        with the *true* line, the training data's noise has a mean square near 0.88 and
+        the fresh data's near 1.11. Let us check, redoing the first notebook's fit exactly:
+        """
+    ),
+    code(
+        """
+        fresh = linreg.make_regression(n_samples=500, noise=1.0, seed=1)
+        fit1 = linreg.LinearRegression(solver="exact").fit(first.X, first.y)
+        train1, fresh1 = mse(fit1, first.X, first.y), mse(fit1, fresh.X, fresh.y)
+        true_train = np.mean((first.y - first.y_true) ** 2)
+        true_fresh = np.mean((fresh.y - fresh.y_true) ** 2)
+        print(f"fitted line: training MSE {train1:.3f}, fresh MSE {fresh1:.3f}")
+        print(f"true line:   training MSE {true_train:.3f}, fresh MSE {true_fresh:.3f}")
+        assert round(train1, 3) == 0.876 and round(fresh1, 3) == 1.107  # the first notebook's numbers
+        # Least squares minimizes the training MSE, so the fit beats the truth there, always.
+        assert train1 < true_train
+        assert abs(true_train - train1) < 0.01 and abs(fresh1 - true_fresh) < 0.01
+        print(f"fit minus truth: {train1 - true_train:+.4f} on the training data, {fresh1 - true_fresh:+.4f} on fresh data")
+        """
+    ),
+    md(
+        r"""
+        In expectation the true line's two numbers would both be $\sigma^2 = 1$; here they
+        are $1.9$ standard deviations below and $1.8$ above. The fit itself moved them by
+        less than 0.01, as theory says: on its own data it is always a little better than
+        the truth (least squares minimizes exactly that number); on new data it is worse
+        *on average*, by about $p\sigma^2/N$, though on this one fresh sample it happened to
+        be slightly better. To see the averages, repeat the whole experiment on
+        400 fresh pairs of samples:
+        """
+    ),
+    code(
+        """
+        REPS = 400
+        gaps, trains, tests = np.empty(REPS), np.empty(REPS), np.empty(REPS)
+        for r in range(REPS):
+            tr_data = linreg.make_regression(n_samples=500, noise=1.0, seed=10 + 2 * r)
+            te_data = linreg.make_regression(n_samples=500, noise=1.0, seed=11 + 2 * r)
+            fit = linreg.LinearRegression(solver="exact").fit(tr_data.X, tr_data.y)
+            trains[r], tests[r] = mse(fit, tr_data.X, tr_data.y), mse(fit, te_data.X, te_data.y)
+        gaps = tests - trains
+        se = lambda a: a.std(ddof=1) / np.sqrt(REPS)
+        print(f"mean training MSE {trains.mean():.4f} ± {se(trains):.4f}   theory 1 - 2/500 = {1 - 2 / 500:.4f}")
+        print(f"mean fresh MSE    {tests.mean():.4f} ± {se(tests):.4f}   theory ~ 1 + 2/500 = {1 + 2 / 500:.4f}")
+        print(f"mean gap          {gaps.mean():.4f} ± {se(gaps):.4f}   theory ~ 2p/N = {4 / 500:.4f}")
+        print(f"standard deviation of one training MSE {trains.std(ddof=1):.4f} (theory sqrt(2/N) = {np.sqrt(2 / 500):.4f})")
+        print(f"share of repetitions with a gap of 0.23 or more: {np.mean(gaps >= 0.23):.1%}")
+        assert abs(trains.mean() - (1 - 2 / 500)) < 4 * se(trains)
+        assert abs(gaps.mean() - 4 / 500) < 4 * se(gaps)
+        assert abs(trains.std(ddof=1) / np.sqrt(2 / 500) - 1) < 0.15
+        """
+    ),
+    md(
+        r"""
+        So: **the first notebook's model did not overfit.** With 2 parameters and 500 points,
+        fitting lowers the training error by only $p\sigma^2/N = 0.004$ on average and raises
+        the error on new data by about as much. The 0.23 gap was sampling noise, a rare
+        draw (about one pair in a hundred is that far apart): training MSE and test MSE are
+        each uncertain by $\pm\sigma^2\sqrt{2/N}$, and comparing two such numbers needs that
+        error bar. When $p/N$ is *not* small, as with degree 9 on 20 points, the same formulas
+        predict a training error half the noise and a test error far above it, which is what
+        sections 2–4 showed.
+
+        **Exercises 10.** (a) How many points would make the sampling spread of a test MSE
+        smaller than the optimism gap $2p\sigma^2/N$? (b) Degree 9 on 20 points: what
+        training MSE do you expect? Compare with section 2.
+        """
+    ),
+    # -- answers ---------------------------------------------------------------------------------
+    md(
+        r"""
+        ## Answers to the exercises
+
+        **1.** (a) With $\hat y = f(x)$, the error is $\varepsilon$ itself, whose mean square
+        is its variance $\sigma^2$. (b) The sample variance of $n$ Gaussian values has a
+        relative standard deviation of about $\sqrt{2/n}$: 3.2% for $n = 2000$, about 0.003.
+
+        **2.** (a) Zero: 20 distinct points determine a degree-19 polynomial through all of
+        them (if the solve can resolve it; the design is very ill-conditioned). (b) $f$ is a
+        constant plus odd powers; under a symmetric input distribution $x^2$ is uncorrelated
+        with $x$ and $x^3$, so it explains almost nothing of $f$. (c) No: with $p = 13 \ll N$
+        the variance $\sigma^2 p / N$ is small, and the test error stays near $\sigma^2$.
+
+        **3.** (a) No; the degree-3 model contains $f$ and least squares is unbiased. The
+        small number is the Monte-Carlo error of estimating the mean from 100 refits (about
+        variance / 100). (b) The leverage $\phi(x)(\Phi^\top\Phi)^{-1}\phi(x)^\top$ grows fast
+        where there are few training points to pin the polynomial down, near and beyond the
+        outermost inputs, and high powers grow fastest there. (c) The variance halves (it is
+        about $\sigma^2 p / N$); the bias, a property of the model family, stays (for the
+        line, near 64/175).
+
+        **4.** (a) $N < 4$: fewer points than parameters, and least squares has no unique
+        solution. (b) Both high and close: **bias**; a more flexible model (more data will not
+        help, see degree 1). (c) Far apart: **variance**; more data, a simpler model or a
+        penalty.
+
+        **5.** (a) With $H = U \Lambda U^\top$, the ridge normal equations are
+        $(\Lambda + 2\alpha I)\,U^\top W = U^\top \frac2N X_c^\top y_c = \Lambda\,U^\top W_{\text{LS}}$,
+        so each component is $\lambda_i / (\lambda_i + 2\alpha)$ times that of least squares.
+        (b) The intercept only shifts the predictions to the mean of $y$; penalizing it would
+        make the fit depend on where the origin of $y$ is. (c) $W \to 0$ and $b \to \bar y$: the
+        constant model.
+
+        **6.** (a) The L2 penalty's gradient $2\alpha W$ vanishes at 0, so it cannot hold a
+        weight there against any data gradient; the L1 penalty's subgradient at 0 fills
+        $[-2\alpha, 2\alpha]$ and can. (b) The prox solves $\min \frac1{2\eta}(w - v)^2 +
+        2\alpha|w|$: multiplying by $\eta$ gives the threshold $2\eta\alpha$; a longer step
+        goes further against the penalty too. (c) The lasso's solution is not unique: any
+        split of the weight between the copies with the same total is optimal, and the
+        solver picks one (often putting all of it on one). Ridge splits it equally.
+
+        **7.** (a) Fitted on all rows, the scaling would have seen the validation fold, which
+        leaks information and biases the CV estimate downwards. (b) $k = N$: each fold is one
+        row. (c) The minimum of 50 noisy estimates is biased low: the chosen model was
+        chosen partly because its test error happened to be lucky.
+
+        **8.** (a) The epoch was chosen on the validation set, so its validation error is
+        optimistic, like any number used for a choice. (b) The filter depends on $\eta t$:
+        halving $\eta$ doubles the epochs for the same regularization; the equivalent
+        $\alpha \approx 1/(2\eta t)$. (c) The factor $[1 - (1 - \eta\lambda_i)^t]/\lambda_i$ is
+        0 for $\lambda_i = 0$ (the direction is never entered), so gradient descent from zero
+        converges to the **minimum-norm** least-squares solution.
+
+        **9.** (a) $\sum_t \eta_0/(1+t)^2$ is finite ($\eta_0\pi^2/6$): the steps die out before
+        reaching the optimum from a distant start. (b) The full-batch gradient has no noise
+        and vanishes at the optimum, so a constant step converges. (c) Momentum overshoots
+        along the steep direction and swings back; the error falls by the contraction
+        factor only as an envelope. Its per-direction recurrence has complex roots of size
+        $\sqrt\mu$, so the error spirals: energy moves between the steep and the flat
+        direction, and with a step beyond plain gradient descent's $\eta_{\max}$ the steep
+        direction's error first grows before the spiral winds in.
+
+        **10.** (a) The spread $\sigma^2\sqrt{2/N}$ falls below $2p\sigma^2/N$ when
+        $\sqrt{2N} < 2p$, i.e. $N < 2p^2$: with $p = 2$, fewer than 8 points. For any
+        reasonable data set the sampling spread of a single test number is larger than the
+        optimism gap; it is averages over many samples (or large $p/N$) that reveal it.
+        (b) $\sigma^2(1 - 10/20) = 0.045$ on average; section 2's single sample gave a value
+        of that size (degree 9's row).
+        """
+    ),
+    code(
+        """
+        elapsed = time.perf_counter() - notebook_start
+        print(f"notebook ran in {elapsed:.1f} s")
+        """
+    ),
+]
+
 
 NOTEBOOKS = {
     "linear_regression_from_scratch.ipynb": ("scratch", FROM_SCRATCH),
     "autodiff_vs_hand_gradients.ipynb": ("autodiff", AUTODIFF),
+    "generalization.ipynb": ("general", GENERALIZATION),
 }
 
 

@@ -19,7 +19,11 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["linear_regression_from_scratch.ipynb", "autodiff_vs_hand_gradients.ipynb"]
+NOTEBOOKS = [
+    "linear_regression_from_scratch.ipynb",
+    "autodiff_vs_hand_gradients.ipynb",
+    "generalization.ipynb",
+]
 MAX_BYTES = 3 * 1024 * 1024
 
 
@@ -96,6 +100,25 @@ def test_figures_are_png() -> None:
     ]
     assert len(images) >= 8  # raw data, loss curve, predictions, landscapes, sweep, ...
     assert all(image.startswith("iVBORw0KGgo") for image in images)  # base64 of the PNG magic
+
+
+def test_generalization_notebook_has_its_figures_and_answers() -> None:
+    nb = _read("generalization.ipynb")
+    images = [
+        output.data["image/png"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "data" in output and "image/png" in output.data
+    ]
+    assert len(images) >= 6  # U curve, bias-variance, learning curve, path, CV, schedules, ...
+    assert all(image.startswith("iVBORw0KGgo") for image in images)
+    markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    exercises = [text for text in markdown if "**Exercises" in text]
+    assert len(exercises) == 10  # one set per section
+    assert markdown[-1].startswith("## Answers to the exercises")
+    for number in range(1, 11):
+        assert f"**{number}.**" in markdown[-1]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
