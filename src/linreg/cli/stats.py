@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,6 +73,8 @@ def _summary_of_model_file(args: argparse.Namespace) -> int:
             "--no-intercept apply to a data file"
         )
     model, content = load_model(args.data)
+    if float(model.alpha) != 0.0:  # penalized: its coefficients alone, no standard errors
+        return _penalized_model_summary(args, model, content)
     try:
         inference = model.inference(cov_type=args.cov_type)
     except LinregError as exc:
@@ -86,6 +89,49 @@ def _summary_of_model_file(args: argparse.Namespace) -> int:
         print_json(inference.to_dict(args.alpha))
     else:
         print(inference.summary(args.alpha))
+    return 0
+
+
+def _penalized_model_summary(
+    args: argparse.Namespace, model: LinearRegression, content: dict[str, Any]
+) -> int:
+    """A penalized model file's summary: its coefficients, and why there is nothing more."""
+    from linreg.stats.inference import penalty_name
+    from linreg.stats.tables import penalized_summary
+
+    if args.cov_type != "nonrobust":
+        raise LinregError(
+            f"{args.data}: --cov-type {args.cov_type} does not apply to a penalized fit "
+            f"(alpha={model.alpha:g}): it has no least-squares standard errors"
+        )
+    names = [str(n) for n in content["feature_names"]]
+    l1_ratio = float(model.l1_ratio)
+    if args.json:
+        print_json(
+            {
+                "penalty": penalty_name(l1_ratio),
+                "alpha": float(model.alpha),
+                "l1_ratio": l1_ratio,
+                "target_name": str(content["target_name"]),
+                "feature_names": names,
+                "coef": model.coef_,
+                "intercept": float(model.intercept_),
+                "standard_errors": None,
+            }
+        )
+        return 0
+    print(
+        penalized_summary(
+            model.coef_,
+            model.intercept_,
+            float(model.alpha),
+            fit_intercept=bool(model.fit_intercept),
+            names=names,
+            target_name=str(content["target_name"]),
+            method=f"{penalty_name(l1_ratio)} ({model.solver})",
+            l1_ratio=l1_ratio,
+        )
+    )
     return 0
 
 

@@ -74,8 +74,17 @@ def parse_alpha(text: str | None) -> float | None:
 
 def _model_from_args(args: argparse.Namespace) -> LinearRegression:
     alpha = parse_alpha(args.alpha)
+    try:
+        l1_ratio = float(args.l1_ratio)
+    except ValueError:
+        raise LinregError(
+            f"--l1-ratio must be a number in [0, 1] (the L1 share of the penalty), "
+            f"got {args.l1_ratio!r}"
+        ) from None
     return LinearRegression(
         alpha=0.0 if alpha is None else alpha,  # 0.0: the default, least squares
+        l1_ratio=l1_ratio,
+        acceleration=args.acceleration,
         solver=args.solver,
         learning_rate=args.lr,
         epochs=args.epochs,

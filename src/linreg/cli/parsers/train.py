@@ -61,8 +61,21 @@ def register(add: AddCommand) -> None:
     p.add_argument(
         "--alpha",
         metavar="A",
-        help="ridge penalty: minimise the (weighted) MSE + A |W|^2, the intercept unpenalized "
-        "(default: 0, least squares)",
+        help="penalty: minimise the (weighted) MSE + A [(1 - R) |W|^2 + 2 R |W|_1], the "
+        "intercept unpenalized, R from --l1-ratio (default: 0, least squares)",
+    )
+    p.add_argument(
+        "--l1-ratio",
+        metavar="R",
+        default="0",
+        help="the L1 share R of the penalty in [0, 1]: 0 ridge, 1 the lasso, between them "
+        "the elastic net (default: 0)",
+    )
+    p.add_argument(
+        "--acceleration",
+        choices=("none", "fista"),
+        default="none",
+        help="gd with an L1 penalty: 'fista' accelerates the proximal steps (default: none)",
     )
     p.add_argument(
         "--sample-weight",
