@@ -172,11 +172,11 @@ def test_params_protocol_and_repr() -> None:
 
 def test_bad_data_are_rejected() -> None:
     model = PolynomialRegression(2)
-    with pytest.raises(LinregError, match="shape"):
+    with pytest.raises(LinregError, match="2-D"):
         model.fit(np.ones((4, 2, 2)), np.ones(4))
-    with pytest.raises(LinregError, match="non-finite"):
+    with pytest.raises(LinregError, match="NaN"):
         model.fit([0.0, 1.0, np.nan], [1.0, 2.0, 3.0])
-    with pytest.raises(LinregError, match="one y per x"):
+    with pytest.raises(LinregError, match="one y per row"):
         model.fit([0.0, 1.0, 2.0], [1.0, 2.0])
     with pytest.raises(TypeError, match="string"):
         model.fit("abc", [1.0])
@@ -262,10 +262,10 @@ def test_several_inputs_too_few_distinct_rows_warns() -> None:
 def test_several_inputs_bad_data() -> None:
     rng = np.random.default_rng(11)
     model = PolynomialRegression(2).fit(rng.standard_normal((10, 2)), rng.standard_normal(10))
-    with pytest.raises(LinregError, match="fitted with 2"):
+    with pytest.raises(LinregError, match="expecting 2 features"):
         model.predict(np.ones((3, 3)))
     with pytest.raises(LinregError, match="row 1, column 0"):
-        PolynomialRegression(2).fit([[0.0, 1.0], [np.inf, 2.0]], [1.0, 2.0])
+        PolynomialRegression(2).fit([[0.0, 1.0], [np.inf, 2.0], [1.0, 3.0]], [1.0, 2.0, 3.0])
 
 
 @pytest.mark.parametrize("degree", [1, 2, 3])

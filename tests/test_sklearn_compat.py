@@ -308,6 +308,7 @@ CONFIGURATIONS = [
     LinearRegression(solver="exact"),
     LinearRegression(solver="gd", learning_rate="auto", standardize=True, epochs=200),
     LinearRegression(solver="sgd", learning_rate="auto", standardize=True, epochs=50),
+    PolynomialRegression(degree=2),
 ]
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -39,7 +39,7 @@ from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers.extended import two_product
 from linreg.solvers.lstsq import LstsqResult, residuals, solve
 from linreg.stats.features import check_degree, polynomial_powers, term_names
-from linreg.validation import as_float_array
+from linreg.validation import check_X, check_X_y, check_y
 
 if TYPE_CHECKING:
     from linreg.stats.inference import Inference, PredictionInterval
@@ -154,49 +154,6 @@ def polynomial_design(X: Array, powers: NDArray[np.int_]) -> tuple[Array, Array]
     return hi, lo
 
 
-def _as_vector(value: Any, what: str) -> Array:
-    arr = as_float_array(value, what)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise LinregError(
-            f"{what} must have shape (n,) or (n, 1) (one feature); got shape {arr.shape}"
-        )
-    if arr.shape[0] == 0:
-        raise LinregError(f"{what} is empty; give at least one value")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise LinregError(
-            f"{what} contains a non-finite value at row {row} "
-            f"({int(bad.sum())} in all); remove or impute them before fitting"
-        )
-    return np.ascontiguousarray(arr)
-
-
-def _as_inputs(value: Any, what: str) -> Array:
-    """The inputs as float64 of shape (n, k): a vector is one input, (n, k) k inputs."""
-    arr = as_float_array(value, what)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        return _as_vector(arr, what)[:, None]
-    if arr.ndim == 1:
-        return _as_vector(arr, what)[:, None]
-    if arr.ndim != 2:
-        raise LinregError(
-            f"{what} must have shape (n,) (one input) or (n, k) (k inputs); got shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise LinregError(f"{what} is empty; give at least one row and one column")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise LinregError(
-            f"{what} contains a non-finite value at row {row}, column {col} "
-            f"({int(bad.sum())} in all); remove or impute them before fitting"
-        )
-    return np.ascontiguousarray(arr)
-
-
 class PolynomialRegression(RegressorProtocol, ParamsMixin):
     """Polynomial least squares ``y = B0 + B1 x + ... + Bk x^k``, solved exactly.
 
@@ -240,6 +197,10 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
     :class:`~linreg.errors.RankDeficiencyWarning` names the powers that are
     dropped and the minimum-norm coefficients are returned.
     """
+
+    _expected_failed_checks: ClassVar[dict[str, str]] = {
+        "check_fit1d": "a 1-D x is taken as one input, the usual way to give a polynomial's",
+    }
 
     def __init__(
         self,
@@ -285,12 +246,7 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
             Fewer distinct ``x`` than parameters (or otherwise dependent powers).
         """
         self._validate_params()
-        x_arr = _as_inputs(x, "x")
-        y_arr = _as_vector(y, "y")
-        if y_arr.shape[0] != x_arr.shape[0]:
-            raise LinregError(
-                f"x has {x_arr.shape[0]} rows but y has {y_arr.shape[0]}; give one y per x"
-            )
+        x_arr, y_arr, _ = check_X_y(x, y, fit_intercept=bool(self.fit_intercept))
         k = x_arr.shape[1]
         self.powers_ = polynomial_powers(
             k, int(self.degree), interaction_only=bool(self.interaction_only) and k > 1
@@ -321,6 +277,11 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
         return self
 
     # -- using a fitted model --------------------------------------------------------------
+    def _inputs(self, x: ArrayLike) -> Array:
+        """New inputs checked against the fitted ones: float64 (n, k), finite."""
+        x_arr, _ = check_X(x, n_features=self.n_features_in_, estimator=type(self).__name__)
+        return x_arr
+
     def _design(self, x: Array) -> tuple[Array, Array]:
         """The terms of ``x`` (n, k) in double-double: the powers of one input as before."""
         if x.shape[1] != self.powers_.shape[1]:
@@ -352,7 +313,7 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
             costs nothing.
         """
         self._check_fitted()
-        x_arr = _as_inputs(x, "x")
+        x_arr = self._inputs(x)
         # The residual of a zero target is exactly minus the prediction.
         return -self._residuals(x_arr, np.zeros(x_arr.shape[0]))
 
@@ -377,9 +338,8 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
         if x is None:
             x_arr, y_arr = self._x_fit, self._y_fit
         else:
-            x_arr, y_arr = _as_inputs(x, "x"), _as_vector(y, "y")
-            if x_arr.shape[0] != y_arr.shape[0]:
-                raise LinregError(f"x has {x_arr.shape[0]} rows but y has {y_arr.shape[0]}")
+            x_arr = self._inputs(x)
+            y_arr = check_y(y, x_arr.shape[0])
         hi, lo = self._design(x_arr)
         degree = int(self.powers_.sum(axis=1).max())
         return ols_inference(
@@ -400,7 +360,7 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
     def predict_interval(self, x: ArrayLike, alpha: float = 0.05) -> PredictionInterval:
         """Predictions at ``x`` with confidence and prediction intervals (1 - alpha)."""
         self._check_fitted()
-        hi, _ = self._design(_as_inputs(x, "x"))
+        hi, _ = self._design(self._inputs(x))
         return self.inference().predict_interval(hi, alpha)
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:
@@ -420,10 +380,8 @@ class PolynomialRegression(RegressorProtocol, ParamsMixin):
             exactly and 0.0 otherwise.
         """
         self._check_fitted()
-        x_arr = _as_inputs(x, "x")
-        y_arr = _as_vector(y, "y")
-        if y_arr.shape[0] != x_arr.shape[0]:
-            raise LinregError(f"x has {x_arr.shape[0]} rows but y has {y_arr.shape[0]}")
+        x_arr = self._inputs(x)
+        y_arr = check_y(y, x_arr.shape[0])
         r = self._residuals(x_arr, y_arr)
         rss = math.fsum((r * r).tolist())
         ybar = math.fsum(y_arr.tolist()) / y_arr.shape[0]
