@@ -48,6 +48,7 @@ def cmd_path(args: argparse.Namespace) -> int:
             n_alphas=args.n_alphas,
             eps=args.eps,
             fit_intercept=not args.no_intercept,
+            standardize=args.standardize,
         )
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
@@ -131,5 +132,10 @@ def register(add: AddCommand) -> None:
         "--eps", type=float, default=1e-3, help="the grid ends at eps * alpha_max (default: 1e-3)"
     )
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="penalize the standardized weights (W times each feature's deviation)",
+    )
     p.add_argument("--plots", help=f"folder for the figure ({FIGURE})")
     add_json(p)
