@@ -127,7 +127,7 @@ def check_ridge(alpha: float | Array, n_features: int) -> float | Array:
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
         j = int(bad[0])
-        raise LinregError(f"alpha[{j}] is {values[j]!r}: penalties must be finite and >= 0")
+        raise LinregError(f"alpha[{j}] is {float(values[j])!r}: penalties must be finite and >= 0")
     return values
 
 
