@@ -320,3 +320,23 @@ def test_a_standardized_penalized_model_file_round_trips(tmp_path: Path) -> None
     # The hyperparameters say which objective: refitting reproduces the file's model.
     refit = LinearRegression(**loaded.get_params()).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(refit.coef_, loaded.coef_, rtol=1e-12)
+
+
+# -- the command line's optimum and the loss landscape ---------------------------------------
+def test_the_reference_optimum_and_the_landscape_use_the_standardized_penalty() -> None:
+    from linreg.problem import ridge_penalty
+    from linreg.viz.landscape import landscape_grid
+    from linreg.viz.summaries import closed_form
+
+    X, y, w = problem(weighted=True)
+    model = LinearRegression(solver="exact", alpha=0.5, standardize=True)
+    model.fit(X, y, sample_weight=w)
+    optimum = closed_form(X, y, True, sample_weight=w, alpha=0.5, standardize=True)
+    np.testing.assert_array_equal(optimum.coef_, model.coef_)
+    ridge = ridge_penalty(0.5, X, w, standardize=True)
+    assert w is not None
+    np.testing.assert_allclose(ridge, 0.5 * StandardScaler().fit(X, sample_weight=w).scale_ ** 2)
+    grid = landscape_grid(X, y, params=(0, 4), sample_weight=w, alpha=ridge, resolution=5)
+    np.testing.assert_allclose(grid.center[:4], model.coef_, rtol=1e-7)
+    assert grid.center_loss == pytest.approx(model.history_.loss[-1], rel=1e-9)
+    assert ridge_penalty(0.5, X, w, standardize=False) == 0.5

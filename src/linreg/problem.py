@@ -92,6 +92,7 @@ __all__ = [
     "mean_one_weights",
     "objective",
     "penalty_scale",
+    "ridge_penalty",
     "smooth_gradient",
 ]
 
@@ -280,3 +281,18 @@ def penalty_scale(X: Array, sample_weight: Array | None = None, *, standardize: 
     constant = ~np.any(X[0] != X, axis=0)
     scale[constant | ~(scale > 0.0)] = 1.0
     return np.asarray(scale, dtype=np.float64)
+
+
+def ridge_penalty(
+    alpha: float, X: Array, sample_weight: Array | None = None, *, standardize: bool
+) -> float | Array:
+    """The ridge penalty on W itself: ``alpha``, or with ``standardize`` one per feature.
+
+    ``alpha |s W|^2 = sum_j (alpha s_j^2) W_j^2``: the vector ``alpha s^2`` (d,) with
+    ``s`` of :func:`penalty_scale`, for code that penalizes W in the original units
+    (the exact ridge solve, a loss landscape). ``alpha`` itself without ``standardize``
+    or when it is 0.
+    """
+    if not standardize or alpha == 0.0:
+        return alpha
+    return alpha * penalty_scale(X, sample_weight, standardize=True) ** 2

@@ -267,7 +267,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimum = streamed.optimum
     else:
         optimum = closed_form(
-            table.X, table.y, fit_intercept, sample_weight=weights, alpha=alpha or 0.0
+            table.X,
+            table.y,
+            fit_intercept,
+            sample_weight=weights,
+            alpha=alpha or 0.0,
+            standardize=bool(args.standardize),
         )
     extra: dict[str, Any] = {
         "optimum_loss": finite(optimum.history_.final_loss),  # null: it overflowed
@@ -454,7 +459,11 @@ def register(add: AddCommand) -> None:
         help="stop when the relative loss change is below this (sgd: also within an epoch, "
         "when its batch losses stop improving by it)",
     )
-    p.add_argument("--standardize", action="store_true", help="train on standardized features")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="train on standardized features (with --alpha: penalize the standardized weights)",
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
     p.add_argument(
         "--alpha",
