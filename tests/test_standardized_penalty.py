@@ -340,3 +340,30 @@ def test_the_reference_optimum_and_the_landscape_use_the_standardized_penalty() 
     np.testing.assert_allclose(grid.center[:4], model.coef_, rtol=1e-7)
     assert grid.center_loss == pytest.approx(model.history_.loss[-1], rel=1e-9)
     assert ridge_penalty(0.5, X, w, standardize=False) == 0.5
+
+
+def test_the_command_line_fits_with_a_standardized_penalty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pandas as pd
+
+    from cli_helpers import run
+
+    X, y, _ = problem()
+    csv = tmp_path / "d.csv"
+    pd.DataFrame(np.column_stack([X, y]), columns=["a", "b", "c", "d", "y"]).to_csv(
+        csv, index=False
+    )
+    result = run(capsys, "path", csv, "--standardize", "--n-alphas", "6", "--json")
+    assert result.code == 0, result.err
+    expected = regularization_path(X, y, n_alphas=6, standardize=True)
+    np.testing.assert_allclose(result.json()["coefs"], expected.coefs, rtol=1e-12, atol=1e-15)
+    out = tmp_path / "m.json"
+    result = run(capsys, "train", csv, "--standardize", "--alpha", "0.5", "--out", out)
+    assert result.code == 0, result.err
+    fair = LinearRegression(solver="exact", alpha=0.5, standardize=True).fit(X, y)
+    loaded, meta = load_model(out)
+    # gd's fit and the reported closed form are both the standardized optimum
+    np.testing.assert_allclose(loaded.coef_, fair.coef_, rtol=1e-6)
+    np.testing.assert_allclose(meta["extra"]["optimum_coef"], fair.coef_, rtol=1e-12)
+    assert meta["extra"]["optimum_loss"] == pytest.approx(fair.history_.loss[-1], rel=1e-12)
