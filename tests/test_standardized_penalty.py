@@ -92,6 +92,10 @@ def test_penalty_scale_is_the_scalers_scale(weighted: bool) -> None:
     np.testing.assert_array_equal(penalty_scale(X, w, standardize=False), np.ones(4))
     X[:, 2] = 0.1  # a constant column (whose mean rounds off 0.1): scale 1
     assert penalty_scale(X, w, standardize=True)[2] == 1.0
+    if w is not None:  # constant where the weights are: rows of weight 0 do not count
+        w[:5], X[:5, 1] = 0.0, 1e6
+        X[5:, 1] = 0.3
+        assert penalty_scale(X, w, standardize=True)[1] == 1.0
 
 
 def test_penalty_scale_of_huge_columns_does_not_overflow() -> None:

@@ -260,7 +260,8 @@ def penalty_scale(X: Array, sample_weight: Array | None = None, *, standardize: 
     about its mean; with ``sample_weight`` the weighted mean and deviation,
     ``s_j^2 = sum_i v_i (x_ij - xbar_j)^2`` with ``v = w / sum(w)``), the scale gradient
     descent trains in; a constant column gets 1 (its deviation is 0, or rounding
-    noise). Without ``standardize``, ones: the penalty is on W itself.
+    noise; rows of weight 0 do not count). Without ``standardize``, ones: the penalty
+    is on W itself.
     Columns beyond about 1e154 are scaled down first, so that squares cannot overflow.
     """
     d = X.shape[1]
@@ -278,7 +279,8 @@ def penalty_scale(X: Array, sample_weight: Array | None = None, *, standardize: 
         mean = v @ Z
         scale = np.sqrt(v @ (Z - mean) ** 2)
     scale = scale * unit
-    constant = ~np.any(X[0] != X, axis=0)
+    rows = X if sample_weight is None else X[sample_weight > 0]  # the rows that count
+    constant = ~np.any(rows[0] != rows, axis=0)
     scale[constant | ~(scale > 0.0)] = 1.0
     return np.asarray(scale, dtype=np.float64)
 
