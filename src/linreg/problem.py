@@ -71,7 +71,8 @@ equations' ``alpha S diag(s^2)``.
 Functions here validate the three at the boundary (:func:`check_sample_weight`,
 :func:`check_alpha`, :func:`check_l1_ratio`) and state the objective and its gradient
 plainly (:func:`objective`, :func:`gradient`, :func:`smooth_gradient`), the reference
-the solvers are tested against.
+the solvers are tested against, with the standardized penalty's scales
+(:func:`penalty_scale`, :func:`ridge_penalty`).
 """
 
 from __future__ import annotations
