@@ -83,6 +83,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.errors import LinregError
+from linreg.validation import constant_columns
 
 __all__ = [
     "check_alpha",
@@ -268,21 +269,22 @@ def penalty_scale(X: Array, sample_weight: Array | None = None, *, standardize: 
     d = X.shape[1]
     if not standardize or X.shape[0] == 0:
         return np.ones(d)
-    top = np.max(np.abs(X), axis=0)
-    top[~(top > 0.0) | ~np.isfinite(top)] = 1.0
-    big = top > 2.0**500
-    unit = np.where(big, top, 1.0)
-    Z = X / unit if np.any(big) else X
-    if sample_weight is None:
-        scale = Z.std(axis=0)
-    else:
-        v = sample_weight / math.fsum(sample_weight)
-        mean = v @ Z
-        scale = np.sqrt(v @ (Z - mean) ** 2)
-    scale = scale * unit
+    v = None if sample_weight is None else sample_weight / math.fsum(sample_weight)
+
+    def deviations(Z: Array) -> Array:
+        if v is None:
+            return np.asarray(Z.std(axis=0), dtype=np.float64)
+        return np.asarray(np.sqrt(v @ (Z - v @ Z) ** 2), dtype=np.float64)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = deviations(X)
+    wild = ~np.isfinite(scale)
+    if np.any(wild):  # squares beyond 1e308: the columns divided by their largest |x|
+        top = np.max(np.abs(X[:, wild]), axis=0)
+        scale[wild] = deviations(X[:, wild] / top) * top
     rows = X if sample_weight is None else X[sample_weight > 0]  # the rows that count
-    constant = ~np.any(rows[0] != rows, axis=0)
-    scale[constant | ~(scale > 0.0)] = 1.0
+    scale[~(scale > 0.0)] = 1.0
+    scale[constant_columns(rows)] = 1.0
     return np.asarray(scale, dtype=np.float64)
 
 
