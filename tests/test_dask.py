@@ -122,6 +122,38 @@ def test_gd_on_the_cluster_follows_the_in_memory_path(
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=RTOL * np.abs(want).max())
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "exact", "alpha": 0.5},
+        {"solver": "exact", "alpha": 0.2, "l1_ratio": 1.0},
+        {"solver": "gd", "alpha": 0.5, "learning_rate": 0.2, "epochs": 300},
+    ],
+    ids=["ridge", "lasso", "gd-ridge"],
+)
+def test_a_standardized_penalty_on_the_cluster_is_the_in_memory_one(
+    client: Client,
+    data: tuple[np.ndarray, np.ndarray],
+    collections: dict[str, tuple[Any, Any]],
+    params: dict[str, Any],
+) -> None:
+    """``standardize=True`` penalizes W * s, s from the partitions' moments."""
+    X, y = (data[0] * np.array([1.0, 50.0, 0.01, 3.0]), data[1])  # units that matter
+    scaled = {
+        "array": (
+            collections["array"][0] * np.array([1.0, 50.0, 0.01, 3.0]),
+            collections["array"][1],
+        )
+    }
+    memory = LinearRegression(standardize=True, **params).fit(X, y)
+    penalty = {k: v for k, v in params.items() if k in ("alpha", "l1_ratio")}
+    plain = LinearRegression(solver="exact", **penalty).fit(X, y)
+    fitted = fit_dask(LinearRegression(standardize=True, **params), *scaled["array"])
+    assert relative(fitted.model.coef_, memory.coef_) <= 1e-9
+    assert relative(plain.coef_, memory.coef_) > 1e-6  # the penalty's units do matter here
+    np.testing.assert_array_equal(fitted.model.coef_ == 0, memory.coef_ == 0)
+
+
 def test_gd_standardized_uses_the_accurate_mean(
     client: Client, data: tuple[np.ndarray, np.ndarray], collections: dict[str, tuple[Any, Any]]
 ) -> None:

@@ -77,12 +77,17 @@ def test_gd_converges_to_the_weighted_ridge_optimum(
         learning_rate=0.1,
         epochs=4000,
     ).fit(X, y, sample_weight=w)
+    # standardize=True penalizes the standardized weights W * s (s the weighted
+    # deviations): scikit-learn's ridge of X / s, its coefficients divided by s.
+    v = w / w.sum()
+    s = np.sqrt(v @ (X - v @ X) ** 2)
     oracle = Ridge(alpha=alpha * w.sum(), fit_intercept=fit_intercept, solver="cholesky")
-    oracle.fit(X, y, sample_weight=w)
-    np.testing.assert_allclose(model.coef_, oracle.coef_, rtol=1e-9, atol=1e-9)
+    oracle.fit(X / s, y, sample_weight=w)
+    coef = oracle.coef_ / s
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-9, atol=1e-9)
     assert model.intercept_ == pytest.approx(oracle.intercept_, rel=1e-9, abs=1e-9)
     # The recorded loss is the objective at the fitted parameters, in original units.
-    r = X @ oracle.coef_ + oracle.intercept_ - y
+    r = X @ coef + oracle.intercept_ - y
     objective = np.sum(w * r**2) / w.sum() + alpha * oracle.coef_ @ oracle.coef_
     assert model.history_.loss[-1] == pytest.approx(objective, rel=1e-9)
 
@@ -148,7 +153,7 @@ def test_both_fast_objectives_give_the_reference_path(objective: str) -> None:
         if standardize:
             center, scale = fast.standardization(moments, X, standardize=True, fit_intercept=True)
         alpha = 0.2
-        ridge = alpha / scale**2
+        ridge = np.full(5, alpha)  # the penalty falls on the weights trained
         Z = (X - center) / scale
         lr = 0.5 / stability(Z, sample_weight=w, alpha=ridge).lambda_max
         model_ref, model_fast = LinearModel(5), LinearModel(5)
@@ -405,12 +410,14 @@ def test_eta_max_is_two_over_the_largest_eigenvalue(
         moments, X, standardize=standardize, fit_intercept=fit_intercept
     )
     Z = (X - center) / scale
-    eigenvalues = np.linalg.eigvalsh(direct_hessian(Z, w, alpha / scale**2, fit_intercept))
+    # The penalty falls on the weights trained, V = W * scale: 2 alpha on the diagonal.
+    ridge = np.full(4, alpha)
+    eigenvalues = np.linalg.eigvalsh(direct_hessian(Z, w, ridge, fit_intercept))
     expected = 2.0 / eigenvalues[-1]
     from_moments = stability_from_moments(
         moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
     )
-    direct = stability(Z, fit_intercept=fit_intercept, sample_weight=w, alpha=alpha / scale**2)
+    direct = stability(Z, fit_intercept=fit_intercept, sample_weight=w, alpha=ridge)
     for s in (from_moments, direct):
         assert s.max_stable_learning_rate == pytest.approx(expected, rel=1e-12)
         assert s.condition_number == pytest.approx(eigenvalues[-1] / eigenvalues[0], rel=1e-6)
@@ -622,5 +629,5 @@ def test_standardized_moments_carry_the_penalty_in_training_units() -> None:
     s = Standardized.of(m, np.zeros(3), scale, alpha=0.3)
     assert s.n == m.weight_sum
     assert s.ridge is not None
-    np.testing.assert_array_equal(s.ridge, 0.3 / scale**2)
+    np.testing.assert_array_equal(s.ridge, np.full(3, 0.3))  # on V = W * scale
     assert Standardized.of(m, np.zeros(3), scale).ridge is None

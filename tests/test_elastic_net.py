@@ -48,6 +48,18 @@ def sklearn_fit(
     return model.fit(X, y, sample_weight=w)
 
 
+def oracle_coef(
+    X: Array, y: Array, alpha: float, l1_ratio: float, w: Array, *, standardize: bool, **kw: object
+) -> Array:
+    """scikit-learn's W; with ``standardize`` the penalty falls on W * s (s the weighted
+    deviations): the elastic net of X / s, its coefficients divided by s."""
+    if not standardize:
+        return np.asarray(sklearn_fit(X, y, alpha, l1_ratio, w, **kw).coef_)
+    v = w / w.sum()
+    s = np.sqrt(v @ (X - v @ X) ** 2)
+    return np.asarray(sklearn_fit(X / s, y, alpha, l1_ratio, w, **kw).coef_) / s
+
+
 # -- the objective ------------------------------------------------------------------------
 def test_objective_is_the_mse_plus_the_elastic_net_penalty() -> None:
     X, y = sparse_problem()
@@ -195,9 +207,17 @@ def test_proximal_gradient_descent_reaches_sklearns_solution(options: dict[str, 
     model = LinearRegression(
         solver="gd", alpha=0.1, l1_ratio=0.7, learning_rate=0.1, epochs=3000, **options
     ).fit(X, y, sample_weight=w)
-    oracle = sklearn_fit(X, y, 0.1, 0.7, w, fit_intercept=options.get("fit_intercept", True))
-    np.testing.assert_allclose(model.coef_, oracle.coef_, atol=1e-6)
-    np.testing.assert_array_equal(model.coef_ == 0, oracle.coef_ == 0)
+    oracle = oracle_coef(
+        X,
+        y,
+        0.1,
+        0.7,
+        w,
+        standardize=bool(options.get("standardize", False)),
+        fit_intercept=options.get("fit_intercept", True),
+    )
+    np.testing.assert_allclose(model.coef_, oracle, atol=1e-6)
+    np.testing.assert_array_equal(model.coef_ == 0, oracle == 0)
 
 
 def test_fista_needs_fewer_epochs_than_ista() -> None:
@@ -390,8 +410,16 @@ def test_streamed_fits_equal_the_in_memory_ones(params: dict[str, object]) -> No
     np.testing.assert_allclose(model.coef_, memory.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(model.coef_ == 0, memory.coef_ == 0)
     np.testing.assert_allclose(model.history_.loss, memory.history_.loss, rtol=1e-9)
-    oracle = sklearn_fit(X, y, 0.1, 0.8, w, fit_intercept=params.get("fit_intercept", True))
-    np.testing.assert_allclose(streamed.optimum.coef_, oracle.coef_, atol=1e-9)
+    oracle = oracle_coef(
+        X,
+        y,
+        0.1,
+        0.8,
+        w,
+        standardize=bool(params.get("standardize", False)),
+        fit_intercept=params.get("fit_intercept", True),
+    )
+    np.testing.assert_allclose(streamed.optimum.coef_, oracle, atol=1e-9)
     if params["solver"] == "exact":
         assert 0.0 <= model.dual_gap_ <= 1e-10 * np.var(y)
     else:

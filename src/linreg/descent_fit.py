@@ -9,10 +9,11 @@ of :mod:`linreg.solvers.fast`, and hands what it reached, in the original units,
 to the estimator to store.
 
 With V the weights in the units trained on, W = V / scale and
-b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there, and
-the elastic net's L1 term 2 alpha rho |W|_1 is sum((2 alpha rho / scale) |V|): the
-proximal step's threshold per feature. Standardizing changes the units trained in,
-never the objective: every solver finds the same minimiser.
+b = b_V - W . mean. The penalty falls on V (:mod:`linreg.problem`): with
+``standardize`` the scale is the penalty scale s, so in the units trained on the
+penalty is plain ``alpha |V|^2`` and the elastic net's L1 term ``2 alpha rho |V|_1``
+(the proximal step's threshold ``2 alpha rho`` for every feature); without it the
+scale is 1 and V = W. Every solver finds the same minimiser.
 """
 
 from __future__ import annotations
@@ -140,10 +141,10 @@ def fit_gradient(
         W_orig = W / scale
         return W_orig, float(b - W_orig @ mean)
 
-    # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
-    # in the units trained on, V = W scale.
-    ridge: float | Array = alpha / scale**2 if alpha else 0.0
-    l1 = 2.0 * lasso / scale if lasso else None  # per feature, in the units trained on
+    # The penalty is on V = W scale, the weights trained (standardize) or W itself
+    # (scale 1): plain alpha |V|^2 + 2 alpha rho |V|_1 in the units trained on.
+    ridge: float | Array = alpha
+    l1 = np.full(d, 2.0 * lasso) if lasso else None  # the proximal step's thresholds
     acceleration = str(est.acceleration)
     trainer: Callable[..., TrainResult] = partial(
         train, alpha=ridge, l1=0.0 if l1 is None else l1, acceleration=acceleration
@@ -220,7 +221,9 @@ def fit_gradient(
         on_epoch=on_epoch,
         sample_weight=sample_weight,
     )
-    store_descent(est, model, result, to_original, stacklevel=5, learning_rate=learning_rate)
+    store_descent(
+        est, model, result, to_original, stacklevel=5, learning_rate=learning_rate, scale=scale
+    )
 
 
 def store_descent(
@@ -230,9 +233,15 @@ def store_descent(
     to_original: Callable[[Array, float], tuple[Array, float]],
     stacklevel: int = 4,
     learning_rate: float | None = None,
+    scale: Array | None = None,
 ) -> None:
     """Keep what gradient descent reached (in original units), and the rate it took;
-    warn if tol was missed or it ended far from the optimum."""
+    warn if tol was missed or it ended far from the optimum.
+
+    ``scale`` is the penalty scale trained with (None or ones: the penalty is on W).
+    """
+    if scale is not None and not (est.standardize and float(est.alpha) > 0.0):
+        scale = None
     coef, intercept = to_original(model.W, model.b)
     fitted = Fitted(
         coef=coef,
@@ -246,7 +255,7 @@ def store_descent(
     )
     optimum = result.optimum_loss
     if optimum is None and float(est.l1_ratio) > 0.0 and float(est.alpha) > 0.0:
-        optimum = elastic_net_loss(est)
+        optimum = elastic_net_loss(est, scale)
     elif optimum is None:
         optimum = optimum_loss(
             est._X_fit,
@@ -254,12 +263,16 @@ def store_descent(
             fit_intercept=bool(est.fit_intercept),
             sample_weight=est._w_fit,
             alpha=float(est.alpha),
+            scale=scale,
         )
     est._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
 
 
-def elastic_net_loss(est: LinearRegression) -> float | None:
-    """The elastic-net optimum's objective on the estimator's data (None on larger data)."""
+def elastic_net_loss(est: LinearRegression, scale: Array | None = None) -> float | None:
+    """The elastic-net optimum's objective on the estimator's data (None on larger data).
+
+    ``scale``: the penalty scale of a standardized penalty (None: the penalty is on W).
+    """
     X, y = est._X_fit, est._y_fit
     if X.shape[0] * X.shape[1] > OPTIMUM_CHECK_ELEMENTS:
         return None
@@ -274,5 +287,6 @@ def elastic_net_loss(est: LinearRegression) -> float | None:
             sample_weight=est._w_fit,
             fit_intercept=bool(est.fit_intercept),
             max_sweeps=1000,
+            penalty_scale=scale,
         )
     return result.objective if np.isfinite(result.objective) else None

@@ -40,7 +40,7 @@ from linreg.optimality import (
     exact_objective,
     relative_gap,
 )
-from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight
+from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight, penalty_scale
 from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers import fast
 from linreg.stability import Stability
@@ -98,7 +98,13 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         with the run (:class:`linreg.training.Plateau`): on large data, well
         before the first epoch ends. None runs all ``epochs``.
     standardize : bool, default=False
-        Train on (X - mean) / std and report W and b in the original units.
+        Train on (X - mean) / std and report W and b in the original units. With a
+        penalty (``alpha > 0``) the penalty then falls on the standardized
+        coefficients ``W * std``, as glmnet and a ``StandardScaler`` + ``Ridge`` /
+        ``Lasso`` pipeline do: ``alpha ((1 - rho) |std W|^2 + 2 rho |std W|_1)``, std
+        the (weighted, ddof 0) deviation of each feature, 1 for a constant one
+        (:func:`linreg.problem.penalty_scale`). Every solver has that minimiser;
+        without a penalty the flag changes the units trained in, not the fit.
     fit_intercept : bool, default=True
         Learn the bias b; when False, b = 0.
     init : {"zeros", "random"}, default="zeros"
@@ -116,7 +122,8 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         L2 penalty ``alpha |W|^2`` added to the (weighted) mean squared error, in its
         units; the intercept is not penalized (:mod:`linreg.problem`). The minimiser
         equals scikit-learn's ``Ridge(alpha=alpha * sum(sample_weight))`` and
-        ``ElasticNet(alpha=alpha, l1_ratio=0)``.
+        ``ElasticNet(alpha=alpha, l1_ratio=0)`` (with ``standardize``, of the
+        standardized features: see ``standardize``).
     l1_ratio : float, default=0.0
         The L1 share rho in [0, 1] of the penalty: the objective becomes the weighted
         MSE plus ``alpha ((1 - rho) |W|^2 + 2 rho |W|_1)``, whose minimiser is
@@ -368,6 +375,17 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         """Whether the penalty has an L1 part (``alpha > 0`` and ``l1_ratio > 0``)."""
         return float(self.alpha) > 0.0 and float(self.l1_ratio) > 0.0
 
+    def _penalty_scale(self, X: Array, sample_weight: Array | None) -> Array | None:
+        """The penalty scale ``s`` (d,) of a standardized, penalized fit; None otherwise.
+
+        With ``standardize`` the penalty falls on ``V = W * s`` (:mod:`linreg.problem`);
+        without a penalty, or without ``standardize``, on W itself (None).
+        """
+        if not (self.standardize and float(self.alpha) > 0.0):
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            return penalty_scale(X, sample_weight, standardize=True)
+
     def _fit_elastic_net(
         self,
         X: Array,
@@ -386,6 +404,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                 l1_ratio=float(self.l1_ratio),
                 sample_weight=sample_weight,
                 fit_intercept=bool(self.fit_intercept),
+                penalty_scale=self._penalty_scale(X, sample_weight),
             )
         if not (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)):
             raise coefficients_overflow_error()
@@ -423,6 +442,11 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     ) -> None:
         from linreg.solvers.lstsq import lstsq
 
+        if self.standardize and float(self.alpha) > 0.0:
+            require_finite(X, y)  # the scales are taken before the solver's own check
+        scale = self._penalty_scale(X, sample_weight)
+        # The standardized penalty alpha |s W|^2 is sum_j (alpha s_j^2) W_j^2.
+        ridge = float(self.alpha) if scale is None else float(self.alpha) * scale**2
         # Data whose solution overflows make NaN inside; refused below by name.
         with np.errstate(over="ignore", invalid="ignore"):
             try:
@@ -431,7 +455,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                     y,
                     fit_intercept=bool(self.fit_intercept),
                     sample_weight=sample_weight,
-                    alpha=float(self.alpha),
+                    alpha=ridge,
                     feature_names=getattr(self, "feature_names_in_", None),
                 )
             except OverflowError:  # the refinement's scalings of subnormal data
@@ -453,6 +477,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             self.intercept_,
             sample_weight=sample_weight,
             alpha=float(self.alpha),
+            scale=scale,
             rss=result.residual_sum_of_squares
             if sample_weight is None and self.alpha == 0.0
             else None,
@@ -585,6 +610,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
             optimum = type(self)(
                 solver="exact",
+                standardize=self.standardize,
                 fit_intercept=self.fit_intercept,
                 alpha=self.alpha,
                 l1_ratio=self.l1_ratio,

@@ -134,9 +134,9 @@ class LinearModel:
             Weights of mean one (:func:`linreg.problem.mean_one_weights`).
         alpha : float or ndarray of shape (d,), default=0.0
             The penalty on W: one for all weights, or one each (standardized
-            training penalizes ``V = W s`` by ``alpha / s^2``).
+            training trains the weights ``V = W s`` themselves, penalized by ``alpha``).
         l1 : float or ndarray of shape (d,), default=0.0
-            The L1 penalty ``sum_j l1_j |W_j|`` (standardized: ``l1 / s``).
+            The L1 penalty ``sum_j l1_j |W_j|`` (of the weights trained).
         """
         if y_pred.shape != y.shape:
             raise ValueError(f"y_pred has shape {y_pred.shape} but y has shape {y.shape}")

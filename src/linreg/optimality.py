@@ -139,12 +139,14 @@ def exact_objective(
     *,
     sample_weight: Array | None,
     alpha: float,
+    scale: Array | None = None,
     rss: float | None = None,
 ) -> float:
     """The objective ``L`` of :mod:`linreg.problem` at (coef, intercept); inf on overflow.
 
-    ``rss``, the plain residual sum of squares if known (unweighted, unpenalized),
-    saves the pass over X.
+    ``scale`` is the penalty scale ``s`` (d,) of a standardized penalty
+    ``alpha |s W|^2`` (None: ``alpha |W|^2``). ``rss``, the plain residual sum of
+    squares if known (unweighted, unpenalized), saves the pass over X.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         if sample_weight is None and alpha == 0.0:
@@ -157,14 +159,22 @@ def exact_objective(
             if sample_weight is None
             else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
         )
-        return data + alpha * float(coef @ coef)
+        V = coef if scale is None else coef * scale
+        return data + alpha * float(V @ V)
 
 
 def optimum_loss(
-    X: Array, y: Array, *, fit_intercept: bool, sample_weight: Array | None, alpha: float
+    X: Array,
+    y: Array,
+    *,
+    fit_intercept: bool,
+    sample_weight: Array | None,
+    alpha: float,
+    scale: Array | None = None,
 ) -> float | None:
     """The optimum's objective ``L*`` by the exact solver, or None on larger data.
 
+    ``scale``: the penalty scale of a standardized penalty (None: the penalty is on W).
     None when ``N * d > OPTIMUM_CHECK_ELEMENTS`` or the solution is not finite.
     """
     if X.shape[0] * X.shape[1] > OPTIMUM_CHECK_ELEMENTS:
@@ -174,7 +184,8 @@ def optimum_loss(
     # The optimum is a yardstick here: its own warnings (rank) are not the fit's.
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        result = lstsq(X, y, fit_intercept=fit_intercept, sample_weight=sample_weight, alpha=alpha)
+        ridge = alpha if scale is None else alpha * scale**2
+        result = lstsq(X, y, fit_intercept=fit_intercept, sample_weight=sample_weight, alpha=ridge)
     if not (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)):
         return None
     rss = result.residual_sum_of_squares if sample_weight is None and alpha == 0.0 else None
@@ -185,6 +196,7 @@ def optimum_loss(
         float(result.intercept),
         sample_weight=sample_weight,
         alpha=alpha,
+        scale=scale,
         rss=rss,
     )
 

@@ -12,7 +12,9 @@ The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
 ``estimator.l1_ratio``. With an L1 share, ``"exact"`` runs coordinate descent on the
 moments (:func:`linreg.solvers.elastic_net.elastic_net_from_moments`, one pass) and
 ``"gd"`` takes the proximal step after every epoch's step; ``"sgd"`` is refused by the
-estimator (no proximal step in the streamed SGD).
+estimator (no proximal step in the streamed SGD). With ``estimator.standardize`` the
+penalty falls on the standardized weights ``W * s``, ``s`` the (weighted) deviations of
+the moments (:func:`penalty_scale_of`), as in memory.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from linreg.validation import check_rows, warn_constant
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
 
-__all__ = ["Fitted", "StreamFit", "fit_file", "fit_source", "solve_passes"]
+__all__ = ["Fitted", "StreamFit", "fit_file", "fit_source", "penalty_scale_of", "solve_passes"]
 
 Array = NDArray[np.float64]
 
@@ -100,10 +102,26 @@ def solve_passes(
     if estimator.solver == "exact" and alpha * float(estimator.l1_ratio) > 0.0:
         return _solve_elastic_net(estimator, passes, names, val)
     if estimator.solver == "exact":
+        scale = None
+        if estimator.standardize and alpha > 0.0:  # one pass more, for the deviations
+            scale = penalty_scale_of(passes.moments()[0], standardize=True)
         return _solve_exact(
-            passes, names, val, fit_intercept=bool(estimator.fit_intercept), alpha=alpha
+            passes,
+            names,
+            val,
+            fit_intercept=bool(estimator.fit_intercept),
+            alpha=alpha,
+            scale=scale,
         )
     return _solve_gradient(estimator, passes, names, val, on_epoch)
+
+
+def penalty_scale_of(moments: Moments, *, standardize: bool) -> Array | None:
+    """The penalty scale ``s`` (d,) from the moments: the (weighted) deviations, 1 for a
+    constant column (:func:`linreg.problem.penalty_scale`); None without ``standardize``."""
+    if not standardize:
+        return None
+    return standardization(moments, None, standardize=True, fit_intercept=True)[1]
 
 
 def _val_loss(val: tuple[Array, Array], coef: Array, intercept: float) -> float:
@@ -118,6 +136,7 @@ def _solve_exact(
     *,
     fit_intercept: bool,
     alpha: float,
+    scale: Array | None = None,
 ) -> Fitted:
     qr = passes.qr(fit_intercept)
     check_rows(qr.n, len(names), fit_intercept)
@@ -126,7 +145,8 @@ def _solve_exact(
     # unweighted, unpenalized fit keeps its own code path.
     extra: dict[str, Any] = {}
     if alpha != 0.0:
-        extra["alpha"] = alpha
+        # The standardized penalty alpha |s W|^2 is sum_j (alpha s_j^2) W_j^2.
+        extra["alpha"] = alpha if scale is None else alpha * scale**2
     if passes.weight_sum is not None:
         extra["weight_sum"] = passes.weight_sum
     solution = solve_exact(
@@ -138,7 +158,8 @@ def _solve_exact(
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)
     # The objective L: the (weighted) mean squared error, plus the penalty if any.
-    loss = solution.mse if alpha == 0.0 else solution.mse + alpha * float(coef @ coef)
+    V = coef if scale is None else coef * scale
+    loss = solution.mse if alpha == 0.0 else solution.mse + alpha * float(V @ V)
     val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
     return Fitted(
         coef=coef,
@@ -246,6 +267,7 @@ def _moments_elastic_net(estimator: LinearRegression, moments: Moments) -> Elast
         alpha=float(estimator.alpha),
         l1_ratio=float(estimator.l1_ratio),
         fit_intercept=bool(estimator.fit_intercept),
+        penalty_scale=penalty_scale_of(moments, standardize=bool(estimator.standardize)),
     )
 
 
@@ -339,7 +361,7 @@ def _solve_gradient(
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
-        l1=2.0 * lasso / scale if lasso else None,  # the proximal step's thresholds
+        l1=np.full(d, 2.0 * lasso) if lasso else None,  # thresholds, in the units of V
         fista=estimator.acceleration == "fista",
     )
     coef, intercept = to_original(model.W, model.b)

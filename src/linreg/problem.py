@@ -47,10 +47,32 @@ scikit-learn's ``ElasticNet(alpha=alpha, l1_ratio=rho)``, ``Lasso(alpha=alpha)``
 Scaling every weight by the same ``c > 0`` changes nothing, and an integer weight ``k``
 is the same as the row repeated ``k`` times.
 
+**Standardized penalty.** With ``standardize=True`` the penalty falls on the
+coefficients of the standardized features, ``V = W * s``, where ``s_j`` is the
+(weighted, ddof 0) standard deviation of feature j, 1 for a constant column
+(:func:`penalty_scale`); ``standardize=False`` keeps ``s = 1``. The objective is then
+
+.. math::
+
+    L(W, b) = \\frac{1}{\\sum_i w_i} \\sum_i w_i (x_i W + b - y_i)^2
+        + \\alpha \\left[ (1 - \\rho) \\sum_j s_j^2 W_j^2
+        + 2 \\rho \\sum_j s_j \\lvert W_j \\rvert \\right] ,
+
+glmnet's ``standardize=TRUE`` and scikit-learn's
+``make_pipeline(StandardScaler(), Ridge(alpha=alpha * N))`` (or ``ElasticNet``), with
+W reported in the original units (``W = coef / s``). A feature measured in
+millimetres is then penalized as the same feature in metres. Without an intercept the
+features are scaled, not centred, but ``s`` is still the deviation about the mean.
+With ``alpha = 0`` the flag changes nothing: least squares does not depend on units.
+Every formula above holds with ``alpha`` read as the per-feature ``alpha s_j^2`` (its
+L1 part ``alpha rho s_j``): the Hessian's ridge ``2 alpha diag(s^2)``, the normal
+equations' ``alpha S diag(s^2)``.
+
 Functions here validate the three at the boundary (:func:`check_sample_weight`,
 :func:`check_alpha`, :func:`check_l1_ratio`) and state the objective and its gradient
 plainly (:func:`objective`, :func:`gradient`, :func:`smooth_gradient`), the reference
-the solvers are tested against.
+the solvers are tested against, with the standardized penalty's scales
+(:func:`penalty_scale`, :func:`ridge_penalty`).
 """
 
 from __future__ import annotations
@@ -61,14 +83,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.errors import LinregError
+from linreg.validation import constant_columns
 
 __all__ = [
     "check_alpha",
     "check_l1_ratio",
+    "check_ridge",
     "check_sample_weight",
     "gradient",
     "mean_one_weights",
     "objective",
+    "penalty_scale",
+    "ridge_penalty",
     "smooth_gradient",
 ]
 
@@ -86,6 +112,26 @@ def check_alpha(alpha: object) -> float:
     if not math.isfinite(value) or value < 0:
         raise LinregError(f"alpha must be a finite number >= 0, got {alpha!r}")
     return value
+
+
+def check_ridge(alpha: float | Array, n_features: int) -> float | Array:
+    """A ridge penalty: one ``alpha`` (:func:`check_alpha`) or one per feature.
+
+    A vector (shape (d,), as the standardized penalty's ``alpha s^2``) must hold
+    finite numbers ``>= 0``; otherwise a :class:`LinregError` names the first bad one.
+    """
+    if np.ndim(alpha) == 0:
+        return check_alpha(alpha)
+    values = np.asarray(alpha, dtype=np.float64)
+    if values.shape != (n_features,):
+        raise LinregError(
+            f"a per-feature alpha must have shape ({n_features},), got {values.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        j = int(bad[0])
+        raise LinregError(f"alpha[{j}] is {float(values[j])!r}: penalties must be finite and >= 0")
+    return values
 
 
 def check_l1_ratio(l1_ratio: object) -> float:
@@ -152,17 +198,20 @@ def objective(
     sample_weight: Array | None = None,
     alpha: float = 0.0,
     l1_ratio: float = 0.0,
+    scale: Array | None = None,
 ) -> float:
-    """``L(W, b)``: the weighted MSE plus ``alpha ((1 - rho) |W|^2 + 2 rho |W|_1)``.
+    """``L(W, b)``: the weighted MSE plus ``alpha ((1 - rho) |s W|^2 + 2 rho |s W|_1)``.
 
-    Shapes: X (N, d), y (N,), W (d,), sample_weight (N,) or None; ``rho = l1_ratio``.
+    Shapes: X (N, d), y (N,), W (d,), sample_weight (N,) or None, ``scale`` (d,) the
+    penalty scale ``s`` of :func:`penalty_scale` (None: ones); ``rho = l1_ratio``.
     """
     r = X @ W + b - y
     if sample_weight is None:
         data = float(np.mean(r**2))
     else:
         data = float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
-    penalty = (1.0 - l1_ratio) * float(W @ W) + 2.0 * l1_ratio * float(np.sum(np.abs(W)))
+    V = W if scale is None else W * scale
+    penalty = (1.0 - l1_ratio) * float(V @ V) + 2.0 * l1_ratio * float(np.sum(np.abs(V)))
     return data + alpha * penalty
 
 
@@ -173,14 +222,19 @@ def gradient(
     b: float,
     sample_weight: Array | None = None,
     alpha: float = 0.0,
+    scale: Array | None = None,
 ) -> tuple[Array, float]:
-    """``(dL/dW, dL/db)`` of :func:`objective`: ``(2/S) X^T (w r) + 2 alpha W``, ``(2/S) w^T r``."""
+    """``(dL/dW, dL/db)``: ``(2/S) X^T (w r) + 2 alpha s^2 W``, ``(2/S) 1^T w r``.
+
+    ``scale`` is the penalty scale ``s`` (d,) of :func:`penalty_scale`; None: ones.
+    """
     r = X @ W + b - y
     if sample_weight is None:
         wr, S = r, float(len(y))
     else:
         wr, S = sample_weight * r, float(np.sum(sample_weight))
-    return (2.0 / S) * (X.T @ wr) + 2.0 * alpha * W, (2.0 / S) * float(np.sum(wr))
+    ridge = alpha * W if scale is None else alpha * scale**2 * W
+    return (2.0 / S) * (X.T @ wr) + 2.0 * ridge, (2.0 / S) * float(np.sum(wr))
 
 
 def smooth_gradient(
@@ -191,10 +245,59 @@ def smooth_gradient(
     sample_weight: Array | None = None,
     alpha: float = 0.0,
     l1_ratio: float = 0.0,
+    scale: Array | None = None,
 ) -> tuple[Array, float]:
-    """The gradient of the smooth part ``f``: ``(2/S) X^T (w r) + 2 alpha (1 - rho) W``.
+    """The gradient of the smooth part ``f``: ``(2/S) X^T (w r) + 2 alpha (1 - rho) s^2 W``.
 
     With ``rho = 0`` it is :func:`gradient`, the whole objective's; the L1 term
     ``2 alpha rho |W|_1`` is left to soft-thresholding.
     """
-    return gradient(X, y, W, b, sample_weight, alpha * (1.0 - l1_ratio))
+    return gradient(X, y, W, b, sample_weight, alpha * (1.0 - l1_ratio), scale)
+
+
+def penalty_scale(X: Array, sample_weight: Array | None = None, *, standardize: bool) -> Array:
+    """The per-feature penalty scale ``s`` (d,): the penalty falls on ``V = W * s``.
+
+    With ``standardize``, ``s_j`` is the standard deviation of column j (ddof 0,
+    about its mean; with ``sample_weight`` the weighted mean and deviation,
+    ``s_j^2 = sum_i v_i (x_ij - xbar_j)^2`` with ``v = w / sum(w)``), the scale gradient
+    descent trains in; a constant column gets 1 (its deviation is 0, or rounding
+    noise; rows of weight 0 do not count). Without ``standardize``, ones: the penalty
+    is on W itself.
+    Columns beyond about 1e154 are scaled down first, so that squares cannot overflow.
+    """
+    d = X.shape[1]
+    if not standardize or X.shape[0] == 0:
+        return np.ones(d)
+    v = None if sample_weight is None else sample_weight / math.fsum(sample_weight)
+
+    def deviations(Z: Array) -> Array:
+        if v is None:
+            return np.asarray(Z.std(axis=0), dtype=np.float64)
+        return np.asarray(np.sqrt(v @ (Z - v @ Z) ** 2), dtype=np.float64)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = deviations(X)
+    wild = ~np.isfinite(scale)
+    if np.any(wild):  # squares beyond 1e308: the columns divided by their largest |x|
+        top = np.max(np.abs(X[:, wild]), axis=0)
+        scale[wild] = deviations(X[:, wild] / top) * top
+    rows = X if sample_weight is None else X[sample_weight > 0]  # the rows that count
+    scale[~(scale > 0.0)] = 1.0
+    scale[constant_columns(rows)] = 1.0
+    return np.asarray(scale, dtype=np.float64)
+
+
+def ridge_penalty(
+    alpha: float, X: Array, sample_weight: Array | None = None, *, standardize: bool
+) -> float | Array:
+    """The ridge penalty on W itself: ``alpha``, or with ``standardize`` one per feature.
+
+    ``alpha |s W|^2 = sum_j (alpha s_j^2) W_j^2``: the vector ``alpha s^2`` (d,) with
+    ``s`` of :func:`penalty_scale`, for code that penalizes W in the original units
+    (the exact ridge solve, a loss landscape). ``alpha`` itself without ``standardize``
+    or when it is 0.
+    """
+    if not standardize or alpha == 0.0:
+        return alpha
+    return alpha * penalty_scale(X, sample_weight, standardize=True) ** 2

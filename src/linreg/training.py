@@ -265,12 +265,12 @@ def train(
     sample_weight : ndarray of shape (N,), optional
         Row weights (validated, :func:`linreg.problem.check_sample_weight`).
     alpha : float or ndarray of shape (d,), default=0.0
-        The penalty ``alpha |W|^2`` in the units trained on; training on
-        ``Z = (X - c) / s`` penalizes the original units' weights with ``alpha / s^2``.
+        The penalty ``alpha |W|^2`` in the units trained on; the estimator, training on
+        ``Z = (X - c) / s``, passes its own ``alpha``: the standardized penalty.
         The validation loss is the plain MSE of ``X_val``, without weights or penalty.
     l1 : float or ndarray of shape (d,), default=0.0
-        The L1 penalty ``sum_j l1_j |W_j|`` in the units trained on (``2 alpha rho / s``
-        standardized); each step is followed by the proximal step :meth:`LinearModel.prox`.
+        The L1 penalty ``sum_j l1_j |W_j|`` in the units trained on (``2 alpha rho``,
+        standardized or not); each step is followed by the proximal step :meth:`LinearModel.prox`.
     acceleration : {"none", "fista"}, default="none"
         ``"fista"``: full-batch GD steps from the extrapolated point of FISTA.
 

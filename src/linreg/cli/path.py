@@ -45,6 +45,7 @@ def cmd_path(args: argparse.Namespace) -> int:
             n_alphas=args.n_alphas,
             eps=args.eps,
             fit_intercept=not args.no_intercept,
+            standardize=args.standardize,
         )
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None

@@ -274,7 +274,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimum = streamed.optimum
     else:
         optimum = closed_form(
-            table.X, table.y, fit_intercept, sample_weight=weights, alpha=alpha or 0.0
+            table.X,
+            table.y,
+            fit_intercept,
+            sample_weight=weights,
+            alpha=alpha or 0.0,
+            standardize=bool(args.standardize),
         )
     extra: dict[str, Any] = {
         "optimum_loss": finite(optimum.history_.final_loss),  # null: it overflowed

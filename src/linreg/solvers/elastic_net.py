@@ -60,6 +60,11 @@ weighted centred moments divided by ``S``: ``a_j^T R = (A^T c - G W)_j`` and
 ``|R|^2`` is a difference, known to about ``1e-16 |c|^2``: the gap stop is still met
 (its default is 1e-12 |c|^2), and the sign-fixed polish solves ``G_S`` by Cholesky.
 
+**A standardized penalty** (``penalty_scale`` ``s``, :func:`linreg.problem.penalty_scale`)
+puts the penalty on ``V = W * s``: the columns of ``A`` (or the moments) are divided by
+``s``, the sweeps above run on V unchanged, and ``W = V / s`` is reported. The
+objective, its gap and the zero set are those of V, the same numbers.
+
 Reported: the gap in the objective's units, ``2 G`` (``dual_gap``), the sweeps taken,
 and whether the stop was met. Pure NumPy; the estimator validates before calling.
 """
@@ -67,7 +72,7 @@ and whether the stop was met. Pure NumPy; the estimator validates before calling
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -146,14 +151,19 @@ def alpha_max(
     l1_ratio: float,
     sample_weight: Array | None = None,
     fit_intercept: bool = True,
+    penalty_scale: Array | None = None,
 ) -> float:
-    """The smallest ``alpha`` at which every weight is 0: ``max_j |a_j^T c| / rho``.
+    """The smallest ``alpha`` at which every weight is 0: ``max_j |a_j^T c| / (s_j rho)``.
 
-    At W = 0 the KKT conditions ask ``|a_j^T c| <= alpha rho`` for every j. Requires
-    ``l1_ratio > 0`` (ridge sets no weight to zero). Shapes: X (N, d), y (N,).
+    At W = 0 the KKT conditions ask ``|a_j^T c| <= alpha rho s_j`` for every j
+    (``s`` the penalty scale, ones by default). Requires ``l1_ratio > 0`` (ridge sets
+    no weight to zero). Shapes: X (N, d), y (N,), penalty_scale (d,).
     """
     A, c, _, _ = _centred(X, y, sample_weight, fit_intercept)
-    return float(np.max(np.abs(A.T @ c), initial=0.0)) / l1_ratio
+    correlation = np.abs(A.T @ c)
+    if penalty_scale is not None:
+        correlation = correlation / penalty_scale
+    return float(np.max(correlation, initial=0.0)) / l1_ratio
 
 
 def _gap(A: Array, c: Array, W: Array, R: Array, l1: float, l2: float) -> float:
@@ -238,6 +248,7 @@ def elastic_net(
     tol: float = DEFAULT_TOL,
     max_sweeps: int = MAX_SWEEPS,
     coef_init: Array | None = None,
+    penalty_scale: Array | None = None,
 ) -> ElasticNetResult:
     """Minimise the elastic-net objective of :mod:`linreg.problem` by coordinate descent.
 
@@ -257,12 +268,42 @@ def elastic_net(
     max_sweeps : int, default=10,000
     coef_init : ndarray of shape (d,), optional
         Warm start (a neighbouring alpha's solution, as along a path).
+    penalty_scale : ndarray of shape (d,), optional
+        The penalty falls on ``W * penalty_scale`` (:func:`linreg.problem.penalty_scale`);
+        None: on W.
 
     Returns
     -------
     ElasticNetResult
     """
     A, c, xbar, ybar = _centred(X, y, sample_weight, fit_intercept)
+    V0 = None if coef_init is None else np.array(coef_init, dtype=np.float64)
+    if penalty_scale is not None:
+        # Solve for V = W s on the columns A / s; W = V / s at the end.
+        A /= penalty_scale
+        if V0 is not None:
+            V0 *= penalty_scale
+        # b = ybar - xbar W = ybar - (xbar / s) V: the intercept needs no change.
+        result = _solve_centred(
+            A, c, xbar / penalty_scale, ybar, alpha, l1_ratio, fit_intercept, tol, max_sweeps, V0
+        )
+        return replace(result, coef=result.coef / penalty_scale)
+    return _solve_centred(A, c, xbar, ybar, alpha, l1_ratio, fit_intercept, tol, max_sweeps, V0)
+
+
+def _solve_centred(
+    A: Array,
+    c: Array,
+    xbar: Array,
+    ybar: float,
+    alpha: float,
+    l1_ratio: float,
+    fit_intercept: bool,
+    tol: float,
+    max_sweeps: int,
+    coef_init: Array | None,
+) -> ElasticNetResult:
+    """:func:`elastic_net` on the centred, weighted ``A`` (N, d) and ``c`` (N,)."""
     d = A.shape[1]
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
     if l1 == 0.0:  # no L1 term: ridge or least squares, solved in closed form
@@ -373,6 +414,7 @@ def elastic_net_from_moments(
     fit_intercept: bool = True,
     tol: float = DEFAULT_TOL,
     max_sweeps: int = MAX_SWEEPS,
+    penalty_scale: Array | None = None,
 ) -> ElasticNetResult:
     """:func:`elastic_net` from the data's weighted, centred moments (one pass over them).
 
@@ -388,7 +430,7 @@ def elastic_net_from_moments(
         ``S = sum(w)`` (N without weights).
     mean : ndarray of shape (d,)
         The weighted column means; ``y_mean`` that of y.
-    alpha, l1_ratio, fit_intercept, tol, max_sweeps :
+    alpha, l1_ratio, fit_intercept, tol, max_sweeps, penalty_scale :
         As in :func:`elastic_net`.
 
     Returns
@@ -403,6 +445,9 @@ def elastic_net_from_moments(
         Ac = Ac + mean * y_mean
         cc = cc + y_mean * y_mean
         xbar, ybar = np.zeros(d), 0.0
+    if penalty_scale is not None:  # the moments of X / s: solve for V = W s
+        G = G / np.outer(penalty_scale, penalty_scale)
+        Ac, xbar = Ac / penalty_scale, xbar / penalty_scale
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
     W = np.zeros(d)
     if l1 == 0.0:  # ridge or least squares: the normal equations of the moments
@@ -433,7 +478,7 @@ def elastic_net_from_moments(
     GW = G @ W
     R2 = max(cc - 2.0 * float(Ac @ W) + float(W @ GW), 0.0)
     return ElasticNetResult(
-        coef=W,
+        coef=W if penalty_scale is None else W / penalty_scale,
         intercept=ybar - float(xbar @ W) if fit_intercept else 0.0,
         dual_gap=2.0 * gap,
         n_sweeps=sweeps,

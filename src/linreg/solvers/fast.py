@@ -166,12 +166,13 @@ def train(
     sample_weight : ndarray of shape (N,), optional
         Row weights (validated); ``moments``, if given, must be the weighted ones.
     alpha : float, default=0.0
-        The penalty ``alpha |W|^2`` on the *original* units' W (the readable loop
-        takes it in training units, ``alpha / scale^2``: the same objective).
+        The penalty ``alpha |V|^2`` on the weights V of the units trained on: with
+        ``standardize`` the standardized penalty of :mod:`linreg.problem`, else
+        (scale 1) ``alpha |W|^2``; the readable loop takes the same ``alpha``.
         The validation loss is the plain MSE of ``X_val``, as in the readable loop.
         With an L1 penalty this is its smooth part's, ``alpha (1 - rho)``.
     l1, acceleration :
-        The L1 penalty in the units trained on (``2 alpha rho / scale``) and
+        The L1 penalty in the units trained on (``2 alpha rho`` a feature) and
         ``"fista"`` or ``"none"``, as in :func:`linreg.training.train` (full-batch GD
         only: the estimator runs SGD with an L1 penalty on the readable loop).
 
@@ -229,7 +230,7 @@ def train(
             fit_intercept=fit_intercept,
             tol=tol,
             sample_weight=mean_one_weights(sample_weight, X.shape[0]),
-            ridge=alpha / scale**2 if alpha else None,
+            ridge=np.full_like(scale, alpha) if alpha else None,
         )
 
     # Without moments, the streaming objective's passes are the only look at X.

@@ -118,7 +118,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError
-from linreg.problem import check_alpha, check_sample_weight
+from linreg.problem import check_ridge, check_sample_weight
 from linreg.solvers import extended as ext
 from linreg.solvers.design import Design
 from linreg.solvers.factor import (
@@ -182,7 +182,7 @@ def lstsq(
     fit_intercept: bool = True,
     X_lo: Array | None = None,
     sample_weight: Array | None = None,
-    alpha: float = 0.0,
+    alpha: float | Array = 0.0,
     feature_names: Sequence[str] | None = None,
 ) -> LstsqResult:
     """Least squares ``min ||y - b - X w||`` correct to the last bits of float64.
@@ -202,8 +202,9 @@ def lstsq(
         (unweighted, unpenalized problems only).
     sample_weight : ndarray of shape (n_samples,), optional
         Row weights ``w >= 0``, not all zero (:func:`linreg.problem.check_sample_weight`).
-    alpha : float, default 0.0
-        Ridge penalty ``alpha |w|^2`` on the slopes (never the intercept).
+    alpha : float or ndarray of shape (n_features,), default 0.0
+        Ridge penalty ``alpha |w|^2`` on the slopes (never the intercept), or one per
+        slope, ``sum_j alpha_j w_j^2`` (the standardized penalty's ``alpha s^2``).
     feature_names : sequence of str, optional
         The columns' names, for the rank-deficiency warning (else their indices).
 
@@ -238,7 +239,7 @@ def lstsq(
     ``[I A; A^T 0][r; x] = [y; 0]`` with extended-precision residuals; see the
     module docstring.
     """
-    if sample_weight is not None or alpha != 0.0:
+    if sample_weight is not None or np.any(np.asarray(alpha) != 0.0):
         return _weighted(X, y, fit_intercept, X_lo, sample_weight, alpha, feature_names)
     result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     p = result.r_factor.shape[1]
@@ -253,15 +254,15 @@ def _weighted(
     fit_intercept: bool,
     X_lo: Array | None,
     sample_weight: Array | None,
-    alpha: float,
+    alpha: float | Array,
     feature_names: Sequence[str] | None = None,
 ) -> LstsqResult:
     """:func:`lstsq` of a weighted or penalized problem (see the module docstring)."""
     X, _ = _as_design(X, y, None)
     if X_lo is not None:
         raise LinregError("X_lo (a double-double design) takes no sample_weight or alpha")
-    alpha = check_alpha(alpha)
     n, d = X.shape
+    alpha = check_ridge(alpha, d)
     w = check_sample_weight(sample_weight, n)
     given = w
     # Scaling every weight by the same c changes nothing: a power of two that brings

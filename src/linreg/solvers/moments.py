@@ -11,8 +11,9 @@ means; after it an epoch costs O(d^2), not O(N d).
   :meth:`Moments.from_data`), as accurate as a two-pass algorithm in one pass.
 * *Standardization folded in.* Training on ``Z = (X - center) / scale`` needs
   only the moments of Z, which follow exactly from those of X (:class:`Standardized`);
-  no standardized copy is made. The penalty stays on the original units' W:
-  ``alpha |W|^2 = sum_j (alpha / scale_j^2) V_j^2`` with ``V = W scale``.
+  no standardized copy is made. The penalty falls on ``V = W scale``, plain
+  ``alpha |V|^2`` in these units: the standardized penalty of :mod:`linreg.problem`
+  (with scale 1, ``alpha |W|^2``).
 * *Stability for free.* The Hessian is (d + 1) x (d + 1) whatever N
   (:func:`stability_from_moments`), so eta_max costs no further pass; the sums
   also reveal any NaN or infinity (:attr:`Moments.finite`).
@@ -352,8 +353,8 @@ class Standardized:
     ``n`` is the number of rows N, or the sum of the weights S with weights (every
     formula below reads ``S`` for ``N``); ``zbar`` (d,) is the mean of Z,
     ``C = Zc^T Zc`` (d, d) its centred Gram matrix and ``zty = Zc^T yc`` (d,).
-    ``ridge`` (d,) is the penalty in these units, ``alpha / scale^2`` (so that
-    ``sum(ridge V^2) = alpha |W|^2`` with ``V = W scale``), or None without one.
+    ``ridge`` (d,) is the penalty in these units, ``alpha`` for every feature (the
+    penalty falls on ``V = W scale``, :mod:`linreg.problem`), or None without one.
     """
 
     n: float
@@ -372,7 +373,7 @@ class Standardized:
             C=moments.gram / np.outer(scale, scale),
             zty=moments.xty / scale,
             y_mean=moments.y_mean,
-            ridge=alpha / scale**2 if alpha else None,
+            ridge=np.full_like(scale, alpha) if alpha else None,
         )
 
     def hessian(self, fit_intercept: bool) -> Array:
@@ -408,7 +409,7 @@ def stability_from_moments(
 
     The Hessian is (d + 1) x (d + 1) whatever N, so this costs no pass over the
     data; its eigenvalues are turned into eta_max and kappa by the same rules. With
-    weighted moments and the penalty ``alpha`` (original units), the Hessian of the
+    weighted moments and the penalty ``alpha |V|^2`` (units trained on), the Hessian of the
     weighted, penalized objective (:mod:`linreg.problem`).
     """
     standardized = Standardized.of(moments, center, scale, alpha)

@@ -436,7 +436,8 @@ def make_objective(
     sample_weight : ndarray of shape (N,), optional
         Row weights; ``moments`` must then be the weighted ones.
     alpha : float, default=0.0
-        The penalty ``alpha |W|^2`` on the original units' weights.
+        The penalty ``alpha |V|^2`` on the weights of the units trained on (the
+        standardized penalty of :mod:`linreg.problem`; with scale 1, on W).
     """
     if kind not in ("auto", "quadratic", "streaming"):
         raise ValueError(f"kind must be 'auto', 'quadratic' or 'streaming', got {kind!r}")
@@ -448,7 +449,7 @@ def make_objective(
             n, d, passes, gradient=gradient, transform=transform, have_moments=moments is not None
         )
     ):
-        ridge = alpha / scale**2 if alpha else None
+        ridge = np.full_like(scale, alpha) if alpha else None
         return StreamingObjective(X, y, center, scale, sample_weight, ridge)
     if moments is None:
         moments = Moments.from_data(X, y, sample_weight)
@@ -500,7 +501,7 @@ def quadratic_objective(
         ``(zbar, W, b) -> (|r|^2, Z^T r, 1^T r)``, see :data:`AnchorResiduals`.
     anchor : (W, b), optional
     alpha : float, default=0.0
-        The penalty on the original units' W.
+        The penalty ``alpha |V|^2`` on the weights of the units trained on.
     """
     standardized = Standardized.of(moments, center, scale, alpha)
     if anchor is None:

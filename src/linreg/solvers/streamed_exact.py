@@ -377,13 +377,13 @@ class ExactSolution:
     objective: float = math.nan
 
 
-def _with_penalty(R_aug: Array, alpha: float, mass: float, off: int) -> Array:
+def _with_penalty(R_aug: Array, alpha: float | Array, mass: float, off: int) -> Array:
     """The factor of ``[Z, y]`` with ``sqrt(alpha S) I`` appended below the slopes'
     columns: ``R^T R = Z^T W Z + alpha S D`` up to rounding (a preconditioner)."""
     q = R_aug.shape[1]
     d = q - 1 - off
     penalty = np.zeros((d, q))
-    penalty[np.arange(d), off + np.arange(d)] = math.sqrt(alpha * mass)
+    penalty[np.arange(d), off + np.arange(d)] = np.sqrt(np.asarray(alpha) * mass)
     R = stacked_r([R_aug, penalty])
     out = np.zeros((q, q))
     out[: R.shape[0]] = R[:q]
@@ -394,7 +394,7 @@ def solve_exact(
     qr: QRPiece,
     gradient_pass: GradientPass,
     *,
-    alpha: float = 0.0,
+    alpha: float | Array = 0.0,
     weight_sum: Sequence[float] | None = None,
     feature_names: Sequence[str] | None = None,
 ) -> ExactSolution:
@@ -408,8 +408,9 @@ def solve_exact(
     gradient_pass : callable
         ``gradient_pass(x, levels, shift)``: one pass over the rows returning the
         :class:`GradientPiece` of all of them at ``x`` (with the rows' weights).
-    alpha : float, default 0.0
-        The ridge penalty of :mod:`linreg.problem` (never on the intercept).
+    alpha : float or ndarray of shape (d,), default 0.0
+        The ridge penalty of :mod:`linreg.problem` (never on the intercept), or one
+        per slope (the standardized penalty's ``alpha s^2``).
     weight_sum : sequence of float, optional
         Floats whose exact sum is ``S = sum(w)``; by default the factor's own
         (``qr.weight``), or ``n`` for unweighted rows.
@@ -443,7 +444,8 @@ def solve_exact(
     off = int(fit_intercept)
     p = d + off
     weighted = qr.weight is not None
-    plain = not weighted and alpha == 0.0 and weight_sum is None
+    penalized = bool(np.any(np.asarray(alpha) > 0.0))
+    plain = not weighted and not penalized and weight_sum is None
     if weight_sum is not None:
         parts = np.asarray(list(weight_sum), dtype=np.float64).reshape(-1, 1)
         mass_terms = ext.expansion(parts)[:, 0].tolist()
@@ -454,7 +456,7 @@ def solve_exact(
     mass = math.fsum(mass_terms)
     R_aug = np.zeros((p + 1, p + 1))
     R_aug[: qr.R.shape[0]] = qr.R[: p + 1]
-    if alpha > 0.0 and d:
+    if penalized and d:
         R_aug = _with_penalty(R_aug, alpha, mass, off)
     R = R_aug[:p, :p].copy()
     z = R_aug[:p, p]
@@ -484,7 +486,7 @@ def solve_exact(
         )
 
     def penalty(x: Array) -> float:
-        return alpha * float(x[off:] @ x[off:])
+        return float(np.sum(alpha * x[off:] ** 2))
 
     if rk.rank < p:
         dep = tuple(j - off for j in rk.dependent if j >= off)
@@ -513,7 +515,7 @@ def solve_exact(
         if plain:
             return piece.terms[0], piece.sse  # the correctly rounded T^T A^T (y - A x)
         terms = piece.terms
-        if alpha > 0.0:
+        if penalized:
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
                 extra = -penalty_terms(alpha, mass_terms, x[off:])
             padded = np.zeros((extra.shape[0], p))

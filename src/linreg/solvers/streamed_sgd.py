@@ -36,7 +36,7 @@ class StreamSGD:
 
     With row weights (the batches' ``w``), each is scaled to mean one by
     ``weight_factor = N / S`` (:attr:`linreg.solvers.moments.Moments.weight_factor`),
-    and ``alpha`` is the penalty on the original units' W, as in memory
+    and ``alpha`` is the penalty on the weights V of the units trained on, as in memory
     (:func:`linreg.solvers.sgd.sgd_steps`).
     """
 
@@ -57,7 +57,7 @@ class StreamSGD:
     ) -> None:
         self._passes = passes
         self._weight_factor = weight_factor
-        self._ridge = alpha / scale**2 if alpha else None
+        self._ridge = np.full_like(scale, alpha) if alpha else None
         self._center, self._scale = center, scale
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rng = np.random.default_rng(seed)

@@ -32,7 +32,6 @@ stays about ``cond(Z~) eps`` a step, as unweighted.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,14 +53,16 @@ __all__ = ["WeightedDesign", "WeightedFactorization", "penalty_terms"]
 Array = NDArray[np.float64]
 
 
-def penalty_terms(alpha: float, mass: Sequence[float], slopes: Array) -> Array:
+def penalty_terms(alpha: float | Array, mass: Sequence[float], slopes: Array) -> Array:
     """Rows whose column sums are exactly ``alpha S slopes`` (``S`` the exact sum of
-    ``mass``): TwoProduct of ``alpha`` with each part of ``S``, then of each half
+    ``mass``; ``alpha`` one penalty or one per slope, as a standardized penalty's
+    ``alpha s^2``): TwoProduct of ``alpha`` with each part of ``S``, then of each half
     with the slopes (exact barring underflow). Shape (4 len(mass), d), or (1, d)."""
     rows: list[Array] = []
+    factor = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
     for part in mass:
-        for half in ext.two_product(np.array([alpha]), part):
-            rows.extend(ext.two_product(slopes, float(half[0])))
+        for half in ext.two_product(factor, part):
+            rows.extend(ext.two_product(slopes, float(half[0]) if half.size == 1 else half))
     return np.array(rows) if rows else np.zeros((1, slopes.shape[0]))
 
 
@@ -92,20 +93,22 @@ class WeightedFactorization(Factorization):
     fit_intercept : bool
     w : ndarray of shape (n,)
         Weights ``>= 0``.
-    alpha : float
-        The penalty ``>= 0``.
+    alpha : float or ndarray of shape (d,)
+        The penalty ``>= 0``, or one per slope (a standardized penalty's ``alpha s^2``).
     mass : float
         ``S = sum(w)``.
     """
 
-    def __init__(self, X: Array, fit_intercept: bool, w: Array, alpha: float, mass: float) -> None:
+    def __init__(
+        self, X: Array, fit_intercept: bool, w: Array, alpha: float | Array, mass: float
+    ) -> None:
         n, d = X.shape
         off = int(fit_intercept)
         self.n, self.d, self.p = n, d, d + off
         self.fit_intercept = fit_intercept
         self.weight_total = mass
         self.root = np.sqrt(w)
-        penalized = alpha > 0.0 and d > 0
+        penalized = bool(np.any(np.asarray(alpha) > 0.0)) and d > 0
         self.rows = n + (d if penalized else 0)
         self.k = min(self.rows, self.p)
         self.means = _weighted_shift(X, w) if fit_intercept else np.zeros(d)
@@ -120,7 +123,7 @@ class WeightedFactorization(Factorization):
 
         ext.map_chunks(fill, n, step, lambda: None)
         if penalized:
-            Z[n + np.arange(d), off + np.arange(d)] = math.sqrt(alpha * mass)
+            Z[n + np.arange(d), off + np.arange(d)] = np.sqrt(np.asarray(alpha) * mass)
         self.qr, self.tau = geqrf(Z, geqrf_lwork(self.rows, self.p))
         self.R = np.triu(self.qr[: self.k, :])
 
@@ -171,13 +174,13 @@ class WeightedDesign(Design):
     X : ndarray of shape (n, d)
     fit_intercept : bool
     w : ndarray of shape (n,)
-    alpha : float
+    alpha : float or ndarray of shape (d,)
     mass : sequence of float
         Floats whose exact sum is ``S = sum(w)``.
     """
 
     def __init__(
-        self, X: Array, fit_intercept: bool, w: Array, alpha: float, mass: Sequence[float]
+        self, X: Array, fit_intercept: bool, w: Array, alpha: float | Array, mass: Sequence[float]
     ) -> None:
         super().__init__(X, None, fit_intercept)
         self.w = w
@@ -240,7 +243,7 @@ class WeightedDesign(Design):
         cols: list[Array] = []
         if d:
             cols = [c[off:]] + [-t for part in parts for t in part[1]]
-            if self.alpha > 0.0:
+            if np.any(np.asarray(self.alpha) > 0.0):
                 with np.errstate(over="ignore", invalid="ignore", under="ignore"):
                     cols.extend(penalty_terms(self.alpha, self.mass, slopes))
         g = np.empty(self.p)

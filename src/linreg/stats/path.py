@@ -16,6 +16,11 @@ from the previous alpha's weights (a warm start: neighbouring solutions are clos
 each takes a few sweeps). The alphas are in this package's units, which are
 scikit-learn's: the path equals its ``enet_path`` / ``lasso_path`` of the centred data
 (which have no intercept of their own), alpha for alpha.
+
+With ``standardize=True`` the penalty falls on the standardized weights ``W * s``
+(:func:`linreg.problem.penalty_scale`), as ``LinearRegression(standardize=True)``'s:
+the path is that of the standardized features, reported in the original units, and
+``alpha_max`` is ``max_j |sum_i v_i (x_ij - xbar_j)(y_i - ybar)| / (s_j rho)``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from linreg.errors import LinregError
-from linreg.problem import check_l1_ratio, check_sample_weight
+from linreg.problem import check_l1_ratio, check_sample_weight, penalty_scale
 from linreg.solvers.elastic_net import alpha_max, elastic_net
 from linreg.validation import check_X_y
 
@@ -103,6 +108,7 @@ def regularization_path(
     eps: float = 1e-3,
     sample_weight: ArrayLike | None = None,
     fit_intercept: bool = True,
+    standardize: bool = False,
 ) -> RegularizationPath:
     """The exact lasso / elastic-net solutions along a grid of alpha, with warm starts.
 
@@ -120,6 +126,8 @@ def regularization_path(
         The default grid ends at ``eps * alpha_max``.
     sample_weight : array-like of shape (N,), optional
     fit_intercept : bool, default=True
+    standardize : bool, default=False
+        Penalize the standardized weights ``W * s`` (the estimator's ``standardize``).
 
     Returns
     -------
@@ -141,9 +149,17 @@ def regularization_path(
         )
     X_arr, y_arr, names = check_X_y(X, y, fit_intercept=bool(fit_intercept))
     w = check_sample_weight(sample_weight, X_arr.shape[0])
+    scale = penalty_scale(X_arr, w, standardize=True) if standardize else None
     top = 0.0
     if alphas is None:
-        top = alpha_max(X_arr, y_arr, l1_ratio=rho, sample_weight=w, fit_intercept=fit_intercept)
+        top = alpha_max(
+            X_arr,
+            y_arr,
+            l1_ratio=rho,
+            sample_weight=w,
+            fit_intercept=fit_intercept,
+            penalty_scale=scale,
+        )
     grid = _grid(alphas, top, n_alphas, eps)
     d = X_arr.shape[1]
     coefs, intercepts, gaps = np.zeros((grid.size, d)), np.zeros(grid.size), np.zeros(grid.size)
@@ -157,6 +173,7 @@ def regularization_path(
             sample_weight=w,
             fit_intercept=bool(fit_intercept),
             coef_init=start,
+            penalty_scale=scale,
         )
         coefs[i], intercepts[i], gaps[i] = result.coef, result.intercept, result.dual_gap
         start = result.coef

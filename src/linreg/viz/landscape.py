@@ -83,14 +83,14 @@ def _least_squares(X: Array, y: Array, fit_intercept: bool) -> Array:
 
 
 def _penalized_least_squares(
-    X: Array, y: Array, fit_intercept: bool, w: Array, alpha: float
+    X: Array, y: Array, fit_intercept: bool, w: Array, alpha: float | Array
 ) -> Array:
     # The minimiser of (1/S) sum w r^2 + alpha |W|^2 as least squares on augmented rows:
     # sqrt(w/S) [X 1] theta ~ sqrt(w/S) y, and sqrt(alpha) W ~ 0 (the intercept is free).
     n, d = X.shape
     A = np.column_stack([X, np.ones(n)]) if fit_intercept else X
     scale = np.sqrt(w / np.sum(w))
-    penalty = np.sqrt(alpha) * np.eye(d, A.shape[1])
+    penalty = np.eye(d, A.shape[1]) * np.sqrt(np.broadcast_to(alpha, (d,)))[:, None]
     theta = np.linalg.lstsq(
         np.vstack([A * scale[:, None], penalty]),
         np.concatenate([y * scale, np.zeros(d)]),
@@ -105,11 +105,11 @@ def _center(
     fit_intercept: bool,
     optimum: tuple[ArrayLike, float] | None,
     w: Array | None = None,
-    alpha: float = 0.0,
+    alpha: float | Array = 0.0,
 ) -> Array:
     d = X.shape[1]
     if optimum is None:
-        if w is None and alpha == 0.0:
+        if w is None and not np.any(alpha):
             return _least_squares(X, y, fit_intercept)
         weights = np.ones(X.shape[0]) if w is None else w
         return _penalized_least_squares(X, y, fit_intercept, weights, alpha)
@@ -169,7 +169,7 @@ def landscape_grid(
     feature_names: Sequence[str] | None = None,
     unit_hint: str = "per unit of",
     sample_weight: ArrayLike | None = None,
-    alpha: float = 0.0,
+    alpha: float | Array = 0.0,
 ) -> Landscape:
     """Evaluate the loss exactly on a grid over two parameters.
 
@@ -201,8 +201,10 @@ def landscape_grid(
         Connects "target units" and the feature name in weight labels.
     sample_weight : array-like of shape (N,), optional
         Row weights w >= 0 (not all zero); None for equal weights.
-    alpha : float, default=0.0
-        The ridge penalty; the default centre is then the penalized optimum.
+    alpha : float or ndarray of shape (d,), default=0.0
+        The ridge penalty, or one per feature (a standardized penalty's ``alpha s^2``,
+        :func:`linreg.problem.ridge_penalty`); the default centre is then the penalized
+        optimum.
 
     Returns
     -------
@@ -230,12 +232,12 @@ def landscape_grid(
     w = None if sample_weight is None else as_y(sample_weight, n, "sample_weight")
     if w is not None and (np.any(~np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0)):
         raise ValueError("sample_weight must be finite numbers >= 0, not all zero")
-    if not (np.isfinite(alpha) and alpha >= 0.0):
+    if not (np.all(np.isfinite(alpha)) and np.all(np.asarray(alpha) >= 0.0)):
         raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
     center = _center(Xa, ya, fit_intercept, optimum, w, alpha)
 
     r0 = Xa @ center[:d] + center[d] - ya
-    if w is None and alpha == 0.0:
+    if w is None and not np.any(alpha):
         L0 = float(r0 @ r0) / n
         g = np.append(Xa.T @ r0, r0.sum()) / n
         G = hessian(Xa, fit_intercept=True) / 2.0  # (2/N) AᵀA / 2, intercept last
@@ -244,10 +246,11 @@ def landscape_grid(
         total = float(np.sum(weights))
         wr = weights * r0
         W0 = center[:d]
-        L0 = float(r0 @ wr) / total + alpha * float(W0 @ W0)
-        g = np.append(Xa.T @ wr, wr.sum()) / total + alpha * np.append(W0, 0.0)
+        ridge = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (d,))
+        L0 = float(r0 @ wr) / total + float(np.sum(ridge * W0**2))
+        g = np.append(Xa.T @ wr, wr.sum()) / total + np.append(ridge * W0, 0.0)
         A = np.column_stack([Xa, np.ones(n)])
-        G = (A.T @ (A * weights[:, None])) / total + alpha * np.diag(np.append(np.ones(d), 0.0))
+        G = (A.T @ (A * weights[:, None])) / total + np.diag(np.append(ridge, 0.0))
 
     for history in histories:
         if history.W.ndim != 2 or history.W.shape[1] != d:
@@ -396,7 +399,7 @@ def loss_landscape(
     optimum: tuple[ArrayLike, float] | None = None,
     feature_names: Sequence[str] | None = None,
     sample_weight: ArrayLike | None = None,
-    alpha: float = 0.0,
+    alpha: float | Array = 0.0,
 ) -> Figure:
     """Contours of the loss over two parameters with the optimizer's path.
 
@@ -419,8 +422,8 @@ def loss_landscape(
     feature_names : sequence of d str, optional
     sample_weight : array-like of shape (N,), optional
         Row weights; None for equal weights.
-    alpha : float, default=0.0
-        The ridge penalty.
+    alpha : float or ndarray of shape (d,), default=0.0
+        The ridge penalty, or one per feature (see :func:`landscape_grid`).
 
     Returns
     -------

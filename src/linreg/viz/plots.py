@@ -19,6 +19,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from linreg.problem import ridge_penalty
 from linreg.viz.animation import animation_epochs, training_animation
 from linreg.viz.fit_plots import (
     fit_line,
@@ -160,7 +161,13 @@ def write_training_figures(
             fit_intercept=bool(model.fit_intercept),
             feature_names=names,
             sample_weight=sample_weight,
-            alpha=alpha,
+            # A standardized penalty is alpha s^2 per feature on W (linreg.problem).
+            alpha=ridge_penalty(
+                alpha,
+                Xa,
+                None if sample_weight is None else as_y(sample_weight, Xa.shape[0]),
+                standardize=bool(getattr(model, "standardize", False)),
+            ),
         )
         save(fig, "loss_landscape.png")
     if animate:

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
 from linreg.io.tables import Table
+from linreg.problem import ridge_penalty
 from linreg.stats.diagnostics import Diagnostics
 
 __all__ = ["ANIMATION_FRAMES", "EmbeddedFigure", "png_bytes", "report_figures"]
@@ -174,7 +175,7 @@ def report_figures(
                 history,
                 fit_intercept=bool(model.fit_intercept),
                 feature_names=names,
-                alpha=float(model.alpha),
+                alpha=ridge_penalty(float(model.alpha), X, standardize=bool(model.standardize)),
             ),
         )
     if animate and history.loss.shape[0] >= 2:

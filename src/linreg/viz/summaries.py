@@ -29,6 +29,7 @@ def closed_form(
     *,
     sample_weight: Array | None = None,
     alpha: float = 0.0,
+    standardize: bool = False,
 ) -> LinearRegression:
     """The optimum of the data's objective, fitted exactly (the reference for a trained model).
 
@@ -45,6 +46,9 @@ def closed_form(
         Row weights w >= 0; None for equal weights.
     alpha : float, default=0.0
         The ridge penalty (the intercept is not penalized).
+    standardize : bool, default=False
+        Whether the penalty falls on the standardized weights ``W * s``, as the
+        trained model's ``standardize`` says (:func:`linreg.problem.penalty_scale`).
 
     Returns
     -------
@@ -54,7 +58,9 @@ def closed_form(
     """
     if sample_weight is None and alpha == 0.0:  # least squares, called as it always was
         return LinearRegression(solver="exact", fit_intercept=fit_intercept).fit(X, y)
-    model = LinearRegression(solver="exact", fit_intercept=fit_intercept, alpha=alpha)
+    model = LinearRegression(
+        solver="exact", fit_intercept=fit_intercept, alpha=alpha, standardize=standardize
+    )
     return model.fit(X, y, sample_weight=sample_weight)
 
 

@@ -33,5 +33,10 @@ def register(add: AddCommand) -> None:
         "--eps", type=float, default=1e-3, help="the grid ends at eps * alpha_max (default: 1e-3)"
     )
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="penalize the standardized weights (W times each feature's deviation)",
+    )
     p.add_argument("--plots", help="folder for the figure (regularization_path.png)")
     add_json(p)

@@ -56,7 +56,11 @@ def register(add: AddCommand) -> None:
         help="stop when the relative loss change is below this (sgd: also within an epoch, "
         "when its batch losses stop improving by it)",
     )
-    p.add_argument("--standardize", action="store_true", help="train on standardized features")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="train on standardized features (with --alpha: penalize the standardized weights)",
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
     p.add_argument(
         "--alpha",
