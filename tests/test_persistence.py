@@ -748,3 +748,22 @@ def test_a_saved_file_always_fits_the_caps_and_loads(
     assert kept[-1] == epochs
     assert kept == sorted(set(kept))
     assert same_bits(loaded.history_.loss, model.history_.loss[kept])
+
+
+def test_an_older_file_of_a_standardized_penalized_fit_says_to_refit(tmp_path: Path) -> None:
+    """Before format 3, standardize=True left the penalty on W: such files say so on load."""
+    from linreg.validation import DataWarning
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 2)) * [1.0, 10.0]
+    y = X @ [1.0, 0.2] + rng.normal(size=40)
+    model = LinearRegression(solver="exact", alpha=0.5, standardize=True).fit(X, y)
+    path = save_model(model, tmp_path / "model.json")
+    load_model(path)  # today's file: no warning (warnings are errors in this suite)
+    content = json.loads(path.read_text())
+    content["format_version"] = 2
+    content.pop("inference", None)
+    path.write_text(json.dumps(content))
+    with pytest.warns(DataWarning, match="refit"):
+        loaded, _ = load_model(path)
+    np.testing.assert_array_equal(loaded.coef_, model.coef_)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -51,6 +52,7 @@ from linreg.io.model_schema import (
     parse_model_json,
 )
 from linreg.io.tables import atomic_write
+from linreg.validation import DataWarning
 
 __all__ = [
     "FORMAT",
@@ -339,6 +341,19 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
         ) from None
 
     model = LinearRegression().set_params(**checked.hyperparameters)
+    params = checked.hyperparameters
+    if (
+        int(content["format_version"]) < 3
+        and params.get("standardize")
+        and float(params.get("alpha", 0.0) or 0.0) > 0.0
+    ):
+        warnings.warn(
+            f"{name}: written by a linreg whose standardize=True left the penalty on W in "
+            "the original units; its coefficients minimise that objective, not today's "
+            "(the penalty on the standardized weights): refit to get today's",
+            DataWarning,
+            stacklevel=2,
+        )
     model.coef_ = checked.coef
     model.intercept_ = checked.intercept
     model.n_features_in_ = len(checked.coef)
