@@ -274,6 +274,12 @@ DEFAULTS = {
     "seed": 0,
     "engine": "auto",
     "alpha": 0.0,
+    "early_stopping": False,
+    "n_iter_no_change": 10,
+    "lr_schedule": "constant",
+    "power_t": 0.25,
+    "decay_every": 100,
+    "decay_factor": 0.5,
 }
 
 

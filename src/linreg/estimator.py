@@ -40,7 +40,7 @@ from linreg.optimality import (
 from linreg.problem import check_alpha, check_sample_weight
 from linreg.solvers import fast
 from linreg.stability import Stability
-from linreg.training import EpochCallback
+from linreg.training import SCHEDULES, EpochCallback
 from linreg.validation import (
     check_finite,
     check_positive,
@@ -103,6 +103,23 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         units; the intercept is not penalized (:mod:`linreg.problem`). The minimiser
         equals scikit-learn's ``Ridge(alpha=alpha * sum(sample_weight))`` and
         ``ElasticNet(alpha=alpha, l1_ratio=0)``.
+    early_stopping : bool, default=False
+        ``"gd"`` and ``"sgd"`` only, with validation data ``fit(X, y, X_val, y_val)``:
+        stop once the validation loss has not improved for ``n_iter_no_change``
+        epochs, and keep the parameters of the epoch where it was lowest
+        (``best_epoch_``; ``stop_reason_`` is then ``"early_stopping"``).
+    n_iter_no_change : int, default=10
+        The patience of early stopping, in epochs.
+    lr_schedule : {"constant", "invscaling", "step"}, default="constant"
+        The step size of epoch k (:class:`linreg.training.Schedule`), from eta_0 =
+        ``learning_rate``: eta_0; eta_0 / (k + 1)^power_t; or
+        eta_0 * decay_factor^floor(k / decay_every).
+    power_t : float, default=0.25
+        The exponent of ``"invscaling"``.
+    decay_every : int, default=100
+        Epochs between two decays of ``"step"``.
+    decay_factor : float, default=0.5
+        The factor in (0, 1] of each decay of ``"step"``.
 
     Attributes
     ----------
@@ -120,7 +137,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         ``"sgd"`` (so ``n_steps_ * batch_size / N`` epochs' worth of rows), 0 for
         ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
-        ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"``.
+    best_epoch_ : int or None
+        With ``early_stopping``, the epoch whose parameters were kept (the lowest
+        validation loss; ``history_`` goes on to where it stopped, ``n_iter_``);
+        None otherwise.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
@@ -165,6 +186,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         seed: int = 0,
         engine: str = "auto",
         alpha: float = 0.0,
+        early_stopping: bool = False,
+        n_iter_no_change: int = 10,
+        lr_schedule: str = "constant",
+        power_t: float = 0.25,
+        decay_every: int = 100,
+        decay_factor: float = 0.5,
     ) -> None:
         self.solver = solver
         self.learning_rate = learning_rate
@@ -178,6 +205,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.seed = seed
         self.engine = engine
         self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.decay_every = decay_every
+        self.decay_factor = decay_factor
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -197,7 +230,19 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             raise LinregError(
                 f"engine must be one of {', '.join(fast.ENGINES)}; got {self.engine!r}"
             )
-        for flag in ("standardize", "fit_intercept"):
+        check_positive(self.n_iter_no_change, "n_iter_no_change", integer=True)
+        if self.lr_schedule not in SCHEDULES:
+            raise LinregError(
+                f"lr_schedule must be one of {', '.join(SCHEDULES)}; got {self.lr_schedule!r}"
+            )
+        check_positive(self.power_t, "power_t")
+        check_positive(self.decay_every, "decay_every", integer=True)
+        factor = self.decay_factor
+        if not (isinstance(factor, (int, float)) and not isinstance(factor, bool)) or not (
+            0.0 < factor <= 1.0
+        ):
+            raise LinregError(f"decay_factor must be in (0, 1], got {factor!r}")
+        for flag in ("standardize", "fit_intercept", "early_stopping"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 raise LinregError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
 
@@ -256,6 +301,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if X_val is not None:
             Xv, _ = check_X(X_val, n_features=X_arr.shape[1])
             val = (Xv, check_y(y_val, Xv.shape[0]))
+        if self.early_stopping and (val is None or self.solver == "exact"):
+            raise LinregError(
+                "early_stopping=True needs gradient descent (solver 'gd' or 'sgd') and "
+                "validation data: fit(X, y, X_val, y_val)"
+            )
 
         before = dict(vars(self))
         try:
@@ -348,6 +398,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_: int | None = 0
         self.stop_reason_ = "closed_form"
+        self.best_epoch_: int | None = None
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
@@ -363,6 +414,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.n_iter_ = fitted.n_iter
         self.n_steps_ = fitted.n_steps
         self.stop_reason_ = fitted.stop_reason
+        self.best_epoch_ = fitted.best_epoch
         self.stability_ = fitted.stability
         if fitted.lstsq is not None:
             self.lstsq_ = fitted.lstsq
@@ -420,6 +472,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         from linreg.out_of_memory import solve_passes
 
         self._validate_params()
+        if self.early_stopping:
+            raise LinregError(
+                "early_stopping is for data in memory, fit(X, y, X_val, y_val); "
+                "streamed and Dask fits run all epochs (or stop by tol)"
+            )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
         self.n_features_in_ = len(names)

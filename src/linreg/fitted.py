@@ -63,7 +63,7 @@ class Fitted:
     n_steps : int or None
         Parameter updates (0 for ``"exact"``).
     stop_reason : str
-        ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"``.
     stability : Stability or None
         eta_max and the condition number of the weighted, penalized Hessian (GD).
     lstsq : LstsqResult or None
@@ -76,6 +76,8 @@ class Fitted:
         Passes over the data (out-of-core fits).
     feature_names : list of str or None
         The features' names (out-of-core fits).
+    best_epoch : int or None
+        The epoch whose parameters early stopping kept; None without it.
     """
 
     coef: Array
@@ -90,6 +92,7 @@ class Fitted:
     n_samples: int | None = None
     passes: int | None = None
     feature_names: list[str] | None = None
+    best_epoch: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.descent_fit import schedule_of
 from linreg.errors import LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
@@ -233,6 +234,7 @@ def _solve_gradient(
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
+        schedule=schedule_of(estimator),
     )
     coef, intercept = to_original(model.W, model.b)
     optimum_coef, optimum_intercept = to_original(W_a, b_a)

@@ -111,6 +111,12 @@ _HYPERPARAMETERS = {
     "seed": "seed",
     "engine": "text",
     "alpha": "number",
+    "early_stopping": "bool",
+    "n_iter_no_change": "number",
+    "lr_schedule": "text",
+    "power_t": "number",
+    "decay_every": "number",
+    "decay_factor": "number",
 }
 
 Array = NDArray[np.float64]

@@ -128,7 +128,7 @@ class ShuffledBatches:
         self._X_block = np.empty((self._rows, d))
         self._y_block = np.empty(self._rows)
         self._w_block = None if sample_weight is None else np.empty(self._rows)
-        self._lr, self._mu = learning_rate, momentum
+        self.learning_rate, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.plateau = None if tol is None else Plateau(tol, batch_size)
         self.steps = 0
@@ -142,7 +142,7 @@ class ShuffledBatches:
         self, W: Array, b: float, velocity_W: Array, velocity_b: float
     ) -> tuple[Array, float, Array, float]:
         """One pass of mini-batch updates; W and velocity_W are updated in place."""
-        X, y, bs, lr, mu = self._X, self._y, self._batch, self._lr, self._mu
+        X, y, bs, lr, mu = self._X, self._y, self._batch, self.learning_rate, self._mu
         for index in RowOrder(self._rng, X.shape[0]).chunks(self._rows):
             k = index.shape[0]
             # mode="clip" lets take write straight into the buffer (the indices are valid).
@@ -307,10 +307,12 @@ class EpochRunner(Protocol):
     """One epoch of mini-batch SGD from (W, b) and the momentum velocities.
 
     ``stopped`` says whether its :class:`~linreg.training.Plateau` ended the run
-    within the epoch just run; ``steps`` counts the updates so far.
+    within the epoch just run; ``steps`` counts the updates so far;
+    ``learning_rate`` is the step size of the next epoch (a schedule changes it).
     """
 
     steps: int
+    learning_rate: float
 
     @property
     def stopped(self) -> bool: ...
