@@ -26,6 +26,7 @@ from linreg.cli import (
     lab,
     lab_page,
     report,
+    selection,
     stats,
     sweep,
     train,
@@ -76,6 +77,7 @@ COMMAND_GROUPS = (
     report,
     stats,
     diagnose,
+    selection,
     harness,
 )
 
