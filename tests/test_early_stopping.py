@@ -123,3 +123,18 @@ def test_model_files_keep_the_new_hyperparameters(tmp_path: Any) -> None:
     loaded, _ = load_model(path)
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.coef_, model.coef_)
+
+
+def test_streamed_fits_take_schedules_and_refuse_early_stopping(tmp_path: Any) -> None:
+    from linreg.out_of_memory import fit_file
+
+    X, y, X_val, y_val = overfitting_data()
+    path = tmp_path / "train.csv"
+    names = [f"x{j}" for j in range(X.shape[1])]
+    np.savetxt(path, np.c_[X, y], delimiter=",", header=",".join([*names, "y"]), comments="")
+    params: dict[str, Any] = {"learning_rate": 0.05, "epochs": 40, "lr_schedule": "invscaling"}
+    streamed = fit_file(path, LinearRegression(**params)).model
+    in_memory = LinearRegression(engine="fast", **params).fit(X, y)
+    np.testing.assert_allclose(streamed.coef_, in_memory.coef_, rtol=1e-9)
+    with pytest.raises(LinregError, match="early_stopping is for data in memory"):
+        fit_file(path, LinearRegression(early_stopping=True, **params), val=(X_val, y_val))

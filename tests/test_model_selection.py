@@ -264,3 +264,13 @@ def test_linear_regression_cv_bad_input() -> None:
         LinearRegressionCV().predict(X)
     with pytest.raises(LinregError, match="cv=21 folds is more than the 20 rows"):
         LinearRegressionCV(cv=21).fit(X, y)
+
+
+@settings(max_examples=15, deadline=None)
+@given(alpha=st.floats(0.0, 5.0), seed=st.integers(0, 1000), intercept=st.booleans())
+def test_leave_one_out_formula_is_n_refits(alpha: float, seed: int, intercept: bool) -> None:
+    X, y = data(9, d=2, seed=seed)
+    model = LinearRegression(solver="exact", alpha=alpha, fit_intercept=intercept)
+    refits = cross_validate(model, X, y, cv=9)  # 9 folds of one row: leave-one-out
+    chosen = LinearRegressionCV([alpha], estimator=model).fit(X, y)
+    assert chosen.best_score_ == pytest.approx(refits.mean, rel=1e-8)
