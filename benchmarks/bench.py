@@ -24,6 +24,10 @@ minimum is printed too). Four sections:
    epoch ends, so it runs with ``tol=None`` and whole epochs.
 4. ``scaling``: time against N (d = 16) and against d, for each solver, drawn
    as a log-log figure with ``--plots``.
+5. ``sgd-epoch``: one SGD epoch on other shapes (:data:`SGD_EPOCH_CASES`: batch 32 on
+   1,000,000 x 16, classic SGD, batch 1, on 200,000 x 16, and batch 32 on 100,000 x
+   512), linreg's fast engine (its compiled SGD loop) against one epoch of
+   ``SGDRegressor``, each with its own target ratio.
 
 Peak memory is measured for each method of sections 1-3 in a child process:
 the child builds the data, resets its peak resident set size (Linux
@@ -82,7 +86,7 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-SECTIONS: Final = ("closed-form", "gd", "sgd", "scaling")
+SECTIONS: Final = ("closed-form", "gd", "sgd", "scaling", "sgd-epoch")
 
 INSTALL_HINTS: Final = {
     "scikit-learn": "pip install scikit-learn   (or: pip install -e '.[bench]')",
@@ -98,6 +102,11 @@ TARGETS: Final = {
     "gd": ("textbook NumPy loop", 100.0),
     "sgd": ("sklearn SGDRegressor", 10.0),
 }
+
+
+#: Section 5: ``(rows, features, batch size, goal)``, the goal being SGDRegressor's
+#: time for one epoch over linreg's.
+SGD_EPOCH_CASES: Final = ((1_000_000, 16, 32, 3.0), (200_000, 16, 1, 1.0), (100_000, 512, 32, 1.0))
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ class BenchConfig:
     scaling_rows: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
     scaling_features: tuple[int, ...] = (1, 4, 16, 64, 256, 512)
     scaling_features_rows: int = 100_000
+    sgd_epoch_cases: tuple[tuple[int, int, int, float], ...] = SGD_EPOCH_CASES
+    sgd_epoch_learning_rate: float = 0.01
     seed: int = 0
     memory: bool = True
 
@@ -132,6 +143,7 @@ QUICK: Final = BenchConfig(
     scaling_rows=(10**3, 10**4),
     scaling_features=(1, 16),
     scaling_features_rows=5_000,
+    sgd_epoch_cases=((20_000, 16, 32, 3.0), (5_000, 16, 1, 1.0), (2_000, 128, 32, 1.0)),
 )
 
 
@@ -685,6 +697,48 @@ def scaling_figure(scaling: dict[str, Any]) -> Any:
     return fig
 
 
+def section_sgd_epoch(cfg: BenchConfig) -> dict[str, Any]:
+    """One SGD epoch per shape: linreg's fast engine against one of ``SGDRegressor``.
+
+    Both fit standardized data (N(0, 1) features) from zero, at learning rate
+    :attr:`BenchConfig.sgd_epoch_learning_rate` for linreg and scikit-learn's
+    defaults; the ratio is SGDRegressor's median time over linreg's.
+    """
+    from linreg.estimator import LinearRegression
+
+    cases = []
+    for rows, features, batch, goal in cfg.sgd_epoch_cases:
+        data = make_data(rows, features, cfg.seed)
+        model = LinearRegression(
+            solver="sgd",
+            epochs=1,
+            batch_size=batch,
+            learning_rate=cfg.sgd_epoch_learning_rate,
+            engine="fast",
+            seed=cfg.seed,
+        )
+        _quiet(partial(model.fit, data.X, data.y))  # untimed: imports, threads waking up
+        ours, ours_best, _ = time_it(partial(model.fit, data.X, data.y), cfg.repeats)
+        case: dict[str, Any] = {
+            "rows": rows,
+            "features": features,
+            "batch_size": batch,
+            "goal": goal,
+            "linreg_s": ours,
+            "linreg_min_s": ours_best,
+            "sklearn_s": None,
+            "ratio": None,
+        }
+        if _available("sklearn SGDRegressor"):
+            rival = partial(_m_sklearn_sgd, data, cfg, 1)
+            _quiet(rival)
+            case["sklearn_s"], case["sklearn_min_s"], _ = time_it(rival, cfg.repeats)
+            case["ratio"] = case["sklearn_s"] / ours
+        cases.append(case)
+        del data
+    return {"cases": cases, "kernel": "C" if kernels.sgd_available() else "NumPy"}
+
+
 # -- the whole run ---------------------------------------------------------------------------
 def _targets(results: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -703,6 +757,15 @@ def _targets(results: dict[str, Any]) -> dict[str, Any]:
             diff = other.extra.get("max_rel_iterate_diff_first_epochs", math.inf)
             met = met and diff <= 1e-10
         out[section] = {"baseline": baseline, "goal": goal, "speedup": other.speedup, "met": met}
+    for case in results.get("sgd-epoch", {}).get("cases", []):
+        name = f"sgd-epoch {case['rows']:,} x {case['features']}, batch {case['batch_size']}"
+        ratio = case["ratio"]
+        out[name] = {
+            "baseline": "sklearn SGDRegressor, 1 epoch",
+            "goal": case["goal"],
+            "speedup": ratio,
+            "met": None if ratio is None else ratio >= case["goal"],
+        }
     return out
 
 
@@ -733,6 +796,9 @@ def run_bench(
     if "scaling" in sections:
         say("section scaling ...")
         results["scaling"] = section_scaling(cfg)
+    if "sgd-epoch" in sections:
+        say("section sgd-epoch ...")
+        results["sgd-epoch"] = section_sgd_epoch(cfg)
     targets = _targets(results)
     for name in ("closed-form", "gd", "sgd"):
         if name in results:
@@ -842,6 +908,22 @@ def report_blocks(report: dict[str, Any]) -> list[Block]:
             ]
             blocks.append((label, columns, rows))
         blocks.append(scaling["note"] + "; '-': skipped.")
+    if "sgd-epoch" in report["sections"]:
+        section = report["sections"]["sgd-epoch"]
+        rows = [
+            [
+                f"{c['rows']:,} x {c['features']}",
+                c["batch_size"],
+                _fmt_time(c["linreg_s"], False),
+                _fmt_time(c["sklearn_s"], False),
+                _fmt_ratio(c["ratio"]),
+                f"{c['goal']:g}x",
+            ]
+            for c in section["cases"]
+        ]
+        columns = ["data", "batch", "linreg", "SGDRegressor", "ratio", "goal"]
+        title = f"5. One SGD epoch (linreg's {section['kernel']} loop) against SGDRegressor's"
+        blocks.append((title, columns, rows))
     for section, target in report["targets"].items():
         if target["speedup"] is None:
             blocks.append(f"target {section}: {target['baseline']} not measured")

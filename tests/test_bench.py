@@ -56,7 +56,7 @@ def test_quick_json_has_every_section(
     report = json.loads(capsys.readouterr().out)
     assert set(report) >= {"environment", "config", "sections", "targets"}
     sections = report["sections"]
-    assert set(sections) == {"closed-form", "gd", "sgd", "scaling"}
+    assert set(sections) == {"closed-form", "gd", "sgd", "scaling", "sgd-epoch"}
     for name in ("closed-form", "gd", "sgd"):
         methods = [row["method"] for row in sections[name]["rows"]]
         assert methods[0].startswith("linreg")
@@ -68,11 +68,17 @@ def test_quick_json_has_every_section(
     scaling = sections["scaling"]
     for curve in scaling["time_vs_rows"].values():
         assert len(curve) == len(scaling["n_values"])
-    assert set(report["targets"]) == {"closed-form", "gd", "sgd"}
+    epochs = sections["sgd-epoch"]["cases"]
+    assert [c["batch_size"] for c in epochs] == [32, 1, 32]
+    assert all(c["linreg_s"] > 0 and c["ratio"] > 0 for c in epochs)
+    sgd_epoch_targets = {t for t in report["targets"] if t.startswith("sgd-epoch ")}
+    assert set(report["targets"]) - sgd_epoch_targets == {"closed-form", "gd", "sgd"}
+    assert len(sgd_epoch_targets) == 3
     text = bench.markdown(report)
     assert f"refinement kernel: {report['environment']['kernels']}" in text
     assert "| linreg gd (fast) |" in text
     assert "**4b. Time (s) against d" in text
+    assert "**5. One SGD epoch" in text
 
 
 def test_measures_peak_memory_in_a_child(bench: ModuleType) -> None:

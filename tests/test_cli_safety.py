@@ -139,7 +139,7 @@ def test_a_model_file_given_as_data_is_named(
 
 
 @pytest.mark.parametrize(
-    "command", ["sweep", "gradcheck", "summary", "compare-optimizers", "scaling", "evaluate"]
+    "command", ["sweep", "gradcheck", "compare-optimizers", "scaling", "evaluate"]
 )
 def test_every_reader_refuses_a_model_file_as_data(
     folder: Path, capsys: pytest.CaptureFixture[str], command: str

@@ -110,6 +110,21 @@ def test_curves_learning_and_alpha(
     )
     assert result.code == 0, result.err
     assert result.json()["best"] in (0, 0.01)
+    # Two features: a polynomial in both, with their interaction; the truth is degree 1.
+    result = run(
+        capsys,
+        "curves",
+        linear_csv,
+        "--kind",
+        "validation",
+        "--param",
+        "degree",
+        "--values",
+        "1..3",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    assert result.json()["best"] == 1
 
 
 @pytest.mark.parametrize(
@@ -123,8 +138,8 @@ def test_curves_learning_and_alpha(
             ["'colour' is not a parameter of LinearRegression"],
         ),
         (
-            ["curves", "{linear}", "--kind", "validation", "--param", "degree", "--values", "1..3"],
-            ["a polynomial curve needs one feature, but the data have 2"],
+            ["curves", "{linear}", "--kind", "validation", "--param", "degree", "--values", "0,1"],
+            ["degree must be an integer >= 1, got 0"],
         ),
         (
             ["curves", "{linear}", "--kind", "validation", "--param", "solver", "--values", "1"],
@@ -151,3 +166,10 @@ def test_parse_values() -> None:
     for bad in ("5..1", "1..x", "1..5000", "nan"):
         with pytest.raises(LinregError, match="--values"):
             parse_values(bad, integer=False)
+
+
+def test_copied_schedules_are_the_librarys() -> None:
+    from linreg.cli.parsers.selection import LR_SCHEDULES
+    from linreg.training import SCHEDULES
+
+    assert LR_SCHEDULES == SCHEDULES

@@ -104,3 +104,97 @@ def test_nist_exits_non_zero_when_a_target_is_missed(
     text = capsys.readouterr().out
     assert "MISSED" in text
     assert "SOME TARGETS MISSED" in text
+
+
+def test_summary_cov_type_hc3_matches_statsmodels(
+    csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["summary", str(csv), "--target", "pay", "--json", "--cov-type", "HC3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    frame = pd.read_csv(csv)
+    exog = sm.add_constant(frame[["age", "hours"]].to_numpy())
+    ref = sm.OLS(frame["pay"].to_numpy(), exog).fit(cov_type="HC3")
+    assert out["cov_type"] == "HC3"
+    assert out["use_t"] is False
+    np.testing.assert_allclose([p["std_error"] for p in out["parameters"]], ref.bse, rtol=1e-10)
+    np.testing.assert_allclose([p["p_value"] for p in out["parameters"]], ref.pvalues, rtol=1e-9)
+    np.testing.assert_allclose(out["f_statistic"], ref.fvalue, rtol=1e-10)
+
+
+def test_summary_clusters_by_a_text_column_that_is_not_a_feature(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = sm.datasets.grunfeld.load_pandas().data[["invest", "value", "capital", "firm"]]
+    path = tmp_path / "grunfeld.csv"
+    data.to_csv(path, index=False)
+    args = ["summary", str(path), "--target", "invest", "--cov-type", "cluster"]
+    assert main([*args, "--groups", "firm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in out["parameters"]] == ["intercept", "value", "capital"]
+    exog = sm.add_constant(data[["value", "capital"]].to_numpy())
+    codes = pd.Categorical(data["firm"]).codes
+    ref = sm.OLS(data["invest"].to_numpy(), exog).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}
+    )
+    np.testing.assert_allclose([p["std_error"] for p in out["parameters"]], ref.bse, rtol=1e-10)
+    assert out["n_groups"] == 11
+    assert out["df_inference"] == 10
+    assert main([*args, "--groups", "firm"]) == 0
+    assert "cluster (11 groups)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--cov-type", "cluster"], "--cov-type cluster and --groups COLUMN go together"),
+        (["--groups", "age"], "--cov-type cluster and --groups COLUMN go together"),
+        (["--cov-type", "cluster", "--groups", "nope"], "no column 'nope' for --groups"),
+        (
+            ["--cov-type", "cluster", "--groups", "age", "--features", "age,hours"],
+            "--groups 'age' is also a feature",
+        ),
+    ],
+)
+def test_summary_bad_cluster_options_are_one_line(
+    csv: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(["summary", str(csv), "--target", "pay", *extra]) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_summary_of_a_model_file_needs_no_data(
+    csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], stream: bool
+) -> None:
+    out = tmp_path / "model.json"
+    train = ["train", str(csv), "--target", "pay", "--solver", "exact", "--out", str(out)]
+    assert main([*train, "--quiet", *(["--stream"] if stream else [])]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(csv), "--target", "pay", "--json"]) == 0
+    from_data = json.loads(capsys.readouterr().out)
+    assert main(["summary", str(out), "--json"]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in from_file["parameters"]] == ["intercept", "age", "hours"]
+    assert from_file["target"] == "pay"
+    for a, b in zip(from_file["parameters"], from_data["parameters"], strict=True):
+        for key in ("estimate", "std_error", "t_value", "ci_lower", "ci_upper"):
+            assert a[key] == pytest.approx(b[key], rel=1e-10), key
+    assert from_file["r2"] == pytest.approx(from_data["r2"], rel=1e-12)
+    assert main(["summary", str(out), "--cov-type", "HC1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "needs every residual" in err
+    assert "linreg summary DATA" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_summary_of_a_json_that_is_no_model_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "data.json"
+    path.write_text('{"a": [1, 2]}')
+    assert main(["summary", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "not a linreg model file" in err
+    assert len(err.splitlines()) == 1

@@ -274,6 +274,8 @@ DEFAULTS = {
     "seed": 0,
     "engine": "auto",
     "alpha": 0.0,
+    "l1_ratio": 0.0,
+    "acceleration": "none",
     "early_stopping": False,
     "n_iter_no_change": 10,
     "lr_schedule": "constant",
@@ -378,7 +380,7 @@ def test_dataframes_keep_feature_names(rng: np.random.Generator) -> None:
 
 def test_predict_checks_the_number_of_features(default_data: Dataset) -> None:
     model = LinearRegression(epochs=5, learning_rate=0.005).fit(default_data.X, default_data.y)
-    with pytest.raises(LinregError, match=r"2 feature\(s\) but the model was fitted with 1"):
+    with pytest.raises(LinregError, match=r"X has 2 features, but LinearRegression is expecting 1"):
         model.predict(np.ones((4, 2)))
 
 
@@ -536,7 +538,7 @@ def test_validation_data_must_come_in_pairs(default_data: Dataset) -> None:
     model = LinearRegression(epochs=5, learning_rate=0.005)
     with pytest.raises(LinregError, match="give both X_val and y_val"):
         model.fit(default_data.X, default_data.y, X_val=default_data.X)
-    with pytest.raises(LinregError, match=r"3 feature\(s\) but the model was fitted with 1"):
+    with pytest.raises(LinregError, match=r"X has 3 features, but LinearRegression is expecting 1"):
         model.fit(default_data.X, default_data.y, np.ones((5, 3)), np.ones(5))
 
 
@@ -622,8 +624,10 @@ def test_a_fit_over_passes_replaces_the_in_memory_state() -> None:
     assert model.weighted_ is False
     assert list(model.feature_names_in_) == ["x1", "x2"]
     assert model.history_.n_epochs == 50
-    with pytest.raises(LinregError, match="keeps no training data"):
-        model.inference()
+    assert not hasattr(model, "_X_fit")  # the in-memory data are let go
+    assert model.inference().n_samples == 300  # from the pass's sums (linreg.stats.pieces)
+    with pytest.raises(LinregError, match="needs every residual"):
+        model.inference(cov_type="HC0")
     # gradient descent's exact optimum is a model of its own, fitted in closed form
     assert fitted.optimum is not model
     assert fitted.optimum.stop_reason_ == "closed_form"

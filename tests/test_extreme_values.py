@@ -217,7 +217,8 @@ def test_heavy_momentum_far_from_the_optimum_warns_with_both_losses(solver: str)
         {"solver": "sgd"},
         {"solver": "sgd", "momentum": 0.9, "learning_rate": 0.001},
         {"solver": "gd", "tol": 1e-10, "epochs": 5000},
-        {"solver": "gd", "epochs": 3},  # still improving, no tol: did what was asked
+        # A run that ran out of epochs far from the optimum warns, even still improving
+        # (issue 13 section 5): tests/test_default_fit.py.
     ],
 )
 @pytest.mark.parametrize("engine", ENGINES)

@@ -1,4 +1,5 @@
-"""The fast engine gives the reference engine's numbers: GD to rounding, SGD bit for bit.
+"""The fast engine gives the reference engine's numbers: GD to rounding, SGD bit for bit
+(on the NumPy kernel; the C kernel's to rounding, ``sgd_kernel`` in conftest.py).
 
 Every test fits the same data twice, ``engine="reference"`` (the readable loop of
 :mod:`linreg.training`) and ``engine="fast"`` (:mod:`linreg.solvers.fast`), and compares the
@@ -20,11 +21,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SgdKernelChoice
 from engine_data import RTOL, assert_same_history, make_data, regression_data
 from linreg import DivergenceError, LinearModel, LinearRegression, stability
 from linreg import training as training_module
 from linreg.errors import ConvergenceWarning, LinregError
 from linreg.solvers import fast as fast_module
+from linreg.solvers import kernels
 from linreg.solvers import sgd as sgd_module
 from linreg.solvers.fast import Moments, prefer_streaming, stability_from_moments, standardization
 from linreg.training import PLATEAU_ROWS, shuffle_rows, train
@@ -129,7 +132,7 @@ def test_divergence_is_reported_at_the_same_epoch(standardize: bool) -> None:
     assert_same_history(fast.history, ref.history)
 
 
-def test_sgd_divergence_is_reported_at_the_same_epoch() -> None:
+def test_sgd_divergence_is_reported_at_the_same_epoch(sgd_kernel: SgdKernelChoice) -> None:
     X, y = regression_data(n=5_000, seed=21)
     reports = []
     for engine in ("reference", "fast"):
@@ -141,7 +144,7 @@ def test_sgd_divergence_is_reported_at_the_same_epoch() -> None:
         reports.append(info.value.report)
     ref, fast = reports
     assert fast.epoch == ref.epoch
-    np.testing.assert_array_equal(fast.W, ref.W)
+    sgd_kernel.assert_same(fast.W, ref.W)
     assert_same_history(fast.history, ref.history)
 
 
@@ -181,12 +184,12 @@ def test_the_fused_pass_is_chosen_for_short_runs_on_wide_data() -> None:
 
 # -- mini-batch SGD: the same shuffles, bit for bit ------------------------------------------
 @pytest.mark.parametrize("momentum", [0.0, 0.5])
-def test_sgd_path_is_bitwise_the_reference(momentum: float) -> None:
+def test_sgd_path_is_bitwise_the_reference(momentum: float, sgd_kernel: SgdKernelChoice) -> None:
     X, y = regression_data(n=12_345, seed=13)
     params = {"learning_rate": 0.002, "epochs": 3, "batch_size": 37, "momentum": momentum}
     ref, fast = fit_both(X, y, solver="sgd", seed=5, **params)
-    np.testing.assert_array_equal(fast.history_.W, ref.history_.W)
-    np.testing.assert_array_equal(fast.history_.b, ref.history_.b)
+    sgd_kernel.assert_same(fast.history_.W, ref.history_.W)
+    sgd_kernel.assert_same(fast.history_.b, ref.history_.b)
     np.testing.assert_allclose(fast.history_.loss, ref.history_.loss, rtol=1e-12)
 
 
@@ -216,7 +219,9 @@ def test_sgd_is_deterministic_per_seed_and_reaches_the_optimum() -> None:
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.5])
-def test_sgd_stopping_within_an_epoch_is_bitwise_the_reference(momentum: float) -> None:
+def test_sgd_stopping_within_an_epoch_is_bitwise_the_reference(
+    momentum: float, sgd_kernel: SgdKernelChoice
+) -> None:
     """With tol, both engines stop at the same batch of the first epoch (their batch
     losses and plateau verdicts agree bit for bit) and record that point last."""
     data = make_data(150_000, 4, seed=16)
@@ -231,11 +236,12 @@ def test_sgd_stopping_within_an_epoch_is_bitwise_the_reference(momentum: float) 
         assert model.n_steps_ is not None
         assert model.n_steps_ < 150_000 // 100  # stopped within the first epoch
     assert fast.n_steps_ == ref.n_steps_
-    np.testing.assert_array_equal(fast.history_.W, ref.history_.W)
-    np.testing.assert_array_equal(fast.history_.b, ref.history_.b)
+    sgd_kernel.assert_same(fast.history_.W, ref.history_.W)
+    sgd_kernel.assert_same(fast.history_.b, ref.history_.b)
     np.testing.assert_allclose(fast.history_.loss, ref.history_.loss, rtol=1e-12)
 
 
+@pytest.mark.parametrize("kernel_name", ["numpy", "c"])
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(40, 2_000),
@@ -260,9 +266,12 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
     tol: float,
     epochs: int,
     seed: int,
+    kernel_name: str,
 ) -> None:
     """Small buckets and windows (patched) put bucket edges, window edges and stops at
-    every place in an epoch: both engines still take the same steps and stop together."""
+    every place in an epoch: both engines still take the same steps and stop together
+    (on either SGD kernel: the C kernel runs to each window's end, no further)."""
+    sgd_kernel = SgdKernelChoice(kernel_name)
     X, y = regression_data(n=n, d=d, seed=seed % 7)
     params: dict[str, Any] = {
         "solver": "sgd",
@@ -281,6 +290,12 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
         patch.setattr(training_module, "SHUFFLE_BUCKET_ROWS", 97)
         patch.setattr(sgd_module, "SHUFFLE_BUCKET_ROWS", 97)
         patch.setattr(training_module, "PLATEAU_ROWS", 64)
+        if kernel_name == "numpy":
+            patch.setenv(kernels.ENV, "numpy")
+        elif not kernels.sgd_available():
+            pytest.skip("the C kernel was not built (no C compiler at install)")
+        else:
+            patch.delenv(kernels.ENV, raising=False)
         outcomes = []
         for engine in ("reference", "fast"):
             model = LinearRegression(engine=engine, **params)
@@ -296,8 +311,8 @@ def test_sgd_with_tol_is_bitwise_the_reference_on_any_layout(
     if standardize:  # the scale may differ in its last bit (see linreg.solvers.fast)
         assert_same_history(fast, ref)
     else:
-        np.testing.assert_array_equal(fast.W, ref.W)
-        np.testing.assert_array_equal(fast.b, ref.b)
+        sgd_kernel.assert_same(fast.W, ref.W)
+        sgd_kernel.assert_same(fast.b, ref.b)
         np.testing.assert_allclose(fast.loss, ref.loss, rtol=1e-10)
 
 

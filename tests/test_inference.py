@@ -136,7 +136,7 @@ def test_summary_lists_every_parameter_with_its_name() -> None:
     assert [p["name"] for p in as_dict["parameters"]] == ["intercept", "height", "width"]
 
 
-def test_a_loaded_model_needs_the_data(tmp_path: object) -> None:
+def test_a_loaded_model_needs_the_data_for_robust_errors(tmp_path: object) -> None:
     from pathlib import Path
 
     from linreg.io.persistence import load_model, save_model
@@ -146,7 +146,10 @@ def test_a_loaded_model_needs_the_data(tmp_path: object) -> None:
     path = save_model(model, Path(str(tmp_path)) / "m.json")
     loaded, _ = load_model(path)
     with pytest.raises(LinregError, match="pass X and y"):
-        loaded.inference()
+        loaded.inference(cov_type="HC3")
+    np.testing.assert_allclose(
+        loaded.inference().std_errors, model.inference().std_errors, rtol=1e-12
+    )
     np.testing.assert_allclose(
         loaded.inference(data.X, data.y).std_errors, model.inference().std_errors, rtol=1e-12
     )

@@ -274,3 +274,29 @@ def test_leave_one_out_formula_is_n_refits(alpha: float, seed: int, intercept: b
     refits = cross_validate(model, X, y, cv=9)  # 9 folds of one row: leave-one-out
     chosen = LinearRegressionCV([alpha], estimator=model).fit(X, y)
     assert chosen.best_score_ == pytest.approx(refits.mean, rel=1e-8)
+
+
+def test_linear_regression_cv_standardized_uses_folds() -> None:
+    X, y = data(40)
+    X[:, 0] *= 100.0
+    alphas = [0.001, 0.1]
+    base = LinearRegression(solver="exact", standardize=True)
+    ours = LinearRegressionCV(alphas, estimator=base).fit(X, y)
+    curve = validation_curve(base, X, y, "alpha", alphas, cv=5)
+    np.testing.assert_allclose(ours.scores_, curve.test_scores.mean(axis=1))
+
+
+def test_linear_regression_cv_lasso_matches_lassocv() -> None:
+    from sklearn.linear_model import LassoCV
+
+    X, y = data(50, d=5, seed=4)
+    y = y + 2 * np.random.default_rng(3).normal(size=50)
+    alphas = [0.3, 0.1, 0.03, 0.01]
+    ours = LinearRegressionCV(alphas, l1_ratio=1.0).fit(X, y)  # cv=None: 5 folds for the lasso
+    theirs = LassoCV(alphas=alphas, cv=SkKFold(5, shuffle=True, random_state=0), tol=1e-12)
+    theirs.fit(X, y)
+    order = np.argsort(theirs.alphas_)[::-1]  # LassoCV lists its alphas from the largest
+    np.testing.assert_allclose(theirs.alphas_[order], alphas)
+    np.testing.assert_allclose(ours.scores_, theirs.mse_path_[order].mean(axis=1), rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)

@@ -69,7 +69,8 @@ def test_the_file_is_json_with_every_documented_field(
 ) -> None:
     content = content_of(saved)
     assert content["format"] == FORMAT == "linreg-model"
-    assert content["format_version"] == FORMAT_VERSION == 2
+    assert content["format_version"] == FORMAT_VERSION == 3
+    assert content["inference"]["n_samples"] == 120
     assert content["linreg_version"] == linreg.__version__
     assert content["estimator"] == "LinearRegression"
     assert content["feature_names"] == ["size", "age"]
@@ -264,7 +265,7 @@ CORRUPTIONS: dict[str, tuple[Edit, str]] = {
     "text format_version": (set_field("format_version", "1"), r"'format_version'"),
     "newer format_version": (
         set_field("format_version", FORMAT_VERSION + 1),
-        r"written by a newer linreg .*file format 3\); this linreg reads format 2: upgrade",
+        r"written by a newer linreg .*file format 4\); this linreg reads format 3: upgrade",
     ),
     "text coef": (set_field("coef", ["3.0", 1.0]), r"field 'coef' must be a non-empty list"),
     "empty coef": (set_field("coef", []), r"field 'coef'"),

@@ -5,16 +5,21 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
+from sklearn.base import clone
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.metrics import r2_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 from linreg.errors import LinregError, NotFittedError, RankDeficiencyWarning
+from linreg.stats.features import PolynomialFeatures, polynomial_powers
 from linreg.stats.nist import load_nist, lre
-from linreg.stats.polynomial import PolynomialRegression, monomial_design
+from linreg.stats.polynomial import PolynomialRegression, monomial_design, polynomial_design
 
 Array = NDArray[np.float64]
 
@@ -152,7 +157,12 @@ def test_hyperparameters_are_stored_unchanged_and_validated_in_fit() -> None:
 
 def test_params_protocol_and_repr() -> None:
     model = PolynomialRegression(3, fit_intercept=False)
-    assert model.get_params() == {"degree": 3, "solver": "exact", "fit_intercept": False}
+    assert model.get_params() == {
+        "degree": 3,
+        "solver": "exact",
+        "fit_intercept": False,
+        "interaction_only": False,
+    }
     assert repr(model) == "PolynomialRegression(degree=3, fit_intercept=False)"
     assert model.set_params(degree=4) is model
     assert model.degree == 4
@@ -163,7 +173,7 @@ def test_params_protocol_and_repr() -> None:
 def test_bad_data_are_rejected() -> None:
     model = PolynomialRegression(2)
     with pytest.raises(LinregError, match="shape"):
-        model.fit(np.ones((4, 2)), np.ones(4))
+        model.fit(np.ones((4, 2, 2)), np.ones(4))
     with pytest.raises(LinregError, match="non-finite"):
         model.fit([0.0, 1.0, np.nan], [1.0, 2.0, 3.0])
     with pytest.raises(LinregError, match="one y per x"):
@@ -184,3 +194,124 @@ def test_fit_returns_self_and_records_the_solver() -> None:
     assert model.n_iter_ >= 0
     assert model.lstsq_.rank == 3
     assert model.score(x, np.full(10, 2.0)) == 0.0  # constant target, not predicted
+
+
+# -- several inputs and the feature transformer ----------------------------------------------
+
+
+def test_polynomial_design_of_several_inputs_is_exact_to_double_double() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-5.0, 5.0, (15, 3))
+    powers = polynomial_powers(3, 4)
+    hi, lo = polynomial_design(X, powers)
+    assert hi.shape == lo.shape == (15, powers.shape[0])
+    for i in range(15):
+        for t, row in enumerate(powers):
+            exact = Fraction(1)
+            for j, e in enumerate(row):
+                exact *= Fraction(X[i, j]) ** int(e)
+            got = Fraction(hi[i, t]) + Fraction(lo[i, t])
+            assert abs(got - exact) <= abs(exact) * Fraction(2.0**-98)
+
+
+def test_several_inputs_recover_an_exact_polynomial_with_interactions() -> None:
+    g = np.arange(-3.0, 4.0)
+    x1, x2 = (a.ravel() for a in np.meshgrid(g, g))
+    X = np.column_stack([x1, x2])
+    y = 1 + 2 * x1 - x2 + 0.5 * x1**2 + 3 * x1 * x2 - x2**2 + 0.25 * x1**2 * x2
+    model = PolynomialRegression(3).fit(X, y)
+    assert model.term_names_ == ["x1", "x2", "x1^2", "x1 x2", "x2^2", "x1^3", "x1^2 x2",
+                                 "x1 x2^2", "x2^3"]  # fmt: skip
+    expected = [2.0, -1.0, 0.5, 3.0, -1.0, 0.0, 0.25, 0.0, 0.0]
+    np.testing.assert_allclose(model.coef_, expected, atol=1e-14)
+    assert model.intercept_ == pytest.approx(1.0, abs=1e-14)
+    assert model.n_features_in_ == 2
+    np.testing.assert_allclose(model.predict(X), y, rtol=1e-15, atol=1e-13)
+    assert model.score(X, y) == 1.0
+    assert model.inference().names[:3] == ["intercept", "x1", "x2"]
+
+
+def test_several_inputs_match_sklearn_polynomial_features_and_least_squares() -> None:
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-2.0, 2.0, (60, 3))
+    y = X[:, 0] * X[:, 1] - X[:, 2] ** 2 + rng.standard_normal(60) * 0.1
+    for interaction_only in (False, True):
+        model = PolynomialRegression(2, interaction_only=interaction_only).fit(X, y)
+        design = SkPolynomialFeatures(2, interaction_only=interaction_only, include_bias=False)
+        Z = design.fit_transform(X)
+        oracle = SkLinearRegression().fit(Z, y)
+        np.testing.assert_allclose(model.coef_, oracle.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(model.powers_, design.powers_)
+
+
+def test_one_input_in_a_column_is_the_classic_polynomial() -> None:
+    x = np.linspace(-1.0, 2.0, 20)
+    y = np.cos(x)
+    a = PolynomialRegression(4).fit(x, y)
+    b = PolynomialRegression(4).fit(x[:, None], y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.term_names_ == ["x", "x^2", "x^3", "x^4"]
+
+
+def test_several_inputs_too_few_distinct_rows_warns() -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    with pytest.warns(RankDeficiencyWarning, match="3 distinct rows of x for 6 parameters"):
+        PolynomialRegression(2).fit(X, np.arange(4.0))
+
+
+def test_several_inputs_bad_data() -> None:
+    rng = np.random.default_rng(11)
+    model = PolynomialRegression(2).fit(rng.standard_normal((10, 2)), rng.standard_normal(10))
+    with pytest.raises(LinregError, match="fitted with 2"):
+        model.predict(np.ones((3, 3)))
+    with pytest.raises(LinregError, match="row 1, column 0"):
+        PolynomialRegression(2).fit([[0.0, 1.0], [np.inf, 2.0]], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("degree", [1, 2, 3])
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("include_bias", [False, True])
+def test_polynomial_features_equal_sklearns(
+    degree: int, interaction_only: bool, include_bias: bool
+) -> None:
+    X = np.random.default_rng(9).standard_normal((6, 3))
+    ours = PolynomialFeatures(degree, interaction_only=interaction_only, include_bias=include_bias)
+    theirs = SkPolynomialFeatures(
+        degree, interaction_only=interaction_only, include_bias=include_bias
+    )
+    np.testing.assert_allclose(ours.fit_transform(X), theirs.fit_transform(X), rtol=1e-14)
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert list(ours.get_feature_names_out(["a", "b", "c"])) == list(
+        theirs.get_feature_names_out(["a", "b", "c"])
+    )
+    assert ours.n_output_features_ == theirs.n_output_features_
+
+
+def test_polynomial_features_in_a_sklearn_pipeline_with_dataframe_names() -> None:
+    rng = np.random.default_rng(10)
+    frame = pd.DataFrame(rng.standard_normal((30, 2)), columns=["u", "v"])
+    y = frame["u"] ** 2 - frame["u"] * frame["v"] + 1.0
+    pipe = make_pipeline(PolynomialFeatures(2), SkLinearRegression()).fit(frame, y)
+    assert pipe.score(frame, y) == pytest.approx(1.0)
+    assert list(pipe[0].get_feature_names_out()) == ["u", "v", "u^2", "u v", "v^2"]
+    cloned = clone(PolynomialFeatures(3, interaction_only=True))
+    assert cloned.get_params() == {"degree": 3, "interaction_only": True, "include_bias": False}
+
+
+@pytest.mark.parametrize("degree", [0, -1, 1.5, True, "2"])
+def test_polynomial_features_refuse_a_degree_below_one(degree: object) -> None:
+    with pytest.raises(LinregError, match="degree must be an integer >= 1"):
+        PolynomialFeatures(degree).fit(np.ones((3, 2)))  # type: ignore[arg-type]
+
+
+def test_polynomial_features_errors() -> None:
+    features = PolynomialFeatures(2)
+    with pytest.raises(NotFittedError):
+        features.transform(np.ones((2, 2)))
+    features.fit(np.ones((2, 2)))
+    with pytest.raises(LinregError, match="fitted with 2"):
+        features.transform(np.ones((2, 3)))
+    with pytest.raises(LinregError, match="input_features has 3 names"):
+        features.get_feature_names_out(["a", "b", "c"])
+    with pytest.raises(LinregError, match="include_bias"):
+        PolynomialFeatures(include_bias="no").fit(np.ones((2, 2)))  # type: ignore[arg-type]

@@ -9,7 +9,10 @@ of :mod:`linreg.solvers.fast`, and hands what it reached, in the original units,
 to the estimator to store.
 
 With V the weights in the units trained on, W = V / scale and
-b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there.
+b = b_V - W . mean; the penalty alpha |W|^2 is sum((alpha / scale^2) V^2) there, and
+the elastic net's L1 term 2 alpha rho |W|_1 is sum((2 alpha rho / scale) |V|): the
+proximal step's threshold per feature. Standardizing changes the units trained in,
+never the objective: every solver finds the same minimiser.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +28,12 @@ from numpy.typing import NDArray
 from linreg.errors import LinregError, StabilityWarning
 from linreg.fitted import Fitted
 from linreg.model import LinearModel
-from linreg.optimality import check_not_underflowing, column_std, optimum_loss
+from linreg.optimality import (
+    OPTIMUM_CHECK_ELEMENTS,
+    check_not_underflowing,
+    column_std,
+    optimum_loss,
+)
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
 from linreg.training import EpochCallback, Schedule, TrainResult, train
@@ -34,9 +42,39 @@ from linreg.validation import constant_columns, require_finite
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
 
-__all__ = ["fit_gradient", "schedule_of", "store_descent"]
+__all__ = ["AUTO_FRACTION", "auto_learning_rate", "fit_gradient", "schedule_of", "store_descent"]
 
 Array = NDArray[np.float64]
+
+#: ``learning_rate="auto"``'s step as a fraction of eta_max = 2 / lambda_max(H), per solver.
+AUTO_FRACTION: Final = {"gd": 0.5, "sgd": 0.25}
+
+
+def auto_learning_rate(learning_rate: float | str, eta_max: float, solver: str) -> float:
+    """The step size to take: ``learning_rate``, or for ``"auto"`` one from eta_max.
+
+    Parameters
+    ----------
+    learning_rate : float or "auto"
+    eta_max : float
+        The largest stable rate 2 / lambda_max(H) of full-batch gradient descent on
+        the units trained on, H = (2/N) [X 1]^T W [X 1] + the penalty's 2 alpha
+        (:func:`linreg.stability.stability`).
+    solver : {"gd", "sgd"}
+
+    Returns
+    -------
+    float
+        For ``"gd"``, eta_max / 2 = 1 / lambda_max(H): the step that takes the
+        stiffest direction to its minimum at once, and every other closer each
+        epoch (their error shrinks by 1 - lambda / lambda_max). For ``"sgd"``,
+        eta_max / 4: a batch's Hessian is a noisy estimate of H whose largest
+        eigenvalue is often larger, so the step is halved again; on data with rare
+        extreme rows and small batches a lower number may still be needed.
+    """
+    if isinstance(learning_rate, str):
+        return AUTO_FRACTION.get(solver, AUTO_FRACTION["sgd"]) * eta_max
+    return float(learning_rate)
 
 
 def fit_gradient(
@@ -50,9 +88,12 @@ def fit_gradient(
     check_not_underflowing(y)
     d = X.shape[1]
     sgd = est.solver == "sgd"
-    alpha = float(est.alpha)
+    rho = float(est.l1_ratio)
+    alpha = float(est.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
+    lasso = float(est.alpha) * rho  # the L1 term is 2 alpha rho |W|_1
     moments = None
-    fast_engine = fast.use_fast_engine(est.engine, *X.shape)
+    # The fast engine's SGD has no proximal step: an L1 penalty runs the readable loop.
+    fast_engine = fast.use_fast_engine(est.engine, *X.shape) and not (sgd and lasso)
     if fast_engine:
         shape = (X.shape[0], X.shape[1])
         if not sgd or est.standardize or fast.sgd_needs_moments(shape, est.epochs, est.tol):
@@ -102,9 +143,21 @@ def fit_gradient(
     # The penalty alpha |W|^2 of the original units' W is sum((alpha / scale^2) V^2)
     # in the units trained on, V = W scale.
     ridge: float | Array = alpha / scale**2 if alpha else 0.0
-    trainer: Callable[..., TrainResult] = partial(train, alpha=ridge)
+    l1 = 2.0 * lasso / scale if lasso else None  # per feature, in the units trained on
+    acceleration = str(est.acceleration)
+    trainer: Callable[..., TrainResult] = partial(
+        train, alpha=ridge, l1=0.0 if l1 is None else l1, acceleration=acceleration
+    )
     if fast_engine:
-        trainer = partial(fast.train, center=mean, scale=scale, moments=moments, alpha=alpha)
+        trainer = partial(
+            fast.train,
+            center=mean,
+            scale=scale,
+            moments=moments,
+            alpha=alpha,
+            l1=l1,
+            acceleration=acceleration,
+        )
     on_data = "on this data"
     if sgd:
         # Estimated from a sample of rows, the same on both engines.
@@ -139,9 +192,10 @@ def fit_gradient(
             moments, mean, scale, fit_intercept=bool(est.fit_intercept), alpha=alpha
         )
     eta_max = est.stability_.max_stable_learning_rate
-    if est.learning_rate >= eta_max:
+    learning_rate = auto_learning_rate(est.learning_rate, eta_max, est.solver)
+    if learning_rate >= eta_max:
         warnings.warn(
-            f"learning rate {est.learning_rate:g} is at or above the largest stable rate "
+            f"learning rate {learning_rate:g} is at or above the largest stable rate "
             f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
@@ -153,7 +207,7 @@ def fit_gradient(
         X_train,
         y,
         solver=est.solver,
-        learning_rate=float(est.learning_rate),
+        learning_rate=learning_rate,
         epochs=int(est.epochs),
         batch_size=int(est.batch_size),
         momentum=float(est.momentum),
@@ -168,7 +222,7 @@ def fit_gradient(
         schedule=schedule_of(est),
         early_stopping=int(est.n_iter_no_change) if est.early_stopping else None,
     )
-    store_descent(est, model, result, to_original, stacklevel=5)
+    store_descent(est, model, result, to_original, stacklevel=5, learning_rate=learning_rate)
 
 
 def schedule_of(est: LinearRegression) -> Schedule | None:
@@ -189,8 +243,10 @@ def store_descent(
     result: TrainResult,
     to_original: Callable[[Array, float], tuple[Array, float]],
     stacklevel: int = 4,
+    learning_rate: float | None = None,
 ) -> None:
-    """Keep what gradient descent reached (in original units); warn if tol was missed."""
+    """Keep what gradient descent reached (in original units), and the rate it took;
+    warn if tol was missed or it ended far from the optimum."""
     coef, intercept = to_original(model.W, model.b)
     fitted = Fitted(
         coef=coef,
@@ -201,9 +257,12 @@ def store_descent(
         stop_reason=result.stop_reason,
         stability=getattr(est, "stability_", None),
         best_epoch=result.best_epoch,
+        learning_rate=learning_rate,
     )
     optimum = result.optimum_loss
-    if optimum is None:
+    if optimum is None and float(est.l1_ratio) > 0.0 and float(est.alpha) > 0.0:
+        optimum = elastic_net_loss(est)
+    elif optimum is None:
         optimum = optimum_loss(
             est._X_fit,
             est._y_fit,
@@ -212,3 +271,23 @@ def store_descent(
             alpha=float(est.alpha),
         )
     est._store(fitted, stacklevel=stacklevel + 1, optimum=optimum)
+
+
+def elastic_net_loss(est: LinearRegression) -> float | None:
+    """The elastic-net optimum's objective on the estimator's data (None on larger data)."""
+    X, y = est._X_fit, est._y_fit
+    if X.shape[0] * X.shape[1] > OPTIMUM_CHECK_ELEMENTS:
+        return None
+    from linreg.solvers.elastic_net import elastic_net
+
+    with np.errstate(all="ignore"):
+        result = elastic_net(
+            X,
+            y,
+            alpha=float(est.alpha),
+            l1_ratio=float(est.l1_ratio),
+            sample_weight=est._w_fit,
+            fit_intercept=bool(est.fit_intercept),
+            max_sweeps=1000,
+        )
+    return result.objective if np.isfinite(result.objective) else None

@@ -5,7 +5,9 @@
 - ``"gd"``: full-batch gradient descent, the update of :mod:`linreg.model`;
 - ``"sgd"``: mini-batch stochastic gradient descent (shuffled from the seed);
 - ``"exact"``: closed-form least squares by Householder QR with iterative
-  refinement (:mod:`linreg.solvers.lstsq`), never the normal equations.
+  refinement (:mod:`linreg.solvers.lstsq`), never the normal equations; with an
+  L1 penalty (``l1_ratio > 0``), coordinate descent to a duality gap at rounding level
+  (:mod:`linreg.solvers.elastic_net`).
 
 Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 ``history_``, ``n_iter_``, ``n_steps_``, ``stop_reason_``, ``stability_``.
@@ -13,9 +15,10 @@ Fitted attributes end in an underscore: ``coef_`` (d,), ``intercept_``,
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,7 +30,6 @@ from linreg.errors import (
     ConvergenceWarning,
     LinregError,
     NonFiniteDataError,
-    NotFittedError,
 )
 from linreg.fitted import Fitted, StreamFit
 from linreg.history import History
@@ -36,8 +38,10 @@ from linreg.optimality import (
     coefficients_overflow_error,
     convergence_message,
     exact_objective,
+    relative_gap,
 )
-from linreg.problem import check_alpha, check_sample_weight
+from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight
+from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers import fast
 from linreg.stability import Stability
 from linreg.training import SCHEDULES, EpochCallback
@@ -48,19 +52,23 @@ from linreg.validation import (
     check_X_y,
     check_y,
     is_dask_collection,
+    require_finite,
 )
 
 if TYPE_CHECKING:
     from linreg.sources.passes import Passes
 
-__all__ = ["SOLVERS", "LinearRegression"]
+__all__ = ["ACCELERATIONS", "SOLVERS", "LinearRegression"]
 
 Array = NDArray[np.float64]
 
 SOLVERS = ("gd", "sgd", "exact")
 
+#: Values of ``LinearRegression(acceleration=...)``.
+ACCELERATIONS = ("none", "fista")
 
-class LinearRegression(AssessmentMixin, ParamsMixin):
+
+class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     """Linear regression y = X W + b, fitted by gradient descent or exactly.
 
     Parameters
@@ -68,8 +76,14 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     solver : {"gd", "sgd", "exact"}, default="gd"
         ``"gd"`` full-batch gradient descent; ``"sgd"`` mini-batch SGD;
         ``"exact"`` closed-form least squares (QR with iterative refinement).
-    learning_rate : float, default=0.01
-        Step size eta of ``"gd"`` and ``"sgd"``.
+    learning_rate : float or "auto", default=0.01
+        Step size eta of ``"gd"`` and ``"sgd"``. ``"auto"`` takes it from the
+        Hessian H of the loss in the units trained on, which the fit computes anyway
+        for eta_max = 2 / lambda_max(H): ``"gd"`` steps 1 / lambda_max(H) = eta_max / 2,
+        the fastest safe rate of the stiffest direction; ``"sgd"``, whose batches'
+        curvature exceeds the mean's, the more cautious eta_max / 4
+        (:func:`linreg.descent_fit.auto_learning_rate`). The rate used is
+        ``learning_rate_``.
     epochs : int, default=1000
         Number of passes over the data (``"gd"``: exactly this many updates).
     batch_size : int, default=32
@@ -103,6 +117,20 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         units; the intercept is not penalized (:mod:`linreg.problem`). The minimiser
         equals scikit-learn's ``Ridge(alpha=alpha * sum(sample_weight))`` and
         ``ElasticNet(alpha=alpha, l1_ratio=0)``.
+    l1_ratio : float, default=0.0
+        The L1 share rho in [0, 1] of the penalty: the objective becomes the weighted
+        MSE plus ``alpha ((1 - rho) |W|^2 + 2 rho |W|_1)``, whose minimiser is
+        scikit-learn's ``ElasticNet(alpha=alpha, l1_ratio=rho)`` (``Lasso(alpha)`` at 1).
+        ``"exact"`` solves it by coordinate descent (exact zeros, ``dual_gap_``);
+        ``"gd"`` and ``"sgd"`` by proximal gradient descent (soft-thresholding after
+        every step). Needs the data in memory.
+    acceleration : {"none", "fista"}, default="none"
+        ``"fista"``: full-batch ``"gd"`` steps from FISTA's extrapolated point
+        ``W_k + (t_k - 1) / t_{k+1} (W_k - W_{k-1})`` (Nesterov's acceleration, with
+        or without an L1 penalty); not with ``momentum`` or ``"sgd"``. (With an L1
+        penalty, ``momentum`` steps with the heavy-ball velocity of the smooth
+        gradient, then soft-thresholds: a heuristic; FISTA is the accelerated method
+        with a guarantee.)
     early_stopping : bool, default=False
         ``"gd"`` and ``"sgd"`` only, with validation data ``fit(X, y, X_val, y_val)``:
         stop once the validation loss has not improved for ``n_iter_no_change``
@@ -137,11 +165,23 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         ``"sgd"`` (so ``n_steps_ * batch_size / N`` epochs' worth of rows), 0 for
         ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
-        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"``.
+        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"`` (an
+        ``"exact"`` elastic net: ``"converged"``, or ``"max_epochs"`` with a warning).
     best_epoch_ : int or None
         With ``early_stopping``, the epoch whose parameters were kept (the lowest
         validation loss; ``history_`` goes on to where it stopped, ``n_iter_``);
         None otherwise.
+    dual_gap_ : float
+        Only for an ``"exact"`` fit with ``l1_ratio > 0``: the duality gap, an upper
+        bound on how far the objective is above its minimum, in its units.
+    learning_rate_ : float or None
+        The step size gradient descent took (the number ``"auto"`` chose); None
+        for ``"exact"``.
+    optimality_gap_ : float or None
+        How far the final loss L is above the least-squares optimum's L*, relatively:
+        (L - L*) / L* (:func:`linreg.optimality.relative_gap`); 0.0 for ``"exact"``,
+        None where the optimum was not computed (large data without moments). A
+        gradient fit that ran out of epochs far above the optimum also warns.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
         for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
@@ -171,11 +211,19 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     (3.0, 1.9)
     """
 
+    _expected_failed_checks: ClassVar[dict[str, str]] = {
+        "check_fit1d": "a 1-D X is taken as one feature, a documented convenience",
+        "check_sample_weight_equivalence_on_dense_data": (
+            "its 15 rows of 30 features are refused: fewer rows than parameters "
+            "have no unique least-squares fit"
+        ),
+    }
+
     def __init__(
         self,
         *,
         solver: str = "gd",
-        learning_rate: float = 0.01,
+        learning_rate: float | str = 0.01,
         epochs: int = 1000,
         batch_size: int = 32,
         momentum: float = 0.0,
@@ -186,6 +234,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         seed: int = 0,
         engine: str = "auto",
         alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        acceleration: str = "none",
         early_stopping: bool = False,
         n_iter_no_change: int = 10,
         lr_schedule: str = "constant",
@@ -205,6 +255,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self.seed = seed
         self.engine = engine
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.acceleration = acceleration
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.lr_schedule = lr_schedule
@@ -217,7 +269,17 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if self.solver not in SOLVERS:
             raise LinregError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
         check_alpha(self.alpha)
-        check_positive(self.learning_rate, "learning rate")
+        check_l1_ratio(self.l1_ratio)
+        if self.acceleration not in ACCELERATIONS:
+            raise LinregError(
+                f"acceleration must be one of {', '.join(ACCELERATIONS)}; got {self.acceleration!r}"
+            )
+        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
+            raise LinregError(
+                f"learning rate must be a positive number or 'auto', got {self.learning_rate!r}"
+            )
+        if self.learning_rate != "auto":
+            check_positive(self.learning_rate, "learning rate")
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch size", integer=True)
         if not (isinstance(self.momentum, (int, float)) and 0.0 <= self.momentum < 1.0):
@@ -242,6 +304,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             0.0 < factor <= 1.0
         ):
             raise LinregError(f"decay_factor must be in (0, 1], got {factor!r}")
+        if self.acceleration == "fista" and (self.solver != "gd" or self.momentum):
+            raise LinregError(
+                "acceleration='fista' is for solver='gd' without momentum; "
+                f"got solver={self.solver!r}, momentum={self.momentum!r}"
+            )
         for flag in ("standardize", "fit_intercept", "early_stopping"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 raise LinregError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
@@ -299,7 +366,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         if (X_val is None) != (y_val is None):
             raise LinregError("give both X_val and y_val, or neither")
         if X_val is not None:
-            Xv, _ = check_X(X_val, n_features=X_arr.shape[1])
+            Xv, _ = check_X(X_val, n_features=X_arr.shape[1], estimator=type(self).__name__)
             val = (Xv, check_y(y_val, Xv.shape[0]))
         if self.early_stopping and (val is None or self.solver == "exact"):
             raise LinregError(
@@ -334,14 +401,68 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
+        vars(self).pop("dual_gap_", None)
+        vars(self).pop("inference_pieces_", None)  # an earlier streamed fit's
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
 
-        if self.solver == "exact":
+        if self.solver == "exact" and self._lasso():
+            self._fit_elastic_net(X, y, val, sample_weight)
+        elif self.solver == "exact":
             self._fit_exact(X, y, val, sample_weight)
         else:
             fit_gradient(self, X, y, val, on_epoch, sample_weight)
+
+    def _lasso(self) -> bool:
+        """Whether the penalty has an L1 part (``alpha > 0`` and ``l1_ratio > 0``)."""
+        return float(self.alpha) > 0.0 and float(self.l1_ratio) > 0.0
+
+    def _fit_elastic_net(
+        self,
+        X: Array,
+        y: Array,
+        val: tuple[Array, Array] | None,
+        sample_weight: Array | None = None,
+    ) -> None:
+        from linreg.solvers.elastic_net import elastic_net
+
+        require_finite(X, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = elastic_net(
+                X,
+                y,
+                alpha=float(self.alpha),
+                l1_ratio=float(self.l1_ratio),
+                sample_weight=sample_weight,
+                fit_intercept=bool(self.fit_intercept),
+            )
+        if not (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)):
+            raise coefficients_overflow_error()
+        self.coef_, self.intercept_ = result.coef, float(result.intercept)
+        self.dual_gap_ = result.dual_gap
+        self.stability_: Stability | None = None
+        val_loss = None
+        if val is not None:
+            with np.errstate(over="ignore"):
+                val_loss = np.array([np.mean((val[1] - self._decision(val[0])) ** 2)])
+        self.history_ = History(
+            loss=np.array([result.objective]),
+            W=self.coef_[None, :].copy(),
+            b=np.array([self.intercept_]),
+            val_loss=val_loss,
+        )
+        self.n_iter_ = result.n_sweeps
+        self.n_steps_: int | None = 0
+        self.stop_reason_ = "converged" if result.converged else "max_epochs"
+        if not result.converged:
+            warnings.warn(
+                f"coordinate descent stopped after {result.n_sweeps:,} sweeps with the "
+                f"duality gap at {result.dual_gap:.3g}, above its tolerance; the features "
+                "may be nearly collinear: standardize them, or raise alpha",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _fit_exact(
         self,
@@ -361,6 +482,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                     fit_intercept=bool(self.fit_intercept),
                     sample_weight=sample_weight,
                     alpha=float(self.alpha),
+                    feature_names=getattr(self, "feature_names_in_", None),
                 )
             except OverflowError:  # the refinement's scalings of subnormal data
                 raise coefficients_overflow_error(subnormal=True) from None
@@ -371,7 +493,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                 vars(self).pop(attribute, None)  # nothing of the fit is kept
             raise coefficients_overflow_error()
         self.lstsq_ = result
-        self.stability_: Stability | None = None
+        self.stability_ = None
         # The objective L of linreg.problem at the solution: weighted MSE + penalty;
         # the refinement's own residual, where it kept one, saves a pass over X.
         loss = exact_objective(
@@ -396,9 +518,11 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             val_loss=val_loss,
         )
         self.n_iter_ = result.n_refinements
-        self.n_steps_: int | None = 0
+        self.n_steps_ = 0
         self.stop_reason_ = "closed_form"
         self.best_epoch_: int | None = None
+        self.learning_rate_: float | None = None
+        self.optimality_gap_: float | None = 0.0
 
     def _store(self, fitted: Fitted, stacklevel: int = 4, optimum: float | None = None) -> None:
         """Take the fitted attributes from ``fitted``: the one place they are set from a result.
@@ -420,12 +544,30 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.lstsq_ = fitted.lstsq
         else:
             vars(self).pop("lstsq_", None)
+        if fitted.dual_gap is not None:
+            self.dual_gap_ = fitted.dual_gap
+        else:
+            vars(self).pop("dual_gap_", None)
+        if fitted.stop_reason == "closed_form":
+            self.learning_rate_, self.optimality_gap_ = None, 0.0
+        else:
+            if optimum is None and fitted.optimum is not None:
+                optimum = fitted.optimum.loss
+            self.learning_rate_ = fitted.learning_rate
+            self.optimality_gap_ = relative_gap(float(fitted.history.loss[-1]), optimum)
+        if fitted.inference is not None:  # the sums of data not kept (linreg.stats.pieces)
+            self.inference_pieces_ = fitted.inference
+        else:
+            vars(self).pop("inference_pieces_", None)
         message = convergence_message(
             fitted,
             tol=self.tol,
             epochs=int(self.epochs),
-            learning_rate=float(self.learning_rate),
+            learning_rate=float(fitted.learning_rate or 0.0),
             optimum=optimum,
+            solver=str(self.solver),
+            standardize=bool(self.standardize),
+            auto_rate=self.learning_rate == "auto",
         )
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
@@ -449,7 +591,9 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         solver (:func:`linreg.out_of_memory.solve_passes`) minimises the same
         objective as :meth:`fit`, penalized by ``alpha``. The fitted attributes are
         set as by ``fit`` (``feature_names_in_`` when ``set_names``), but no data are
-        kept: :meth:`inference` then needs ``X`` and ``y``.
+        kept: :meth:`inference` answers from the O(p^2) sums the fit computed
+        (:mod:`linreg.stats.pieces`; unweighted, unpenalized fits) and needs ``X`` and
+        ``y`` for robust types.
 
         Parameters
         ----------
@@ -477,6 +621,12 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
                 "early_stopping is for data in memory, fit(X, y, X_val, y_val); "
                 "streamed and Dask fits run all epochs (or stop by tol)"
             )
+        if self._lasso() and self.solver == "sgd":
+            raise LinregError(
+                f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "
+                "(streamed SGD takes no proximal step yet): use solver='gd' or 'exact' "
+                "on streamed and Dask data, or load the data"
+            )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
         self.n_features_in_ = len(names)
@@ -490,9 +640,15 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
         optimum = self
         if fitted.optimum is not None:  # gradient descent's: a closed-form model of its own
-            optimum = type(self)(solver="exact", fit_intercept=self.fit_intercept, alpha=self.alpha)
+            optimum = type(self)(
+                solver="exact",
+                fit_intercept=self.fit_intercept,
+                alpha=self.alpha,
+                l1_ratio=self.l1_ratio,
+            )
             optimum.n_features_in_, optimum.weighted_ = len(names), self.weighted_
-            optimum._store(fitted.optimum.fitted())
+            # The exact minimiser of the same data: the same inference pieces.
+            optimum._store(dataclasses.replace(fitted.optimum.fitted(), inference=fitted.inference))
         return StreamFit(
             model=self,
             optimum=optimum,
@@ -503,12 +659,6 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         )
 
     # -- using a fitted model --------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
-            )
-
     def _decision(self, X: Array) -> Array:
         return X @ self.coef_ + self.intercept_
 
@@ -520,10 +670,26 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             X,
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
+            estimator=type(self).__name__,
         )
         return self._decision(X_arr)
 
-    def score(self, X: ArrayLike, y: ArrayLike) -> float:
-        """R^2 of the predictions on (X, y)."""
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """R^2 of the predictions on (X, y), weighted by ``sample_weight`` if given.
+
+        R^2 = 1 - sum_i w_i (y_i - y_pred_i)^2 / sum_i w_i (y_i - ybar_w)^2 with
+        ybar_w = sum_i w_i y_i / sum_i w_i (scikit-learn's ``r2_score``); all w_i = 1
+        without weights.
+        """
         y_pred = self.predict(X)
-        return r2(check_y(y, y_pred.shape[0]), y_pred)
+        y_arr = check_y(y, y_pred.shape[0])
+        if sample_weight is None:
+            return r2(y_arr, y_pred)
+        w = check_sample_weight(sample_weight, y_arr.shape[0])
+        if w is None:
+            return r2(y_arr, y_pred)
+        y_bar = float(w @ y_arr) / float(np.sum(w))
+        rss, tss = float(w @ (y_arr - y_pred) ** 2), float(w @ (y_arr - y_bar) ** 2)
+        if tss == 0.0:
+            return 1.0 if rss == 0.0 else 0.0
+        return 1.0 - rss / tss

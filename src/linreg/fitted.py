@@ -21,6 +21,7 @@ from linreg.stability import Stability
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
     from linreg.solvers.lstsq import LstsqResult
+    from linreg.stats.pieces import InferencePieces
 
 __all__ = ["Fitted", "Optimum", "StreamFit"]
 
@@ -76,6 +77,13 @@ class Fitted:
         Passes over the data (out-of-core fits).
     feature_names : list of str or None
         The features' names (out-of-core fits).
+    dual_gap : float or None
+        The duality gap of an exact elastic-net fit (``l1_ratio > 0``); None otherwise.
+    learning_rate : float or None
+        The step size gradient descent took (``learning_rate="auto"`` resolved).
+    inference : InferencePieces or None
+        The O(p^2) sums nonrobust inference needs, for fits that keep no data
+        (unweighted, unpenalized out-of-core fits); None otherwise.
     best_epoch : int or None
         The epoch whose parameters early stopping kept; None without it.
     """
@@ -92,6 +100,9 @@ class Fitted:
     n_samples: int | None = None
     passes: int | None = None
     feature_names: list[str] | None = None
+    dual_gap: float | None = None
+    learning_rate: float | None = None
+    inference: InferencePieces | None = None
     best_epoch: int | None = None
 
 

@@ -10,9 +10,13 @@ Symbols, used the same way everywhere in linreg:
 - ``w`` : optional row weights of mean one, shape (N,), and ``alpha`` an optional
   penalty: then ``L = mean(w (y_pred - y)^2) + alpha |W|^2``, the objective of
   :mod:`linreg.problem` (weights ``w_i N / sum(w)`` make its ``1 / sum(w)`` a mean).
+- ``t`` : an optional L1 penalty ``sum_j t_j |W_j|`` (the lasso's, ``t = 2 alpha rho``):
+  it has no gradient at 0, so gradient descent steps on the rest and then applies
+  its *proximal* step, soft-thresholding (:func:`soft_threshold`, :meth:`LinearModel.prox`).
 
 Each method below is one step of gradient descent and reads like its formula:
-``forward`` -> ``loss`` -> ``backward`` -> ``step``. Validation happens at the
+``forward`` -> ``loss`` -> ``backward`` -> ``step``, and with an L1 penalty ``prox``
+(proximal gradient descent, ISTA). Validation happens at the
 boundary (:class:`linreg.LinearRegression`); the math here stays pure.
 """
 
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Gradients", "LinearModel"]
+__all__ = ["Gradients", "LinearModel", "soft_threshold"]
 
 Array = NDArray[np.float64]
 
@@ -114,6 +118,7 @@ class LinearModel:
         *,
         sample_weight: Array | None = None,
         alpha: float | Array = 0.0,
+        l1: float | Array = 0.0,
     ) -> float:
         """Mean squared error L = (1/N) sum_i (y_pred_i - y_i)^2.
 
@@ -130,6 +135,8 @@ class LinearModel:
         alpha : float or ndarray of shape (d,), default=0.0
             The penalty on W: one for all weights, or one each (standardized
             training penalizes ``V = W s`` by ``alpha / s^2``).
+        l1 : float or ndarray of shape (d,), default=0.0
+            The L1 penalty ``sum_j l1_j |W_j|`` (standardized: ``l1 / s``).
         """
         if y_pred.shape != y.shape:
             raise ValueError(f"y_pred has shape {y_pred.shape} but y has shape {y.shape}")
@@ -140,6 +147,8 @@ class LinearModel:
             L = float(np.mean(sample_weight * residual**2))
         if _penalized(alpha):
             L += float(np.sum(alpha * self.W**2))
+        if _penalized(l1):
+            L += float(np.sum(l1 * np.abs(self.W)))
         return L
 
     def backward(
@@ -185,9 +194,31 @@ class LinearModel:
         self.W = self.W - learning_rate * grads.dW
         self.b = self.b - learning_rate * grads.db
 
+    def prox(self, learning_rate: float, threshold: float | Array) -> None:
+        """The proximal step of the L1 penalty ``sum_j t_j |W_j|``: W <- S(W, lr t).
+
+        After :meth:`step` on the smooth part, this is proximal gradient descent
+        (ISTA): every weight moves ``lr t_j`` towards 0 and stops there, an exact 0,
+        if it would cross it. The bias is not penalized.
+        """
+        self.W = soft_threshold(self.W, learning_rate * threshold)
+
     def __repr__(self) -> str:
         weights = ", ".join(f"{w:.6g}" for w in self.W)
         return f"LinearModel(W=[{weights}], b={self.b:.6g})"
+
+
+def soft_threshold(v: Array, t: float | Array) -> Array:
+    """Soft-thresholding ``S(v, t) = sign(v) max(|v| - t, 0)``, elementwise.
+
+    The minimiser of ``(1/2)(u - v)^2 + t |u|`` over u: the proximal map of ``t |.|``.
+    ``v`` of shape (d,); ``t >= 0`` a scalar or of shape (d,).
+
+    >>> soft_threshold(np.array([3.0, -0.5, -2.0]), 1.0)
+    array([ 2.,  0., -1.])
+    """
+    shrunk = np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+    return np.where(shrunk == 0.0, 0.0, shrunk)  # no negative zeros
 
 
 def _penalized(alpha: float | Array) -> bool:

@@ -14,6 +14,14 @@ starting loss counts as there. A far fit warns
 
 - ``tol`` was given (the run was asked to converge, and stopped or ran out of
   epochs far from the optimum), or
+- it stopped because its ``epochs`` ran out, far from the optimum: ``"gd"`` by
+  more than :data:`OPTIMUM_GAP`, ``"sgd"`` by more than the wider
+  :data:`NOISE_GAP`, as SGD at a constant rate hovers above the optimum however
+  long it runs. Gradient descent's default (rate 0.01, 1,000 epochs) ends 84%
+  above the optimum on scikit-learn's diabetes data, R^2 0.11 against 0.52: the
+  warning gives the relative gap ``(L - L*) / L*`` and the ways there
+  (``standardize=True``, more epochs, ``learning_rate="auto"``, ``solver="exact"``);
+  the estimator keeps the gap as ``optimality_gap_`` (:func:`relative_gap`), or
 - it ended above its own best, by the wider :data:`NOISE_GAP` (50%):
   ``L - L* > noisy`` and ``L - min_k L_k > noisy`` with ``noisy = NOISE_GAP *
   max(L*, OPTIMUM_FLOOR * L_0)``. The run had been closer and came away again:
@@ -24,10 +32,7 @@ starting loss counts as there. A far fit warns
   having been within 1% of it).
 
 A run at a learning rate at or above eta_max is not checked: its
-:class:`~linreg.errors.StabilityWarning` already said to expect this. A run
-without ``tol`` that is still improving (its last loss about its best), only
-stopped by ``epochs``, does not warn: it did what was asked, and its history
-shows how far it got (``n_iter_``, ``history_.loss``). ``L*`` comes from the
+:class:`~linreg.errors.StabilityWarning` already said to expect this. ``L*`` comes from the
 fast engine's moments where it has them, from the exact solver on data of up
 to :data:`OPTIMUM_CHECK_ELEMENTS` matrix entries, and from the streamed solvers'
 own optimum; on larger in-memory data without moments (SGD on the fast engine
@@ -41,6 +46,7 @@ Gradient descent on a target so small that its squares underflow (below about
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -54,6 +60,7 @@ __all__ = [
     "OPTIMUM_CHECK_ELEMENTS",
     "OPTIMUM_FLOOR",
     "OPTIMUM_GAP",
+    "REMEDIES",
     "UNDERFLOW_BOUND",
     "check_moments_not_underflowing",
     "check_not_underflowing",
@@ -63,9 +70,14 @@ __all__ = [
     "exact_objective",
     "optimum_gap_message",
     "optimum_loss",
+    "relative_gap",
 ]
 
 Array = NDArray[np.float64]
+
+#: What a fit that ran out of epochs far from the optimum can do (those not
+#: already in effect are offered).
+REMEDIES: Final = ("standardize=True", "more epochs", "learning_rate='auto'", "solver='exact'")
 
 #: A fit more than this fraction above the optimum's loss is reported.
 OPTIMUM_GAP: Final = 0.10
@@ -177,14 +189,38 @@ def optimum_loss(
     )
 
 
+def relative_gap(final: float, optimum: float | None) -> float | None:
+    """``(L - L*) / L*``: how far above the optimum's loss a fit ended, relatively.
+
+    None when the optimum is unknown or either loss is not finite; 0.0 at an
+    optimum of zero reached exactly, ``inf`` above an optimum of zero.
+    """
+    if optimum is None or not (np.isfinite(optimum) and np.isfinite(final)):
+        return None
+    if optimum > 0.0:
+        return max(final / optimum - 1.0, 0.0)
+    return 0.0 if final <= optimum else float("inf")
+
+
 def optimum_gap_message(
-    losses: Array, optimum: float | None, *, asked_to_converge: bool
+    losses: Array,
+    optimum: float | None,
+    *,
+    asked_to_converge: bool,
+    ran_out: bool = False,
+    solver: str = "gd",
+    epochs: int | None = None,
+    remedies: Sequence[str] = REMEDIES,
 ) -> str | None:
     """Why a fit whose history recorded ``losses`` is far from ``optimum``, or None.
 
     See the module docstring for the rule; None when ``optimum`` is unknown or
     not finite, or the fit is close enough, or still improving without ``tol``
-    (``asked_to_converge`` False).
+    (``asked_to_converge`` False) and not stopped by its ``epochs`` (``ran_out``
+    False). A run that used all its epochs is far past :data:`OPTIMUM_GAP` for
+    ``"gd"``, past the wider :data:`NOISE_GAP` for ``"sgd"`` (whose steps at a
+    constant rate keep it hovering above the optimum however long it runs);
+    its message offers ``remedies``.
     """
     if optimum is None or losses.size == 0:
         return None
@@ -199,6 +235,12 @@ def optimum_gap_message(
         why = "it was asked to converge (tol)"
     elif final - optimum > noisy and final - best > noisy:
         why = f"it had reached {best:.6g} before: it oscillates or is noisy"
+    elif ran_out and (solver != "sgd" or final - optimum > noisy):
+        return (
+            f"{_name(solver)} stopped after its {epochs or losses.size - 1} epochs at loss "
+            f"{final:.6g}, {_above(final, optimum)} the least-squares optimum's {optimum:.6g} "
+            f"(relative gap {_gap_text(final, optimum)}); to fit it: {_either(remedies)}"
+        )
     else:
         return None
     return (
@@ -208,6 +250,22 @@ def optimum_gap_message(
     )
 
 
+def _either(options: Sequence[str]) -> str:
+    """'a, b, or c'."""
+    if len(options) <= 1:
+        return "".join(options)
+    return f"{', '.join(options[:-1])}, or {options[-1]}"
+
+
+def _name(solver: str) -> str:
+    return "stochastic gradient descent" if solver == "sgd" else "gradient descent"
+
+
+def _gap_text(final: float, optimum: float) -> str:
+    gap = relative_gap(final, optimum)
+    return "unknown" if gap is None else f"{gap:.3g}"
+
+
 def convergence_message(
     fitted: Fitted,
     *,
@@ -215,6 +273,9 @@ def convergence_message(
     epochs: int,
     learning_rate: float,
     optimum: float | None,
+    solver: str = "gd",
+    standardize: bool = False,
+    auto_rate: bool = False,
 ) -> str | None:
     """The :class:`~linreg.errors.ConvergenceWarning` a gradient-descent fit deserves, or None.
 
@@ -236,7 +297,20 @@ def convergence_message(
     if fitted.stop_reason != "closed_form" and fitted.best_epoch is None and stable:
         if optimum is None and fitted.optimum is not None:
             optimum = fitted.optimum.loss
-        gap = optimum_gap_message(fitted.history.loss, optimum, asked_to_converge=tol is not None)
+        gap = optimum_gap_message(
+            fitted.history.loss,
+            optimum,
+            asked_to_converge=tol is not None,
+            ran_out=fitted.stop_reason == "max_epochs",
+            solver=solver,
+            epochs=epochs,
+            remedies=[
+                r
+                for r in REMEDIES
+                if not (standardize and r.startswith("standardize"))
+                and not (auto_rate and r.startswith("learning_rate"))
+            ],
+        )
         if gap is not None:
             reasons.append(gap)
     return "; ".join(reasons) if reasons else None

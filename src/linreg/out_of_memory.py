@@ -8,11 +8,16 @@ estimator's fitted attributes or imports the estimator: :func:`fit_source` and
 :func:`fit_file` call its public ``fit_passes``.
 
 The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
-(a weight column, ``Batch.w``), the penalty is ``estimator.alpha``.
+(a weight column, ``Batch.w``), the penalty is ``estimator.alpha`` and its L1 share
+``estimator.l1_ratio``. With an L1 share, ``"exact"`` runs coordinate descent on the
+moments (:func:`linreg.solvers.elastic_net.elastic_net_from_moments`, one pass) and
+``"gd"`` takes the proximal step after every epoch's step; ``"sgd"`` is refused by the
+estimator (no proximal step in the streamed SGD).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -22,14 +27,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.descent_fit import schedule_of
-from linreg.errors import LinregError, StabilityWarning
+from linreg.descent_fit import auto_learning_rate, schedule_of
+from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
 from linreg.model import LinearModel
 from linreg.optimality import check_moments_not_underflowing
 from linreg.solvers import fast
-from linreg.solvers.streamed_exact import solve_exact
+from linreg.solvers.elastic_net import ElasticNetResult, elastic_net_from_moments
+from linreg.solvers.moments import Moments
+from linreg.solvers.streamed_exact import ExactSolution, solve_exact
+from linreg.solvers.streamed_qr import QRPiece
 from linreg.solvers.streamed_sgd import StreamSGD
 from linreg.sources.batches import (
     BATCH_BYTES,
@@ -39,6 +47,7 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
+from linreg.stats.pieces import InferencePieces
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
 
@@ -88,6 +97,8 @@ def solve_passes(
             f"the validation data have {val[0].shape[1]} feature(s) but the training data {d}"
         )
     alpha = float(estimator.alpha)
+    if estimator.solver == "exact" and alpha * float(estimator.l1_ratio) > 0.0:
+        return _solve_elastic_net(estimator, passes, names, val)
     if estimator.solver == "exact":
         return _solve_exact(
             passes, names, val, fit_intercept=bool(estimator.fit_intercept), alpha=alpha
@@ -119,7 +130,10 @@ def _solve_exact(
     if passes.weight_sum is not None:
         extra["weight_sum"] = passes.weight_sum
     solution = solve_exact(
-        qr, lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift), **extra
+        qr,
+        lambda x, levels, shift: passes.gradient(x, fit_intercept, levels, shift),
+        feature_names=names,
+        **extra,
     )
     result = solution.result
     coef, intercept = result.coef, float(result.intercept)
@@ -144,6 +158,94 @@ def _solve_exact(
         n_samples=qr.n,
         passes=passes.count,
         feature_names=names,
+        inference=None if alpha != 0.0 or passes.weighted else _exact_pieces(qr, solution),
+    )
+
+
+def _exact_pieces(qr: QRPiece, solution: ExactSolution) -> InferencePieces:
+    """The inference pieces of an unweighted exact fit (:mod:`linreg.stats.pieces`).
+
+    ``qr.R`` factors ``[1, X - 1 s^T, y - s_y]`` (``[X, y]`` without intercept): below
+    its first row (the ones' projection), its last column holds the part of y
+    orthogonal to the intercept, so TSS is the sum of its squares there (all of
+    it, uncentred, without intercept). RSS* is the refinement's own sum of the
+    residuals in extended precision, else rho^2 of the factor.
+    """
+    result = solution.result
+    p = result.r_factor.shape[1]
+    off = int(result.fit_intercept)
+    y_column = qr.R[:, p]
+    tss = math.fsum((y_column[off:] ** 2).tolist())
+    rss = solution.mse * qr.n
+    if not math.isfinite(rss):
+        rss = float(qr.R[p, p]) ** 2 if qr.R.shape[0] > p else 0.0
+    return InferencePieces(
+        n_samples=qr.n,
+        fit_intercept=result.fit_intercept,
+        r_factor=np.triu(result.r_factor),
+        column_means=result.column_means,
+        optimum=result.params,
+        rss=rss,
+        tss=tss,
+        rank=result.rank,
+        condition_number=result.condition_number,
+    )
+
+
+def _solve_elastic_net(
+    estimator: LinearRegression,
+    passes: Passes,
+    names: list[str],
+    val: tuple[Array, Array] | None,
+) -> Fitted:
+    """The exact elastic net by coordinate descent on the moments (one pass over the data)."""
+    fit_intercept = bool(estimator.fit_intercept)
+    moments, _ = passes.moments()
+    check_rows(moments.n, len(names), fit_intercept)
+    check_moments_not_underflowing(moments.y_mean, moments.yty, moments.n)
+    warn_constant([names[j] for j in np.flatnonzero(moments.variance == 0.0)], stacklevel=5)
+    result = _moments_elastic_net(estimator, moments)
+    coef, intercept = result.coef, float(result.intercept)
+    val_loss = None if val is None else np.array([_val_loss(val, coef, intercept)])
+    if not result.converged:
+        warnings.warn(
+            f"coordinate descent stopped after {result.n_sweeps:,} sweeps with the duality "
+            f"gap at {result.dual_gap:.3g}, above its tolerance; the features may be nearly "
+            "collinear: standardize them, or raise alpha",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+    return Fitted(
+        coef=coef,
+        intercept=intercept,
+        history=History(
+            loss=np.array([result.objective]),
+            W=coef[None, :].copy(),
+            b=np.array([intercept]),
+            val_loss=val_loss,
+        ),
+        n_iter=result.n_sweeps,
+        n_steps=0,
+        stop_reason="converged" if result.converged else "max_epochs",
+        n_samples=moments.n,
+        passes=passes.count,
+        feature_names=names,
+        dual_gap=result.dual_gap,
+    )
+
+
+def _moments_elastic_net(estimator: LinearRegression, moments: Moments) -> ElasticNetResult:
+    """The estimator's elastic net solved from the (weighted, centred) moments."""
+    return elastic_net_from_moments(
+        moments.gram,
+        moments.xty,
+        moments.yty,
+        total=moments.total,
+        mean=moments.mean,
+        y_mean=moments.y_mean,
+        alpha=float(estimator.alpha),
+        l1_ratio=float(estimator.l1_ratio),
+        fit_intercept=bool(estimator.fit_intercept),
     )
 
 
@@ -155,7 +257,8 @@ def _solve_gradient(
     on_epoch: EpochCallback | None,
 ) -> Fitted:
     fit_intercept = bool(estimator.fit_intercept)
-    alpha = float(estimator.alpha)
+    rho = float(estimator.l1_ratio)
+    alpha = float(estimator.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
     moments, row_mean = passes.moments()
     d = len(names)
     check_rows(moments.n, d, fit_intercept)
@@ -168,9 +271,10 @@ def _solve_gradient(
         moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
     )
     eta_max = stab.max_stable_learning_rate
-    if estimator.learning_rate >= eta_max:
+    learning_rate = auto_learning_rate(estimator.learning_rate, eta_max, estimator.solver)
+    if learning_rate >= eta_max:
         warnings.warn(
-            f"learning rate {estimator.learning_rate:g} is at or above the largest stable rate "
+            f"learning rate {learning_rate:g} is at or above the largest stable rate "
             f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
@@ -214,18 +318,19 @@ def _solve_gradient(
             scale,
             batch_size=int(estimator.batch_size),
             seed=int(estimator.seed),
-            learning_rate=float(estimator.learning_rate),
+            learning_rate=learning_rate,
             momentum=float(estimator.momentum),
             fit_intercept=fit_intercept,
             tol=None if estimator.tol is None else float(estimator.tol),
             weight_factor=moments.weight_factor,
             alpha=alpha,
         )
+    lasso = float(estimator.alpha) * rho
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
         model,
         objective,
-        learning_rate=float(estimator.learning_rate),
+        learning_rate=learning_rate,
         epochs=epochs,
         momentum=float(estimator.momentum),
         tol=None if estimator.tol is None else float(estimator.tol),
@@ -234,10 +339,17 @@ def _solve_gradient(
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
+        l1=2.0 * lasso / scale if lasso else None,  # the proximal step's thresholds
+        fista=estimator.acceleration == "fista",
         schedule=schedule_of(estimator),
     )
     coef, intercept = to_original(model.W, model.b)
     optimum_coef, optimum_intercept = to_original(W_a, b_a)
+    optimum_loss = objective.loss(W_a, b_a)
+    if lasso:  # the anchor is ridge's optimum; the elastic net's comes from the moments
+        exact = _moments_elastic_net(estimator, moments)
+        optimum_coef, optimum_intercept = exact.coef, exact.intercept
+        optimum_loss = exact.objective
     return Fitted(
         coef=coef,
         intercept=intercept,
@@ -247,10 +359,26 @@ def _solve_gradient(
         stop_reason=result.stop_reason,
         stability=stab,
         lstsq=None,
-        optimum=Optimum(optimum_coef, optimum_intercept, objective.loss(W_a, b_a)),
+        optimum=Optimum(optimum_coef, optimum_intercept, optimum_loss),
         n_samples=moments.n,
         passes=passes.count,
         feature_names=names,
+        learning_rate=learning_rate,
+        inference=None
+        if alpha != 0.0 or moments.weight_sum is not None
+        else InferencePieces.from_moments(
+            n=moments.n,
+            mean=moments.mean,
+            y_mean=moments.y_mean,
+            gram=moments.gram,
+            yty=moments.yty,
+            fit_intercept=fit_intercept,
+            optimum=np.concatenate([[optimum_intercept], optimum_coef])
+            if fit_intercept
+            else optimum_coef,
+            # The objective at the optimum is its mean squared error: RSS* = N L*.
+            rss=moments.n * optimum_loss,
+        ),
     )
 
 

@@ -1,15 +1,25 @@
 """The problem every solver minimises, written out once: weighted least squares plus a penalty.
 
-With row weights ``w`` (shape (N,), ``w_i >= 0``, not all zero) and an L2 penalty
-``alpha >= 0`` on the weights (never on the intercept), the objective of
-``y ~ X W + b`` is
+With row weights ``w`` (shape (N,), ``w_i >= 0``, not all zero), a penalty
+``alpha >= 0`` on the weights (never on the intercept) and its L1 share
+``l1_ratio = rho`` in [0, 1], the objective of ``y ~ X W + b`` is
 
 .. math::
 
-    L(W, b) = \\frac{1}{\\sum_i w_i} \\sum_i w_i (x_i W + b - y_i)^2 + \\alpha \\lVert W \\rVert^2 ,
+    L(W, b) = \\frac{1}{\\sum_i w_i} \\sum_i w_i (x_i W + b - y_i)^2
+        + \\alpha \\left[ (1 - \\rho) \\lVert W \\rVert^2 + 2 \\rho \\lVert W \\rVert_1 \\right] ,
 
 in the units of the mean squared error: with ``w = 1`` and ``alpha = 0`` it *is* the
-MSE. Its gradient, with ``r = X W + b - y`` (shape (N,)) and ``S = sum(w)``:
+MSE; ``rho = 0`` is ridge, ``rho = 1`` the lasso, in between the elastic net. The L1
+term has no gradient where a weight is 0: solvers handle it by soft-thresholding
+(:mod:`linreg.solvers.elastic_net`, :func:`linreg.model.soft_threshold`) and minimise
+the rest, the *smooth part* ``f = data term + alpha (1 - rho) |W|^2``, with its
+gradient (:func:`smooth_gradient`). ``W`` is optimal exactly when, for every feature,
+``df/dW_j = -2 alpha rho sign(W_j)`` where ``W_j != 0`` and
+``|df/dW_j| <= 2 alpha rho`` where ``W_j = 0`` (the KKT conditions).
+
+The smooth part's gradient, with ``r = X W + b - y`` (shape (N,)) and ``S = sum(w)``
+(``alpha`` standing for ``alpha (1 - rho)`` when ``rho > 0``):
 
 .. math::
 
@@ -29,13 +39,18 @@ means; ``b = ybar_w - xbar_w W``). So the same model is, in other tools:
   (which rescales the weights to sum to N; the minimiser is unchanged);
 - statsmodels ``WLS(y, add_constant(X), weights=w)`` when ``alpha = 0``.
 
-Scaling every weight by the same ``c > 0`` changes nothing, and an integer weight ``k``
-is the same as the row repeated ``k`` times. ``l1_ratio`` is reserved for an L1 term
-(elastic net) and must be 0 for now.
+With ``rho > 0`` (scikit-learn's objective ``1/(2n) |y - X w|^2 + a rho |w|_1 +
+a (1 - rho)/2 |w|^2`` is half of this one with ``a = alpha``), the same minimiser is
+scikit-learn's ``ElasticNet(alpha=alpha, l1_ratio=rho)``, ``Lasso(alpha=alpha)`` at
+``rho = 1``, with the same ``sample_weight``.
 
-Functions here validate the two at the boundary (:func:`check_sample_weight`,
-:func:`check_alpha`) and state the objective and its gradient plainly
-(:func:`objective`, :func:`gradient`), the reference the solvers are tested against.
+Scaling every weight by the same ``c > 0`` changes nothing, and an integer weight ``k``
+is the same as the row repeated ``k`` times.
+
+Functions here validate the three at the boundary (:func:`check_sample_weight`,
+:func:`check_alpha`, :func:`check_l1_ratio`) and state the objective and its gradient
+plainly (:func:`objective`, :func:`gradient`, :func:`smooth_gradient`), the reference
+the solvers are tested against.
 """
 
 from __future__ import annotations
@@ -49,10 +64,12 @@ from linreg.errors import LinregError
 
 __all__ = [
     "check_alpha",
+    "check_l1_ratio",
     "check_sample_weight",
     "gradient",
     "mean_one_weights",
     "objective",
+    "smooth_gradient",
 ]
 
 Array = NDArray[np.float64]
@@ -68,6 +85,21 @@ def check_alpha(alpha: object) -> float:
     value = float(alpha)
     if not math.isfinite(value) or value < 0:
         raise LinregError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    return value
+
+
+def check_l1_ratio(l1_ratio: object) -> float:
+    """``l1_ratio`` as a float in [0, 1], or a :class:`LinregError` naming the bad value.
+
+    0 is ridge, 1 the lasso, in between the elastic net.
+    """
+    if isinstance(l1_ratio, bool) or not isinstance(
+        l1_ratio, (int, float, np.integer, np.floating)
+    ):
+        raise LinregError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+    value = float(l1_ratio)
+    if not (0.0 <= value <= 1.0):  # NaN fails too
+        raise LinregError(f"l1_ratio must be in [0, 1] (0 ridge, 1 lasso), got {l1_ratio!r}")
     return value
 
 
@@ -119,17 +151,19 @@ def objective(
     b: float,
     sample_weight: Array | None = None,
     alpha: float = 0.0,
+    l1_ratio: float = 0.0,
 ) -> float:
-    """``L(W, b)``: the weighted mean squared error plus ``alpha |W|^2``.
+    """``L(W, b)``: the weighted MSE plus ``alpha ((1 - rho) |W|^2 + 2 rho |W|_1)``.
 
-    Shapes: X (N, d), y (N,), W (d,), sample_weight (N,) or None.
+    Shapes: X (N, d), y (N,), W (d,), sample_weight (N,) or None; ``rho = l1_ratio``.
     """
     r = X @ W + b - y
     if sample_weight is None:
         data = float(np.mean(r**2))
     else:
         data = float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
-    return data + alpha * float(W @ W)
+    penalty = (1.0 - l1_ratio) * float(W @ W) + 2.0 * l1_ratio * float(np.sum(np.abs(W)))
+    return data + alpha * penalty
 
 
 def gradient(
@@ -147,3 +181,20 @@ def gradient(
     else:
         wr, S = sample_weight * r, float(np.sum(sample_weight))
     return (2.0 / S) * (X.T @ wr) + 2.0 * alpha * W, (2.0 / S) * float(np.sum(wr))
+
+
+def smooth_gradient(
+    X: Array,
+    y: Array,
+    W: Array,
+    b: float,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.0,
+) -> tuple[Array, float]:
+    """The gradient of the smooth part ``f``: ``(2/S) X^T (w r) + 2 alpha (1 - rho) W``.
+
+    With ``rho = 0`` it is :func:`gradient`, the whole objective's; the L1 term
+    ``2 alpha rho |W|_1`` is left to soft-thresholding.
+    """
+    return gradient(X, y, W, b, sample_weight, alpha * (1.0 - l1_ratio))

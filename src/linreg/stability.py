@@ -5,7 +5,10 @@ The MSE is a quadratic in theta = [W, b] with constant Hessian
     H = (2/N) A^T A,   A = [X 1]   (A = X without an intercept),
 
 and the objective of :mod:`linreg.problem`, with row weights w (S = sum(w)) and the
-penalty alpha, has ``H = (2/S) A^T diag(w) A + 2 alpha diag(1, ..., 1, 0)``.
+penalty alpha, has ``H = (2/S) A^T diag(w) A + 2 alpha diag(1, ..., 1, 0)``. With an L1
+share ``rho = l1_ratio`` the L1 term has no Hessian (proximal gradient descent handles it
+by soft-thresholding, which never enlarges a step): eta_max is that of the smooth part,
+whose penalty is ``alpha (1 - rho)``, the ``alpha`` the estimator passes here.
 
 Gradient descent multiplies the error along each eigenvector of H by
 (1 - eta * lambda); it shrinks only when |1 - eta * lambda| < 1 for every

@@ -12,7 +12,10 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
    takes one step per batch. Momentum keeps a velocity v <- mu v + g and steps
    with v. The step size of epoch k is eta_k of a :class:`Schedule`: eta_0 always
    (constant), eta_0 / (k + 1)^power_t (inverse scaling) or eta_0 gamma^floor(k / s)
-   (step decay).
+   (step decay). With an L1 penalty ``t |W|_1`` (the lasso's, t = 2 alpha rho), the gradient
+   is the smooth part's and every step is followed by one more line, the proximal
+   step W <- sign(W) max(|W| - eta t, 0) (ISTA; FISTA with ``acceleration="fista"``,
+   which takes each gradient step from W_k + (t_k - 1)/t_{k+1} (W_k - W_{k-1})).
 
 Steps 1 and 3 are the loop itself, :func:`gradient_descent`, a generator that
 yields L_k and, asked for the next epoch, takes the steps: forward, loss, backward,
@@ -306,6 +309,8 @@ def train(
     alpha: float | Array = 0.0,
     schedule: Schedule | None = None,
     early_stopping: int | None = None,
+    l1: float | Array = 0.0,
+    acceleration: str = "none",
 ) -> TrainResult:
     """Train ``model`` in place by gradient descent and record every epoch.
 
@@ -347,6 +352,11 @@ def train(
     early_stopping : int, optional
         Patience of :class:`EarlyStopping` on the validation loss (needs ``X_val``):
         the model ends at its best epoch's parameters, ``TrainResult.best_epoch``.
+    l1 : float or ndarray of shape (d,), default=0.0
+        The L1 penalty ``sum_j l1_j |W_j|`` in the units trained on (``2 alpha rho / s``
+        standardized); each step is followed by the proximal step :meth:`LinearModel.prox`.
+    acceleration : {"none", "fista"}, default="none"
+        ``"fista"``: full-batch GD steps from the extrapolated point of FISTA.
 
     Returns
     -------
@@ -372,6 +382,8 @@ def train(
         alpha=alpha,
         plateau=plateau,
         schedule=schedule,
+        l1=l1,
+        fista=acceleration == "fista",
     )
     early = None
     if early_stopping is not None and X_val is not None:
@@ -421,6 +433,8 @@ def gradient_descent(
     alpha: float | Array,
     plateau: Plateau | None,
     schedule: Schedule | None = None,
+    l1: float | Array = 0.0,
+    fista: bool = False,
 ) -> Iterator[float]:
     """The textbook loop, forever: yield the loss of epoch k, then take epoch k's steps.
 
@@ -429,12 +443,15 @@ def gradient_descent(
     and ending the epoch when it says stop. ``sample_weight`` are of mean one. Epoch
     k's steps are of size ``schedule.rate(learning_rate, k)``.
     Stopping, divergence checks and records are the caller's (:func:`watch`): it
-    simply asks for no further epoch.
+    simply asks for no further epoch. ``l1`` adds the proximal step after every step;
+    ``fista`` (full batch) steps from FISTA's extrapolated point.
     """
     N = X.shape[0]
     rng = np.random.default_rng(seed)
     velocity = Gradients(dW=np.zeros_like(model.W), db=0.0)
     eta = learning_rate
+    lasso = bool(np.any(l1))
+    t_k, previous = 1.0, (model.W.copy(), model.b)  # FISTA's t_k and W_{k-1}, b_{k-1}
 
     def step(X_b: Array, y_b: Array, y_pred_b: Array, w_b: Array | None) -> None:
         nonlocal velocity
@@ -445,14 +462,24 @@ def gradient_descent(
             )
             grads = velocity
         model.step(grads, eta)
+        if lasso:
+            model.prox(eta, l1)  # the L1 penalty's step: soft-thresholding
 
     epoch = 0
     while True:
         eta = learning_rate if schedule is None else schedule.rate(learning_rate, epoch)
         epoch += 1
         y_pred = model.forward(X)
-        yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha)
+        yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha, l1=l1)
         if solver == "gd":
+            if fista:  # step from W_k + beta (W_k - W_{k-1}), beta = (t_k - 1) / t_{k+1}
+                t_next = (1.0 + np.sqrt(1.0 + 4.0 * t_k * t_k)) / 2.0
+                beta = (t_k - 1.0) / t_next
+                current = (model.W, model.b)
+                model.W = model.W + beta * (model.W - previous[0])
+                model.b = model.b + beta * (model.b - previous[1])
+                previous, t_k = current, t_next
+                y_pred = model.forward(X)
             step(X, y, y_pred, sample_weight)
             continue
         order = shuffle_rows(rng, N)
@@ -463,7 +490,7 @@ def gradient_descent(
             y_pred_b = model.forward(X_b)
             step(X_b, y_b, y_pred_b, w_b)
             if plateau is not None and plateau.add(
-                model.loss(y_pred_b, y_b, sample_weight=w_b, alpha=alpha)
+                model.loss(y_pred_b, y_b, sample_weight=w_b, alpha=alpha, l1=l1)
             ):
                 break  # the last record is then this point within the epoch
 

@@ -15,8 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError, NonFiniteDataError
+from linreg.sklearn_compat import sklearn_twin
 
 __all__ = [
+    "DataConversionWarning",
     "DataWarning",
     "as_float_array",
     "check_X",
@@ -32,9 +34,19 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
+# numpy >= 1.25 moved its warnings to numpy.exceptions.
+_ComplexWarning: type[Warning] = getattr(np, "exceptions", np).ComplexWarning
+
 
 class DataWarning(UserWarning):
     """The data are usable but suspicious (for example a constant feature)."""
+
+
+class DataConversionWarning(DataWarning):
+    """The data were taken in another shape than given (a column vector y as 1-D).
+
+    Named as scikit-learn's warning of the same case, which its checks look for.
+    """
 
 
 def _feature_names(X: Any) -> list[str] | None:
@@ -45,14 +57,42 @@ def _feature_names(X: Any) -> list[str] | None:
 
 
 def as_float_array(value: Any, what: str) -> Array:
-    """``value`` as a float64 array, or a TypeError naming ``what``."""
+    """``value`` as a float64 array, or an error naming ``what``.
+
+    Raises
+    ------
+    TypeError
+        For a string, or values that are not numbers.
+    LinregError
+        For a scipy sparse matrix (linreg needs dense data) or complex numbers.
+    """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{what} must be numeric array-like, got a string")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must contain only numbers: {exc}") from None
+    if _is_sparse(value):
+        raise LinregError(
+            f"{what} is a scipy sparse {type(value).__name__}; sparse input is not "
+            f"supported: pass a dense array ({what}.toarray())"
+        )
+    # Casting complex numbers to float would drop their imaginary parts.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _ComplexWarning)
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except _ComplexWarning:
+            arr = None
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{what} must contain only numbers: {exc}") from None
+    if arr is None:
+        raise LinregError(
+            f"{what} holds complex numbers (Complex data not supported); "
+            f"give real values, e.g. the real part {what}.real"
+        )
     return arr
+
+
+def _is_sparse(value: Any) -> bool:
+    """Whether ``value`` is a scipy sparse matrix or array, without importing scipy."""
+    return type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray")
 
 
 def _check_finite(arr: Array, what: str, names: list[str] | None) -> None:
@@ -100,6 +140,7 @@ def check_X(
     n_features: int | None = None,
     feature_names: list[str] | None = None,
     finite: bool = True,
+    estimator: str = "the model",
 ) -> tuple[Array, list[str] | None]:
     """Validate a feature matrix and return it as float64 (N, d) with its column names.
 
@@ -115,23 +156,43 @@ def check_X(
         Check that every value is finite. A caller whose first pass over the
         data would see a NaN or infinity anyway (the solvers' sums) may leave it
         to that pass, and call :func:`check_finite` when it does.
+    estimator : str, default="the model"
+        Who asks, for the messages (the class name of a fitted estimator).
+
+    Raises
+    ------
+    LinregError
+        For no rows or no columns, more than 2 dimensions, a non-finite value,
+        or features other than the fitted ones (a 1-D X against a model of
+        several features: reshape it).
     """
     names = _feature_names(X)
     arr = as_float_array(X, "X")
     if arr.ndim == 1:
+        if n_features is not None and n_features != 1:
+            raise LinregError(
+                f"X is 1-D ({arr.shape[0]} values) but {estimator} was fitted with "
+                f"{n_features} features; Reshape your data: X.reshape(1, -1) if it is one sample"
+            )
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
         raise LinregError(f"X must be 2-D (samples x features), got {arr.ndim} dimensions")
     if arr.shape[0] == 0:
-        raise LinregError("X has no rows; give at least one sample")
+        raise LinregError(
+            f"X has no rows: 0 samples (shape={arr.shape}) while a minimum of 1 is required; "
+            "give at least one row"
+        )
     if arr.shape[1] == 0:
-        raise LinregError("X has no columns; give at least one feature")
+        raise LinregError(
+            f"X has no columns: 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; "
+            "give at least one feature column"
+        )
     if finite:
         _check_finite(arr, "X", names)
     if n_features is not None and arr.shape[1] != n_features:
         raise LinregError(
-            f"X has {arr.shape[1]} feature(s) but the model was fitted with {n_features}; "
-            "give the same features as in training"
+            f"X has {arr.shape[1]} features, but {estimator} is expecting {n_features} "
+            "features as input; give the same features as in training"
         )
     if names is not None and feature_names is not None and names != list(feature_names):
         raise LinregError(
@@ -144,6 +205,8 @@ def check_X(
 def check_y(y: Any, n_samples: int, *, finite: bool = True) -> Array:
     """Validate a target vector: shape (N,) (or (N, 1)), finite (unless ``finite`` is
     False, see :func:`check_X`), as float64."""
+    if y is None:
+        raise LinregError("fitting requires y to be passed, but the target y is None")
     arr = as_float_array(y, "y")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -169,6 +232,13 @@ def check_X_y(
         For one row, or fewer rows than parameters (d + 1 with an intercept).
     """
     X_arr, names = check_X(X, finite=finite)
+    if getattr(y, "ndim", 1) == 2 and getattr(y, "shape", (0, 0))[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; "
+            "taking it as 1-D (give y.ravel() to say so)",
+            sklearn_twin(DataConversionWarning, "exceptions", "DataConversionWarning"),
+            stacklevel=3,
+        )
     y_arr = check_y(y, X_arr.shape[0], finite=finite)
     check_rows(X_arr.shape[0], X_arr.shape[1], fit_intercept)
     # (A column of one infinite value is not "constant": the finiteness check names it.)
@@ -180,7 +250,10 @@ def check_X_y(
 def check_rows(n_samples: int, n_features: int, fit_intercept: bool) -> None:
     """Raise unless there are at least two rows and as many rows as parameters."""
     if n_samples < 2:
-        raise LinregError("the data have only one row; a line needs at least two")
+        many = "only one row" if n_samples == 1 else "no rows"
+        raise LinregError(
+            f"the data have {many} (n_samples={n_samples}); a line needs at least two"
+        )
     n_params = n_features + int(fit_intercept)
     if n_samples < n_params:
         raise LinregError(

@@ -1,4 +1,9 @@
-"""Bounded parsing of the command line's numbers.
+"""The command line's argument helpers: bounded numbers, shared options, lazy handlers.
+
+Light by design (argparse and importlib only): ``linreg --help`` imports this module and
+:mod:`linreg.cli.parsers`, never NumPy nor a command's body (see :mod:`linreg.cli.main`).
+
+Bounded parsing of the command line's numbers.
 
 Every integer option of ``linreg`` is parsed by :func:`bounded_int`, so that a value out of
 range is one clear ``linreg: error:`` line naming the option, the
@@ -13,9 +18,34 @@ checks their ranges with messages that say what each value means.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 
-__all__ = ["MAX_COUNT", "MAX_DIGITS", "MAX_EPOCHS", "MAX_SAMPLES", "MAX_SEED", "bounded_int"]
+__all__ = [
+    "DECIMAL_MARKS",
+    "EXIT_ERROR",
+    "MAX_COUNT",
+    "MAX_DIGITS",
+    "MAX_EPOCHS",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "AddCommand",
+    "Handler",
+    "LazyCommand",
+    "add_data_options",
+    "add_file_options",
+    "add_json",
+    "bounded_int",
+    "command",
+    "parse_learning_rate",
+]
+
+#: Exit code of a command that failed (a bad file, a value the library refused).
+EXIT_ERROR = 1
+#: A command's body: the parsed arguments in, the exit code out.
+Handler = Callable[[argparse.Namespace], int]
+#: ``add(name, handler, help, example)`` creates a subcommand parser with an example.
+AddCommand = Callable[[str, Handler, str, str], argparse.ArgumentParser]
 
 #: Longest integer accepted on the command line, in characters (sign and digits).
 MAX_DIGITS = 20
@@ -73,3 +103,93 @@ def bounded_int(name: str, high: int, low: int | None = None) -> Callable[[str],
 
     parse.__name__ = name  # argparse names a failing type by its __name__
     return parse
+
+
+class LazyCommand:
+    """A command's body, ``linreg.cli.<module>.<name>``, imported when the command runs.
+
+    So that building the parser (``linreg --help``, ``linreg train --help``) imports no
+    command's body, and with it neither NumPy nor pandas nor matplotlib.
+    """
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def load(self) -> Handler:
+        """The handler itself (importing its module)."""
+        handler: Handler = getattr(importlib.import_module(f"linreg.cli.{self.module}"), self.name)
+        return handler
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.load()(args)
+
+    def __repr__(self) -> str:
+        return f"command({self.module!r}, {self.name!r})"
+
+
+def command(module: str, name: str) -> Handler:
+    """The handler ``name`` of ``linreg.cli.<module>``, imported when it runs."""
+    return LazyCommand(module, name)
+
+
+def parse_learning_rate(text: str) -> float | str:
+    """The value of ``--lr``: ``"auto"`` or a number (checked > 0 by the estimator).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        For anything else; argparse prints it after the flag's name.
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number > 0 or 'auto', not {text!r}") from None
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    """``--target`` and ``--features``, and how to read the file (:func:`add_file_options`)."""
+    p.add_argument("--target", default="y", help="target column (default: y)")
+    p.add_argument(
+        "--features",
+        help="comma-separated feature columns (default: all other numeric columns except y_true)",
+    )
+    add_file_options(p)
+
+
+#: :data:`linreg.io.dialect.DECIMAL_MARKS`, copied: ``--decimal``'s choices.
+DECIMAL_MARKS = (".", ",")
+
+
+def add_file_options(p: argparse.ArgumentParser) -> None:
+    """How to read a data file: a CSV's dialect, an Excel workbook's sheet.
+
+    Every command that reads a data file takes these;
+    :func:`linreg.cli.common.reading_options` turns them into
+    :func:`linreg.io.tables.read_table`'s keywords.
+    """
+    p.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="a CSV's field delimiter: ',', ';', '|' or 'tab' (default: detected from the "
+        "first rows; a detected one other than ',' is announced)",
+    )
+    p.add_argument(
+        "--decimal",
+        choices=DECIMAL_MARKS,
+        help="a CSV's decimal mark (default: '.', or ',' when a ';'- or tab-separated file "
+        "writes its numbers 2,5)",
+    )
+    p.add_argument("--sheet", help="the sheet of an Excel workbook (default: the first)")
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    """``--json``: a machine-readable result on stdout."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable result on stdout (NaN and infinity print as null)",
+    )

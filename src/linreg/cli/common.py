@@ -13,21 +13,25 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+# Re-exported: the command modules' names for the light helpers of linreg.cli.args.
+from linreg.cli.args import EXIT_ERROR as EXIT_ERROR
+from linreg.cli.args import AddCommand as AddCommand
+from linreg.cli.args import Handler as Handler
+from linreg.cli.args import add_data_options as add_data_options
+from linreg.cli.args import add_file_options as add_file_options
+from linreg.cli.args import add_json as add_json
 from linreg.cli.safety import check_out_folder, check_outputs
 from linreg.errors import LinregError
-from linreg.io.dialect import DECIMAL_MARKS, resolve_dialect
+from linreg.io.dialect import resolve_dialect
 from linreg.io.tables import Table, file_kind, read_table
 
-EXIT_ERROR = 1
 TRUTH_FILE = "truth.json"
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 # -- output helpers --------------------------------------------------------------------------
@@ -213,37 +217,6 @@ def check_plots_dir(path: str | None, *inputs: str | Path | None) -> Path | None
     return check_out_folder(path, "--plots")
 
 
-def add_data_options(p: argparse.ArgumentParser) -> None:
-    """``--target`` and ``--features``, and how to read the file (:func:`add_file_options`)."""
-    p.add_argument("--target", default="y", help="target column (default: y)")
-    p.add_argument(
-        "--features",
-        help="comma-separated feature columns (default: all other numeric columns except y_true)",
-    )
-    add_file_options(p)
-
-
-def add_file_options(p: argparse.ArgumentParser) -> None:
-    """How to read a data file: a CSV's dialect, an Excel workbook's sheet.
-
-    Every command that reads a data file takes these; :func:`reading_options` turns them
-    into :func:`linreg.io.tables.read_table`'s keywords.
-    """
-    p.add_argument(
-        "--delimiter",
-        metavar="CHAR",
-        help="a CSV's field delimiter: ',', ';', '|' or 'tab' (default: detected from the "
-        "first rows; a detected one other than ',' is announced)",
-    )
-    p.add_argument(
-        "--decimal",
-        choices=DECIMAL_MARKS,
-        help="a CSV's decimal mark (default: '.', or ',' when a ';'- or tab-separated file "
-        "writes its numbers 2,5)",
-    )
-    p.add_argument("--sheet", help="the sheet of an Excel workbook (default: the first)")
-
-
 def reading_options(args: argparse.Namespace, path: str | Path | None) -> dict[str, Any]:
     """:func:`linreg.io.tables.read_table`'s keywords for ``path`` from the file options.
 
@@ -273,15 +246,3 @@ def read_data(args: argparse.Namespace, path: str | Path, **columns: Any) -> Tab
     ``sample_weight``).
     """
     return read_table(path, **columns, **reading_options(args, path))
-
-
-def add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print a machine-readable result on stdout (NaN and infinity print as null)",
-    )
-
-
-#: ``add(name, handler, help, example)`` creates a subcommand parser with an example.
-AddCommand = Callable[[str, Handler, str, str], argparse.ArgumentParser]

@@ -6,12 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from linreg.cli.args import MAX_SEED, bounded_int
 from linreg.cli.common import (
     TRUTH_FILE,
-    AddCommand,
     Progress,
-    add_json,
     json_default,
     make_console,
     param_rows,
@@ -30,7 +27,7 @@ from linreg.io.tables import (
 )
 from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics, finite
 
-__all__ = ["register"]
+__all__ = ["cmd_demo"]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -191,22 +188,3 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         )
     )
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``demo`` to the ``linreg`` command."""
-    p = add(
-        "demo",
-        cmd_demo,
-        "The whole pipeline on y = 3x + 2 + noise: data, training, "
-        "evaluation, learning rates and every figure.",
-        "linreg demo --out results/",
-    )
-    p.add_argument("--out", default="results", help="output folder (default: results/)")
-    p.add_argument(
-        "--seed",
-        type=bounded_int("--seed", MAX_SEED, low=0),
-        default=0,
-        help="random seed (default: 0)",
-    )
-    add_json(p)

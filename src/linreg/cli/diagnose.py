@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from linreg.cli.common import AddCommand, add_data_options, add_json, check_plots_dir, print_json
+from linreg.cli.common import check_plots_dir, print_json, read_data
 from linreg.cli.safety import all_or_nothing, check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
-from linreg.io.tables import read_table
 
-__all__ = ["register"]
+__all__ = ["cmd_diagnose"]
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
@@ -25,7 +24,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     plots_dir = check_plots_dir(args.plots, args.data)
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=names)
+    table = read_data(args, args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
@@ -48,23 +47,3 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     if figures:
         print(f"{len(figures)} figures written to {plots_dir}")
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``diagnose`` to the ``linreg`` command."""
-    p = add(
-        "diagnose",
-        cmd_diagnose,
-        "Fit by exact least squares and print regression diagnostics: residual tests "
-        "(Jarque-Bera, omnibus, Durbin-Watson, Breusch-Pagan, White), influential and "
-        "high-leverage rows, VIFs; --plots writes the four residual plots.",
-        "linreg diagnose data/train.csv --target y --plots results/",
-    )
-    p.add_argument("data", help="CSV or Parquet file")
-    add_data_options(p)
-    p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
-    p.add_argument(
-        "--plots",
-        help="folder for the four residual plots (one PNG each, and diagnostics.png with all four)",
-    )
-    add_json(p)

@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from linreg.cli.common import (
-    AddCommand,
-    add_file_options,
-    add_json,
     check_plots_dir,
     make_console,
     parse_names,
@@ -38,7 +35,7 @@ from linreg.io.tables import (
 )
 from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics
 
-__all__ = ["register"]
+__all__ = ["cmd_evaluate", "cmd_predict"]
 
 
 def _load_with_data(
@@ -200,44 +197,3 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         make_console().print(f"wrote {len(y_pred)} predictions to {args.out}")
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``evaluate`` and ``predict`` to the ``linreg`` command."""
-    p = add(
-        "evaluate",
-        cmd_evaluate,
-        "Evaluate a saved model on a CSV file: MSE, RMSE, MAE, R^2.",
-        "linreg evaluate model.json data/test.csv --compare",
-    )
-    p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV, Parquet or Excel file with the model's features and target")
-    add_file_options(p)
-    p.add_argument(
-        "--compare",
-        action="store_true",
-        help="untrained vs trained vs ground truth, parameters, and optimization gap",
-    )
-    p.add_argument("--plots", help="folder for the figures")
-    add_json(p)
-
-    p = add(
-        "predict",
-        cmd_predict,
-        "Predict with a saved model.",
-        "linreg predict model.json new.csv --out predictions.csv",
-    )
-    p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV, Parquet or Excel file with the model's feature columns")
-    add_file_options(p)
-    p.add_argument(
-        "--keep",
-        metavar="COL[,COL...]",
-        help="the input's columns written beside the predictions, in this order (default: "
-        "all of them, as written; --keep '' for the predictions alone)",
-    )
-    p.add_argument(
-        "--out",
-        help="CSV to write, or Parquet when it ends in .parquet (default: CSV on stdout)",
-    )
-    add_json(p)

@@ -7,11 +7,8 @@ import json
 
 import numpy as np
 
-from linreg.cli.args import MAX_COUNT, MAX_SAMPLES, MAX_SEED, bounded_int
 from linreg.cli.common import (
     TRUTH_FILE,
-    AddCommand,
-    add_json,
     json_default,
     make_console,
     parse_floats,
@@ -25,7 +22,7 @@ from linreg.io.tables import (
     write_dataset_csv,
 )
 
-__all__ = ["register"]
+__all__ = ["cmd_generate"]
 
 
 def check_memory(n_samples: int, n_features: int) -> None:
@@ -93,41 +90,3 @@ def cmd_generate(args: argparse.Namespace) -> int:
             f"({test.n_samples} rows), {files[2]}"
         )
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``generate`` to the ``linreg`` command."""
-    p = add(
-        "generate",
-        cmd_generate,
-        "Generate synthetic data y = X W + b + noise with known truth.",
-        "linreg generate --samples 1000 --features 1 --weights 2 --bias 1 --noise 1 "
-        "--test-size 0.2 --seed 0 --out data/",
-    )
-    p.add_argument(
-        "--samples",
-        type=bounded_int("--samples", MAX_SAMPLES),
-        default=1000,
-        help="number of rows (default: 1000)",
-    )
-    p.add_argument(
-        "--features",
-        type=bounded_int("--features", MAX_COUNT),
-        default=1,
-        help="number of features (default: 1)",
-    )
-    p.add_argument("--weights", help="true weights, comma-separated (default: 3 for each)")
-    p.add_argument("--bias", type=float, default=2.0, help="true bias (default: 2)")
-    p.add_argument("--noise", type=float, default=1.0, help="noise standard deviation (default: 1)")
-    p.add_argument("--x-range", default="0,10", help="feature range low,high (default: 0,10)")
-    p.add_argument(
-        "--test-size", type=float, default=0.2, help="test fraction in (0, 1) (default: 0.2)"
-    )
-    p.add_argument(
-        "--seed",
-        type=bounded_int("--seed", MAX_SEED, low=0),
-        default=0,
-        help="random seed (default: 0)",
-    )
-    p.add_argument("--out", default="data", help="output folder (default: data/)")
-    add_json(p)

@@ -16,11 +16,9 @@ import sys
 from pathlib import Path
 
 import linreg
-from linreg.cli.args import MAX_COUNT, bounded_int
-from linreg.cli.common import AddCommand, add_json
 from linreg.errors import LinregError
 
-__all__ = ["HARNESS", "find_harness", "register"]
+__all__ = ["HARNESS", "cmd_bench", "find_harness"]
 
 #: The harness, relative to the root of a source checkout.
 HARNESS = Path("benchmarks") / "bench.py"
@@ -65,25 +63,3 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     return subprocess.run([sys.executable, str(harness), *options], env=env, check=False).returncode
-
-
-def register(add: AddCommand) -> None:
-    """Add ``bench`` to the ``linreg`` command."""
-    p = add(
-        "bench",
-        cmd_bench,
-        "Time linreg against scikit-learn, NumPy and PyTorch on the same data (runs "
-        "benchmarks/bench.py of a source checkout; see benchmarks/README.md).",
-        "linreg bench --plots benchmarks/figures",
-    )
-    p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    p.add_argument(
-        "--repeats",
-        type=bounded_int("--repeats", MAX_COUNT),
-        help="timed repeats per method (default 5; quick 2)",
-    )
-    p.add_argument("--only", help="comma-separated sections: closed-form,gd,sgd,scaling")
-    p.add_argument("--plots", help="folder for the scaling figure (bench_scaling.png)")
-    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory child runs")
-    p.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
-    add_json(p)

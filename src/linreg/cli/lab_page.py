@@ -5,21 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from linreg.cli.args import MAX_COUNT, MAX_SEED, bounded_int
-from linreg.cli.common import AddCommand, add_json, make_console, print_json
+from linreg.cli.common import make_console, print_json, read_data
 from linreg.cli.safety import check_data_file, check_out_file, check_outputs
 from linreg.errors import LinregError
-from linreg.io.tables import read_table
 from linreg.viz.lab_page import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_EPOCHS,
-    MAX_EPOCHS,
     lab_data,
     render_lab,
 )
 from linreg.viz.report import save_page
 
-__all__ = ["register"]
+__all__ = ["cmd_lab"]
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -28,7 +23,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     check_outputs([args.data], files=[(out, "--out")])
     check_data_file(args.data, "the data file")
     features = None if args.feature is None else [args.feature]
-    table = read_table(args.data, target=args.target, features=features)
+    table = read_data(args, args.data, target=args.target, features=features)
     assert table.y is not None  # read_table requires the target
     if table.X.shape[1] != 1:
         names = ", ".join(table.feature_names)
@@ -70,41 +65,3 @@ def cmd_lab(args: argparse.Namespace) -> int:
         f"kappa {kappa[0]} raw and {kappa[1]} standardized; open it in a browser"
     )
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``lab`` to the ``linreg`` command."""
-    p = add(
-        "lab",
-        cmd_lab,
-        "Write the interactive lab: drag W and b, choose the learning rate, the batch size "
-        "and standardization, and watch gradient descent on your data (one HTML file).",
-        "linreg lab data/train.csv --feature x --out lab.html",
-    )
-    p.add_argument("data", help="CSV or Parquet file with the feature and the target")
-    p.add_argument("--target", default="y", help="target column (default: y)")
-    p.add_argument(
-        "--feature",
-        help="the feature to show (default: the only numeric column besides the target)",
-    )
-    p.add_argument("--out", default="lab.html", help="HTML file to write (default: lab.html)")
-    p.add_argument(
-        "--epochs",
-        type=bounded_int("--epochs", MAX_EPOCHS, low=1),
-        default=DEFAULT_EPOCHS,
-        help=f"epochs of gradient descent on the page (default: {DEFAULT_EPOCHS})",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=bounded_int("--batch-size", MAX_COUNT, low=1),
-        default=DEFAULT_BATCH_SIZE,
-        help=f"the mini-batch size offered beside the full batch and 1 (default: "
-        f"{DEFAULT_BATCH_SIZE})",
-    )
-    p.add_argument(
-        "--seed",
-        type=bounded_int("--seed", MAX_SEED, low=0),
-        default=0,
-        help="seed of the mini-batch shuffles and of the sample of drawn rows (default: 0)",
-    )
-    add_json(p)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 
 from linreg.cli.common import (
-    AddCommand,
-    add_file_options,
-    add_json,
     make_console,
     print_json,
     reading_options,
@@ -15,7 +12,7 @@ from linreg.cli.common import (
 from linreg.cli.safety import check_data_file, check_out_file, check_outputs
 from linreg.viz.report import fmt, load_model_and_data, render_report, save_page
 
-__all__ = ["register"]
+__all__ = ["cmd_report"]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -41,21 +38,3 @@ def cmd_report(args: argparse.Namespace) -> int:
         "open it in a browser"
     )
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``report`` to the ``linreg`` command."""
-    p = add(
-        "report",
-        cmd_report,
-        "Write a self-contained HTML report of a model on a data file, figures included.",
-        "linreg report model.json data/test.csv --out report.html",
-    )
-    p.add_argument("model", help="model file written by 'linreg train'")
-    p.add_argument("data", help="CSV, Parquet or Excel file with the model's features and target")
-    add_file_options(p)
-    p.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
-    p.add_argument(
-        "--no-animation", action="store_true", help="leave out the training GIF (a smaller page)"
-    )
-    add_json(p)

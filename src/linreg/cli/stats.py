@@ -7,34 +7,51 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
 
 from linreg.cli.common import (
-    AddCommand,
-    add_data_options,
-    add_json,
     make_console,
     print_json,
     read_data,
+    reading_options,
     rich_table,
 )
 from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
+from linreg.io.tables import open_reader, read_columns
 
-__all__ = ["register"]
+__all__ = ["cmd_nist", "cmd_summary"]
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
+    if Path(args.data).suffix.lower() == ".json":
+        return _summary_of_model_file(args)
     check_data_file(args.data, "the data file")
+    if (args.cov_type == "cluster") != (args.groups is not None):
+        raise LinregError("--cov-type cluster and --groups COLUMN go together: give both")
+    groups = None
+    if args.groups is not None:
+        groups = _group_labels(args, args.groups)
+        if names is None:
+            reader = open_reader(args.data, **reading_options(args, args.data))
+            skip = {args.target, args.groups, "y_true"}
+            numeric = reader.numeric_columns()
+            names = [c for c in reader.header if c in numeric and c not in skip]
+        elif args.groups in names:
+            raise LinregError(f"--groups {args.groups!r} is also a feature; leave it out of it")
     table = read_data(args, args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
         model.fit(table.frame, table.y)
-        inference = model.inference()
+        inference = model.inference(cov_type=args.cov_type, groups=groups)
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
     inference = dataclasses.replace(inference, target_name=table.target_name)
@@ -43,6 +60,54 @@ def cmd_summary(args: argparse.Namespace) -> int:
     else:
         print(inference.summary(args.alpha))
     return 0
+
+
+def _summary_of_model_file(args: argparse.Namespace) -> int:
+    """``linreg summary model.json``: the table from the sums the file keeps, no data."""
+    from linreg.io.persistence import load_model
+
+    if args.groups is not None or args.features is not None or args.no_intercept:
+        raise LinregError(
+            f"{args.data}: a model file is summarised as trained; --features, --groups and "
+            "--no-intercept apply to a data file"
+        )
+    model, content = load_model(args.data)
+    try:
+        inference = model.inference(cov_type=args.cov_type)
+    except LinregError as exc:
+        raise LinregError(f"{args.data}: {exc}; or run 'linreg summary DATA'") from None
+    lead = ["intercept"] if model.fit_intercept else []
+    inference = dataclasses.replace(
+        inference,
+        names=lead + list(content["feature_names"]),
+        target_name=str(content["target_name"]),
+    )
+    if args.json:
+        print_json(inference.to_dict(args.alpha))
+    else:
+        print(inference.summary(args.alpha))
+    return 0
+
+
+def _group_labels(args: argparse.Namespace, column: str) -> NDArray[np.str_]:
+    """The cluster labels of every row: column ``column`` of the data file, as text."""
+    options = reading_options(args, args.data)
+    header = open_reader(args.data, **options).header
+    if column not in header:
+        raise LinregError(
+            f"{args.data}: no column {column!r} for --groups; columns: {', '.join(header)}"
+        )
+    frame = read_columns(args.data, [column], **options)
+    values = frame[column]
+    missing = values.isna().to_numpy()
+    labels = values.astype(str).str.strip().to_numpy(dtype=str)
+    empty = np.flatnonzero(missing | (labels == ""))
+    if empty.size:
+        raise LinregError(
+            f"{args.data}: column {column!r} has an empty cell (data row {int(empty[0]) + 1}); "
+            "every row needs a cluster label"
+        )
+    return labels
 
 
 def cmd_nist(args: argparse.Namespace) -> int:
@@ -97,28 +162,3 @@ def cmd_nist(args: argparse.Namespace) -> int:
         )
         console.print("every target met" if all_met else "SOME TARGETS MISSED")
     return 0 if all_met else 1
-
-
-def register(add: AddCommand) -> None:
-    """Add ``summary`` and ``nist`` to the ``linreg`` command."""
-    p = add(
-        "summary",
-        cmd_summary,
-        "Fit by exact least squares and print the inference table: standard errors, "
-        "t and p values, confidence intervals, R^2, F, AIC and BIC.",
-        "linreg summary data/train.csv --target y",
-    )
-    p.add_argument("data", help="CSV, Parquet or Excel file")
-    add_data_options(p)
-    p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
-    p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
-    add_json(p)
-
-    p = add(
-        "nist",
-        cmd_nist,
-        "Check accuracy on NIST's certified linear least-squares datasets, beside "
-        "numpy.linalg.lstsq; exits non-zero if a target is missed.",
-        "linreg nist",
-    )
-    add_json(p)

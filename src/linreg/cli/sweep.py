@@ -6,11 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from linreg.cli.args import MAX_EPOCHS, bounded_int
 from linreg.cli.common import (
-    AddCommand,
-    add_data_options,
-    add_json,
     check_plots_dir,
     make_console,
     parse_floats,
@@ -24,7 +20,7 @@ from linreg.cli.safety import check_data_file
 from linreg.errors import LinregError
 from linreg.viz.summaries import finite
 
-__all__ = ["register"]
+__all__ = ["cmd_sweep"]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -98,25 +94,3 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if figures:
         console.print(f"figure written to {figures[0]}")
     return 0
-
-
-def register(add: AddCommand) -> None:
-    """Add ``sweep`` to the ``linreg`` command."""
-    p = add(
-        "sweep",
-        cmd_sweep,
-        "The learning-rate experiment: full-batch GD at several rates.",
-        "linreg sweep data/train.csv --lrs 0.001,0.005,0.1 --epochs 10000 --plots results/",
-    )
-    p.add_argument("data", help="training CSV, Parquet or Excel file")
-    add_data_options(p)
-    p.add_argument("--lrs", default="0.001,0.005,0.1", help="comma-separated learning rates")
-    p.add_argument(
-        "--epochs",
-        type=bounded_int("--epochs", MAX_EPOCHS),
-        default=10000,
-        help="epochs per rate (default: 10000)",
-    )
-    p.add_argument("--standardize", action="store_true", help="train on standardized features")
-    p.add_argument("--plots", help="folder for the figure")
-    add_json(p)

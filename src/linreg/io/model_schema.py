@@ -12,11 +12,12 @@ must be finite: ``NaN``, ``Infinity`` and numbers beyond the range of a float
 (``1e400``) are refused wherever they are, ``extra`` included.
 
 The fields, with the type and range each must have (a field marked optional may be
-absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted``):
+absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted``, files
+written before the elastic net lack ``hyperparameters.l1_ratio`` and ``acceleration``):
 
 ========================================  ===================================================
 ``format``                                ``"linreg-model"``
-``format_version``                        1 or 2 (a larger one asks for a newer linreg)
+``format_version``                        1, 2 or 3 (a larger one asks for a newer linreg)
 ``linreg_version``, ``created``           text (optional)
 ``estimator``                             text (optional)
 ``coef``                                  non-empty list of d finite numbers
@@ -25,7 +26,8 @@ absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted
 ``target_name``                           text, not one of the feature names
 ``hyperparameters``                       an object of known names, each valid for
                                           :class:`~linreg.estimator.LinearRegression`;
-                                          ``seed`` a whole number >= 0 or null
+                                          ``seed`` a whole number >= 0 or null;
+                                          ``learning_rate`` a number or "auto"
 ``training.n_iter``                       a whole number >= 0 (optional)
 ``training.n_steps``, ``n_samples``       a whole number >= 0 or null (optional)
 ``training.weighted``                     true, false or null (optional)
@@ -49,6 +51,17 @@ absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted
 ``extra.optimum_coef``                    d finite numbers (optional)
 ``extra.optimum_intercept``               a finite number (optional)
 ``extra.training_file``                   text (optional)
+``inference``                             null, or the sums nonrobust inference needs
+                                          (:class:`~linreg.stats.pieces.InferencePieces`;
+                                          optional, format 3), with p = d + fit_intercept:
+``inference.n_samples``                   a whole number > p
+``inference.r_factor``                    p lists of p finite numbers, zero below the diagonal
+``inference.column_means``                d finite numbers (zeros without intercept)
+``inference.optimum``                     p finite numbers
+``inference.rss``, ``inference.tss``      finite numbers >= 0
+``inference.rank``                        a whole number, 1 <= rank <= p
+``inference.condition_number``            a finite number >= 1 or null (infinite)
+``inference.gram_inverse``                p lists of p finite numbers, symmetric, or null
 ========================================  ===================================================
 
 Unknown fields elsewhere are kept and not interpreted, but they too are bounded as
@@ -60,7 +73,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -68,6 +81,7 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError, ModelFileError
 from linreg.estimator import LinearRegression
+from linreg.stats.pieces import InferencePieces
 
 __all__ = [
     "FORMAT",
@@ -83,7 +97,7 @@ __all__ = [
 ]
 
 FORMAT = "linreg-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: The largest model file linreg reads (and writes), 64 MiB: about three million
 #: numbers of history. Loading a file of this size takes about two seconds and, as
@@ -100,7 +114,7 @@ _MAX_COUNT = 2**63 - 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _HYPERPARAMETERS = {
     "solver": "text",
-    "learning_rate": "number",
+    "learning_rate": "number or auto",
     "epochs": "number",
     "batch_size": "number",
     "momentum": "number",
@@ -111,6 +125,8 @@ _HYPERPARAMETERS = {
     "seed": "seed",
     "engine": "text",
     "alpha": "number",
+    "l1_ratio": "number",
+    "acceleration": "text",
     "early_stopping": "bool",
     "n_iter_no_change": "number",
     "lr_schedule": "text",
@@ -153,6 +169,7 @@ class CheckedModel:
     n_steps: int | None
     stop_reason: str
     weighted: bool | None
+    inference: InferencePieces | None = None
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -431,7 +448,10 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
             f"field 'training.data_sha256' must be 64 hexadecimal digits or null, got {_show(sha)}"
         )
     _check_extra(content.get("extra", {}), d, fail)
-    return checked
+    fit_intercept = params.get("fit_intercept", True)
+    return replace(
+        checked, inference=check_inference(content.get("inference"), d, fit_intercept, fail)
+    )
 
 
 def _weighted(value: Any, fail: Fail) -> bool | None:
@@ -455,6 +475,8 @@ def _check_hyperparameters(params: dict[str, Any], fail: Fail) -> None:
             raise fail(f"field '{field}' must be true or false, got {_show(value)}")
         elif kind == "seed" and value is not None and (type(value) is not int or value < 0):
             raise fail(f"field '{field}' must be a whole number >= 0 or null, got {_show(value)}")
+        elif kind == "number or auto" and value == "auto":
+            continue  # learning_rate="auto": the rate is chosen at fit time
         elif kind.startswith("number"):
             _number(value, field, fail, null=kind.endswith("null"))
     try:
@@ -532,3 +554,63 @@ def _check_extra(extra: Any, d: int, fail: Fail) -> None:
         _number(extra["optimum_intercept"], "extra.optimum_intercept", fail)
     if "training_file" in extra:
         _text(extra["training_file"], "extra.training_file", fail)
+
+
+def check_inference(value: Any, d: int, fit_intercept: bool, fail: Fail) -> InferencePieces | None:
+    """The ``inference`` field (the table above) as :class:`InferencePieces`, or None.
+
+    The checks a loaded table relies on: the shapes, R upper triangular, a rank that
+    leaves degrees of freedom, sums that are not negative, a symmetric inverse.
+    """
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise fail(f"field 'inference' must be an object or null, got {_show(value)}")
+    p = d + int(bool(fit_intercept))
+    n = _count(value.get("n_samples"), "inference.n_samples", fail, least=p + 1)
+    R = _matrix(value.get("r_factor"), "inference.r_factor", p, fail)
+    if np.any(np.tril(R, -1) != 0.0):
+        raise fail("field 'inference.r_factor' must be upper triangular (zeros below the diagonal)")
+    means = _numbers(value.get("column_means"), "inference.column_means", fail, d)
+    if not fit_intercept and np.any(means != 0.0):
+        raise fail("field 'inference.column_means' must be zeros for a model without intercept")
+    optimum = _numbers(value.get("optimum"), "inference.optimum", fail, p)
+    sums = {}
+    for key in ("rss", "tss"):
+        sums[key] = _number(value.get(key), f"inference.{key}", fail)
+        if sums[key] < 0.0:
+            raise fail(f"field 'inference.{key}' must be >= 0, got {_show(value.get(key))}")
+    rank = _count(value.get("rank"), "inference.rank", fail, least=1)
+    if rank > p:
+        raise fail(f"field 'inference.rank' must be at most {p} (the parameters), got {rank}")
+    cond = _number(value.get("condition_number"), "inference.condition_number", fail, null=True)
+    if cond is not None and cond < 1.0:
+        raise fail(f"field 'inference.condition_number' must be >= 1 or null, got {cond!r}")
+    gram = value.get("gram_inverse")
+    refined = None
+    if gram is not None:
+        refined = _matrix(gram, "inference.gram_inverse", p, fail)
+        scale = float(np.max(np.abs(refined))) if refined.size else 0.0
+        if np.any(np.abs(refined - refined.T) > 1e-12 * scale):
+            raise fail("field 'inference.gram_inverse' must be symmetric")
+    return InferencePieces(
+        n_samples=n,
+        fit_intercept=bool(fit_intercept),
+        r_factor=R,
+        column_means=means,
+        optimum=optimum,
+        rss=sums["rss"],
+        tss=sums["tss"],
+        rank=rank,
+        condition_number=math.inf if cond is None else cond,
+        refined_gram_inverse=refined,
+    )
+
+
+def _matrix(value: Any, field: str, p: int, fail: Fail) -> Array:
+    """A p x p matrix of finite numbers, as lists of rows."""
+    if type(value) is not list or len(value) != p:
+        got = f"{len(value)} rows" if type(value) is list else _show(value)
+        raise fail(f"field '{field}' must be {p} lists of {p} finite numbers, got {got}")
+    rows = [_numbers(row, f"{field}[{i}]", fail, p) for i, row in enumerate(value)]
+    return np.array(rows, dtype=np.float64).reshape(p, p)

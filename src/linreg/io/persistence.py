@@ -19,6 +19,11 @@ Format 2 added the penalty ``alpha`` to the hyperparameters and
 not known). Files of format 1, written before, still load, as unpenalized models
 (``alpha = 0``) whose weighting is not known; a linreg that reads format 1 only
 says to upgrade when given a format-2 file rather than calling ``alpha`` corrupt.
+
+Format 3 added ``inference``: the O(p^2) sums of the training data that nonrobust
+inference needs (:mod:`linreg.stats.pieces`), or null (weighted or penalized fits),
+so that ``inference()`` and ``summary()`` work on a loaded model without its data.
+Files of formats 1 and 2 load without them (then X and y are needed again).
 """
 
 from __future__ import annotations
@@ -118,7 +123,14 @@ def model_to_dict(
         },
         "history": model.history_.to_dict(),
         "extra": extra or {},
+        "inference": _inference_field(model),
     }
+
+
+def _inference_field(model: LinearRegression) -> dict[str, object] | None:
+    """The sums nonrobust inference needs (format 3), so that a loaded model has a summary."""
+    pieces = model.inference_pieces()
+    return None if pieces is None else pieces.to_dict()
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -336,4 +348,6 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.stop_reason_ = checked.stop_reason
     model.stability_ = None
     model.weighted_ = checked.weighted
+    if checked.inference is not None:
+        model.inference_pieces_ = checked.inference
     return model, cast(dict[str, Any], content)

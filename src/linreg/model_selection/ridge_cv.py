@@ -105,7 +105,9 @@ class LinearRegressionCV(ParamsMixin):
         ridge. Only an estimator with an ``l1_ratio`` parameter accepts another value.
     cv : int, KFold or None, default=None
         None: exact leave-one-out by the ridge formula (:func:`ridge_loo`, no refits),
-        for ``l1_ratio=0``; with ``l1_ratio > 0``, 5 folds. A number k or a
+        for ``l1_ratio=0`` and an estimator with ``standardize=False``; otherwise 5
+        folds. (With ``standardize=True`` the penalty's units are the estimator's
+        business, so its own fits are cross-validated.) A number k or a
         :class:`KFold`: k-fold cross-validation of the estimator itself
         (:func:`~linreg.model_selection.validation_curve` over ``alpha``).
     scoring : {"mse", "r2"} or callable, default="mse"
@@ -185,7 +187,7 @@ class LinearRegressionCV(ParamsMixin):
             raise LinregError("alphas is empty; give at least one penalty to try")
         scoring = check_scoring(self.scoring)
         base = self._base()
-        loo = self.cv is None and self.l1_ratio == 0.0
+        loo = self.cv is None and self.l1_ratio == 0.0 and not base.standardize
         if loo:
             if callable(scoring):
                 raise LinregError("a scoring function needs k folds: give cv=5 (or another k)")

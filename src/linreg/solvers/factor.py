@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -326,10 +327,12 @@ def safe_column_norms(R: Array) -> Array:
     return np.asarray(scale * np.sqrt(np.einsum("ij,ij->j", R / scale, R / scale)))
 
 
-def warn_rank(dep: tuple[int, ...], n: int, p: int) -> None:
+def warn_rank(dep: tuple[int, ...], n: int, p: int, names: Sequence[str] | None = None) -> None:
+    """Warn that the columns ``dep`` (indices of X) are dependent: by name when ``names``."""
     extra = f" (only {n} rows for {p} parameters)" if n < p else ""
+    which = [str(names[j]) for j in dep] if names is not None else list(dep)
     warnings.warn(
-        f"columns {list(dep)} are linearly dependent on the others{extra}; "
+        f"columns {which} are linearly dependent on the others{extra}; "
         "returning the minimum-norm solution",
         RankDeficiencyWarning,
         stacklevel=3,

@@ -1,4 +1,5 @@
-"""The exact solver's refinement pass in C: one sweep of each block, not twenty.
+"""The compiled kernels: the exact solver's refinement pass (one sweep of each block, not
+twenty) and the SGD epoch.
 
 The exact solver spends most of its time in one pass over the data: for the current
 solution ``(b, w)``, the residual ``e = y - b - X w`` and the gradient ``A^T e``
@@ -33,26 +34,32 @@ CPU has it). Blocks are shared among threads: ``ctypes`` releases the GIL.
 
 Its timings against the NumPy kernel are in ``benchmarks/README.md``.
 
+The same extension runs the fast engine's mini-batch SGD epochs, :func:`sgd_run`
+(``linreg_sgd_run``): the batches of a stretch of the shuffled order, each row read from
+X in place and standardized on the fly, with row weights, the ridge penalty, momentum
+and the L1 proximal step. Its NumPy statement is :func:`linreg.solvers.sgd.sgd_steps`,
+which it matches to rounding, not bit for bit (it sums ``z . W`` in eight partial sums
+where NumPy calls BLAS; tests/test_sgd_kernel.py).
+
 Without a C compiler at install the extension is skipped, and with the environment
-variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernel serves, with the
-same solutions.
+variable ``LINREG_KERNELS=numpy`` it is not used: the NumPy kernels serve, with the
+same solutions (and SGD with the readable loop's iterates, bit for bit).
+:mod:`linreg.solvers.compiled` finds the extension without importing NumPy.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import math
-import os
 from collections.abc import Callable
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from . import compiled, norm_sliced
 from . import extended as ext
-from . import norm_sliced
 
 __all__ = [
     "ENV",
@@ -61,13 +68,16 @@ __all__ = [
     "describe",
     "seminormal_blocks",
     "seminormal_pass",
+    "sgd_available",
+    "sgd_layout_ok",
+    "sgd_run",
 ]
 
 Array = NDArray[np.float64]
 BlockTerms = tuple[list[Array], list[float], float]
 
-#: Environment variable: ``numpy`` turns the compiled kernel off.
-ENV: Final = "LINREG_KERNELS"
+#: Environment variable: ``numpy`` turns the compiled kernels off.
+ENV: Final = compiled.ENV
 #: Rows per tile (16 features: 8 KiB, in the L1 cache); ``_kernels.c`` has the same.
 TILE: Final = 64
 
@@ -254,15 +264,11 @@ def available() -> bool:
 
 def describe() -> str:
     """Which kernel the exact solver's refinement uses, in words (for reports)."""
-    if _turned_off():
-        return f"NumPy ({ENV}=numpy)"
-    if _load() is None:
-        return "NumPy (the C kernel was not built: reinstall linreg with a C compiler)"
-    return "C (linreg.solvers._kernels)"
+    return compiled.describe(built=_load() is not None)
 
 
 def _turned_off() -> bool:
-    return os.environ.get(ENV, "").strip().lower() == "numpy"
+    return compiled.turned_off()
 
 
 def _compiled() -> Callable[..., None] | None:
@@ -308,12 +314,8 @@ _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 @functools.cache
 def _load() -> Callable[..., int] | None:
     """``linreg_seminormal_blocks`` from the built extension, or None if it was not built."""
-    spec = importlib.util.find_spec("linreg.solvers._kernels")
-    if spec is None or spec.origin is None:
-        return None
-    try:
-        library = ctypes.CDLL(spec.origin)
-    except OSError:
+    library = compiled.library()
+    if library is None:
         return None
     function = library.linreg_seminormal_blocks
     i64, p = ctypes.c_int64, _DOUBLE_P
@@ -371,3 +373,155 @@ def seminormal_pass(X: Array, y: Array, cuts: norm_sliced.BlockCuts) -> list[Blo
 
     ext.map_chunks(work, n_blocks, per_thread, lambda: None)
     return [(list(cols[i]), ones[i].tolist(), float(sumsq[i])) for i in range(n_blocks)]
+
+
+# -- mini-batch SGD ----------------------------------------------------------------------------
+def sgd_available() -> bool:
+    """Whether SGD epochs run in the C kernel: built (with its SGD loop) and not turned off."""
+    return not _turned_off() and _load_sgd() is not None
+
+
+@functools.cache
+def _load_sgd() -> Callable[..., int] | None:
+    """``linreg_sgd_run`` from the built extension, or None (not built, or built before it)."""
+    library = compiled.library()
+    function = None if library is None else getattr(library, "linreg_sgd_run", None)
+    if function is None:
+        return None
+    i64, p, f64 = ctypes.c_int64, _DOUBLE_P, ctypes.c_double
+    function.argtypes = [
+        *(p, i64, i64, p, i64),  # X and its strides, y and its stride
+        *(p, ctypes.c_void_p, i64, i64, i64),  # weight, order, its item size, n, d
+        *(p, p, p, p),  # center, scale, ridge, l1
+        *(i64, f64, f64, i64),  # batch size, learning rate, momentum, fit_intercept
+        *(p, p, p, p),  # W, velocity_W, state = (b, velocity_b), losses
+    ]
+    function.restype = i64
+    c_function: Callable[..., int] = function
+    return c_function
+
+
+def sgd_layout_ok(X: Array, y: Array) -> bool:
+    """Whether the C loop reads ``X`` and ``y`` where they are: float64, strides whole
+    elements (any order, views too: nothing is copied)."""
+    return (
+        X.ndim == 2
+        and X.dtype == np.float64
+        and y.dtype == np.float64
+        and all(s % 8 == 0 for s in (*X.strides, *y.strides))
+    )
+
+
+def sgd_run(
+    X: Array,
+    y: Array,
+    order: NDArray[np.integer],
+    W: Array,
+    velocity_W: Array,
+    state: Array,
+    *,
+    batch_size: int,
+    learning_rate: float,
+    momentum: float,
+    fit_intercept: bool,
+    center: Array | None = None,
+    scale: Array | None = None,
+    sample_weight: Array | None = None,
+    ridge: Array | None = None,
+    l1: Array | None = None,
+    losses: Array | None = None,
+) -> int:
+    """The mini-batch SGD steps over the rows ``order`` of (X, y), in C, in place.
+
+    :func:`linreg.solvers.sgd.sgd_steps` on the gathered rows ``Z = (X[order] - center) /
+    scale``, without gathering them: per batch of ``n_b`` rows (the last may be short),
+    ``r = Z_b W + b - y_b``, ``u = w r``, ``g = (2/n_b) Z_b^T u + 2 ridge W``,
+    ``g_b = (2/n_b) 1^T u``, the momentum ``v <- mu v + g`` (if ``momentum``), the step
+    ``W <- W - eta v``, ``b <- b - eta v_b``, and the L1 proximal step
+    ``W_j <- sign(W_j) max(|W_j| - eta l1_j, 0)``. The same operations as the NumPy loop,
+    rounded the same way, but not summed in the same order (``Z_b W`` in eight partial
+    sums where NumPy calls BLAS): the two agree to rounding, not bit for bit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d), float64, any strides
+    y : ndarray of shape (N,), float64
+    order : ndarray of shape (n,), int32 or int64
+        Rows of X, in the order of the steps (the caller checked them).
+    W, velocity_W : ndarray of shape (d,), C-contiguous float64
+        Updated in place.
+    state : ndarray of shape (2,)
+        ``(b, velocity_b)``, updated in place.
+    batch_size, learning_rate, momentum, fit_intercept :
+        As in :func:`linreg.solvers.sgd.sgd_steps`.
+    center, scale : ndarray of shape (d,), optional
+        The standardization ``z = (x - center) / scale`` (both or neither).
+    sample_weight : ndarray of shape (N,), optional
+        The rows' weights of mean one, indexed like the rows of X.
+    ridge, l1 : ndarray of shape (d,), optional
+        The penalty ``sum(ridge W^2)`` and the L1 thresholds (``sum(l1 |W|)``), in the
+        units trained on.
+    losses : ndarray of shape (ceil(n / batch_size),), optional
+        Output: each batch's loss ``mean(w r^2) + sum(ridge W^2) + sum(l1 |W|)``
+        (r before the step, W after it), as the NumPy loop gives its plateau test.
+
+    Returns
+    -------
+    int
+        The batches run.
+    """
+    function = _load_sgd()
+    if function is None:
+        raise RuntimeError("the C SGD kernel was not built: check sgd_available() first")
+    if not sgd_layout_ok(X, y):
+        raise ValueError("the C SGD kernel reads float64 X and y with whole-element strides")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    n, d = order.shape[0], X.shape[1]
+    if order.dtype not in (np.int32, np.int64) or not order.flags.c_contiguous:
+        raise ValueError("the C SGD kernel takes a contiguous int32 or int64 order")
+    vectors = [v for v in (center, scale, ridge, l1) if v is not None]
+    for name, array, size in (
+        ("W", W, d),
+        ("velocity_W", velocity_W, d),
+        ("state", state, 2),
+        *(("a vector", v, d) for v in vectors),
+        *((("sample_weight", sample_weight, X.shape[0]),) if sample_weight is not None else ()),
+        *((("losses", losses, -(-n // batch_size)),) if losses is not None else ()),
+    ):
+        if array.dtype != np.float64 or not array.flags.c_contiguous or array.shape != (size,):
+            raise ValueError(f"the C SGD kernel needs {name} as C-ordered float64 of {size}")
+    if (center is None) != (scale is None):
+        raise ValueError("the C SGD kernel takes center and scale together")
+
+    def pointer(array: Array | None) -> ctypes._Pointer[ctypes.c_double] | None:
+        return None if array is None else array.ctypes.data_as(_DOUBLE_P)
+
+    item = X.itemsize
+    done = function(
+        pointer(X),
+        X.strides[0] // item,
+        X.strides[1] // item,
+        pointer(y),
+        y.strides[0] // item,
+        pointer(sample_weight),
+        order.ctypes.data,
+        order.itemsize,
+        n,
+        d,
+        pointer(center),
+        pointer(scale),
+        pointer(ridge),
+        pointer(l1),
+        batch_size,
+        learning_rate,
+        momentum,
+        int(fit_intercept),
+        pointer(W),
+        pointer(velocity_W),
+        pointer(state),
+        pointer(losses),
+    )
+    if done < 0:
+        raise MemoryError("the C SGD kernel could not allocate its scratch memory")
+    return done

@@ -111,6 +111,7 @@ streamed and Dask solvers (:mod:`linreg.solvers.streamed_exact`) share them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -182,6 +183,7 @@ def lstsq(
     X_lo: Array | None = None,
     sample_weight: Array | None = None,
     alpha: float = 0.0,
+    feature_names: Sequence[str] | None = None,
 ) -> LstsqResult:
     """Least squares ``min ||y - b - X w||`` correct to the last bits of float64.
 
@@ -202,6 +204,8 @@ def lstsq(
         Row weights ``w >= 0``, not all zero (:func:`linreg.problem.check_sample_weight`).
     alpha : float, default 0.0
         Ridge penalty ``alpha |w|^2`` on the slopes (never the intercept).
+    feature_names : sequence of str, optional
+        The columns' names, for the rank-deficiency warning (else their indices).
 
     Returns
     -------
@@ -235,11 +239,11 @@ def lstsq(
     module docstring.
     """
     if sample_weight is not None or alpha != 0.0:
-        return _weighted(X, y, fit_intercept, X_lo, sample_weight, alpha)
+        return _weighted(X, y, fit_intercept, X_lo, sample_weight, alpha, feature_names)
     result = solve(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
     p = result.r_factor.shape[1]
     if result.rank < p:
-        warn_rank(result.dependent_columns, result.n_samples, p)
+        warn_rank(result.dependent_columns, result.n_samples, p, feature_names)
     return result
 
 
@@ -250,6 +254,7 @@ def _weighted(
     X_lo: Array | None,
     sample_weight: Array | None,
     alpha: float,
+    feature_names: Sequence[str] | None = None,
 ) -> LstsqResult:
     """:func:`lstsq` of a weighted or penalized problem (see the module docstring)."""
     X, _ = _as_design(X, y, None)
@@ -273,7 +278,7 @@ def _weighted(
     if rk.rank < p:
         off = int(fit_intercept)
         dep = tuple(j - off for j in rk.dependent if j >= off)
-        warn_rank(dep, n, p)
+        warn_rank(dep, n, p, feature_names)
         x = fac.min_norm(y, rk.rank)
         return _result(x, fac, rk, dep, 0, False, _weighted_rss(X, y, given, x, fit_intercept))
     fac.start = fac.first_solve(y)

@@ -396,6 +396,7 @@ def solve_exact(
     *,
     alpha: float = 0.0,
     weight_sum: Sequence[float] | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> ExactSolution:
     """Least squares from the factor of all rows, refined by passes over them.
 
@@ -412,6 +413,8 @@ def solve_exact(
     weight_sum : sequence of float, optional
         Floats whose exact sum is ``S = sum(w)``; by default the factor's own
         (``qr.weight``), or ``n`` for unweighted rows.
+    feature_names : sequence of str, optional
+        The columns' names, for the rank-deficiency warning (else their indices).
 
     Returns
     -------
@@ -492,7 +495,7 @@ def solve_exact(
             x = np.concatenate([[b0], w])
         else:
             x = truncated_pinv_solve(R, z, rk.rank)
-        warn_rank(dep, n, p)
+        warn_rank(dep, n, p, feature_names)
         # rho^2 holds the penalty too (its rows are in the factor).
         mse = max(rho * rho / mass - penalty(x), 0.0)
         return ExactSolution(result(x, 0, False, dep), mse, 0, mse + penalty(x))

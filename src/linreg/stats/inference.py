@@ -27,6 +27,14 @@ out, so N counts the rows of positive weight: statsmodels counts them in ``nobs`
 (and its log-likelihood is then -inf); on the rows of positive weight the two
 agree. Ordinary least-squares standard errors do not apply to a penalized (ridge)
 fit: :func:`penalized_summary` prints its coefficients without them.
+
+Robust covariances (``cov_type`` "HC0".."HC3" and "cluster", :mod:`linreg.stats.robust`)
+replace Cov; the standard errors, t values, p values, intervals and the F test
+(then a Wald test) follow it. As statsmodels does by default, a robust table
+refers its t values to the normal distribution (``use_t=False``); with
+``use_t=True`` to Student's t with df_resid degrees of freedom, or G - 1 for G
+clusters (the F test always uses G - 1 for clusters). The text layout is in
+:mod:`linreg.stats.tables`.
 """
 
 from __future__ import annotations
@@ -40,13 +48,24 @@ from numpy.typing import ArrayLike, NDArray
 from linreg.data import default_feature_names
 from linreg.errors import LinregError
 from linreg.solvers.lstsq import LstsqResult, inverse_gram, lstsq, residual_levels, residuals
+from linreg.stats.robust import (
+    RobustCovariance,
+    check_cov_type,
+    check_use_t,
+    group_codes,
+    sandwich,
+    wald_f,
+)
+from linreg.stats.tables import inference_table, penalized_summary
 
 __all__ = [
     "Inference",
     "PredictionInterval",
+    "inference_from_sums",
     "ols_inference",
     "penalized_error",
     "penalized_summary",
+    "penalty_name",
     "wls_inference",
 ]
 
@@ -108,6 +127,16 @@ class Inference:
         how far they are from the least-squares optimum (None for exact fits).
     notes : list of str
         Warnings to read with the table (large condition number, not at optimum).
+    cov_type : str
+        ``"nonrobust"`` or the robust covariance used (:mod:`linreg.stats.robust`).
+    use_t : bool
+        Whether t values are referred to Student's t (else the normal distribution).
+    df_inference : int or None
+        Degrees of freedom of the t and F tests when not df_resid (G - 1 for clusters).
+    n_groups : int or None
+        Number of clusters (``cov_type="cluster"``).
+    robust_covariance : ndarray of shape (p, p) or None
+        The robust covariance of the estimates, when ``cov_type`` is not nonrobust.
     """
 
     names: list[str]
@@ -135,16 +164,40 @@ class Inference:
     target_name: str = "y"
     method: str = "least squares (exact)"
     notes: list[str] = field(default_factory=list)
+    cov_type: str = "nonrobust"
+    use_t: bool = True
+    df_inference: int | None = None
+    n_groups: int | None = None
+    robust_covariance: Array | None = field(default=None, repr=False)
 
     @property
     def covariance(self) -> Array:
-        """Covariance of the estimates, s^2 (A^T A)^{-1}, shape (p, p)."""
+        """Covariance of the estimates, shape (p, p): s^2 (A^T A)^{-1}, or the robust one."""
+        if self.robust_covariance is not None:
+            return self.robust_covariance
         return self.residual_std**2 * self.gram_inverse
 
+    @property
+    def df_tests(self) -> int:
+        """Denominator degrees of freedom of the t and F tests (df_resid, or G - 1)."""
+        return self.df_resid if self.df_inference is None else self.df_inference
+
+    def _quantile(self, q: float) -> float:
+        """The q-quantile of the reference distribution: t(df_tests), or normal."""
+        if self.use_t:
+            return _t_quantile(q, self.df_tests)
+        from scipy import stats
+
+        return float(stats.norm.ppf(q))
+
     def conf_int(self, alpha: float = 0.05) -> Array:
-        """Confidence intervals of the parameters, shape (p, 2): [lower, upper]."""
+        """Confidence intervals of the parameters, shape (p, 2): [lower, upper].
+
+        theta_j +- q se_j, q the 1 - alpha/2 quantile of t(df_tests), or of the
+        normal distribution when ``use_t`` is False (robust tables by default).
+        """
         _check_alpha(alpha)
-        q = _t_quantile(1.0 - alpha / 2.0, self.df_resid)
+        q = self._quantile(1.0 - alpha / 2.0)
         half = q * self.std_errors
         return np.column_stack([self.params - half, self.params + half])
 
@@ -162,7 +215,9 @@ class Inference:
         For a row a = [1 x], the mean a theta has standard error
         se = s sqrt(a (A^T A)^{-1} a^T); a new observation adds the noise:
         sqrt(s^2 + se^2). For weighted least squares, ``(A^T diag(w) A)^{-1}``, and
-        the new observation has weight 1 (statsmodels' default).
+        the new observation has weight 1 (statsmodels' default). With a robust
+        ``cov_type``, se = sqrt(a Cov a^T) with the robust Cov, and the quantiles
+        follow ``use_t`` (statsmodels' ``get_prediction``).
         """
         _check_alpha(alpha)
         X_arr = np.asarray(X, dtype=np.float64)
@@ -173,10 +228,8 @@ class Inference:
             raise LinregError(f"X must have {d} feature column(s), got shape {X_arr.shape}")
         A = np.column_stack([np.ones(X_arr.shape[0]), X_arr]) if self.fit_intercept else X_arr
         mean = A @ self.params
-        se = self.residual_std * np.sqrt(
-            np.clip(np.einsum("ij,jk,ik->i", A, self.gram_inverse, A), 0.0, None)
-        )
-        q = _t_quantile(1.0 - alpha / 2.0, self.df_resid)
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", A, self.covariance, A), 0.0, None))
+        q = self._quantile(1.0 - alpha / 2.0)
         pred_se = np.sqrt(self.residual_std**2 + se**2)
         return PredictionInterval(
             mean=mean,
@@ -233,52 +286,15 @@ class Inference:
             if self.optimum_distance is None
             else _num(self.optimum_distance),
             "notes": list(self.notes),
+            "cov_type": self.cov_type,
+            "use_t": self.use_t,
+            "df_inference": self.df_tests,
+            "n_groups": self.n_groups,
         }
 
     def summary(self, alpha: float = 0.05) -> str:
         """A plain-text table in the layout of statsmodels' OLS summary."""
-        width = 78
-        left = [
-            ("Dep. variable:", self.target_name),
-            ("Method:", self.method),
-            ("No. observations:", f"{self.n_samples}"),
-            ("Df residuals:", f"{self.df_resid}"),
-            ("Df model:", f"{self.df_model}"),
-            ("Intercept:", "yes" if self.fit_intercept else "no"),
-        ]
-        r2_label = "R-squared:" if self.fit_intercept else "R-squared (uncentred):"
-        right = [
-            (r2_label, f"{self.r2:.6g}"),
-            ("Adj. R-squared:", f"{self.adj_r2:.6g}"),
-            ("F-statistic:", f"{self.f_statistic:.6g}"),
-            ("Prob (F-statistic):", f"{self.f_pvalue:.3g}"),
-            ("Log-likelihood:", f"{self.log_likelihood:.6g}"),
-            ("AIC / BIC:", f"{self.aic:.6g} / {self.bic:.6g}"),
-        ]
-        lines = ["Linear regression results".center(width), "=" * width]
-        for (lk, lv), (rk, rv) in zip(left, right, strict=True):
-            lines.append(f"{lk:<18}{lv:>22}  {rk:<21}{rv:>15}")
-        lines.append(f"{'Residual std:':<18}{self.residual_std:>22.6g}")
-        lines.append("=" * width)
-        lo_label, hi_label = f"[{alpha / 2:g}", f"{1 - alpha / 2:g}]"
-        lines.append(
-            f"{'':<14}{'coef':>12}{'std err':>12}{'t':>10}{'P>|t|':>9}{lo_label:>11}{hi_label:>10}"
-        )
-        lines.append("-" * width)
-        ci = self.conf_int(alpha)
-        for j, name in enumerate(self.names):
-            label = name if len(name) <= 13 else name[:12] + "~"
-            # A space before each number: wide ones (1e+150) push right, never merge.
-            lines.append(
-                f"{label:<14}{self.params[j]:>12.6g} {self.std_errors[j]:>11.4g}"
-                f" {self.t_values[j]:>9.4g} {self.p_values[j]:>8.3f}"
-                f" {ci[j, 0]:>10.5g} {ci[j, 1]:>9.5g}"
-            )
-        lines.append("=" * width)
-        lines.append(f"Condition number (centred, scaled design): {self.condition_number:.4g}")
-        for k, note in enumerate(self.notes, start=1):
-            lines.append(f"[{k}] {note}")
-        return "\n".join(lines)
+        return inference_table(self, alpha)
 
     def __str__(self) -> str:
         return self.summary()
@@ -316,6 +332,9 @@ def ols_inference(
     iterative: bool = False,
     X_lo: Array | None = None,
     solution: LstsqResult | None = None,
+    cov_type: str = "nonrobust",
+    groups: ArrayLike | None = None,
+    use_t: bool | None = None,
 ) -> Inference:
     """Compute the inference table for estimates ``coef``, ``intercept`` on (X, y).
 
@@ -339,11 +358,21 @@ def ols_inference(
     solution : LstsqResult, optional
         :func:`linreg.solvers.lstsq.lstsq` of these (X, y), if already computed (an exact
         fit keeps it): saves solving again.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        The covariance of the estimates (:mod:`linreg.stats.robust`), statsmodels' names.
+    groups : array-like of shape (N,), optional
+        The cluster label of each row, for ``cov_type="cluster"``.
+    use_t : bool, optional
+        Refer t values and intervals to Student's t (True) or the normal
+        distribution (False); by default t for nonrobust, normal for robust types,
+        as statsmodels does.
 
     Returns
     -------
     Inference
     """
+    cov_type = check_cov_type(cov_type, groups)
+    use_t = check_use_t(use_t)
     N, d = X.shape
     p = d + int(fit_intercept)
     if p >= N:
@@ -351,11 +380,14 @@ def ols_inference(
             f"inference needs more rows than parameters: {N} rows, {p} parameters "
             "(no degrees of freedom are left for the residual variance)"
         )
+    codes = group_codes(groups, N) if groups is not None else None
     coef = np.asarray(coef, dtype=np.float64)
     params = np.concatenate([[intercept], coef]) if fit_intercept else coef.copy()
     b = intercept if fit_intercept else 0.0
+    resid: Array | None = None
     if (
-        solution is not None
+        cov_type == "nonrobust"
+        and solution is not None
         and solution.residual_sum_of_squares is not None
         and np.array_equal(solution.params, params)
     ):
@@ -369,7 +401,8 @@ def ols_inference(
         resid = residuals(X, y, coef, b, X_lo=X_lo, levels=levels)
         rss = _fsum((resid * resid).tolist()) if N <= 100_000 else float(resid @ resid)
 
-    exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo)
+    labels = list(names if names is not None else default_feature_names(d))
+    exact = solution or lstsq(X, y, fit_intercept=fit_intercept, X_lo=X_lo, feature_names=labels)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
         gram_inv = exact.unscaled_covariance()
@@ -384,7 +417,11 @@ def ols_inference(
     else:
         dev = y
     tss = _fsum((dev * dev).tolist()) if small else float(dev @ dev)
-    return _table(
+    robust = None
+    if resid is not None and cov_type != "nonrobust":
+        A = np.column_stack([np.ones(N), X]) if fit_intercept else X
+        robust = _robust(A, resid, gram_inv, cov_type, N - rank, codes, intercept=fit_intercept)
+    return inference_from_sums(
         params=params,
         rss=rss,
         tss=tss,
@@ -394,10 +431,35 @@ def ols_inference(
         fit_intercept=fit_intercept,
         condition=exact.condition_number,
         optimum=exact.params if iterative else None,
-        names=(["intercept"] if fit_intercept else [])
-        + list(names if names is not None else default_feature_names(d)),
+        names=(["intercept"] if fit_intercept else []) + labels,
         target_name=target_name,
         method=method,
+        robust=robust,
+        use_t=use_t,
+        dependent=[labels[j] for j in exact.dependent_columns],
+    )
+
+
+def _robust(
+    A: Array,
+    resid: Array,
+    gram_inv: Array,
+    cov_type: str,
+    df_resid: int,
+    codes: tuple[NDArray[np.intp], int] | None,
+    *,
+    intercept: bool,
+) -> RobustCovariance:
+    """:func:`linreg.stats.robust.sandwich` of the design ``A`` and its residuals."""
+    return sandwich(
+        A,
+        resid,
+        gram_inv,
+        cov_type,
+        df_resid=df_resid,
+        intercept=intercept,
+        codes=None if codes is None else codes[0],
+        n_groups=None if codes is None else codes[1],
     )
 
 
@@ -415,6 +477,9 @@ def wls_inference(
     target_name: str = "y",
     method: str = "WLS (exact)",
     iterative: bool = False,
+    cov_type: str = "nonrobust",
+    groups: ArrayLike | None = None,
+    use_t: bool | None = None,
 ) -> Inference:
     """The inference table of weighted least squares, as statsmodels' ``WLS`` computes it.
 
@@ -432,18 +497,25 @@ def wls_inference(
     intercept : float
     sample_weight : ndarray of shape (N,)
         Finite weights ``>= 0``, not all zero (:func:`linreg.problem.check_sample_weight`).
-    fit_intercept, names, target_name, method, iterative :
+    fit_intercept, names, target_name, method, iterative, cov_type, groups, use_t :
         As for :func:`ols_inference`; ``iterative`` measures the distance from the
-        weighted least-squares optimum.
+        weighted least-squares optimum. The robust types are the sandwich of the
+        whitened rows and residuals (statsmodels' ``WLS(...).fit(cov_type=...)``);
+        rows of weight zero are left out of N and of the clusters.
 
     Returns
     -------
     Inference
     """
+    cov_type = check_cov_type(cov_type, groups)
+    use_t = check_use_t(use_t)
     w = np.asarray(sample_weight, dtype=np.float64)
+    codes = group_codes(groups, X.shape[0]) if groups is not None else None
     keep = w > 0
     if not keep.all():
         X, y, w = X[keep], y[keep], w[keep]
+        if codes is not None:
+            codes = group_codes(codes[0][keep], X.shape[0])
     N, d = X.shape
     p = d + int(fit_intercept)
     if p >= N:
@@ -462,7 +534,10 @@ def wls_inference(
     resid = residuals(A, yw, params, 0.0, levels=levels)
     small = N <= 100_000
     rss = _fsum((resid * resid).tolist()) if small else float(resid @ resid)
-    exact = lstsq(A, yw, fit_intercept=False)
+    labels = (["intercept"] if fit_intercept else []) + list(
+        names if names is not None else default_feature_names(d)
+    )
+    exact = lstsq(A, yw, fit_intercept=False, feature_names=labels)
     rank = exact.rank
     if rank < p or N * p > REFINE_COVARIANCE_MAX:
         gram_inv = exact.unscaled_covariance()
@@ -476,7 +551,12 @@ def wls_inference(
         dev = y
     wdev2 = w * dev * dev
     tss = _fsum(wdev2.tolist()) if small else float(np.sum(wdev2))
-    return _table(
+    robust = (
+        None
+        if cov_type == "nonrobust"
+        else _robust(A, resid, gram_inv, cov_type, N - rank, codes, intercept=fit_intercept)
+    )
+    return inference_from_sums(
         params=params,
         rss=rss,
         tss=tss,
@@ -486,11 +566,13 @@ def wls_inference(
         fit_intercept=fit_intercept,
         condition=_weighted_condition(X, w, fit_intercept),
         optimum=exact.params if iterative else None,
-        names=(["intercept"] if fit_intercept else [])
-        + list(names if names is not None else default_feature_names(d)),
+        names=labels,
         target_name=target_name,
         method=method,
         log_weight_sum=math.fsum(np.log(w).tolist()),
+        robust=robust,
+        use_t=use_t,
+        dependent=[labels[j] for j in exact.dependent_columns],
     )
 
 
@@ -513,7 +595,7 @@ def _weighted_condition(X: Array, w: Array, fit_intercept: bool) -> float:
     return float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
 
 
-def _table(
+def inference_from_sums(
     *,
     params: Array,
     rss: float,
@@ -528,30 +610,52 @@ def _table(
     target_name: str,
     method: str,
     log_weight_sum: float = 0.0,
+    robust: RobustCovariance | None = None,
+    use_t: bool | None = None,
+    dependent: list[str] | None = None,
 ) -> Inference:
-    """The statistics of the table from its sums (see the module docstring)."""
+    """The statistics of the table from its sums (see the module docstring).
+
+    With ``robust``, the standard errors come from its covariance, the p values
+    from ``use_t``'s distribution with ``robust.df_inference`` df, and F is the
+    Wald test of the slopes (:func:`linreg.stats.robust.wald_f`).
+    """
     N, p = n_samples, params.shape[0]
     notes: list[str] = []
     if rank < p:
         notes.append(
-            f"The design is rank deficient (rank {rank} < {p}): the standard errors use "
-            "a pseudo-inverse and some parameters are not identifiable."
+            f"The design is rank deficient (rank {rank} < {p}"
+            + (f"; {', '.join(dependent)} depend on the others" if dependent else "")
+            + "): the standard errors use a pseudo-inverse and some parameters are not "
+            "identifiable."
         )
     df_resid = N - rank
     k_const = int(fit_intercept)
     df_model = rank - k_const
     s2 = rss / df_resid
     residual_std = math.sqrt(s2)
-    std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
+    if use_t is None:
+        use_t = robust is None
+    df_tests = df_resid if robust is None else robust.df_inference
+    if robust is None:
+        std_errors = residual_std * np.sqrt(np.clip(np.diag(gram_inv), 0.0, None))
+    else:
+        std_errors = np.sqrt(np.clip(np.diag(robust.covariance), 0.0, None))
     _check_representable(rss, tss, std_errors, params, rank == p)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_values = params / std_errors
     from scipy import stats
 
-    p_values = 2.0 * stats.t.sf(np.abs(t_values), df_resid)
+    if use_t:
+        p_values = 2.0 * stats.t.sf(np.abs(t_values), df_tests)
+    else:
+        p_values = 2.0 * stats.norm.sf(np.abs(t_values))
     r2 = 1.0 - rss / tss if tss > 0 else float("nan")
     adj_r2 = 1.0 - (N - k_const) / df_resid * (1.0 - r2)
-    if df_model > 0 and rss > 0:
+    if robust is not None:
+        f_statistic, df_num = wald_f(params, robust.covariance, k_const)
+        f_pvalue = float(stats.f.sf(f_statistic, df_num, df_tests)) if df_num > 0 else float("nan")
+    elif df_model > 0 and rss > 0:
         f_statistic = ((tss - rss) / df_model) / s2
         f_pvalue = float(stats.f.sf(f_statistic, df_model, df_resid))
     elif df_model > 0:
@@ -602,6 +706,11 @@ def _table(
         target_name=target_name,
         method=method,
         notes=notes,
+        cov_type="nonrobust" if robust is None else robust.cov_type,
+        use_t=use_t,
+        df_inference=None if robust is None else robust.df_inference,
+        n_groups=None if robust is None else robust.n_groups,
+        robust_covariance=None if robust is None else robust.covariance,
     )
 
 
@@ -647,52 +756,13 @@ def penalized_error(what: str, alpha: float) -> LinregError:
     """The error of asking a penalized fit for what least squares alone gives (``what``)."""
     return LinregError(
         f"{what} is not available for a penalized fit (alpha={alpha!r}): ordinary "
-        "least-squares standard errors do not apply to ridge estimates. Refit with "
+        "least-squares standard errors do not apply to penalized estimates. Refit with "
         "alpha=0 for them; summary() prints the coefficients alone"
     )
 
 
-def penalized_summary(
-    coef: Array,
-    intercept: float,
-    alpha: float,
-    *,
-    fit_intercept: bool = True,
-    names: list[str] | None = None,
-    target_name: str = "y",
-    method: str = "ridge",
-) -> str:
-    """The summary of a penalized (ridge, ``alpha > 0``) fit: coefficients, no standard errors.
-
-    Ordinary least-squares standard errors, t and p values, intervals, R^2 tests
-    and the F statistic assume the unpenalized minimiser; the penalty biases the
-    estimates towards zero, so those numbers would mean nothing here, and none
-    are printed.
-    """
-    width = 78
-    coef = np.asarray(coef, dtype=np.float64)
-    labels = (["intercept"] if fit_intercept else []) + list(
-        names if names is not None else default_feature_names(coef.shape[0])
-    )
-    values = ([float(intercept)] if fit_intercept else []) + [float(c) for c in coef]
-    lines = [
-        "Penalized linear regression results".center(width),
-        "=" * width,
-        f"{'Dep. variable:':<18}{target_name:>22}",
-        f"{'Method:':<18}{method:>22}",
-        f"{'Penalty alpha:':<18}{alpha:>22.6g}",
-        f"{'Intercept:':<18}{'yes (unpenalized)' if fit_intercept else 'no':>22}",
-        "=" * width,
-        f"{'':<14}{'coef':>12}",
-        "-" * width,
-    ]
-    for label, value in zip(labels, values, strict=True):
-        name = label if len(label) <= 13 else label[:12] + "~"
-        lines.append(f"{name:<14}{value:>12.6g}")
-    lines.append("=" * width)
-    lines.append(
-        f"[1] This fit is penalized (alpha = {alpha:g}): ordinary least-squares standard "
-        "errors, t and p values, confidence intervals and the F test do not apply to it, "
-        "and none are given. Refit with alpha=0 for them."
-    )
-    return "\n".join(lines)
+def penalty_name(l1_ratio: float) -> str:
+    """The penalty's name: ``"ridge"`` (l1_ratio 0), ``"lasso"`` (1) or ``"elastic net"``."""
+    if l1_ratio == 0.0:
+        return "ridge"
+    return "lasso" if l1_ratio == 1.0 else "elastic net"
