@@ -123,6 +123,7 @@ def test_model_files_keep_the_new_hyperparameters(tmp_path: Any) -> None:
     loaded, _ = load_model(path)
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.coef_, model.coef_)
+    assert loaded.best_epoch_ == model.best_epoch_ is not None
 
 
 def test_streamed_fits_take_schedules_and_refuse_early_stopping(tmp_path: Any) -> None:
