@@ -139,3 +139,22 @@ def test_streamed_fits_take_schedules_and_refuse_early_stopping(tmp_path: Any) -
     np.testing.assert_allclose(streamed.coef_, in_memory.coef_, rtol=1e-9)
     with pytest.raises(LinregError, match="early_stopping is for data in memory"):
         fit_file(path, LinearRegression(early_stopping=True, **params), val=(X_val, y_val))
+
+
+def test_early_stopping_and_schedules_with_the_lasso_step() -> None:
+    X, y, X_val, y_val = overfitting_data()
+    params: dict[str, Any] = {
+        "learning_rate": 0.02,
+        "epochs": 3000,
+        "alpha": 0.05,
+        "l1_ratio": 1.0,
+        "early_stopping": True,
+        "n_iter_no_change": 25,
+        "lr_schedule": "step",
+        "decay_every": 1000,
+    }
+    ref, fast = fit_both(X, y, X_val, y_val, **params)
+    assert ref.stop_reason_ == fast.stop_reason_ == "early_stopping"
+    assert fast.best_epoch_ == ref.best_epoch_ is not None
+    np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    assert np.any(ref.coef_ == 0.0)  # soft-thresholding's exact zeros survive the restore
