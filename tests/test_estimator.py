@@ -276,6 +276,12 @@ DEFAULTS = {
     "alpha": 0.0,
     "l1_ratio": 0.0,
     "acceleration": "none",
+    "early_stopping": False,
+    "n_iter_no_change": 10,
+    "lr_schedule": "constant",
+    "power_t": 0.25,
+    "decay_every": 100,
+    "decay_factor": 0.5,
 }
 
 

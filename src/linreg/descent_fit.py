@@ -37,13 +37,13 @@ from linreg.optimality import (
 )
 from linreg.solvers import fast
 from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
-from linreg.training import EpochCallback, TrainResult, train
+from linreg.training import EpochCallback, Schedule, TrainResult, train
 from linreg.validation import constant_columns, require_finite
 
 if TYPE_CHECKING:
     from linreg.estimator import LinearRegression
 
-__all__ = ["AUTO_FRACTION", "auto_learning_rate", "fit_gradient", "store_descent"]
+__all__ = ["AUTO_FRACTION", "auto_learning_rate", "fit_gradient", "schedule_of", "store_descent"]
 
 Array = NDArray[np.float64]
 
@@ -220,9 +220,23 @@ def fit_gradient(
         to_original=to_original,
         on_epoch=on_epoch,
         sample_weight=sample_weight,
+        schedule=schedule_of(est),
+        early_stopping=int(est.n_iter_no_change) if est.early_stopping else None,
     )
     store_descent(
         est, model, result, to_original, stacklevel=5, learning_rate=learning_rate, scale=scale
+    )
+
+
+def schedule_of(est: LinearRegression) -> Schedule | None:
+    """The estimator's learning-rate schedule, or None for a constant rate."""
+    if est.lr_schedule == "constant":
+        return None
+    return Schedule(
+        kind=str(est.lr_schedule),
+        power_t=float(est.power_t),
+        decay_every=int(est.decay_every),
+        decay_factor=float(est.decay_factor),
     )
 
 
@@ -251,6 +265,7 @@ def store_descent(
         n_steps=result.n_steps,
         stop_reason=result.stop_reason,
         stability=getattr(est, "stability_", None),
+        best_epoch=result.best_epoch,
         learning_rate=learning_rate,
     )
     optimum = result.optimum_loss

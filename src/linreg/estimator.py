@@ -44,7 +44,7 @@ from linreg.problem import check_alpha, check_l1_ratio, check_sample_weight, pen
 from linreg.sklearn_compat import RegressorProtocol
 from linreg.solvers import fast
 from linreg.stability import Stability
-from linreg.training import EpochCallback
+from linreg.training import SCHEDULES, EpochCallback
 from linreg.validation import (
     check_finite,
     check_positive,
@@ -138,6 +138,23 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         penalty, ``momentum`` steps with the heavy-ball velocity of the smooth
         gradient, then soft-thresholds: a heuristic; FISTA is the accelerated method
         with a guarantee.)
+    early_stopping : bool, default=False
+        ``"gd"`` and ``"sgd"`` only, with validation data ``fit(X, y, X_val, y_val)``:
+        stop once the validation loss has not improved for ``n_iter_no_change``
+        epochs, and keep the parameters of the epoch where it was lowest
+        (``best_epoch_``; ``stop_reason_`` is then ``"early_stopping"``).
+    n_iter_no_change : int, default=10
+        The patience of early stopping, in epochs.
+    lr_schedule : {"constant", "invscaling", "step"}, default="constant"
+        The step size of epoch k (:class:`linreg.training.Schedule`), from eta_0 =
+        ``learning_rate``: eta_0; eta_0 / (k + 1)^power_t; or
+        eta_0 * decay_factor^floor(k / decay_every).
+    power_t : float, default=0.25
+        The exponent of ``"invscaling"``.
+    decay_every : int, default=100
+        Epochs between two decays of ``"step"``.
+    decay_factor : float, default=0.5
+        The factor in (0, 1] of each decay of ``"step"``.
 
     Attributes
     ----------
@@ -155,8 +172,12 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         ``"sgd"`` (so ``n_steps_ * batch_size / N`` epochs' worth of rows), 0 for
         ``"exact"``; None for a model loaded from a file that did not record it.
     stop_reason_ : str
-        ``"max_epochs"``, ``"converged"`` or ``"closed_form"`` (an ``"exact"``
-        elastic net: ``"converged"``, or ``"max_epochs"`` with a warning).
+        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"`` (an
+        ``"exact"`` elastic net: ``"converged"``, or ``"max_epochs"`` with a warning).
+    best_epoch_ : int or None
+        With ``early_stopping``, the epoch whose parameters were kept (the lowest
+        validation loss; ``history_`` goes on to where it stopped, ``n_iter_``);
+        None otherwise.
     dual_gap_ : float
         Only for an ``"exact"`` fit with ``l1_ratio > 0``: the duality gap, an upper
         bound on how far the objective is above its minimum, in its units.
@@ -222,6 +243,12 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         alpha: float = 0.0,
         l1_ratio: float = 0.0,
         acceleration: str = "none",
+        early_stopping: bool = False,
+        n_iter_no_change: int = 10,
+        lr_schedule: str = "constant",
+        power_t: float = 0.25,
+        decay_every: int = 100,
+        decay_factor: float = 0.5,
     ) -> None:
         self.solver = solver
         self.learning_rate = learning_rate
@@ -237,6 +264,12 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.acceleration = acceleration
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.decay_every = decay_every
+        self.decay_factor = decay_factor
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -266,12 +299,24 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             raise LinregError(
                 f"engine must be one of {', '.join(fast.ENGINES)}; got {self.engine!r}"
             )
+        check_positive(self.n_iter_no_change, "n_iter_no_change", integer=True)
+        if self.lr_schedule not in SCHEDULES:
+            raise LinregError(
+                f"lr_schedule must be one of {', '.join(SCHEDULES)}; got {self.lr_schedule!r}"
+            )
+        check_positive(self.power_t, "power_t")
+        check_positive(self.decay_every, "decay_every", integer=True)
+        factor = self.decay_factor
+        if not (isinstance(factor, (int, float)) and not isinstance(factor, bool)) or not (
+            0.0 < factor <= 1.0
+        ):
+            raise LinregError(f"decay_factor must be in (0, 1], got {factor!r}")
         if self.acceleration == "fista" and (self.solver != "gd" or self.momentum):
             raise LinregError(
                 "acceleration='fista' is for solver='gd' without momentum; "
                 f"got solver={self.solver!r}, momentum={self.momentum!r}"
             )
-        for flag in ("standardize", "fit_intercept"):
+        for flag in ("standardize", "fit_intercept", "early_stopping"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 raise LinregError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
 
@@ -330,6 +375,11 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         if X_val is not None:
             Xv, _ = check_X(X_val, n_features=X_arr.shape[1], estimator=type(self).__name__)
             val = (Xv, check_y(y_val, Xv.shape[0]))
+        if self.early_stopping and (val is None or self.solver == "exact"):
+            raise LinregError(
+                "early_stopping=True needs gradient descent (solver 'gd' or 'sgd') and "
+                "validation data: fit(X, y, X_val, y_val)"
+            )
 
         before = dict(vars(self))
         try:
@@ -495,6 +545,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         self.n_iter_ = result.n_refinements
         self.n_steps_ = 0
         self.stop_reason_ = "closed_form"
+        self.best_epoch_: int | None = None
         self.learning_rate_: float | None = None
         self.optimality_gap_: float | None = 0.0
 
@@ -512,6 +563,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         self.n_iter_ = fitted.n_iter
         self.n_steps_ = fitted.n_steps
         self.stop_reason_ = fitted.stop_reason
+        self.best_epoch_ = fitted.best_epoch
         self.stability_ = fitted.stability
         if fitted.lstsq is not None:
             self.lstsq_ = fitted.lstsq
@@ -589,6 +641,11 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         from linreg.out_of_memory import solve_passes
 
         self._validate_params()
+        if self.early_stopping:
+            raise LinregError(
+                "early_stopping is for data in memory, fit(X, y, X_val, y_val); "
+                "streamed and Dask fits run all epochs (or stop by tol)"
+            )
         if self._lasso() and self.solver == "sgd":
             raise LinregError(
                 f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "

@@ -64,7 +64,7 @@ class Fitted:
     n_steps : int or None
         Parameter updates (0 for ``"exact"``).
     stop_reason : str
-        ``"max_epochs"``, ``"converged"`` or ``"closed_form"``.
+        ``"max_epochs"``, ``"converged"``, ``"early_stopping"`` or ``"closed_form"``.
     stability : Stability or None
         eta_max and the condition number of the weighted, penalized Hessian (GD).
     lstsq : LstsqResult or None
@@ -84,6 +84,8 @@ class Fitted:
     inference : InferencePieces or None
         The O(p^2) sums nonrobust inference needs, for fits that keep no data
         (unweighted, unpenalized out-of-core fits); None otherwise.
+    best_epoch : int or None
+        The epoch whose parameters early stopping kept; None without it.
     """
 
     coef: Array
@@ -101,6 +103,7 @@ class Fitted:
     dual_gap: float | None = None
     learning_rate: float | None = None
     inference: InferencePieces | None = None
+    best_epoch: int | None = None
 
 
 @dataclass(frozen=True)

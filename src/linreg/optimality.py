@@ -305,7 +305,8 @@ def convergence_message(
             "raising the learning rate below eta_max, or standardizing"
         )
     stable = fitted.stability is None or learning_rate < fitted.stability.max_stable_learning_rate
-    if fitted.stop_reason != "closed_form" and stable:
+    # Early stopping ends above the training optimum on purpose: no gap to warn of.
+    if fitted.stop_reason != "closed_form" and fitted.best_epoch is None and stable:
         if optimum is None and fitted.optimum is not None:
             optimum = fitted.optimum.loss
         gap = optimum_gap_message(

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.descent_fit import auto_learning_rate
+from linreg.descent_fit import auto_learning_rate, schedule_of
 from linreg.errors import ConvergenceWarning, LinregError, StabilityWarning
 from linreg.fitted import Fitted, Optimum, StreamFit
 from linreg.history import History
@@ -363,6 +363,7 @@ def _solve_gradient(
         sgd=sgd,
         l1=np.full(d, 2.0 * lasso) if lasso else None,  # thresholds, in the units of V
         fista=estimator.acceleration == "fista",
+        schedule=schedule_of(estimator),
     )
     coef, intercept = to_original(model.W, model.b)
     optimum_coef, optimum_intercept = to_original(W_a, b_a)

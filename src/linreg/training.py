@@ -10,7 +10,9 @@ The algorithm, for every epoch k = 0, 1, ..., epochs:
 3. update: full-batch GD takes one step with the gradient of the whole data;
    mini-batch SGD shuffles the rows (from the seed, :func:`shuffle_rows`) and
    takes one step per batch. Momentum keeps a velocity v <- mu v + g and steps
-   with v. With an L1 penalty ``t |W|_1`` (the lasso's, t = 2 alpha rho), the gradient
+   with v. The step size of epoch k is eta_k of a :class:`Schedule`: eta_0 always
+   (constant), eta_0 / (k + 1)^power_t (inverse scaling) or eta_0 gamma^floor(k / s)
+   (step decay). With an L1 penalty ``t |W|_1`` (the lasso's, t = 2 alpha rho), the gradient
    is the smooth part's and every step is followed by one more line, the proximal
    step W <- sign(W) max(|W| - eta t, 0) (ISTA; FISTA with ``acceleration="fista"``,
    which takes each gradient step from W_k + (t_k - 1)/t_{k+1} (W_k - W_{k-1})).
@@ -26,6 +28,12 @@ iterates are exactly those of the textbook loop. The weights of mean one ``w~`` 
 the full-batch gradient the objective's, ``(2/N) X^T (w~ r) = (2/S) X^T (w r)``, and
 a mini-batch's ``(2/B) sum_B w~_i x_i r_i + 2 alpha W`` an unbiased estimate of it.
 
+Early stopping (:class:`EarlyStopping`) watches the validation loss instead: after
+``patience`` epochs without a new lowest validation loss the run stops, and the model
+goes back to the parameters of its best epoch. Gradient descent from zero walks from
+the simplest model towards the least-squares fit, so stopping it early is a penalty
+of its own, chosen by the data held out.
+
 SGD with ``tol`` also stops *within* an epoch (:class:`Plateau`): each batch's
 loss, taken before its step, is a loss on rows the model has not yet been
 trained on this epoch (a progressive validation loss), so windows of them show
@@ -33,7 +41,8 @@ when the model has stopped improving long before the epoch ends. On 2,000,000
 rows of 16 features, batch 512, the model is within 1% of the optimum after
 about 2% of the first epoch, and with tol = 1e-3 the test stops it after 3-5%.
 The last record of such a run is where it stopped,
-so ``history.W[-1]`` is always the fitted W.
+so ``history.W[-1]`` is the fitted W, except after early stopping, where the fitted W
+is that of the best epoch, ``TrainResult.best_epoch``.
 """
 
 from __future__ import annotations
@@ -55,8 +64,11 @@ __all__ = [
     "GROWTH",
     "PATIENCE",
     "PLATEAU_ROWS",
+    "SCHEDULES",
     "SHUFFLE_BUCKET_ROWS",
+    "EarlyStopping",
     "Plateau",
+    "Schedule",
     "TrainResult",
     "gradient_descent",
     "shuffle_buckets",
@@ -86,6 +98,9 @@ GROWTH = 4
 #: Windows in a row that must fail to improve before SGD stops.
 PATIENCE = 2
 
+#: The learning-rate schedules (:class:`Schedule`).
+SCHEDULES = ("constant", "invscaling", "step")
+
 #: Maps parameters in training units (maybe standardized) to original units.
 ToOriginal = Callable[[Array, float], tuple[Array, float]]
 #: Called after each recorded epoch with (epoch, loss).
@@ -106,6 +121,68 @@ class TrainResult:
     n_iter: int
     n_steps: int
     optimum_loss: float | None = None
+    best_epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The step size of every epoch: eta_k from the starting rate eta_0.
+
+    - ``"constant"``: eta_k = eta_0;
+    - ``"invscaling"``: eta_k = eta_0 / (k + 1)^power_t (scikit-learn's SGD counts
+      k in rows seen; here in epochs);
+    - ``"step"``: eta_k = eta_0 * decay_factor^floor(k / decay_every).
+
+    Steps that shrink let SGD settle: with a constant eta its iterates keep
+    jumping around the optimum by an amount that grows with eta and the gradient
+    noise; sum eta_k = inf with eta_k -> 0 lets them converge.
+    """
+
+    kind: str = "constant"
+    power_t: float = 0.25
+    decay_every: int = 100
+    decay_factor: float = 0.5
+
+    def rate(self, eta0: float, epoch: int) -> float:
+        """eta_k for epoch k = ``epoch`` (its steps all use it)."""
+        if self.kind == "invscaling":
+            return eta0 / float(epoch + 1) ** self.power_t
+        if self.kind == "step":
+            return eta0 * self.decay_factor ** (epoch // self.decay_every)
+        return eta0
+
+
+class EarlyStopping:
+    """Stop when the validation loss has not improved for ``patience`` epochs.
+
+    :meth:`update` is given each epoch's validation loss with the model at that
+    epoch's parameters, and keeps a copy of the parameters of the lowest loss so
+    far (epoch 0 counts); :meth:`restore` puts them back at the end of the run.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs after the best one without a lower validation loss before stopping.
+    """
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_loss = np.inf
+        self.best_epoch: int | None = None
+        self._best: tuple[Array, float] | None = None
+
+    def update(self, epoch: int, val_loss: float, model: LinearModel) -> bool:
+        """Record epoch ``epoch``; True once ``patience`` epochs passed without a better one."""
+        if self.best_epoch is None or val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, epoch
+            self._best = (model.W.copy(), float(model.b))
+            return False
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self, model: LinearModel) -> None:
+        """Set ``model`` to the best epoch's parameters."""
+        if self._best is not None:
+            model.W, model.b = self._best[0].copy(), self._best[1]
 
 
 def identity_map(W: Array, b: float) -> tuple[Array, float]:
@@ -230,6 +307,8 @@ def train(
     on_epoch: EpochCallback | None = None,
     sample_weight: Array | None = None,
     alpha: float | Array = 0.0,
+    schedule: Schedule | None = None,
+    early_stopping: int | None = None,
     l1: float | Array = 0.0,
     acceleration: str = "none",
 ) -> TrainResult:
@@ -268,6 +347,11 @@ def train(
         The penalty ``alpha |W|^2`` in the units trained on; the estimator, training on
         ``Z = (X - c) / s``, passes its own ``alpha``: the standardized penalty.
         The validation loss is the plain MSE of ``X_val``, without weights or penalty.
+    schedule : Schedule, optional
+        The step size of each epoch from ``learning_rate``; None keeps it constant.
+    early_stopping : int, optional
+        Patience of :class:`EarlyStopping` on the validation loss (needs ``X_val``):
+        the model ends at its best epoch's parameters, ``TrainResult.best_epoch``.
     l1 : float or ndarray of shape (d,), default=0.0
         The L1 penalty ``sum_j l1_j |W_j|`` in the units trained on (``2 alpha rho``,
         standardized or not); each step is followed by the proximal step :meth:`LinearModel.prox`.
@@ -297,9 +381,13 @@ def train(
         sample_weight=w,
         alpha=alpha,
         plateau=plateau,
+        schedule=schedule,
         l1=l1,
         fista=acceleration == "fista",
     )
+    early = None
+    if early_stopping is not None and X_val is not None:
+        early = EarlyStopping(early_stopping)
 
     def gradient_norm() -> float:
         return model.backward(X, y, model.forward(X), sample_weight=w, alpha=alpha).norm
@@ -316,12 +404,19 @@ def train(
         val_loss=None if X_val is None or y_val is None else partial(_mse, model, X_val, y_val),
         stopped=None if plateau is None else lambda: plateau.stopped,
         gradient_norm=gradient_norm,
+        early=early,
     )
     if plateau is not None:
         n_steps = plateau.batches
     else:
         n_steps = n_iter if solver == "gd" else n_iter * -(-X.shape[0] // batch_size)
-    return TrainResult(history=history, stop_reason=stop_reason, n_iter=n_iter, n_steps=n_steps)
+    return TrainResult(
+        history=history,
+        stop_reason=stop_reason,
+        n_iter=n_iter,
+        n_steps=n_steps,
+        best_epoch=None if early is None else early.best_epoch,
+    )
 
 
 def gradient_descent(
@@ -337,6 +432,7 @@ def gradient_descent(
     sample_weight: Array | None,
     alpha: float | Array,
     plateau: Plateau | None,
+    schedule: Schedule | None = None,
     l1: float | Array = 0.0,
     fista: bool = False,
 ) -> Iterator[float]:
@@ -344,7 +440,8 @@ def gradient_descent(
 
     Full-batch GD takes one step with the gradient of the whole data; SGD shuffles
     the rows and takes one step per batch, giving each batch's loss to ``plateau``
-    and ending the epoch when it says stop. ``sample_weight`` are of mean one.
+    and ending the epoch when it says stop. ``sample_weight`` are of mean one. Epoch
+    k's steps are of size ``schedule.rate(learning_rate, k)``.
     Stopping, divergence checks and records are the caller's (:func:`watch`): it
     simply asks for no further epoch. ``l1`` adds the proximal step after every step;
     ``fista`` (full batch) steps from FISTA's extrapolated point.
@@ -352,6 +449,7 @@ def gradient_descent(
     N = X.shape[0]
     rng = np.random.default_rng(seed)
     velocity = Gradients(dW=np.zeros_like(model.W), db=0.0)
+    eta = learning_rate
     lasso = bool(np.any(l1))
     t_k, previous = 1.0, (model.W.copy(), model.b)  # FISTA's t_k and W_{k-1}, b_{k-1}
 
@@ -363,11 +461,14 @@ def gradient_descent(
                 dW=momentum * velocity.dW + grads.dW, db=momentum * velocity.db + grads.db
             )
             grads = velocity
-        model.step(grads, learning_rate)
+        model.step(grads, eta)
         if lasso:
-            model.prox(learning_rate, l1)  # the L1 penalty's step: soft-thresholding
+            model.prox(eta, l1)  # the L1 penalty's step: soft-thresholding
 
+    epoch = 0
     while True:
+        eta = learning_rate if schedule is None else schedule.rate(learning_rate, epoch)
+        epoch += 1
         y_pred = model.forward(X)
         yield model.loss(y_pred, y, sample_weight=sample_weight, alpha=alpha, l1=l1)
         if solver == "gd":
@@ -407,6 +508,7 @@ def watch(
     val_loss: Callable[[], float] | None,
     stopped: Callable[[], bool] | None,
     gradient_norm: Callable[[], float],
+    early: EarlyStopping | None = None,
 ) -> tuple[History, str, int]:
     """Run a descent loop from outside: record, check, call back and stop it.
 
@@ -417,8 +519,9 @@ def watch(
     model back at its last finite parameters, ``gradient_norm`` taken there);
     record the loss, the parameters in original units and ``val_loss`` (in a
     bounded :class:`~linreg.history.Recorder`, thinned past its limit); call
-    ``on_epoch``; stop when ``stopped`` says so (SGD's plateau), at ``epochs``, or
-    when the relative loss change is at most ``tol``.
+    ``on_epoch``; stop when ``early`` says so (``"early_stopping"``), when
+    ``stopped`` says so (SGD's plateau), at ``epochs``, or when the relative loss
+    change is at most ``tol``. With ``early``, the model ends at its best epoch.
 
     Returns
     -------
@@ -427,6 +530,7 @@ def watch(
     recorder = Recorder(model.W.shape[0], validation=val_loss is not None)
     limit = np.inf
     previous = np.nan
+    tiny = np.finfo(np.float64).tiny
     last_finite = (model.W.copy(), model.b)
     for epoch, loss in enumerate(losses):
         if not np.isfinite(loss) or loss > limit:
@@ -447,16 +551,23 @@ def watch(
             limit = EXPLOSION_FACTOR * max(loss, np.finfo(np.float64).tiny)
         last_finite = (model.W.copy(), model.b)
         W_orig, b_orig = to_original(model.W, model.b)
-        recorder.add(epoch, loss, W_orig, b_orig, val_loss() if val_loss is not None else 0.0)
+        val = val_loss() if val_loss is not None else 0.0
+        recorder.add(epoch, loss, W_orig, b_orig, val)
         if on_epoch is not None:
             on_epoch(epoch, loss)
-        if stopped is not None and stopped():
-            return recorder.history(), "converged", epoch
-        if epoch == epochs:
-            return recorder.history(), "max_epochs", epoch
-        tiny = np.finfo(np.float64).tiny
-        if tol is not None and epoch > 0 and abs(previous - loss) <= tol * max(previous, tiny):
-            return recorder.history(), "converged", epoch
+        reason = None
+        if early is not None and val_loss is not None and early.update(epoch, val, model):
+            reason = "early_stopping"
+        elif stopped is not None and stopped():
+            reason = "converged"
+        elif epoch == epochs:
+            reason = "max_epochs"
+        elif tol is not None and epoch > 0 and abs(previous - loss) <= tol * max(previous, tiny):
+            reason = "converged"
+        if reason is not None:
+            if early is not None:
+                early.restore(model)
+            return recorder.history(), reason, epoch
         previous = loss
     raise AssertionError("a descent loop ends only when watch stops it")
 

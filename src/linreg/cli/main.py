@@ -47,6 +47,7 @@ from linreg.cli.parsers import (
     lab_page,
     path,
     report,
+    selection,
     stats,
     sweep,
     train,
@@ -96,6 +97,7 @@ COMMAND_GROUPS = (
     stats,
     diagnose,
     path,
+    selection,
     harness,
 )
 

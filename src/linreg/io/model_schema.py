@@ -32,6 +32,8 @@ written before the elastic net lack ``hyperparameters.l1_ratio`` and ``accelerat
 ``training.n_steps``, ``n_samples``       a whole number >= 0 or null (optional)
 ``training.weighted``                     true, false or null (optional)
 ``training.stop_reason``                  text (optional)
+``training.best_epoch``                   a whole number >= 0 or null (optional; early
+                                          stopping's kept epoch)
 ``training.data_sha256``                  64 hexadecimal digits or null (optional)
 ``training.final_loss``                   a finite number or null (optional)
 ``training.max_stable_learning_rate``     a finite number > 0 or null (optional)
@@ -127,6 +129,12 @@ _HYPERPARAMETERS = {
     "alpha": "number",
     "l1_ratio": "number",
     "acceleration": "text",
+    "early_stopping": "bool",
+    "n_iter_no_change": "number",
+    "lr_schedule": "text",
+    "power_t": "number",
+    "decay_every": "number",
+    "decay_factor": "number",
 }
 
 Array = NDArray[np.float64]
@@ -164,6 +172,7 @@ class CheckedModel:
     stop_reason: str
     weighted: bool | None
     inference: InferencePieces | None = None
+    best_epoch: int | None = None
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -431,6 +440,7 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
         n_steps=_count(training.get("n_steps"), "training.n_steps", fail, null=True),
         stop_reason=stop_reason,
         weighted=_weighted(training.get("weighted"), fail),
+        best_epoch=_count(training.get("best_epoch"), "training.best_epoch", fail, null=True),
     )
     _count(training.get("n_samples"), "training.n_samples", fail, null=True)
     _number(training.get("final_loss"), "training.final_loss", fail, null=True)

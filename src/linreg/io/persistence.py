@@ -117,6 +117,7 @@ def model_to_dict(
             "n_iter": int(model.n_iter_),
             "n_steps": None if model.n_steps_ is None else int(model.n_steps_),
             "stop_reason": model.stop_reason_,
+            "best_epoch": getattr(model, "best_epoch_", None),
             "final_loss": _finite_or_none(model.history_.final_loss),  # null: it overflowed
             "max_stable_learning_rate": None
             if stab is None
@@ -361,6 +362,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.n_iter_ = history.n_epochs if checked.n_iter is None else checked.n_iter
     model.n_steps_ = checked.n_steps
     model.stop_reason_ = checked.stop_reason
+    model.best_epoch_ = checked.best_epoch
     model.stability_ = None
     model.weighted_ = checked.weighted
     if checked.inference is not None:

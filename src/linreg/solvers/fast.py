@@ -67,7 +67,15 @@ from linreg.solvers.objectives import (
     sgd_needs_moments,
 )
 from linreg.solvers.sgd import EpochRunner, RowOrder, ShuffledBatches, count_steps, sgd_steps
-from linreg.training import EpochCallback, ToOriginal, TrainResult, identity_map, watch
+from linreg.training import (
+    EarlyStopping,
+    EpochCallback,
+    Schedule,
+    ToOriginal,
+    TrainResult,
+    identity_map,
+    watch,
+)
 from linreg.validation import require_finite
 
 __all__ = [
@@ -138,6 +146,8 @@ def train(
     objective: str = "auto",
     sample_weight: Array | None = None,
     alpha: float = 0.0,
+    schedule: Schedule | None = None,
+    early_stopping: int | None = None,
     l1: Array | None = None,
     acceleration: str = "none",
 ) -> TrainResult:
@@ -157,7 +167,7 @@ def train(
         The moments of (X, y) if already computed (the estimator needs them first
         for the standardization and eta_max).
     solver, learning_rate, epochs, batch_size, momentum, tol, seed, max_stable_learning_rate,
-    to_original, on_epoch :
+    to_original, on_epoch, schedule, early_stopping :
         As in :func:`linreg.training.train`.
     X_val, y_val : ndarrays, optional
         Validation data, in original units like X.
@@ -248,6 +258,8 @@ def train(
             on_epoch=on_epoch,
             val_objective=val_objective,
             sgd=batches,
+            schedule=schedule,
+            early_stopping=early_stopping,
             l1=l1,
             fista=acceleration == "fista",
         )
@@ -279,6 +291,8 @@ def descend(
     on_epoch: EpochCallback | None = None,
     val_objective: Objective | None = None,
     sgd: EpochRunner | None = None,
+    schedule: Schedule | None = None,
+    early_stopping: int | None = None,
     l1: Array | None = None,
     fista: bool = False,
 ) -> TrainResult:
@@ -287,9 +301,12 @@ def descend(
     The loop yields every epoch's loss (from ``objective``, O(d^2)) and updates:
     full-batch GD from the objective's gradient, or one SGD epoch (``sgd``);
     :func:`linreg.training.watch` records, checks for divergence, calls back and
-    stops it, as it does the readable loop. ``l1`` (the L1 penalty in the units
-    trained on) adds the loss ``sum_j l1_j |W_j|`` and the proximal step after every GD
-    step; ``fista`` steps from FISTA's extrapolated point, as the readable loop does.
+    stops it, as it does the readable loop. Epoch k steps with
+    ``schedule.rate(learning_rate, k)``; ``early_stopping`` is the patience of an
+    :class:`~linreg.training.EarlyStopping` on ``val_objective``'s loss. ``l1`` (the
+    L1 penalty in the units trained on) adds the loss ``sum_j l1_j |W_j|`` and the
+    proximal step after every GD step; ``fista`` steps from FISTA's extrapolated point,
+    as the readable loop does.
     """
     fit_intercept = model.fit_intercept
     if l1 is not None and sgd is not None:
@@ -298,11 +315,15 @@ def descend(
     def loop() -> Iterator[float]:
         W, b = model.W.copy(), float(model.b)
         velocity_W, velocity_b = np.zeros_like(W), 0.0
+        epoch = 0
         t_k, W_prev, b_prev = 1.0, W, b  # FISTA's t_k, W_{k-1}, b_{k-1}
         while True:
             model.W, model.b = W, b  # what watch records, and the result
+            eta = learning_rate if schedule is None else schedule.rate(learning_rate, epoch)
+            epoch += 1
             if sgd is not None:
                 yield objective.loss(W, b)
+                sgd.learning_rate = eta
                 W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
                 continue
             if fista:
@@ -321,10 +342,10 @@ def descend(
                 velocity_W = momentum * velocity_W + dW
                 velocity_b = momentum * velocity_b + db
                 dW, db = velocity_W, velocity_b
-            W = W - learning_rate * dW
-            b = b - learning_rate * db
+            W = W - eta * dW
+            b = b - eta * db
             if l1 is not None:
-                W = soft_threshold(W, learning_rate * l1)
+                W = soft_threshold(W, eta * l1)
 
     def gradient_norm() -> float:
         _, dW, db = objective.loss_and_gradient(model.W, model.b)
@@ -333,6 +354,9 @@ def descend(
         return math.sqrt(float(dW @ dW) + db**2)
 
     val_loss = None if val_objective is None else partial(_loss_at, val_objective, model)
+    early = None
+    if early_stopping is not None and val_loss is not None:
+        early = EarlyStopping(early_stopping)
     history, stop_reason, n_iter = watch(
         loop(),
         model,
@@ -345,9 +369,13 @@ def descend(
         val_loss=val_loss,
         stopped=None if sgd is None else lambda: sgd.stopped,
         gradient_norm=gradient_norm,
+        early=early,
     )
     steps = n_iter if sgd is None else sgd.steps
-    return TrainResult(history=history, stop_reason=stop_reason, n_iter=n_iter, n_steps=steps)
+    best = None if early is None else early.best_epoch
+    return TrainResult(
+        history=history, stop_reason=stop_reason, n_iter=n_iter, n_steps=steps, best_epoch=best
+    )
 
 
 def _loss_plus_l1(objective: Objective, W: Array, b: float, l1: Array | None) -> float:

@@ -154,7 +154,7 @@ class ShuffledBatches:
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rng = np.random.default_rng(seed)
         self._batch = batch_size
-        self._lr, self._mu = learning_rate, momentum
+        self.learning_rate, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.plateau = None if tol is None else Plateau(tol, batch_size)
         self.steps = 0
@@ -185,7 +185,7 @@ class ShuffledBatches:
         """One pass of mini-batch updates; W and velocity_W are updated in place."""
         if self._blocks is None:
             return self._compiled_epoch(W, b, velocity_W, velocity_b)
-        X, y, bs, lr, mu = self._X, self._y, self._batch, self._lr, self._mu
+        X, y, bs, lr, mu = self._X, self._y, self._batch, self.learning_rate, self._mu
         X_block, y_block, w_block = self._blocks
         for index in RowOrder(self._rng, X.shape[0]).chunks(self._rows):
             k = index.shape[0]
@@ -264,7 +264,7 @@ class ShuffledBatches:
                     velocity_W,
                     state,
                     batch_size=bs,
-                    learning_rate=self._lr,
+                    learning_rate=self.learning_rate,
                     momentum=self._mu,
                     fit_intercept=self._fit_intercept,
                     center=vectors[0],
@@ -449,10 +449,12 @@ class EpochRunner(Protocol):
     """One epoch of mini-batch SGD from (W, b) and the momentum velocities.
 
     ``stopped`` says whether its :class:`~linreg.training.Plateau` ended the run
-    within the epoch just run; ``steps`` counts the updates so far.
+    within the epoch just run; ``steps`` counts the updates so far;
+    ``learning_rate`` is the step size of the next epoch (a schedule changes it).
     """
 
     steps: int
+    learning_rate: float
 
     @property
     def stopped(self) -> bool: ...

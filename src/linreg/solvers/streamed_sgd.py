@@ -62,7 +62,7 @@ class StreamSGD:
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rng = np.random.default_rng(seed)
         self._batch = batch_size
-        self._lr, self._mu = learning_rate, momentum
+        self.learning_rate, self._mu = learning_rate, momentum
         self._fit_intercept = fit_intercept
         self.epochs = 0
         self.steps = 0
@@ -133,7 +133,7 @@ class StreamSGD:
             velocity_W,
             velocity_b,
             batch_size=self._batch,
-            learning_rate=self._lr,
+            learning_rate=self.learning_rate,
             momentum=self._mu,
             fit_intercept=self._fit_intercept,
             plateau=self.plateau,

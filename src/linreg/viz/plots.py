@@ -2,7 +2,8 @@
 
 The figures live in modules by family: :mod:`linreg.viz.fit_plots` (the data and the
 fitted model), :mod:`linreg.viz.training_plots` (loss curve, learning-rate sweep),
-:mod:`linreg.viz.landscape` (loss landscapes, optimizer paths, the scaling lab) and
+:mod:`linreg.viz.landscape` (loss landscapes, optimizer paths, the scaling lab),
+:mod:`linreg.viz.selection_plots` (learning and validation curves) and
 :mod:`linreg.viz.animation` (the training GIF); their shared conventions (Okabe–Ito
 palette, labels, atomic saving) are in :mod:`linreg.viz.style`. This module names them all
 in one place, ``from linreg.viz import plots; plots.loss_curve(...)``, as the notebooks and
@@ -35,6 +36,7 @@ from linreg.viz.landscape import (
     optimizer_paths,
     scaling_lab,
 )
+from linreg.viz.selection_plots import learning_curve, validation_curve
 from linreg.viz.style import (
     DPI,
     OKABE_ITO,
@@ -59,6 +61,7 @@ __all__ = [
     "animation_epochs",
     "fit_line",
     "landscape_grid",
+    "learning_curve",
     "learning_rate_sweep",
     "loss_curve",
     "loss_landscape",
@@ -70,6 +73,7 @@ __all__ = [
     "training_animation",
     "true_vs_learned",
     "untrained_vs_trained",
+    "validation_curve",
     "write_training_figures",
 ]
 
