@@ -8,7 +8,7 @@ reference) and leaves the statistics to :mod:`linreg.stats.inference`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -44,6 +44,9 @@ class AssessmentMixin:
     def _check_fitted(self) -> None:  # pragma: no cover - the estimator's own
         raise NotImplementedError
 
+    def _design_matrix(self, X: Any) -> Any:  # pragma: no cover - the estimator's own
+        raise NotImplementedError
+
     def _penalized(self) -> bool:
         return float(getattr(self, "alpha", 0.0) or 0.0) != 0.0
 
@@ -64,7 +67,7 @@ class AssessmentMixin:
             return self._X_fit, self._y_fit, getattr(self, "_w_fit", None)
         names = getattr(self, "feature_names_in_", None)
         X_arr, _ = check_X(
-            X,
+            self._design_matrix(X),
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
         )
@@ -192,6 +195,8 @@ class AssessmentMixin:
 
             raise penalized_error("predict_interval", self.alpha)
         X_arr, _ = check_X(
-            X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
+            self._design_matrix(X),
+            n_features=self.n_features_in_,
+            feature_names=None if names is None else list(names),
         )
         return self.inference().predict_interval(X_arr, alpha)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,6 +58,12 @@ __all__ = ["SOLVERS", "LinearRegression"]
 Array = NDArray[np.float64]
 
 SOLVERS = ("gd", "sgd", "exact")
+
+
+class RawDesign(Protocol):
+    """What encodes raw rows into a model's features (:class:`linreg.formula.FormulaDesign`)."""
+
+    def design_frame(self, data: Any, *, name: str = ...) -> Any: ...
 
 
 class LinearRegression(AssessmentMixin, ParamsMixin):
@@ -131,6 +137,9 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.
+    formula_ : FormulaDesign
+        Only for a model fitted by :func:`linreg.fit_formula`: how raw DataFrames are
+        encoded into the features (see :meth:`_design_matrix`).
 
     Notes
     -----
@@ -149,6 +158,8 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     >>> round(model.coef_[0], 1), round(model.intercept_, 1)
     (3.0, 1.9)
     """
+
+    formula_: RawDesign
 
     def __init__(
         self,
@@ -284,6 +295,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
+        vars(self).pop("formula_", None)  # fit_formula sets it again after fit
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
@@ -427,7 +439,7 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         else:
             vars(self).pop("feature_names_in_", None)
-        for attribute in ("_X_fit", "_y_fit", "_w_fit"):  # nothing to revisit
+        for attribute in ("_X_fit", "_y_fit", "_w_fit", "formula_"):  # nothing to revisit
             vars(self).pop(attribute, None)
         self.weighted_ = bool(passes.weighted)
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
@@ -455,12 +467,23 @@ class LinearRegression(AssessmentMixin, ParamsMixin):
     def _decision(self, X: Array) -> Array:
         return X @ self.coef_ + self.intercept_
 
+    def _design_matrix(self, X: Any) -> Any:
+        """``X`` as the model's features: a model fitted by a formula encodes a raw
+        DataFrame (:func:`linreg.fit_formula`); other input is returned as it is."""
+        design = getattr(self, "formula_", None)
+        if design is None or not hasattr(X, "columns"):
+            return X
+        return design.design_frame(X, name="X")
+
     def predict(self, X: ArrayLike) -> Array:
-        """Predictions y_pred = X W + b of shape (N,)."""
+        """Predictions y_pred = X W + b of shape (N,).
+
+        A model fitted by :func:`linreg.fit_formula` takes a DataFrame of the raw columns.
+        """
         self._check_fitted()
         names = getattr(self, "feature_names_in_", None)
         X_arr, _ = check_X(
-            X,
+            self._design_matrix(X),
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
         )

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError, NonFiniteDataError
+from linreg.missing import as_numeric
 
 __all__ = [
     "DataWarning",
@@ -49,7 +50,7 @@ def as_float_array(value: Any, what: str) -> Array:
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{what} must be numeric array-like, got a string")
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(as_numeric(value), dtype=np.float64)  # pandas' nullable: NA -> NaN
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{what} must contain only numbers: {exc}") from None
     return arr

@@ -49,6 +49,10 @@ absent; files of format 1 lack ``hyperparameters.alpha`` and ``training.weighted
 ``extra.optimum_coef``                    d finite numbers (optional)
 ``extra.optimum_intercept``               a finite number (optional)
 ``extra.training_file``                   text (optional)
+``formula``                               the design of a model fitted by a formula
+                                          (optional): :func:`linreg.formula.design_from_dict`
+                                          checks it; its ``columns`` equal ``feature_names``,
+                                          its ``target`` the ``target_name``
 ========================================  ===================================================
 
 Unknown fields elsewhere are kept and not interpreted, but they too are bounded as
@@ -60,7 +64,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -147,6 +151,8 @@ class CheckedModel:
     n_steps: int | None
     stop_reason: str
     weighted: bool | None
+    #: The :class:`linreg.formula.FormulaDesign` of a model fitted by a formula, else None.
+    formula: Any = None
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -425,6 +431,13 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
             f"field 'training.data_sha256' must be 64 hexadecimal digits or null, got {_show(sha)}"
         )
     _check_extra(content.get("extra", {}), d, fail)
+    if "formula" in content:
+        from linreg.formula import design_from_dict
+
+        design = design_from_dict(content["formula"], list(names), fail)
+        if design.target != target:
+            raise fail(f"field 'formula.target' {design.target!r} is not 'target_name' {target!r}")
+        checked = replace(checked, formula=design)
     return checked
 
 
