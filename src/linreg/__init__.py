@@ -24,6 +24,8 @@ The benchmark harness is not part of the package: ``benchmarks/bench.py`` in the
 repository.
 """
 
+from typing import Any
+
 from linreg import metrics
 from linreg.data import Dataset, make_regression, train_test_split
 from linreg.errors import (
@@ -31,6 +33,7 @@ from linreg.errors import (
     DivergenceError,
     DivergenceReport,
     LinregError,
+    MissingValuesWarning,
     ModelFileError,
     NotFittedError,
     RankDeficiencyWarning,
@@ -62,6 +65,7 @@ __all__ = [
     "LinearRegression",
     "LinregError",
     "LstsqResult",
+    "MissingValuesWarning",
     "ModelFileError",
     "NotFittedError",
     "PolynomialRegression",
@@ -70,9 +74,19 @@ __all__ = [
     "Stability",
     "StabilityWarning",
     "__version__",
+    "fit_formula",
     "gradcheck",
     "make_regression",
     "metrics",
     "stability",
     "train_test_split",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # fit_formula brings pandas (and formulaic when called): imported on first use.
+    if name == "fit_formula":
+        from linreg.formula import fit_formula
+
+        return fit_formula
+    raise AttributeError(f"module 'linreg' has no attribute {name!r}")

@@ -26,6 +26,7 @@ Missing values follow :mod:`linreg.missing`: ``missing="raise"`` (default) or ``
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import warnings
@@ -125,7 +126,7 @@ class FormulaDesign:
     def _spec(self) -> Any:
         formulaic = require_formulaic()
         return formulaic.ModelSpec(
-            formula=formulaic.Formula(self.rhs),
+            formula=formulaic.Formula(self.formula).rhs,
             transform_state=self.transform_state,
             encoder_state=self.encoder_state,
             na_action="raise",
@@ -191,7 +192,7 @@ class FormulaDesign:
         with np.errstate(all="ignore"):
             try:
                 spec = formulaic.ModelSpec(
-                    formula=formulaic.Formula(self.target),
+                    formula=formulaic.Formula(self.formula).lhs,
                     na_action="raise",
                     ensure_full_rank=False,
                 )
@@ -228,7 +229,7 @@ class FormulaDesign:
         """Refuse a level of a categorical column that training did not see."""
         formulaic = require_formulaic()
         for term, levels in self.levels.items():
-            used = sorted(formulaic.Formula(term).required_variables)
+            used = sorted(_names(formulaic.Formula(term)) & set(frame.columns))
             if len(used) != 1 or used[0] not in frame.columns:
                 continue  # a term of several columns: formulaic's own check, below
             column = used[0]
@@ -386,7 +387,8 @@ def design_from_dict(
     }
     if extra:
         raise fail(f"field 'formula' has the unknown field(s) {sorted(extra)}")
-    require_formulaic()
+    allowed = set(content["variables"]) | set(content["target_variables"])
+    check_safe_formula(content["formula"], allowed, fail)
     transform = decode_state(content.get("transform_state"), "formula.transform_state", fail)
     encoder = decode_state(content.get("encoder_state"), "formula.encoder_state", fail)
     if type(transform) is not dict or not all(type(k) is str for k in transform):
@@ -406,6 +408,134 @@ def design_from_dict(
         target_variables=tuple(content["target_variables"]),
         transform_state=transform,
         encoder_state=encoder,
+    )
+
+
+# -- what a saved formula may call -------------------------------------------------------------
+#: The transforms and contrasts of formulaic a saved formula may call.
+_SAFE_CALLS = frozenset(
+    {"C", "I", "center", "scale", "standardize", "poly", "bs", "lag"}
+    | {"Treatment", "Sum", "Helmert", "Diff", "Poly", "SAS", "contr"}
+)
+#: NumPy's functions a saved formula may call: arithmetic only, nothing that reads or writes.
+_SAFE_NUMPY = frozenset(
+    {
+        *("log", "log1p", "log2", "log10", "exp", "expm1", "exp2", "sqrt", "cbrt", "square"),
+        *("abs", "absolute", "sign", "power", "maximum", "minimum", "clip", "floor", "ceil"),
+        *("round", "rint", "trunc", "sin", "cos", "tan", "arcsin", "arccos", "arctan"),
+        *("sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "reciprocal", "pi", "e"),
+        *("where", "isnan", "isfinite", "log", "float64", "int64"),
+    }
+)
+_SAFE_NODES = (
+    ast.Expression,
+    ast.Constant,
+    ast.Load,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.BoolOp,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+    ast.keyword,
+    ast.Tuple,
+    ast.List,
+)
+
+
+def check_safe_formula(formula: str, variables: set[str], fail: Callable[[str], Exception]) -> None:
+    """Refuse a saved formula that calls anything but arithmetic, formulaic's transforms and
+    NumPy's math, or names anything but ``variables``: formulaic evaluates its terms as
+    Python, and a model file must never run code when it is used."""
+    formulaic = require_formulaic()
+    try:
+        parsed = formulaic.Formula(formula)
+    except (formulaic.errors.FormulaicError, ValueError, SyntaxError) as exc:
+        raise fail(f"field 'formula' holds a bad formula ({_reason(exc)})") from None
+    if not hasattr(parsed, "lhs"):
+        raise fail("field 'formula.formula' has no target ('target ~ terms')")
+    for factor in _factors(parsed):
+        method = str(getattr(factor.eval_method, "value", ""))
+        if method == "python":
+            _check_expression(str(factor.expr), variables, fail)
+        elif method == "lookup" and str(factor.expr) not in variables:
+            raise fail(f"field 'formula' reads {factor.expr!r}, which is no column")
+
+
+def _check_expression(expr: str, variables: set[str], fail: Callable[[str], Exception]) -> None:
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        raise fail(f"field 'formula' holds the term {expr!r}, not an expression") from None
+    for node in ast.walk(tree):
+        if isinstance(node, _SAFE_NODES):
+            continue
+        if isinstance(node, ast.Name) and (
+            node.id in variables or node.id in _SAFE_CALLS or node.id in ("np", "numpy")
+        ):
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _SAFE_CALLS:
+                continue
+            if _numpy_name(func):
+                continue
+        if isinstance(node, ast.Attribute) and (
+            _numpy_name(node)
+            or (
+                (isinstance(node.value, ast.Name) and node.value.id == "contr")
+                and not node.attr.startswith("_")
+            )
+        ):
+            continue
+        raise fail(
+            f"field 'formula' holds the term {expr!r}, which calls or names something a "
+            "model file may not (only its columns, arithmetic, formulaic's transforms and "
+            "NumPy's math)"
+        )
+
+
+def _factors(parsed: Any) -> list[Any]:
+    """The factors of every term of a parsed formula (both sides of a structured one)."""
+    sides = [parsed.lhs, parsed.rhs] if hasattr(parsed, "lhs") else [parsed]
+    return [factor for side in sides for term in side for factor in term.factors]
+
+
+def _names(parsed: Any) -> set[str]:
+    """The names a formula reads: its columns, and the names its terms call.
+
+    Written here because formulaic's ``required_variables`` leaves out the columns of
+    stateful transforms (``poly(x, 2)``).
+    """
+    out: set[str] = set()
+    for factor in _factors(parsed):
+        method = str(getattr(factor.eval_method, "value", ""))
+        if method == "lookup":
+            out.add(str(factor.expr))
+        elif method == "python":
+            try:
+                tree = ast.parse(str(factor.expr), mode="eval")
+            except SyntaxError:
+                continue  # formulaic's own error when it evaluates the term
+            called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)} | {
+                id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            }
+            out |= {
+                node.id
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and id(node) not in called
+            }
+    return out
+
+
+def _numpy_name(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("np", "numpy")
+        and node.attr in _SAFE_NUMPY
     )
 
 
@@ -483,10 +613,11 @@ def fit_formula(
         names.update(caller.f_locals)
     else:
         names.update(context)
-    target_vars = sorted(parsed.lhs.required_variables)
-    rhs_vars = sorted(parsed.rhs.required_variables)
+    # The columns each side reads (a name that is no column must be one the formula calls).
+    target_vars = sorted(n for n in _names(parsed.lhs) if n in frame.columns or n not in names)
+    rhs_vars = sorted(n for n in _names(parsed.rhs) if n in frame.columns or n not in names)
     used = [str(c) for c in dict.fromkeys([*target_vars, *rhs_vars])]
-    absent = [c for c in used if c not in frame.columns and c not in names]
+    absent = [c for c in used if c not in frame.columns]
     if absent:
         raise LinregError(
             f"no column(s) {_listing(absent)}, which the formula {formula!r} uses "
