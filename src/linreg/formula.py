@@ -626,7 +626,7 @@ def fit_formula(
     in_data = [c for c in used if c in frame.columns]
     frame = numeric_columns(frame, in_data)
     frame, weights, _ = drop_missing(
-        frame, in_data, missing=missing, name="data", weights=sample_weight, stacklevel=3
+        frame, in_data, missing=missing, name="", weights=sample_weight, stacklevel=3
     )
     with np.errstate(all="ignore"):
         try:

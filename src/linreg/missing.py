@@ -150,13 +150,16 @@ def drop_missing(
         column = next(iter(by_column))
         row = int(np.flatnonzero(gaps[:, columns.index(column)])[0])
         raise LinregError(
-            f"{name}: column {column!r} has {by_column[column]} missing value(s) (the first in "
+            f"{name + ': ' if name else ''}column {column!r} has {by_column[column]} missing "
+            f"value(s) (the first in "
             f"row {row + 1}); drop those rows with missing='drop' (--missing drop) or impute them"
         )
     keep = ~gaps.any(axis=1)
     dropped = Dropped(int((~keep).sum()), int(frame.shape[0]), by_column)
     if not keep.any():
-        raise LinregError(f"{name}: every row misses a value ({dropped}); nothing is left to fit")
+        raise LinregError(
+            f"{name + ': ' if name else ''}every row misses a value ({dropped}); nothing is left"
+        )
     warnings.warn(str(dropped), MissingValuesWarning, stacklevel=stacklevel)
     kept_weights = None if weights is None else np.asarray(as_numeric(weights))[keep]
     return frame.loc[keep].reset_index(drop=True), kept_weights, dropped

@@ -18,6 +18,7 @@ from linreg.cli.common import (
     read_truth,
     rich_table,
 )
+from linreg.cli.formulas import formula_table
 from linreg.cli.safety import (
     all_or_nothing,
     check_data_file,
@@ -41,6 +42,9 @@ def _load_with_data(
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
     check_data_file(data_path, "the data file")
     model, content = load_model(model_path)
+    encoded = formula_table(model, data_path, require_target=require_target)
+    if encoded is not None:  # a model fitted by a formula reads the raw columns
+        return model, content, encoded
     names = content["feature_names"]
     table = read_table(
         data_path, target=content["target_name"], features=names, require_target=require_target

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
+from linreg.cli import formulas
 from linreg.cli.common import (
     AddCommand,
     add_data_options,
@@ -27,9 +28,16 @@ __all__ = ["register"]
 def cmd_summary(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
+    if args.formula is not None:
+        return formulas.summary_formula(args)
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     check_data_file(args.data, "the data file")
-    table = read_table(args.data, target=args.target, features=names)
+    if args.missing == "drop":
+        table = formulas.table_dropping_missing(
+            args.data, target=args.target, features=args.features, sample_weight=None
+        )
+    else:
+        table = read_table(args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
@@ -110,6 +118,7 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("data", help="CSV file")
     add_data_options(p)
+    formulas.add_formula_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
     add_json(p)

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg import out_of_memory
+from linreg.cli import formulas
 from linreg.cli.args import MAX_COUNT, MAX_EPOCHS, MAX_SEED, bounded_int
 from linreg.cli.common import (
     EXIT_ERROR,
@@ -91,6 +92,10 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
 
 def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
+    if args.missing == "drop":
+        return formulas.table_dropping_missing(
+            args.data, target=args.target, features=args.features, sample_weight=args.sample_weight
+        )
     return read_table(
         args.data,
         target=args.target,
@@ -174,6 +179,8 @@ def _fit_streamed(
 
 def cmd_train(args: argparse.Namespace) -> int:
     alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
+    if args.formula is not None:
+        return formulas.train_formula(args, _model_from_args(args).get_params())
     # Outputs are checked before anything is read: none may be an input.
     out = check_out_file(args.out, "--out", "the model")
     check_outputs([args.data, args.val], files=[(out, "--out")])
@@ -410,6 +417,7 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("data", help="training CSV or Parquet file")
     add_data_options(p)
+    formulas.add_formula_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
     p.add_argument(

@@ -349,4 +349,5 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.weighted_ = checked.weighted
     if checked.formula is not None:  # a model fitted by a formula encodes raw rows
         model.formula_ = checked.formula
+        model.feature_names_in_ = np.asarray(checked.feature_names, dtype=object)
     return model, cast(dict[str, Any], content)

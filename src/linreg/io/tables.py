@@ -219,6 +219,7 @@ def read_table(
         features=features,
         require_target=require_target,
         weight=sample_weight,
+        cells=reader.sample_cells,
     )
     has_target = target is not None and target in columns
     used = list(feature_names)
