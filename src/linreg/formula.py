@@ -201,7 +201,7 @@ class FormulaDesign:
                 raise LinregError(
                     f"{name}: cannot evaluate the target {self.target!r}: {_reason(exc)}"
                 ) from None
-        values = matrix.to_numpy(dtype=np.float64)
+        values = _as_numbers(matrix, f"{name}: the target {self.target!r}")
         if values.shape[1] != 1:
             raise LinregError(
                 f"{name}: the target {self.target!r} is not one numeric column "
@@ -256,6 +256,16 @@ class FormulaDesign:
             "transform_state": encode_state(self.transform_state, "transform_state"),
             "encoder_state": encode_state(_without_contrasts(self.encoder_state), "encoder_state"),
         }
+
+
+def _as_numbers(matrix: Any, what: str) -> Array:
+    """A model matrix as float64 (N, k), or the error that says it is not numbers."""
+    try:
+        return np.asarray(matrix.to_numpy(dtype=np.float64))
+    except (TypeError, ValueError):
+        raise LinregError(
+            f"{what} is not numeric; a text column is a category: C(column) on the right of '~'"
+        ) from None
 
 
 def _kind_name(kind: Any) -> str:
@@ -662,9 +672,9 @@ def fit_formula(
         context=names,
     )
     design.to_dict()  # refuse now, not when saving, a state a model file cannot keep
-    X = rhs.to_numpy(dtype=np.float64)
+    X = _as_numbers(rhs, f"the terms of {formula!r}")
     X = X[:, 1:] if intercept else X
-    y = lhs.to_numpy(dtype=np.float64)[:, 0]
+    y = _as_numbers(lhs, f"the target of {formula!r}")[:, 0]
     model = LinearRegression(solver=solver, fit_intercept=intercept, **params)
     model.fit(pd.DataFrame(X, columns=features), y, sample_weight=weights)
     model.formula_ = design

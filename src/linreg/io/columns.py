@@ -144,15 +144,16 @@ def describe_cell(cell: str) -> str:
 def bad_cell_error(name: str, column: str, where: str, cell: str) -> LinregError:
     """The one-line error for a cell that is not a number (with the fix for a number
     written with thousands separators, or True/False)."""
-    fix = "fix or remove that row (every cell must be a number)"
+    why = "every cell must be a number"
     trimmed = cell.strip(" \t")
     if _THOUSANDS.fullmatch(trimmed):
-        fix = (
-            f"it is a number with thousands separators: remove the commas (write "
-            f"{trimmed.replace(',', '')}) so that the column reads as numbers"
+        why = (
+            f"a number with thousands separators: remove the commas, write "
+            f"{trimmed.replace(',', '')}, so that the column reads as numbers"
         )
     elif trimmed.lower() in _BOOLEANS:
-        fix = "write True/False as 1/0 (every cell must be a number)"
+        why = "write True/False as 1/0: every cell must be a number"
+    fix = f"fix or remove that row ({why})"
     return LinregError(f"{name}: column {column!r} {where} has {describe_cell(cell)}; {fix}")
 
 
@@ -357,16 +358,15 @@ def resolve_columns(
     else:
         candidates = [c for c in columns if c not in (target, TRUTH_COLUMN, weight)]
         chosen = [c for c in candidates if is_numeric(c)]
-        if len(chosen) < len(candidates):
-            kept = set(chosen)
-            skipped = [c for c in candidates if c not in kept]
-            if cells is not None:
-                check_text_columns(name, skipped, cells, target)
-        if len(chosen) < len(candidates) and cells is None:
-            kept = set(chosen)
-            skipped = [c for c in candidates if c not in kept]
+        kept = set(chosen)
+        skipped = [c for c in candidates if c not in kept]
+        if skipped and cells is not None:
+            check_text_columns(name, skipped, cells, target)
+        elif skipped:  # no cells to judge them by (a Parquet or Dask column of text)
             warnings.warn(
-                f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in skipped])}",
+                f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in skipped])}; "
+                f'to use text as categories, fit with --formula "{target or "y"} ~ ... + '
+                f'C({skipped[0]})"',
                 DataWarning,
                 stacklevel=3,  # the reader's caller: shown once however often a file is opened
             )
