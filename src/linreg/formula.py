@@ -26,7 +26,6 @@ Missing values follow :mod:`linreg.missing`: ``missing="raise"`` (default) or ``
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import warnings
@@ -41,6 +40,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
+from linreg.io.formula_state import (
+    check_safe_formula,
+    decode_state,
+    encode_state,
+    formula_names,
+)
 from linreg.missing import check_missing_action, drop_missing, numeric_columns
 
 __all__ = [
@@ -229,7 +234,7 @@ class FormulaDesign:
         """Refuse a level of a categorical column that training did not see."""
         formulaic = require_formulaic()
         for term, levels in self.levels.items():
-            used = sorted(_names(formulaic.Formula(term)) & set(frame.columns))
+            used = sorted(formula_names(formulaic.Formula(term)) & set(frame.columns))
             if len(used) != 1 or used[0] not in frame.columns:
                 continue  # a term of several columns: formulaic's own check, below
             column = used[0]
@@ -281,84 +286,6 @@ def _without_contrasts(encoder_state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# -- the state as JSON -------------------------------------------------------------------------
-def encode_state(value: Any, where: str) -> Any:
-    """formulaic's state as JSON: plain values as they are, the rest tagged.
-
-    A dict is ``{"dict": [[key, value], ...]}`` (its keys may be numbers), a tuple
-    ``{"tuple": [...]}``, a NumPy array ``{"array": [...], "dtype": "float64"}``, a
-    factor's kind ``{"kind": "categorical"}``, a float that is not finite
-    ``{"float": "nan"}``. Anything else is an error naming ``where``.
-    """
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return number if np.isfinite(number) else {"float": repr(number)}
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, dict):
-        pairs = [[encode_state(k, where), encode_state(v, where)] for k, v in value.items()]
-        return {"dict": pairs}
-    if isinstance(value, tuple):
-        return {"tuple": [encode_state(v, where) for v in value]}
-    if isinstance(value, list):
-        return [encode_state(v, where) for v in value]
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"array": encode_state(value.tolist(), where), "dtype": value.dtype.str}
-    if type(value).__name__ == "Kind" and hasattr(value, "value"):
-        return {"kind": str(value.value)}
-    raise LinregError(
-        f"cannot save the formula's {where}: it holds a {type(value).__name__}, "
-        "which a model file cannot keep"
-    )
-
-
-def decode_state(value: Any, where: str, fail: Callable[[str], Exception]) -> Any:
-    """The value :func:`encode_state` wrote, checked; ``fail(what)`` makes the error."""
-    if value is None or type(value) in (bool, str, int, float):
-        return value
-    if type(value) is list:
-        return [decode_state(v, f"{where}[{i}]", fail) for i, v in enumerate(value)]
-    if type(value) is not dict or len(value) not in (1, 2):
-        raise fail(f"field '{where}' holds {type(value).__name__}, not formula state")
-    tag = next(iter(value))
-    body = value[tag]
-    if tag == "dict" and type(body) is list and len(value) == 1:
-        out: dict[Any, Any] = {}
-        for i, pair in enumerate(body):
-            if type(pair) is not list or len(pair) != 2:
-                raise fail(f"field '{where}.dict[{i}]' must be a [key, value] pair")
-            key = decode_state(pair[0], f"{where}.dict[{i}][0]", fail)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise fail(f"field '{where}.dict[{i}][0]' must be a text or number key")
-            out[key] = decode_state(pair[1], f"{where}.dict[{i}][1]", fail)
-        return out
-    if tag == "tuple" and type(body) is list and len(value) == 1:
-        return tuple(decode_state(v, f"{where}.tuple[{i}]", fail) for i, v in enumerate(body))
-    if tag == "float" and body in ("nan", "inf", "-inf") and len(value) == 1:
-        return float(body)
-    if tag == "kind" and type(body) is str and len(value) == 1:
-        kinds = {k.value: k for k in require_formulaic().parser.types.Factor.Kind}
-        if body not in kinds:
-            raise fail(f"field '{where}.kind' is {body!r}, not a kind of factor formulaic knows")
-        return kinds[body]
-    if tag == "array" and set(value) == {"array", "dtype"} and type(value["dtype"]) is str:
-        try:
-            dtype = np.dtype(value["dtype"])
-        except TypeError:
-            raise fail(f"field '{where}.dtype' is {value['dtype']!r}, not a NumPy dtype") from None
-        if dtype.kind not in "biuf":
-            raise fail(f"field '{where}.dtype' must be a number dtype, got {value['dtype']!r}")
-        try:
-            return np.asarray(decode_state(value["array"], f"{where}.array", fail), dtype=dtype)
-        except (TypeError, ValueError):
-            raise fail(f"field '{where}.array' is not an array of {dtype}") from None
-    raise fail(f"field '{where}' has the unknown tag {tag!r}")
-
-
 def design_from_dict(
     content: Any, feature_names: list[str], fail: Callable[[str], Exception]
 ) -> FormulaDesign:
@@ -397,10 +324,17 @@ def design_from_dict(
     }
     if extra:
         raise fail(f"field 'formula' has the unknown field(s) {sorted(extra)}")
-    allowed = set(content["variables"]) | set(content["target_variables"])
-    check_safe_formula(content["formula"], allowed, fail)
-    transform = decode_state(content.get("transform_state"), "formula.transform_state", fail)
-    encoder = decode_state(content.get("encoder_state"), "formula.encoder_state", fail)
+    formulaic = require_formulaic()
+    try:
+        parsed = formulaic.Formula(content["formula"])
+    except (formulaic.errors.FormulaicError, ValueError, SyntaxError) as exc:
+        raise fail(f"field 'formula.formula' is a bad formula ({_reason(exc)})") from None
+    if not hasattr(parsed, "lhs"):
+        raise fail("field 'formula.formula' has no target ('target ~ terms')")
+    check_safe_formula(parsed, set(content["variables"]) | set(content["target_variables"]), fail)
+    kinds = {str(k.value): k for k in formulaic.parser.types.Factor.Kind}
+    transform = decode_state(content.get("transform_state"), "formula.transform_state", fail, kinds)
+    encoder = decode_state(content.get("encoder_state"), "formula.encoder_state", fail, kinds)
     if type(transform) is not dict or not all(type(k) is str for k in transform):
         raise fail("field 'formula.transform_state' must map terms to their state")
     if type(encoder) is not dict or not all(
@@ -418,134 +352,6 @@ def design_from_dict(
         target_variables=tuple(content["target_variables"]),
         transform_state=transform,
         encoder_state=encoder,
-    )
-
-
-# -- what a saved formula may call -------------------------------------------------------------
-#: The transforms and contrasts of formulaic a saved formula may call.
-_SAFE_CALLS = frozenset(
-    {"C", "I", "center", "scale", "standardize", "poly", "bs", "lag"}
-    | {"Treatment", "Sum", "Helmert", "Diff", "Poly", "SAS", "contr"}
-)
-#: NumPy's functions a saved formula may call: arithmetic only, nothing that reads or writes.
-_SAFE_NUMPY = frozenset(
-    {
-        *("log", "log1p", "log2", "log10", "exp", "expm1", "exp2", "sqrt", "cbrt", "square"),
-        *("abs", "absolute", "sign", "power", "maximum", "minimum", "clip", "floor", "ceil"),
-        *("round", "rint", "trunc", "sin", "cos", "tan", "arcsin", "arccos", "arctan"),
-        *("sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "reciprocal", "pi", "e"),
-        *("where", "isnan", "isfinite", "log", "float64", "int64"),
-    }
-)
-_SAFE_NODES = (
-    ast.Expression,
-    ast.Constant,
-    ast.Load,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Compare,
-    ast.BoolOp,
-    ast.operator,
-    ast.unaryop,
-    ast.cmpop,
-    ast.boolop,
-    ast.keyword,
-    ast.Tuple,
-    ast.List,
-)
-
-
-def check_safe_formula(formula: str, variables: set[str], fail: Callable[[str], Exception]) -> None:
-    """Refuse a saved formula that calls anything but arithmetic, formulaic's transforms and
-    NumPy's math, or names anything but ``variables``: formulaic evaluates its terms as
-    Python, and a model file must never run code when it is used."""
-    formulaic = require_formulaic()
-    try:
-        parsed = formulaic.Formula(formula)
-    except (formulaic.errors.FormulaicError, ValueError, SyntaxError) as exc:
-        raise fail(f"field 'formula' holds a bad formula ({_reason(exc)})") from None
-    if not hasattr(parsed, "lhs"):
-        raise fail("field 'formula.formula' has no target ('target ~ terms')")
-    for factor in _factors(parsed):
-        method = str(getattr(factor.eval_method, "value", ""))
-        if method == "python":
-            _check_expression(str(factor.expr), variables, fail)
-        elif method == "lookup" and str(factor.expr) not in variables:
-            raise fail(f"field 'formula' reads {factor.expr!r}, which is no column")
-
-
-def _check_expression(expr: str, variables: set[str], fail: Callable[[str], Exception]) -> None:
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise fail(f"field 'formula' holds the term {expr!r}, not an expression") from None
-    for node in ast.walk(tree):
-        if isinstance(node, _SAFE_NODES):
-            continue
-        if isinstance(node, ast.Name) and (
-            node.id in variables or node.id in _SAFE_CALLS or node.id in ("np", "numpy")
-        ):
-            continue
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in _SAFE_CALLS:
-                continue
-            if _numpy_name(func):
-                continue
-        if isinstance(node, ast.Attribute) and (
-            _numpy_name(node)
-            or (
-                (isinstance(node.value, ast.Name) and node.value.id == "contr")
-                and not node.attr.startswith("_")
-            )
-        ):
-            continue
-        raise fail(
-            f"field 'formula' holds the term {expr!r}, which calls or names something a "
-            "model file may not (only its columns, arithmetic, formulaic's transforms and "
-            "NumPy's math)"
-        )
-
-
-def _factors(parsed: Any) -> list[Any]:
-    """The factors of every term of a parsed formula (both sides of a structured one)."""
-    sides = [parsed.lhs, parsed.rhs] if hasattr(parsed, "lhs") else [parsed]
-    return [factor for side in sides for term in side for factor in term.factors]
-
-
-def _names(parsed: Any) -> set[str]:
-    """The names a formula reads: its columns, and the names its terms call.
-
-    Written here because formulaic's ``required_variables`` leaves out the columns of
-    stateful transforms (``poly(x, 2)``).
-    """
-    out: set[str] = set()
-    for factor in _factors(parsed):
-        method = str(getattr(factor.eval_method, "value", ""))
-        if method == "lookup":
-            out.add(str(factor.expr))
-        elif method == "python":
-            try:
-                tree = ast.parse(str(factor.expr), mode="eval")
-            except SyntaxError:
-                continue  # formulaic's own error when it evaluates the term
-            called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)} | {
-                id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-            }
-            out |= {
-                node.id
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Name) and id(node) not in called
-            }
-    return out
-
-
-def _numpy_name(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in ("np", "numpy")
-        and node.attr in _SAFE_NUMPY
     )
 
 
@@ -624,8 +430,10 @@ def fit_formula(
     else:
         names.update(context)
     # The columns each side reads (a name that is no column must be one the formula calls).
-    target_vars = sorted(n for n in _names(parsed.lhs) if n in frame.columns or n not in names)
-    rhs_vars = sorted(n for n in _names(parsed.rhs) if n in frame.columns or n not in names)
+    target_vars = sorted(
+        n for n in formula_names(parsed.lhs) if n in frame.columns or n not in names
+    )
+    rhs_vars = sorted(n for n in formula_names(parsed.rhs) if n in frame.columns or n not in names)
     used = [str(c) for c in dict.fromkeys([*target_vars, *rhs_vars])]
     absent = [c for c in used if c not in frame.columns]
     if absent:
