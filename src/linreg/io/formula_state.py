@@ -60,7 +60,7 @@ def encode_state(value: Any, where: str) -> Any:
     if type(value).__name__ == "Kind" and hasattr(value, "value"):
         return {"kind": str(value.value)}
     raise LinregError(
-        f"cannot save the formula's {where}: it holds a {type(value).__name__}, "
+        f"cannot save the formula's {where}: it holds a value of type {type(value).__name__!r}, "
         "which a model file cannot keep"
     )
 
