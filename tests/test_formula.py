@@ -429,3 +429,14 @@ def test_a_formula_calls_the_callers_functions_but_a_model_file_keeps_none(
     with pytest.raises(LinregError, match=r"cannot save this model: .*'halved\(value\)'"):
         save_model(model, tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_formula_model_pickles_and_keeps_no_reference_to_the_callers_frame(
+    grunfeld: pd.DataFrame,
+) -> None:
+    import pickle
+
+    model = fit_formula("invest ~ np.log(value) + center(capital) + C(firm)", grunfeld)
+    assert dict(model.formula_.context) == {}  # np is always there; nothing else is kept
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(grunfeld), model.predict(grunfeld))

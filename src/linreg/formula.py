@@ -64,6 +64,7 @@ INSTALL_HINT = 'pip install "linreg[formula]"'
 #: The library that parses and encodes formulas, as a model file names it.
 FORMULA_LIBRARY = "formulaic"
 _INTERCEPT = "Intercept"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[\u29da\u29db]")
 #: Names a formula may call after a model is loaded from a file.
 _BASE_CONTEXT: dict[str, Any] = {"np": np, "numpy": np}
@@ -113,7 +114,8 @@ class FormulaDesign:
         formulaic's state: the stateful transforms' (``center``'s mean) and each
         factor's kind and levels.
     context : mapping
-        Names the formula may call (``np``); not saved: a loaded model has ``np`` only.
+        The caller's names the formula calls, besides ``np`` (always there); not saved:
+        a loaded model has ``np`` only.
     """
 
     formula: str
@@ -125,7 +127,10 @@ class FormulaDesign:
     target_variables: tuple[str, ...]
     transform_state: dict[str, Any]
     encoder_state: dict[str, Any]
-    context: Mapping[str, Any] = field(default_factory=lambda: dict(_BASE_CONTEXT))
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def _names(self) -> dict[str, Any]:
+        return {**_BASE_CONTEXT, **self.context}
 
     @cached_property
     def _spec(self) -> Any:
@@ -169,7 +174,7 @@ class FormulaDesign:
             formulaic = require_formulaic()
             warnings.simplefilter("error", formulaic.errors.DataMismatchWarning)
             try:
-                matrix = self._spec.get_model_matrix(frame, context=dict(self.context))
+                matrix = self._spec.get_model_matrix(frame, context=self._names())
             except formulaic.errors.DataMismatchWarning as exc:
                 raise LinregError(f"{name}: {_reason(exc)} (formula {self.formula!r})") from None
             except (formulaic.errors.FormulaicError, ValueError, TypeError, NameError) as exc:
@@ -201,7 +206,7 @@ class FormulaDesign:
                     na_action="raise",
                     ensure_full_rank=False,
                 )
-                matrix = spec.get_model_matrix(frame, context=dict(self.context))
+                matrix = spec.get_model_matrix(frame, context=self._names())
             except (formulaic.errors.FormulaicError, ValueError, TypeError, NameError) as exc:
                 raise LinregError(
                     f"{name}: cannot evaluate the target {self.target!r}: {_reason(exc)}"
@@ -477,7 +482,12 @@ def fit_formula(
         target_variables=tuple(c for c in target_vars if c in frame.columns),
         transform_state=dict(spec.transform_state),
         encoder_state=dict(spec.encoder_state),
-        context=names,
+        # Only the caller's names the formula mentions: no reference to the rest of its frame.
+        context={
+            k: names[k]
+            for k in set(_IDENTIFIER.findall(formula))
+            if k in names and k not in _BASE_CONTEXT
+        },
     )
     design.to_dict()  # refuse now, not when saving, a state a model file cannot keep
     X = _as_numbers(rhs, f"the terms of {formula!r}")
