@@ -9,6 +9,8 @@ it and :meth:`LinearRegression.inference` for the statistics. The objective, wri
 Layout, one idea per module:
 
 - top level: the model, the loop, the objective, the estimator, data, metrics, stability;
+- :func:`fit_formula` (:mod:`linreg.formula`, with ``pip install "linreg[formula]"``): a model
+  written as ``y ~ x1 + C(region)``; :mod:`linreg.missing`: missing values, dropped or refused;
 - :mod:`linreg.solvers`: exact least squares and its extended-precision kernels, the fast
   GD/SGD engine, and the solvers that work over many batches;
 - :mod:`linreg.sources`: record-batch sources (CSV, Parquet, arrays), passes, Dask;
