@@ -333,6 +333,8 @@ def test_cli_formula_refuses_flags_it_cannot_honour(
     assert_one_error_line(result, "--formula cannot be combined with --features")
     result = run(capsys, "train", csv, "--formula", "invest ~ value", "--no-intercept")
     assert_one_error_line(result, "write '- 1'")
+    result = run(capsys, "train", csv, "--formula", "invest ~ value", "--target", "value")
+    assert_one_error_line(result, "--target 'value' is not the formula's target 'invest'")
 
 
 def test_cli_missing_drop_without_a_formula(

@@ -64,6 +64,12 @@ def _formula_model(args: argparse.Namespace, params: dict[str, Any]) -> tuple[An
     _refuse(args, {"features": "--features (the formula names the features)"})
     if getattr(args, "no_intercept", False):
         raise LinregError("--formula cannot be combined with --no-intercept: write '- 1' in it")
+    target, lhs = getattr(args, "target", "y"), args.formula.partition("~")[0].strip()
+    if target != "y" and "~" in args.formula and target != lhs:  # "y": --target's default
+        raise LinregError(
+            f"--target {target!r} is not the formula's target {lhs!r}; "
+            "the formula names the target, leave --target out"
+        )
     check_data_file(args.data, "the data file")
     path = Path(args.data)
     frame = read_frame(path)
