@@ -40,7 +40,7 @@ def assert_matches_statsmodels(model: LinearRegression, result: object) -> None:
     """Coefficients and standard errors equal statsmodels', name by name, to RTOL."""
     exog = list(result.model.exog_names)  # type: ignore[attr-defined]
     names = list(model.feature_names_in_)
-    assert sorted(names) == sorted(n for n in exog if n != "Intercept")
+    assert names == [n for n in exog if n != "Intercept"]  # statsmodels' names, in its order
     inference = model.inference()
     ours = dict(
         zip(inference.names, zip(inference.params, inference.std_errors, strict=True), strict=True)
@@ -73,6 +73,11 @@ def test_logs_interactions_and_a_chosen_base_level_equal_statsmodels(
 def test_statecrime_with_a_log_equals_statsmodels(statecrime: pd.DataFrame) -> None:
     formula = "violent ~ np.log(poverty) + hs_grad + single + urban"
     assert_matches_statsmodels(fit_formula(formula, statecrime), smf.ols(formula, statecrime).fit())
+
+
+def test_terms_come_in_statsmodels_order_whatever_their_degree(grunfeld: pd.DataFrame) -> None:
+    formula = "invest ~ value:capital + C(firm):value + capital + value + np.log(capital)"
+    assert_matches_statsmodels(fit_formula(formula, grunfeld), smf.ols(formula, grunfeld).fit())
 
 
 def test_without_an_intercept_the_first_category_is_coded_in_full(

@@ -183,13 +183,13 @@ class FormulaDesign:
                 ) from None
         names = [str(c) for c in matrix.columns]
         expected = ([_INTERCEPT] if self.intercept else []) + list(self.columns)
-        if names != expected:
+        if sorted(names) != sorted(expected) or len(set(names)) != len(names):
             raise LinregError(
                 f"{name}: the formula {self.formula!r} encodes these data as columns "
                 f"{_listing(names)}, not the model's {_listing(expected)}"
             )
-        values = matrix.to_numpy(dtype=np.float64)
-        return np.ascontiguousarray(values[:, 1:] if self.intercept else values)
+        values = _as_numbers(matrix[list(self.columns)], f"{name}: the terms")  # model's order
+        return np.ascontiguousarray(values)
 
     def design_frame(self, data: Any, *, name: str = "data") -> pd.DataFrame:
         """:meth:`design` as a DataFrame whose columns are the model's feature names."""
@@ -460,11 +460,9 @@ def fit_formula(
             raise LinregError(f"cannot evaluate the formula {formula!r}: {_reason(exc)}") from None
     lhs, rhs = matrices.lhs, matrices.rhs
     spec = rhs.model_spec
-    columns = [str(c) for c in rhs.columns]
+    columns = _patsy_order(formulaic, formula, spec)
     intercept = _INTERCEPT in columns
-    if intercept and columns[0] != _INTERCEPT:  # pragma: no cover - formulaic puts it first
-        raise LinregError(f"the formula {formula!r} puts its intercept after other terms")
-    features = columns[1:] if intercept else columns
+    features = [c for c in columns if c != _INTERCEPT]
     if not features:
         raise LinregError(f"the formula {formula!r} has no term besides the intercept")
     if lhs.shape[1] != 1:
@@ -490,13 +488,42 @@ def fit_formula(
         },
     )
     design.to_dict()  # refuse now, not when saving, a state a model file cannot keep
-    X = _as_numbers(rhs, f"the terms of {formula!r}")
-    X = X[:, 1:] if intercept else X
+    X = _as_numbers(rhs[features], f"the terms of {formula!r}")
     y = _as_numbers(lhs, f"the target of {formula!r}")[:, 0]
     model = LinearRegression(solver=solver, fit_intercept=intercept, **params)
     model.fit(pd.DataFrame(X, columns=features), y, sample_weight=weights)
     model.formula_ = design
     return model
+
+
+def _patsy_order(formulaic: Any, formula: str, spec: Any) -> list[str]:
+    """The design's columns in the order statsmodels (patsy) gives them.
+
+    Terms are grouped by the set of numeric factors they hold: the group of none (the
+    intercept, categorical terms) first, the others in the order the formula first
+    writes them; within a group, terms of fewer factors first, then as written.
+    formulaic encodes each term as patsy does but orders terms by degree alone.
+    """
+    written = [
+        frozenset(str(f) for f in term.factors)
+        for term in formulaic.Formula(formula, _ordering="none").rhs
+    ]
+    kinds = {str(k): _kind_name(kind) for k, (kind, _) in spec.encoder_state.items()}
+    groups: list[frozenset[str]] = [frozenset()]
+    keyed: list[tuple[int, int, int, list[str]]] = []
+    for term in spec.structure:
+        factors = frozenset(str(f) for f in term.term.factors) - {"1"}
+        numeric = frozenset(f for f in factors if kinds.get(f) != "categorical")
+        if numeric not in groups:
+            groups.append(numeric)
+        key = frozenset(str(f) for f in term.term.factors)
+        place = written.index(key) if key in written else len(written)
+        keyed.append((groups.index(numeric), len(factors), place, list(term.columns)))
+    # Groups in the order their first term is written (the empty group stays first).
+    first = {g: min((k[2] for k in keyed if k[0] == i), default=0) for i, g in enumerate(groups)}
+    rank = {i: (i != 0, first[g]) for i, g in enumerate(groups)}
+    keyed.sort(key=lambda k: (rank[k[0]], k[1], k[2]))
+    return [str(c) for k in keyed for c in k[3]]
 
 
 def formula_of(model: Any) -> FormulaDesign | None:
