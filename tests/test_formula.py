@@ -371,6 +371,21 @@ def test_cli_missing_drop_without_a_formula(
     np.testing.assert_allclose(
         result.json()["coef"], expected.params[["poverty", "urban"]], rtol=RTOL
     )
+    summary = run(
+        capsys,
+        "summary",
+        csv,
+        "--target",
+        "violent",
+        "--features",
+        "poverty,urban",
+        "--missing",
+        "drop",
+        "--json",
+    )
+    assert summary.code == 0, summary.err
+    rows = {p["name"]: p for p in summary.json()["parameters"]}
+    np.testing.assert_allclose(rows["poverty"]["std_error"], expected.bse["poverty"], rtol=RTOL)
 
 
 # -- text columns without a formula -------------------------------------------------------------
