@@ -9,6 +9,8 @@ it and :meth:`LinearRegression.inference` for the statistics. The objective, wri
 Layout, one idea per module:
 
 - top level: the model, the loop, the objective, the estimator, data, metrics, stability;
+- :func:`fit_formula` (:mod:`linreg.formula`, with ``pip install "linreg[formula]"``): a model
+  written as ``y ~ x1 + C(region)``; :mod:`linreg.missing`: missing values, dropped or refused;
 - :mod:`linreg.solvers`: exact least squares and its extended-precision kernels, the fast
   GD/SGD engine, and the solvers that work over many batches;
 - :mod:`linreg.sources`: record-batch sources (CSV, Parquet, arrays), passes, Dask;
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
         DivergenceError,
         DivergenceReport,
         LinregError,
+        MissingValuesWarning,
         ModelFileError,
         NotFittedError,
         RankDeficiencyWarning,
         StabilityWarning,
     )
     from linreg.estimator import LinearRegression
+    from linreg.formula import fit_formula
     from linreg.gradcheck import GradCheckResult, gradcheck
     from linreg.history import History
     from linreg.model import Gradients, LinearModel
@@ -71,6 +75,7 @@ __all__ = [
     "LinearRegression",
     "LinregError",
     "LstsqResult",
+    "MissingValuesWarning",
     "ModelFileError",
     "NotFittedError",
     "PolynomialFeatures",
@@ -81,6 +86,7 @@ __all__ = [
     "Stability",
     "StabilityWarning",
     "__version__",
+    "fit_formula",
     "gradcheck",
     "make_regression",
     "metrics",
@@ -107,6 +113,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "LinearModel": "linreg.model",
     "LinearRegression": "linreg.estimator",
     "LinregError": "linreg.errors",
+    "MissingValuesWarning": "linreg.errors",
+    "fit_formula": "linreg.formula",
     "LstsqResult": "linreg.solvers.lstsq",
     "make_regression": "linreg.data",
     "metrics": "linreg.metrics",

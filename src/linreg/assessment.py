@@ -9,7 +9,7 @@ statistics to :mod:`linreg.stats.inference` and :mod:`linreg.stats.pieces`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -48,6 +48,9 @@ class AssessmentMixin:
     def _check_fitted(self) -> None:  # pragma: no cover - the estimator's own
         raise NotImplementedError
 
+    def _design_matrix(self, X: Any) -> Any:  # pragma: no cover - the estimator's own
+        raise NotImplementedError
+
     def _penalized(self) -> bool:
         return float(getattr(self, "alpha", 0.0) or 0.0) != 0.0
 
@@ -69,7 +72,7 @@ class AssessmentMixin:
             return self._X_fit, self._y_fit, getattr(self, "_w_fit", None)
         names = getattr(self, "feature_names_in_", None)
         X_arr, _ = check_X(
-            X,
+            self._design_matrix(X),
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
         )
@@ -292,7 +295,9 @@ class AssessmentMixin:
 
             raise penalized_error("predict_interval", self.alpha)
         X_arr, _ = check_X(
-            X, n_features=self.n_features_in_, feature_names=None if names is None else list(names)
+            self._design_matrix(X),
+            n_features=self.n_features_in_,
+            feature_names=None if names is None else list(names),
         )
         return self.inference().predict_interval(X_arr, alpha)
 

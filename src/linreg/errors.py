@@ -20,6 +20,7 @@ __all__ = [
     "DivergenceError",
     "DivergenceReport",
     "LinregError",
+    "MissingValuesWarning",
     "ModelFileError",
     "NonFiniteDataError",
     "NotFittedError",
@@ -52,6 +53,10 @@ class ConvergenceWarning(UserWarning):
 
 class StabilityWarning(UserWarning):
     """The learning rate is at or above the largest stable rate eta_max."""
+
+
+class MissingValuesWarning(UserWarning):
+    """Rows with missing values were dropped (``missing="drop"``); says how many, from where."""
 
 
 class RankDeficiencyWarning(UserWarning):

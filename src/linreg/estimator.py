@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -66,6 +66,12 @@ SOLVERS = ("gd", "sgd", "exact")
 
 #: Values of ``LinearRegression(acceleration=...)``.
 ACCELERATIONS = ("none", "fista")
+
+
+class RawDesign(Protocol):
+    """What encodes raw rows into a model's features (:class:`linreg.formula.FormulaDesign`)."""
+
+    def design_frame(self, data: Any, *, name: str = ...) -> Any: ...
 
 
 class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
@@ -199,6 +205,9 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` was a pandas DataFrame.
+    formula_ : FormulaDesign
+        Only for a model fitted by :func:`linreg.fit_formula`: how raw DataFrames are
+        encoded into the features (see :meth:`_design_matrix`).
 
     Notes
     -----
@@ -225,6 +234,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             "have no unique least-squares fit"
         ),
     }
+    formula_: RawDesign
 
     def __init__(
         self,
@@ -410,6 +420,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         vars(self).pop("lstsq_", None)  # an earlier exact fit's, of other data
         vars(self).pop("dual_gap_", None)
         vars(self).pop("inference_pieces_", None)  # an earlier streamed fit's
+        vars(self).pop("formula_", None)  # fit_formula sets it again after fit
         # Kept by reference (no copy) so that inference can revisit the data.
         self._X_fit, self._y_fit, self._w_fit = X, y, sample_weight
         self.weighted_: bool | None = sample_weight is not None
@@ -659,7 +670,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         else:
             vars(self).pop("feature_names_in_", None)
-        for attribute in ("_X_fit", "_y_fit", "_w_fit"):  # nothing to revisit
+        for attribute in ("_X_fit", "_y_fit", "_w_fit", "formula_"):  # nothing to revisit
             vars(self).pop(attribute, None)
         self.weighted_ = bool(passes.weighted)
         self._store(fitted, stacklevel=5)  # _store <- fit_passes <- fit_source <- fit_file
@@ -688,12 +699,23 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
     def _decision(self, X: Array) -> Array:
         return X @ self.coef_ + self.intercept_
 
+    def _design_matrix(self, X: Any) -> Any:
+        """``X`` as the model's features: a model fitted by a formula encodes a raw
+        DataFrame (:func:`linreg.fit_formula`); other input is returned as it is."""
+        design = getattr(self, "formula_", None)
+        if design is None or not hasattr(X, "columns"):
+            return X
+        return design.design_frame(X, name="X")
+
     def predict(self, X: ArrayLike) -> Array:
-        """Predictions y_pred = X W + b of shape (N,)."""
+        """Predictions y_pred = X W + b of shape (N,).
+
+        A model fitted by :func:`linreg.fit_formula` takes a DataFrame of the raw columns.
+        """
         self._check_fitted()
         names = getattr(self, "feature_names_in_", None)
         X_arr, _ = check_X(
-            X,
+            self._design_matrix(X),
             n_features=self.n_features_in_,
             feature_names=None if names is None else list(names),
             estimator=type(self).__name__,

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.errors import LinregError, NonFiniteDataError
+from linreg.missing import as_numeric
 from linreg.sklearn_compat import sklearn_twin
 
 __all__ = [
@@ -77,7 +78,7 @@ def as_float_array(value: Any, what: str) -> Array:
     with warnings.catch_warnings():
         warnings.simplefilter("error", _ComplexWarning)
         try:
-            arr = np.asarray(value, dtype=np.float64)
+            arr = np.asarray(as_numeric(value), dtype=np.float64)  # pandas' NA -> NaN
         except _ComplexWarning:
             arr = None
         except (TypeError, ValueError) as exc:

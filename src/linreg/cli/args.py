@@ -29,11 +29,13 @@ __all__ = [
     "MAX_EPOCHS",
     "MAX_SAMPLES",
     "MAX_SEED",
+    "MISSING_ACTIONS",
     "AddCommand",
     "Handler",
     "LazyCommand",
     "add_data_options",
     "add_file_options",
+    "add_formula_options",
     "add_json",
     "bounded_int",
     "command",
@@ -184,6 +186,27 @@ def add_file_options(p: argparse.ArgumentParser) -> None:
         "writes its numbers 2,5)",
     )
     p.add_argument("--sheet", help="the sheet of an Excel workbook (default: the first)")
+
+
+#: :data:`linreg.missing.MISSING_ACTIONS`, copied: ``--missing``'s choices.
+MISSING_ACTIONS = ("raise", "drop")
+
+
+def add_formula_options(p: argparse.ArgumentParser) -> None:
+    """``--formula FORMULA`` and ``--missing {raise,drop}`` (:mod:`linreg.cli.formulas`)."""
+    p.add_argument(
+        "--formula",
+        metavar="FORMULA",
+        help='the model as a formula, "y ~ x1 + np.log(x2) + C(region)": target and features '
+        'come from it, text columns as categories (pip install "linreg[formula]")',
+    )
+    p.add_argument(
+        "--missing",
+        choices=MISSING_ACTIONS,
+        default="raise",
+        help="a row with a missing value (an empty cell, NA) in a column used: an error "
+        "(raise, the default) or dropped with a line saying how many (drop)",
+    )
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

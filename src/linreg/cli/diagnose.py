@@ -23,15 +23,35 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     """``linreg diagnose``: fit, diagnose, print; write the plots with ``--plots``."""
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     plots_dir = check_plots_dir(args.plots, args.data)
-    check_data_file(args.data, "the data file")
-    table = read_data(args, args.data, target=args.target, features=names)
-    assert table.y is not None  # the target is required
-    model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
+    if args.formula is not None:  # the exact fit of the formula's design
+        from linreg.cli.formulas import formula_model
+        from linreg.formula import formula_of
+
+        model, where, _ = formula_model(args, {"solver": "exact"})
+        design = formula_of(model)
+        assert design is not None
+        target_name, feature_names = design.target, list(design.columns)
+    else:
+        if args.missing == "drop":
+            from linreg.cli.formulas import table_dropping_missing
+
+            table = table_dropping_missing(
+                args.data, target=args.target, features=args.features, sample_weight=None
+            )
+        else:
+            check_data_file(args.data, "the data file")
+            table = read_data(args, args.data, target=args.target, features=names)
+        assert table.y is not None  # the target is required
+        model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
+        where, target_name, feature_names = table.path, table.target_name, table.feature_names
+        try:
+            model.fit(table.frame, table.y)
+        except LinregError as exc:
+            raise LinregError(f"{where}: {exc}") from None
     try:
-        model.fit(table.frame, table.y)
         diagnostics = model.diagnostics()
     except LinregError as exc:
-        raise LinregError(f"{table.path}: {exc}") from None
+        raise LinregError(f"{where}: {exc}") from None
     figures: list[Path] = []
     if plots_dir is not None:
         from linreg.viz.diagnostic_plots import write_diagnostic_plots
@@ -39,9 +59,9 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         with all_or_nothing(folders=[plots_dir]):
             figures = write_diagnostic_plots(diagnostics, plots_dir)
     if args.json:
-        print_json({**diagnostics.to_dict(), "target_name": table.target_name, "plots": figures})
+        print_json({**diagnostics.to_dict(), "target_name": target_name, "plots": figures})
         return 0
-    print(f"Diagnostics of {table.target_name} ~ {' + '.join(table.feature_names)} ({table.path})")
+    print(f"Diagnostics of {target_name} ~ {' + '.join(feature_names)} ({where})")
     print("Rows are numbered from 0 in file order (the header not counted).")
     print(diagnostics.summary())
     if figures:

@@ -17,6 +17,7 @@ from linreg.cli.common import (
     reading_options,
     rich_table,
 )
+from linreg.cli.formulas import formula_table
 from linreg.cli.safety import (
     all_or_nothing,
     check_data_file,
@@ -43,6 +44,9 @@ def _load_with_data(
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
     check_data_file(args.data, "the data file")
     model, content = load_model(args.model)
+    encoded = formula_table(model, args.data, require_target=require_target)
+    if encoded is not None:  # a model fitted by a formula reads the raw columns
+        return model, content, encoded
     names = content["feature_names"]
     table = read_data(
         args,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.cli import formulas
 from linreg.cli.common import (
     make_console,
     print_json,
@@ -31,6 +32,8 @@ __all__ = ["cmd_nist", "cmd_summary"]
 def cmd_summary(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise LinregError(f"--alpha must be strictly between 0 and 1, got {args.alpha:g}")
+    if args.formula is not None:
+        return formulas.summary_formula(args)
     names = None if args.features is None else [n.strip() for n in args.features.split(",")]
     if Path(args.data).suffix.lower() == ".json":
         return _summary_of_model_file(args)
@@ -47,7 +50,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
             names = [c for c in reader.header if c in numeric and c not in skip]
         elif args.groups in names:
             raise LinregError(f"--groups {args.groups!r} is also a feature; leave it out of it")
-    table = read_data(args, args.data, target=args.target, features=names)
+    if args.missing == "drop":
+        table = formulas.table_dropping_missing(
+            args.data, target=args.target, features=args.features, sample_weight=None
+        )
+    else:
+        table = read_data(args, args.data, target=args.target, features=names)
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:

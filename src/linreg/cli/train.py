@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg import out_of_memory
+from linreg.cli import formulas
 from linreg.cli.args import parse_learning_rate as parse_learning_rate
 from linreg.cli.common import (
     EXIT_ERROR,
@@ -100,6 +101,10 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
 
 def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
+    if args.missing == "drop":
+        return formulas.table_dropping_missing(
+            args.data, target=args.target, features=args.features, sample_weight=args.sample_weight
+        )
     return read_data(
         args,
         args.data,
@@ -204,6 +209,8 @@ def _fit_streamed(
 
 def cmd_train(args: argparse.Namespace) -> int:
     alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
+    if args.formula is not None:
+        return formulas.train_formula(args, _model_from_args(args).get_params())
     # Outputs are checked before anything is read: none may be an input.
     out = check_out_file(args.out, "--out", "the model")
     check_outputs([args.data, args.val], files=[(out, "--out")])

@@ -33,6 +33,7 @@ One rule, in one place, for the in-memory CSV reader
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ __all__ = [
     "check_exact_integers",
     "check_finite_column",
     "check_header",
+    "check_text_columns",
     "check_weight_column",
     "check_weights_not_all_zero",
     "describe_cell",
@@ -72,6 +74,12 @@ MAX_COLUMNS_ENV: Final = "LINREG_MAX_COLUMNS"
 SNIFF_ROWS: Final = 1_000
 #: Characters of a bad cell quoted in a message.
 _CELL_CHARS: Final = 40
+#: A text column with at most this many distinct values among its sampled cells looks
+#: like categories, and its message says how to use it in a formula.
+CATEGORY_LEVELS: Final = 50
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_BOOLEANS = frozenset({"true", "false"})
 
 
 def max_columns() -> int:
@@ -134,11 +142,19 @@ def describe_cell(cell: str) -> str:
 
 
 def bad_cell_error(name: str, column: str, where: str, cell: str) -> LinregError:
-    """The one-line error for a cell that is not a number."""
-    return LinregError(
-        f"{name}: column {column!r} {where} has {describe_cell(cell)}; "
-        "fix or remove that row (every cell must be a number)"
-    )
+    """The one-line error for a cell that is not a number (with the fix for a number
+    written with thousands separators, or True/False)."""
+    why = "every cell must be a number"
+    trimmed = cell.strip(" \t")
+    if _THOUSANDS.fullmatch(trimmed):
+        why = (
+            f"a number with thousands separators: remove the commas, write "
+            f"{trimmed.replace(',', '')}, so that the column reads as numbers"
+        )
+    elif trimmed.lower() in _BOOLEANS:
+        why = "write True/False as 1/0: every cell must be a number"
+    fix = f"fix or remove that row ({why})"
+    return LinregError(f"{name}: column {column!r} {where} has {describe_cell(cell)}; {fix}")
 
 
 def check_finite_column(
@@ -207,6 +223,57 @@ def check_exact_integers(
     return part
 
 
+def check_text_columns(
+    name: str, columns: Sequence[str], cells: Callable[[str], Sequence[str]], target: str | None
+) -> None:
+    """Say what to do with text columns that are not features, by their sampled ``cells``.
+
+    A column of numbers written with thousands separators (``"25,593,414"``) or of
+    ``True``/``False`` is an error naming the column and the fix: it is almost numbers,
+    and never silently left out. A column of few distinct texts (at most
+    :data:`CATEGORY_LEVELS`) gets a :class:`~linreg.validation.DataWarning` naming it
+    and the ``--formula`` way to use it as categories; other text columns a warning
+    that they are left out.
+    """
+    categories: list[str] = []
+    others: list[str] = []
+    for column in columns:
+        values = [c.strip(" \t") for c in cells(column)]
+        values = [v for v in values if v]
+        if values and all(_THOUSANDS.fullmatch(v) or _PLAIN_NUMBER.fullmatch(v) for v in values):
+            example = next(v for v in values if "," in v)
+            raise LinregError(
+                f"{name}: column {column!r} holds numbers written with thousands separators "
+                f"({example!r}); remove the commas (write {example.replace(',', '')}) so that "
+                "it is read as numbers, or leave it out with --features"
+            )
+        if values and {v.lower() for v in values} <= _BOOLEANS:
+            raise LinregError(
+                f"{name}: column {column!r} holds True/False values, not numbers; write them "
+                f'as 1/0, or use it as a category with --formula "{target or "y"} ~ ... + '
+                f'C({column})"'
+            )
+        if values and len(set(values)) <= CATEGORY_LEVELS:
+            categories.append(column)
+        else:
+            others.append(column)
+    if categories:
+        terms = " + ".join(f"C({c})" for c in categories[:3])
+        warnings.warn(
+            f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in categories])}, "
+            f'which look like categories; to use them, fit with --formula "{target or "y"} ~ ... + '
+            f'{terms}"',
+            DataWarning,
+            stacklevel=4,
+        )
+    if others:
+        warnings.warn(
+            f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in others])}",
+            DataWarning,
+            stacklevel=4,
+        )
+
+
 def _listing(columns: Sequence[str]) -> str:
     shown = ", ".join(columns[:20])
     return shown if len(columns) <= 20 else f"{shown}, ... ({len(columns)} in all)"
@@ -221,6 +288,7 @@ def resolve_columns(
     features: Sequence[str] | None,
     require_target: bool = True,
     weight: str | None = None,
+    cells: Callable[[str], Sequence[str]] | None = None,
 ) -> list[str]:
     """The feature columns of a file by linreg's rules, shared by every reader.
 
@@ -243,6 +311,10 @@ def resolve_columns(
         When False, a missing target is allowed (for prediction).
     weight : str, optional
         The column of row weights: it must exist, and is neither target nor feature.
+    cells : callable, optional
+        The sampled cells of a text column, as text: then a text column left out is
+        judged by :func:`check_text_columns` (numbers with thousands separators or
+        True/False an error, categories a hint at ``--formula``).
 
     Raises
     ------
@@ -286,11 +358,15 @@ def resolve_columns(
     else:
         candidates = [c for c in columns if c not in (target, TRUTH_COLUMN, weight)]
         chosen = [c for c in candidates if is_numeric(c)]
-        if len(chosen) < len(candidates):
-            kept = set(chosen)
-            skipped = [c for c in candidates if c not in kept]
+        kept = set(chosen)
+        skipped = [c for c in candidates if c not in kept]
+        if skipped and cells is not None:
+            check_text_columns(name, skipped, cells, target)
+        elif skipped:  # no cells to judge them by (a Parquet or Dask column of text)
             warnings.warn(
-                f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in skipped])}",
+                f"{name}: ignoring non-numeric column(s) {_listing([repr(c) for c in skipped])}; "
+                f'to use text as categories, fit with --formula "{target or "y"} ~ ... + '
+                f'C({skipped[0]})"',
                 DataWarning,
                 stacklevel=3,  # the reader's caller: shown once however often a file is opened
             )

@@ -245,6 +245,10 @@ class CSVReader:
         table = pa.Table.from_batches(parts).slice(0, SNIFF_ROWS + 1).combine_chunks()
         return {k: table.column(k).chunk(0) for k in self._keys}
 
+    def sample_cells(self, column: str) -> list[str]:
+        """The first data cells of ``column`` (up to ``SNIFF_ROWS``), as text."""
+        return [str(c) for c in self._sample[column].to_pylist()]
+
     def numeric_columns(self) -> set[str]:
         """Columns with a number among the non-empty cells of their first :data:`SNIFF_ROWS` rows.
 

@@ -64,6 +64,10 @@ written before the elastic net lack ``hyperparameters.l1_ratio`` and ``accelerat
 ``inference.rank``                        a whole number, 1 <= rank <= p
 ``inference.condition_number``            a finite number >= 1 or null (infinite)
 ``inference.gram_inverse``                p lists of p finite numbers, symmetric, or null
+``formula``                               the design of a model fitted by a formula
+                                          (optional): :func:`linreg.formula.design_from_dict`
+                                          checks it; its ``columns`` equal ``feature_names``,
+                                          its ``target`` the ``target_name``
 ========================================  ===================================================
 
 Unknown fields elsewhere are kept and not interpreted, but they too are bounded as
@@ -173,6 +177,8 @@ class CheckedModel:
     weighted: bool | None
     inference: InferencePieces | None = None
     best_epoch: int | None = None
+    #: The :class:`linreg.formula.FormulaDesign` of a model fitted by a formula, else None.
+    formula: Any = None
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -453,9 +459,17 @@ def check_content(content: Any, fail: Fail) -> CheckedModel:
         )
     _check_extra(content.get("extra", {}), d, fail)
     fit_intercept = params.get("fit_intercept", True)
-    return replace(
+    checked = replace(
         checked, inference=check_inference(content.get("inference"), d, fit_intercept, fail)
     )
+    if "formula" in content:
+        from linreg.formula import design_from_dict
+
+        design = design_from_dict(content["formula"], list(names), fail)
+        if design.target != target:
+            raise fail(f"field 'formula.target' {design.target!r} is not 'target_name' {target!r}")
+        checked = replace(checked, formula=design)
+    return checked
 
 
 def _weighted(value: Any, fail: Fail) -> bool | None:

@@ -14,6 +14,12 @@ a file linreg writes always loads. A model file may be at most
 entry up to some epoch, then log-spaced ones up to the last), and a thinned history
 says which epochs it kept in ``history.epoch``.
 
+A model fitted by a formula (:func:`linreg.fit_formula`) also keeps its design in the
+optional field ``formula`` (the formula, the levels of its categorical terms, the state
+of its stateful transforms), so that the loaded model encodes raw rows as in training.
+A linreg that does not know the field loads such a file as a model whose features are
+the design's columns.
+
 Format 2 added the penalty ``alpha`` to the hyperparameters and
 ``training.weighted`` (whether the rows were weighted: true, false, or null when
 not known). Files of format 1, written before, still load, as unpenalized models
@@ -96,6 +102,10 @@ def model_to_dict(
         names = getattr(model, "feature_names_in_", None)
         feature_names = default_feature_names(d) if names is None else [str(n) for n in names]
     stab = model.stability_
+    design = getattr(model, "formula_", None)
+    formula = {} if design is None else {"formula": design.to_dict()}
+    if design is not None and target_name == "y":
+        target_name = design.target
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -127,6 +137,7 @@ def model_to_dict(
         "history": model.history_.to_dict(),
         "extra": extra or {},
         "inference": _inference_field(model),
+        **formula,
     }
 
 
@@ -367,4 +378,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[LinearRegression, dict[str
     model.weighted_ = checked.weighted
     if checked.inference is not None:
         model.inference_pieces_ = checked.inference
+    if checked.formula is not None:  # a model fitted by a formula encodes raw rows
+        model.formula_ = checked.formula
+        model.feature_names_in_ = np.asarray(checked.feature_names, dtype=object)
     return model, cast(dict[str, Any], content)

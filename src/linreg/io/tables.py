@@ -324,6 +324,9 @@ def read_table(
         features=features,
         require_target=require_target,
         weight=sample_weight,
+        # A CSV's sampled text cells tell a number column written with thousands
+        # separators or True/False from categories; Parquet and Excel types say it.
+        cells=reader.sample_cells if isinstance(reader, CSVReader) else None,
     )
     has_target = target is not None and target in columns
     used = list(feature_names)

@@ -300,6 +300,7 @@ class CSVSource:
             target=target,
             features=features,
             weight=sample_weight,
+            cells=self._reader.sample_cells,  # text columns judged as in memory
         )
         self.target_name = target
         self.weight_name = sample_weight

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linreg.cli.args import AddCommand, add_data_options, add_json, command
+from linreg.cli.args import AddCommand, add_data_options, add_formula_options, add_json, command
 
 __all__ = ["register"]
 
@@ -19,6 +19,7 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("data", help="CSV, Parquet or Excel file")
     add_data_options(p)
+    add_formula_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument(
         "--plots",

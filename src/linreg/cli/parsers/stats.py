@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linreg.cli.args import AddCommand, add_data_options, add_json, command
+from linreg.cli.args import AddCommand, add_data_options, add_formula_options, add_json, command
 from linreg.cli.parsers import COV_TYPES
 
 __all__ = ["register"]
@@ -23,6 +23,7 @@ def register(add: AddCommand) -> None:
         "summarised from the sums it keeps, without the data (nonrobust only)",
     )
     add_data_options(p)
+    add_formula_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
     p.add_argument(

@@ -8,6 +8,7 @@ from linreg.cli.args import (
     MAX_SEED,
     AddCommand,
     add_data_options,
+    add_formula_options,
     add_json,
     bounded_int,
     command,
@@ -29,6 +30,7 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
+    add_formula_options(p)
     p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
     p.add_argument(
         "--lr",
