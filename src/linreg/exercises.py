@@ -54,7 +54,7 @@ __all__ = [
 Array = NDArray[np.float64]
 
 #: The (N, d) shapes every check tries first: one sample, one feature, both, and more.
-FIXED_SHAPES = ((1, 1), (1, 3), (2, 1), (6, 1), (5, 3), (30, 2))
+FIXED_SHAPES = ((1, 1), (1, 3), (6, 1), (5, 3), (30, 2), (3, 2))
 RTOL = 1e-8
 ATOL = 1e-10
 
@@ -419,18 +419,22 @@ def reference_train(
     epochs: int,
     *,
     b_from_new_W: bool = False,
+    and_last: bool = False,
 ) -> tuple[Array, float, Array]:
     """Full-batch gradient descent with :class:`linreg.LinearModel`: ``(W, b, losses)``.
 
     ``losses[k]`` is the loss of the model after ``k`` updates, before update ``k + 1``
-    (``epochs`` values). ``b_from_new_W`` reproduces the classic mistake of computing
+    (``epochs`` values; with ``and_last`` one more, the loss after the last update).
+    ``b_from_new_W`` reproduces the classic mistake of computing
     ``db`` after ``W`` has been updated, so that the checks can recognise it.
     """
     model = _reference_model(W, b)
     losses = []
-    for _ in range(epochs):
+    for _ in range(epochs + 1):
         y_pred = model.forward(X)
         losses.append(model.loss(y_pred, y))
+        if len(losses) > epochs:
+            break
         grads = model.backward(X, y, y_pred)
         if b_from_new_W:
             model.W = model.W - learning_rate * grads.dW
@@ -438,7 +442,7 @@ def reference_train(
             model.b = model.b - learning_rate * late.db
         else:
             model.step(grads, learning_rate)
-    return model.W, model.b, np.array(losses)
+    return model.W, model.b, np.array(losses if and_last else losses[:epochs])
 
 
 def check_train(train: Callable[..., Any], *, seed: int = 0, n_cases: int = 8) -> Passed:
@@ -474,7 +478,10 @@ def check_train(train: Callable[..., Any], *, seed: int = 0, n_cases: int = 8) -
                 )
             if not _close(losses, loss_ref):
                 hint = ""
-                if epochs > 1 and _close(losses[:-1], loss_ref[1:]):
+                _, _, after = reference_train(
+                    case.X, case.y, case.W, case.b, rate, epochs, and_last=True
+                )
+                if _close(losses, after[1:]):
                     hint = "losses are recorded after each update: record the loss before it"
                 raise _mismatch("losses", where, losses, loss_ref, hint)
             continue
@@ -530,7 +537,10 @@ def check_eta_max(eta_max: Callable[[Array], Any], *, seed: int = 0, n_cases: in
                 2 / no_bias[-1],
                 "eta_max leaves out the bias: its Hessian has a column of ones appended to X",
             ),
-            (N / eigenvalues[-1], "eta_max uses A^T A: the Hessian of the MSE is (2/N) A^T A"),
+            (
+                4 / (N * eigenvalues[-1]),
+                "eta_max uses A^T A: the Hessian of the MSE is (2/N) A^T A",
+            ),
             (
                 2 / eigenvalues[0],
                 "eta_max uses the smallest eigenvalue: the steepest direction sets the limit",
@@ -567,14 +577,14 @@ def check_standardize(
         hint = ""
         if _close(got_std, case.X.std(axis=0, ddof=1)):
             hint = "std uses ddof=1: standardize with the population deviation (np.std's default)"
-        elif _close(got_mean, np.full(case.d, case.X.mean())):
-            hint = "mean is over the whole array: take each column's own, X.mean(axis=0)"
-        elif _close(got_std, np.full(case.d, case.X.std())):
-            hint = "std is over the whole array: take each column's own, X.std(axis=0)"
         elif _close(Z, (case.X - mean) / std**2):
             hint = "Z divides by the variance: divide by the standard deviation"
         elif _close(Z, case.X / std):
             hint = "Z is not centred: subtract the mean first"
+        elif not _close(got_mean, mean) and _close(got_mean, np.full(case.d, case.X.mean())):
+            hint = "mean is over the whole array: take each column's own, X.mean(axis=0)"
+        elif not _close(got_std, std) and _close(got_std, np.full(case.d, case.X.std())):
+            hint = "std is over the whole array: take each column's own, X.std(axis=0)"
         raise _mismatch(
             "standardize(X)", where, np.round(Z, 4), np.round((case.X - mean) / std, 4), hint
         )
