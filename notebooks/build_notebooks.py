@@ -16,9 +16,11 @@ gives the same file, with no outputs; execute.py puts them back.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from textwrap import dedent
+from types import ModuleType
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -1471,9 +1473,28 @@ AUTODIFF: list[Cell] = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Notebooks 3 and 4: the exercises and their solutions, from the one source exercise_cells.py
+# ---------------------------------------------------------------------------------------------
+def _load_exercise_cells() -> ModuleType:
+    # Loaded by path: this file is itself loaded by path (tests/test_notebooks.py), so the
+    # notebooks folder is not on sys.path.
+    path = NOTEBOOK_DIR / "exercise_cells.py"
+    spec = importlib.util.spec_from_file_location("_notebooks_exercise_cells", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+exercise_cells = _load_exercise_cells()
+
 NOTEBOOKS = {
     "linear_regression_from_scratch.ipynb": ("scratch", FROM_SCRATCH),
     "autodiff_vs_hand_gradients.ipynb": ("autodiff", AUTODIFF),
+    "exercises.ipynb": ("exercises", exercise_cells.cells(solutions=False)),
+    "solutions.ipynb": ("solutions", exercise_cells.cells(solutions=True)),
 }
 
 

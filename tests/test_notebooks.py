@@ -15,11 +15,19 @@ from types import ModuleType
 
 import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["linear_regression_from_scratch.ipynb", "autodiff_vs_hand_gradients.ipynb"]
+# Committed with their outputs, and run clean from a fresh kernel:
+NOTEBOOKS = [
+    "linear_regression_from_scratch.ipynb",
+    "autodiff_vs_hand_gradients.ipynb",
+    "solutions.ipynb",
+]
+# Committed blank, for the student: it stops at its first check.
+EXERCISES = "exercises.ipynb"
 MAX_BYTES = 3 * 1024 * 1024
 
 
@@ -98,7 +106,7 @@ def test_figures_are_png() -> None:
     assert all(image.startswith("iVBORw0KGgo") for image in images)  # base64 of the PNG magic
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", [*NOTEBOOKS, EXERCISES])
 def test_committed_notebook_matches_its_builder(name: str) -> None:
     # The notebook's cells are those build_notebooks.py writes: editing one without the
     # other would make the reviewable Python and the rendered notebook disagree.
@@ -126,3 +134,51 @@ def test_notebook_executes_from_a_clean_kernel(name: str, tmp_path: Path) -> Non
     executor.execute_notebook(nb)  # raises CellExecutionError at the first failing cell
     nbformat.write(nb, tmp_path / name)  # the executed copy, for inspection
     assert _problems(nb) == []
+
+
+# -- the exercises and their solutions -------------------------------------------------------------
+def test_builder_writes_every_notebook_it_lists() -> None:
+    assert set(builder.NOTEBOOKS) == {*NOTEBOOKS, EXERCISES}
+
+
+def test_exercises_are_committed_blank() -> None:
+    nb = _read(EXERCISES)
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(not cell.outputs and cell.execution_count is None for cell in code_cells)
+
+
+def test_exercises_and_solutions_differ_only_in_the_blanks() -> None:
+    blanks = [cell.source for cell in _read(EXERCISES).cells]
+    answers = [cell.source for cell in _read("solutions.ipynb").cells]
+    assert len(blanks) == len(answers)
+    differ = [(b, a) for b, a in zip(blanks, answers, strict=True) if b != a]
+    stubs = [b for b, _ in differ if "# YOUR CODE HERE" in b]
+    # seven functions to write; the title and the answers to the Predict questions differ too
+    assert len(stubs) == 7
+    for blank, answer in differ:
+        if blank in stubs:
+            assert blank.split("\n", 2)[:2] == answer.split("\n", 2)[:2]  # same def and docstring
+            assert "NotImplementedError" not in answer
+    # every blank is followed by its check, in both notebooks
+    checks = [s for s in blanks if s.startswith("exercises.check_")]
+    assert [s.split("(")[0] for s in checks] == [
+        f"exercises.check_{name}"
+        for name in ("forward", "loss", "backward", "step", "train", "eta_max", "standardize")
+    ]
+
+
+@pytest.mark.slow
+def test_exercises_fail_at_their_first_check() -> None:
+    nb = _read(EXERCISES)
+    _clear_outputs(nb)
+    with pytest.raises(CellExecutionError) as caught:
+        executor.execute_notebook(nb, timeout=60)
+    assert caught.value.ename == "NotImplementedError"
+    failed = [
+        cell
+        for cell in nb.cells
+        if cell.cell_type == "code" and any(o.output_type == "error" for o in cell.outputs)
+    ]
+    first_check = next(cell for cell in nb.cells if cell.source.startswith("exercises.check_"))
+    assert [cell.id for cell in failed] == [first_check.id]
+    assert first_check.source == "exercises.check_forward(forward)"
