@@ -464,7 +464,7 @@ def test_train_divergence_fails_and_writes_no_model(
     )
     line = assert_one_error_line(result, "diverged at epoch", "learning rate 0.1")
     assert "eta_max" in line
-    assert "linreg: warning: learning rate 0.1 is at or above" in result.err
+    assert "linreg: warning: learning rate 0.1 is above the largest stable rate" in result.err
     assert not out.exists()
     assert leftovers(tmp_path) == []
 
@@ -554,6 +554,7 @@ def test_evaluate_compare_nests_untrained_trained_and_ground_truth(
     )
     assert report["untrained"]["mse"] > report["trained"]["mse"]
     gap = report["optimization_gap"]
+    assert gap["data_is_training_data"] is False  # the test set: not an optimization gap
     assert gap["data_mse"] == report["mse"]
     assert gap["data_mse"] >= gap["data_optimum_mse"] > 0
     assert gap["data_gap"] >= 0
@@ -576,6 +577,11 @@ def test_evaluate_compare_prints_and_plots(
     assert result.code == 0, result.err
     for text in ("untrained", "ground truth", "Optimization gap", "Parameters"):
         assert text in result.out
+    # The test set's difference to its own best line is not called an optimization gap.
+    assert (
+        "This data is not the training data: its difference is to the best line for this data"
+        in " ".join(result.out.split())
+    )
     names = {"eval_fit.png", "eval_residuals.png", "eval_untrained_vs_trained.png"}
     assert {p.name for p in figures.iterdir()} == names
     assert_images(sorted(figures.iterdir()), PNG_MAGIC)

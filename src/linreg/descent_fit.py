@@ -27,7 +27,7 @@ from linreg.fitted import Fitted
 from linreg.model import LinearModel
 from linreg.optimality import check_not_underflowing, column_std, optimum_loss
 from linreg.solvers import fast
-from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
+from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability, unstable_rate_warning
 from linreg.training import EpochCallback, TrainResult, train
 from linreg.validation import constant_columns, require_finite
 
@@ -139,11 +139,10 @@ def fit_gradient(
             moments, mean, scale, fit_intercept=bool(est.fit_intercept), alpha=alpha
         )
     eta_max = est.stability_.max_stable_learning_rate
-    if est.learning_rate >= eta_max:
+    unstable = unstable_rate_warning(float(est.learning_rate), eta_max, on_data)
+    if unstable is not None:
         warnings.warn(
-            f"learning rate {est.learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
-            "expect divergence: lower it, or standardize the features",
+            unstable,
             StabilityWarning,
             stacklevel=4,  # fit_gradient <- _solve <- fit <- the caller
         )

@@ -23,7 +23,8 @@ starting loss counts as there. A far fit warns
   notebook shows on purpose (batch size 1 ends 13% above the optimum after
   having been within 1% of it).
 
-A run at a learning rate at or above eta_max is not checked: its
+A run at a learning rate at or above eta_max (divergent above it, never
+converging at it) is not checked: its
 :class:`~linreg.errors.StabilityWarning` already said to expect this. A run
 without ``tol`` that is still improving (its last loss about its best), only
 stopped by ``epochs``, does not warn: it did what was asked, and its history

@@ -38,6 +38,7 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
+from linreg.stability import unstable_rate_warning
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
 
@@ -167,11 +168,10 @@ def _solve_gradient(
         moments, center, scale, fit_intercept=fit_intercept, alpha=alpha
     )
     eta_max = stab.max_stable_learning_rate
-    if estimator.learning_rate >= eta_max:
+    unstable = unstable_rate_warning(float(estimator.learning_rate), eta_max, "on this data")
+    if unstable is not None:
         warnings.warn(
-            f"learning rate {estimator.learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
-            "expect divergence: lower it, or standardize the features",
+            unstable,
             StabilityWarning,
             stacklevel=5,  # _solve_gradient <- solve_passes <- fit_passes <- fit_* <- caller
         )

@@ -42,7 +42,7 @@ from linreg.io.persistence import load_model
 from linreg.io.tables import Table, atomic_write, file_sha256, read_table
 from linreg.stability import stability
 from linreg.viz.report_figures import EmbeddedFigure, report_figures
-from linreg.viz.summaries import closed_form, evaluate_metrics, finite
+from linreg.viz.summaries import closed_form, evaluate_metrics, finite, gap_text
 
 __all__ = [
     "Report",
@@ -460,11 +460,12 @@ def _metrics_section(facts: dict[str, Any]) -> str:
         if m["ground_truth"] is not None:
             row.append(m["ground_truth"][key])
         rows.append(row)
-    gap = m["trained"]["mse"] - m["closed_form"]["mse"]
     return (
         '<section id="metrics"><h2>4. Metrics on this data</h2>'
         + _table(columns, rows, highlight=2)
-        + f'<p class="note">Optimization gap: trained MSE − optimum MSE = {_e(gap)}. '
+        + '<p class="note">Optimization gap: trained MSE − optimum MSE = '
+        + html.escape(gap_text(m["trained"]["mse"], m["closed_form"]["mse"]))
+        + ". "
         "MSE and RMSE are in target units (squared for MSE); R² is the share of the "
         "target's variance the model explains.</p></section>"
     )
@@ -482,7 +483,9 @@ def _stability_section(facts: dict[str, Any]) -> str:
     return (
         '<section id="stability"><h2>5. Stability</h2>'
         "<p>Gradient descent multiplies the error along each eigenvector of the Hessian by "
-        "(1 − η λ): it diverges for η ≥ η_max = 2 / λ_max, and the condition number κ says "
+        "(1 − η λ): it diverges for η > η_max = 2 / λ_max (at η = η_max exactly, that error "
+        "along the steepest direction flips sign every epoch and never shrinks), and the "
+        "condition number κ says "
         "how many times slower the flattest direction converges than the steepest. "
         "Standardizing the features brings κ towards 1.</p>"
         + _table(["", "value"], rows, kind="kv")
