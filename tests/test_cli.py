@@ -767,6 +767,37 @@ def test_demo_writes_data_model_and_figures(demo: tuple[Path, dict[str, Any]]) -
     assert_images([p for p in figures if p.suffix == ".png"], PNG_MAGIC)
     assert_images([p for p in figures if p.suffix == ".gif"], GIF_MAGIC)
     assert leftovers(out) == []
+    assert sorted(figures) == sorted((out / "figures").iterdir())
+
+
+def test_demo_counts_the_figures_it_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It once printed "9 figures (and the training animation)" for 8 PNGs and a GIF.
+    from linreg.cli.demo import figure_summary
+
+    pngs = [tmp_path / f"f{k}.png" for k in range(8)]
+    assert (
+        figure_summary([*pngs, tmp_path / "training.gif"]) == "8 figures and the training animation"
+    )
+    assert figure_summary(pngs[:1]) == "1 figure"
+
+
+def test_demo_report_has_the_test_set_and_the_sweep(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, report = demo
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Metrics on held-out data" in page
+    assert 'id="fig-lr_sweep"' in page
+    trained = report["test_metrics"]["trained"]
+    assert f"{trained['mse']:.6g}" in page  # the test MSE the demo printed
+
+
+def test_demo_starts_from_the_notebooks_random_start(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo
+    start = model_content(out / "model.json")["history"]
+    assert start["W"][0][0] == pytest.approx(
+        -1.73827, abs=1e-5
+    )  # LinearModel(init="random", seed=8)
 
 
 def test_demo_learns_the_closed_form_near_the_truth(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -787,8 +818,10 @@ def test_demo_learns_the_closed_form_near_the_truth(demo: tuple[Path, dict[str, 
 def test_demo_runs_the_learning_rate_experiment(demo: tuple[Path, dict[str, Any]]) -> None:
     _, report = demo
     status = {r["learning_rate"]: r["status"] for r in report["sweep"]}
-    assert status == {0.001: "slow", 0.005: "converged", 0.1: "diverged"}
-    diverged = report["sweep"][2]
+    # 0.02 is in the band just below eta_max where the steep direction oscillates but converges
+    assert status == {0.001: "slow", 0.005: "converged", 0.02: "converged", 0.1: "diverged"}
+    assert report["max_stable_learning_rate"] / 2 < 0.02 < report["max_stable_learning_rate"]
+    diverged = report["sweep"][3]
     assert isinstance(diverged["diverged_at_epoch"], int)
     assert 0.005 < report["max_stable_learning_rate"] < 0.1
 
