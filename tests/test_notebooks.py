@@ -182,3 +182,13 @@ def test_exercises_fail_at_their_first_check() -> None:
     first_check = next(cell for cell in nb.cells if cell.source.startswith("exercises.check_"))
     assert [cell.id for cell in failed] == [first_check.id]
     assert first_check.source == "exercises.check_forward(forward)"
+
+
+def test_make_notebook_starts_jupyterlab_in_the_venv() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nnotebook: ")[1].split("\n\n")[0]
+    assert '"import jupyterlab"' in recipe  # installed on demand, once
+    assert 'pip install --quiet -e ".[dev,notebook]"' in recipe
+    assert "$(BIN)/jupyter lab --notebook-dir=notebooks" in recipe
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'notebook = ["jupyterlab>=' in pyproject
