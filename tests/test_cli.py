@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
@@ -502,6 +503,23 @@ def test_train_divergence_still_draws_the_loss_until_then(
     assert_one_error_line(result, "diverged at epoch")
     assert_images([figures / "loss_curve.png"], PNG_MAGIC)
     assert not (tmp_path / "m.json").exists()
+
+
+def test_train_divergence_is_animated_up_to_the_last_finite_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], train_csv: Path
+) -> None:
+    figures = tmp_path / "figures"
+    result = run(
+        capsys, "train", train_csv, "--lr", "0.03", "--epochs", "300", "--out",
+        tmp_path / "m.json", "--plots", figures, "--animate", "--json",
+    )  # fmt: skip
+    assert result.code == 1
+    diverged_at = json.loads(result.out)["epoch"]
+    assert_images([figures / "training.gif"], GIF_MAGIC)
+    with Image.open(figures / "training.gif") as gif:
+        assert gif.n_frames >= 2
+    assert not (tmp_path / "m.json").exists()
+    assert diverged_at > 1
 
 
 # -- evaluate --------------------------------------------------------------------------------

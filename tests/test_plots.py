@@ -22,6 +22,7 @@ from PIL import Image
 
 from linreg import Dataset, History, LinearRegression, make_regression, stability
 from linreg.viz import plots
+from linreg.viz.animation import finite_prefix, progress_frames, readout
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_GIF_BYTES = 3_000_000
@@ -436,8 +437,8 @@ def test_training_animation_writes_a_small_gif(
     assert path.stat().st_size < MAX_GIF_BYTES
     with Image.open(path) as gif:
         assert gif.format == "GIF"
-        assert gif.n_frames == len(plots.animation_epochs(model.history_.n_epochs, 12)) == 12
-        assert gif.size == (720, 320)
+        assert gif.n_frames == len(progress_frames(model.history_, 12)) == 12
+        assert gif.size == (1080, 360)
     assert sorted(p.name for p in path.parent.iterdir()) == ["training.gif"]
 
 
@@ -721,3 +722,47 @@ def test_optimizer_paths_have_one_legend_entry_each_in_distinct_styles(
     lines = _path_lines(fig.axes[0])
     assert len({line.get_color() for line in lines}) == 3
     assert len({line.get_linestyle() for line in lines}) == 3
+
+
+def _path_share(history: History) -> np.ndarray:
+    theta = np.column_stack([history.W, history.b])
+    scaled = theta / (theta.max(axis=0) - theta.min(axis=0))
+    steps = np.linalg.norm(np.diff(scaled, axis=0), axis=1)
+    length = np.concatenate([[0.0], np.cumsum(steps)])
+    return length / length[-1]
+
+
+def test_animation_frames_are_spaced_by_progress(data: Dataset) -> None:
+    # Log-spaced epochs left most late frames still once training had converged.
+    run = LinearRegression(learning_rate=0.01, epochs=3000, init="random", seed=8)
+    history = run.fit(data.X, data.y).history_
+    share = _path_share(history)
+    frames = progress_frames(history, 60)
+    assert len(frames) == 60
+    assert (frames[0], frames[-1]) == (0, 3000)
+    assert np.all(np.diff(frames) > 0)
+    still = int(np.sum(np.diff(share[frames]) < 1e-3))
+    still_log = int(np.sum(np.diff(share[plots.animation_epochs(3000, 60)]) < 1e-3))
+    assert still <= 1 < still_log
+    assert list(progress_frames(history.__class__(**_first(history, 5)), 60)) == [0, 1, 2, 3, 4]
+
+
+def _first(history: History, n: int) -> dict[str, np.ndarray]:
+    return {"loss": history.loss[:n], "W": history.W[:n], "b": history.b[:n]}
+
+
+def test_finite_prefix_stops_before_the_first_overflow() -> None:
+    loss = np.array([5.0, 50.0, 5e8, np.inf])
+    W = np.array([[1.0], [-3.0], [9e4], [np.inf]])
+    history = History(loss=loss, W=W, b=np.array([0.0, 1.0, 2.0, np.nan]))
+    kept = finite_prefix(history)
+    np.testing.assert_array_equal(kept.loss, loss[:3])
+    np.testing.assert_array_equal(kept.W, W[:3])
+    whole = History(loss=loss[:2], W=W[:2], b=np.zeros(2))
+    assert finite_prefix(whole) is whole
+
+
+def test_animation_reads_out_w_and_b() -> None:
+    assert readout(np.array([2.99279]), 1.99378) == "W = 2.993, b = 1.994"
+    assert readout(np.array([1.0, -2.0]), 0.5) == "W = [1, -2], b = 0.5"
+    assert readout(np.ones(4), 0.0) == "|W| = 2, b = 0"

@@ -284,13 +284,16 @@ def landscape_grid(
     )
 
 
-def _draw_landscape(fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = 14) -> None:
-    """Filled contours with levels log-spaced in the excess loss, and a colour bar."""
+#: Contour levels of a landscape.
+LANDSCAPE_LEVELS = 14
+
+
+def landscape_levels(grid: Landscape, n_levels: int = LANDSCAPE_LEVELS) -> Array | None:
+    """Contour levels log-spaced in the excess loss above the minimum, or None when the
+    landscape is (nearly) flat and has no contours to draw."""
     lo, hi = float(grid.loss.min()), float(grid.loss.max())
-    ax.set_xlim(grid.p[0], grid.p[-1])
-    ax.set_ylim(grid.q[0], grid.q[-1])
     if not hi > lo:
-        return  # a flat landscape has no contours to draw
+        return None
     # Levels log-spaced in L − L_min: the MSE near the optimum sits on the noise
     # floor, so log-spacing L itself would crowd every contour far from it.
     excess = np.geomspace((hi - lo) * 1e-4, hi - lo, n_levels)
@@ -299,7 +302,17 @@ def _draw_landscape(fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = 1
     # When the loss barely varies, lo + tiny rounds back to lo; contourf needs
     # strictly increasing levels.
     levels = np.unique(levels)
-    if levels.shape[0] < 3:
+    return levels if levels.shape[0] >= 3 else None
+
+
+def _draw_landscape(
+    fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = LANDSCAPE_LEVELS
+) -> None:
+    """Filled contours with levels log-spaced in the excess loss, and a colour bar."""
+    ax.set_xlim(grid.p[0], grid.p[-1])
+    ax.set_ylim(grid.q[0], grid.q[-1])
+    levels = landscape_levels(grid, n_levels)
+    if levels is None:
         return
     cmap = mpl.colormaps[LANDSCAPE_CMAP]
     norm = BoundaryNorm(levels, cmap.N)  # equal colour steps between log-spaced levels
