@@ -192,3 +192,49 @@ def test_make_notebook_starts_jupyterlab_in_the_venv() -> None:
     assert "$(BIN)/jupyter lab --notebook-dir=notebooks" in recipe
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'notebook = ["jupyterlab>=' in pyproject
+
+
+# -- what a learner noticed (issue 16) -------------------------------------------------------------
+def _markdown(name: str) -> list[str]:
+    return [cell.source for cell in _read(name).cells if cell.cell_type == "markdown"]
+
+
+def _printed(cell: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_central_differences_error_is_eps_to_the_two_thirds() -> None:
+    text = " ".join(_markdown("autodiff_vs_hand_gradients.ipynb"))
+    assert "only accurate to about $\\sqrt[3]" not in text
+    assert "h \\approx \\sqrt[3]{\\varepsilon_{\\text{machine}}}" in text  # the step
+    assert "\\varepsilon_{\\text{machine}}^{2/3}" in text  # the error
+
+
+def test_pytorch_conclusions_follow_the_committed_outputs() -> None:
+    nb = _read("autodiff_vs_hand_gradients.ipynb")
+    printed = " ".join(_printed(c) for c in nb.cells if c.cell_type == "code")
+    verdict = _printed(nb.cells[-1])
+    if "PyTorch is not installed" in printed:
+        assert verdict.startswith("This run had no PyTorch: nothing was measured")
+    else:
+        assert verdict.startswith("Measured here: PyTorch autograd took")
+    # No markdown states a measured PyTorch result.
+    assert not any(
+        "agree to rounding:" in md for md in _markdown("autodiff_vs_hand_gradients.ipynb")
+    )
+
+
+def test_task_7_points_its_overshoot_to_eta_max() -> None:
+    cells = _markdown("linear_regression_from_scratch.ipynb")
+    task7 = next(k for k, md in enumerate(cells) if md.startswith("## Task 7"))
+    after = next(md for md in cells[task7 + 1 :] if "jumped past it" in md)
+    assert "\\eta_{\\max}" in after
+
+
+def test_tutorial_internals_are_appendices_after_the_summary() -> None:
+    headings = [md.splitlines()[0] for md in _markdown("linear_regression_from_scratch.ipynb")]
+    summary = headings.index("## Summary")
+    appendices = [k for k, h in enumerate(headings) if h.startswith("## Appendix")]
+    assert len(appendices) == 2
+    assert summary < appendices[0]
+    assert not any(h.startswith(("## 13", "## 14")) for h in headings)
