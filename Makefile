@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit install dev clean browser bench fuzz test-oldest test-newest
+.PHONY: demo test lint typecheck unit install dev clean browser bench fuzz test-oldest test-newest notebook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ dev: $(STAMP)
 
 demo: $(VENV)/.installed
 	$(BIN)/linreg demo --out results/
+
+# JupyterLab on the notebooks, in the venv: the `notebook` extra is installed the first time.
+notebook: $(STAMP)
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,notebook]"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -16,9 +16,11 @@ gives the same file, with no outputs; execute.py puts them back.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from textwrap import dedent
+from types import ModuleType
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -60,10 +62,11 @@ FROM_SCRATCH: list[Cell] = [
         Because the notebook calls the package rather than copying it, what you read here
         is what `linreg` runs.
 
-        **Tasks 1–9** build and train the model. **Sections 10–14** then ask the questions a
-        practitioner asks next: are the gradients right? Why does one learning rate work and
-        another blow up? Why does scaling the features help? What changes with mini-batches?
-        And how close did we get to the exact answer?
+        **Tasks 1–9** build and train the model. **Sections 10–12** then ask the questions a
+        learner asks next: are the gradients right? Why does one learning rate work and
+        another blow up? Why does scaling the features help? The summary table closes the
+        course; two **appendices** (sections 13–14) go into the package's internals: what
+        changes with mini-batches, and how close we got to the exact answer.
         """
     ),
     code(
@@ -375,7 +378,18 @@ FROM_SCRATCH: list[Cell] = [
         print(f"loss: {loss:.3f} -> {model.loss(model.forward(X), y):.3f}")
         """
     ),
-    md("One step cut the loss by a large factor. Training is this step, repeated."),
+    md(
+        r"""
+        One step cut the loss by a large factor. Training is this step, repeated.
+
+        Look at $W$, though: it did not just move towards 3, it jumped past it, from $-1.74$
+        to about $+5.9$. Along the steepest direction of this loss, $\eta = 0.02$ is more
+        than half of the largest stable rate $\eta_{\max} \approx 0.027$ (section 11), so
+        each step overshoots the bottom of the valley and lands on the other side, lower
+        than it started. Above $\eta_{\max}$ it would land higher every time, and training
+        would diverge.
+        """
+    ),
     # -- Task 8 ---------------------------------------------------------------------------------
     md(
         r"""
@@ -637,7 +651,7 @@ FROM_SCRATCH: list[Cell] = [
         The theory predicts the error in each eigen-direction exactly, not just its limit.
         We run gradient descent with $\eta = 0.005$ for 300 epochs, project the error onto the
         eigenvectors, and compare with $(1 - \eta\lambda_i)^k\, z_{0,i}$. The optimum
-        $\theta^*$ is the closed-form solution of section 14.
+        $\theta^*$ is the closed-form solution of appendix B (section 14).
         """
     ),
     code(
@@ -824,10 +838,30 @@ FROM_SCRATCH: list[Cell] = [
         print(f"exact solution:             W = {exact.coef_[0]:.10f}, b = {exact.intercept_:.10f}")
         """
     ),
+    # -- summary, then the appendix ----------------------------------------------------------------
+    md(
+        r"""
+        ## Summary
+
+        | | idea | in `linreg` |
+        |---|---|---|
+        | model | $\hat y = XW + b$ | `LinearModel.forward` |
+        | loss | $L = \frac1N\lVert \hat y - y\rVert^2$ | `LinearModel.loss` |
+        | gradient | $\frac2N X^\top r,\ \frac2N\sum_i r_i$, by the chain rule | `LinearModel.backward`, checked by `gradcheck` |
+        | update | $\theta \leftarrow \theta - \eta\,\nabla L$ | `LinearModel.step` |
+        | stability | $\eta < 2/\lambda_{\max}(H)$; speed set by $\kappa$ | `stability`, `learning_rate_sweep` |
+        | scaling | standardized features give $\kappa = 1$ | `LinearRegression(standardize=True)` |
+        | batches | unbiased but noisy gradients, more updates per epoch | `LinearRegression(solver="sgd")` |
+        | yardstick | least squares by QR, never $A^\top A$ | `LinearRegression(solver="exact")` |
+
+        The two appendices go further, into what the package does beyond the textbook loop:
+        mini-batches and the exact solver. They can be skipped on a first reading.
+        """
+    ),
     # -- 13 -------------------------------------------------------------------------------------
     md(
         r"""
-        ## 13 — Full-batch, mini-batch and stochastic gradient descent
+        ## Appendix A (section 13) — Full-batch, mini-batch and stochastic gradient descent
 
         Full-batch gradient descent reads all $N$ samples for every update. **Mini-batch**
         gradient descent shuffles the data and takes one step per batch $B$ of $\lvert B\rvert$
@@ -993,7 +1027,7 @@ FROM_SCRATCH: list[Cell] = [
     # -- 14 -------------------------------------------------------------------------------------
     md(
         r"""
-        ## 14 — The closed-form solution as the yardstick
+        ## Appendix B (section 14) — The closed-form solution as the yardstick
 
         For linear regression we do not need to iterate at all. At the minimum the gradient
         vanishes:
@@ -1077,19 +1111,6 @@ FROM_SCRATCH: list[Cell] = [
         $y \approx 300\,000$ itself, which no method can undo. (`linreg` factors the design
         with centred columns and refines the solution in extended precision, so it stays at
         that limit on much harder problems too.)
-
-        ## Summary
-
-        | | idea | in `linreg` |
-        |---|---|---|
-        | model | $\hat y = XW + b$ | `LinearModel.forward` |
-        | loss | $L = \frac1N\lVert \hat y - y\rVert^2$ | `LinearModel.loss` |
-        | gradient | $\frac2N X^\top r,\ \frac2N\sum_i r_i$, by the chain rule | `LinearModel.backward`, checked by `gradcheck` |
-        | update | $\theta \leftarrow \theta - \eta\,\nabla L$ | `LinearModel.step` |
-        | stability | $\eta < 2/\lambda_{\max}(H)$; speed set by $\kappa$ | `stability`, `learning_rate_sweep` |
-        | scaling | standardized features give $\kappa = 1$ | `LinearRegression(standardize=True)` |
-        | batches | unbiased but noisy gradients, more updates per epoch | `LinearRegression(solver="sgd")` |
-        | yardstick | least squares by QR, never $A^\top A$ | `LinearRegression(solver="exact")` |
         """
     ),
     code(
@@ -1342,8 +1363,9 @@ AUTODIFF: list[Cell] = [
         """
     ),
     md(
-        "In double precision (float64 tensors), autograd and the hand-written gradient agree "
-        "to rounding:"
+        "When PyTorch is installed, the next cell compares its autograd, in double precision "
+        "(float64 tensors), with the hand-written gradient and requires them to agree to "
+        "rounding; its output says whether this run had PyTorch and what it found."
     ),
     code(
         """
@@ -1470,18 +1492,37 @@ AUTODIFF: list[Cell] = [
         - The **hand-written** gradient is the cheapest possible: two vectorised passes over the
           data, no bookkeeping. Its cost is the price of deriving (and checking) it by hand.
         - **Central differences** cost $2(d + 1)$ loss evaluations — fine for a check, never for
-          training, and only accurate to about $\sqrt[3]{\varepsilon_{\text{machine}}}$
-          relative to the scale of the function in general.
-        - **Reverse-mode autodiff** (PyTorch) costs the same order as the hand-written version
-          — a small constant factor, whatever the number of parameters — and needs no
-          derivation. For a model this small its fixed overhead per operation (recording the
-          graph) can show; for large models it is the only practical choice.
+          training. Their truncation error falls like $h^2$ and their rounding error grows like
+          $\varepsilon_{\text{machine}}/h$; the best step balances the two at
+          $h \approx \sqrt[3]{\varepsilon_{\text{machine}}}$ (times the scale of the
+          parameter), where the error is about $\varepsilon_{\text{machine}}^{2/3}
+          \approx 4 \times 10^{-11}$ relative to the scale of the function, for a general
+          smooth function.
+        - **Reverse-mode autodiff** costs, by construction, a small constant multiple of one
+          forward pass whatever the number of parameters, and needs no derivation. Whether
+          this run measured it with PyTorch is said by the cell below: the timings above have
+          a PyTorch row only when it was installed, and nothing here is concluded about PyTorch
+          from a run without it.
         - **Forward mode** (dual numbers) costs one pass per parameter; in pure Python each
           pass is also thousands of times slower than NumPy. Forward mode shines when a
           function has few inputs and many outputs, the opposite of a loss.
 
         For linear regression the hand-written gradient is short, fast and verified — by
-        finite differences in `linreg.gradcheck`, and here by two independent autodiffs.
+        finite differences in `linreg.gradcheck`, by forward-mode dual numbers here, and by
+        PyTorch's reverse mode when it is installed.
+        """
+    ),
+    code(
+        """
+        measured = timings["PyTorch autograd, 100,000 x 8"]
+        if measured is None:
+            print(
+                "This run had no PyTorch: nothing was measured for reverse-mode autodiff, and its "
+                "cost above is the textbook claim, not a measurement (pip install torch, rerun)."
+            )
+        else:
+            ratio = measured / timings["hand-written, 100,000 x 8"]
+            print(f"Measured here: PyTorch autograd took {ratio:.1f} x the hand-written gradient's time.")
         """
     ),
 ]
@@ -2619,10 +2660,29 @@ GENERALIZATION: list[Cell] = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Notebooks 3 and 4: the exercises and their solutions, from the one source exercise_cells.py
+# ---------------------------------------------------------------------------------------------
+def _load_exercise_cells() -> ModuleType:
+    # Loaded by path: this file is itself loaded by path (tests/test_notebooks.py), so the
+    # notebooks folder is not on sys.path.
+    path = NOTEBOOK_DIR / "exercise_cells.py"
+    spec = importlib.util.spec_from_file_location("_notebooks_exercise_cells", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+exercise_cells = _load_exercise_cells()
+
 NOTEBOOKS = {
     "linear_regression_from_scratch.ipynb": ("scratch", FROM_SCRATCH),
     "autodiff_vs_hand_gradients.ipynb": ("autodiff", AUTODIFF),
     "generalization.ipynb": ("general", GENERALIZATION),
+    "exercises.ipynb": ("exercises", exercise_cells.cells(solutions=False)),
+    "solutions.ipynb": ("solutions", exercise_cells.cells(solutions=True)),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from cli_helpers import PNG_MAGIC, assert_one_error_line, run, run_quietly
@@ -467,7 +468,7 @@ def test_train_divergence_fails_and_writes_no_model(
     )
     line = assert_one_error_line(result, "diverged at epoch", "learning rate 0.1")
     assert "eta_max" in line
-    assert "linreg: warning: learning rate 0.1 is at or above" in result.err
+    assert "linreg: warning: learning rate 0.1 is above the largest stable rate" in result.err
     assert not out.exists()
     assert leftovers(tmp_path) == []
 
@@ -505,6 +506,23 @@ def test_train_divergence_still_draws_the_loss_until_then(
     assert_one_error_line(result, "diverged at epoch")
     assert_images([figures / "loss_curve.png"], PNG_MAGIC)
     assert not (tmp_path / "m.json").exists()
+
+
+def test_train_divergence_is_animated_up_to_the_last_finite_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], train_csv: Path
+) -> None:
+    figures = tmp_path / "figures"
+    result = run(
+        capsys, "train", train_csv, "--lr", "0.03", "--epochs", "300", "--out",
+        tmp_path / "m.json", "--plots", figures, "--animate", "--json",
+    )  # fmt: skip
+    assert result.code == 1
+    diverged_at = json.loads(result.out)["epoch"]
+    assert_images([figures / "training.gif"], GIF_MAGIC)
+    with Image.open(figures / "training.gif") as gif:
+        assert gif.n_frames >= 2
+    assert not (tmp_path / "m.json").exists()
+    assert diverged_at > 1
 
 
 # -- evaluate --------------------------------------------------------------------------------
@@ -557,6 +575,7 @@ def test_evaluate_compare_nests_untrained_trained_and_ground_truth(
     )
     assert report["untrained"]["mse"] > report["trained"]["mse"]
     gap = report["optimization_gap"]
+    assert gap["data_is_training_data"] is False  # the test set: not an optimization gap
     assert gap["data_mse"] == report["mse"]
     assert gap["data_mse"] >= gap["data_optimum_mse"] > 0
     assert gap["data_gap"] >= 0
@@ -579,6 +598,11 @@ def test_evaluate_compare_prints_and_plots(
     assert result.code == 0, result.err
     for text in ("untrained", "ground truth", "Optimization gap", "Parameters"):
         assert text in result.out
+    # The test set's difference to its own best line is not called an optimization gap.
+    assert (
+        "This data is not the training data: its difference is to the best line for this data"
+        in " ".join(result.out.split())
+    )
     names = {"eval_fit.png", "eval_residuals.png", "eval_untrained_vs_trained.png"}
     assert {p.name for p in figures.iterdir()} == names
     assert_images(sorted(figures.iterdir()), PNG_MAGIC)
@@ -765,6 +789,37 @@ def test_demo_writes_data_model_and_figures(demo: tuple[Path, dict[str, Any]]) -
     assert_images([p for p in figures if p.suffix == ".png"], PNG_MAGIC)
     assert_images([p for p in figures if p.suffix == ".gif"], GIF_MAGIC)
     assert leftovers(out) == []
+    assert sorted(figures) == sorted((out / "figures").iterdir())
+
+
+def test_demo_counts_the_figures_it_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It once printed "9 figures (and the training animation)" for 8 PNGs and a GIF.
+    from linreg.cli.demo import figure_summary
+
+    pngs = [tmp_path / f"f{k}.png" for k in range(8)]
+    assert (
+        figure_summary([*pngs, tmp_path / "training.gif"]) == "8 figures and the training animation"
+    )
+    assert figure_summary(pngs[:1]) == "1 figure"
+
+
+def test_demo_report_has_the_test_set_and_the_sweep(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, report = demo
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Metrics on held-out data" in page
+    assert 'id="fig-lr_sweep"' in page
+    trained = report["test_metrics"]["trained"]
+    assert f"{trained['mse']:.6g}" in page  # the test MSE the demo printed
+
+
+def test_demo_starts_from_the_notebooks_random_start(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo
+    start = model_content(out / "model.json")["history"]
+    assert start["W"][0][0] == pytest.approx(
+        -1.73827, abs=1e-5
+    )  # LinearModel(init="random", seed=8)
 
 
 def test_demo_learns_the_closed_form_near_the_truth(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -785,8 +840,10 @@ def test_demo_learns_the_closed_form_near_the_truth(demo: tuple[Path, dict[str, 
 def test_demo_runs_the_learning_rate_experiment(demo: tuple[Path, dict[str, Any]]) -> None:
     _, report = demo
     status = {r["learning_rate"]: r["status"] for r in report["sweep"]}
-    assert status == {0.001: "slow", 0.005: "converged", 0.1: "diverged"}
-    diverged = report["sweep"][2]
+    # 0.02 is in the band just below eta_max where the steep direction oscillates but converges
+    assert status == {0.001: "slow", 0.005: "converged", 0.02: "converged", 0.1: "diverged"}
+    assert report["max_stable_learning_rate"] / 2 < 0.02 < report["max_stable_learning_rate"]
+    diverged = report["sweep"][3]
     assert isinstance(diverged["diverged_at_epoch"], int)
     assert 0.005 < report["max_stable_learning_rate"] < 0.1
 

@@ -22,6 +22,7 @@ from PIL import Image
 
 from linreg import Dataset, History, LinearRegression, make_regression, stability
 from linreg.viz import plots
+from linreg.viz.animation import finite_prefix, progress_frames, readout
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_GIF_BYTES = 3_000_000
@@ -436,8 +437,8 @@ def test_training_animation_writes_a_small_gif(
     assert path.stat().st_size < MAX_GIF_BYTES
     with Image.open(path) as gif:
         assert gif.format == "GIF"
-        assert gif.n_frames == len(plots.animation_epochs(model.history_.n_epochs, 12)) == 12
-        assert gif.size == (720, 320)
+        assert gif.n_frames == len(progress_frames(model.history_, 12)) == 12
+        assert gif.size == (1080, 360)
     assert sorted(p.name for p in path.parent.iterdir()) == ["training.gif"]
 
 
@@ -650,3 +651,118 @@ def test_figures_of_a_thinned_history_use_its_entries_and_name_its_epochs(tmp_pa
     assert epochs_to_converge(history, 0.0, 1e-3) == 5
     gif = plots.training_animation(X, y, history, tmp_path / "a.gif")
     assert gif.stat().st_size > 0
+
+
+# -- the faults a learner noticed (issue 16) -------------------------------------------------
+def test_loss_curve_of_a_long_run_has_a_log_epoch_axis() -> None:
+    loss = np.geomspace(100.0, 1.0, 1001)
+    history = History(loss=loss, W=np.zeros((1001, 1)), b=np.zeros(1001))
+    ax = plots.loss_curve(history).axes[0]
+    assert ax.get_xscale() == "symlog"  # like the sweep and the animation
+    assert ax.get_xlim() == (0.0, 1000.0)
+    short = History(loss=loss[:11], W=np.zeros((11, 1)), b=np.zeros(11))
+    assert plots.loss_curve(short).axes[0].get_xscale() == "linear"
+
+
+def test_true_line_is_drawn_above_the_learned_one_and_their_gap_below(
+    data: Dataset, model: LinearRegression
+) -> None:
+    fig = plots.true_vs_learned(
+        data.X,
+        true_weights=[3.0],
+        true_bias=2.0,
+        coef=model.coef_,
+        intercept=model.intercept_,
+        y=data.y,
+    )
+    top, gap = fig.axes
+    lines = {line.get_label().split(":")[0]: line for line in top.get_lines()}
+    assert lines["true"].get_zorder() > lines["learned"].get_zorder()
+    assert lines["true"].get_linewidth() < lines["learned"].get_linewidth()
+    (difference,) = [line for line in gap.get_lines() if len(line.get_xdata()) > 2]
+    x = np.asarray(difference.get_xdata())
+    expected = (model.coef_[0] - 3.0) * x + (model.intercept_ - 2.0)
+    np.testing.assert_allclose(difference.get_ydata(), expected, rtol=1e-12)
+
+
+def test_landscape_numbers_epochs_and_keeps_the_end_above_the_star(data: Dataset) -> None:
+    run = LinearRegression(learning_rate=0.02, epochs=1000).fit(data.X, data.y)
+    ax = plots.loss_landscape(data.X, data.y, run.history_).axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["1", "10", "100"]
+    by_label = {line.get_label(): line for line in ax.get_lines()}
+    marks = by_label["after 1, 10, 100, ... epochs"]
+    np.testing.assert_array_equal(marks.get_xdata(), run.history_.W[[1, 10, 100], 0])
+    end, star = by_label["end (epoch 1000)"], by_label["least-squares optimum"]
+    assert end.get_zorder() > star.get_zorder()
+
+
+def test_marked_epochs_of_a_thinned_history() -> None:
+    from linreg.viz.landscape import marked_epochs
+
+    assert marked_epochs(np.arange(1001.0)) == [1, 10, 100]
+    assert marked_epochs(np.array([0.0, 2.0, 4.0, 50.0, 120.0, 400.0])) == [1, 3, 4]
+    assert marked_epochs(np.array([0.0, 1.0])) == []
+
+
+def test_optimizer_paths_have_one_legend_entry_each_in_distinct_styles(
+    data: Dataset, model: LinearRegression
+) -> None:
+    sgd = LinearRegression(solver="sgd", learning_rate=0.005, epochs=5, batch_size=1)
+    mini = LinearRegression(solver="sgd", learning_rate=0.01, epochs=5, batch_size=10)
+    histories = {
+        "GD": model.history_,
+        "mini": mini.fit(data.X, data.y).history_,
+        "SGD": sgd.fit(data.X, data.y).history_,
+    }
+    fig = plots.optimizer_paths(data.X, data.y, histories)
+    labels = fig.legends[0].get_texts() if fig.legends else fig.axes[0].get_legend().get_texts()
+    names = [t.get_text() for t in labels]
+    assert len(names) == 5  # three paths, the start and the optimum
+    lines = _path_lines(fig.axes[0])
+    assert len({line.get_color() for line in lines}) == 3
+    assert len({line.get_linestyle() for line in lines}) == 3
+
+
+def _path_share(history: History) -> np.ndarray:
+    theta = np.column_stack([history.W, history.b])
+    scaled = theta / (theta.max(axis=0) - theta.min(axis=0))
+    steps = np.linalg.norm(np.diff(scaled, axis=0), axis=1)
+    length = np.concatenate([[0.0], np.cumsum(steps)])
+    return length / length[-1]
+
+
+def test_animation_frames_are_spaced_by_progress(data: Dataset) -> None:
+    # Log-spaced epochs left most late frames still once training had converged.
+    run = LinearRegression(learning_rate=0.01, epochs=3000, init="random", seed=8)
+    history = run.fit(data.X, data.y).history_
+    share = _path_share(history)
+    frames = progress_frames(history, 60)
+    assert len(frames) == 60
+    assert (frames[0], frames[-1]) == (0, 3000)
+    assert np.all(np.diff(frames) > 0)
+    still = int(np.sum(np.diff(share[frames]) < 1e-3))
+    still_log = int(np.sum(np.diff(share[plots.animation_epochs(3000, 60)]) < 1e-3))
+    assert still <= 1 < still_log
+    assert list(progress_frames(history.__class__(**_first(history, 5)), 60)) == [0, 1, 2, 3, 4]
+
+
+def _first(history: History, n: int) -> dict[str, np.ndarray]:
+    return {"loss": history.loss[:n], "W": history.W[:n], "b": history.b[:n]}
+
+
+def test_finite_prefix_stops_before_the_first_overflow() -> None:
+    loss = np.array([5.0, 50.0, 5e8, np.inf])
+    W = np.array([[1.0], [-3.0], [9e4], [np.inf]])
+    history = History(loss=loss, W=W, b=np.array([0.0, 1.0, 2.0, np.nan]))
+    kept = finite_prefix(history)
+    np.testing.assert_array_equal(kept.loss, loss[:3])
+    np.testing.assert_array_equal(kept.W, W[:3])
+    whole = History(loss=loss[:2], W=W[:2], b=np.zeros(2))
+    assert finite_prefix(whole) is whole
+
+
+def test_animation_reads_out_w_and_b() -> None:
+    assert readout(np.array([2.99279]), 1.99378) == "W = 2.993, b = 1.994"
+    assert readout(np.array([1.0, -2.0]), 0.5) == "W = [1, -2], b = 0.5"
+    assert readout(np.ones(4), 0.0) == "|W| = 2, b = 0"

@@ -113,8 +113,10 @@ def test_gd_just_above_eta_max_diverges() -> None:
 def test_the_warning_starts_exactly_at_eta_max() -> None:
     X, y = small_problem()
     eta_max = stability(X).max_stable_learning_rate
-    with pytest.warns(StabilityWarning, match="at or above the largest stable rate"):
+    with pytest.warns(StabilityWarning, match="equals the largest stable rate.*flip sign"):
         LinearRegression(learning_rate=eta_max, epochs=5).fit(X, y)
+    with pytest.warns(StabilityWarning, match="is above the largest stable rate.*divergence"):
+        LinearRegression(learning_rate=np.nextafter(eta_max, 1), epochs=5).fit(X, y)
     LinearRegression(learning_rate=np.nextafter(eta_max, 0), epochs=5).fit(X, y)  # silent
 
 

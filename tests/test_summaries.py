@@ -12,7 +12,14 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics, finite
+from linreg.viz.summaries import (
+    METRIC_NAMES,
+    closed_form,
+    evaluate_metrics,
+    finite,
+    gap_text,
+    gap_tolerance,
+)
 
 
 @settings(max_examples=30, deadline=None)
@@ -58,3 +65,16 @@ def test_closed_form_with_weights_and_alpha_is_ridges_minimiser() -> None:
     oracle = Ridge(alpha=0.4 * w.sum(), solver="svd").fit(X, y, sample_weight=w)
     np.testing.assert_allclose(model.coef_, oracle.coef_, rtol=1e-9)
     assert model.intercept_ == pytest.approx(oracle.intercept_, rel=1e-9)
+
+
+def test_gap_text_calls_rounding_zero() -> None:
+    # The report once printed "Optimization gap = -2.22e-16": zero to rounding, with its tolerance.
+    text = gap_text(0.95, 0.95 + 2.2e-16)
+    assert text.startswith("0 to rounding (|−2.22e-16| ≤ 1.35e-14")
+    assert "64 ε × MSE" in text
+    assert gap_text(1.0, 1.0).startswith("0 to rounding (|0| ≤ 1.42e-14")
+    assert gap_text(1.2, 1.0) == "0.2"
+    assert gap_text(1.0, 1.2) == "-0.2"  # beyond rounding: shown as it is
+    tol = gap_tolerance(1.0, 1.0)
+    assert tol == 64 * np.finfo(float).eps
+    assert gap_text(1.0 + 2 * tol, 1.0) != gap_text(1.0 + tol / 2, 1.0)

@@ -36,7 +36,7 @@ from linreg.optimality import (
     optimum_loss,
 )
 from linreg.solvers import fast
-from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
+from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability, unstable_rate_warning
 from linreg.training import EpochCallback, Schedule, TrainResult, train
 from linreg.validation import constant_columns, require_finite
 
@@ -194,11 +194,10 @@ def fit_gradient(
         )
     eta_max = est.stability_.max_stable_learning_rate
     learning_rate = auto_learning_rate(est.learning_rate, eta_max, est.solver)
-    if learning_rate >= eta_max:
+    unstable = unstable_rate_warning(learning_rate, eta_max, on_data)
+    if unstable is not None:
         warnings.warn(
-            f"learning rate {learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
-            "expect divergence: lower it, or standardize the features",
+            unstable,
             StabilityWarning,
             stacklevel=4,  # fit_gradient <- _solve <- fit <- the caller
         )

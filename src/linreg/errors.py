@@ -52,7 +52,8 @@ class ConvergenceWarning(UserWarning):
 
 
 class StabilityWarning(UserWarning):
-    """The learning rate is at or above the largest stable rate eta_max."""
+    """The learning rate is above the largest stable rate eta_max (diverges), or
+    exactly at it (the steepest direction's error flips sign and never shrinks)."""
 
 
 class MissingValuesWarning(UserWarning):

@@ -31,7 +31,8 @@ starting loss counts as there. A far fit warns
   notebook shows on purpose (batch size 1 ends 13% above the optimum after
   having been within 1% of it).
 
-A run at a learning rate at or above eta_max is not checked: its
+A run at a learning rate at or above eta_max (divergent above it, never converging at
+it) is not checked: its
 :class:`~linreg.errors.StabilityWarning` already said to expect this. ``L*`` comes from the
 fast engine's moments where it has them, from the exact solver on data of up
 to :data:`OPTIMUM_CHECK_ELEMENTS` matrix entries, and from the streamed solvers'

@@ -50,6 +50,7 @@ from linreg.sources.batches import (
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
 from linreg.stats.pieces import InferencePieces
+from linreg.stability import unstable_rate_warning
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
 
@@ -294,11 +295,10 @@ def _solve_gradient(
     )
     eta_max = stab.max_stable_learning_rate
     learning_rate = auto_learning_rate(estimator.learning_rate, eta_max, estimator.solver)
-    if learning_rate >= eta_max:
+    unstable = unstable_rate_warning(learning_rate, eta_max, "on this data")
+    if unstable is not None:
         warnings.warn(
-            f"learning rate {learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
-            "expect divergence: lower it, or standardize the features",
+            unstable,
             StabilityWarning,
             stacklevel=5,  # _solve_gradient <- solve_passes <- fit_passes <- fit_* <- caller
         )

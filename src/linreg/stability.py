@@ -47,7 +47,8 @@ class Stability:
     Attributes
     ----------
     max_stable_learning_rate : float
-        eta_max = 2 / lambda_max: rates at or above it diverge.
+        eta_max = 2 / lambda_max: rates above it diverge; at it, the error along the
+        steepest direction flips sign each epoch without shrinking.
     condition_number : float
         lambda_max / lambda_min of the Hessian (inf when singular).
     lambda_max, lambda_min : float
@@ -88,6 +89,30 @@ class Stability:
     def optimal_learning_rate(self) -> float:
         """2 / (lambda_max + lambda_min): the fastest constant rate for GD."""
         return 2.0 / (self.lambda_max + self.lambda_min)
+
+
+def unstable_rate_warning(learning_rate: float, eta_max: float, on_data: str) -> str | None:
+    """The StabilityWarning's text for ``learning_rate``, or None below ``eta_max``.
+
+    Each epoch multiplies the error along the steepest direction by
+    ``1 - learning_rate * lambda_max``: above eta_max its size exceeds 1 and the run
+    diverges; at exactly eta_max it is -1, so that error flips sign and never shrinks.
+    """
+    if learning_rate < eta_max:
+        return None
+    where = (
+        f"the largest stable rate eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}"
+    )
+    if learning_rate == eta_max:
+        return (
+            f"learning rate {learning_rate:g} equals {where}: the error along the steepest "
+            "direction will flip sign every epoch and never shrink; lower it, or standardize "
+            "the features"
+        )
+    return (
+        f"learning rate {learning_rate:g} is above {where}; expect divergence: lower it, "
+        "or standardize the features"
+    )
 
 
 def hessian(

@@ -27,7 +27,21 @@ from linreg.io.tables import (
 )
 from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics, finite
 
-__all__ = ["cmd_demo"]
+__all__ = ["START_SEED", "SWEEP_RATES", "cmd_demo", "figure_summary"]
+
+#: The demo's learning-rate experiment: slow, converged, oscillating but converging (just
+#: below eta_max = 0.028 of the demo's data), and diverged.
+SWEEP_RATES = (0.001, 0.005, 0.02, 0.1)
+#: The seed of the random start, that of the tutorial notebook.
+START_SEED = 8
+
+
+def figure_summary(paths: list[Path]) -> str:
+    """ "8 figures and the training animation": the PNGs counted, the GIF named apart."""
+    pngs = sum(1 for p in paths if p.suffix == ".png")
+    gifs = sum(1 for p in paths if p.suffix == ".gif")
+    text = f"{pngs} figure{'s' if pngs != 1 else ''}"
+    return text + (" and the training animation" if gifs else "")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -66,9 +80,16 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         f"in {out / 'data'}"
     )
 
-    # 2. Gradient descent from W = 0, b = 0.
+    # 2. Gradient descent from the tutorial notebook's random start (W = -1.74, b = -1.34: a
+    # slope of the wrong sign, so that untrained vs trained shows learning).
     learning_rate, epochs = 0.01, 5000
-    model = LinearRegression(solver="gd", learning_rate=learning_rate, epochs=epochs)
+    model = LinearRegression(
+        solver="gd",
+        learning_rate=learning_rate,
+        epochs=epochs,
+        init="random",
+        seed=START_SEED,
+    )
     with Progress(epochs, not quiet) as progress:
         model.fit(train.X, train.y, test.X, test.y, on_epoch=progress)
     optimum = closed_form(train.X, train.y, True)
@@ -82,9 +103,10 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
             "optimum_loss": optimum.history_.final_loss,
         },
     )
+    start_W, start_b = model.history_.W[0, 0], model.history_.b[0]
     say(
-        f"2. trained by gradient descent: {epochs} epochs at learning rate {learning_rate}, "
-        f"model in {out / 'model.json'}"
+        f"2. trained by gradient descent from W = {start_W:.3g}, b = {start_b:.3g}: {epochs} "
+        f"epochs at learning rate {learning_rate}, model in {out / 'model.json'}"
     )
 
     # 3. Evaluation on held-out data.
@@ -95,8 +117,12 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     say(f"3. evaluated on the {test.n_samples} test rows: R^2 {trained['r2']:.4f}")
 
     # 4. The learning-rate experiment.
-    sweep = learning_rate_sweep(train.X, train.y, [0.001, 0.005, 0.1], epochs=10000)
-    say("4. learning-rate experiment: 0.001, 0.005 and 0.1 for 10,000 epochs each")
+    sweep = learning_rate_sweep(train.X, train.y, list(SWEEP_RATES), epochs=10000)
+    rates = ", ".join(f"{r:g}" for r in SWEEP_RATES)
+    say(
+        f"4. learning-rate experiment: {rates} for 10,000 epochs each "
+        f"(eta_max = {sweep.max_stable_learning_rate:.4g})"
+    )
 
     # 5. Figures.
     figures = plots.write_training_figures(
@@ -115,12 +141,29 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         plots.learning_rate_sweep(sweep.runs, sweep.max_stable_learning_rate), sweep_path
     )
     figures.append(sweep_path)
-    say(f"5. {len(figures)} figures (and the training animation) in {out / 'figures'}")
+    say(f"5. {figure_summary(figures)} in {out / 'figures'}")
 
-    # 6. The report: everything above on one self-contained page.
+    # 6. The report: everything above on one self-contained page, the test set included.
     from linreg.viz.report import report_from_files
+    from linreg.viz.report_figures import EmbeddedFigure
 
-    report = report_from_files(out / "model.json", out / "data" / "train.csv", out / "report.html")
+    sweep_figure = EmbeddedFigure(
+        "lr_sweep",
+        "The learning-rate experiment",
+        f"Training loss for the rates {rates} (log axes), with eta_max = "
+        f"{sweep.max_stable_learning_rate:.4g}: below eta_max / 2 the loss falls smoothly, "
+        "between eta_max / 2 and eta_max the steep direction oscillates while it converges, "
+        "above eta_max the run diverges.",
+        "image/png",
+        sweep_path.read_bytes(),
+    )
+    report = report_from_files(
+        out / "model.json",
+        out / "data" / "train.csv",
+        out / "report.html",
+        held_out_path=out / "data" / "test.csv",
+        extra_figures=[sweep_figure],
+    )
     say(f"6. report: {report} (open it in a browser)")
 
     # 7. The interactive lab on the same training data.

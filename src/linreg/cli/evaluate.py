@@ -30,11 +30,12 @@ from linreg.io.persistence import load_model
 from linreg.io.tables import (
     Table,
     file_kind,
+    file_sha256,
     read_columns,
     write_frame_csv,
     write_frame_parquet,
 )
-from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics
+from linreg.viz.summaries import METRIC_NAMES, closed_form, evaluate_metrics, gap_text
 
 __all__ = ["cmd_evaluate", "cmd_predict"]
 
@@ -72,6 +73,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         optimum = closed_form(table.X, table.y, bool(model.fit_intercept))
         opt_mse = optimum.history_.final_loss
         extra = content.get("extra", {})
+        recorded = content.get("training", {}).get("data_sha256")
+        is_training = None if recorded is None else recorded == file_sha256(table.path)
         result.update(
             {
                 "untrained": untrained,
@@ -83,7 +86,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                     "true": None if truth is None else [*truth["weights"], truth["bias"]],
                     "untrained": [*W0.tolist(), b0],
                 },
+                # On the training data, trained MSE - optimum MSE is the optimization gap;
+                # on other data it is the excess over a line fitted to that data, which
+                # also holds the difference between the two data sets.
                 "optimization_gap": {
+                    "data_is_training_data": is_training,
                     "data_mse": result["mse"],
                     "data_optimum_mse": opt_mse,
                     "data_gap": result["mse"] - opt_mse,
@@ -150,18 +157,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ]
         console.print(rich_table("Parameters", ["parameter", "untrained", "learned", "true"], prow))
         g = result["optimization_gap"]
-        grows = [["this data", g["data_mse"], g["data_optimum_mse"], g["data_gap"]]]
-        if g["training_optimum_mse"] is not None:
+        training = bool(g["data_is_training_data"])
+        this = "this data (the training data)" if training else "this data"
+        grows = [
+            [
+                this,
+                g["data_mse"],
+                g["data_optimum_mse"],
+                gap_text(g["data_mse"], g["data_optimum_mse"]),
+            ]
+        ]
+        if g["training_optimum_mse"] is not None and not training:
             grows.append(
-                ["training data", g["training_mse"], g["training_optimum_mse"], g["training_gap"]]
+                [
+                    "training data",
+                    g["training_mse"],
+                    g["training_optimum_mse"],
+                    gap_text(g["training_mse"], g["training_optimum_mse"]),
+                ]
             )
         console.print(
             rich_table(
-                "Optimization gap (trained MSE vs closed-form optimum)",
-                ["data", "trained MSE", "optimum MSE", "gap"],
+                "Trained MSE vs the closed-form optimum",
+                ["data", "trained MSE", "optimum MSE", "difference"],
                 grows,
             )
         )
+        if training:
+            console.print("On the training data the difference is the optimization gap.")
+        else:
+            console.print(
+                "Optimization gap: the training data's difference. This data is not the "
+                "training data: its difference is to the best line for this data itself, so it "
+                "also holds how the two data sets differ (not only optimization)."
+            )
     return 0
 
 

@@ -261,6 +261,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                 plots.loss_curve(report.history, title="Loss until divergence"),
                 plots_dir / "loss_curve.png",
             )
+            # The divergence is the most instructive animation: up to the last finite epoch.
+            if args.animate and not streaming and report.history.loss.size >= 2:
+                assert table.y is not None
+                plots.training_animation(
+                    table.X,
+                    table.y,
+                    report.history,
+                    plots_dir / "training.gif",
+                    feature_names=table.feature_names,
+                    target_name=table.target_name,
+                )
         if args.json:
             print_json(
                 {

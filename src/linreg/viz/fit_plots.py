@@ -232,8 +232,11 @@ def true_vs_learned(
     Returns
     -------
     Figure
-        For d = 1 the two lines over the x range; for d > 1 a bar chart of the
-        true and the learned value of every weight and of the bias.
+        For d = 1 the two lines over the x range (the true one dashed, drawn on top of
+        the learned one so that both show where they coincide) and, below, their
+        difference learned − true over the same range, where a gap the lines hide is
+        visible; for d > 1 a bar chart of the true and the learned value of every
+        weight and of the bias.
     """
     Xa = as_X(X)
     n, d = Xa.shape
@@ -244,30 +247,41 @@ def true_vs_learned(
         raise ValueError(f"true_weights and coef must have shape ({d},)")
     b_true, b = float(true_bias), float(intercept)
     if d == 1:
-        fig = new_figure((6.4, 4.8))
-        ax = fig.add_subplot()
+        fig = new_figure((6.4, 5.6))
+        ax, gap_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         if y is not None:
             ya = as_y(y, n)
             ax.scatter(Xa[:, 0], ya, color=DATA_COLOR, label="data", **scatter_style(n))
         x_line = np.array([Xa[:, 0].min(), Xa[:, 0].max()])
+        # The learned line wide and pale underneath, the true one dashed on top: where
+        # they coincide both stay visible.
+        ax.plot(
+            x_line,
+            W[0] * x_line + b,
+            color=OKABE_ITO["sky_blue"],
+            lw=6,
+            alpha=0.9,
+            solid_capstyle="butt",
+            zorder=3,
+            label=f"learned: {line_equation(W[0], b, names[0], target_name)}",
+        )
         ax.plot(
             x_line,
             W_true[0] * x_line + b_true,
             color=OKABE_ITO["black"],
-            lw=2,
-            ls="--",
+            lw=1.8,
+            ls=(0, (5, 3)),
+            zorder=4,
             label=f"true: {line_equation(W_true[0], b_true, names[0], target_name)}",
-        )
-        ax.plot(
-            x_line,
-            W[0] * x_line + b,
-            color=OKABE_ITO["blue"],
-            lw=2.5,
-            alpha=0.85,
-            label=f"learned: {line_equation(W[0], b, names[0], target_name)}",
         )
         set_labels(ax, "True vs learned function", names[0], target_name)
         ax.grid(True, alpha=0.3)
+        x_fine = np.linspace(x_line[0], x_line[1], 50)
+        gap = (W[0] - W_true[0]) * x_fine + (b - b_true)
+        gap_ax.axhline(0.0, color=OKABE_ITO["black"], lw=0.8)
+        gap_ax.plot(x_fine, gap, color=OKABE_ITO["vermillion"], lw=2)
+        set_labels(gap_ax, "Their difference, on its own scale", names[0], "learned − true")
+        gap_ax.grid(True, alpha=0.3)
     else:
         labels = [*(f"w{j + 1} ({name})" for j, name in enumerate(names)), "bias b"]
         true_params = np.append(W_true, b_true)

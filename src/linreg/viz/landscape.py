@@ -287,13 +287,16 @@ def landscape_grid(
     )
 
 
-def _draw_landscape(fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = 14) -> None:
-    """Filled contours with levels log-spaced in the excess loss, and a colour bar."""
+#: Contour levels of a landscape.
+LANDSCAPE_LEVELS = 14
+
+
+def landscape_levels(grid: Landscape, n_levels: int = LANDSCAPE_LEVELS) -> Array | None:
+    """Contour levels log-spaced in the excess loss above the minimum, or None when the
+    landscape is (nearly) flat and has no contours to draw."""
     lo, hi = float(grid.loss.min()), float(grid.loss.max())
-    ax.set_xlim(grid.p[0], grid.p[-1])
-    ax.set_ylim(grid.q[0], grid.q[-1])
     if not hi > lo:
-        return  # a flat landscape has no contours to draw
+        return None
     # Levels log-spaced in L − L_min: the MSE near the optimum sits on the noise
     # floor, so log-spacing L itself would crowd every contour far from it.
     excess = np.geomspace((hi - lo) * 1e-4, hi - lo, n_levels)
@@ -302,7 +305,17 @@ def _draw_landscape(fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = 1
     # When the loss barely varies, lo + tiny rounds back to lo; contourf needs
     # strictly increasing levels.
     levels = np.unique(levels)
-    if levels.shape[0] < 3:
+    return levels if levels.shape[0] >= 3 else None
+
+
+def _draw_landscape(
+    fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = LANDSCAPE_LEVELS
+) -> None:
+    """Filled contours with levels log-spaced in the excess loss, and a colour bar."""
+    ax.set_xlim(grid.p[0], grid.p[-1])
+    ax.set_ylim(grid.q[0], grid.q[-1])
+    levels = landscape_levels(grid, n_levels)
+    if levels is None:
         return
     cmap = mpl.colormaps[LANDSCAPE_CMAP]
     norm = BoundaryNorm(levels, cmap.N)  # equal colour steps between log-spaced levels
@@ -312,6 +325,14 @@ def _draw_landscape(fig: Figure, ax: Axes, grid: Landscape, *, n_levels: int = 1
     ticks = [float(v) for v in levels[:: max(1, len(levels) // 6)]]
     cbar.set_ticks(ticks, labels=[f"{v:.3g}" for v in ticks])
     cbar.set_label("MSE (log-spaced above its minimum)")
+
+
+#: Colours of several paths on one landscape: viridis is blue, green and yellow, so the
+#: paths take colours far from those and from each other (vermillion, white, pink,
+#: orange), each with a dark outline and its own line style.
+PATH_COLORS = (OKABE_ITO["vermillion"], "#FFFFFF", OKABE_ITO["purple"], OKABE_ITO["orange"])
+PATH_STYLES = ("-", "--", ":", "-.")
+PATH_END_MARKERS = (("s", "square"), ("D", "diamond"), ("^", "triangle"), ("v", "down triangle"))
 
 
 def _outline(width: float) -> list[AbstractPathEffect]:
@@ -330,6 +351,8 @@ def _draw_path(
     end_marker: str = "s",
     end_label: str | None = None,
     mark_start: bool = True,
+    mark_epochs: bool = False,
+    linestyle: str = "-",
 ) -> Line2D:
     p, q = _path(history, params)
     n = p.shape[0]
@@ -342,10 +365,13 @@ def _draw_path(
         lw=1.8,
         marker=marker,
         ms=3,
+        ls=linestyle,
         label=label,
         gid="optimizer-path",
         path_effects=_outline(1.8),
     )
+    if mark_epochs:
+        _mark_epochs(ax, history, p, q)
     if mark_start:
         ax.plot(
             p[0],
@@ -361,13 +387,58 @@ def _draw_path(
         p[-1],
         q[-1],
         marker=end_marker,
-        ms=9,
+        ms=7,
         ls="none",
         color=color,
         markeredgecolor=OKABE_ITO["black"],
-        label=f"end (epoch {n - 1})" if end_label is None else end_label,
+        zorder=6,  # above the optimum's star, which it often reaches
+        label=f"end (epoch {history.epochs[-1]})" if end_label is None else end_label,
     )
     return line
+
+
+def marked_epochs(epochs: Array) -> list[int]:
+    """Indices of the history entries marked on a path: epochs 1, 10, 100, ... (the first
+    entry at or after each power of ten), leaving out the start and the end, which have
+    markers of their own."""
+    last = int(epochs[-1])
+    out: list[int] = []
+    power = 1
+    while power < last:
+        index = int(np.searchsorted(epochs, power))
+        if 0 < index < len(epochs) - 1 and index not in out:
+            out.append(index)
+        power *= 10
+    return out
+
+
+def _mark_epochs(ax: Axes, history: History, p: Array, q: Array) -> None:
+    # Where the path was after 1, 10, 100, ... epochs: how fast it moves along it.
+    indices = marked_epochs(history.epochs.astype(np.float64))
+    if not indices:
+        return
+    ax.plot(
+        p[indices],
+        q[indices],
+        marker="o",
+        ms=6,
+        ls="none",
+        color="white",
+        markeredgecolor=OKABE_ITO["black"],
+        zorder=5,
+        label="after 1, 10, 100, ... epochs",
+    )
+    for index in indices:
+        ax.annotate(
+            f"{int(history.epochs[index])}",
+            (p[index], q[index]),
+            xytext=(5, 5),
+            textcoords="offset points",
+            fontsize=9,
+            color="white",
+            path_effects=_outline(0.5),
+            zorder=5,
+        )
 
 
 def _draw_optimum(ax: Axes, grid: Landscape) -> None:
@@ -376,10 +447,11 @@ def _draw_optimum(ax: Axes, grid: Landscape) -> None:
         grid.center[i],
         grid.center[j],
         marker="*",
-        ms=17,
+        ms=19,
         ls="none",
         color=OKABE_ITO["yellow"],
         markeredgecolor=OKABE_ITO["black"],
+        zorder=4,  # under the end markers: a path that reaches it still shows its end
         label="least-squares optimum",
     )
 
@@ -429,8 +501,10 @@ def loss_landscape(
     -------
     Figure
         Filled contours (levels log-spaced above the minimum), the path with its
-        start (circle) and end (square), and the optimum (star). The path line
-        carries ``gid="optimizer-path"``; its data are the history's values.
+        start (circle), the epochs 1, 10, 100, ... (numbered dots), its end (a
+        square drawn above the optimum's star, which it often reaches) and the
+        optimum (star). The path line carries ``gid="optimizer-path"``; its data are
+        the history's values.
     """
     Xa = as_X(X)
     d = Xa.shape[1]
@@ -449,7 +523,12 @@ def loss_landscape(
     ax = fig.add_subplot()
     _draw_landscape(fig, ax, grid)
     _draw_path(
-        ax, history, grid.params, color=OKABE_ITO["vermillion"], label="gradient-descent path"
+        ax,
+        history,
+        grid.params,
+        color=OKABE_ITO["vermillion"],
+        label="gradient-descent path",
+        mark_epochs=True,
     )
     _draw_optimum(ax, grid)
     set_labels(
@@ -507,26 +586,18 @@ def optimizer_paths(
     fig = new_figure((7.6, 6.4))
     ax = fig.add_subplot()
     _draw_landscape(fig, ax, grid)
-    end_markers = ("s", "D", "^", "v", "P", "h", "<", ">")
-    # Blue and green are close to the landscape's own colours; warm and light
-    # colours stand out on it.
-    colors = (
-        OKABE_ITO["vermillion"],
-        OKABE_ITO["orange"],
-        OKABE_ITO["sky_blue"],
-        OKABE_ITO["purple"],
-        OKABE_ITO["yellow"],
-    )
     for k, (name, history) in enumerate(histories.items()):
+        marker, marker_name = PATH_END_MARKERS[k % len(PATH_END_MARKERS)]
         _draw_path(
             ax,
             history,
             grid.params,
-            color=colors[k % len(colors)],
-            label=f"{name} ({history.n_epochs} epochs)",
-            end_marker=end_markers[k % len(end_markers)],
-            end_label=f"end of {name}",
+            color=PATH_COLORS[k % len(PATH_COLORS)],
+            label=f"{name} ({history.n_epochs} epochs, ends at the {marker_name})",
+            end_marker=marker,
+            end_label="_nolegend_",  # named in the path's own entry: one entry per path
             mark_start=k == 0,
+            linestyle=PATH_STYLES[k % len(PATH_STYLES)],
         )
     _draw_optimum(ax, grid)
     set_labels(ax, f"Optimizer paths on the loss landscape{_slice_note(d)}", *grid.labels)

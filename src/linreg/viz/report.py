@@ -43,7 +43,7 @@ from linreg.io.persistence import load_model
 from linreg.io.tables import Table, atomic_write, file_sha256, read_table
 from linreg.stability import stability
 from linreg.viz.report_figures import EmbeddedFigure, report_figures
-from linreg.viz.summaries import closed_form, evaluate_metrics, finite
+from linreg.viz.summaries import closed_form, evaluate_metrics, finite, gap_text
 
 __all__ = [
     "Report",
@@ -461,13 +461,55 @@ def _metrics_section(facts: dict[str, Any]) -> str:
         if m["ground_truth"] is not None:
             row.append(m["ground_truth"][key])
         rows.append(row)
-    gap = m["trained"]["mse"] - m["closed_form"]["mse"]
     return (
         '<section id="metrics"><h2>4. Metrics on this data</h2>'
         + _table(columns, rows, highlight=2)
-        + f'<p class="note">Optimization gap: trained MSE − optimum MSE = {_e(gap)}. '
+        + '<p class="note">Optimization gap: trained MSE − optimum MSE = '
+        + html.escape(gap_text(m["trained"]["mse"], m["closed_form"]["mse"]))
+        + ". "
         "MSE and RMSE are in target units (squared for MSE); R² is the share of the "
         "target's variance the model explains.</p></section>"
+    )
+
+
+def held_out_facts(model: LinearRegression, table: Table) -> dict[str, Any]:
+    """The metrics of ``model`` on held-out data (a test set), as the demo prints them.
+
+    Returns ``{"file", "rows", "untrained", "trained", "ground_truth"}``: the metrics of
+    :func:`linreg.viz.summaries.evaluate_metrics` for the start of training (epoch 0), the
+    trained model and, when the data have it, the noise-free ``y_true``.
+    """
+    if table.y is None:
+        raise LinregError(f"{table.path}: no target column {table.target_name!r}")
+    history = model.history_
+    start = table.X @ history.W[0] + float(history.b[0])
+    return {
+        "file": str(table.path),
+        "rows": int(table.X.shape[0]),
+        "untrained": evaluate_metrics(table.y, start),
+        "trained": evaluate_metrics(table.y, model.predict(table.X)),
+        "ground_truth": None if table.y_true is None else evaluate_metrics(table.y, table.y_true),
+    }
+
+
+def _held_out_section(held: dict[str, Any] | None) -> str:
+    if held is None:
+        return ""
+    columns = ["metric", "untrained", "trained"]
+    if held["ground_truth"] is not None:
+        columns.append("y_true (noise only)")
+    rows = []
+    for key in ("mse", "rmse", "mae", "r2"):
+        row = [_METRIC_LABELS[key], held["untrained"][key], held["trained"][key]]
+        if held["ground_truth"] is not None:
+            row.append(held["ground_truth"][key])
+        rows.append(row)
+    return (
+        '<section id="held-out"><h2>4b. Metrics on held-out data</h2>'
+        f"<p>The same model on <code>{html.escape(held['file'])}</code> ({_e(held['rows'])} "
+        "rows it was not trained on): how well it generalizes.</p>"
+        + _table(columns, rows, highlight=2)
+        + "</section>"
     )
 
 
@@ -483,7 +525,9 @@ def _stability_section(facts: dict[str, Any]) -> str:
     return (
         '<section id="stability"><h2>5. Stability</h2>'
         "<p>Gradient descent multiplies the error along each eigenvector of the Hessian by "
-        "(1 − η λ): it diverges for η ≥ η_max = 2 / λ_max, and the condition number κ says "
+        "(1 − η λ): it diverges for η > η_max = 2 / λ_max (at η = η_max exactly, that error "
+        "along the steepest direction flips sign every epoch and never shrinks), and the "
+        "condition number κ says "
         "how many times slower the flattest direction converges than the steepest. "
         "Standardizing the features brings κ towards 1.</p>"
         + _table(["", "value"], rows, kind="kv")
@@ -533,6 +577,8 @@ def render_report(
     model_path: str | os.PathLike[str] | None = None,
     animate: bool = True,
     title: str | None = None,
+    held_out: Table | None = None,
+    extra_figures: Sequence[EmbeddedFigure] = (),
 ) -> Report:
     """Build the report page in memory (nothing is written).
 
@@ -550,13 +596,20 @@ def render_report(
         Embed the training GIF (when the history has two or more entries).
     title : str, optional
         Page title; default "Linear regression report".
+    held_out : Table, optional
+        Data the model was not trained on (a test set): its metrics get a section
+        ``held-out``, and ``facts["held_out"]`` (see :func:`held_out_facts`).
+    extra_figures : sequence of EmbeddedFigure, optional
+        Figures drawn elsewhere (``linreg demo``'s learning-rate sweep), after the others.
 
     Returns
     -------
     Report
     """
     facts = report_facts(model, content, table)
+    facts["held_out"] = None if held_out is None else held_out_facts(model, held_out)
     figures = report_figures(model, table, facts["parameters"]["true"], animate=animate)
+    figures = [*figures, *extra_figures]
     heading = title or "Linear regression report"
     m, tr = facts["metrics"]["trained"], facts["training"]
     source = "" if model_path is None else f"model <code>{html.escape(str(model_path))}</code> on "
@@ -597,6 +650,7 @@ def render_report(
         + _training_section(facts)
         + _parameters_section(facts)
         + _metrics_section(facts)
+        + _held_out_section(facts["held_out"])
         + _stability_section(facts)
         + _figures_section(figures)
         + "<footer>Written by linreg "
@@ -623,6 +677,8 @@ def write_report(
     model_path: str | os.PathLike[str] | None = None,
     animate: bool = True,
     title: str | None = None,
+    held_out: Table | None = None,
+    extra_figures: Sequence[EmbeddedFigure] = (),
 ) -> Path:
     """Render the report and write it to ``path`` atomically.
 
@@ -637,7 +693,14 @@ def write_report(
         ``path``.
     """
     report = render_report(
-        model, content, table, model_path=model_path, animate=animate, title=title
+        model,
+        content,
+        table,
+        model_path=model_path,
+        animate=animate,
+        title=title,
+        held_out=held_out,
+        extra_figures=extra_figures,
     )
     return save_page(Path(path), report.html)
 
@@ -664,6 +727,8 @@ def report_from_files(
     *,
     animate: bool = True,
     title: str | None = None,
+    held_out_path: str | os.PathLike[str] | None = None,
+    extra_figures: Sequence[EmbeddedFigure] = (),
 ) -> Path:
     """Read a model file and a CSV and write their report to ``out`` (for ``linreg demo``).
 
@@ -675,8 +740,10 @@ def report_from_files(
         A CSV with the model's feature columns and its target.
     out : path-like
         The HTML file to write.
-    animate, title
+    animate, title, extra_figures
         As for :func:`render_report`.
+    held_out_path : path-like, optional
+        A CSV the model was not trained on, read like ``data_path``: its metrics are shown.
 
     Returns
     -------
@@ -684,6 +751,17 @@ def report_from_files(
         ``out``.
     """
     model, content, table = load_model_and_data(model_path, data_path)
+    held_out = None
+    if held_out_path is not None:
+        held_out = load_model_and_data(model_path, held_out_path)[2]
     return write_report(
-        out, model, content, table, model_path=model_path, animate=animate, title=title
+        out,
+        model,
+        content,
+        table,
+        model_path=model_path,
+        animate=animate,
+        title=title,
+        held_out=held_out,
+        extra_figures=extra_figures,
     )

@@ -194,8 +194,9 @@ def report_figures(
             EmbeddedFigure(
                 "training_animation",
                 "Training, step by step",
-                "The model (left) and the loss (right) at log-spaced epochs, from the "
-                "untrained start to the end of training.",
+                "The model over the data (left), its path on the loss landscape (middle) "
+                "and the loss (right), from the untrained start to the end of training, with "
+                "W and b read out above; frames are spaced by how far the parameters move.",
                 "image/gif",
                 data,
             )

@@ -14,7 +14,15 @@ from numpy.typing import NDArray
 from linreg import metrics
 from linreg.estimator import LinearRegression
 
-__all__ = ["METRIC_NAMES", "closed_form", "evaluate_metrics", "finite"]
+__all__ = [
+    "GAP_ROUNDING_ULPS",
+    "METRIC_NAMES",
+    "closed_form",
+    "evaluate_metrics",
+    "finite",
+    "gap_text",
+    "gap_tolerance",
+]
 
 Array = NDArray[np.float64]
 
@@ -84,6 +92,36 @@ def evaluate_metrics(y: Array, y_pred: Array) -> dict[str, float]:
         "mae": metrics.mae(y, y_pred),
         "r2": metrics.r2(y, y_pred),
     }
+
+
+#: A difference of two MSEs within this many units in the last place of the larger one
+#: is zero to rounding: each MSE is a sum of N squares, rounded at every addition.
+GAP_ROUNDING_ULPS = 64
+
+
+def gap_tolerance(mse: float, optimum_mse: float) -> float:
+    """The size below which ``mse - optimum_mse`` is rounding: 64 eps max(|mse|, |optimum|)."""
+    return GAP_ROUNDING_ULPS * float(np.finfo(np.float64).eps) * max(abs(mse), abs(optimum_mse))
+
+
+def gap_text(mse: float, optimum_mse: float) -> str:
+    """``mse - optimum_mse`` for people: "0 to rounding (...)" when it is within the tolerance.
+
+    Examples
+    --------
+    >>> gap_text(1.0, 1.0 + 2.22e-16)
+    '0 to rounding (|−2.22e-16| ≤ 1.42e-14 = 64 ε × MSE)'
+    >>> gap_text(1.5, 1.0)
+    '0.5'
+    """
+    gap = mse - optimum_mse
+    if not (math.isfinite(mse) and math.isfinite(optimum_mse)):
+        return f"{gap:.6g}"
+    tol = gap_tolerance(mse, optimum_mse)
+    if abs(gap) <= tol:
+        shown = f"{abs(gap):.3g}" if gap >= 0 else f"−{abs(gap):.3g}"
+        return f"0 to rounding (|{shown}| ≤ {tol:.3g} = {GAP_ROUNDING_ULPS} ε × MSE)"
+    return f"{gap:.6g}"
 
 
 def finite(value: float | None) -> float | None:

@@ -38,7 +38,9 @@ def loss_curve(history: History, *, title: str = "Training loss") -> Figure:
     Returns
     -------
     Figure
-        One axes: epoch on x, MSE (log scale) on y.
+        One axes: epoch on x (logarithmic after epoch 1 once there are more than 100,
+        like the sweep and the animation, so that the first epochs, where most of the
+        learning happens, are not squeezed against the axis), MSE (log scale) on y.
     """
     fig = new_figure((6.4, 4.8))
     ax = fig.add_subplot()
@@ -61,10 +63,14 @@ def loss_curve(history: History, *, title: str = "Training loss") -> Figure:
         )
         values = np.concatenate([values, history.val_loss])
     use_log_scale(ax, values)
+    epoch_label = "epoch (number of updates)"
+    if int(epochs[-1]) > 100:
+        log_epoch_axis(ax, int(epochs[-1]))
+        epoch_label = "epoch (number of updates; log scale after 1)"
     full_title = (
         f"{title}: final MSE {fmt_value(history.final_loss)} after {history.n_epochs} epochs"
     )
-    set_labels(ax, full_title, "epoch (number of updates)", "mean squared error (target units²)")
+    set_labels(ax, full_title, epoch_label, "mean squared error (target units²)")
     ax.grid(True, which="major", alpha=0.3)
     add_legend(ax)
     return fig
