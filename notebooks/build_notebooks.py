@@ -838,6 +838,25 @@ FROM_SCRATCH: list[Cell] = [
         print(f"exact solution:             W = {exact.coef_[0]:.10f}, b = {exact.intercept_:.10f}")
         """
     ),
+    md(
+        r"""
+        ## Play with it: the lab
+
+        Everything above, on one interactive page drawn from this notebook's data: drag $W$
+        and $b$ and watch the line, the squared residuals and the point on the loss
+        landscape; choose the learning rate on a slider marked with $\eta_{\max}$ (past it
+        the path spirals out, and the page says at which epoch it diverged); toggle
+        standardization to see the valley become a bowl; and switch to mini-batches or single
+        rows to see the noisy paths. Every number on it was computed here, in Python, by
+        linreg; the page needs no server and no network (`linreg lab DATA --out lab.html`
+        writes the same page as a file).
+        """
+    ),
+    code(
+        """
+        linreg.show_lab(data)
+        """
+    ),
     # -- summary, then the appendix ----------------------------------------------------------------
     md(
         r"""
