@@ -9,6 +9,7 @@ statistics to :mod:`linreg.stats.inference` and :mod:`linreg.stats.pieces`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -128,6 +129,22 @@ class AssessmentMixin:
             A penalized fit (``alpha > 0``): least-squares standard errors do not
             apply to it (:meth:`summary` prints its coefficients alone).
         """
+        result = self._inference(X, y, sample_weight, cov_type, groups, use_t)
+        target = getattr(getattr(self, "formula_", None), "target", None)
+        if target is None:
+            return result
+        return dataclasses.replace(result, target_name=str(target))  # a formula's left side
+
+    def _inference(
+        self,
+        X: ArrayLike | None,
+        y: ArrayLike | None,
+        sample_weight: ArrayLike | None,
+        cov_type: str,
+        groups: ArrayLike | None,
+        use_t: bool | None,
+    ) -> Inference:
+        """:meth:`inference`'s table, named by the estimator's features."""
         from linreg.stats.inference import ols_inference, penalized_error, wls_inference
 
         self._check_fitted()

@@ -49,8 +49,8 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
-from linreg.stats.pieces import InferencePieces
 from linreg.stability import unstable_rate_warning
+from linreg.stats.pieces import InferencePieces
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
 

@@ -128,11 +128,32 @@ def train_formula(args: argparse.Namespace, model_params: dict[str, Any]) -> int
 
 def summary_formula(args: argparse.Namespace) -> int:
     """``linreg summary DATA --formula F``: the inference table of the exact fit."""
-    model, path, _ = formula_model(args, {"solver": "exact"})
+    cov_type, group_column = getattr(args, "cov_type", "nonrobust"), getattr(args, "groups", None)
+    if (cov_type == "cluster") != (group_column is not None):
+        raise LinregError("--cov-type cluster and --groups COLUMN go together: give both")
+    model, path, frame = formula_model(args, {"solver": "exact"})
     design = formula_of(model)
     assert design is not None
+    groups = None
+    if group_column is not None:
+        if group_column not in frame.columns:
+            raise LinregError(f"{path}: no column {group_column!r} for --groups")
+        labels = frame[group_column]
+        if getattr(args, "missing", "raise") == "drop" and (
+            len(labels) != model.inference().n_samples
+        ):
+            raise LinregError(
+                f"{path}: --groups with --missing drop: rows were dropped, and their cluster "
+                "labels with them cannot be matched here; drop those rows from the file first"
+            )
+        if labels.isna().any():
+            raise LinregError(
+                f"{path}: column {group_column!r} has an empty cell; every row needs a "
+                "cluster label"
+            )
+        groups = labels.astype(str).to_numpy()
     try:
-        inference = model.inference()
+        inference = model.inference(cov_type=cov_type, groups=groups)
     except LinregError as exc:
         raise LinregError(f"{path}: {exc}") from None
     inference = dataclasses.replace(inference, target_name=design.target)
