@@ -209,6 +209,8 @@ def _fit_streamed(
 
 def cmd_train(args: argparse.Namespace) -> int:
     alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
+    if args.solver is None:  # a formula's design (0/1 columns beside raw ones): exact
+        args.solver = "exact" if args.formula is not None else "gd"
     if args.formula is not None:
         return formulas.train_formula(args, _model_from_args(args).get_params())
     # Outputs are checked before anything is read: none may be an input.

@@ -31,7 +31,12 @@ def register(add: AddCommand) -> None:
     p.add_argument("data", help="training CSV, Parquet or Excel file")
     add_data_options(p)
     add_formula_options(p)
-    p.add_argument("--solver", choices=SOLVERS, default="gd", help="gd, sgd or exact (default: gd)")
+    p.add_argument(
+        "--solver",
+        choices=SOLVERS,
+        help="gd, sgd or exact (default: gd; exact with --formula, whose design of 0/1 "
+        "columns beside raw ones suits gradient descent badly)",
+    )
     p.add_argument(
         "--lr",
         type=parse_learning_rate,
