@@ -72,7 +72,7 @@ from linreg.errors import LinregError
 from linreg.solvers import kernels
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import matrix  # noqa: E402  (benchmarks/matrix.py, beside this file)
+import matrix  # benchmarks/matrix.py, beside this file
 
 __all__ = [
     "FULL",

@@ -31,6 +31,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -134,9 +135,7 @@ def _row(
     )  # fmt: skip
 
 
-def _fit_rows(
-    repeats: int, seed: int, say: Callable[[str], None], quick: bool
-) -> list[MatrixRow]:
+def _fit_rows(repeats: int, seed: int, say: Callable[[str], None], quick: bool) -> list[MatrixRow]:
     from sklearn.linear_model import LinearRegression as SkLinear
     from sklearn.linear_model import Ridge, SGDRegressor
 
@@ -157,8 +156,11 @@ def _fit_rows(
         return SkLinear().fit(X, y)
 
     out: list[MatrixRow] = []
+
     # --quick: the same rows on a hundredth of the rows and at most 64 features.
-    n: Callable[[int], int] = (lambda rows: max(rows // 100, 200)) if quick else (lambda rows: rows)
+    def n(rows: int) -> int:
+        return max(rows // 100, 640) if quick else rows
+
     wide, wider = (32, 64) if quick else (512, 2048)
     cases: list[tuple[str, str, Callable[[], tuple[Array, Array]], Any, Any, str]] = [
         ("SGD, one epoch, batch 32", "1,000,000 x 16", lambda: _standard(n(10**6), 16, seed),
@@ -171,13 +173,13 @@ def _fit_rows(
          exact, sk_exact, "sklearn LinearRegression"),
         ("exact, d = 512", "100,000 x 512", lambda: _standard(n(100_000), wide, seed),
          exact, sk_exact, "sklearn LinearRegression"),
-        ("exact, d = 2,048", "20,480 x 2,048", lambda: _standard(max(n(20_480), 10 * wider), wider, seed),
+        ("exact, d = 2,048", "20,480 x 2,048", lambda: _standard(n(20_480), wider, seed),
          exact, sk_exact, "sklearn LinearRegression"),
     ]  # fmt: skip
     for case, _, make, ours, theirs, rival in cases:
         say(f"matrix: {case} ...")
         X, y = make()
-        times = _side_by_side(lambda: ours(X, y), lambda: theirs(X, y), repeats)
+        times = _side_by_side(partial(ours, X, y), partial(theirs, X, y), repeats)
         note = ""
         if case.startswith("exact"):
             coef = LinearRegression(solver="exact").fit(X, y).coef_
@@ -230,7 +232,7 @@ def cli_rows(repeats: int, seed: int, quick: bool = False) -> list[dict[str, Any
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         X, y = _standard(1000, 4, seed)
-        csv = Path(tmp) / "train.csv"
+        csv, out = Path(tmp) / "train.csv", str(Path(tmp) / "model.json")
         table = np.column_stack([X, y])
         np.savetxt(csv, table, delimiter=",", header="x1,x2,x3,x4,y", comments="", fmt="%.10g")
         commands = [
@@ -239,7 +241,7 @@ def cli_rows(repeats: int, seed: int, quick: bool = False) -> list[dict[str, Any
             ("linreg train --help", ["train", "--help"], 0.25),
             (
                 "linreg train (1,000-row CSV, exact)",
-                ["train", str(csv), "--target", "y", "--solver", "exact", "--out", tmp + "/m.json", "--quiet"],
+                ["train", str(csv), "--target", "y", "--solver", "exact", "--quiet", "--out", out],
                 1.0,
             ),
         ]
