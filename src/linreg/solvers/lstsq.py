@@ -70,7 +70,13 @@ as the training loss instead of a pass of its own.  Both routes end at the
 correctly rounded solution: they agree to the bit.  Standardized data take one
 level; columns a few standard deviations from zero with an intercept small beside
 the fitted values (whose error the offsets amplify) take two; problems needing
-more than that take the general kernels.
+more than that take the general kernels, in C where the extension is built
+(:mod:`linreg.solvers.general_kernel`: the same terms, the same solution to the bit).
+
+Ill-conditioned designs such as ``x, ..., x^6`` on ``[1, 2]`` (``cond^2 mu`` about
+``1e13``) can never use the seminormal corrections; a sample of at most 65,536
+evenly spaced rows (a sixteenth of ``X`` or less) tells so before the Gram pass,
+which they then skip for Householder QR directly.
 
 Cost and memory
 ---------------
