@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c
+$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
@@ -66,7 +66,7 @@ VERSIONS := import sys, numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask
   print(f"Python {sys.version.split()[0]}", *(f"{m.__name__} {m.__version__}" for m in \
   (numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask, hypothesis)), sep=", ")
 
-.venv-oldest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c constraints/minimum.txt
+.venv-oldest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c constraints/minimum.txt
 	rm -rf .venv-oldest
 	$(PYTHON_OLDEST) -m venv .venv-oldest
 	.venv-oldest/bin/python -m pip install --quiet --upgrade pip
@@ -74,7 +74,7 @@ VERSIONS := import sys, numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask
 	.venv-oldest/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-.venv-newest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c
+.venv-newest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
 	rm -rf .venv-newest
 	$(PYTHON_NEWEST) -m venv .venv-newest
 	.venv-newest/bin/python -m pip install --quiet --upgrade pip

@@ -12,7 +12,7 @@ setup(
     ext_modules=[
         Extension(
             "linreg.solvers._kernels",
-            sources=["src/linreg/solvers/_kernels.c"],
+            sources=["src/linreg/solvers/_kernels.c", "src/linreg/solvers/_kernels_general.c"],
             optional=True,
             extra_compile_args=["-O3", "-ffp-contract=off"],
         )

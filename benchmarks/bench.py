@@ -7,7 +7,7 @@ and PyTorch CPU (``pip install torch --index-url https://download.pytorch.org/wh
 
 One run generates the data once (seeded) and times every method on the same
 arrays, several times, reporting the **median** (the machine may be shared; the
-minimum is printed too). Four sections:
+minimum is printed too). Five sections:
 
 1. ``closed-form``: ``LinearRegression(solver="exact")`` against scikit-learn's
    ``LinearRegression`` and ``numpy.linalg.lstsq`` (on ``[X 1]``, whose stacking
@@ -22,12 +22,15 @@ minimum is printed too). Four sections:
    with ``tol=1e-3`` (:data:`BenchConfig.sgd_tol`), so it may stop within an epoch
    (:class:`linreg.training.Plateau`); SGDRegressor checks its ``tol`` only at
    epoch ends, so it runs with ``tol=None`` and whole epochs.
-4. ``scaling``: time against N (d = 16) and against d, for each solver, drawn
-   as a log-log figure with ``--plots``.
+4. ``scaling``: time against N (d = 16) and against d (up to 2,048), for each
+   solver, drawn as a log-log figure with ``--plots``.
 5. ``sgd-epoch``: one SGD epoch on other shapes (:data:`SGD_EPOCH_CASES`: batch 32 on
    1,000,000 x 16, classic SGD, batch 1, on 200,000 x 16, and batch 32 on 100,000 x
    512), linreg's fast engine (its compiled SGD loop) against one epoch of
    ``SGDRegressor``, each with its own target ratio.
+6. ``matrix``: issue 17's shapes, each against its best rival, side by side (median
+   of 3, ratio = rival / linreg), and the command line's start time and memory
+   (``benchmarks/matrix.py``). Full runs only, unless ``--quick --only matrix``.
 
 Peak memory is measured for each method of sections 1-3 in a child process:
 the child builds the data, resets its peak resident set size (Linux
@@ -72,6 +75,9 @@ from linreg.cli.common import (
 from linreg.errors import LinregError
 from linreg.solvers import kernels
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matrix  # benchmarks/matrix.py, beside this file
+
 __all__ = [
     "FULL",
     "QUICK",
@@ -86,7 +92,7 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-SECTIONS: Final = ("closed-form", "gd", "sgd", "scaling", "sgd-epoch")
+SECTIONS: Final = ("closed-form", "gd", "sgd", "scaling", "sgd-epoch", "matrix")
 
 INSTALL_HINTS: Final = {
     "scikit-learn": "pip install scikit-learn   (or: pip install -e '.[bench]')",
@@ -125,7 +131,7 @@ class BenchConfig:
     sgd_max_epochs: int = 5
     sgd_tol: float | None = 1e-3
     scaling_rows: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
-    scaling_features: tuple[int, ...] = (1, 4, 16, 64, 256, 512)
+    scaling_features: tuple[int, ...] = (1, 4, 16, 64, 256, 512, 2048)
     scaling_features_rows: int = 100_000
     sgd_epoch_cases: tuple[tuple[int, int, int, float], ...] = SGD_EPOCH_CASES
     sgd_epoch_learning_rate: float = 0.01
@@ -799,6 +805,10 @@ def run_bench(
     if "sgd-epoch" in sections:
         say("section sgd-epoch ...")
         results["sgd-epoch"] = section_sgd_epoch(cfg)
+    if "matrix" in sections:
+        say("section matrix ...")
+        quick = cfg.rows < FULL.rows
+        results["matrix"] = matrix.section_matrix(min(cfg.repeats, 3), cfg.seed, say, quick)
     targets = _targets(results)
     for name in ("closed-form", "gd", "sgd"):
         if name in results:
@@ -924,6 +934,8 @@ def report_blocks(report: dict[str, Any]) -> list[Block]:
         columns = ["data", "batch", "linreg", "SGDRegressor", "ratio", "goal"]
         title = f"5. One SGD epoch (linreg's {section['kernel']} loop) against SGDRegressor's"
         blocks.append((title, columns, rows))
+    if "matrix" in report["sections"]:
+        blocks.extend(matrix.blocks(report["sections"]["matrix"]))
     for section, target in report["targets"].items():
         if target["speedup"] is None:
             blocks.append(f"target {section}: {target['baseline']} not measured")
@@ -983,7 +995,9 @@ def run(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, repeats=args.repeats)
     if args.no_memory:
         cfg = dataclasses.replace(cfg, memory=False)
-    sections = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else SECTIONS
+    # The matrix (full-size shapes, several minutes) runs with --quick only if asked for.
+    default = [s for s in SECTIONS if s != "matrix"] if args.quick else SECTIONS
+    sections = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else default
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
         raise LinregError(

@@ -7,6 +7,7 @@ with one clear line.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -116,3 +117,47 @@ def test_without_a_checkout_the_command_says_where_the_harness_is(
     result = run(capsys, "bench", "--quick")
     assert_one_error_line(result, "benchmarks/bench.py", "pip install -e")
     assert result.out == ""
+
+
+def test_quick_runs_leave_the_matrix_out_unless_asked(bench: ModuleType) -> None:
+    assert "matrix" in bench.SECTIONS
+    args = bench.build_parser().parse_args(["--quick", "--only", "matrix"])
+    assert args.only == "matrix"
+
+
+def test_matrix_counts_its_samples_and_reports_ratios(bench: ModuleType) -> None:
+    matrix = sys.modules["matrix"]
+    ours, theirs, samples = matrix._side_by_side(lambda: None, lambda: sum(range(1000)), 3)
+    assert samples == 3
+    assert ours >= 0.0
+    assert theirs >= 0.0
+    row = matrix._row("exact, d = 512", "10 x 2", "rival", (1.0, 4.0, 3), "")
+    assert row.ratio == pytest.approx(4.0)
+    assert row.met is True
+    assert row.note == ""
+    slow = matrix._row("weighted ridge", "10 x 2", "rival", (2.0, 1.0, 1), "n")
+    assert slow.met is False
+    assert slow.note == "n; median of 1"
+    section = {
+        "repeats": 3,
+        "quick": False,
+        "fits": [dataclasses.asdict(row), dataclasses.asdict(slow)],
+        "cli": [
+            {
+                "command": "linreg --version",
+                "time_s": 0.1,
+                "peak_mb": 40.0,
+                "goal_s": 0.25,
+                "goal_mb": 60.0,
+                "met": True,
+            }
+        ],
+        "note": "",
+    }
+    title, _, rows = matrix.blocks(section)[0]
+    assert title.startswith("5. Matrix")
+    assert rows[0][5] == "4x"
+    assert rows[1][7] == "NOT met"
+    cli_title, _, cli = matrix.blocks(section)[1]
+    assert cli[0][-1] == "met"
+    assert "Command-line" in cli_title

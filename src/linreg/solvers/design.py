@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.solvers import extended as ext
-from linreg.solvers import kernels
+from linreg.solvers import general_kernel, kernels
 from linreg.solvers.norm_sliced import BlockCuts
 
 __all__ = ["CHUNK_ELEMENTS", "Design"]
@@ -122,6 +122,11 @@ class Design:
         centre = shift if self.fit_intercept and shift is not None and np.any(shift) else None
         passes_f = ext.sum_passes(levels[0], ext.slice_bits(max(self.d, 1)))
         f = np.empty(n)
+        compiled = (
+            general_kernel.applies(self.X, self.X_lo)
+            and r.flags.c_contiguous
+            and general_kernel.carries(levels)
+        )
 
         def work(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite
@@ -131,6 +136,16 @@ class Design:
 
         def chunk(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
             e = min(n, s + step)
+            if compiled:
+                # The same terms from the C kernel (linreg.solvers.general_kernel).
+                ones_c, x_terms_c = general_kernel.chunk_terms(
+                    self.X[s:e], y[s:e], r[s:e], b, w, levels, passes_f, fresh_residual, f[s:e]
+                )
+                return (
+                    ones_c if self.fit_intercept else [],
+                    x_terms_c,
+                    centred_atf(s, e, ws, None) if with_rmatvec else np.zeros(0),
+                )
             T = ws.transposed(self.X[s:e]) if self.d else self.X[s:e].T
             if fresh_residual:
                 r[s:e] = (y[s:e] - b) - (ext.dot_t(w, T) if self.d else 0.0)
@@ -150,17 +165,20 @@ class Design:
                 terms.extend(-t for t in prods)
                 x_terms = cols
             f[s:e] = ext.sum_k(terms, passes_f)
-            atf = np.zeros(0)
-            if with_rmatvec:
-                # Z^T f on the centred chunk: A^T f would carry rounding errors m_j
-                # times larger than the centred sums the corrections need.
-                fs = f[s:e]
-                Z = T
-                if self.d and centre is not None:
-                    Z = np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
-                cols_f = ext.dot(Z, fs) if self.d else np.zeros(0)
-                atf = np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
+            atf = centred_atf(s, e, ws, T) if with_rmatvec else np.zeros(0)
             return ones_terms, x_terms, atf
+
+        def centred_atf(s: int, e: int, ws: ext.Workspace, T: Array | None) -> Array:
+            # Z^T f on the centred chunk: A^T f would carry rounding errors m_j
+            # times larger than the centred sums the corrections need.
+            fs = f[s:e]
+            if T is None:
+                T = ws.transposed(self.X[s:e]) if self.d else self.X[s:e].T
+            Z = T
+            if self.d and centre is not None:
+                Z = np.subtract(T, centre[:, None], out=ws.matrices(e - s)[0])
+            cols_f = ext.dot(Z, fs) if self.d else np.zeros(0)
+            return np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
 
         features, most = max(self.d, 1), max(levels)
         parts = ext.map_chunks(work, n, step, lambda: ext.Workspace(features, min(step, n), most))

@@ -70,7 +70,13 @@ as the training loss instead of a pass of its own.  Both routes end at the
 correctly rounded solution: they agree to the bit.  Standardized data take one
 level; columns a few standard deviations from zero with an intercept small beside
 the fitted values (whose error the offsets amplify) take two; problems needing
-more than that take the general kernels.
+more than that take the general kernels, in C where the extension is built
+(:mod:`linreg.solvers.general_kernel`: the same terms, the same solution to the bit).
+
+Ill-conditioned designs such as ``x, ..., x^6`` on ``[1, 2]`` (``cond^2 mu`` about
+``1e13``) can never use the seminormal corrections; a sample of at most 65,536
+evenly spaced rows (a sixteenth of ``X`` or less) tells so before the Gram pass,
+which they then skip for Householder QR directly.
 
 Cost and memory
 ---------------
@@ -158,6 +164,11 @@ Array = NDArray[np.float64]
 #: Largest ``cond(Z)^2 * mu`` for which large problems use the seminormal corrections
 #: (their contraction factor, about that times eps, is then below 2**-26).
 _SEMINORMAL_LIMIT: Final = 2.0**26
+#: Rows at most, at least per column, and the margin over the limit, of the sample
+#: that decides whether a Gram pass is worth trying (:func:`_sample_too_ill`).
+_SAMPLE_ROWS: Final = 65_536
+_SAMPLE_PER_COLUMN: Final = 32
+_SAMPLE_MARGIN: Final = 2.0**8
 #: Root-mean-square sizes of the columns and of y within which the seminormal
 #: corrections' float64 products neither underflow nor overflow (2**-200, 2**200).
 _SAFE_SCALE: Final = (2.0**-200, 2.0**200)
@@ -352,7 +363,7 @@ def _precondition(
     n, d = X.shape
     p = d + int(fit_intercept)
     large = n * p > SMALL_PROBLEM
-    if large and n >= 2 * p and d > 0:
+    if large and n >= 2 * p and d > 0 and not _sample_too_ill(X, fit_intercept):
         # Its sums are finite only if the data are (or it raises NonFiniteDataError).
         try:
             gram = GramR(X, y, fit_intercept)
@@ -367,6 +378,53 @@ def _precondition(
     fac = Factorization(X, fit_intercept)
     rk = numerical_rank(fac, uncentred_norms(fac))
     return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk, y)
+
+
+def _sample_too_ill(X: Array, fit_intercept: bool) -> bool:
+    """Whether evenly spaced rows already show the problem too ill-conditioned for
+    the seminormal corrections, so that the Gram pass over all of ``X`` would be wasted.
+
+    Notes
+    -----
+    Every ``s``-th row, at most :data:`_SAMPLE_ROWS` of them, and only where they are
+    at most a sixteenth of ``X`` and at least :data:`_SAMPLE_PER_COLUMN` per column
+    (so the sample costs a sixteenth of the Gram pass or less).  With ``S`` the
+    sample, centred on its means ``m`` when an intercept is fitted, and ``D`` its
+    column norms, ``Z = [1, S - 1 m^T]`` has orthogonal first column, so the
+    eigenvalues of the column-normalised ``Z^T Z`` are 1 and those of
+    ``G = D^{-1} S_c^T S_c D^{-1}``: ``cond(Z)^2 = max(1, l_max) / min(1, l_min)``,
+    and ``mu_j = sqrt(1 + rows m_j^2 / D_j^2)``.  The condition of a sample of
+    rows is near that of all of them, and it is never used for the answer: only a
+    sample ``2**8`` times beyond the limit (``cond^2 mu > 2**34``; or a Gram matrix
+    with no positive smallest eigenvalue) skips the Gram pass.  On ``x, ..., x^6``
+    over ``[1, 2]`` (``cond^2 mu`` about ``1e13``) that saves half the time; a
+    wrong guess costs only speed (the Householder route refines to the same
+    correctly rounded solution).  A constant column, or non-finite sums, leave the
+    decision to the Gram pass.
+    """
+    n, d = X.shape
+    p = d + int(fit_intercept)
+    stride = max(16, -(-n // _SAMPLE_ROWS))
+    rows = -(-n // stride)
+    if rows < _SAMPLE_PER_COLUMN * p:
+        return False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        S = np.array(X[::stride], dtype=np.float64)
+        means = S.mean(axis=0) if fit_intercept else np.zeros(d)
+        if fit_intercept:
+            S -= means
+        gram = S.T @ S
+        D = np.sqrt(np.diag(gram))
+        if not (np.all(np.isfinite(gram)) and np.all(D > 0.0)):
+            return False
+        lam = np.linalg.eigvalsh(gram / np.outer(D, D))
+        mu = float(np.max(np.sqrt(1.0 + rows * (means / D) ** 2)))
+    low, high = float(np.min(lam)), float(np.max(lam))
+    if fit_intercept:
+        low, high = min(low, 1.0), max(high, 1.0)
+    if not low > 0.0:
+        return True
+    return high / low * mu > _SEMINORMAL_LIMIT * _SAMPLE_MARGIN
 
 
 def _seminormal_ok(fac: Centred, rk: Rank, y: Array | None = None) -> bool:
