@@ -92,8 +92,7 @@ def fit_gradient(
     alpha = float(est.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
     lasso = float(est.alpha) * rho  # the L1 term is 2 alpha rho |W|_1
     moments = None
-    # The fast engine's SGD has no proximal step: an L1 penalty runs the readable loop.
-    fast_engine = fast.use_fast_engine(est.engine, *X.shape) and not (sgd and lasso)
+    fast_engine = fast.use_fast_engine(est.engine, *X.shape)
     if fast_engine:
         shape = (X.shape[0], X.shape[1])
         if not sgd or est.standardize or fast.sgd_needs_moments(shape, est.epochs, est.tol):

@@ -564,12 +564,6 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         from linreg.out_of_memory import solve_passes
 
         self._validate_params()
-        if self._lasso() and self.solver == "sgd":
-            raise LinregError(
-                f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "
-                "(streamed SGD takes no proximal step yet): use solver='gd' or 'exact' "
-                "on streamed and Dask data, or load the data"
-            )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
         self.n_features_in_ = len(names)

@@ -11,8 +11,8 @@ The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
 (a weight column, ``Batch.w``), the penalty is ``estimator.alpha`` and its L1 share
 ``estimator.l1_ratio``. With an L1 share, ``"exact"`` runs coordinate descent on the
 moments (:func:`linreg.solvers.elastic_net.elastic_net_from_moments`, one pass) and
-``"gd"`` takes the proximal step after every epoch's step; ``"sgd"`` is refused by the
-estimator (no proximal step in the streamed SGD).
+``"gd"`` takes the proximal step after every epoch's step, ``"sgd"`` after every
+mini-batch's (:class:`linreg.solvers.streamed_sgd.StreamSGD`).
 """
 
 from __future__ import annotations
@@ -310,6 +310,8 @@ def _solve_gradient(
         W_orig = W / scale
         return W_orig, float(b - W_orig @ center)
 
+    lasso = float(estimator.alpha) * rho
+    l1 = 2.0 * lasso / scale if lasso else None  # the proximal step's thresholds
     sgd = None
     if estimator.solver == "sgd":
         sgd = StreamSGD(
@@ -324,8 +326,8 @@ def _solve_gradient(
             tol=None if estimator.tol is None else float(estimator.tol),
             weight_factor=moments.weight_factor,
             alpha=alpha,
+            l1=l1,
         )
-    lasso = float(estimator.alpha) * rho
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
         model,
@@ -339,7 +341,7 @@ def _solve_gradient(
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
-        l1=2.0 * lasso / scale if lasso else None,  # the proximal step's thresholds
+        l1=l1,
         fista=estimator.acceleration == "fista",
     )
     coef, intercept = to_original(model.W, model.b)
