@@ -35,7 +35,12 @@ from linreg.optimality import (
     optimum_loss,
 )
 from linreg.solvers import fast
-from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability
+from linreg.stability import (
+    OVERFLOW_MESSAGE,
+    sample_rows,
+    stability,
+    stable_rate_with_momentum,
+)
 from linreg.training import EpochCallback, TrainResult, train
 from linreg.validation import constant_columns, require_finite
 
@@ -192,10 +197,14 @@ def fit_gradient(
         )
     eta_max = est.stability_.max_stable_learning_rate
     learning_rate = auto_learning_rate(est.learning_rate, eta_max, est.solver)
-    if learning_rate >= eta_max:
+    # Heavy-ball momentum mu is stable up to (1 + mu) eta_max on a quadratic.
+    momentum = float(est.momentum)
+    limit = stable_rate_with_momentum(eta_max, momentum)
+    if learning_rate >= limit:
         warnings.warn(
             f"learning rate {learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent {on_data}; "
+            f"eta_max = {limit:.4g} of full-batch gradient descent"
+            f"{f' with momentum {momentum:g}' if momentum else ''} {on_data}; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
             stacklevel=4,  # fit_gradient <- _solve <- fit <- the caller
@@ -214,7 +223,7 @@ def fit_gradient(
         seed=est.seed,
         X_val=X_val,
         y_val=None if val is None else val[1],
-        max_stable_learning_rate=eta_max,
+        max_stable_learning_rate=limit,
         to_original=to_original,
         on_epoch=on_epoch,
         sample_weight=sample_weight,

@@ -47,6 +47,7 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
+from linreg.stability import stable_rate_with_momentum
 from linreg.stats.pieces import InferencePieces
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
@@ -272,10 +273,13 @@ def _solve_gradient(
     )
     eta_max = stab.max_stable_learning_rate
     learning_rate = auto_learning_rate(estimator.learning_rate, eta_max, estimator.solver)
-    if learning_rate >= eta_max:
+    momentum = float(estimator.momentum)
+    limit = stable_rate_with_momentum(eta_max, momentum)  # (1 + mu) eta_max
+    if learning_rate >= limit:
         warnings.warn(
             f"learning rate {learning_rate:g} is at or above the largest stable rate "
-            f"eta_max = {eta_max:.4g} of full-batch gradient descent on this data; "
+            f"eta_max = {limit:.4g} of full-batch gradient descent"
+            f"{f' with momentum {momentum:g}' if momentum else ''} on this data; "
             "expect divergence: lower it, or standardize the features",
             StabilityWarning,
             stacklevel=5,  # _solve_gradient <- solve_passes <- fit_passes <- fit_* <- caller
@@ -336,7 +340,7 @@ def _solve_gradient(
         epochs=epochs,
         momentum=float(estimator.momentum),
         tol=None if estimator.tol is None else float(estimator.tol),
-        max_stable_learning_rate=eta_max,
+        max_stable_learning_rate=limit,
         to_original=to_original,
         on_epoch=on_epoch,
         val_objective=val_objective,
