@@ -137,9 +137,11 @@ def test_the_momentum_warning_starts_at_one_plus_mu_eta_max(engine: str) -> None
     X, y = small_problem()
     limit = 1.5 * stability(X).max_stable_learning_rate
     params = {"momentum": 0.5, "engine": engine}
-    with pytest.warns(StabilityWarning, match="with momentum 0.5") as caught:
-        with pytest.raises(DivergenceError) as info:
-            LinearRegression(learning_rate=1.02 * limit, epochs=20_000, **params).fit(X, y)
+    with (
+        pytest.warns(StabilityWarning, match="with momentum 0.5") as caught,
+        pytest.raises(DivergenceError) as info,
+    ):
+        LinearRegression(learning_rate=1.02 * limit, epochs=20_000, **params).fit(X, y)
     assert f"{limit:.4g}" in str(caught[0].message)
     assert info.value.report.max_stable_learning_rate == pytest.approx(limit, rel=1e-12)
     LinearRegression(learning_rate=np.nextafter(limit, 0), epochs=5, **params).fit(X, y)
