@@ -426,12 +426,6 @@ def test_streamed_fits_equal_the_in_memory_ones(params: dict[str, object]) -> No
         assert not hasattr(model, "dual_gap_")
 
 
-def test_streamed_sgd_refuses_an_l1_penalty() -> None:
-    X, y = sparse_problem()
-    with pytest.raises(LinregError, match="with solver='sgd' needs the data in memory"):
-        fit_source(LinearRegression(solver="sgd", alpha=0.1, l1_ratio=1.0), ArraySource(X, y))
-
-
 def test_model_files_keep_l1_ratio_and_older_files_still_load(tmp_path: Path) -> None:
     X, y = sparse_problem()
     model = LinearRegression(solver="exact", alpha=0.1, l1_ratio=0.5).fit(X, y)

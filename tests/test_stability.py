@@ -15,7 +15,7 @@ from linreg import (
     make_regression,
     stability,
 )
-from linreg.stability import hessian
+from linreg.stability import hessian, stable_rate_with_momentum
 from strategies import FAST, Problem, design, hessian_eigenvalues, ols, regression_problems
 
 
@@ -118,6 +118,45 @@ def test_the_warning_starts_exactly_at_eta_max() -> None:
     with pytest.warns(StabilityWarning, match="is above the largest stable rate.*divergence"):
         LinearRegression(learning_rate=np.nextafter(eta_max, 1), epochs=5).fit(X, y)
     LinearRegression(learning_rate=np.nextafter(eta_max, 0), epochs=5).fit(X, y)  # silent
+
+
+def test_momentum_at_1_5_eta_max_converges_without_a_warning() -> None:
+    """Heavy ball with mu = 0.9 is stable below (1 + mu) eta_max = 1.9 eta_max: at
+    1.5 eta_max (where plain GD diverges) it converges, and nothing warns."""
+    X, y = small_problem()
+    eta_max = 2.0 / hessian_eigenvalues(X)[-1]
+    model = LinearRegression(learning_rate=1.5 * eta_max, momentum=0.9, epochs=4000).fit(X, y)
+    coef, intercept = ols(X, y)
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-6)
+    assert model.intercept_ == pytest.approx(intercept, rel=1e-6)
+    assert stable_rate_with_momentum(eta_max, 0.9) == pytest.approx(1.9 * eta_max, rel=1e-15)
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_the_momentum_warning_starts_at_one_plus_mu_eta_max(engine: str) -> None:
+    """Just above (1 + mu) eta_max the warning names that rate, and momentum diverges,
+    with the report quoting it; just below it, silence."""
+    X, y = small_problem()
+    limit = 1.5 * stability(X).max_stable_learning_rate
+    params = {"momentum": 0.5, "engine": engine}
+    with (
+        pytest.warns(StabilityWarning, match="with momentum 0.5") as caught,
+        pytest.raises(DivergenceError) as info,
+    ):
+        LinearRegression(learning_rate=1.02 * limit, epochs=20_000, **params).fit(X, y)
+    assert f"{limit:.4g}" in str(caught[0].message)
+    assert info.value.report.max_stable_learning_rate == pytest.approx(limit, rel=1e-12)
+    LinearRegression(learning_rate=np.nextafter(limit, 0), epochs=5, **params).fit(X, y)
+
+
+def test_momentum_just_below_its_limit_converges_and_above_it_does_not() -> None:
+    """The bound is tight: the heavy ball's slowest mode has spectral radius 1 at
+    eta = 2 (1 + mu) / lambda_max; 2% below converges, 2% above diverges."""
+    X, y = small_problem()
+    limit = stable_rate_with_momentum(2.0 / hessian_eigenvalues(X)[-1], 0.7)
+    LinearRegression(learning_rate=0.98 * limit, momentum=0.7, epochs=20_000, tol=1e-14).fit(X, y)
+    with pytest.warns(StabilityWarning), pytest.raises(DivergenceError):
+        LinearRegression(learning_rate=1.02 * limit, momentum=0.7, epochs=20_000).fit(X, y)
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.9, 1.0])

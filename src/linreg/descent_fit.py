@@ -36,7 +36,13 @@ from linreg.optimality import (
     optimum_loss,
 )
 from linreg.solvers import fast
-from linreg.stability import OVERFLOW_MESSAGE, sample_rows, stability, unstable_rate_warning
+from linreg.stability import (
+    OVERFLOW_MESSAGE,
+    sample_rows,
+    stability,
+    stable_rate_with_momentum,
+    unstable_rate_warning,
+)
 from linreg.training import EpochCallback, Schedule, TrainResult, train
 from linreg.validation import constant_columns, require_finite
 
@@ -93,8 +99,7 @@ def fit_gradient(
     alpha = float(est.alpha) * (1.0 - rho)  # the smooth part's L2 penalty
     lasso = float(est.alpha) * rho  # the L1 term is 2 alpha rho |W|_1
     moments = None
-    # The fast engine's SGD has no proximal step: an L1 penalty runs the readable loop.
-    fast_engine = fast.use_fast_engine(est.engine, *X.shape) and not (sgd and lasso)
+    fast_engine = fast.use_fast_engine(est.engine, *X.shape)
     if fast_engine:
         shape = (X.shape[0], X.shape[1])
         if not sgd or est.standardize or fast.sgd_needs_moments(shape, est.epochs, est.tol):
@@ -194,7 +199,11 @@ def fit_gradient(
         )
     eta_max = est.stability_.max_stable_learning_rate
     learning_rate = auto_learning_rate(est.learning_rate, eta_max, est.solver)
-    unstable = unstable_rate_warning(learning_rate, eta_max, on_data)
+    # Heavy-ball momentum mu is stable up to (1 + mu) eta_max on a quadratic.
+    momentum = float(est.momentum)
+    limit = stable_rate_with_momentum(eta_max, momentum)
+    with_momentum = f"with momentum {momentum:g} " if momentum else ""
+    unstable = unstable_rate_warning(learning_rate, limit, with_momentum + on_data)
     if unstable is not None:
         warnings.warn(
             unstable,
@@ -215,7 +224,7 @@ def fit_gradient(
         seed=est.seed,
         X_val=X_val,
         y_val=None if val is None else val[1],
-        max_stable_learning_rate=eta_max,
+        max_stable_learning_rate=limit,
         to_original=to_original,
         on_epoch=on_epoch,
         sample_weight=sample_weight,

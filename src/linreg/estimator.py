@@ -657,12 +657,6 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
                 "early_stopping is for data in memory, fit(X, y, X_val, y_val); "
                 "streamed and Dask fits run all epochs (or stop by tol)"
             )
-        if self._lasso() and self.solver == "sgd":
-            raise LinregError(
-                f"l1_ratio={self.l1_ratio!r} with solver='sgd' needs the data in memory "
-                "(streamed SGD takes no proximal step yet): use solver='gd' or 'exact' "
-                "on streamed and Dask data, or load the data"
-            )
         names = [str(n) for n in feature_names]
         fitted = solve_passes(self, passes, feature_names=names, val=val, on_epoch=on_epoch)
         self.n_features_in_ = len(names)

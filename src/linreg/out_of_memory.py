@@ -11,10 +11,10 @@ The objective is :mod:`linreg.problem`'s: the rows' weights come with the passes
 (a weight column, ``Batch.w``), the penalty is ``estimator.alpha`` and its L1 share
 ``estimator.l1_ratio``. With an L1 share, ``"exact"`` runs coordinate descent on the
 moments (:func:`linreg.solvers.elastic_net.elastic_net_from_moments`, one pass) and
-``"gd"`` takes the proximal step after every epoch's step; ``"sgd"`` is refused by the
-estimator (no proximal step in the streamed SGD). With ``estimator.standardize`` the
-penalty falls on the standardized weights ``W * s``, ``s`` the (weighted) deviations of
-the moments (:func:`penalty_scale_of`), as in memory.
+``"gd"`` takes the proximal step after every epoch's step, ``"sgd"`` after every
+mini-batch's (:class:`linreg.solvers.streamed_sgd.StreamSGD`).
+With ``estimator.standardize`` the penalty falls on the standardized weights ``W * s``,
+``s`` the (weighted) deviations of the moments (:func:`penalty_scale_of`), as in memory.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from linreg.sources.batches import (
     open_source,
 )
 from linreg.sources.passes import Passes, SourcePasses, standardization
-from linreg.stability import unstable_rate_warning
+from linreg.stability import stable_rate_with_momentum, unstable_rate_warning
 from linreg.stats.pieces import InferencePieces
 from linreg.training import EpochCallback
 from linreg.validation import check_rows, warn_constant
@@ -295,7 +295,10 @@ def _solve_gradient(
     )
     eta_max = stab.max_stable_learning_rate
     learning_rate = auto_learning_rate(estimator.learning_rate, eta_max, estimator.solver)
-    unstable = unstable_rate_warning(learning_rate, eta_max, "on this data")
+    momentum = float(estimator.momentum)
+    limit = stable_rate_with_momentum(eta_max, momentum)  # (1 + mu) eta_max
+    with_momentum = f"with momentum {momentum:g} " if momentum else ""
+    unstable = unstable_rate_warning(learning_rate, limit, with_momentum + "on this data")
     if unstable is not None:
         warnings.warn(
             unstable,
@@ -332,6 +335,9 @@ def _solve_gradient(
         W_orig = W / scale
         return W_orig, float(b - W_orig @ center)
 
+    lasso = float(estimator.alpha) * rho
+    # The proximal step's thresholds, in the units of V (the penalty's, see penalty_scale_of).
+    l1 = np.full(d, 2.0 * lasso) if lasso else None
     sgd = None
     if estimator.solver == "sgd":
         sgd = StreamSGD(
@@ -346,8 +352,8 @@ def _solve_gradient(
             tol=None if estimator.tol is None else float(estimator.tol),
             weight_factor=moments.weight_factor,
             alpha=alpha,
+            l1=l1,
         )
-    lasso = float(estimator.alpha) * rho
     model = LinearModel(d, init=estimator.init, seed=estimator.seed, fit_intercept=fit_intercept)
     result = fast.descend(
         model,
@@ -356,12 +362,12 @@ def _solve_gradient(
         epochs=epochs,
         momentum=float(estimator.momentum),
         tol=None if estimator.tol is None else float(estimator.tol),
-        max_stable_learning_rate=eta_max,
+        max_stable_learning_rate=limit,
         to_original=to_original,
         on_epoch=on_epoch,
         val_objective=val_objective,
         sgd=sgd,
-        l1=np.full(d, 2.0 * lasso) if lasso else None,  # thresholds, in the units of V
+        l1=l1,
         fista=estimator.acceleration == "fista",
         schedule=schedule_of(estimator),
     )

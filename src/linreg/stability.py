@@ -15,6 +15,12 @@ Gradient descent multiplies the error along each eigenvector of H by
 eigenvalue, i.e. when eta < eta_max = 2 / lambda_max. The condition number
 kappa = lambda_max / lambda_min says how many times slower the flattest
 direction converges than the steepest: standardizing the features shrinks it.
+
+Heavy-ball momentum mu (v <- mu v + g, theta <- theta - eta v) widens the range: along
+an eigenvector the error follows e_{k+1} = (1 + mu - eta lambda) e_k - mu e_{k-1},
+whose two roots lie inside the unit circle exactly when 0 <= mu < 1 and
+0 < eta lambda < 2 (1 + mu): the largest stable rate is (1 + mu) eta_max
+(:func:`stable_rate_with_momentum`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,15 @@ from numpy.typing import NDArray
 
 from linreg.errors import LinregError
 
-__all__ = ["OVERFLOW_MESSAGE", "SAMPLE_ROWS", "Stability", "hessian", "sample_rows", "stability"]
+__all__ = [
+    "OVERFLOW_MESSAGE",
+    "SAMPLE_ROWS",
+    "Stability",
+    "hessian",
+    "sample_rows",
+    "stability",
+    "stable_rate_with_momentum",
+]
 
 #: Mini-batch SGD estimates eta_max and kappa from at most this many rows.
 SAMPLE_ROWS = 16_384
@@ -113,6 +127,22 @@ def unstable_rate_warning(learning_rate: float, eta_max: float, on_data: str) ->
         f"learning rate {learning_rate:g} is above {where}; expect divergence: lower it, "
         "or standardize the features"
     )
+
+
+def stable_rate_with_momentum(eta_max: float, momentum: float) -> float:
+    """The largest stable rate of heavy-ball momentum ``mu``: ``(1 + mu) eta_max``.
+
+    On a quadratic with Hessian eigenvalue lambda, the error along its eigenvector
+    obeys ``e_{k+1} = (1 + mu - eta lambda) e_k - mu e_{k-1}``. The characteristic
+    polynomial ``z^2 - (1 + mu - eta lambda) z + mu`` has both roots inside the unit
+    circle iff ``|1 + mu - eta lambda| < 1 + mu`` (for 0 <= mu < 1), i.e. iff
+    ``eta lambda < 2 (1 + mu)``: every direction contracts for
+    ``eta < 2 (1 + mu) / lambda_max = (1 + mu) eta_max``.
+
+    >>> stable_rate_with_momentum(0.5, 0.9)
+    0.95
+    """
+    return (1.0 + momentum) * eta_max
 
 
 def hessian(

@@ -278,15 +278,23 @@ def warn_constant(labels: Sequence[str], stacklevel: int) -> None:
 def constant_columns(X: Array, block: int = 1 << 16) -> NDArray[np.intp]:
     """Indices of the columns whose every value equals the first row's.
 
-    Reads X in blocks and stops as soon as no column can still be constant, which
-    on real data is after the first block.
+    Reads X in blocks growing from 16 rows to ``block`` (times 4 each), each only in
+    the columns that may still be constant, and stops as soon as none may: on real
+    data after the first 16 rows, whatever the size of X.
     """
     constant = np.ones(X.shape[1], dtype=bool)
     first = X[0]
-    for start in range(0, X.shape[0], block):
-        constant &= ~np.any(X[start : start + block] != first, axis=0)
-        if not constant.any():
+    start, size = 0, min(16, block)
+    while start < X.shape[0]:
+        columns = np.flatnonzero(constant)
+        if columns.size == 0:
             break
+        rows = X[start : start + size]
+        if columns.size < X.shape[1]:
+            constant[columns] = ~np.any(rows[:, columns] != first[columns], axis=0)
+        else:
+            constant = ~np.any(rows != first, axis=0)
+        start, size = start + size, min(4 * size, block)
     return np.flatnonzero(constant)
 
 

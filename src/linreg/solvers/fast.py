@@ -183,8 +183,8 @@ def train(
         With an L1 penalty this is its smooth part's, ``alpha (1 - rho)``.
     l1, acceleration :
         The L1 penalty in the units trained on (``2 alpha rho`` a feature) and
-        ``"fista"`` or ``"none"``, as in :func:`linreg.training.train` (full-batch GD
-        only: the estimator runs SGD with an L1 penalty on the readable loop).
+        ``"fista"`` or ``"none"``, as in :func:`linreg.training.train` (FISTA for
+        full-batch GD only; SGD takes the proximal step after every batch).
 
     Returns
     -------
@@ -241,6 +241,7 @@ def train(
             tol=tol,
             sample_weight=mean_one_weights(sample_weight, X.shape[0]),
             ridge=np.full_like(scale, alpha) if alpha else None,
+            l1=l1,
         )
 
     # Without moments, the streaming objective's passes are the only look at X.
@@ -305,12 +306,11 @@ def descend(
     ``schedule.rate(learning_rate, k)``; ``early_stopping`` is the patience of an
     :class:`~linreg.training.EarlyStopping` on ``val_objective``'s loss. ``l1`` (the
     L1 penalty in the units trained on) adds the loss ``sum_j l1_j |W_j|`` and the
-    proximal step after every GD step; ``fista`` steps from FISTA's extrapolated point,
+    proximal step after every GD step (``sgd`` takes its own after every batch: give it
+    the same ``l1``); ``fista`` steps from FISTA's extrapolated point,
     as the readable loop does.
     """
     fit_intercept = model.fit_intercept
-    if l1 is not None and sgd is not None:
-        raise ValueError("the fast engine's SGD takes no L1 penalty: run the readable loop")
 
     def loop() -> Iterator[float]:
         W, b = model.W.copy(), float(model.b)
@@ -322,7 +322,7 @@ def descend(
             eta = learning_rate if schedule is None else schedule.rate(learning_rate, epoch)
             epoch += 1
             if sgd is not None:
-                yield objective.loss(W, b)
+                yield _loss_plus_l1(objective, W, b, l1)
                 sgd.learning_rate = eta
                 W, b, velocity_W, velocity_b = sgd.epoch(W, b, velocity_W, velocity_b)
                 continue

@@ -50,6 +50,7 @@ __all__ = [
     "RowOrder",
     "ShuffledBatches",
     "batches_to_verdict",
+    "compiled_steps",
     "count_steps",
     "sgd_steps",
 ]
@@ -249,39 +250,99 @@ class ShuffledBatches:
         vectors: list[Array | None],
     ) -> tuple[Array, float, Array, float]:
         """The C kernel over the ``pieces`` of the order (see :meth:`_compiled_epoch`)."""
-        bs, plateau = self._batch, self.plateau
+        b, velocity_b = float(state[0]), float(state[1])
         for index in pieces:
-            start = 0
-            while start < index.shape[0]:
-                stop = index.shape[0]
-                if plateau is not None:
-                    stop = min(stop, start + batches_to_verdict(plateau) * bs)
-                done = kernels.sgd_run(
-                    self._X,
-                    self._y,
-                    index[start:stop],
-                    W,
-                    velocity_W,
-                    state,
-                    batch_size=bs,
-                    learning_rate=self.learning_rate,
-                    momentum=self._mu,
-                    fit_intercept=self._fit_intercept,
-                    center=vectors[0],
-                    scale=vectors[1],
-                    sample_weight=weight,
-                    ridge=vectors[2],
-                    l1=vectors[3],
-                    losses=None if losses is None else losses[: -(-(stop - start) // bs)],
-                )
-                if plateau is not None and losses is not None:
-                    for loss in losses[:done].tolist():
-                        plateau.add(loss)
-                self.steps = count_steps(self.steps, stop - start, bs, plateau)
-                if self.stopped:
-                    return W, float(state[0]), velocity_W, float(state[1])
-                start = stop
-        return W, float(state[0]), velocity_W, float(state[1])
+            W, b, velocity_W, velocity_b = compiled_steps(
+                self._X,
+                self._y,
+                index,
+                W,
+                b,
+                velocity_W,
+                velocity_b,
+                batch_size=self._batch,
+                learning_rate=self.learning_rate,
+                momentum=self._mu,
+                fit_intercept=self._fit_intercept,
+                plateau=self.plateau,
+                center=vectors[0],
+                scale=vectors[1],
+                sample_weight=weight,
+                ridge=vectors[2],
+                l1=vectors[3],
+                losses=losses,
+            )
+            self.steps = count_steps(self.steps, index.shape[0], self._batch, self.plateau)
+            if self.stopped:
+                break
+        return W, b, velocity_W, velocity_b
+
+
+def compiled_steps(
+    X: Array,
+    y: Array,
+    index: NDArray[np.integer],
+    W: Array,
+    b: float,
+    velocity_W: Array,
+    velocity_b: float,
+    *,
+    batch_size: int,
+    learning_rate: float,
+    momentum: float,
+    fit_intercept: bool,
+    plateau: Plateau | None = None,
+    center: Array | None = None,
+    scale: Array | None = None,
+    sample_weight: Array | None = None,
+    ridge: Array | None = None,
+    l1: Array | None = None,
+    losses: Array | None = None,
+) -> tuple[Array, float, Array, float]:
+    """:func:`sgd_steps` on the rows ``index`` of ``(X - center) / scale``, in the C kernel.
+
+    The rows are read where they are (:func:`linreg.solvers.kernels.sgd_run`); W and
+    velocity_W (C-ordered float64) are updated in place. With a ``plateau``, a call runs
+    to the end of its current window at most (:func:`batches_to_verdict`), where it may
+    stop, so the steps end at the same batch as :func:`sgd_steps`'. ``sample_weight``
+    (mean one) is indexed like the rows of X; ``losses`` is an optional scratch buffer of
+    at least ``ceil(len(index) / batch_size)`` entries.
+    """
+    bs, n = batch_size, index.shape[0]
+    state = np.array([b, velocity_b], dtype=np.float64)
+    if plateau is not None and (losses is None or losses.shape[0] < -(-n // bs)):
+        losses = np.empty(-(-n // bs))
+    index = np.ascontiguousarray(index)
+    start = 0
+    while start < n:
+        stop = n if plateau is None else min(n, start + batches_to_verdict(plateau) * bs)
+        done = kernels.sgd_run(
+            X,
+            y,
+            index[start:stop],
+            W,
+            velocity_W,
+            state,
+            batch_size=bs,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            fit_intercept=fit_intercept,
+            center=center,
+            scale=scale,
+            sample_weight=sample_weight,
+            ridge=ridge,
+            l1=l1,
+            losses=None
+            if plateau is None or losses is None
+            else losses[: -(-(stop - start) // bs)],
+        )
+        if plateau is not None and losses is not None:
+            for loss in losses[:done].tolist():
+                plateau.add(loss)
+            if plateau.stopped:
+                break
+        start = stop
+    return W, float(state[0]), velocity_W, float(state[1])
 
 
 def _float_vector(v: Array | None) -> Array | None:
