@@ -1568,7 +1568,7 @@ GENERALIZATION: list[Cell] = [
         | 1 | data from a known curve | NumPy's seeded `Generator` |
         | 2 | underfitting, overfitting, the U curve | `PolynomialRegression` |
         | 3 | bias and variance, by refitting on fresh samples | `PolynomialRegression` |
-        | 4 | learning curves | `PolynomialRegression` |
+        | 4 | learning curves | `PolynomialRegression`, `model_selection.learning_curve` |
         | 5 | ridge: gradient, closed form, condition number | `LinearRegression(alpha=...)`, `stability` |
         | 6 | lasso: soft-thresholding, sparsity, the path | `l1_ratio=1`, `regularization_path` |
         | 7 | choosing the degree and α by cross-validation | `linreg.model_selection` |
@@ -1591,7 +1591,7 @@ GENERALIZATION: list[Cell] = [
 
         import linreg
         from linreg.model import soft_threshold
-        from linreg.model_selection import ValidationCurve, cross_validate, validation_curve
+        from linreg.model_selection import ValidationCurve, cross_validate, learning_curve, validation_curve
         from linreg.training import Schedule
         from linreg.viz import generalization_plots as gplots
         from linreg.viz import plots, selection_plots
@@ -1935,6 +1935,30 @@ GENERALIZATION: list[Cell] = [
         """
         gplots.learning_curve(sizes, errors[1][0], errors[1][1], noise_floor=NOISE_FLOOR,
                               title="Learning curve of degree 1: more data cannot remove bias")
+        """
+    ),
+    md(
+        r"""
+        Those curves used what a practitioner never has: fresh samples from the truth, 20 per
+        size. With one data set, `linreg.model_selection.learning_curve` estimates the same
+        curves by cross-validation: for each of 5 folds it trains on the first $n$ rows of
+        the other folds' rows and scores on the held-out fold. With 250 points (so at most
+        200 training rows), the held-out error of degree 3 must end near $\sigma^2$ and the
+        line's near $\sigma^2 + 64/175$:
+        """
+    ),
+    code(
+        """
+        x_lc, y_lc = sample(250, np.random.default_rng(7))
+        lc_sizes = [8, 10, 14, 20, 40, 80, 200]
+        lc3 = learning_curve(linreg.PolynomialRegression(degree=3), x_lc, y_lc, train_sizes=lc_sizes, cv=5)
+        lc1 = learning_curve(linreg.PolynomialRegression(degree=1), x_lc, y_lc, train_sizes=lc_sizes, cv=5)
+        print("training rows:         ", lc3.train_sizes)
+        print("degree 3, held-out MSE:", np.round(lc3.test_scores.mean(axis=1), 4))
+        print("degree 1, held-out MSE:", np.round(lc1.test_scores.mean(axis=1), 4))
+        assert abs(lc3.test_scores[-1].mean() / NOISE_FLOOR - 1) < 0.15
+        assert abs(lc1.test_scores[-1].mean() / line_limit - 1) < 0.1
+        selection_plots.learning_curve(lc3, title="Learning curve of degree 3 from one data set of 250 points")
         """
     ),
     md(
