@@ -1568,12 +1568,12 @@ GENERALIZATION: list[Cell] = [
         | 1 | data from a known curve | NumPy's seeded `Generator` |
         | 2 | underfitting, overfitting, the U curve | `PolynomialRegression` |
         | 3 | bias and variance, by refitting on fresh samples | `PolynomialRegression` |
-        | 4 | learning curves | `PolynomialRegression` |
+        | 4 | learning curves | `PolynomialRegression`, `model_selection.learning_curve` |
         | 5 | ridge: gradient, closed form, condition number | `LinearRegression(alpha=...)`, `stability` |
         | 6 | lasso: soft-thresholding, sparsity, the path | `l1_ratio=1`, `regularization_path` |
-        | 7 | choosing the degree and α by cross-validation | a k-fold loop around the estimators |
-        | 8 | early stopping as regularization | `fit(X, y, X_val, y_val)`, `history_` |
-        | 9 | learning-rate schedules and momentum | `LinearModel`, `LinearRegression(momentum=...)` |
+        | 7 | choosing the degree and α by cross-validation | `linreg.model_selection` |
+        | 8 | early stopping as regularization | `LinearRegression(early_stopping=True)`, `history_` |
+        | 9 | learning-rate schedules and momentum | `LinearRegression(lr_schedule=..., momentum=...)` |
         | 10 | 0.876 against 1.107, explained | `make_regression`, `LinearRegression` |
 
         Every figure comes from `linreg.viz`. Each section ends with exercises; the answers are
@@ -1591,8 +1591,10 @@ GENERALIZATION: list[Cell] = [
 
         import linreg
         from linreg.model import soft_threshold
+        from linreg.model_selection import ValidationCurve, cross_validate, learning_curve, validation_curve
+        from linreg.training import Schedule
         from linreg.viz import generalization_plots as gplots
-        from linreg.viz import plots
+        from linreg.viz import plots, selection_plots
         from linreg.viz.path_plots import plot_regularization_path
 
         np.set_printoptions(precision=4, suppress=True)
@@ -1937,6 +1939,30 @@ GENERALIZATION: list[Cell] = [
     ),
     md(
         r"""
+        Those curves used what a practitioner never has: fresh samples from the truth, 20 per
+        size. With one data set, `linreg.model_selection.learning_curve` estimates the same
+        curves by cross-validation: for each of 5 folds it trains on the first $n$ rows of
+        the other folds' rows and scores on the held-out fold. With 250 points (so at most
+        200 training rows), the held-out error of degree 3 must end near $\sigma^2$ and the
+        line's near $\sigma^2 + 64/175$:
+        """
+    ),
+    code(
+        """
+        x_lc, y_lc = sample(250, np.random.default_rng(7))
+        lc_sizes = [8, 10, 14, 20, 40, 80, 200]
+        lc3 = learning_curve(linreg.PolynomialRegression(degree=3), x_lc, y_lc, train_sizes=lc_sizes, cv=5)
+        lc1 = learning_curve(linreg.PolynomialRegression(degree=1), x_lc, y_lc, train_sizes=lc_sizes, cv=5)
+        print("training rows:         ", lc3.train_sizes)
+        print("degree 3, held-out MSE:", np.round(lc3.test_scores.mean(axis=1), 4))
+        print("degree 1, held-out MSE:", np.round(lc1.test_scores.mean(axis=1), 4))
+        assert abs(lc3.test_scores[-1].mean() / NOISE_FLOOR - 1) < 0.15
+        assert abs(lc1.test_scores[-1].mean() / line_limit - 1) < 0.1
+        selection_plots.learning_curve(lc3, title="Learning curve of degree 3 from one data set of 250 points")
+        """
+    ),
+    md(
+        r"""
         **Exercises 4.** (a) Below which $N$ can degree 3 not be fitted at all? (b) Your
         model's training and test errors are both high and close together. More data, or a
         more flexible model? (c) They are far apart, training low: which then?
@@ -2190,23 +2216,24 @@ GENERALIZATION: list[Cell] = [
         mean of the $k$ scores estimates the test error of the procedure; their spread says
         how much to trust differences.
 
-        The loop is short enough to write out; anything that learns from data (here the
-        standardization of the features) is redone inside each fold, from its training
-        rows only.
+        The loop is short enough to write out once. The shuffle is NumPy's legacy
+        `RandomState(seed)`, so that the folds are the rows `linreg.model_selection.KFold`
+        (and scikit-learn's `KFold(shuffle=True, random_state=seed)`) deal; the first
+        $N \bmod k$ folds get one row more, as `np.array_split` cuts them:
         """
     ),
     code(
         """
         def kfold(n, k, seed):
             \"\"\"k (train, validation) index pairs covering 0..n-1, shuffled by the seed.\"\"\"
-            folds = np.array_split(np.random.default_rng(seed).permutation(n), k)
+            folds = np.array_split(np.random.RandomState(seed).permutation(n), k)
             return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
 
 
-        def cv_mse(fit_and_predict, x, y, k=5, repeats=1):
-            \"\"\"Validation MSEs of fit_and_predict(x_fit, y_fit, x_val), k per shuffle, repeats shuffles.\"\"\"
+        def cv_mse(fit_and_predict, x, y, k=5, seed=0):
+            \"\"\"The k validation MSEs of fit_and_predict(x_fit, y_fit, x_val).\"\"\"
             return np.array([linreg.metrics.mse(y[val], fit_and_predict(x[tr], y[tr], x[val]))
-                             for seed in range(repeats) for tr, val in kfold(len(y), k, seed)])
+                             for tr, val in kfold(len(y), k, seed)])
 
 
         splits = kfold(20, 5, seed=0)
@@ -2219,36 +2246,57 @@ GENERALIZATION: list[Cell] = [
 
 
         cv_degrees = np.arange(1, 9)
-        one_split = np.array([cv_mse(polynomial(k), x_train, y_train).mean() for k in cv_degrees])
-        print("one 5-fold split, CV MSE by degree:", np.round(one_split, 3),
-              f"-> degree {cv_degrees[np.argmin(one_split)]}")
+        by_hand = np.array([cv_mse(polynomial(k), x_train, y_train) for k in cv_degrees])
+        print("one 5-fold split, CV MSE by degree:", np.round(by_hand.mean(axis=1), 3),
+              f"-> degree {cv_degrees[np.argmin(by_hand.mean(axis=1))]}")
+
+        # The package's cross_validate runs the same loop: the same folds, the same numbers.
+        package = np.array([cross_validate(linreg.PolynomialRegression(degree=int(k)), x_train, y_train,
+                                           cv=5, seed=0).test_score for k in cv_degrees])
+        assert np.allclose(by_hand, package, rtol=1e-9, atol=0)
+        print("linreg.model_selection.cross_validate gives the same fold scores")
         """
     ),
     md(
         r"""
-        One split of 20 rows into folds of 4 is itself a noisy measurement: it picks degree
-        6 here, and a different shuffle could pick another. The cure is cheap on small data:
-        **repeat** the k-fold split with 10 different shuffles and average all 50 scores.
+        From here on the package runs the loop. One split of 20 rows into folds of 4 is
+        itself a noisy measurement: a different shuffle can pick another degree. The cure
+        is cheap on small data: **repeat** the k-fold split with 10 different shuffles
+        (`validation_curve`, seeds 0 to 9) and average all 50 scores. Degrees 3 and 4 then
+        come out within a hair of each other, far closer than their standard error. The
+        usual tie-break is the **one-standard-error rule**: take the simplest model whose
+        CV error is within one standard error of the best, since the extra parameter has
+        not shown that it helps.
         """
     ),
     code(
         """
-        cv_scores = np.array([cv_mse(polynomial(k), x_train, y_train, repeats=10) for k in cv_degrees])
-        cv_mean = cv_scores.mean(axis=1)
-        cv_degree = int(cv_degrees[np.argmin(cv_mean)])
-        print("10 x 5-fold CV MSE by degree:", np.round(cv_mean, 3))
-        print(f"degree chosen by cross-validation: {cv_degree}")
+        def repeated(estimator, X, y, param_name, values, repeats):
+            \"\"\"validation_curve over `repeats` shuffles, the folds' scores side by side.\"\"\"
+            runs = [validation_curve(estimator, X, y, param_name, values, cv=5, seed=s) for s in range(repeats)]
+            return ValidationCurve(param_name, list(values), np.hstack([r.train_scores for r in runs]),
+                                   np.hstack([r.test_scores for r in runs]), "mse")
+
+
+        degree_curve = repeated(linreg.PolynomialRegression(), x_train, y_train, "degree", cv_degrees.tolist(), 10)
+        cv_mean = degree_curve.test_scores.mean(axis=1)
+        cv_se = degree_curve.test_scores.std(axis=1) / np.sqrt(degree_curve.test_scores.shape[1])
+        best = degree_curve.best_index
+        cv_degree = int(cv_degrees[np.flatnonzero(cv_mean <= cv_mean[best] + cv_se[best])[0]])
+        print("10 x 5-fold CV MSE by degree:", np.round(cv_mean, 3), " standard errors:", np.round(cv_se, 3))
+        print(f"lowest mean at degree {cv_degrees[best]}; one-standard-error rule: degree {cv_degree}")
+        assert cv_degrees[best] in (3, 4)
         assert cv_degree == 3  # the true degree, found without the test set
-        gplots.complexity_curve(cv_degrees, train_mse[:8], cv_mean, test_label="10 x 5-fold CV",
-                                test_spread=cv_scores.std(axis=1) / np.sqrt(cv_scores.shape[1]), spread_label="1 standard error",
-                                noise_floor=NOISE_FLOOR, best=cv_degree,
-                                title="Choosing the degree by repeated 5-fold cross-validation")
+        selection_plots.validation_curve(degree_curve, title="Choosing the degree: 10 x 5-fold cross-validation")
         """
     ),
     md(
         r"""
-        Now $\alpha$ for ridge on the degree-9 features, on a log grid. Inside each fold the
-        features are standardized with that fold's training rows:
+        Now $\alpha$ for ridge on the degree-9 features, on a log grid. Anything that learns
+        from data, here the standardization of the features, must be redone inside each
+        fold from its training rows only. `LinearRegression(standardize=True)` does exactly
+        that in its `fit`, so handing it the raw degree-9 features to `validation_curve`
+        standardizes fold by fold. Written out for one $\alpha$, to check:
         """
     ),
     code(
@@ -2262,17 +2310,17 @@ GENERALIZATION: list[Cell] = [
             return fit_and_predict
 
 
+        ridge_std = linreg.LinearRegression(solver="exact", standardize=True)
+        assert np.allclose(cv_mse(ridge9(1e-3), x_train, y_train),
+                           cross_validate(linreg.LinearRegression(solver="exact", standardize=True, alpha=1e-3),
+                                          P_train, y_train, cv=5, seed=0).test_score, rtol=1e-8)
+
         alphas = np.logspace(-6, 1, 12)
-        alpha_scores = np.array([cv_mse(ridge9(a), x_train, y_train, repeats=5) for a in alphas])
-        alpha_cv = float(alphas[np.argmin(alpha_scores.mean(axis=1))])
-        alpha_train = [ridge9(a)(x_train, y_train, x_train) for a in alphas]
-        alpha_train_mse = np.array([linreg.metrics.mse(y_train, pred) for pred in alpha_train])
-        print(f"alpha chosen by cross-validation: {alpha_cv:.3g}")
-        gplots.complexity_curve(alphas, alpha_train_mse, alpha_scores.mean(axis=1), param_name="alpha",
-                                test_label="5 x 5-fold CV", test_spread=alpha_scores.std(axis=1) / np.sqrt(alpha_scores.shape[1]),
-                                spread_label="1 standard error", log_x=True,
-                                best=alpha_cv, noise_floor=NOISE_FLOOR,
-                                title="Choosing the ridge penalty of degree 9 by cross-validation")
+        alpha_curve = repeated(ridge_std, P_train, y_train, "alpha", alphas.tolist(), 5)
+        alpha_cv = float(alphas[alpha_curve.best_index])
+        print(f"alpha chosen by 5 x 5-fold cross-validation: {alpha_cv:.3g}")
+        assert 1e-5 < alpha_cv < 1  # neither no penalty nor the constant model
+        selection_plots.validation_curve(alpha_curve, title="Choosing the ridge penalty of degree 9")
         """
     ),
     md(
@@ -2358,14 +2406,34 @@ GENERALIZATION: list[Cell] = [
     md(
         r"""
         The training loss keeps falling; the validation loss turns around after a few
-        hundred epochs. **Early stopping** keeps the parameters of the best validation epoch
-        (`history_.W[best_epoch]`). Compared with ridge at $\alpha = 1/(2\eta t)$, on the
-        test set:
+        hundred epochs. **Early stopping** keeps the parameters of the best validation epoch,
+        which we just read off `history_.val_loss` by hand. The package does it for us, and
+        without running all 20,000 epochs: `early_stopping=True` stops once the validation
+        loss has not improved for `n_iter_no_change` epochs (the *patience*) and puts back
+        the best epoch's parameters (`best_epoch_`). With a patience of 200 it must find the
+        same epoch and the same weights as the long run:
         """
     ),
     code(
         """
-        W_stop = hist.W[best_epoch]
+        stopper = linreg.LinearRegression(solver="gd", learning_rate="auto", epochs=20000, fit_intercept=False,
+                                          early_stopping=True, n_iter_no_change=200)
+        stopper.fit(Z12, y_train - y_mean, X_val=Z12_val, y_val=y_val - y_mean)
+        print(f"early stopping: best epoch {stopper.best_epoch_}, stopped after {stopper.n_iter_} epochs"
+              f" ({stopper.stop_reason_})")
+        assert stopper.stop_reason_ == "early_stopping" and stopper.best_epoch_ == best_epoch
+        assert stopper.n_iter_ == best_epoch + 200
+        assert np.array_equal(stopper.coef_, hist.W[best_epoch])  # the same iterates, bit for bit
+        """
+    ),
+    md(
+        r"""
+        Compared with ridge at $\alpha = 1/(2\eta t)$, on the test set:
+        """
+    ),
+    code(
+        """
+        W_stop = stopper.coef_
         Z12_test = (features12.transform(x_test.reshape(-1, 1)) - m12) / s12
         stopped_mse = linreg.metrics.mse(y_test, Z12_test @ W_stop + y_mean)
         alpha_equiv = 1 / (2 * eta * best_epoch)
@@ -2407,8 +2475,37 @@ GENERALIZATION: list[Cell] = [
         $\theta \leftarrow \theta - \eta v$. On a steady slope $v \to g/(1-\mu)$: the effective
         step is $\eta/(1-\mu)$. Its real gain is on ill-conditioned problems, below.
 
-        The SGD loop is the first notebook's update, `backward` and `step` of
-        `LinearModel`, with the step taken from a schedule:
+        The package takes the schedule as `lr_schedule`: `"invscaling"` is
+        $\eta_0/(k+1)^{p}$ (with `power_t` $= p = 1$ it is the inverse scaling above with
+        $\tau = 1$) and `"step"` is step decay (`decay_every`, `decay_factor`). First, the
+        package's step sizes against the formulas written out:
+        """
+    ),
+    code(
+        """
+        eta0 = 0.2
+        written = {
+            "constant": lambda t: eta0,
+            "invscaling": lambda t: eta0 / (1 + t),
+            "step": lambda t: eta0 * 0.5 ** (t // 5),
+        }
+        package_schedules = {
+            "constant": Schedule("constant"),
+            "invscaling": Schedule("invscaling", power_t=1.0),
+            "step": Schedule("step", decay_every=5, decay_factor=0.5),
+        }
+        for name, schedule in package_schedules.items():
+            assert all(np.isclose(schedule.rate(eta0, t), written[name](t), rtol=1e-15) for t in range(40)), name
+        print("eta_t, epochs 0..11:")
+        for name, schedule in package_schedules.items():
+            print(f"  {name:10s}", np.round([schedule.rate(eta0, t) for t in range(12)], 4))
+        """
+    ),
+    md(
+        r"""
+        Then mini-batch SGD (batches of 10) on a well-conditioned problem with three
+        features, each schedule a `LinearRegression(solver="sgd", ...)`; `history_.loss`
+        is the training MSE after every epoch, from which we subtract the optimum's $L^*$:
         """
     ),
     code(
@@ -2419,34 +2516,24 @@ GENERALIZATION: list[Cell] = [
         L_star = mse(optimum, lin.X, lin.y)
 
 
-        def sgd(schedule, epochs=40, batch_size=10, momentum=0.0, seed=0):
-            \"\"\"Mini-batch SGD with momentum; returns the excess training loss L - L* per epoch.\"\"\"
-            model = linreg.LinearModel(n_features=3)
-            rng = np.random.default_rng(seed)
-            velocity = linreg.Gradients(dW=np.zeros(3), db=0.0)
-            excess = [model.loss(model.forward(lin.X), lin.y) - L_star]
-            for epoch in range(epochs):
-                eta = schedule(epoch)
-                for batch in np.array_split(rng.permutation(len(lin.y)), len(lin.y) // batch_size):
-                    Xb, yb = lin.X[batch], lin.y[batch]
-                    g = model.backward(Xb, yb, model.forward(Xb))
-                    velocity = linreg.Gradients(dW=momentum * velocity.dW + g.dW, db=momentum * velocity.db + g.db)
-                    model.step(velocity, eta)
-                excess.append(model.loss(model.forward(lin.X), lin.y) - L_star)
-            return np.array(excess)
+        def sgd(learning_rate=eta0, momentum=0.0, **schedule):
+            \"\"\"40 epochs of mini-batch SGD; the excess training loss L - L* after each epoch.\"\"\"
+            model = linreg.LinearRegression(solver="sgd", learning_rate=learning_rate, epochs=40, batch_size=10,
+                                            momentum=momentum, seed=0, **schedule).fit(lin.X, lin.y)
+            return model.history_.loss - L_star
 
 
-        eta0 = 0.2
         runs = {
-            "constant η = 0.2": sgd(lambda t: eta0),
-            "inverse scaling η0 / (1 + t/2)": sgd(lambda t: eta0 / (1 + t / 2)),
-            "step decay: halved every 5 epochs": sgd(lambda t: eta0 * 0.5 ** (t // 5)),
-            "step decay + momentum 0.9 (η × 0.1)": sgd(lambda t: eta0 * 0.1 * 0.5 ** (t // 5), momentum=0.9),
+            "constant η = 0.2": sgd(),
+            "inverse scaling η0 / (1 + t)": sgd(lr_schedule="invscaling", power_t=1.0),
+            "step decay: halved every 5 epochs": sgd(lr_schedule="step", decay_every=5, decay_factor=0.5),
+            "step decay + momentum 0.9 (η × 0.1)": sgd(eta0 * 0.1, momentum=0.9, lr_schedule="step",
+                                                       decay_every=5, decay_factor=0.5),
         }
         for name, excess in runs.items():
             print(f"{name:38s} excess loss after 40 epochs: {excess[-1]:.2e}")
         constant_floor = np.median(runs["constant η = 0.2"][20:])
-        assert runs["inverse scaling η0 / (1 + t/2)"][-1] < constant_floor / 5
+        assert runs["inverse scaling η0 / (1 + t)"][-1] < constant_floor / 5
         assert runs["step decay: halved every 5 epochs"][-1] < constant_floor / 100
         gplots.loss_curves(runs, title="SGD (batches of 10): learning-rate schedules",
                            ylabel="excess training MSE L − L* (log scale)")
