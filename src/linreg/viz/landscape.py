@@ -345,6 +345,11 @@ def _outline(width: float) -> list[AbstractPathEffect]:
     return [patheffects.withStroke(linewidth=width + 1.6, foreground=OKABE_ITO["black"])]
 
 
+def _thin_outline(width: float) -> list[AbstractPathEffect]:
+    # A path through single steps: a faint outline, so the steps' jitter is not one dark band.
+    return [patheffects.withStroke(linewidth=width + 0.6, foreground=OKABE_ITO["black"], alpha=0.5)]
+
+
 def _draw_path(
     ax: Axes,
     history: History,
@@ -376,7 +381,7 @@ def _draw_path(
         ls=linestyle,
         label=label,
         gid="optimizer-path",
-        path_effects=_outline(width),
+        path_effects=_outline(width) if epoch_ends is None else _thin_outline(width),
     )
     if mark_epochs:
         _mark_epochs(ax, history, p, q)
