@@ -20,6 +20,7 @@ from PIL import Image
 
 from cli_helpers import PNG_MAGIC, Result, assert_one_error_line, run
 from linreg import LinearRegression, make_regression, stability
+from linreg.errors import LinregError
 from linreg.history import History
 from linreg.io.tables import read_table, write_dataset_csv
 from linreg.viz import plots
@@ -206,6 +207,12 @@ def test_record_steps_keeps_every_kth_update_and_every_epoch_end(data_csv: Path)
     model.fit(X, y)
     np.testing.assert_array_equal(steps.W[steps.epoch_ends], model.history_.W)
     np.testing.assert_array_equal(steps.b[steps.epoch_ends], model.history_.b)
+
+
+def test_record_steps_refuses_a_cap_below_one(data_csv: Path) -> None:
+    X, y = xy(data_csv)
+    with pytest.raises(LinregError, match="max_points"):
+        record_steps(X, y, learning_rate=0.002, epochs=1, batch_size=1, max_points=0)
 
 
 def test_record_steps_of_a_diverging_run_stop_at_its_last_finite_epoch(data_csv: Path) -> None:

@@ -222,6 +222,7 @@ def record_steps(
     StepPath
         A run that diverges keeps its points up to its last finite epoch end.
     """
+    check_positive(max_points, "max_points", integer=True)
     n = X.shape[0]
     per_epoch = -(-n // min(batch_size, n))
     every = max(1, -(-epochs * per_epoch // max_points))
