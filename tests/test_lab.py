@@ -15,14 +15,23 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from PIL import Image
 
 from cli_helpers import PNG_MAGIC, Result, assert_one_error_line, run
 from linreg import LinearRegression, make_regression, stability
+from linreg.errors import LinregError
 from linreg.history import History
 from linreg.io.tables import read_table, write_dataset_csv
 from linreg.viz import plots
-from linreg.viz.lab import SCALING_FRACTION, SGD_SAFETY, epochs_to_converge, standardize
+from linreg.viz.lab import (
+    SCALING_FRACTION,
+    SGD_SAFETY,
+    compare_optimizers,
+    epochs_to_converge,
+    record_steps,
+    standardize,
+)
 
 N_ROWS = 120
 EPOCHS = 15
@@ -49,6 +58,17 @@ def drawn_paths(fig: Figure) -> list[tuple[np.ndarray, np.ndarray]]:
         for line in ax.get_lines()
         if line.get_gid() == "optimizer-path"
     ]
+
+
+def path_lines(fig: Figure) -> list[Line2D]:
+    """The optimizer paths drawn (lines with ``gid="optimizer-path"``), in drawing order."""
+    return [
+        line for ax in fig.axes for line in ax.get_lines() if line.get_gid() == "optimizer-path"
+    ]
+
+
+def line_data(line: Line2D) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
 
 
 def assert_same_path(drawn: tuple[np.ndarray, np.ndarray], history: History) -> None:
@@ -137,12 +157,71 @@ def test_compare_figure_draws_each_optimizers_own_path(
         {"solver": "sgd", "learning_rate": 0.01, "batch_size": BATCH},
         {"solver": "sgd", "learning_rate": 0.002, "batch_size": 1},
     ]
-    paths = drawn_paths(saved_figures["optimizers.png"])
-    assert len(paths) == 3
-    for drawn, setting in zip(paths, settings, strict=True):
+    lines = path_lines(saved_figures["optimizers.png"])
+    assert len(lines) == 3
+    for line, setting in zip(lines, settings, strict=True):
         model = LinearRegression(epochs=EPOCHS, **setting).fit(X, y)
-        assert_same_path(drawn, model.history_)
+        drawn = line_data(line)
         assert drawn[0][0] == drawn[1][0] == 0.0  # the same start: W = 0, b = 0
+        if setting["solver"] == "gd":
+            assert_same_path(drawn, model.history_)  # one update per epoch
+            continue
+        # SGD: every update within the epochs is drawn, a dot at each epoch end,
+        # and the epoch ends are the independent run's history, point for point.
+        per_epoch = -(-N_ROWS // setting["batch_size"])
+        assert drawn[0].shape == (EPOCHS * per_epoch + 1,)
+        ends = np.asarray(line.get_markevery())
+        np.testing.assert_array_equal(ends, np.arange(EPOCHS + 1) * per_epoch)
+        assert_same_path((drawn[0][ends], drawn[1][ends]), model.history_)
+        assert line.get_linewidth() < 1.0  # thin: the noise shows, not a thick line
+
+
+def test_single_row_sgd_path_has_every_update_and_its_epoch_ends_are_the_history(
+    data_csv: Path,
+) -> None:
+    X, y = xy(data_csv)
+    result = compare_optimizers(X, y, epochs=EPOCHS, batch_size=BATCH, sgd_learning_rate=0.002)
+    gd, mini, single = result.runs
+    assert gd.steps is None  # one update per epoch: the history is the whole path
+    for run_, per_epoch in ((mini, -(-N_ROWS // BATCH)), (single, N_ROWS)):
+        steps = run_.steps
+        assert steps is not None
+        assert steps.updates_per_epoch == per_epoch
+        np.testing.assert_array_equal(steps.update, np.arange(EPOCHS * per_epoch + 1))
+        np.testing.assert_array_equal(steps.W[steps.epoch_ends], run_.history.W)
+        np.testing.assert_array_equal(steps.b[steps.epoch_ends], run_.history.b)
+    # Within an epoch single-row SGD wanders: its steps are not on the epoch-to-epoch line.
+    assert single.steps is not None
+    inside = np.setdiff1d(np.arange(single.steps.b.size), single.steps.epoch_ends)
+    assert np.ptp(single.steps.b[inside[:N_ROWS]]) > 0
+
+
+def test_record_steps_keeps_every_kth_update_and_every_epoch_end(data_csv: Path) -> None:
+    X, y = xy(data_csv)
+    epochs, cap = 7, 100  # 840 updates: every 9th kept, and each epoch end (120 k)
+    steps = record_steps(X, y, learning_rate=0.002, epochs=epochs, batch_size=1, max_points=cap)
+    expected = np.union1d(np.arange(0, epochs * N_ROWS + 1, 9), np.arange(epochs + 1) * N_ROWS)
+    np.testing.assert_array_equal(steps.update, expected)
+    assert steps.b.size <= cap + epochs + 1
+    model = LinearRegression(solver="sgd", learning_rate=0.002, batch_size=1, epochs=epochs)
+    model.fit(X, y)
+    np.testing.assert_array_equal(steps.W[steps.epoch_ends], model.history_.W)
+    np.testing.assert_array_equal(steps.b[steps.epoch_ends], model.history_.b)
+
+
+def test_record_steps_refuses_a_cap_below_one(data_csv: Path) -> None:
+    X, y = xy(data_csv)
+    with pytest.raises(LinregError, match="max_points"):
+        record_steps(X, y, learning_rate=0.002, epochs=1, batch_size=1, max_points=0)
+
+
+def test_record_steps_of_a_diverging_run_stop_at_its_last_finite_epoch(data_csv: Path) -> None:
+    X, y = xy(data_csv)
+    steps = record_steps(X, y, learning_rate=0.5, epochs=50, batch_size=BATCH)
+    assert steps.update[-1] % steps.updates_per_epoch == 0
+    assert steps.update[-1] < 50 * steps.updates_per_epoch
+    assert np.all(np.isfinite(steps.W))
+    assert np.all(np.isfinite(steps.b))
 
 
 def test_compare_reports_a_diverged_run_and_leaves_it_out_of_the_figure(

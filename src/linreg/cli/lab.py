@@ -102,7 +102,10 @@ def cmd_compare_optimizers(args: argparse.Namespace) -> int:
             from linreg.viz import plots
 
             figure = plots_dir / "optimizers.png"
-            fig = plots.optimizer_paths(table.X, y, drawn, feature_names=table.feature_names)
+            steps = {r.name: r.steps for r in result.runs if r.steps is not None}
+            fig = plots.optimizer_paths(
+                table.X, y, drawn, feature_names=table.feature_names, steps=steps
+            )
             plots.save_figure(fig, figure)
         else:
             note = "every run diverged; lower --lr"

@@ -44,24 +44,30 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.errors import LinregError
+from linreg.errors import DivergenceError, LinregError
 from linreg.estimator import LinearRegression
 from linreg.history import History
+from linreg.model import Gradients, LinearModel
+from linreg.solvers import fast
 from linreg.stability import Stability, stability
 from linreg.stats.sweep import CONVERGED_RTOL, fit_recording_divergence
+from linreg.training import train
 from linreg.validation import check_positive
 from linreg.viz.summaries import closed_form
 
 __all__ = [
+    "MAX_PATH_POINTS",
     "SCALING_FRACTION",
     "SGD_SAFETY",
     "Comparison",
     "OptimizerRun",
     "ScalingResult",
     "ScalingRun",
+    "StepPath",
     "compare_optimizers",
     "default_sgd_learning_rate",
     "epochs_to_converge",
+    "record_steps",
     "scaling_experiment",
     "standardize",
 ]
@@ -73,6 +79,10 @@ SGD_SAFETY = 0.1
 
 #: Default learning rate of ``scaling``, as a fraction of each problem's own eta_max.
 SCALING_FRACTION = 0.5
+
+#: At most about this many parameter updates are kept in a run's :class:`StepPath`
+#: (every k-th update, evenly spaced), besides the epoch ends, which are always kept.
+MAX_PATH_POINTS = 5000
 
 #: Tolerance of the scaling figure's titles (plots.scaling_lab): MSE within 0.1%.
 FIGURE_RTOL = 1e-3
@@ -133,6 +143,114 @@ def epochs_to_converge(history: History, optimum_loss: float, rtol: float) -> in
 
 # -- compare-optimizers ----------------------------------------------------------------------
 @dataclass(frozen=True)
+class StepPath:
+    """The parameters of a run after its updates *within* the epochs, not only at their ends.
+
+    Attributes
+    ----------
+    W : ndarray of shape (m, d)
+        Weights after each kept update; ``W[0]`` is the start (update 0).
+    b : ndarray of shape (m,)
+    update : ndarray of int64 of shape (m,)
+        The number of updates made when each point was taken (0, k, 2k, ...,
+        and every multiple of ``updates_per_epoch``).
+    updates_per_epoch : int
+        ceil(N / B) for batches of B rows.
+
+    The points at the epoch ends (``update % updates_per_epoch == 0``) are the
+    run's history, point for point.
+    """
+
+    W: Array
+    b: Array
+    update: NDArray[np.int64]
+    updates_per_epoch: int
+
+    @property
+    def epoch_ends(self) -> NDArray[np.intp]:
+        """Indices of the points taken at the end of an epoch (the start included)."""
+        return np.flatnonzero(self.update % self.updates_per_epoch == 0)
+
+
+class _StepRecorder(LinearModel):
+    """A :class:`LinearModel` from W = 0, b = 0 that keeps its parameters after
+    every ``every``-th update and after the last update of every epoch."""
+
+    def __init__(self, n_features: int, *, every: int, per_epoch: int) -> None:
+        super().__init__(n_features)
+        self.every, self.per_epoch, self.updates = every, per_epoch, 0
+        self.kept: list[tuple[int, Array, float]] = [(0, self.W.copy(), self.b)]
+
+    def step(self, grads: Gradients, learning_rate: float) -> None:
+        super().step(grads, learning_rate)
+        self.updates += 1
+        if self.updates % self.every == 0 or self.updates % self.per_epoch == 0:
+            self.kept.append((self.updates, self.W.copy(), float(self.b)))
+
+
+def record_steps(
+    X: Array,
+    y: Array,
+    *,
+    learning_rate: float,
+    epochs: int,
+    batch_size: int,
+    seed: int = 0,
+    max_points: int = MAX_PATH_POINTS,
+) -> StepPath:
+    """Run SGD from W = 0, b = 0 and keep the parameters after the updates within each epoch.
+
+    The run is the readable loop's, :func:`linreg.training.train` with
+    ``solver="sgd"``, the same shuffles (``seed``) and steps as
+    ``LinearRegression(solver="sgd", ...)`` on data of teaching size (below
+    :data:`linreg.solvers.fast.AUTO_MIN_ELEMENTS`); its model keeps theta = [W, b]
+    after its updates.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d)
+    y : ndarray of shape (N,)
+    learning_rate, epochs, batch_size, seed
+        As ``LinearRegression``'s.
+    max_points : int, default=MAX_PATH_POINTS
+        With U = epochs * ceil(N / B) updates in all, every k-th update is kept,
+        k = ceil(U / max_points), so at most about ``max_points`` evenly spaced
+        points, plus the end of every epoch, always kept (k = 1 keeps them all).
+
+    Returns
+    -------
+    StepPath
+        A run that diverges keeps its points up to its last finite epoch end.
+    """
+    check_positive(max_points, "max_points", integer=True)
+    n = X.shape[0]
+    per_epoch = -(-n // min(batch_size, n))
+    every = max(1, -(-epochs * per_epoch // max_points))
+    model = _StepRecorder(X.shape[1], every=every, per_epoch=per_epoch)
+    try:
+        train(
+            model,
+            X,
+            y,
+            solver="sgd",
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        last = epochs * per_epoch
+    except DivergenceError as exc:
+        last = max(exc.report.epoch - 1, 0) * per_epoch  # the last finite epoch end
+    kept = [point for point in model.kept if point[0] <= last]
+    return StepPath(
+        W=np.array([W for _, W, _ in kept], dtype=np.float64).reshape(len(kept), X.shape[1]),
+        b=np.array([b for _, _, b in kept], dtype=np.float64),
+        update=np.array([u for u, _, _ in kept], dtype=np.int64),
+        updates_per_epoch=per_epoch,
+    )
+
+
+@dataclass(frozen=True)
 class OptimizerRun:
     """One optimizer's run in :func:`compare_optimizers`.
 
@@ -154,6 +272,11 @@ class OptimizerRun:
         from the least-squares optimum.
     updates : int
         Parameter updates made: epochs run times updates per epoch.
+    steps : StepPath or None
+        SGD's parameters after the updates within each epoch (:func:`record_steps`);
+        None for full-batch GD (one update per epoch: the history is the path) and
+        for data of :data:`linreg.solvers.fast.AUTO_MIN_ELEMENTS` cells or more,
+        which the fast engine trains.
     """
 
     name: str
@@ -165,6 +288,7 @@ class OptimizerRun:
     final_loss: float
     distance_to_optimum: float
     updates: int
+    steps: StepPath | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -240,7 +364,11 @@ def compare_optimizers(
     Returns
     -------
     Comparison
-        Runs in the order GD, mini-batch SGD, SGD.
+        Runs in the order GD, mini-batch SGD, SGD. The two SGD runs also carry
+        their path within the epochs, ``steps`` (:func:`record_steps`: at most
+        about :data:`MAX_PATH_POINTS` evenly spaced updates plus every epoch end),
+        so that a figure can show the noise of single steps; full-batch GD makes
+        one update per epoch, so its history is its whole path.
     """
     check_positive(learning_rate, "--lr")
     check_positive(epochs, "--epochs", integer=True)
@@ -274,6 +402,11 @@ def compare_optimizers(
             final = history.final_loss
         else:
             distance = final = math.nan
+        steps = None
+        if solver == "sgd" and not fast.use_fast_engine("auto", *X.shape):
+            steps = record_steps(
+                X, y, learning_rate=rate, epochs=epochs, batch_size=batch, seed=seed
+            )
         runs.append(
             OptimizerRun(
                 name=name,
@@ -285,6 +418,7 @@ def compare_optimizers(
                 final_loss=final,
                 distance_to_optimum=distance,
                 updates=history.n_epochs * math.ceil(n / min(batch, n)),
+                steps=steps,
             )
         )
     return Comparison(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -21,6 +22,9 @@ from numpy.typing import ArrayLike
 
 from linreg.history import History
 from linreg.stability import Stability, hessian
+
+if TYPE_CHECKING:
+    from linreg.viz.lab import StepPath
 from linreg.viz.style import (
     LANDSCAPE_CMAP,
     OKABE_ITO,
@@ -341,6 +345,11 @@ def _outline(width: float) -> list[AbstractPathEffect]:
     return [patheffects.withStroke(linewidth=width + 1.6, foreground=OKABE_ITO["black"])]
 
 
+def _thin_outline(width: float) -> list[AbstractPathEffect]:
+    # A path through single steps: a faint outline, so the steps' jitter is not one dark band.
+    return [patheffects.withStroke(linewidth=width + 0.6, foreground=OKABE_ITO["black"], alpha=0.5)]
+
+
 def _draw_path(
     ax: Axes,
     history: History,
@@ -353,22 +362,26 @@ def _draw_path(
     mark_start: bool = True,
     mark_epochs: bool = False,
     linestyle: str = "-",
+    epoch_ends: list[int] | None = None,
 ) -> Line2D:
+    # ``epoch_ends``: ``history`` holds steps within the epochs; a thin line, dots at these.
     p, q = _path(history, params)
     n = p.shape[0]
     # Per-epoch dots help while they can be told apart; beyond that they are noise.
-    marker = "o" if n <= 60 else None
+    marker = "o" if n <= 60 or epoch_ends is not None else None
+    width = 1.8 if epoch_ends is None else 0.7
     (line,) = ax.plot(
         p,
         q,
         color=color,
-        lw=1.8,
+        lw=width,
         marker=marker,
-        ms=3,
+        markevery=epoch_ends,
+        ms=3 if epoch_ends is None else 2.5,
         ls=linestyle,
         label=label,
         gid="optimizer-path",
-        path_effects=_outline(1.8),
+        path_effects=_outline(width) if epoch_ends is None else _thin_outline(width),
     )
     if mark_epochs:
         _mark_epochs(ax, history, p, q)
@@ -549,6 +562,7 @@ def optimizer_paths(
     fit_intercept: bool = True,
     params: tuple[int, int] | None = None,
     feature_names: Sequence[str] | None = None,
+    steps: Mapping[str, StepPath] | None = None,
 ) -> Figure:
     """Paths of several optimizers on the same loss landscape.
 
@@ -563,6 +577,11 @@ def optimizer_paths(
     params : (int, int), optional
         As in :func:`loss_landscape`; default (w, b) for one feature.
     feature_names : sequence of d str, optional
+    steps : mapping of str to StepPath, optional
+        For some of the names, the run's parameters after its updates within the
+        epochs (:func:`linreg.viz.lab.record_steps`). Such a path is drawn through
+        every kept update, as a thin line with a dot at each epoch end, so the noise
+        of single SGD steps shows; the others are drawn epoch by epoch.
 
     Returns
     -------
@@ -575,12 +594,16 @@ def optimizer_paths(
     d = Xa.shape[1]
     if not histories:
         raise ValueError("optimizer_paths needs at least one history")
+    within = {name: path for name, path in (steps or {}).items() if name in histories}
     grid = landscape_grid(
         Xa,
         y,
         params=params,
         fit_intercept=fit_intercept,
-        histories=list(histories.values()),
+        histories=[
+            *histories.values(),  # the grid covers the steps within the epochs too
+            *(History(loss=np.zeros(s.b.shape[0]), W=s.W, b=s.b) for s in within.values()),
+        ],
         feature_names=feature_names,
     )
     fig = new_figure((7.6, 6.4))
@@ -588,9 +611,14 @@ def optimizer_paths(
     _draw_landscape(fig, ax, grid)
     for k, (name, history) in enumerate(histories.items()):
         marker, marker_name = PATH_END_MARKERS[k % len(PATH_END_MARKERS)]
+        drawn, thin = history, None
+        if name in within:  # every kept update, a dot at each epoch end
+            path = within[name]
+            drawn = History(loss=np.zeros(path.b.shape[0]), W=path.W, b=path.b)
+            thin = path.epoch_ends.tolist()
         _draw_path(
             ax,
-            history,
+            drawn,
             grid.params,
             color=PATH_COLORS[k % len(PATH_COLORS)],
             label=f"{name} ({history.n_epochs} epochs, ends at the {marker_name})",
@@ -598,6 +626,7 @@ def optimizer_paths(
             end_label="_nolegend_",  # named in the path's own entry: one entry per path
             mark_start=k == 0,
             linestyle=PATH_STYLES[k % len(PATH_STYLES)],
+            epoch_ends=thin,
         )
     _draw_optimum(ax, grid)
     set_labels(ax, f"Optimizer paths on the loss landscape{_slice_note(d)}", *grid.labels)
