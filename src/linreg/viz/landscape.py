@@ -630,7 +630,7 @@ def optimizer_paths(
         )
     _draw_optimum(ax, grid)
     set_labels(ax, f"Optimizer paths on the loss landscape{_slice_note(d)}", *grid.labels)
-    legend_below(fig, ax, ncols=2)
+    legend_below(fig, ax, ncols=1)  # long labels: one a line, all visible
     return fig
 
 
