@@ -15,7 +15,15 @@ from linreg import (
     make_regression,
     stability,
 )
-from linreg.stability import hessian, stable_rate_with_momentum
+from linreg.stability import (
+    SAMPLE_ENTRIES,
+    SAMPLE_ROWS,
+    SAMPLE_ROWS_PER_FEATURE,
+    hessian,
+    sample_rows,
+    sample_size,
+    stable_rate_with_momentum,
+)
 from strategies import FAST, Problem, design, hessian_eigenvalues, ols, regression_problems
 
 
@@ -191,3 +199,47 @@ def test_the_penalty_is_on_the_weights_not_the_intercept(rng: np.random.Generato
     X = rng.standard_normal((20, 2))
     H0, H = hessian(X), hessian(X, alpha=np.array([0.5, 2.0]))
     np.testing.assert_array_equal(H - H0, np.diag([1.0, 4.0, 0.0]))
+
+
+@given(n_features=st.integers(1, 100_000))
+def test_the_sgd_sample_is_bounded_in_rows_and_in_entries(n_features: int) -> None:
+    m = sample_size(n_features)
+    assert m <= SAMPLE_ROWS
+    # Either within the entries' budget, or at the floor of rows per feature.
+    assert (
+        m * n_features <= SAMPLE_ENTRIES
+        or m >= SAMPLE_ROWS_PER_FEATURE * n_features
+        or (m == SAMPLE_ROWS)
+    )
+    assert m >= min(SAMPLE_ROWS, SAMPLE_ROWS_PER_FEATURE * n_features)
+
+
+def test_the_sgd_sample_rows_are_sorted_draws_of_their_size() -> None:
+    assert sample_rows(8_192, seed=0, n_features=512) is None  # all rows
+    rows = sample_rows(50_000, seed=3, n_features=512)
+    assert rows is not None
+    assert rows.shape == (8_192,)
+    assert np.all(np.diff(rows) >= 0)
+    assert rows[0] >= 0
+    assert rows[-1] < 50_000
+    narrow = sample_rows(50_000, seed=3, n_features=16)
+    assert narrow is not None
+    assert narrow.shape == (SAMPLE_ROWS,)
+
+
+def test_a_wide_sgd_fit_estimates_eta_max_from_its_smaller_sample(
+    rng: np.random.Generator,
+) -> None:
+    # 300 features: 2**22 // 300 = 13,981 rows, fewer than the 16,384 of narrow data.
+    X = rng.standard_normal((20_000, 300)) + 3.0
+    y = X @ rng.standard_normal(300) + rng.standard_normal(20_000)
+    model = LinearRegression(solver="sgd", epochs=1, learning_rate=1e-4, seed=5).fit(X, y)
+    rows = sample_rows(20_000, seed=5, n_features=300)
+    assert rows is not None
+    assert rows.shape == (13_981,)
+    expected = stability(X[rows])
+    assert model.stability_ == expected
+    # Features far from zero: one dominant direction, which the sample finds closely
+    # (an oracle from all rows' Hessian eigenvalues).
+    lam = hessian_eigenvalues(X, True)
+    assert expected.lambda_max == pytest.approx(lam[-1], rel=0.02)

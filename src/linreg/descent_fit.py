@@ -167,7 +167,7 @@ def fit_gradient(
     on_data = "on this data"
     if sgd:
         # Estimated from a sample of rows, the same on both engines.
-        rows = sample_rows(X.shape[0], est.seed)
+        rows = sample_rows(X.shape[0], est.seed, X.shape[1])
         if rows is not None:
             on_data = f"on a sample of {len(rows):,} rows of this data"
         sample = X if rows is None else X[rows]

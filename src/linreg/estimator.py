@@ -197,8 +197,9 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
         gradient fit that ran out of epochs far above the optimum also warns.
     stability_ : Stability or None
         eta_max and the condition number of the data trained on (GD solvers;
-        for ``"sgd"`` in memory on more than 16,384 rows, estimated from a random
-        sample of 16,384 rows: :func:`linreg.stability.sample_rows`).
+        for ``"sgd"`` in memory on more rows than its sample, estimated from a
+        random sample of 16,384 rows, fewer for 257 to 2,047 features:
+        :func:`linreg.stability.sample_rows`).
     weighted_ : bool or None
         Whether the fit weighed its rows (``sample_weight``, a weight column); None
         for a model loaded from a file that did not say.

@@ -34,16 +34,26 @@ from linreg.errors import LinregError
 
 __all__ = [
     "OVERFLOW_MESSAGE",
+    "SAMPLE_ENTRIES",
     "SAMPLE_ROWS",
+    "SAMPLE_ROWS_PER_FEATURE",
     "Stability",
     "hessian",
     "sample_rows",
+    "sample_size",
     "stability",
     "stable_rate_with_momentum",
 ]
 
 #: Mini-batch SGD estimates eta_max and kappa from at most this many rows.
 SAMPLE_ROWS = 16_384
+#: ... and from at most this many entries (rows times features), but at least
+#: :data:`SAMPLE_ROWS_PER_FEATURE` rows a feature: the sample's Gram matrix costs
+#: ``rows d^2``, which on wide data would outgrow the epoch it serves.
+SAMPLE_ENTRIES = 2**22
+#: The fewest rows per feature a wide sample keeps (its lambda_max then runs high by
+#: at most ``(1 + sqrt(1/8))^2``, about 1.8 on isotropic data).
+SAMPLE_ROWS_PER_FEATURE = 8
 
 
 #: Why gradient descent refuses data whose sums of squares overflow.
@@ -213,25 +223,45 @@ def stability(
     return Stability.from_hessian(H)
 
 
-def sample_rows(n_samples: int, seed: int) -> NDArray[np.intp] | None:
+def sample_size(n_features: int) -> int:
+    """How many rows mini-batch SGD's :class:`Stability` is estimated from.
+
+    :data:`SAMPLE_ROWS`, unless that many rows of ``n_features`` columns exceed
+    :data:`SAMPLE_ENTRIES`: then ``SAMPLE_ENTRIES // d`` rows, but at least
+    :data:`SAMPLE_ROWS_PER_FEATURE` ``d`` (and never more than SAMPLE_ROWS). The
+    sample's Hessian costs ``m d^2`` flops beside an epoch's few ``N d``: at
+    100,000 x 512, 16,384 rows took 0.07 s of BLAS against 0.05 s for the whole
+    epoch, 8,192 rows half that (``benchmarks/README.md``).
+
+    >>> sample_size(16), sample_size(512), sample_size(1024), sample_size(4096)
+    (16384, 8192, 8192, 16384)
+    """
+    d = max(int(n_features), 1)
+    return min(SAMPLE_ROWS, max(SAMPLE_ENTRIES // d, SAMPLE_ROWS_PER_FEATURE * d))
+
+
+def sample_rows(n_samples: int, seed: int, n_features: int = 1) -> NDArray[np.intp] | None:
     """The rows mini-batch SGD's :class:`Stability` is estimated from.
 
     SGD reads only as much of the data as it needs (often a few percent of an
     epoch), so it does not compute the Hessian of all N rows as full-batch GD
     does: eta_max and kappa come from the Hessian of a uniform sample of
-    :data:`SAMPLE_ROWS` rows drawn uniformly (with replacement; sorted, for the
-    memory's sake) from a stream of its own for ``seed``, so that the shuffles'
-    draws are left alone (a random gather, a fraction of the whole Hessian's cost;
-    ``benchmarks/README.md``). The estimate is good to a few percent when d is
-    small beside the sample: a sample's lambda_max runs high, by about
-    ``(1 + sqrt(d / 16,384))^2`` on isotropic data (3% at d = 16, 40% at d =
-    512), so eta_max errs on the low, cautious side.
+    ``m = sample_size(d)`` rows (:data:`SAMPLE_ROWS` = 16,384 up to d = 256, fewer
+    on wider data: :func:`sample_size`) drawn uniformly (with replacement; sorted,
+    for the memory's sake) from a stream of its own for ``seed``, so that the
+    shuffles' draws are left alone (a random gather, a fraction of the whole
+    Hessian's cost; ``benchmarks/README.md``). The estimate is good to a few
+    percent when d is small beside the sample: a sample's lambda_max runs high, by
+    about ``(1 + sqrt(d / m))^2`` on isotropic data (3% at d = 16, 56% at d = 512
+    with m = 8,192), so eta_max errs on the low, cautious side; on data with one
+    dominant direction (features far from zero, correlated features) it is close.
 
     Returns
     -------
-    ndarray of shape (SAMPLE_ROWS,), or None for all rows (n_samples <= SAMPLE_ROWS)
+    ndarray of shape (m,), or None for all rows (n_samples <= m)
     """
-    if n_samples <= SAMPLE_ROWS:
+    size = sample_size(n_features)
+    if n_samples <= size:
         return None
     rng = np.random.default_rng([seed, SAMPLE_ROWS])
-    return np.sort(rng.integers(0, n_samples, size=SAMPLE_ROWS))
+    return np.sort(rng.integers(0, n_samples, size=size))
