@@ -458,3 +458,38 @@ def test_all_or_nothing_removes_only_what_the_run_made(tmp_path: Path) -> None:
     with all_or_nothing(folders=[out]):  # success: everything stays
         (out / "more.txt").write_text("x\n", encoding="utf-8")
     assert (out / "more.txt").is_file()
+
+
+# -- a reader that leaves early (``linreg predict ... | head``) ---------------------------------
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("predict", "m.json", "big.csv"),  # plain writes to standard output
+        ("train", "big.csv", "--solver", "exact"),  # a rich table
+    ],
+)
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    write_dataset_csv(tmp_path / "big.csv", make_regression(n_samples=20_000, seed=4))
+    assert run_plain("train", tmp_path / "big.csv", "--solver", "exact",
+                     "--out", tmp_path / "m.json", "--quiet") == 0  # fmt: skip
+    proc = start(tmp_path, *argv)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, as head does
+    assert proc.stderr is not None
+    with proc.stderr:
+        err = proc.stderr.read()
+    proc.wait(timeout=60)
+    # predict's 20,000 rows outrun the pipe: 141; train's table may fit in it whole: 0.
+    assert proc.returncode in ((141,) if argv[0] == "predict" else (0, 141)), err
+    assert "Traceback" not in err
+    assert "error" not in err
+    assert "Exception ignored" not in err
+
+
+def test_a_console_turns_rich_broken_pipe_into_ours() -> None:
+    from linreg.cli.common import make_console
+
+    console = make_console()
+    with pytest.raises(BrokenPipeError):
+        console.on_broken_pipe()

@@ -9,6 +9,7 @@ library's, :mod:`linreg.viz.summaries`.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import sys
@@ -36,9 +37,18 @@ TRUTH_FILE = "truth.json"
 
 # -- output helpers --------------------------------------------------------------------------
 def make_console(stderr: bool = False) -> Any:
+    """A rich console; a reader that closes the pipe ends the command as any other
+    write to standard output would (``linreg.cli.main``: quietly, exit 141), where
+    rich 13.8+ would exit 1 on its own."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich calls it
+    return console
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def print_json(payload: Any) -> None:

@@ -28,6 +28,7 @@ matplotlib, rich, nor a command's body (tests/test_startup.py checks; about 0.1 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import warnings
@@ -55,6 +56,7 @@ from linreg.cli.parsers import (
 from linreg.solvers import compiled
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
@@ -63,10 +65,12 @@ __all__ = [
     "main",
 ]
 
-#: Exit codes: a bad argument, Ctrl-C (128 + SIGINT) and SIGTERM (128 + SIGTERM).
+#: Exit codes: a bad argument, Ctrl-C (128 + SIGINT), SIGTERM (128 + SIGTERM), and a
+#: reader of standard output that went away (128 + SIGPIPE, as ``yes | head`` ends).
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+EXIT_BROKEN_PIPE = 141
 
 
 class Terminated(KeyboardInterrupt):
@@ -231,9 +235,26 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
                 "linreg: error: out of memory; use a smaller input (or --stream for a large file)\n"
             )
             return EXIT_ERROR
+        except BrokenPipeError as exc:
+            if exc.filename is not None:  # a named file or socket, not our standard output
+                sys.stderr.write(os_error_line(exc) + "\n")
+                return EXIT_ERROR
+            return _reader_left()
         except OSError as exc:
             sys.stderr.write(os_error_line(exc) + "\n")
             return EXIT_ERROR
+
+
+def _reader_left() -> int:
+    """Standard output's reader closed the pipe (``linreg predict ... | head``): what it
+    wanted it has, so say nothing, as other command-line tools do, and point standard
+    output at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
