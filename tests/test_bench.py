@@ -161,3 +161,14 @@ def test_matrix_counts_its_samples_and_reports_ratios(bench: ModuleType) -> None
     cli_title, _, cli = matrix.blocks(section)[1]
     assert cli[0][-1] == "met"
     assert "Command-line" in cli_title
+
+
+def test_the_command_names_every_section_of_the_harness(bench: ModuleType) -> None:
+    from linreg.cli.main import build_parser
+
+    sub = next(
+        a for a in build_parser()._actions if getattr(a, "choices", None) and "bench" in a.choices
+    )
+    only = next(a for a in sub.choices["bench"]._actions if a.dest == "only")
+    assert only.help is not None
+    assert only.help.split(": ", 1)[1].split(",") == list(bench.SECTIONS)

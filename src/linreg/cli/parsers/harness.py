@@ -22,7 +22,9 @@ def register(add: AddCommand) -> None:
         type=bounded_int("--repeats", MAX_COUNT),
         help="timed repeats per method (default 5; quick 2)",
     )
-    p.add_argument("--only", help="comma-separated sections: closed-form,gd,sgd,scaling,sgd-epoch")
+    p.add_argument(
+        "--only", help="comma-separated sections: closed-form,gd,sgd,scaling,sgd-epoch,matrix"
+    )
     p.add_argument("--plots", help="folder for the scaling figure (bench_scaling.png)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory child runs")
     p.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
