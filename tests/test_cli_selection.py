@@ -169,7 +169,7 @@ def test_parse_values() -> None:
 
 
 def test_copied_schedules_are_the_librarys() -> None:
-    from linreg.cli.parsers.selection import LR_SCHEDULES
+    from linreg.cli.args import LR_SCHEDULES
     from linreg.training import SCHEDULES
 
     assert LR_SCHEDULES == SCHEDULES

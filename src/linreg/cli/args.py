@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "DECIMAL_MARKS",
     "EXIT_ERROR",
+    "LR_SCHEDULES",
     "MAX_COUNT",
     "MAX_DIGITS",
     "MAX_EPOCHS",
@@ -37,9 +40,12 @@ __all__ = [
     "add_file_options",
     "add_formula_options",
     "add_json",
+    "add_schedule_options",
     "bounded_int",
     "command",
     "parse_learning_rate",
+    "positive_float",
+    "schedule_params",
 ]
 
 #: Exit code of a command that failed (a bad file, a value the library refused).
@@ -131,6 +137,24 @@ class LazyCommand:
         return f"command({self.module!r}, {self.name!r})"
 
 
+def positive_float(name: str, high: float | None = None) -> Callable[[str], float]:
+    """A ``type=`` for argparse: a finite number > 0 (and <= ``high``), else one message
+    naming the range and the value (argparse puts the option's name in front)."""
+    wanted = "a number > 0" if high is None else f"a number in (0, {high:g}]"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0.0 and (high is None or value <= high)):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {_show(text)}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
 def command(module: str, name: str) -> Handler:
     """The handler ``name`` of ``linreg.cli.<module>``, imported when it runs."""
     return LazyCommand(module, name)
@@ -150,6 +174,53 @@ def parse_learning_rate(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"give a number > 0 or 'auto', not {text!r}") from None
+
+
+#: :data:`linreg.training.SCHEDULES`, copied: ``--lr-schedule``'s choices.
+LR_SCHEDULES = ("constant", "invscaling", "step")
+
+
+def add_schedule_options(p: argparse.ArgumentParser) -> None:
+    """``--lr-schedule`` and its parameters ``--power-t``, ``--decay-every`` and
+    ``--decay-factor`` (checked by the estimator, whose errors name them)."""
+    p.add_argument(
+        "--lr-schedule",
+        choices=LR_SCHEDULES,
+        default="constant",
+        help="step size of epoch k for gd and sgd: constant eta; invscaling eta / (k + 1)^T; "
+        "step eta F^floor(k / E) (default: constant)",
+    )
+    p.add_argument(
+        "--power-t",
+        metavar="T",
+        type=positive_float("--power-t"),
+        default=0.25,
+        help="invscaling's T (default: 0.25)",
+    )
+    p.add_argument(
+        "--decay-every",
+        metavar="E",
+        type=bounded_int("--decay-every", MAX_EPOCHS, low=1),
+        default=100,
+        help="step: epochs between decays (default: 100)",
+    )
+    p.add_argument(
+        "--decay-factor",
+        metavar="F",
+        type=positive_float("--decay-factor", high=1.0),
+        default=0.5,
+        help="step: the factor in (0, 1] of each decay (default: 0.5)",
+    )
+
+
+def schedule_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator's parameters from :func:`add_schedule_options`' flags."""
+    return {
+        "lr_schedule": args.lr_schedule,
+        "power_t": args.power_t,
+        "decay_every": args.decay_every,
+        "decay_factor": args.decay_factor,
+    }
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:

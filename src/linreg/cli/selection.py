@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from linreg.cli.args import schedule_params
 from linreg.cli.common import (
     check_plots_dir,
     make_console,
@@ -74,7 +75,7 @@ def _linear_model(args: argparse.Namespace, alpha: float = 0.0) -> Any:
         standardize=args.standardize,
         fit_intercept=not args.no_intercept,
         seed=args.seed,
-        lr_schedule=args.lr_schedule,
+        **schedule_params(args),
     )
     if args.l1_ratio is not None:
         from linreg.model_selection import clone

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from linreg import out_of_memory
 from linreg.cli import formulas
 from linreg.cli.args import parse_learning_rate as parse_learning_rate
+from linreg.cli.args import schedule_params
 from linreg.cli.common import (
     EXIT_ERROR,
     Progress,
@@ -96,7 +97,26 @@ def _model_from_args(args: argparse.Namespace) -> LinearRegression:
         fit_intercept=not args.no_intercept,
         init=args.init,
         seed=args.seed,
+        early_stopping=args.early_stopping,
+        n_iter_no_change=args.patience,
+        **schedule_params(args),
     )
+
+
+def _check_early_stopping(args: argparse.Namespace) -> None:
+    """``--early-stopping`` needs gradient descent, ``--val`` and the data in memory."""
+    if not args.early_stopping:
+        return
+    if args.solver == "exact":
+        raise LinregError("--early-stopping is for --solver gd or sgd, not exact")
+    if args.val is None:
+        raise LinregError(
+            "--early-stopping needs --val FILE: the validation data whose loss it watches"
+        )
+    if args.stream or args.dask is not None:
+        raise LinregError(
+            "--early-stopping needs the training data in memory: leave out --stream and --dask"
+        )
 
 
 def _read_training_table(args: argparse.Namespace) -> Table:
@@ -211,6 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     alpha = parse_alpha(args.alpha)  # a bad --alpha fails before any file is read or written
     if args.solver is None:  # a formula's design (0/1 columns beside raw ones): exact
         args.solver = "exact" if args.formula is not None else "gd"
+    _check_early_stopping(args)
     if args.formula is not None:
         return formulas.train_formula(args, _model_from_args(args).get_params())
     # Outputs are checked before anything is read: none may be an input.
@@ -221,6 +242,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.val is not None:
         check_data_file(args.val, "--val")
     streaming = args.dask is not None or batches.wants_streaming(args.data, force=args.stream)
+    if streaming and args.early_stopping:
+        raise LinregError(
+            f"--early-stopping needs the training data in memory, and {args.data} is large "
+            "enough to be streamed (over 1/8 of the available memory)"
+        )
     streamed: out_of_memory.StreamFit | None = None
     # Streaming: the first rows only, so the columns are checked and the gradient check has data.
     table = _preview(args) if streaming else _read_training_table(args)
@@ -360,6 +386,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if alpha is not None:
         result["alpha"] = alpha
+    if args.lr_schedule != "constant":
+        result["lr_schedule"] = args.lr_schedule
+    if args.early_stopping:
+        result["best_epoch"] = model.best_epoch_
     if args.sample_weight is not None:
         result["sample_weight"] = args.sample_weight
     if streamed is not None:
@@ -402,6 +432,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         ]
         if args.sample_weight is not None:
             facts.append(["sample weights", f"column {args.sample_weight}"])
+    if model.best_epoch_ is not None:
+        facts.insert(4, ["parameters kept from epoch", f"{model.best_epoch_} (lowest val MSE)"])
+    if args.lr_schedule != "constant":
+        facts.append(["learning-rate schedule", args.lr_schedule])
     if stab is not None:
         facts += [
             [

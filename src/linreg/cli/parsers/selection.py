@@ -11,15 +11,13 @@ from linreg.cli.args import (
     AddCommand,
     add_data_options,
     add_json,
+    add_schedule_options,
     bounded_int,
     command,
     parse_learning_rate,
 )
 
-__all__ = ["LR_SCHEDULES", "register"]
-
-#: :data:`linreg.training.SCHEDULES`, copied: ``--lr-schedule``'s choices.
-LR_SCHEDULES = ("constant", "invscaling", "step")
+__all__ = ["register"]
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -41,12 +39,7 @@ def _model_options(p: argparse.ArgumentParser) -> None:
         "--batch-size", type=bounded_int("--batch-size", MAX_COUNT), default=32, help="SGD rows"
     )
     p.add_argument("--momentum", type=float, default=0.0, help="momentum in [0, 1)")
-    p.add_argument(
-        "--lr-schedule",
-        choices=LR_SCHEDULES,
-        default="constant",
-        help="learning-rate schedule of gd and sgd (default: constant)",
-    )
+    add_schedule_options(p)
     p.add_argument("--standardize", action="store_true", help="train on standardized features")
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias (b = 0)")
     p.add_argument(

@@ -10,6 +10,7 @@ from linreg.cli.args import (
     add_data_options,
     add_formula_options,
     add_json,
+    add_schedule_options,
     bounded_int,
     command,
     parse_learning_rate,
@@ -100,8 +101,22 @@ def register(add: AddCommand) -> None:
         default=0,
         help="seed of random init and SGD shuffles",
     )
+    add_schedule_options(p)
     p.add_argument(
         "--val", help="validation file (CSV, Parquet or Excel); its loss is recorded every epoch"
+    )
+    p.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="gd and sgd with --val: stop once the validation loss has not improved for "
+        "--patience epochs, and keep the epoch where it was lowest",
+    )
+    p.add_argument(
+        "--patience",
+        metavar="K",
+        type=bounded_int("--patience", MAX_EPOCHS, low=1),
+        default=10,
+        help="epochs without a better validation loss before early stopping (default: 10)",
     )
     p.add_argument("--grad-check", action="store_true", help="check the gradients before training")
     p.add_argument("--out", default="model.json", help="model file to write (default: model.json)")
