@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -809,6 +810,12 @@ def test_demo_report_has_the_test_set_and_the_sweep(demo: tuple[Path, dict[str, 
     out, report = demo
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Metrics on held-out data" in page
+    # Every link of the contents leads to a section of the page, the held-out one too.
+    links = re.findall(r"<nav><ul>(.*?)</ul></nav>", page)[0]
+    targets = re.findall(r'href="#([^"]+)"', links)
+    assert "held-out" in targets
+    for key in targets:
+        assert f'id="{key}"' in page, key
     assert 'id="fig-lr_sweep"' in page
     trained = report["test_metrics"]["trained"]
     assert f"{trained['mse']:.6g}" in page  # the test MSE the demo printed

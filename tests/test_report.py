@@ -181,6 +181,7 @@ def test_report_is_valid_self_contained_html(made: Made) -> None:
     for tag, attribute, value in parsed.urls:
         if attribute == "href":
             assert value.startswith("#"), value
+            assert f'id="{value[1:]}"' in page, value  # no link to a section not there
         else:
             assert value.startswith(("data:image/png;base64,", "data:image/gif;base64,")), (
                 tag,

@@ -622,17 +622,18 @@ def render_report(
             _card("stop reason", tr["stop_reason"]),
         ]
     )
-    nav = "".join(
-        f'<li><a href="#{key}">{html.escape(label)}</a></li>'
-        for key, label in (
-            ("data", "Data"),
-            ("training", "Training"),
-            ("parameters", "Parameters"),
-            ("metrics", "Metrics"),
-            ("stability", "Stability"),
-            ("figures", "Figures"),
-        )
-    )
+    sections = [
+        ("data", "Data"),
+        ("training", "Training"),
+        ("parameters", "Parameters"),
+        ("metrics", "Metrics"),
+        ("held-out", "Held-out data"),
+        ("stability", "Stability"),
+        ("figures", "Figures"),
+    ]
+    if facts["held_out"] is None:  # no such section: no link to it
+        sections.remove(("held-out", "Held-out data"))
+    nav = "".join(f'<li><a href="#{key}">{html.escape(label)}</a></li>' for key, label in sections)
     page = (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
