@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from linreg.cli.common import check_plots_dir, print_json, read_data
+from linreg.cli.common import check_plots_dir, print_json, read_data, reading_options
 from linreg.cli.safety import all_or_nothing, check_data_file
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
@@ -36,7 +36,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             from linreg.cli.formulas import table_dropping_missing
 
             table = table_dropping_missing(
-                args.data, target=args.target, features=args.features, sample_weight=None
+                args.data,
+                target=args.target,
+                features=args.features,
+                sample_weight=None,
+                options=reading_options(args, args.data),
             )
         else:
             check_data_file(args.data, "the data file")

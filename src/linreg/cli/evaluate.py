@@ -45,7 +45,9 @@ def _load_with_data(
 ) -> tuple[LinearRegression, dict[str, Any], Table]:
     check_data_file(args.data, "the data file")
     model, content = load_model(args.model)
-    encoded = formula_table(model, args.data, require_target=require_target)
+    encoded = formula_table(
+        model, args.data, require_target=require_target, options=reading_options(args, args.data)
+    )
     if encoded is not None:  # a model fitted by a formula reads the raw columns
         return model, content, encoded
     names = content["feature_names"]

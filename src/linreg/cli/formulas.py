@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from linreg.cli.common import make_console, param_rows, parse_names, print_json, rich_table
+from linreg.cli.common import (
+    make_console,
+    param_rows,
+    parse_names,
+    print_json,
+    reading_options,
+    rich_table,
+)
 from linreg.cli.safety import check_data_file, check_out_file, check_outputs
 from linreg.errors import LinregError
 from linreg.estimator import LinearRegression
@@ -55,7 +62,7 @@ def formula_model(args: argparse.Namespace, params: dict[str, Any]) -> tuple[Any
         )
     check_data_file(args.data, "the data file")
     path = Path(args.data)
-    frame = read_frame(path)
+    frame = read_frame(path, **reading_options(args, path))
     weights = None
     weight = getattr(args, "sample_weight", None)
     if weight is not None:
@@ -164,17 +171,24 @@ def summary_formula(args: argparse.Namespace) -> int:
     return 0
 
 
-def formula_table(model: LinearRegression, data: str, *, require_target: bool) -> Table | None:
+def formula_table(
+    model: LinearRegression,
+    data: str,
+    *,
+    require_target: bool,
+    options: dict[str, Any] | None = None,
+) -> Table | None:
     """The rows of ``data`` encoded by the formula of ``model`` (None for other models).
 
     ``Table.X`` is the design, ``Table.y`` the formula's target (None when its columns
-    are absent and ``require_target`` is False).
+    are absent and ``require_target`` is False). ``options``: how to read the file
+    (:func:`linreg.cli.common.reading_options`).
     """
     design = formula_of(model)
     if design is None:
         return None
     path = Path(data)
-    frame = read_frame(path)
+    frame = read_frame(path, **(options or {}))
     X = design.design(frame, name=str(path))
     y = None
     if require_target or all(c in frame.columns for c in design.target_variables):
@@ -190,11 +204,17 @@ def formula_table(model: LinearRegression, data: str, *, require_target: bool) -
 
 
 def table_dropping_missing(
-    path: str, *, target: str, features: str | None, sample_weight: str | None
+    path: str,
+    *,
+    target: str,
+    features: str | None,
+    sample_weight: str | None,
+    options: dict[str, Any] | None = None,
 ) -> Table:
     """A training file read whole, rows with a missing value in a column used dropped
-    (``--missing drop`` without a formula); the columns by linreg's rules."""
-    frame = read_frame(path)
+    (``--missing drop`` without a formula); the columns by linreg's rules. ``options``:
+    how to read the file (:func:`linreg.cli.common.reading_options`)."""
+    frame = read_frame(path, **(options or {}))
     numeric = {c for c in frame.columns if frame[c].dtype.kind == "f"}
     names = resolve_columns(
         str(path),

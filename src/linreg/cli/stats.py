@@ -52,7 +52,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
             raise LinregError(f"--groups {args.groups!r} is also a feature; leave it out of it")
     if args.missing == "drop":
         table = formulas.table_dropping_missing(
-            args.data, target=args.target, features=args.features, sample_weight=None
+            args.data,
+            target=args.target,
+            features=args.features,
+            sample_weight=None,
+            options=reading_options(args, args.data),
         )
     else:
         table = read_data(args, args.data, target=args.target, features=names)

@@ -123,7 +123,11 @@ def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
     if args.missing == "drop":
         return formulas.table_dropping_missing(
-            args.data, target=args.target, features=args.features, sample_weight=args.sample_weight
+            args.data,
+            target=args.target,
+            features=args.features,
+            sample_weight=args.sample_weight,
+            options=reading_options(args, args.data),
         )
     return read_data(
         args,
