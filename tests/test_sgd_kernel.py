@@ -203,6 +203,17 @@ def test_the_l1_step_sets_weights_below_the_threshold_to_zero() -> None:
     assert_close(losses, losses_plain)
 
 
+def test_the_l1_step_makes_no_negative_zeros() -> None:
+    """Weights pulled to zero from below are +0.0, as linreg.model.soft_threshold gives
+    (a -0.0 would print as "-0" in a coefficient table)."""
+    X, y = data(300, 4, seed=5)
+    y = y - 50.0 * X[:, 0]  # a large negative weight, then thresholds that zero it
+    order = np.arange(300, dtype=np.int32)
+    W, _, _ = run_c(X, y, order, 10, lr=0.001, l1=np.full(4, 1e6), mu=0.0)
+    assert np.all(W == 0.0)
+    assert not np.any(np.signbit(W))
+
+
 def test_the_compiled_epoch_matches_the_readable_train() -> None:
     """ShuffledBatches on C, one epoch, against linreg.training.train on Z: the same
     shuffle (shuffle_rows from the seed) over more than one bucket of rows."""

@@ -232,7 +232,8 @@ static inline int64_t sgd_row(const void *order, int wide, int64_t i) {
 /* numpy's sign(a) * maximum(m, 0), NaN carried through as numpy does. */
 static inline double sgd_shrink(double a, double m) {
     const double sign = a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : (a == 0.0 ? 0.0 : a));
-    return sign * (m > 0.0 || m != m ? m : 0.0);
+    const double out = sign * (m > 0.0 || m != m ? m : 0.0);
+    return out == 0.0 ? 0.0 : out; /* no negative zeros, as linreg.model.soft_threshold */
 }
 
 /*
