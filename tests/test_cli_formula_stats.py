@@ -44,6 +44,34 @@ def test_summary_with_a_formula_clusters_as_statsmodels(
     assert payload["target"] == "invest"
 
 
+def test_clusters_after_dropped_rows_match_statsmodels(
+    capsys: pytest.CaptureFixture[str], grunfeld: tuple[Path, object], tmp_path: Path
+) -> None:
+    """--missing drop with --groups: the kept rows' labels, as statsmodels' missing='drop'."""
+    _, frame = grunfeld
+    holes = frame.copy()  # type: ignore[attr-defined]
+    holes.loc[[3, 40, 41, 77], "value"] = np.nan
+    holes.loc[[120], "invest"] = np.nan
+    holes.loc[[150], "firm"] = None  # a missing category: that row goes too
+    path = tmp_path / "holes.csv"
+    holes.to_csv(path, index=False)
+    result = run(
+        capsys, "summary", path, "--formula", FORMULA, "--cov-type", "cluster",
+        "--groups", "firm", "--missing", "drop", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "dropped 6 of 220 rows" in result.err
+    kept = holes.dropna(subset=["invest", "value", "capital", "firm"])
+    oracle = smf.ols(FORMULA, kept).fit(
+        cov_type="cluster", cov_kwds={"groups": kept["firm"].astype("category").cat.codes}
+    )
+    payload = result.json()
+    ours = {row["name"]: row["std_error"] for row in payload["parameters"]}
+    for name, se in oracle.bse.items():
+        label = "intercept" if name == "Intercept" else name
+        assert ours[label] == pytest.approx(se, rel=1e-8), name
+
+
 def test_summary_with_a_formula_needs_groups_for_clusters(
     capsys: pytest.CaptureFixture[str], grunfeld: tuple[Path, object]
 ) -> None:

@@ -146,13 +146,11 @@ def summary_formula(args: argparse.Namespace) -> int:
         if group_column not in frame.columns:
             raise LinregError(f"{path}: no column {group_column!r} for --groups")
         labels = frame[group_column]
-        if getattr(args, "missing", "raise") == "drop" and (
-            len(labels) != model.inference().n_samples
-        ):
-            raise LinregError(
-                f"{path}: --groups with --missing drop: rows were dropped, and their cluster "
-                "labels with them cannot be matched here; drop those rows from the file first"
-            )
+        if getattr(args, "missing", "raise") == "drop":
+            # The rows the fit kept: those with a value in every column the formula reads
+            # (linreg.missing.drop_missing's rule), in their order.
+            read = [c for c in (*design.target_variables, *design.variables) if c in frame]
+            labels = labels[~frame[list(dict.fromkeys(read))].isna().any(axis=1).to_numpy()]
         if labels.isna().any():
             raise LinregError(
                 f"{path}: column {group_column!r} has an empty cell; every row needs a "
