@@ -112,3 +112,37 @@ def test_bad_input_is_one_line(
     a_file.write_text("", encoding="utf-8")
     result = run(capsys, "diagnose", csv, "--target", "STACKLOSS", "--plots", a_file)
     assert_one_error_line(result, "--plots must be a folder")
+
+
+def test_weighted_rows_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--sample-weight: summary is statsmodels' WLS, diagnose the whitened OLS influence."""
+    rng = np.random.default_rng(7)
+    n = 60
+    X = rng.normal(size=(n, 2))
+    w = rng.uniform(0.2, 3.0, n)
+    w[3] = 0.0
+    y = 1.0 + X @ np.array([1.0, -2.0]) + rng.normal(size=n) / np.sqrt(np.maximum(w, 0.1))
+    path = tmp_path / "w.csv"
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "wt": w, "y": y}).to_csv(path, index=False)
+    keep = w > 0
+    A = sm.add_constant(X[keep])
+    wls = sm.WLS(y[keep], A, weights=w[keep]).fit()
+    summary = run(capsys, "summary", path, "--sample-weight", "wt", "--json")
+    assert summary.code == 0, summary.err
+    ours = [row["std_error"] for row in summary.json()["parameters"]]
+    np.testing.assert_allclose(ours, wls.bse, rtol=1e-8)
+    diagnosed = run(capsys, "diagnose", path, "--sample-weight", "wt", "--json")
+    assert diagnosed.code == 0, diagnosed.err
+    out = diagnosed.json()
+    assert out["feature_names"] == ["a", "b"]  # the weight column is no feature
+    root = np.sqrt(w[keep])
+    influence = OLSInfluence(sm.OLS(root * y[keep], A * root[:, None]).fit())
+    np.testing.assert_allclose(out["rows"]["leverage"], influence.hat_matrix_diag, rtol=1e-9)
+    np.testing.assert_allclose(
+        out["rows"]["cooks_distance"], influence.cooks_distance[0], rtol=1e-8
+    )
+    text = run(capsys, "diagnose", path, "--sample-weight", "wt")
+    assert "weighted by column wt" in text.out
+    assert "weight zero left out" in text.out

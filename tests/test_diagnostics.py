@@ -208,8 +208,9 @@ def test_refusals(rng: np.random.Generator) -> None:
     y = X[:, 0] + rng.normal(size=20)
     with pytest.raises(LinregError, match="penalized"):
         linreg.LinearRegression(solver="exact", alpha=0.5).fit(X, y).diagnostics()
-    w = rng.uniform(0.5, 2.0, size=20)
-    with pytest.raises(LinregError, match="weighted"):
+    w = np.ones(20)
+    w[:17] = 0.0  # 3 rows of weight: fewer than p + 2 = 5
+    with pytest.raises(LinregError, match="p \\+ 2 = 5 rows"):
         linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=w).diagnostics()
     dependent = np.column_stack([X, X[:, 0] + X[:, 1]])
     with pytest.warns(linreg.errors.RankDeficiencyWarning):
@@ -278,3 +279,78 @@ def test_an_exact_fit_gives_nan_with_a_note() -> None:
     assert np.isnan(d.tests["jarque_bera"].statistic)
     json.dumps(d.to_dict(), allow_nan=False)
     assert "Regression diagnostics" in d.summary()
+
+
+# -- weighted least squares: the whitened rows' diagnostics ------------------------------------
+def _weighted_problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = 80
+    X = rng.normal(size=(n, 3))
+    X[:, 2] += 0.5 * X[:, 0]  # some collinearity, for the VIFs
+    w = rng.uniform(0.2, 3.0, n)
+    w[[5, 17]] = 0.0
+    y = 1.0 + X @ np.array([1.0, -2.0, 0.5]) + rng.normal(size=n) / np.sqrt(np.maximum(w, 0.1))
+    return X, y, w
+
+
+def test_weighted_influence_is_that_of_the_whitened_rows() -> None:
+    """Oracle: statsmodels' OLS influence of sqrt(w) y on sqrt(w) [1 X] (weights > 0)."""
+    X, y, w = _weighted_problem()
+    d = linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=w).diagnostics()
+    keep = w > 0
+    root = np.sqrt(w[keep])
+    A = sm.add_constant(X[keep])
+    oracle = sm.OLS(root * y[keep], A * root[:, None]).fit().get_influence()
+    assert d.n_samples == 78
+    assert "5" not in d.row_labels
+    assert "17" not in d.row_labels
+    assert any("weight zero" in note for note in d.notes)
+    np.testing.assert_allclose(d.leverage, oracle.hat_matrix_diag, rtol=1e-10)
+    np.testing.assert_allclose(d.studentized_internal, oracle.resid_studentized_internal, rtol=1e-9)
+    np.testing.assert_allclose(d.studentized_external, oracle.resid_studentized_external, rtol=1e-9)
+    np.testing.assert_allclose(d.cooks_distance, oracle.cooks_distance[0], rtol=1e-9)
+    np.testing.assert_allclose(d.dffits, oracle.dffits[0], rtol=1e-9)
+    np.testing.assert_allclose(d.dfbetas, oracle.dfbetas, rtol=1e-7, atol=1e-12)
+    # The residuals reported are y - A theta; the tests take the whitened ones, as
+    # statsmodels' WLS summary does (Durbin-Watson of wresid).
+    wls = sm.WLS(y[keep], A, weights=w[keep]).fit()
+    np.testing.assert_allclose(d.residuals, wls.resid, rtol=1e-9, atol=1e-12)
+    assert d.tests["durbin_watson"].statistic == pytest.approx(
+        sm.stats.durbin_watson(wls.wresid), rel=1e-10
+    )
+
+
+def test_weighted_vifs_regress_each_column_on_the_others_with_weights() -> None:
+    """Oracle: 1 / (1 - R_j^2) of the weighted regression of column j on the others."""
+    X, y, w = _weighted_problem(3)
+    d = linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=w).diagnostics()
+    keep = w > 0
+    root = np.sqrt(w[keep])
+    centred = (X[keep] - np.average(X[keep], axis=0, weights=w[keep])) * root[:, None]
+    A = np.column_stack([root, centred])
+    expected = []
+    for j in range(1, 4):
+        others = [k for k in range(4) if k != j]
+        beta, *_ = np.linalg.lstsq(A[:, others], A[:, j], rcond=None)
+        rest = A[:, j] - A[:, others] @ beta
+        expected.append(float(A[:, j] @ A[:, j] / (rest @ rest)))
+    np.testing.assert_allclose(d.vif, expected, rtol=1e-9)
+
+
+def test_equal_weights_give_the_unweighted_diagnostics() -> None:
+    X, y, _ = _weighted_problem(4)
+    plain = linreg.LinearRegression(solver="exact").fit(X, y).diagnostics()
+    weighted = linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=np.full(80, 2.5))
+    d = weighted.diagnostics()
+    np.testing.assert_allclose(d.leverage, plain.leverage, rtol=1e-10)
+    np.testing.assert_allclose(d.cooks_distance, plain.cooks_distance, rtol=1e-8)
+    np.testing.assert_allclose(d.vif, plain.vif, rtol=1e-10)
+
+
+def test_weights_given_with_new_data() -> None:
+    X, y, w = _weighted_problem(5)
+    model = linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=w)
+    same = model.diagnostics(X.copy(), y.copy(), sample_weight=w)
+    np.testing.assert_allclose(same.leverage, model.diagnostics().leverage, rtol=1e-12)
+    with pytest.raises(LinregError, match="sample_weight"):
+        model.diagnostics(sample_weight=w)  # the training weights are kept

@@ -318,12 +318,18 @@ class AssessmentMixin:
         )
         return self.inference().predict_interval(X_arr, alpha)
 
-    def diagnostics(self, X: ArrayLike | None = None, y: ArrayLike | None = None) -> Diagnostics:
+    def diagnostics(
+        self,
+        X: ArrayLike | None = None,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Diagnostics:
         """Leverage, influence, VIFs and residual tests (:mod:`linreg.stats.diagnostics`).
 
-        On the training data by default, else on ``X`` and ``y``; memory O(n p).
-        Refused for penalized (``alpha > 0``) and weighted fits, to which the
-        least-squares influence formulas do not apply.
+        On the training data (and its weights) by default, else on ``X`` and ``y``
+        (and ``sample_weight``); memory O(n p). A weighted fit's are those of its
+        whitened rows (:mod:`linreg.stats.diagnostics`). Refused for penalized
+        (``alpha > 0``) fits, to which the least-squares influence formulas do not apply.
         """
         from linreg.stats.diagnostics import diagnose
 
@@ -338,11 +344,7 @@ class AssessmentMixin:
                 "this model keeps no training data (it was loaded from a file, or trained on "
                 "a stream or a cluster); pass X and y to diagnostics()"
             )
-        X_arr, y_arr, w = self._assessed_data(X, y, None)
-        if w is not None:
-            raise LinregError(
-                "diagnostics of weighted fits are not supported: fit without sample_weight"
-            )
+        X_arr, y_arr, w = self._assessed_data(X, y, sample_weight)
         names = getattr(self, "feature_names_in_", None)
         return diagnose(
             X_arr,
@@ -352,6 +354,7 @@ class AssessmentMixin:
             fit_intercept=bool(self.fit_intercept),
             names=None if names is None else [str(n) for n in names],
             solution=getattr(self, "lstsq_", None)
-            if self._is_training_data(X_arr, y_arr)
+            if self._is_training_data(X_arr, y_arr) and w is getattr(self, "_w_fit", None)
             else None,
+            sample_weight=w,
         )

@@ -41,6 +41,7 @@ __all__ = [
     "add_formula_options",
     "add_json",
     "add_schedule_options",
+    "add_weight_option",
     "bounded_int",
     "command",
     "parse_learning_rate",
@@ -178,6 +179,15 @@ def parse_learning_rate(text: str) -> float | str:
 
 #: :data:`linreg.training.SCHEDULES`, copied: ``--lr-schedule``'s choices.
 LR_SCHEDULES = ("constant", "invscaling", "step")
+
+
+def add_weight_option(p: argparse.ArgumentParser) -> None:
+    """``--sample-weight COLUMN``: weighted least squares, the column no feature."""
+    p.add_argument(
+        "--sample-weight",
+        metavar="COLUMN",
+        help="column of row weights >= 0 (not a feature): minimise sum w_i r_i^2 / sum w_i",
+    )
 
 
 def add_schedule_options(p: argparse.ArgumentParser) -> None:

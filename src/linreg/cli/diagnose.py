@@ -39,17 +39,23 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
                 args.data,
                 target=args.target,
                 features=args.features,
-                sample_weight=None,
+                sample_weight=args.sample_weight,
                 options=reading_options(args, args.data),
             )
         else:
             check_data_file(args.data, "the data file")
-            table = read_data(args, args.data, target=args.target, features=names)
+            table = read_data(
+                args,
+                args.data,
+                target=args.target,
+                features=names,
+                sample_weight=args.sample_weight,
+            )
         assert table.y is not None  # the target is required
         model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
         where, target_name, feature_names = table.path, table.target_name, table.feature_names
         try:
-            model.fit(table.frame, table.y)
+            model.fit(table.frame, table.y, sample_weight=table.w)
         except LinregError as exc:
             raise LinregError(f"{where}: {exc}") from None
     try:
@@ -65,7 +71,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**diagnostics.to_dict(), "target_name": target_name, "plots": figures})
         return 0
-    print(f"Diagnostics of {target_name} ~ {' + '.join(feature_names)} ({where})")
+    weighted = "" if args.sample_weight is None else f", weighted by column {args.sample_weight}"
+    print(f"Diagnostics of {target_name} ~ {' + '.join(feature_names)} ({where}{weighted})")
     print("Rows are numbered from 0 in file order (the header not counted).")
     print(diagnostics.summary())
     if figures:

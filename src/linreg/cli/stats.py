@@ -45,7 +45,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         groups = _group_labels(args, args.groups)
         if names is None:
             reader = open_reader(args.data, **reading_options(args, args.data))
-            skip = {args.target, args.groups, "y_true"}
+            skip = {args.target, args.groups, "y_true", args.sample_weight}
             numeric = reader.numeric_columns()
             names = [c for c in reader.header if c in numeric and c not in skip]
         elif args.groups in names:
@@ -55,15 +55,17 @@ def cmd_summary(args: argparse.Namespace) -> int:
             args.data,
             target=args.target,
             features=args.features,
-            sample_weight=None,
+            sample_weight=args.sample_weight,
             options=reading_options(args, args.data),
         )
     else:
-        table = read_data(args, args.data, target=args.target, features=names)
+        table = read_data(
+            args, args.data, target=args.target, features=names, sample_weight=args.sample_weight
+        )
     assert table.y is not None  # the target is required
     model = LinearRegression(solver="exact", fit_intercept=not args.no_intercept)
     try:
-        model.fit(table.frame, table.y)
+        model.fit(table.frame, table.y, sample_weight=table.w)
         inference = model.inference(cov_type=args.cov_type, groups=groups)
     except LinregError as exc:
         raise LinregError(f"{table.path}: {exc}") from None
@@ -79,10 +81,15 @@ def _summary_of_model_file(args: argparse.Namespace) -> int:
     """``linreg summary model.json``: the table from the sums the file keeps, no data."""
     from linreg.io.persistence import load_model
 
-    if args.groups is not None or args.features is not None or args.no_intercept:
+    if (
+        args.groups is not None
+        or args.features is not None
+        or args.no_intercept
+        or args.sample_weight is not None
+    ):
         raise LinregError(
-            f"{args.data}: a model file is summarised as trained; --features, --groups and "
-            "--no-intercept apply to a data file"
+            f"{args.data}: a model file is summarised as trained; --features, --groups, "
+            "--sample-weight and --no-intercept apply to a data file"
         )
     model, content = load_model(args.data)
     if float(model.alpha) != 0.0:  # penalized: its coefficients alone, no standard errors

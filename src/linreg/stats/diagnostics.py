@@ -19,6 +19,14 @@ the estimates ``theta`` and the residuals ``e = y - A theta``:
                            (the uncentred ones without intercept)
 
 statsmodels' ``OLSInfluence`` and ``variance_inflation_factor`` define the same numbers.
+
+With row weights ``w`` (weighted least squares) every formula above is taken on the
+whitened rows ``sqrt(w_i) a_i``, ``sqrt(w_i) y_i``, whose ordinary least squares is the
+weighted fit: leverage from ``sqrt(W) A (A^T W A)^{-1} A^T sqrt(W)``, the whitened
+residuals ``sqrt(w_i) e_i`` in ``s^2 = sum(w e^2) / (n - p)`` and the studentized
+residuals, the VIFs of the weighted, weight-centred columns (statsmodels:
+``OLS(sqrt(w) y, sqrt(w) A).get_influence()``). Rows of weight zero are left out, as
+in the weighted inference; ``row_labels`` keep the others' names.
 Nothing ``n x n`` is formed: the exact solver's factor ``Z = [1, X - 1 m^T] = Q R``
 (:class:`linreg.solvers.result.LstsqResult`) gives the rows of ``Q = Z R^{-1}`` (one
 triangular solve), and ``(A^T A)^{-1} a_i = T R^{-1} q_i`` with ``T`` the centring map
@@ -40,6 +48,7 @@ from scipy.linalg import solve_triangular
 
 from linreg.data import default_feature_names
 from linreg.errors import LinregError, RankDeficiencyWarning
+from linreg.problem import check_sample_weight
 from linreg.solvers.lstsq import LstsqResult, lstsq, residual_levels, residuals
 from linreg.stats import residual_tests as rt
 
@@ -72,7 +81,9 @@ class Diagnostics:
     row_labels : list of str
         How rows are named in flags, figures and text (the row index by default).
     fitted, residuals : ndarray of shape (n,)
-        ``A theta`` and ``e = y - A theta``.
+        ``A theta`` and ``e = y - A theta`` (weighted fits too; their influence measures
+        and ``tests`` take the whitened residuals ``sqrt(w) e``, as statsmodels' WLS
+        summary does).
     leverage : ndarray of shape (n,)
         Hat values ``h_i``, in [0, 1], summing to ``p``.
     studentized_internal, studentized_external : ndarray of shape (n,)
@@ -251,12 +262,18 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "~"
 
 
-def _factor(X: Array, y: Array, fit_intercept: bool, solution: LstsqResult | None) -> LstsqResult:
+def _factor(
+    X: Array,
+    y: Array,
+    fit_intercept: bool,
+    solution: LstsqResult | None,
+    w: Array | None = None,
+) -> LstsqResult:
     """The exact solver's factorisation of ``X`` (reused when given); full rank required."""
     if solution is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficiencyWarning)  # refused below, by name
-            solution = lstsq(X, y, fit_intercept=fit_intercept)
+            solution = lstsq(X, y, fit_intercept=fit_intercept, sample_weight=w)
     p = solution.r_factor.shape[1]
     if solution.rank < p or solution.r_factor.shape[0] < p:
         cols = ", ".join(str(j) for j in solution.dependent_columns) or "some"
@@ -278,6 +295,7 @@ def diagnose(
     names: list[str] | None = None,
     row_labels: list[str] | None = None,
     solution: LstsqResult | None = None,
+    sample_weight: Array | None = None,
 ) -> Diagnostics:
     """Diagnostics of the estimates ``coef``, ``intercept`` on the data ``(X, y)``.
 
@@ -294,7 +312,11 @@ def diagnose(
     row_labels : list of str, optional
         Row names for flags and figures (default the row index ``0..n-1``).
     solution : LstsqResult, optional
-        :func:`linreg.solvers.lstsq.lstsq` of these ``(X, y)``, if already computed.
+        :func:`linreg.solvers.lstsq.lstsq` of these ``(X, y)`` (and weights), if already
+        computed.
+    sample_weight : ndarray of shape (n,), optional
+        Row weights of a weighted least-squares fit: the diagnostics of its whitened
+        rows (module docstring); rows of weight zero are left out.
 
     Returns
     -------
@@ -308,19 +330,28 @@ def diagnose(
     """
     n, d = X.shape
     p = d + int(fit_intercept)
+    labels = [str(i) for i in range(n)] if row_labels is None else [str(r) for r in row_labels]
+    if len(labels) != n:
+        raise LinregError(f"row_labels has {len(labels)} labels for {n} rows")
+    notes: list[str] = []
+    w = check_sample_weight(sample_weight, n)
+    if w is not None and not np.all(w > 0.0):
+        keep = w > 0.0
+        notes.append(
+            f"{n - int(keep.sum())} row(s) of weight zero left out, as in the weighted inference"
+        )
+        X, y, w = X[keep], y[keep], w[keep]
+        labels = [labels[i] for i in np.flatnonzero(keep).tolist()]
+        n = X.shape[0]
     if n < p + 2:
         raise LinregError(
             f"diagnostics need at least p + 2 = {p + 2} rows ({p} parameters), got {n}"
         )
     names = default_feature_names(d) if names is None else list(names)
-    labels = [str(i) for i in range(n)] if row_labels is None else [str(r) for r in row_labels]
-    if len(labels) != n:
-        raise LinregError(f"row_labels has {len(labels)} labels for {n} rows")
-    sol = _factor(X, y, fit_intercept, solution)
+    sol = _factor(X, y, fit_intercept, solution, w)
     coef = np.asarray(coef, dtype=np.float64)
     b = float(intercept) if fit_intercept else 0.0
     params = np.concatenate([[b], coef]) if fit_intercept else coef
-    notes: list[str] = []
     scale = max(float(np.linalg.norm(sol.params)), np.finfo(float).tiny)
     distance = float(np.linalg.norm(params - sol.params)) / scale
     if distance > OPTIMUM_TOLERANCE:
@@ -330,21 +361,29 @@ def diagnose(
         )
 
     # Rows of Q = Z R^{-1} (Z = [1, X - m]), and M = T R^{-1}: (A^T A)^{-1} = M M^T.
-    R = sol.r_factor[:p]
-    Z = X - sol.column_means if fit_intercept else X
+    # Weighted: Z = sqrt(w) [1, X - m_w] (m_w the weighted means), (A^T W A)^{-1} = M M^T.
+    root_w = None if w is None else np.sqrt(w)
+    means = sol.column_means if w is None else np.average(X, axis=0, weights=w)
+    Z = X - means if fit_intercept else X
     if fit_intercept:
         Z = np.column_stack([np.ones(n), Z])
+    if root_w is None:
+        R = sol.r_factor[:p]
+    else:
+        Z = Z * root_w[:, None]
+        R = np.asarray(np.linalg.qr(Z, mode="r"), dtype=np.float64)
     Q = solve_triangular(R, Z.T, trans="T", check_finite=False).T
     del Z
     Rinv = solve_triangular(R, np.eye(p), check_finite=False)
     M = Rinv.copy()
     if fit_intercept:
-        M[0] = Rinv[0] - sol.column_means @ Rinv[1:]
+        M[0] = Rinv[0] - means @ Rinv[1:]
     h = np.einsum("ij,ij->i", Q, Q)
 
     # Each residual to 2**-59 of their norm: what the sums of squares below need.
-    e = residuals(X, y, coef, b, levels=residual_levels(X, y, coef, b))
-    fitted = y - e
+    raw = residuals(X, y, coef, b, levels=residual_levels(X, y, coef, b))
+    fitted = y - raw
+    e = raw if root_w is None else root_w * raw  # the whitened residuals
     rss = math.fsum(e * e)
     s2 = rss / (n - p)
     one_minus_h = 1.0 - h
@@ -386,7 +425,7 @@ def diagnose(
         param_names=(["intercept"] if fit_intercept else []) + names,
         row_labels=labels,
         fitted=fitted,
-        residuals=e,
+        residuals=raw,
         leverage=h,
         studentized_internal=internal,
         studentized_external=external,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from linreg.cli.args import AddCommand, add_data_options, add_formula_options, add_json, command
+from linreg.cli.args import (
+    AddCommand,
+    add_data_options,
+    add_formula_options,
+    add_json,
+    add_weight_option,
+    command,
+)
 
 __all__ = ["register"]
 
@@ -21,6 +28,7 @@ def register(add: AddCommand) -> None:
     add_data_options(p)
     add_formula_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
+    add_weight_option(p)
     p.add_argument(
         "--plots",
         help="folder for the four residual plots (one PNG each, and diagnostics.png with all four)",

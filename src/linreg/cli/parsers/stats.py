@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from linreg.cli.args import AddCommand, add_data_options, add_formula_options, add_json, command
+from linreg.cli.args import (
+    AddCommand,
+    add_data_options,
+    add_formula_options,
+    add_json,
+    add_weight_option,
+    command,
+)
 from linreg.cli.parsers import COV_TYPES
 
 __all__ = ["register"]
@@ -25,6 +32,7 @@ def register(add: AddCommand) -> None:
     add_data_options(p)
     add_formula_options(p)
     p.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
+    add_weight_option(p)
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (0.05)")
     p.add_argument(
         "--cov-type",

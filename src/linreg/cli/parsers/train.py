@@ -11,6 +11,7 @@ from linreg.cli.args import (
     add_formula_options,
     add_json,
     add_schedule_options,
+    add_weight_option,
     bounded_int,
     command,
     parse_learning_rate,
@@ -89,11 +90,7 @@ def register(add: AddCommand) -> None:
         default="none",
         help="gd with an L1 penalty: 'fista' accelerates the proximal steps (default: none)",
     )
-    p.add_argument(
-        "--sample-weight",
-        metavar="COLUMN",
-        help="column of row weights >= 0 (not a feature): minimise sum w_i r_i^2 / sum w_i",
-    )
+    add_weight_option(p)
     p.add_argument("--init", choices=("zeros", "random"), default="zeros", help="starting point")
     p.add_argument(
         "--seed",
