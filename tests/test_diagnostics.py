@@ -354,3 +354,15 @@ def test_weights_given_with_new_data() -> None:
     np.testing.assert_allclose(same.leverage, model.diagnostics().leverage, rtol=1e-12)
     with pytest.raises(LinregError, match="sample_weight"):
         model.diagnostics(sample_weight=w)  # the training weights are kept
+
+
+def test_weighted_residuals_are_whitened_and_plain_ones_unchanged() -> None:
+    X, y, w = _weighted_problem(6)
+    d = linreg.LinearRegression(solver="exact").fit(X, y, sample_weight=w).diagnostics()
+    keep = w > 0
+    assert d.weights is not None
+    np.testing.assert_array_equal(d.weights, w[keep])
+    np.testing.assert_allclose(d.weighted_residuals, np.sqrt(w[keep]) * d.residuals)
+    plain = linreg.LinearRegression(solver="exact").fit(X, y).diagnostics()
+    assert plain.weights is None
+    assert plain.weighted_residuals is plain.residuals

@@ -104,6 +104,8 @@ class Diagnostics:
     residual_std : float
         ``s``.
     notes : list of str
+    weights : ndarray of shape (n,) or None
+        The rows' weights of a weighted fit (all positive); None without.
     """
 
     feature_names: list[str]
@@ -125,6 +127,14 @@ class Diagnostics:
     residual_std: float
     fit_intercept: bool
     notes: list[str] = field(default_factory=list)
+    weights: Array | None = None
+
+    @property
+    def weighted_residuals(self) -> Array:
+        """``sqrt(w) e``, the residuals the influence measures take (``e`` unweighted)."""
+        if self.weights is None:
+            return self.residuals
+        return np.asarray(np.sqrt(self.weights) * self.residuals)
 
     @property
     def n_samples(self) -> int:
@@ -440,4 +450,5 @@ def diagnose(
         residual_std=math.sqrt(s2),
         fit_intercept=fit_intercept,
         notes=notes,
+        weights=w,
     )

@@ -165,11 +165,14 @@ def _smooth(ax: Axes, x: Array, y: Array) -> None:
 
 
 def _residuals_vs_fitted(ax: Axes, d: Diagnostics) -> None:
-    _points(ax, d, d.fitted, d.residuals)
+    # A weighted fit's are sqrt(w) e, as R's plot(lm) draws them.
+    residuals = d.weighted_residuals
+    _points(ax, d, d.fitted, residuals)
     ax.axhline(0.0, color=OKABE_ITO["black"], lw=1.0, ls=":")
-    _smooth(ax, d.fitted, d.residuals)
-    _label(ax, d, d.fitted, d.residuals, d.most_influential(N_LABELLED))
-    set_labels(ax, "Residuals vs Fitted", "fitted values", "residuals")
+    _smooth(ax, d.fitted, residuals)
+    _label(ax, d, d.fitted, residuals, d.most_influential(N_LABELLED))
+    kind = "residuals" if d.weights is None else "weighted residuals"
+    set_labels(ax, "Residuals vs Fitted", "fitted values", kind)
     _legend(ax, d, "upper right")
 
 
