@@ -393,7 +393,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.lr_schedule != "constant":
         result["lr_schedule"] = args.lr_schedule
     if args.early_stopping:
-        result["best_epoch"] = model.best_epoch_
+        result["best_epoch"] = getattr(model, "best_epoch_", None)
     if args.sample_weight is not None:
         result["sample_weight"] = args.sample_weight
     if streamed is not None:
@@ -436,7 +436,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         ]
         if args.sample_weight is not None:
             facts.append(["sample weights", f"column {args.sample_weight}"])
-    if model.best_epoch_ is not None:
+    if getattr(model, "best_epoch_", None) is not None:
         facts.insert(4, ["parameters kept from epoch", f"{model.best_epoch_} (lowest val MSE)"])
     if args.lr_schedule != "constant":
         facts.append(["learning-rate schedule", args.lr_schedule])
