@@ -19,6 +19,8 @@
 #include <string.h>
 
 #define TILE 64
+/* Veltkamp's splitter, 2**27 + 1: halves of 26 bits (linreg.solvers.extended). */
+#define SPLITTER 134217729.0
 
 #if defined(_WIN32)
 #define EXPORT __declspec(dllexport)
@@ -44,7 +46,8 @@ CLONES EXPORT int linreg_seminormal_blocks(
     double *cols,  /* (n_blocks, 2 levels, k) */
     double *ones,  /* (n_blocks, levels + 1) */
     double *sumsq, /* (n_blocks) */
-    double *r, double *f /* (rows) scratch */
+    double *r, double *f, /* (rows) scratch */
+    const double *weights /* (n) row weights, or NULL */
 ) {
     const int two = levels > 1;
     const int64_t parts = two ? 4 : 2, sums = two ? 3 : 2;
@@ -112,6 +115,16 @@ CLONES EXPORT int linreg_seminormal_blocks(
                 const double ri = a[i] + err[i];
                 err[i] = err[i] - (ri - a[i]);
                 a[i] = ri;
+            }
+            if (weights != NULL) { /* w e = p + (p_err + w f): Dekker's TwoProduct, no FMA */
+                const double *wt = weights + first;
+                for (int64_t i = 0; i < m; i++) {
+                    const double wi = wt[i], ri = a[i], p = wi * ri;
+                    const double cw = wi * SPLITTER, w1 = cw - (cw - wi), w2 = wi - w1;
+                    const double cr = ri * SPLITTER, r1 = cr - (cr - ri), r2 = ri - r1;
+                    err[i] = ((((w1 * r1 - p) + w1 * r2) + w2 * r1) + w2 * r2) + wi * err[i];
+                    a[i] = p;
+                }
             }
         }
         double total = 0.0, scale;

@@ -142,12 +142,14 @@ from linreg.solvers.factor import (
 from linreg.solvers.refine import (
     MAX_LEVELS,
     SMALL_PROBLEM,
+    Refined,
     centring_gain,
     levels_carrying,
     refine,
 )
 from linreg.solvers.result import LstsqResult
 from linreg.solvers.weighted import WeightedDesign, WeightedFactorization
+from linreg.solvers.weighted_gram import WeightedGramR, solve_weighted_gram
 from linreg.validation import require_finite
 
 __all__ = [
@@ -279,9 +281,15 @@ def _weighted(
     # Scaling every weight by the same c changes nothing: a power of two that brings
     # the largest to [1/2, 1) is exact (unless the weights span more than 2**1022)
     # and keeps w y and w r within range whatever the weights' scale.
-    w = np.ones(n) if w is None else np.ldexp(w, -math.frexp(float(np.max(w)))[1])
+    scaled = None if w is None else np.ldexp(w, -math.frexp(float(np.max(w)))[1])
     if d + int(fit_intercept) == 0:
         return solve(X, y, fit_intercept=False)
+    fast = _weighted_gram(X, y, fit_intercept, scaled, alpha)
+    if fast is not None:
+        gram, rk, ref = fast
+        rss = _weighted_rss(X, y, given, ref.x, fit_intercept)
+        return _result(ref.x, gram, rk, (), ref.steps, ref.converged, rss)
+    w = np.ones(n) if scaled is None else scaled
     require_finite(X, y)
     mass = ext.expansion(w.reshape(-1, 1))[:, 0].tolist()
     fac = WeightedFactorization(X, fit_intercept, w, alpha, math.fsum(mass))
@@ -298,6 +306,28 @@ def _weighted(
     ref = refine(design, fac, y, None, rk.condition, False)
     rss = _weighted_rss(X, y, given, ref.x, fit_intercept)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, rss)
+
+
+def _weighted_gram(
+    X: Array, y: Array, fit_intercept: bool, w: Array | None, alpha: float | Array
+) -> tuple[WeightedGramR, Rank, Refined] | None:
+    """The weighted problem by the fast route (:mod:`linreg.solvers.weighted_gram`), or
+    None where it does not apply: small, too few rows, no features, a sample already
+    too ill-conditioned, a failed Cholesky, a rank drop, a condition beyond the
+    seminormal limit, or more bits than a norm-sliced pass carries."""
+    n, d = X.shape
+    p = d + int(fit_intercept)
+    if n * p <= SMALL_PROBLEM or n < 2 * p or d == 0 or _sample_too_ill(X, fit_intercept):
+        return None
+    try:
+        gram = WeightedGramR(X, y, fit_intercept, w, alpha)
+    except np.linalg.LinAlgError:
+        return None  # Householder QR decides the rank
+    rk = numerical_rank(gram, uncentred_norms(gram))
+    if rk.rank < p or not _seminormal_ok(gram, rk, y):
+        return None
+    ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
+    return None if ref is None else (gram, rk, ref)
 
 
 def _weighted_rss(X: Array, y: Array, w: Array | None, x: Array, fit_intercept: bool) -> float:

@@ -19,7 +19,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.solvers.extended import map_chunks
+from linreg.solvers.extended import map_chunks, two_product
 
 __all__ = [
     "NORM_SLICE_BITS",
@@ -162,9 +162,15 @@ def _on_grid(v: Array, grid: float) -> Array:
 
 
 def seminormal_terms(
-    C: Array, y: Array, cuts: BlockCuts, block: int, scratch: ChunkScratch
+    C: Array,
+    y: Array,
+    cuts: BlockCuts,
+    block: int,
+    scratch: ChunkScratch,
+    weights: Array | None = None,
 ) -> tuple[list[Array], list[float], float]:
-    """A block's ``A^T e`` with ``e = y - b - C w``, far beyond float64, in one sweep.
+    """A block's ``A^T e`` with ``e = y - b - C w`` (or ``A^T W e``), far beyond float64,
+    in one sweep.
 
     Parameters
     ----------
@@ -178,15 +184,19 @@ def seminormal_terms(
         Which of them this is.
     scratch : ChunkScratch
         At least ``m`` rows, ``k`` features and ``cuts.levels`` levels.
+    weights : ndarray of shape (m,), optional
+        Row weights ``w_i``: ``e`` (as ``r + f``) is replaced by ``W e`` before the
+        column sums, as ``p + (p' + w f)`` with ``w r = p + p'`` exactly (Dekker's
+        TwoProduct), so ``W e`` keeps ``e``'s accuracy.
 
     Returns
     -------
     cols : list of ndarray of shape (k,)
-        ``C^T e`` as exact terms, then a rounded tail (the last).
+        ``C^T e`` (``C^T W e``) as exact terms, then a rounded tail (the last).
     ones : list of float
-        ``1^T e`` likewise.
+        ``1^T e`` (``1^T W e``) likewise.
     sumsq : float
-        ``|e|^2`` in float64.
+        ``|e|^2`` (``|W e|^2``) in float64.
 
     Notes
     -----
@@ -239,6 +249,9 @@ def seminormal_terms(
         c += err
     r = r0 + c
     f = c - (r - r0)
+    if weights is not None:
+        r, err = two_product(weights, r)
+        f = err + weights * f
     sumsq = float(r @ r)
     scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
     # q: 2**-26 of the power of two above |r| (any grid serves r = 0: its slices are 0).
@@ -272,10 +285,10 @@ def column_norms(X: Array, rows: int) -> Array:
 
 
 def seminormal_pass(
-    X: Array, y: Array, cuts: BlockCuts
+    X: Array, y: Array, cuts: BlockCuts, weights: Array | None = None
 ) -> list[tuple[list[Array], list[float], float]]:
     """:func:`seminormal_terms` of every block of ``cuts.rows`` rows, in block order,
-    on a thread pool (:func:`map_chunks`).
+    on a thread pool (:func:`map_chunks`); with row ``weights``, of ``A^T W e``.
 
     Beyond 2**900 the slicing overflows; callers see non-finite terms.
     """
@@ -284,6 +297,7 @@ def seminormal_pass(
 
     def work(s: int, scratch: ChunkScratch) -> tuple[list[Array], list[float], float]:
         with np.errstate(over="ignore", invalid="ignore"):
-            return seminormal_terms(X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch)
+            wt = None if weights is None else weights[s : s + rows]
+            return seminormal_terms(X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch, wt)
 
     return map_chunks(work, n, rows, lambda: ChunkScratch(min(rows, n), d, cuts.levels))

@@ -1,0 +1,280 @@
+"""Weighted and penalized problems the fast way: ``R`` from a weighted Gram pass, and
+the seminormal corrections by the norm-sliced kernel with row weights.
+
+The weighted analogue of the unweighted solver's route for large, well-conditioned
+problems (:class:`linreg.solvers.factor.GramR` and the norm-sliced refinement of
+:func:`linreg.solvers.refine.refine`). The problem is :mod:`linreg.problem`'s: with
+``S = sum(w)`` and ``D`` the identity but for a zero on the intercept, the minimiser
+``x`` of ``sum_i w_i (y_i - a_i x)^2 + alpha S |D x|^2`` solves
+
+.. math::
+
+    A^T W (y - A x) = \\alpha S D x, \\qquad W = \\operatorname{diag}(w).
+
+1. **Precondition** (:class:`WeightedGramR`). One pass over row blocks of ``X`` (no
+   copy; a 1 MiB block at a time, on a thread pool) sums, with ``B = X - 1 m^T``
+   (``m`` the weighted means of a sample of rows, :func:`linreg.solvers.weighted.weighted_shift`)
+   and ``Z = [1, B]``, the weighted Gram matrix ``Z^T W Z`` and ``Z^T W y``. Adding
+   ``alpha S`` to the slopes' diagonal gives ``Z~^T Z~`` for ``Z~ = [sqrt(W) Z;
+   sqrt(alpha S) D]``, the matrix :class:`linreg.solvers.weighted.WeightedFactorization`
+   factors by Householder QR; here its Cholesky factor is ``R`` (``R^T R`` the same
+   matrix, up to rounding), and the moments give the first solve. The same pass
+   records each block's column norms (for the kernel's grids) and the exact total
+   weight ``S`` (:func:`exact_mass`).
+2. **Refine** by the corrected seminormal equations, ``R^T R du = T^T (A^T W (y -
+   A x) - alpha S D x)``, ``x <- x + T du``, whose right-hand side comes from one
+   norm-sliced pass with row weights (:func:`linreg.solvers.kernels.seminormal_pass`:
+   each ``w_i e_i`` by Dekker's TwoProduct, exact) and the penalty's exact terms
+   (:func:`linreg.solvers.weighted.penalty_terms`), all summed exactly and rounded
+   once. The fixed point is the exact minimiser, whatever the rounding of the Gram
+   matrix or of ``m``: they only precondition.
+
+The route is taken only where the unweighted one would be: a Cholesky factor that
+exists, full rank, ``cond(Z~)^2 mu <= 2**26`` and a norm-sliced pass that carries
+the bits the problem needs (:func:`solve_weighted_gram` returns None otherwise, and
+the caller uses Householder QR, which reaches the same correctly rounded minimiser).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.linalg import cholesky, solve_triangular
+
+from linreg.solvers import extended as ext
+from linreg.solvers import kernels
+from linreg.solvers.factor import Centred, Rank, vector_norm
+from linreg.solvers.moments import chunk_rows
+from linreg.solvers.norm_sliced import BlockCuts
+from linreg.solvers.refine import (
+    Refined,
+    StopRule,
+    bits_needed,
+    norm_sliced_levels,
+    refine_by_passes,
+    residual_norms,
+)
+from linreg.solvers.weighted import penalty_terms, weighted_shift
+from linreg.validation import require_finite
+
+__all__ = ["WeightedGramR", "exact_mass", "solve_weighted_gram"]
+
+Array = NDArray[np.float64]
+BlockSums = tuple[Array, Array, Array, float, float, Array, list[float]]
+
+
+def exact_mass(w: Array) -> list[float]:
+    """Floats whose exact sum is ``sum(w)`` (finite ``w``), by error-free slicing.
+
+    Each round cuts what is left of ``w`` onto the grid ``g = 2**(e + L - 52)``
+    (``2**e`` above its largest entry, ``L`` the bits of ``len(w)``): the slices are
+    multiples of ``g`` below ``2**e``, so every partial sum of ``len(w)`` of them stays
+    a multiple of ``g`` below ``2**52 g``, which float64 holds exactly in any order
+    (NumPy's pairwise sum included); the rest, at most ``g / 2``, goes to the next
+    round. ``52 - L`` bits a round: two or three rounds for one block of weights.
+
+    Parameters
+    ----------
+    w : ndarray of shape (n,)
+
+    Returns
+    -------
+    list of float
+        The rounds' sums (``[0.0]`` for no or zero weights).
+    """
+    rest = np.array(w, dtype=np.float64)
+    width = max(int(rest.shape[0]), 1).bit_length()
+    parts: list[float] = []
+    top = float(np.max(np.abs(rest))) if rest.size else 0.0
+    while top > 0.0:
+        grid = math.ldexp(1.0, max(math.frexp(top)[1] + width - 52, -1074))
+        big = 1.5 * 2.0**52 * grid
+        sliced = (rest + big) - big
+        parts.append(float(np.sum(sliced)))
+        rest -= sliced
+        top = float(np.max(np.abs(rest)))
+    return parts or [0.0]
+
+
+def _compress(parts: list[float]) -> list[float]:
+    """The same exact sum in few floats: the correctly rounded sum, then that of what
+    is left, until nothing is (each ``math.fsum`` is exact about the terms given)."""
+    out: list[float] = []
+    terms = list(parts)
+    while True:
+        s = math.fsum(terms)
+        if s == 0.0:
+            return out or [0.0]
+        out.append(s)
+        terms.append(-s)
+
+
+class WeightedGramR(Centred):
+    """``R`` of ``[sqrt(W) Z; sqrt(alpha S) D]`` as a Cholesky factor, from one pass.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    y : ndarray of shape (n,)
+    fit_intercept : bool
+    w : ndarray of shape (n,) or None
+        Weights ``>= 0`` (None: all 1, unweighted ridge).
+    alpha : float or ndarray of shape (d,)
+        The penalty, or one per slope.
+
+    Attributes
+    ----------
+    mass : list of float
+        Floats whose exact sum is ``S = sum(w)`` (``[n]`` without weights).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When the Gram matrix is not numerically positive definite or its sums
+        overflow (finite data: the caller falls back to Householder QR).
+    NonFiniteDataError
+        When ``X`` or ``y`` holds NaN or infinite values.
+
+    Notes
+    -----
+    Per block of ``k`` rows: ``B = X_k - 1 m^T``; its column norms bound those of
+    ``X_k`` by ``|B_j| + sqrt(k) |m_j|``; then ``B`` is scaled by ``sqrt(w)`` and
+    one symmetric rank-k update (BLAS ``syrk``) adds ``B^T W B``, with ``B^T w``,
+    ``B^T W y``, ``w^T y`` and ``y^T W y`` as matrix-vector products. The Gram
+    matrix is ``[[S, (B^T w)^T], [B^T w, B^T W B + alpha S I]]`` (without intercept
+    its lower block), exact but for the rounding of the sums, about ``n eps`` of it
+    at worst (``rate_factor = sqrt(n)`` as for :class:`~linreg.solvers.factor.GramR`).
+    """
+
+    def __init__(
+        self, X: Array, y: Array, fit_intercept: bool, w: Array | None, alpha: float | Array
+    ) -> None:
+        n, d = X.shape
+        self.n, self.d, self.p = n, d, d + int(fit_intercept)
+        self.k = min(n, self.p)
+        self.fit_intercept = fit_intercept
+        self.means = weighted_shift(X, w) if fit_intercept else np.zeros(d)
+        rows = min(n, chunk_rows(d))
+        self.block_rows = rows
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = ext.map_chunks(
+                lambda s, scratch: self._block(X, y, w, s, scratch),
+                n,
+                rows,
+                lambda: np.empty((rows, d)),
+            )
+            gram_b = np.sum([part[0] for part in sums], axis=0)
+            sx = np.sum([part[1] for part in sums], axis=0)
+            xty = np.sum([part[2] for part in sums], axis=0)
+            sy = math.fsum(part[3] for part in sums)
+            yty = math.fsum(part[4] for part in sums)
+            counts = np.minimum(rows, n - np.arange(0, n, rows))
+            self.block_norms = np.sqrt(np.array([part[5] for part in sums])) * (
+                1.0 + 2.0**-30
+            ) + np.outer(np.sqrt(counts), np.abs(self.means))
+        self.mass = _compress([t for part in sums for t in part[6]]) if w is not None else [n]
+        total = math.fsum(self.mass)
+        self.weight_total = total
+        self._y, self._w, self._y_norm = y, w, math.sqrt(max(yty, 0.0))
+        alpha_s = np.asarray(alpha, dtype=np.float64) * total
+        with np.errstate(over="ignore", invalid="ignore"):
+            lower = gram_b + np.diag(np.broadcast_to(alpha_s, (d,)))
+            if fit_intercept:
+                gram = np.empty((self.p, self.p))
+                gram[0, 0], gram[0, 1:], gram[1:, 0], gram[1:, 1:] = total, sx, sx, lower
+                zty = np.concatenate([[sy], xty])
+            else:
+                gram, zty = lower, xty
+        finite = np.all(np.isfinite(gram)) and np.all(np.isfinite(zty))
+        if not (finite and np.all(np.isfinite(self.block_norms))):
+            require_finite(X, y)  # NaN and infinities reach the sums too
+            raise np.linalg.LinAlgError("the weighted Gram matrix overflows")
+        self.R = cholesky(gram, lower=False, check_finite=False)
+        self.rate_factor = math.sqrt(n)
+        u = solve_triangular(
+            self.R, solve_triangular(self.R, zty, trans="T", check_finite=False), check_finite=False
+        )
+        self.start = self.t_apply(u)
+
+    def _block(self, X: Array, y: Array, w: Array | None, s: int, scratch: Array) -> BlockSums:
+        """One block's ``B^T W B``, ``B^T w``, ``B^T W y``, ``w^T y``, ``y^T W y``, the
+        column sums of squares of ``B`` and the exact parts of ``sum(w)``."""
+        e = min(self.n, s + scratch.shape[0])
+        B = np.subtract(X[s:e], self.means, out=scratch[: e - s])
+        sumsq = np.einsum("ij,ij->j", B, B)
+        yb = y[s:e]
+        if w is None:
+            return B.T @ B, B.sum(axis=0), yb @ B, float(np.sum(yb)), float(yb @ yb), sumsq, []
+        root = np.sqrt(w[s:e])
+        B *= root[:, None]
+        v = root * yb
+        return B.T @ B, root @ B, v @ B, float(root @ v), float(v @ v), sumsq, exact_mass(w[s:e])
+
+    def target_norm(self, y: Array) -> float:
+        """``|sqrt(w) y|`` (from the pass when ``y`` is the target it was given)."""
+        if y is self._y:
+            return self._y_norm
+        return vector_norm(y if self._w is None else np.sqrt(self._w) * y)
+
+
+def solve_weighted_gram(
+    X: Array,
+    y: Array,
+    w: Array | None,
+    alpha: float | Array,
+    gram: WeightedGramR,
+    rank: Rank,
+) -> Refined | None:
+    """Refine the Gram pass's first solve to the minimiser by seminormal corrections.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    y : ndarray of shape (n,)
+    w : ndarray of shape (n,) or None
+        The weights (None: all 1).
+    alpha : float or ndarray of shape (d,)
+    gram : WeightedGramR
+        Of full rank, with ``cond^2 mu`` within the seminormal limit (the caller's check).
+    rank : Rank
+        Its rank analysis (the condition number).
+
+    Returns
+    -------
+    Refined or None
+        The refined solution; None where one or two norm-sliced levels do not carry
+        the bits the problem needs, where a pass is not finite (data near overflow)
+        or where the refinement does not converge: then Householder QR decides.
+    """
+    x = gram.start
+    assert x is not None
+    assert gram.block_norms is not None
+    y_norm, r_norm = residual_norms(gram, y, x)
+    bits = bits_needed(gram, x, rank.condition, y_norm, r_norm)
+    levels = norm_sliced_levels(bits, gram.d, gram.block_rows)
+    if levels == 0:
+        return None
+    norms, rows, off = gram.block_norms, gram.block_rows, int(gram.fit_intercept)
+    shift = gram.means if gram.fit_intercept else None
+    penalized = bool(np.any(np.asarray(alpha) > 0.0))
+
+    def rhs_pass(x: Array) -> tuple[Array, float | None]:
+        b, slopes = (float(x[0]), x[1:]) if off else (0.0, x)
+        cuts = BlockCuts.of(norms, b, slopes, levels=levels, rows=rows)
+        parts = kernels.seminormal_pass(X, y, cuts, w)
+        cols = [t for part in parts for t in part[0]]
+        ones = [t for part in parts for t in part[1]] if off else []
+        penalty: Sequence[Array] = ()
+        if penalized:
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                penalty = [-row for row in penalty_terms(alpha, gram.mass, slopes)]
+        rhs = ext.centred_sum(ones, cols, shift, centred_cols=penalty)
+        return rhs, None
+
+    out = refine_by_passes(gram, x, StopRule(gram, x, rank.condition, True), rhs_pass)
+    if not (out.finite and out.converged):
+        return None
+    return Refined(out.x, out.steps, out.converged)
