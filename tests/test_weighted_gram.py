@@ -400,3 +400,14 @@ def test_the_gram_factor_matches_householder_r() -> None:
     fac = WeightedFactorization(X, True, w, 0.2, float(np.sum(w)))
     np.testing.assert_allclose(gram.R.T @ gram.R, fac.R.T @ fac.R, rtol=1e-9, atol=1e-6)
     assert sum(map(Fraction, gram.mass), Fraction(0)) == sum(map(Fraction, w), Fraction(0))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_residual_sum_of_squares_comes_from_the_pass(weighted: bool) -> None:
+    """``sum(w r^2)`` as the kernel summed it, weights' power-of-two scale undone."""
+    X, y = problem(12, 20_000, 4)
+    w = np.random.default_rng(12).uniform(0.0, 3e5, 20_000) if weighted else None
+    res = lstsq(X, y, sample_weight=w, alpha=0.2)
+    r = y - res.intercept - X @ res.coef
+    want = float(np.dot(r, r) if w is None else np.dot(w * r, r))
+    assert res.residual_sum_of_squares == pytest.approx(want, rel=1e-10)

@@ -63,6 +63,7 @@ CLONES EXPORT int linreg_seminormal_blocks(
     memset(r1, 0, sizeof r1);
     for (int64_t block = 0; block < n_blocks; block++) {
         const int64_t start = block * rows, stop = start + rows < n ? start + rows : n;
+        double weighted = 0.0; /* sum w e^2, row by row (with weights) */
         const double *s0 = shifts + block * k, *s1 = shifts + ((levels - 1) * n_blocks + block) * k;
         const double *w0 = w_parts + block * k, *w1 = w_parts + (n_blocks + block) * k;
         const double *w2 = w_parts + (levels * n_blocks + block) * k;
@@ -124,12 +125,13 @@ CLONES EXPORT int linreg_seminormal_blocks(
                     const double cr = ri * SPLITTER, r1 = cr - (cr - ri), r2 = ri - r1;
                     err[i] = ((((w1 * r1 - p) + w1 * r2) + w2 * r1) + w2 * r2) + wi * err[i];
                     a[i] = p;
+                    weighted += p * ri;
                 }
             }
         }
         double total = 0.0, scale;
         for (int64_t i = 0; i < stop - start; i++) total += r[i] * r[i];
-        sumsq[block] = total;
+        sumsq[block] = weights != NULL ? weighted : total;
         if (total > 0x1p-900) {
             scale = sqrt(total);
         } else { /* |r|^2 underflows (or is NaN): bound |r| by its largest entry */

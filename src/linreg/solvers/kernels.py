@@ -131,13 +131,15 @@ def seminormal_blocks(
     ones : ndarray of shape (n_blocks, levels + 1)
         Output: ``1^T r_0`` (then ``1^T r_1``) exactly, and the tail of ``1^T e``.
     sumsq : ndarray of shape (n_blocks,)
-        Output: ``|r|^2`` per block (float64 sums).
+        Output: ``|r|^2`` per block (float64 sums; ``sum w r^2`` with weights).
     r, f : ndarray of shape (rows,)
         Scratch: ``e = r + f`` of the current block (``W e`` with weights).
     weights : ndarray of shape (n,), optional
         Row weights ``w``: each row's ``e = r + f`` becomes ``w e = p + (p' + w f)``,
         ``w r = p + p'`` by Dekker's TwoProduct (exact), before the column sums, which
-        then sum ``A^T W e``; ``sumsq`` is ``|W e|^2``.
+        then sum ``A^T W e``; ``sumsq`` is then ``sum_i w_i e_i^2`` (each ``w_i r_i``
+        times ``r_i``, summed row by row), while the grid of ``W e`` comes from
+        ``|W e|^2``.
     """
     n, k = X.shape
     two = shifts.shape[0] > 1
@@ -152,6 +154,7 @@ def seminormal_blocks(
     for block in range((n + rows - 1) // rows):
         start = block * rows
         stop = min(start + rows, n)
+        weighted = 0.0  # sum w e^2, row by row (with weights)
         s0, w0, w1 = shifts[0, block], w_parts[0, block], w_parts[1, block]
         s1, w2 = shifts[-1, block], w_parts[-1, block]  # (two levels)
         # e = y - (C_0 w_0 + b_1) [- C_0 w_1 - C_1 w_0] - tail = r + f, row by row.
@@ -206,10 +209,11 @@ def seminormal_blocks(
                     prod_err = (((w_hi * r_hi - prod) + w_hi * r_lo) + w_lo * r_hi) + w_lo * r_lo
                     err[i] = prod_err + wi * err[i]
                     a[i] = prod
+                    weighted += prod * ri
         total = 0.0
         for i in range(stop - start):
             total += r[i] * r[i]
-        sumsq[block] = total
+        sumsq[block] = weighted if weights is not None else total
         if total > 2.0**-900:
             scale = math.sqrt(total)
         else:  # |r|^2 underflows (or is NaN): bound |r| by its largest entry

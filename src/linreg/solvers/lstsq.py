@@ -281,13 +281,16 @@ def _weighted(
     # Scaling every weight by the same c changes nothing: a power of two that brings
     # the largest to [1/2, 1) is exact (unless the weights span more than 2**1022)
     # and keeps w y and w r within range whatever the weights' scale.
-    scaled = None if w is None else np.ldexp(w, -math.frexp(float(np.max(w)))[1])
+    exponent = 0 if w is None else math.frexp(float(np.max(w)))[1]
+    scaled = None if w is None else np.ldexp(w, -exponent)
     if d + int(fit_intercept) == 0:
         return solve(X, y, fit_intercept=False)
     fast = _weighted_gram(X, y, fit_intercept, scaled, alpha)
     if fast is not None:
         gram, rk, ref = fast
-        rss = _weighted_rss(X, y, given, ref.x, fit_intercept)
+        # sum(w r^2) at the last pass's iterate, as the kernel summed it (w scaled back).
+        with np.errstate(over="ignore"):
+            rss = None if ref.rss is None else float(np.ldexp(ref.rss, exponent))
         return _result(ref.x, gram, rk, (), ref.steps, ref.converged, rss)
     w = np.ones(n) if scaled is None else scaled
     require_finite(X, y)

@@ -196,7 +196,7 @@ def seminormal_terms(
     ones : list of float
         ``1^T e`` (``1^T W e``) likewise.
     sumsq : float
-        ``|e|^2`` (``|W e|^2``) in float64.
+        ``|e|^2`` (``sum_i w_i e_i^2``) in float64.
 
     Notes
     -----
@@ -249,9 +249,12 @@ def seminormal_terms(
         c += err
     r = r0 + c
     f = c - (r - r0)
+    weighted = 0.0
     if weights is not None:
+        unweighted = r
         r, err = two_product(weights, r)
         f = err + weights * f
+        weighted = float(r @ unweighted)
     sumsq = float(r @ r)
     scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
     # q: 2**-26 of the power of two above |r| (any grid serves r = 0: its slices are 0).
@@ -267,12 +270,14 @@ def seminormal_terms(
         tail_cols = t @ hi
         tail_cols += (r_1 + t) @ mid
         tail_cols += (r + f) @ lo
-        return [*cols, tail_cols], [float(r_0 @ ones), float(r_1 @ ones), float(t @ ones)], sumsq
+        out_ones = [float(r_0 @ ones), float(r_1 @ ones), float(t @ ones)]
+        return [*cols, tail_cols], out_ones, weighted if weights is not None else sumsq
     t += f
     cols = [r_0 @ hi]
     tail_cols = t @ C
     tail_cols += r_0 @ lo
-    return [*cols, tail_cols], [float(r_0 @ ones), float(t @ ones)], sumsq
+    out_ones = [float(r_0 @ ones), float(t @ ones)]
+    return [*cols, tail_cols], out_ones, weighted if weights is not None else sumsq
 
 
 def column_norms(X: Array, rows: int) -> Array:

@@ -245,7 +245,8 @@ def solve_weighted_gram(
     Returns
     -------
     Refined or None
-        The refined solution; None where one or two norm-sliced levels do not carry
+        The refined solution, with ``sum(w r^2)`` (no penalty) at the last pass's
+        iterate as ``rss``; None where one or two norm-sliced levels do not carry
         the bits the problem needs, where a pass is not finite (data near overflow)
         or where the refinement does not converge: then Householder QR decides.
     """
@@ -272,9 +273,9 @@ def solve_weighted_gram(
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
                 penalty = [-row for row in penalty_terms(alpha, gram.mass, slopes)]
         rhs = ext.centred_sum(ones, cols, shift, centred_cols=penalty)
-        return rhs, None
+        return rhs, math.fsum(part[2] for part in parts)
 
     out = refine_by_passes(gram, x, StopRule(gram, x, rank.condition, True), rhs_pass)
     if not (out.finite and out.converged):
         return None
-    return Refined(out.x, out.steps, out.converged)
+    return Refined(out.x, out.steps, out.converged, out.rss)
