@@ -140,12 +140,15 @@ class WeightedGramR(Centred):
 
     Notes
     -----
-    Per block of ``k`` rows: ``B = X_k - 1 m^T``; its column norms bound those of
-    ``X_k`` by ``|B_j| + sqrt(k) |m_j|``; then ``B`` is scaled by ``sqrt(w)`` and
-    one symmetric rank-k update (BLAS ``syrk``) adds ``B^T W B``, with ``B^T w``,
-    ``B^T W y``, ``w^T y`` and ``y^T W y`` as matrix-vector products. The Gram
-    matrix is ``[[S, (B^T w)^T], [B^T w, B^T W B + alpha S I]]`` (without intercept
-    its lower block), exact but for the rounding of the sums, about ``n eps`` of it
+    Per block of ``k`` rows: ``B = X_k - 1 o^T``, about an origin ``o`` that is ``m``
+    where some ``|m_j|`` exceeds its column's (sample) standard deviation and zero
+    otherwise (no copy then); its column norms bound those of ``X_k`` by ``|B_j| +
+    sqrt(k) |o_j|``; then ``B`` is scaled by ``sqrt(w)`` and one symmetric rank-k
+    update (BLAS ``syrk``) adds ``B^T W B``, with ``B^T w``, ``B^T W y``, ``w^T y``
+    and ``y^T W y`` as matrix-vector products. With ``D = m - o`` and ``s = B^T w``,
+    ``Z^T W Z = [[S, (s - S D)^T], [s - S D, B^T W B - D s^T - s D^T + S D D^T]]``
+    (without intercept its lower block); ``alpha S`` joins the slopes' diagonal. It
+    is exact but for the rounding of the sums, about ``n eps`` of it
     at worst (``rate_factor = sqrt(n)`` as for :class:`~linreg.solvers.factor.GramR`).
     """
 
@@ -157,6 +160,11 @@ class WeightedGramR(Centred):
         self.k = min(n, self.p)
         self.fit_intercept = fit_intercept
         self.means = weighted_shift(X, w) if fit_intercept else np.zeros(d)
+        # The pass sums about the origin where every shift is within a standard deviation
+        # of it (a sample's): then the shift costs at most a bit of the centred sums.
+        spread = X[:: max(1, n // 65536)].std(axis=0)
+        far = bool(np.any(np.abs(self.means) > spread))
+        self._origin = self.means if far else np.zeros(d)
         rows = min(n, chunk_rows(d))
         self.block_rows = rows
         with np.errstate(over="ignore", invalid="ignore"):
@@ -174,13 +182,17 @@ class WeightedGramR(Centred):
             counts = np.minimum(rows, n - np.arange(0, n, rows))
             self.block_norms = np.sqrt(np.array([part[5] for part in sums])) * (
                 1.0 + 2.0**-30
-            ) + np.outer(np.sqrt(counts), np.abs(self.means))
+            ) + np.outer(np.sqrt(counts), np.abs(self._origin))
         self.mass = _compress([t for part in sums for t in part[6]]) if w is not None else [n]
         total = math.fsum(self.mass)
         self.weight_total = total
         self._y, self._w, self._y_norm = y, w, math.sqrt(max(yty, 0.0))
         alpha_s = np.asarray(alpha, dtype=np.float64) * total
         with np.errstate(over="ignore", invalid="ignore"):
+            # From B = X - 1 o^T to Z's X - 1 m^T: subtract D = m - o (zero where o = m).
+            D = self.means - self._origin
+            gram_b = gram_b - np.outer(D, sx) - np.outer(sx, D) + total * np.outer(D, D)
+            xty, sx = xty - D * sy, sx - total * D
             lower = gram_b + np.diag(np.broadcast_to(alpha_s, (d,)))
             if fit_intercept:
                 gram = np.empty((self.p, self.p))
@@ -201,15 +213,18 @@ class WeightedGramR(Centred):
 
     def _block(self, X: Array, y: Array, w: Array | None, s: int, scratch: Array) -> BlockSums:
         """One block's ``B^T W B``, ``B^T w``, ``B^T W y``, ``w^T y``, ``y^T W y``, the
-        column sums of squares of ``B`` and the exact parts of ``sum(w)``."""
+        column sums of squares of ``B`` and the exact parts of ``sum(w)``, for
+        ``B = X - 1 o^T`` (``o`` the pass's origin: ``X`` itself where it is zero)."""
         e = min(self.n, s + scratch.shape[0])
-        B = np.subtract(X[s:e], self.means, out=scratch[: e - s])
+        B = X[s:e]
+        if np.any(self._origin):
+            B = np.subtract(B, self._origin, out=scratch[: e - s])
         sumsq = np.einsum("ij,ij->j", B, B)
         yb = y[s:e]
         if w is None:
             return B.T @ B, B.sum(axis=0), yb @ B, float(np.sum(yb)), float(yb @ yb), sumsq, []
         root = np.sqrt(w[s:e])
-        B *= root[:, None]
+        B = np.multiply(B, root[:, None], out=scratch[: e - s])
         v = root * yb
         return B.T @ B, root @ B, v @ B, float(root @ v), float(v @ v), sumsq, exact_mass(w[s:e])
 
