@@ -159,11 +159,18 @@ class WeightedGramR(Centred):
         self.n, self.d, self.p = n, d, d + int(fit_intercept)
         self.k = min(n, self.p)
         self.fit_intercept = fit_intercept
-        self.means = weighted_shift(X, w) if fit_intercept else np.zeros(d)
+        # One gather of weighted_shift's evenly spaced rows (strided reads are slow)
+        # serves the shift and the spread.
+        stride = max(1, n // 65536)
+        sample = np.array(X[::stride])
+        self.means = np.zeros(d)
+        if fit_intercept:
+            weights = None if w is None else w[::stride]
+            usable = weights is None or bool(np.any(weights > 0.0))
+            self.means = weighted_shift(sample, weights) if usable else weighted_shift(X, w)
         # The pass sums about the origin where every shift is within a standard deviation
-        # of it (a sample's): then the shift costs at most a bit of the centred sums.
-        spread = X[:: max(1, n // 65536)].std(axis=0)
-        far = bool(np.any(np.abs(self.means) > spread))
+        # of it (the sample's): then the shift costs at most a bit of the centred sums.
+        far = bool(np.any(np.abs(self.means) > sample.std(axis=0)))
         self._origin = self.means if far else np.zeros(d)
         rows = min(n, chunk_rows(d))
         self.block_rows = rows
