@@ -92,10 +92,15 @@ applications of ``Q`` per step.  Timings: ``benchmarks/README.md``.
 Weights and the penalty
 -----------------------
 With ``sample_weight`` or ``alpha > 0`` the problem is :mod:`linreg.problem`'s, with
-normal equations ``A^T diag(w) (y - A x) = alpha S D x``; :mod:`linreg.solvers.weighted`
-preconditions it and refines both residuals from the original data in extended
-precision, so the answer is again the correctly rounded minimiser. ``w = None`` with
-``alpha = 0`` takes the unweighted path above unchanged.
+normal equations ``A^T diag(w) (y - A x) = alpha S D x``. Large well-conditioned ones
+(unweighted ridge included) take the route of step 1's Gram pass and the seminormal
+corrections, weighted (:mod:`linreg.solvers.weighted_gram`: a weighted Gram pass, then
+norm-sliced passes with every ``w_i r_i`` formed exactly); the others, or where that
+route finds a failed Cholesky, a rank drop or too large a condition number,
+:mod:`linreg.solvers.weighted`, which preconditions by Householder QR and refines both
+residuals from the original data in extended precision. Either way the answer is the
+correctly rounded minimiser (the same bits). ``w = None`` with ``alpha = 0`` takes the
+unweighted path above unchanged.
 
 Rank deficiency
 ---------------

@@ -1,5 +1,9 @@
 """Weighted and penalized problems in memory: their preconditioner and residuals.
 
+This is the Householder route, for small, ill-conditioned or rank-deficient problems
+and the oracle of the fast route for large, well-conditioned ones
+(:mod:`linreg.solvers.weighted_gram`, the same minimiser to the bit).
+
 The problem is :mod:`linreg.problem`'s: with ``S = sum(w)`` and ``D`` the identity but
 for a zero on the intercept, the minimiser of
 ``(1/S) sum_i w_i (y_i - a_i x)^2 + alpha |D x|^2`` solves
