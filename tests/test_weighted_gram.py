@@ -411,3 +411,21 @@ def test_residual_sum_of_squares_comes_from_the_pass(weighted: bool) -> None:
     r = y - res.intercept - X @ res.coef
     want = float(np.dot(r, r) if w is None else np.dot(w * r, r))
     assert res.residual_sum_of_squares == pytest.approx(want, rel=1e-10)
+
+
+@pytest.mark.parametrize("case", ["fortran", "sample_rows_unweighted", "tiny", "huge", "exact"])
+def test_awkward_inputs_give_the_householder_bits(case: str) -> None:
+    """An F-ordered design (the NumPy kernel), weights zero on every sampled row (the
+    shift from all rows), data near 1e-150 or 1e150, and an exact fit."""
+    rng = np.random.default_rng(21)
+    n = 140_000 if case == "sample_rows_unweighted" else 20_000
+    X, y = problem(21, n, 3, offset=2.0)
+    w = rng.uniform(0.0, 2.0, n)
+    if case == "sample_rows_unweighted":
+        w[:: n // 65_536] = 0.0
+    scale = {"tiny": 1e-150, "huge": 1e150}.get(case, 1.0)
+    X, y = X * scale, y * scale
+    if case == "exact":
+        y = X @ np.array([0.5, -0.25, 2.0]) + 3.0
+    got = lstsq(np.asfortranarray(X) if case == "fortran" else X, y, sample_weight=w, alpha=0.1)
+    np.testing.assert_array_equal(got.params, householder(X, y, sample_weight=w, alpha=0.1))
