@@ -205,6 +205,43 @@ CLONES EXPORT int linreg_seminormal_blocks(
     return 0;
 }
 
+/* linreg_seminormal_blocks takes row weights (its last argument): the Python side checks
+ * for this symbol before it passes any, so that a stale build is never given weights. */
+EXPORT int linreg_seminormal_weighted(void) { return 1; }
+
+/* One block of the weighted Gram pass (linreg.solvers.weighted_gram), in one sweep:
+ *   b = x_i - o (o: the origin, or none),  sumsq += b * b (per column, row by row),
+ *   root_i = sqrt(w_i),  out_i = root_i * b
+ * so that BLAS then takes out^T out (syrk) and the products with root and y.  Only
+ * the preconditioner and the kernel's grids are built from these sums; the rounding
+ * of sumsq is covered by the 2**-30 margin of the block norms. */
+CLONES EXPORT void linreg_weighted_gram_block(
+    const double *X, int64_t m, int64_t k, const double *origin, /* (k) or NULL */
+    const double *w, /* (m) */
+    double *out,     /* (m, k) */
+    double *root,    /* (m) */
+    double *sumsq    /* (k), added to */
+) {
+    for (int64_t i = 0; i < m; i++) {
+        const double ri = sqrt(w[i]);
+        const double *x = X + i * k;
+        double *o = out + i * k;
+        root[i] = ri;
+        if (origin != NULL) {
+            for (int64_t j = 0; j < k; j++) {
+                const double b = x[j] - origin[j];
+                sumsq[j] += b * b;
+                o[j] = ri * b;
+            }
+        } else {
+            for (int64_t j = 0; j < k; j++) {
+                sumsq[j] += x[j] * x[j];
+                o[j] = ri * x[j];
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------------------
  * Mini-batch SGD: linreg.solvers.sgd.sgd_steps in C (linreg.solvers.kernels.sgd_run).
  *

@@ -352,6 +352,14 @@ def _load() -> Callable[..., int] | None:
     return c_function
 
 
+@functools.cache
+def _takes_weights() -> bool:
+    """Whether the built kernel reads row weights (a build older than them would
+    ignore the argument: weighted passes then take the NumPy kernel)."""
+    library = compiled.library()
+    return library is not None and hasattr(library, "linreg_seminormal_weighted")
+
+
 def seminormal_pass(
     X: Array, y: Array, cuts: norm_sliced.BlockCuts, weights: Array | None = None
 ) -> list[BlockTerms]:
@@ -365,7 +373,7 @@ def seminormal_pass(
     of ``1^T e`` (exact ones, then a tail), and ``|r|^2``.
     """
     n, k = X.shape
-    kernel = _compiled() if k > 0 else None
+    kernel = _compiled() if k > 0 and (weights is None or _takes_weights()) else None
     # (A copy of X, to make it C-ordered float64, would break the memory bound.)
     if kernel is None or not (X.flags.c_contiguous and X.dtype == np.float64):
         return norm_sliced.seminormal_pass(X, y, cuts, weights)

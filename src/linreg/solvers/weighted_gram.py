@@ -37,15 +37,17 @@ the caller uses Householder QR, which reaches the same correctly rounded minimis
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import cholesky, solve_triangular
 
+from linreg.solvers import compiled, kernels
 from linreg.solvers import extended as ext
-from linreg.solvers import kernels
 from linreg.solvers.factor import Centred, Rank, vector_norm
 from linreg.solvers.moments import chunk_rows
 from linreg.solvers.norm_sliced import BlockCuts
@@ -79,6 +81,7 @@ def exact_mass(w: Array) -> list[float]:
     Parameters
     ----------
     w : ndarray of shape (n,)
+        Finite, below ``2**900`` in magnitude (the solver's weights are scaled below 1).
 
     Returns
     -------
@@ -110,6 +113,38 @@ def _compress(parts: list[float]) -> list[float]:
             return out or [0.0]
         out.append(s)
         terms.append(-s)
+
+
+GramBlock = Callable[[Array, "Array | None", Array, Array, Array, Array], None]
+
+
+def _gram_block() -> GramBlock | None:
+    """``linreg_weighted_gram_block`` (``_kernels.c``): one sweep of a block for
+    :meth:`WeightedGramR._block` (``out = sqrt(w) (X - o)``, ``root = sqrt(w)`` and the
+    column sums of squares of ``X - o``); None where the extension is not built or is
+    turned off (:func:`linreg.solvers.compiled.turned_off`)."""
+    return None if compiled.turned_off() else _load_gram_block()
+
+
+@functools.cache
+def _load_gram_block() -> GramBlock | None:
+    library = compiled.library()
+    function = None if library is None else getattr(library, "linreg_weighted_gram_block", None)
+    if function is None:
+        return None
+    p = ctypes.POINTER(ctypes.c_double)
+    function.argtypes = [p, ctypes.c_int64, ctypes.c_int64, p, p, p, p, p]
+    function.restype = None
+
+    def run(
+        X: Array, origin: Array | None, w: Array, out: Array, root: Array, sumsq: Array
+    ) -> None:
+        m, k = X.shape
+        arrays = (X, origin, w, out, root, sumsq)
+        ptr = [None if a is None else a.ctypes.data_as(p) for a in arrays]
+        function(ptr[0], m, k, *ptr[1:])
+
+    return run
 
 
 class WeightedGramR(Centred):
@@ -223,15 +258,25 @@ class WeightedGramR(Centred):
         column sums of squares of ``B`` and the exact parts of ``sum(w)``, for
         ``B = X - 1 o^T`` (``o`` the pass's origin: ``X`` itself where it is zero)."""
         e = min(self.n, s + scratch.shape[0])
-        B = X[s:e]
-        if np.any(self._origin):
-            B = np.subtract(B, self._origin, out=scratch[: e - s])
-        sumsq = np.einsum("ij,ij->j", B, B)
-        yb = y[s:e]
+        B, yb = X[s:e], y[s:e]
+        origin = self._origin if np.any(self._origin) else None
         if w is None:
-            return B.T @ B, B.sum(axis=0), yb @ B, float(np.sum(yb)), float(yb @ yb), sumsq, []
-        root = np.sqrt(w[s:e])
-        B = np.multiply(B, root[:, None], out=scratch[: e - s])
+            if origin is not None:
+                B = np.subtract(B, origin, out=scratch[: e - s])
+            gram = B.T @ B
+            sums = (B.sum(axis=0), yb @ B, float(np.sum(yb)), float(yb @ yb), np.diag(gram))
+            return gram, *sums, []
+        block = _gram_block()
+        if block is not None and B.flags.c_contiguous and B.dtype == np.float64:
+            root, sumsq = np.empty(e - s), np.zeros(self.d)
+            block(B, origin, np.ascontiguousarray(w[s:e]), scratch[: e - s], root, sumsq)
+            B = scratch[: e - s]
+        else:  # the same sums in NumPy
+            if origin is not None:
+                B = np.subtract(B, origin, out=scratch[: e - s])
+            sumsq = np.einsum("ij,ij->j", B, B)
+            root = np.sqrt(w[s:e])
+            B = np.multiply(B, root[:, None], out=scratch[: e - s])
         v = root * yb
         return B.T @ B, root @ B, v @ B, float(root @ v), float(v @ v), sumsq, exact_mass(w[s:e])
 
