@@ -164,6 +164,10 @@ class WeightedGramR(Centred):
     ----------
     mass : list of float
         Floats whose exact sum is ``S = sum(w)`` (``[n]`` without weights).
+    weight_bits : float
+        ``log2 max_j |X_j| / |sqrt(w) X_j|`` (``>= 0``; 0 without weights), from the
+        block norms' bound on ``|X_j|`` (up to half a bit over): the bits the
+        norm-sliced pass loses to weights below 1 (:func:`solve_weighted_gram`).
 
     Raises
     ------
@@ -235,6 +239,12 @@ class WeightedGramR(Centred):
             D = self.means - self._origin
             gram_b = gram_b - np.outer(D, sx) - np.outer(sx, D) + total * np.outer(D, D)
             xty, sx = xty - D * sy, sx - total * D
+            # |sqrt(w) X_j|^2 = sum w (x - m)^2 + 2 m sum w (x - m) + S m^2 (to rounding).
+            weighted = np.diag(gram_b) + 2.0 * self.means * sx + total * self.means**2
+            plain = np.sqrt(np.sum(self.block_norms**2, axis=0))
+            ratio = np.where(plain > 0.0, plain / np.sqrt(np.maximum(weighted, 0.0)), 1.0)
+            top = float(np.max(ratio, initial=1.0)) if w is not None else 1.0
+            self.weight_bits = math.log2(top) if top < math.inf else math.inf
             lower = gram_b + np.diag(np.broadcast_to(alpha_s, (d,)))
             if fit_intercept:
                 gram = np.empty((self.p, self.p))
@@ -309,6 +319,14 @@ def solve_weighted_gram(
     rank : Rank
         Its rank analysis (the condition number).
 
+    Notes
+    -----
+    The kernel rounds a column's sum at a fraction of ``|X_j| |W e|`` (its grids come
+    from the plain column norms), where the rule of
+    :func:`linreg.solvers.refine.bits_needed` speaks of the weighted norms: the pass
+    must carry ``log2 max_j |X_j| / |sqrt(w) X_j|`` bits more (``weight_bits``, about
+    one for the benchmark's weights, more where most rows weigh next to nothing).
+
     Returns
     -------
     Refined or None
@@ -321,8 +339,8 @@ def solve_weighted_gram(
     assert x is not None
     assert gram.block_norms is not None
     y_norm, r_norm = residual_norms(gram, y, x)
-    bits = bits_needed(gram, x, rank.condition, y_norm, r_norm)
-    levels = norm_sliced_levels(bits, gram.d, gram.block_rows)
+    need_f, need_g = bits_needed(gram, x, rank.condition, y_norm, r_norm)
+    levels = norm_sliced_levels((need_f, need_g + gram.weight_bits), gram.d, gram.block_rows)
     if levels == 0:
         return None
     norms, rows, off = gram.block_norms, gram.block_rows, int(gram.fit_intercept)
