@@ -15,7 +15,9 @@ line-for-line translation, one loop over each block:
    ``x - x_0``, as the NumPy kernel does (at two levels, ``x_1`` likewise);
 2. per row, the exact product ``x_0 . w_0 + b_1`` and the rounded tail
    ``x . w_1 + (x - x_0) . w_0 + b_2``, and ``e = y - exact - tail`` as ``r + f`` by
-   Knuth's TwoSum;
+   Knuth's TwoSum; with row weights (the weighted and penalized fits of
+   :mod:`linreg.solvers.weighted_gram`), ``w e`` in its place, ``w r`` by Dekker's
+   TwoProduct (exact, no fused multiply-add);
 3. per block, the grid ``q`` of ``r`` from ``|r|``, and ``r_0 = r`` rounded to it;
 4. per column, the exact sum ``x_0 . r_0`` and the rounded tail
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.

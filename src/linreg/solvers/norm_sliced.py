@@ -5,9 +5,10 @@ seminormal corrections of large, well-conditioned problems: the fixed-point grid
 of the slices come from the column *norms* of each row block
 (:class:`BlockCuts`), so that one slicing of a block serves both products
 (:func:`seminormal_terms`, with :class:`ChunkScratch` its scratch space), at one
-level or two. The same arithmetic, fused into one sweep per block in C, is
-:mod:`linreg.solvers.kernels`; the bits each level carries are worked out in
-:func:`linreg.solvers.refine.norm_sliced_bits`.
+level or two, with optional row weights (``A^T W (y - A x)``, each ``w_i e_i`` exact,
+for :mod:`linreg.solvers.weighted_gram`). The same arithmetic, fused into one sweep per
+block in C, is :mod:`linreg.solvers.kernels`; the bits each level carries are worked
+out in :func:`linreg.solvers.refine.norm_sliced_bits`.
 """
 
 from __future__ import annotations
