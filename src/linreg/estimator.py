@@ -540,9 +540,7 @@ class LinearRegression(RegressorProtocol, AssessmentMixin, ParamsMixin):
             sample_weight=sample_weight,
             alpha=float(self.alpha),
             scale=scale,
-            rss=result.residual_sum_of_squares
-            if sample_weight is None and self.alpha == 0.0
-            else None,
+            rss=result.residual_sum_of_squares,
         )
         val_loss = None
         if val is not None:

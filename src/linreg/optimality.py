@@ -146,20 +146,24 @@ def exact_objective(
     """The objective ``L`` of :mod:`linreg.problem` at (coef, intercept); inf on overflow.
 
     ``scale`` is the penalty scale ``s`` (d,) of a standardized penalty
-    ``alpha |s W|^2`` (None: ``alpha |W|^2``). ``rss``, the plain residual sum of
-    squares if known (unweighted, unpenalized), saves the pass over X.
+    ``alpha |s W|^2`` (None: ``alpha |W|^2``). ``rss``, the residual sum of squares
+    ``sum(w r^2)`` (``|r|^2`` without weights) if known, as the exact solver's
+    refinement gives it, saves the pass over X.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         if sample_weight is None and alpha == 0.0:
             if rss is None:
                 rss = float(np.sum((y - (X @ coef + intercept)) ** 2))
             return rss / len(y)
-        r = y - (X @ coef + intercept)
-        data = (
-            float(np.mean(r**2))
-            if sample_weight is None
-            else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
-        )
+        if rss is not None:
+            data = rss / (len(y) if sample_weight is None else float(np.sum(sample_weight)))
+        else:
+            r = y - (X @ coef + intercept)
+            data = (
+                float(np.mean(r**2))
+                if sample_weight is None
+                else float(np.sum(sample_weight * r**2) / np.sum(sample_weight))
+            )
         V = coef if scale is None else coef * scale
         return data + alpha * float(V @ V)
 

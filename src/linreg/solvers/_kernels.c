@@ -19,6 +19,8 @@
 #include <string.h>
 
 #define TILE 64
+/* Veltkamp's splitter, 2**27 + 1: halves of 26 bits (linreg.solvers.extended). */
+#define SPLITTER 134217729.0
 
 #if defined(_WIN32)
 #define EXPORT __declspec(dllexport)
@@ -44,7 +46,8 @@ CLONES EXPORT int linreg_seminormal_blocks(
     double *cols,  /* (n_blocks, 2 levels, k) */
     double *ones,  /* (n_blocks, levels + 1) */
     double *sumsq, /* (n_blocks) */
-    double *r, double *f /* (rows) scratch */
+    double *r, double *f, /* (rows) scratch */
+    const double *weights /* (n) row weights, or NULL */
 ) {
     const int two = levels > 1;
     const int64_t parts = two ? 4 : 2, sums = two ? 3 : 2;
@@ -60,6 +63,7 @@ CLONES EXPORT int linreg_seminormal_blocks(
     memset(r1, 0, sizeof r1);
     for (int64_t block = 0; block < n_blocks; block++) {
         const int64_t start = block * rows, stop = start + rows < n ? start + rows : n;
+        double weighted = 0.0; /* sum w e^2, row by row (with weights) */
         const double *s0 = shifts + block * k, *s1 = shifts + ((levels - 1) * n_blocks + block) * k;
         const double *w0 = w_parts + block * k, *w1 = w_parts + (n_blocks + block) * k;
         const double *w2 = w_parts + (levels * n_blocks + block) * k;
@@ -113,10 +117,21 @@ CLONES EXPORT int linreg_seminormal_blocks(
                 err[i] = err[i] - (ri - a[i]);
                 a[i] = ri;
             }
+            if (weights != NULL) { /* w e = p + (p_err + w f): Dekker's TwoProduct, no FMA */
+                const double *wt = weights + first;
+                for (int64_t i = 0; i < m; i++) {
+                    const double wi = wt[i], ri = a[i], p = wi * ri;
+                    const double cw = wi * SPLITTER, w1 = cw - (cw - wi), w2 = wi - w1;
+                    const double cr = ri * SPLITTER, r1 = cr - (cr - ri), r2 = ri - r1;
+                    err[i] = ((((w1 * r1 - p) + w1 * r2) + w2 * r1) + w2 * r2) + wi * err[i];
+                    a[i] = p;
+                    weighted += p * ri;
+                }
+            }
         }
         double total = 0.0, scale;
         for (int64_t i = 0; i < stop - start; i++) total += r[i] * r[i];
-        sumsq[block] = total;
+        sumsq[block] = weights != NULL ? weighted : total;
         if (total > 0x1p-900) {
             scale = sqrt(total);
         } else { /* |r|^2 underflows (or is NaN): bound |r| by its largest entry */
@@ -188,6 +203,43 @@ CLONES EXPORT int linreg_seminormal_blocks(
     free(tile);
     free(lanes);
     return 0;
+}
+
+/* linreg_seminormal_blocks takes row weights (its last argument): the Python side checks
+ * for this symbol before it passes any, so that a stale build is never given weights. */
+EXPORT int linreg_seminormal_weighted(void) { return 1; }
+
+/* One block of the weighted Gram pass (linreg.solvers.weighted_gram), in one sweep:
+ *   b = x_i - o (o: the origin, or none),  sumsq += b * b (per column, row by row),
+ *   root_i = sqrt(w_i),  out_i = root_i * b
+ * so that BLAS then takes out^T out (syrk) and the products with root and y.  Only
+ * the preconditioner and the kernel's grids are built from these sums; the rounding
+ * of sumsq is covered by the 2**-30 margin of the block norms. */
+CLONES EXPORT void linreg_weighted_gram_block(
+    const double *X, int64_t m, int64_t k, const double *origin, /* (k) or NULL */
+    const double *w, /* (m) */
+    double *out,     /* (m, k) */
+    double *root,    /* (m) */
+    double *sumsq    /* (k), added to */
+) {
+    for (int64_t i = 0; i < m; i++) {
+        const double ri = sqrt(w[i]);
+        const double *x = X + i * k;
+        double *o = out + i * k;
+        root[i] = ri;
+        if (origin != NULL) {
+            for (int64_t j = 0; j < k; j++) {
+                const double b = x[j] - origin[j];
+                sumsq[j] += b * b;
+                o[j] = ri * b;
+            }
+        } else {
+            for (int64_t j = 0; j < k; j++) {
+                sumsq[j] += x[j] * x[j];
+                o[j] = ri * x[j];
+            }
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ line-for-line translation, one loop over each block:
    ``x - x_0``, as the NumPy kernel does (at two levels, ``x_1`` likewise);
 2. per row, the exact product ``x_0 . w_0 + b_1`` and the rounded tail
    ``x . w_1 + (x - x_0) . w_0 + b_2``, and ``e = y - exact - tail`` as ``r + f`` by
-   Knuth's TwoSum;
+   Knuth's TwoSum; with row weights (the weighted and penalized fits of
+   :mod:`linreg.solvers.weighted_gram`), ``w e`` in its place, ``w r`` by Dekker's
+   TwoProduct (exact, no fused multiply-add);
 3. per block, the grid ``q`` of ``r`` from ``|r|``, and ``r_0 = r`` rounded to it;
 4. per column, the exact sum ``x_0 . r_0`` and the rounded tail
    ``x . t + (x - x_0) . r_0``, with ``t = r - r_0 + f``; and ``1 . r_0``, ``1 . t``.
@@ -80,6 +82,8 @@ BlockTerms = tuple[list[Array], list[float], float]
 ENV: Final = compiled.ENV
 #: Rows per tile (16 features: 8 KiB, in the L1 cache); ``_kernels.c`` has the same.
 TILE: Final = 64
+#: Veltkamp's splitter ``2**27 + 1`` (:func:`linreg.solvers.extended.two_product`'s).
+_SPLITTER: Final = 134217729.0
 
 
 def seminormal_blocks(
@@ -97,8 +101,10 @@ def seminormal_blocks(
     sumsq: Array,
     r: Array,
     f: Array,
+    weights: Array | None = None,
 ) -> None:
-    """Norm-sliced terms of ``A^T (y - A x)`` for every block of ``X``, at one or two levels.
+    """Norm-sliced terms of ``A^T (y - A x)`` (with ``weights``, of ``A^T W (y - A x)``)
+    for every block of ``X``, at one or two levels.
 
     The statement of ``linreg_seminormal_blocks`` in ``_kernels.c``, which computes the
     same operations in the same order (tested bit for bit); as Python it is slow. The
@@ -127,9 +133,15 @@ def seminormal_blocks(
     ones : ndarray of shape (n_blocks, levels + 1)
         Output: ``1^T r_0`` (then ``1^T r_1``) exactly, and the tail of ``1^T e``.
     sumsq : ndarray of shape (n_blocks,)
-        Output: ``|r|^2`` per block (float64 sums).
+        Output: ``|r|^2`` per block (float64 sums; ``sum w r^2`` with weights).
     r, f : ndarray of shape (rows,)
-        Scratch: ``e = r + f`` of the current block.
+        Scratch: ``e = r + f`` of the current block (``W e`` with weights).
+    weights : ndarray of shape (n,), optional
+        Row weights ``w``: each row's ``e = r + f`` becomes ``w e = p + (p' + w f)``,
+        ``w r = p + p'`` by Dekker's TwoProduct (exact), before the column sums, which
+        then sum ``A^T W e``; ``sumsq`` is then ``sum_i w_i e_i^2`` (each ``w_i r_i``
+        times ``r_i``, summed row by row), while the grid of ``W e`` comes from
+        ``|W e|^2``.
     """
     n, k = X.shape
     two = shifts.shape[0] > 1
@@ -144,6 +156,7 @@ def seminormal_blocks(
     for block in range((n + rows - 1) // rows):
         start = block * rows
         stop = min(start + rows, n)
+        weighted = 0.0  # sum w e^2, row by row (with weights)
         s0, w0, w1 = shifts[0, block], w_parts[0, block], w_parts[1, block]
         s1, w2 = shifts[-1, block], w_parts[-1, block]  # (two levels)
         # e = y - (C_0 w_0 + b_1) [- C_0 w_1 - C_1 w_0] - tail = r + f, row by row.
@@ -188,10 +201,21 @@ def seminormal_blocks(
                 ri = a[i] + err[i]
                 err[i] = err[i] - (ri - a[i])
                 a[i] = ri
+            if weights is not None:  # w e = p + (p_err + w f), TwoProduct without FMA
+                for i in range(m):
+                    wi, ri = float(weights[first + i]), float(a[i])
+                    prod = wi * ri
+                    cw, cr = wi * _SPLITTER, ri * _SPLITTER
+                    w_hi, r_hi = cw - (cw - wi), cr - (cr - ri)
+                    w_lo, r_lo = wi - w_hi, ri - r_hi
+                    prod_err = (((w_hi * r_hi - prod) + w_hi * r_lo) + w_lo * r_hi) + w_lo * r_lo
+                    err[i] = prod_err + wi * err[i]
+                    a[i] = prod
+                    weighted += prod * ri
         total = 0.0
         for i in range(stop - start):
             total += r[i] * r[i]
-        sumsq[block] = total
+        sumsq[block] = weighted if weights is not None else total
         if total > 2.0**-900:
             scale = math.sqrt(total)
         else:  # |r|^2 underflows (or is NaN): bound |r| by its largest entry
@@ -295,14 +319,19 @@ def _compiled() -> Callable[..., None] | None:
         sumsq: Array,
         r: Array,
         f: Array,
+        weights: Array | None = None,
     ) -> None:
         arrays = (X, y, shifts, w_parts, w, b1, b2, cols, ones, sumsq, r, f)
-        if not all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrays):
+        given = arrays if weights is None else (*arrays, weights)
+        if not all(a.dtype == np.float64 and a.flags.c_contiguous for a in given):
             raise ValueError("the C kernel reads and writes C-ordered float64 arrays only")
+        if weights is not None and weights.shape != (X.shape[0],):
+            raise ValueError(f"weights must have shape ({X.shape[0]},), got {weights.shape}")
         n, k = X.shape
         p = [a.ctypes.data_as(_DOUBLE_P) for a in arrays]
         levels = shifts.shape[0]
-        if c_function(*p[:2], n, k, rows, levels, *p[2:7], second_grid, *p[7:]) != 0:
+        row_weights = None if weights is None else weights.ctypes.data_as(_DOUBLE_P)
+        if c_function(*p[:2], n, k, rows, levels, *p[2:7], second_grid, *p[7:], row_weights) != 0:
             raise MemoryError("the C kernel could not allocate its scratch memory")
 
     return run
@@ -319,14 +348,25 @@ def _load() -> Callable[..., int] | None:
         return None
     function = library.linreg_seminormal_blocks
     i64, p = ctypes.c_int64, _DOUBLE_P
-    function.argtypes = [p, p, i64, i64, i64, i64, p, p, p, p, p, ctypes.c_double, p, p, p, p, p]
+    function.argtypes = [p, p, i64, i64, i64, i64, p, p, p, p, p, ctypes.c_double, p, p, p, p, p, p]
     function.restype = ctypes.c_int
     c_function: Callable[..., int] = function
     return c_function
 
 
-def seminormal_pass(X: Array, y: Array, cuts: norm_sliced.BlockCuts) -> list[BlockTerms]:
-    """:func:`linreg.solvers.norm_sliced.seminormal_pass` by the C kernel where it applies.
+@functools.cache
+def _takes_weights() -> bool:
+    """Whether the built kernel reads row weights (a build older than them would
+    ignore the argument: weighted passes then take the NumPy kernel)."""
+    library = compiled.library()
+    return library is not None and hasattr(library, "linreg_seminormal_weighted")
+
+
+def seminormal_pass(
+    X: Array, y: Array, cuts: norm_sliced.BlockCuts, weights: Array | None = None
+) -> list[BlockTerms]:
+    """:func:`linreg.solvers.norm_sliced.seminormal_pass` by the C kernel where it applies
+    (with ``weights``, the terms of ``A^T W (y - A x)``).
 
     That is: a C-ordered design with at least one column, and the kernel built and
     not turned off; other designs (F-ordered, say) take the NumPy kernel rather than
@@ -335,11 +375,13 @@ def seminormal_pass(X: Array, y: Array, cuts: norm_sliced.BlockCuts) -> list[Blo
     of ``1^T e`` (exact ones, then a tail), and ``|r|^2``.
     """
     n, k = X.shape
-    kernel = _compiled() if k > 0 else None
+    kernel = _compiled() if k > 0 and (weights is None or _takes_weights()) else None
     # (A copy of X, to make it C-ordered float64, would break the memory bound.)
     if kernel is None or not (X.flags.c_contiguous and X.dtype == np.float64):
-        return norm_sliced.seminormal_pass(X, y, cuts)
+        return norm_sliced.seminormal_pass(X, y, cuts, weights)
     y = np.ascontiguousarray(y, dtype=np.float64)
+    if weights is not None:
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
     rows, levels = cuts.rows, cuts.levels
     n_blocks = -(-n // rows)
     cols = np.empty((n_blocks, 2 * levels, k))
@@ -369,6 +411,7 @@ def seminormal_pass(X: Array, y: Array, cuts: norm_sliced.BlockCuts) -> list[Blo
             sumsq[first:last],
             np.empty(rows),
             np.empty(rows),
+            None if weights is None else weights[lo:hi],
         )
 
     ext.map_chunks(work, n_blocks, per_thread, lambda: None)

@@ -92,10 +92,15 @@ applications of ``Q`` per step.  Timings: ``benchmarks/README.md``.
 Weights and the penalty
 -----------------------
 With ``sample_weight`` or ``alpha > 0`` the problem is :mod:`linreg.problem`'s, with
-normal equations ``A^T diag(w) (y - A x) = alpha S D x``; :mod:`linreg.solvers.weighted`
-preconditions it and refines both residuals from the original data in extended
-precision, so the answer is again the correctly rounded minimiser. ``w = None`` with
-``alpha = 0`` takes the unweighted path above unchanged.
+normal equations ``A^T diag(w) (y - A x) = alpha S D x``. Large well-conditioned ones
+(unweighted ridge included) take the route of step 1's Gram pass and the seminormal
+corrections, weighted (:mod:`linreg.solvers.weighted_gram`: a weighted Gram pass, then
+norm-sliced passes with every ``w_i r_i`` formed exactly); the others, or where that
+route finds a failed Cholesky, a rank drop or too large a condition number,
+:mod:`linreg.solvers.weighted`, which preconditions by Householder QR and refines both
+residuals from the original data in extended precision. Either way the answer is the
+correctly rounded minimiser (the same bits). ``w = None`` with ``alpha = 0`` takes the
+unweighted path above unchanged.
 
 Rank deficiency
 ---------------
@@ -142,12 +147,14 @@ from linreg.solvers.factor import (
 from linreg.solvers.refine import (
     MAX_LEVELS,
     SMALL_PROBLEM,
+    Refined,
     centring_gain,
     levels_carrying,
     refine,
 )
 from linreg.solvers.result import LstsqResult
 from linreg.solvers.weighted import WeightedDesign, WeightedFactorization
+from linreg.solvers.weighted_gram import WeightedGramR, solve_weighted_gram
 from linreg.validation import require_finite
 
 __all__ = [
@@ -279,9 +286,18 @@ def _weighted(
     # Scaling every weight by the same c changes nothing: a power of two that brings
     # the largest to [1/2, 1) is exact (unless the weights span more than 2**1022)
     # and keeps w y and w r within range whatever the weights' scale.
-    w = np.ones(n) if w is None else np.ldexp(w, -math.frexp(float(np.max(w)))[1])
+    exponent = 0 if w is None else math.frexp(float(np.max(w)))[1]
+    scaled = None if w is None else np.ldexp(w, -exponent)
     if d + int(fit_intercept) == 0:
         return solve(X, y, fit_intercept=False)
+    fast = _weighted_gram(X, y, fit_intercept, scaled, alpha)
+    if fast is not None:
+        gram, rk, ref = fast
+        # sum(w r^2) at the last pass's iterate, as the kernel summed it (w scaled back).
+        with np.errstate(over="ignore"):
+            rss = None if ref.rss is None else float(np.ldexp(ref.rss, exponent))
+        return _result(ref.x, gram, rk, (), ref.steps, ref.converged, rss)
+    w = np.ones(n) if scaled is None else scaled
     require_finite(X, y)
     mass = ext.expansion(w.reshape(-1, 1))[:, 0].tolist()
     fac = WeightedFactorization(X, fit_intercept, w, alpha, math.fsum(mass))
@@ -298,6 +314,28 @@ def _weighted(
     ref = refine(design, fac, y, None, rk.condition, False)
     rss = _weighted_rss(X, y, given, ref.x, fit_intercept)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, rss)
+
+
+def _weighted_gram(
+    X: Array, y: Array, fit_intercept: bool, w: Array | None, alpha: float | Array
+) -> tuple[WeightedGramR, Rank, Refined] | None:
+    """The weighted problem by the fast route (:mod:`linreg.solvers.weighted_gram`), or
+    None where it does not apply: small, too few rows, no features, a sample already
+    too ill-conditioned, a failed Cholesky, a rank drop, a condition beyond the
+    seminormal limit, or more bits than a norm-sliced pass carries."""
+    n, d = X.shape
+    p = d + int(fit_intercept)
+    if n * p <= SMALL_PROBLEM or n < 2 * p or d == 0 or _sample_too_ill(X, fit_intercept):
+        return None
+    try:
+        gram = WeightedGramR(X, y, fit_intercept, w, alpha)
+    except np.linalg.LinAlgError:
+        return None  # Householder QR decides the rank
+    rk = numerical_rank(gram, uncentred_norms(gram))
+    if rk.rank < p or not _seminormal_ok(gram, rk, y):
+        return None
+    ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
+    return None if ref is None else (gram, rk, ref)
 
 
 def _weighted_rss(X: Array, y: Array, w: Array | None, x: Array, fit_intercept: bool) -> float:

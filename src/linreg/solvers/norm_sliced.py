@@ -5,9 +5,10 @@ seminormal corrections of large, well-conditioned problems: the fixed-point grid
 of the slices come from the column *norms* of each row block
 (:class:`BlockCuts`), so that one slicing of a block serves both products
 (:func:`seminormal_terms`, with :class:`ChunkScratch` its scratch space), at one
-level or two. The same arithmetic, fused into one sweep per block in C, is
-:mod:`linreg.solvers.kernels`; the bits each level carries are worked out in
-:func:`linreg.solvers.refine.norm_sliced_bits`.
+level or two, with optional row weights (``A^T W (y - A x)``, each ``w_i e_i`` exact,
+for :mod:`linreg.solvers.weighted_gram`). The same arithmetic, fused into one sweep per
+block in C, is :mod:`linreg.solvers.kernels`; the bits each level carries are worked
+out in :func:`linreg.solvers.refine.norm_sliced_bits`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from linreg.solvers.extended import map_chunks
+from linreg.solvers.extended import map_chunks, two_product
 
 __all__ = [
     "NORM_SLICE_BITS",
@@ -162,9 +163,15 @@ def _on_grid(v: Array, grid: float) -> Array:
 
 
 def seminormal_terms(
-    C: Array, y: Array, cuts: BlockCuts, block: int, scratch: ChunkScratch
+    C: Array,
+    y: Array,
+    cuts: BlockCuts,
+    block: int,
+    scratch: ChunkScratch,
+    weights: Array | None = None,
 ) -> tuple[list[Array], list[float], float]:
-    """A block's ``A^T e`` with ``e = y - b - C w``, far beyond float64, in one sweep.
+    """A block's ``A^T e`` with ``e = y - b - C w`` (or ``A^T W e``), far beyond float64,
+    in one sweep.
 
     Parameters
     ----------
@@ -178,15 +185,19 @@ def seminormal_terms(
         Which of them this is.
     scratch : ChunkScratch
         At least ``m`` rows, ``k`` features and ``cuts.levels`` levels.
+    weights : ndarray of shape (m,), optional
+        Row weights ``w_i``: ``e`` (as ``r + f``) is replaced by ``W e`` before the
+        column sums, as ``p + (p' + w f)`` with ``w r = p + p'`` exactly (Dekker's
+        TwoProduct), so ``W e`` keeps ``e``'s accuracy.
 
     Returns
     -------
     cols : list of ndarray of shape (k,)
-        ``C^T e`` as exact terms, then a rounded tail (the last).
+        ``C^T e`` (``C^T W e``) as exact terms, then a rounded tail (the last).
     ones : list of float
-        ``1^T e`` likewise.
+        ``1^T e`` (``1^T W e``) likewise.
     sumsq : float
-        ``|e|^2`` in float64.
+        ``|e|^2`` (``sum_i w_i e_i^2``) in float64.
 
     Notes
     -----
@@ -239,6 +250,12 @@ def seminormal_terms(
         c += err
     r = r0 + c
     f = c - (r - r0)
+    weighted = 0.0
+    if weights is not None:
+        unweighted = r
+        r, err = two_product(weights, r)
+        f = err + weights * f
+        weighted = float(r @ unweighted)
     sumsq = float(r @ r)
     scale = math.sqrt(sumsq) if sumsq > 2.0**-900 else float(np.max(np.abs(r))) * math.sqrt(m)
     # q: 2**-26 of the power of two above |r| (any grid serves r = 0: its slices are 0).
@@ -254,12 +271,14 @@ def seminormal_terms(
         tail_cols = t @ hi
         tail_cols += (r_1 + t) @ mid
         tail_cols += (r + f) @ lo
-        return [*cols, tail_cols], [float(r_0 @ ones), float(r_1 @ ones), float(t @ ones)], sumsq
+        out_ones = [float(r_0 @ ones), float(r_1 @ ones), float(t @ ones)]
+        return [*cols, tail_cols], out_ones, weighted if weights is not None else sumsq
     t += f
     cols = [r_0 @ hi]
     tail_cols = t @ C
     tail_cols += r_0 @ lo
-    return [*cols, tail_cols], [float(r_0 @ ones), float(t @ ones)], sumsq
+    out_ones = [float(r_0 @ ones), float(t @ ones)]
+    return [*cols, tail_cols], out_ones, weighted if weights is not None else sumsq
 
 
 def column_norms(X: Array, rows: int) -> Array:
@@ -272,10 +291,10 @@ def column_norms(X: Array, rows: int) -> Array:
 
 
 def seminormal_pass(
-    X: Array, y: Array, cuts: BlockCuts
+    X: Array, y: Array, cuts: BlockCuts, weights: Array | None = None
 ) -> list[tuple[list[Array], list[float], float]]:
     """:func:`seminormal_terms` of every block of ``cuts.rows`` rows, in block order,
-    on a thread pool (:func:`map_chunks`).
+    on a thread pool (:func:`map_chunks`); with row ``weights``, of ``A^T W e``.
 
     Beyond 2**900 the slicing overflows; callers see non-finite terms.
     """
@@ -284,6 +303,7 @@ def seminormal_pass(
 
     def work(s: int, scratch: ChunkScratch) -> tuple[list[Array], list[float], float]:
         with np.errstate(over="ignore", invalid="ignore"):
-            return seminormal_terms(X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch)
+            wt = None if weights is None else weights[s : s + rows]
+            return seminormal_terms(X[s : s + rows], y[s : s + rows], cuts, s // rows, scratch, wt)
 
     return map_chunks(work, n, rows, lambda: ChunkScratch(min(rows, n), d, cuts.levels))

@@ -1,5 +1,9 @@
 """Weighted and penalized problems in memory: their preconditioner and residuals.
 
+This is the Householder route, for small, ill-conditioned or rank-deficient problems
+and the oracle of the fast route for large, well-conditioned ones
+(:mod:`linreg.solvers.weighted_gram`, the same minimiser to the bit).
+
 The problem is :mod:`linreg.problem`'s: with ``S = sum(w)`` and ``D`` the identity but
 for a zero on the intercept, the minimiser of
 ``(1/S) sum_i w_i (y_i - a_i x)^2 + alpha |D x|^2`` solves
@@ -48,7 +52,7 @@ from linreg.solvers.factor import (
     vector_norm,
 )
 
-__all__ = ["WeightedDesign", "WeightedFactorization", "penalty_terms"]
+__all__ = ["WeightedDesign", "WeightedFactorization", "penalty_terms", "weighted_shift"]
 
 Array = NDArray[np.float64]
 
@@ -66,12 +70,15 @@ def penalty_terms(alpha: float | Array, mass: Sequence[float], slopes: Array) ->
     return np.array(rows) if rows else np.zeros((1, slopes.shape[0]))
 
 
-def _weighted_shift(X: Array, w: Array) -> Array:
+def weighted_shift(X: Array, w: Array | None) -> Array:
     """Centring shift: weighted column means of at most 65,536 evenly spaced rows
-    (of all rows where those carry no weight). Like the unweighted shift, it only
-    conditions the preconditioner."""
+    (of all rows where those carry no weight; ``w = None``: equal weights). Like the
+    unweighted shift, it only conditions the preconditioner."""
     stride = max(1, X.shape[0] // 65536)
-    sample, weights = X[::stride], w[::stride]
+    sample = X[::stride]
+    if w is None:
+        return np.asarray(sample[0] + np.mean(sample - sample[0], axis=0), dtype=np.float64)
+    weights = w[::stride]
     total = float(np.sum(weights))
     if not total > 0.0:
         sample, weights, total = X, w, float(np.sum(w))
@@ -111,7 +118,7 @@ class WeightedFactorization(Factorization):
         penalized = bool(np.any(np.asarray(alpha) > 0.0)) and d > 0
         self.rows = n + (d if penalized else 0)
         self.k = min(self.rows, self.p)
-        self.means = _weighted_shift(X, w) if fit_intercept else np.zeros(d)
+        self.means = weighted_shift(X, w) if fit_intercept else np.zeros(d)
         Z = np.zeros((self.rows, self.p), order="F")
         if fit_intercept:
             Z[:n, 0] = self.root
