@@ -27,6 +27,10 @@ Array = NDArray[np.float64]
 #: smaller chunks pay per-call overhead, see ``benchmarks/README.md``).
 CHUNK_ELEMENTS: Final = 1 << 18
 
+#: A thread's scratch in :meth:`Design.evaluate`: the NumPy kernels' workspace, and the
+#: C kernel's where it serves.
+_State = tuple[ext.Workspace, "Array | None"]
+
 
 class Design:
     """The original design ``A = [1 X]`` (or ``X``), ``X = X_hi + X_lo`` exactly.
@@ -128,18 +132,29 @@ class Design:
             and general_kernel.carries(levels)
         )
 
-        def work(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
+        def work(s: int, state: _State) -> tuple[list[float], list[Array], Array]:
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite
             # residuals and keeps its previous iterate.  (errstate is per thread.)
             with np.errstate(over="ignore", invalid="ignore"):
-                return chunk(s, ws)
+                return chunk(s, *state)
 
-        def chunk(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
+        def chunk(
+            s: int, ws: ext.Workspace, scratch: Array | None
+        ) -> tuple[list[float], list[Array], Array]:
             e = min(n, s + step)
             if compiled:
                 # The same terms from the C kernel (linreg.solvers.general_kernel).
                 ones_c, x_terms_c = general_kernel.chunk_terms(
-                    self.X[s:e], y[s:e], r[s:e], b, w, levels, passes_f, fresh_residual, f[s:e]
+                    self.X[s:e],
+                    y[s:e],
+                    r[s:e],
+                    b,
+                    w,
+                    levels,
+                    passes_f,
+                    fresh_residual,
+                    f[s:e],
+                    scratch,
                 )
                 return (
                     ones_c if self.fit_intercept else [],
@@ -181,7 +196,13 @@ class Design:
             return np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
 
         features, most = max(self.d, 1), max(levels)
-        parts = ext.map_chunks(work, n, step, lambda: ext.Workspace(features, min(step, n), most))
+
+        def state() -> _State:
+            rows = min(step, n)
+            own = general_kernel.scratch(rows, features, levels) if compiled else None
+            return ext.Workspace(features, rows, most), own
+
+        parts = ext.map_chunks(work, n, step, state)
         off = int(self.fit_intercept)
         # g = c - A^T r as exact terms: the intercept's column, then the others.
         ones = [float(c[0])] + [-t for part in parts for t in part[0]] if off else []

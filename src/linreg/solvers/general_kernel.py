@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from . import extended as ext
 from . import kernels
 
-__all__ = ["MOST_LEVELS", "ChunkTerms", "applies", "carries", "chunk_terms", "rho"]
+__all__ = ["MOST_LEVELS", "ChunkTerms", "applies", "carries", "chunk_terms", "rho", "scratch"]
 
 Array = NDArray[np.float64]
 #: ``(terms of 1^T r, terms of X^T r)`` of a chunk, as the NumPy kernels give them.
@@ -84,10 +84,37 @@ def _load() -> Callable[..., int] | None:
         p, p, p, i64, i64, ctypes.c_double, p,  # X, y, r, m, k, b, w
         i64, i64, i64, i64, i64, i64,  # levels_f, levels_g, rho_f, rho_g, passes_f, fresh
         p, p, ctypes.POINTER(i64), p,  # f, ones, n_ones, cols
+        p, i64,  # work, work_size
     ]  # fmt: skip
     function.restype = ctypes.c_int
     c_function: Callable[..., int] = function
     return c_function
+
+
+@functools.cache
+def _load_size() -> Callable[..., int] | None:
+    """``linreg_general_scratch`` (the scratch a chunk needs), or None if not built."""
+    spec = importlib.util.find_spec("linreg.solvers._kernels")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        function = ctypes.CDLL(spec.origin).linreg_general_scratch
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int64] * 4
+    function.restype = ctypes.c_int64
+    c_function: Callable[..., int] = function
+    return c_function
+
+
+def scratch(rows: int, k: int, levels: tuple[int, int]) -> Array:
+    """Scratch for :func:`chunk_terms` on chunks of at most ``rows`` rows (one per
+    thread, reused chunk after chunk: a fresh block of this size costs page faults
+    on every call, more than the arithmetic on it)."""
+    size = _load_size()
+    if size is None:
+        raise RuntimeError("the C kernel linreg_general_chunk was not built")
+    return np.empty(int(size(rows, k, *levels)))
 
 
 def applies(X: Array, X_lo: Array | None) -> bool:
@@ -114,6 +141,7 @@ def chunk_terms(
     passes_f: int,
     fresh: bool,
     f: Array,
+    work: Array | None = None,
 ) -> ChunkTerms:
     """One chunk of :meth:`~linreg.solvers.design.Design.evaluate` in C.
 
@@ -136,6 +164,9 @@ def chunk_terms(
         Start ``r`` afresh.
     f : ndarray of shape (m,)
         Written with ``y - r - b - X w`` (contiguous).
+    work : ndarray, optional
+        Scratch from :func:`scratch` (for at least ``m`` rows); else the C function
+        allocates its own.
 
     Returns
     -------
@@ -171,6 +202,8 @@ def chunk_terms(
         ones.ctypes.data_as(_DOUBLE_P),
         ctypes.byref(n_ones),
         cols.ctypes.data_as(_DOUBLE_P),
+        None if work is None else work.ctypes.data_as(_DOUBLE_P),
+        0 if work is None else work.size,
     )
     if status != 0:
         raise MemoryError("the C kernel could not allocate its scratch memory")
