@@ -87,7 +87,10 @@ in C, :mod:`linreg.solvers.kernels`, the same solutions to the bit).  A refineme
 in float64 alone would be cheaper, but lands ulps off the correctly rounded
 solution where ``y - A x`` cancels.  Other problems: one float64 copy of the
 centred design, ``n x (d + 1)``, which the QR overwrites, plus one or two
-applications of ``Q`` per step.  Timings: ``benchmarks/README.md``.
+applications of ``Q`` per step; these LAPACK calls run with BLAS on one thread
+(:mod:`linreg.solvers.threads`: woken OpenBLAS workers would spin on the cores the
+extended-precision passes use), and ``|y - A x|^2`` comes from the last pass's own
+residual (:func:`linreg.solvers.refine.moved_rss`).  Timings: ``benchmarks/README.md``.
 
 Weights and the penalty
 -----------------------
