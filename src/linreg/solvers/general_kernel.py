@@ -21,7 +21,15 @@ in two sweeps of the chunk:
    ``[y_i, -r_i, -b, -terms...]`` (with ``r_i = (y_i - b) - x_i . w`` first, when the
    pass starts afresh);
 2. per row: ``r_i``'s slices, each column's slices on its grid, their exact products
-   summed into the column's terms, and the tails.
+   summed into the column's terms, and the tails (the chunk scaled by ``r``'s
+   exponents is transposed once, its columns' maxima taken on the way; the inner
+   loop is compiled for each number of levels, its lane sums held in registers).
+
+Its scratch (about ``(d + 2) rows`` doubles) comes from the caller, one block per thread
+reused chunk after chunk (:func:`scratch`): a fresh block of that size per call came
+from ``mmap``, and its page faults cost more than the arithmetic. The library loader
+picks an AVX-512, AVX2 or plain build of the function for the CPU (GCC's
+``target_clones``; the same operations, rounded as written, in each).
 
 The slices are the NumPy kernels' own (same grids, same operations, rounded as
 written: no fast-math, no fused multiply-adds), so every exact term is the same
