@@ -120,6 +120,7 @@ def test_caller_scratch_gives_the_same_numbers(m: int) -> None:
     leftovers) changes no bit of the outputs against the C function's own."""
     X, y, r0, w = _data(11, m, 6, 3.0)
     work = general_kernel.scratch(1_024, 6, (3, 5))
+    assert work is not None
     work[:] = np.nan  # leftovers must never be read
     outs = []
     for scratch in (None, work):

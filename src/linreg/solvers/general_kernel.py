@@ -115,14 +115,13 @@ def _load_size() -> Callable[..., int] | None:
     return c_function
 
 
-def scratch(rows: int, k: int, levels: tuple[int, int]) -> Array:
+def scratch(rows: int, k: int, levels: tuple[int, int]) -> Array | None:
     """Scratch for :func:`chunk_terms` on chunks of at most ``rows`` rows (one per
     thread, reused chunk after chunk: a fresh block of this size costs page faults
-    on every call, more than the arithmetic on it)."""
+    on every call, more than the arithmetic on it); None from an extension built
+    before it took one (the C function then allocates its own)."""
     size = _load_size()
-    if size is None:
-        raise RuntimeError("the C kernel linreg_general_chunk was not built")
-    return np.empty(int(size(rows, k, *levels)))
+    return None if size is None else np.empty(int(size(rows, k, *levels)))
 
 
 def applies(X: Array, X_lo: Array | None) -> bool:
