@@ -33,6 +33,15 @@
 #define CLONES
 #endif
 
+/* Inlined into each caller with its levels constant (so loops unroll). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ALWAYS_INLINE static __forceinline
+#else
+#define ALWAYS_INLINE static inline
+#endif
+
 #define MAX_LEVELS 6
 #define MAX_TERMS (MAX_LEVELS * (MAX_LEVELS + 1) / 2 + 1)
 
@@ -142,7 +151,7 @@ static inline void ones_terms(const double *r, int64_t m, double down, double si
  * rows, whole lanes) sliced at top, top shrink, ...; their exact products with r's
  * slices rv summed into exact[0 .. L (L + 1) / 2 - 1], the tails (rest of x times r's
  * mantissa, each slice of x times r's rest) into tl[0 .. L].  Inlined with L constant. */
-static inline __attribute__((always_inline)) void column_block(
+ALWAYS_INLINE void column_block(
     const double *t, int64_t padded, double top, double shrink, const double (*rv)[SB],
     const double (*rs)[SB], const int L, double *exact, double *tl) {
     const int terms = L * (L + 1) / 2;
