@@ -113,6 +113,27 @@ def test_terms_sum_to_the_exact_products() -> None:
         assert abs(Fraction(float(f[i])) - exact) <= abs(exact) * Fraction(2) ** -52
 
 
+@needs_c
+@pytest.mark.parametrize("m", [1, 7, 8, 300, 1_000])
+def test_caller_scratch_gives_the_same_numbers(m: int) -> None:
+    """A thread's reused scratch (sized for a longer chunk, holding an earlier chunk's
+    leftovers) changes no bit of the outputs against the C function's own."""
+    X, y, r0, w = _data(11, m, 6, 3.0)
+    work = general_kernel.scratch(1_024, 6, (3, 5))
+    assert work is not None
+    work[:] = np.nan  # leftovers must never be read
+    outs = []
+    for scratch in (None, work):
+        r, f = r0.copy(), np.empty(m)
+        ones, cols = general_kernel.chunk_terms(X, y, r, 0.5, w, (3, 5), 4, True, f, scratch)
+        outs.append((r, f, ones, cols))
+    (r_a, f_a, ones_a, cols_a), (r_b, f_b, ones_b, cols_b) = outs
+    assert np.array_equal(r_a, r_b)
+    assert np.array_equal(f_a, f_b)
+    assert ones_a == ones_b
+    assert all(np.array_equal(a, b) for a, b in zip(cols_a, cols_b, strict=True))
+
+
 def _polynomial(n: int, degree: int, seed: int = 0) -> tuple[Array, Array]:
     rng = np.random.default_rng(seed)
     x = rng.uniform(1.0, 2.0, n)
@@ -194,3 +215,44 @@ def test_skipping_the_gram_pass_changes_no_bit(monkeypatch: pytest.MonkeyPatch) 
     tried = solve_lstsq(X, y)
     assert np.array_equal(skipped.coef, tried.coef)
     assert skipped.intercept == tried.intercept
+
+
+@pytest.mark.parametrize(
+    ("n", "degree", "noise", "given"), [(40_000, 6, 0.1, True), (20_000, 4, 1e-9, False)]
+)
+def test_householder_route_reports_the_residual_sum_of_squares(
+    n: int, degree: int, noise: float, given: bool
+) -> None:
+    """The ill-conditioned route's |y - A x|^2 comes from its own pass (|r + f|^2 less
+    the last step's |A dx|^2): it matches the residuals summed afresh in extended
+    precision, so the estimator needs no pass over X for its loss.  A near-exact fit,
+    whose last step is not negligible beside its tiny residual, leaves it to the
+    caller (None)."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(1.0, 2.0, n)
+    X = np.column_stack([x**k for k in range(1, degree + 1)])
+    y = 1.0 + X @ rng.normal(size=degree) + rng.normal(0.0, noise, n)
+    res = solve_lstsq(X, y)
+    assert (res.residual_sum_of_squares is not None) == given
+    if res.residual_sum_of_squares is None:
+        return
+    exact_r = lstsq.residuals(X, y, res.coef, res.intercept)
+    want = math.fsum((exact_r * exact_r).tolist())
+    assert res.residual_sum_of_squares == pytest.approx(want, rel=1e-12)
+
+
+def test_moved_rss_refuses_a_step_that_is_not_negligible() -> None:
+    """``moved_rss`` gives |e|^2 - |A dx|^2 only where |A dx|^2 <= 2**-52 |e|^2."""
+    from linreg.solvers.factor import Factorization
+    from linreg.solvers.refine import moved_rss
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 3))
+    fac = Factorization(X, True)
+    dx = np.array([1e-3, 0.0, 0.0, 0.0])  # |A dx|^2 = 200e-6
+    step = 200 * 1e-6
+    assert moved_rss(fac, None, dx) is None
+    assert moved_rss(fac, math.inf, dx) is None
+    assert moved_rss(fac, step * 2.0**40, dx) is None
+    got = moved_rss(fac, step * 2.0**53, dx)
+    assert got == pytest.approx(step * 2.0**53 - step, rel=1e-15)

@@ -28,9 +28,18 @@
 
 /* AVX2 where the CPU has it, chosen when the library loads (as in _kernels.c). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
+#endif
+
+/* Inlined into each caller with its levels constant (so loops unroll). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ALWAYS_INLINE static __forceinline
+#else
+#define ALWAYS_INLINE static inline
 #endif
 
 #define MAX_LEVELS 6
@@ -42,6 +51,10 @@ static int64_t pow2_exponent(double a) {
     memcpy(&bits, &a, sizeof bits);
     return (int64_t)((bits >> 52) & 0x7FF) - 1022;
 }
+
+/* max(a, v) for an accumulator a that is never NaN: fmax's answer (a NaN v
+ * leaves a), without the library call that fmax is where NaN rules forbid inlining. */
+static inline double running_max(double a, double v) { return v > a ? v : a; }
 
 /* 2**e: inf above 1023, 2**-1022 below -1022 (extended._pow2). */
 static double pow2(int64_t e) {
@@ -79,6 +92,110 @@ static void split_exponents(const double *v, int64_t n, double *mant, double *sc
 #define SB 256 /* rows per sub-block, transposed so that loops run across rows */
 #define LANES 8
 
+
+/* max |v_i| over n entries, in LANES running maxima (max is exact, so the order does not
+ * matter: the same number as one running max; NaN entries are passed over, as by fmax). */
+static inline double abs_max(const double *v, int64_t n) {
+    double lane[LANES] = {0.0};
+    int64_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int64_t l = 0; l < LANES; l++) lane[l] = running_max(lane[l], fabs(v[i + l]));
+    double top = 0.0;
+    for (; i < n; i++) top = running_max(top, fabs(v[i]));
+    for (int64_t l = 0; l < LANES; l++) top = running_max(top, lane[l]);
+    return top;
+}
+
+/* sum_terms' sums for r scaled by `down` (|r_i down| < 1): level a's slices on the
+ * grid sigma0 shrink**a, summed exactly (in any order: they are multiples of one
+ * grid and their sums fit in 53 bits), into ones[a]; the rest rounded into
+ * ones[levels].  In LANES partial sums, which for the rest is another order of the
+ * same rounded sum (within its bound). */
+static inline void ones_terms(const double *r, int64_t m, double down, double sigma0,
+                              double shrink, int64_t levels, double *ones) {
+    double part[MAX_LEVELS + 1][LANES];
+    for (int64_t a = 0; a <= levels; a++)
+        for (int64_t l = 0; l < LANES; l++) part[a][l] = 0.0;
+    int64_t i = 0;
+    for (; i + LANES <= m; i += LANES) {
+        double v[LANES];
+        for (int64_t l = 0; l < LANES; l++) v[l] = r[i + l] * down;
+        double sigma = sigma0;
+        for (int64_t a = 0; a < levels; a++) {
+            for (int64_t l = 0; l < LANES; l++) {
+                const double piece = (v[l] + sigma) - sigma;
+                v[l] = v[l] - piece;
+                part[a][l] += piece;
+            }
+            sigma *= shrink;
+        }
+        for (int64_t l = 0; l < LANES; l++) part[levels][l] += v[l];
+    }
+    for (int64_t a = 0; a <= levels; a++) {
+        ones[a] = 0.0;
+        for (int64_t l = 0; l < LANES; l++) ones[a] += part[a][l];
+    }
+    for (; i < m; i++) {
+        double v = r[i] * down, sigma = sigma0;
+        for (int64_t a = 0; a < levels; a++) {
+            const double piece = (v + sigma) - sigma;
+            v = v - piece;
+            ones[a] += piece;
+            sigma *= shrink;
+        }
+        ones[levels] += v;
+    }
+}
+
+/* One column's share of a sub-block of rmatvec_terms: the scaled entries t (padded
+ * rows, whole lanes) sliced at top, top shrink, ...; their exact products with r's
+ * slices rv summed into exact[0 .. L (L + 1) / 2 - 1], the tails (rest of x times r's
+ * mantissa, each slice of x times r's rest) into tl[0 .. L].  Inlined with L constant. */
+ALWAYS_INLINE void column_block(
+    const double *t, int64_t padded, double top, double shrink, const double (*rv)[SB],
+    const double (*rs)[SB], const int L, double *exact, double *tl) {
+    const int terms = L * (L + 1) / 2;
+    double lane[MAX_TERMS + MAX_LEVELS + 1][LANES];
+    for (int q = 0; q < terms + L + 1; q++)
+        for (int l = 0; l < LANES; l++) lane[q][l] = 0.0;
+    for (int64_t i0 = 0; i0 < padded; i0 += LANES) {
+        double xr[LANES], pa[MAX_LEVELS][LANES];
+        for (int l = 0; l < LANES; l++) xr[l] = t[i0 + l];
+        double sj = top;
+        for (int a = 0; a < L; a++) {
+            for (int l = 0; l < LANES; l++) {
+                const double piece = (xr[l] + sj) - sj;
+                xr[l] = xr[l] - piece;
+                pa[a][l] = piece;
+            }
+            sj *= shrink;
+        }
+        int q = 0;
+        for (int a = 0; a < L; a++)
+            for (int c = 0; c < L - a; c++, q++)
+                for (int l = 0; l < LANES; l++) lane[q][l] += pa[a][l] * rv[c][i0 + l];
+        for (int l = 0; l < LANES; l++) lane[q][l] += xr[l] * rs[0][i0 + l];
+        for (int a = 0; a < L; a++)
+            for (int l = 0; l < LANES; l++) lane[q + 1 + a][l] += pa[a][l] * rs[L - a][i0 + l];
+    }
+    for (int q = 0; q < terms; q++) {
+        double sum = 0.0; /* exact */
+        for (int l = 0; l < LANES; l++) sum += lane[q][l];
+        exact[q] = sum;
+    }
+    for (int a = 0; a <= L; a++) {
+        double sum = 0.0;
+        for (int l = 0; l < LANES; l++) sum += lane[terms + a][l];
+        tl[a] = sum;
+    }
+}
+
+/* Doubles of scratch linreg_general_chunk needs for a chunk of m rows, k features. */
+EXPORT int64_t linreg_general_scratch(int64_t m, int64_t k, int64_t levels_f, int64_t levels_g) {
+    const int64_t mp = (m + LANES - 1) / LANES * LANES;
+    return k * (2 * levels_f + 4) + k * SB + 2 * m + k * mp + (levels_g + 1) * k;
+}
+
 /*
  * One chunk of m rows and k >= 1 features.
  *   X (m, k) C-ordered; y, r (m); r is overwritten with fl((y - b) - X w) if fresh.
@@ -95,7 +212,8 @@ static void split_exponents(const double *v, int64_t n, double *mant, double *sc
 CLONES EXPORT int linreg_general_chunk(
     const double *X, const double *y, double *r, int64_t m, int64_t k, double b,
     const double *w, int64_t levels_f, int64_t levels_g, int64_t rho_f, int64_t rho_g,
-    int64_t passes_f, int64_t fresh, double *f, double *ones, int64_t *n_ones, double *cols
+    int64_t passes_f, int64_t fresh, double *f, double *ones, int64_t *n_ones, double *cols,
+    double *work, int64_t work_size
 ) {
     if (levels_f < 1 || levels_f > MAX_LEVELS || levels_g < 1 || levels_g > MAX_LEVELS) return -1;
     if (passes_f < 1) return -1;
@@ -103,9 +221,16 @@ CLONES EXPORT int linreg_general_chunk(
     const double shrink_g = ldexp(1.0, (int)(rho_g - 53));
     const int64_t terms_f = levels_f * (levels_f + 1) / 2 + 1;
     const int64_t terms_g = levels_g * (levels_g + 1) / 2 + 1;
-    const size_t size = (size_t)(k * (2 * levels_f + 4) + k * SB + 2 * m);
-    double *scratch = malloc(sizeof(double) * size);
-    if (scratch == NULL) return -1;
+    const int64_t mp = (m + LANES - 1) / LANES * LANES;
+    const int64_t size = linreg_general_scratch(m, k, levels_f, levels_g);
+    /* The caller's scratch where it gives enough (fresh malloc blocks of this size
+     * come from mmap, and their page faults cost more than the arithmetic). */
+    double *own = NULL, *scratch = work;
+    if (scratch == NULL || work_size < size) {
+        own = malloc(sizeof(double) * (size_t)size);
+        if (own == NULL) return -1;
+        scratch = own;
+    }
     double *w_mant = scratch, *w_scale = w_mant + k;
     double *v_slices = w_scale + k;               /* (levels_f, k) */
     double *v_rests = v_slices + levels_f * k;    /* (levels_f + 1, k): rests[t] */
@@ -128,7 +253,6 @@ CLONES EXPORT int linreg_general_chunk(
             sigma *= shrink_f;
         }
     }
-    double top_r = 0.0;
     /* Pass 1: r (fresh), the row products' terms, f by SumK. */
     for (int64_t first = 0; first < m; first += SB) {
         const int64_t mb = m - first < SB ? m - first : SB;
@@ -206,11 +330,9 @@ CLONES EXPORT int linreg_general_chunk(
         for (int64_t i = 0; i < mb; i++) acc[i] = p[0][i];
         for (int64_t q = 1; q < np_; q++)
             for (int64_t i = 0; i < mb; i++) acc[i] = acc[i] + p[q][i];
-        for (int64_t i = 0; i < mb; i++) {
-            f[first + i] = acc[i];
-            top_r = fmax(top_r, fabs(r[first + i]));
-        }
+        for (int64_t i = 0; i < mb; i++) f[first + i] = acc[i];
     }
+    const double top_r = abs_max(r, m);
     /* sum_terms(r): slices of r / 2**e at 2**rho_g, summed exactly; the rest rounded. */
     if (top_r == 0.0) {
         ones[0] = 0.0;
@@ -218,44 +340,37 @@ CLONES EXPORT int linreg_general_chunk(
     } else {
         int e;
         frexp(top_r, &e);
-        const double down = ldexp(1.0, -e);
-        for (int64_t a = 0; a <= levels_g; a++) ones[a] = 0.0;
-        for (int64_t i = 0; i < m; i++) {
-            double v = r[i] * down, sigma = ldexp(1.0, (int)rho_g);
-            for (int64_t a = 0; a < levels_g; a++) {
-                const double piece = (v + sigma) - sigma;
-                v = v - piece;
-                ones[a] += piece;
-                sigma *= shrink_g;
-            }
-            ones[levels_g] += v;
-        }
+        ones_terms(r, m, ldexp(1.0, -e), ldexp(1.0, (int)rho_g), shrink_g, levels_g, ones);
         for (int64_t a = 0; a <= levels_g; a++) ones[a] = ldexp(ones[a], e);
         *n_ones = levels_g + 1;
     }
     /* rmatvec_terms: rows scaled so that r's mantissas lie in (-1, 1); column j cut
-     * at 2**(e_j + rho_g), 2**e_j above its largest scaled entry. */
+     * at 2**(e_j + rho_g), 2**e_j above its largest scaled entry.  The scaled chunk is
+     * transposed once into S (column j at S + j * mp, zero-padded to whole lanes),
+     * its columns' maxima taken on the way. */
     split_exponents(r, m, mant_r, scale_r);
-    for (int64_t j = 0; j < k; j++) top[j] = 0.0;
-    for (int64_t i = 0; i < m; i++) {
-        const double *x = X + i * k;
-        for (int64_t j = 0; j < k; j++) top[j] = fmax(top[j], fabs(x[j] * scale_r[i]));
+    double *S = scale_r + m;   /* (k, mp) */
+    double *tails = S + k * mp; /* (levels_g + 1, k) */
+    for (int64_t j = 0; j < k; j++) {
+        double *col = S + j * mp;
+        for (int64_t i = m; i < mp; i++) col[i] = 0.0;
     }
-    for (int64_t j = 0; j < k; j++) top[j] = pow2(pow2_exponent(top[j]) + rho_g);
+    for (int64_t first = 0; first < m; first += SB) {
+        const int64_t mb = m - first < SB ? m - first : SB;
+        for (int64_t i = 0; i < mb; i++) {
+            const double *x = X + (first + i) * k;
+            const double sc = scale_r[first + i];
+            for (int64_t j = 0; j < k; j++) S[j * mp + first + i] = x[j] * sc;
+        }
+    }
+    for (int64_t j = 0; j < k; j++) top[j] = pow2(pow2_exponent(abs_max(S + j * mp, mp)) + rho_g);
     for (int64_t q = 0; q < terms_g * k; q++) cols[q] = 0.0;
-    double *tails = malloc(sizeof(double) * (size_t)((levels_g + 1) * k));
-    if (tails == NULL) {
-        free(scratch);
-        return -1;
-    }
     for (int64_t q = 0; q < (levels_g + 1) * k; q++) tails[q] = 0.0;
     /* r's slices per row (rv) and rests (rs), zero-padded to whole lanes. */
-    double rv[MAX_LEVELS][SB], rs[MAX_LEVELS + 1][SB], lane[MAX_TERMS + MAX_LEVELS + 1][LANES];
+    double rv[MAX_LEVELS][SB], rs[MAX_LEVELS + 1][SB];
     for (int64_t first = 0; first < m; first += SB) {
         const int64_t mb = m - first < SB ? m - first : SB;
         const int64_t padded = (mb + LANES - 1) / LANES * LANES;
-        for (int64_t i = 0; i < padded; i++)
-            for (int64_t j = 0; j < k; j++) T[j * SB + i] = i < mb ? X[(first + i) * k + j] * scale_r[first + i] : 0.0;
         for (int64_t i = 0; i < padded; i++) rest[i] = i < mb ? mant_r[first + i] : 0.0;
         for (int64_t i = 0; i < padded; i++) rs[0][i] = rest[i];
         double sigma = ldexp(1.0, (int)rho_g);
@@ -269,40 +384,18 @@ CLONES EXPORT int linreg_general_chunk(
             sigma *= shrink_g;
         }
         for (int64_t j = 0; j < k; j++) {
-            const int64_t lanes_used = terms_g - 1 + levels_g + 1;
-            for (int64_t q = 0; q < lanes_used; q++)
-                for (int64_t l = 0; l < LANES; l++) lane[q][l] = 0.0;
-            const double *t = T + j * SB;
-            for (int64_t i0 = 0; i0 < padded; i0 += LANES) {
-                double xr[LANES], pa[MAX_LEVELS][LANES];
-                for (int64_t l = 0; l < LANES; l++) xr[l] = t[i0 + l];
-                double sj = top[j];
-                for (int64_t a = 0; a < levels_g; a++) {
-                    for (int64_t l = 0; l < LANES; l++) {
-                        const double piece = (xr[l] + sj) - sj;
-                        xr[l] = xr[l] - piece;
-                        pa[a][l] = piece;
-                    }
-                    sj *= shrink_g;
-                }
-                int64_t q = 0;
-                for (int64_t a = 0; a < levels_g; a++)
-                    for (int64_t c = 0; c < levels_g - a; c++, q++)
-                        for (int64_t l = 0; l < LANES; l++) lane[q][l] += pa[a][l] * rv[c][i0 + l];
-                for (int64_t l = 0; l < LANES; l++) lane[q][l] += xr[l] * rs[0][i0 + l];
-                for (int64_t a = 0; a < levels_g; a++)
-                    for (int64_t l = 0; l < LANES; l++) lane[q + 1 + a][l] += pa[a][l] * rs[levels_g - a][i0 + l];
+            double exact[MAX_TERMS], tl[MAX_LEVELS + 1];
+            const double *t = S + j * mp + first;
+            switch (levels_g) { /* constant levels: the compiler unrolls and keeps lanes in registers */
+            case 1: column_block(t, padded, top[j], shrink_g, rv, rs, 1, exact, tl); break;
+            case 2: column_block(t, padded, top[j], shrink_g, rv, rs, 2, exact, tl); break;
+            case 3: column_block(t, padded, top[j], shrink_g, rv, rs, 3, exact, tl); break;
+            case 4: column_block(t, padded, top[j], shrink_g, rv, rs, 4, exact, tl); break;
+            case 5: column_block(t, padded, top[j], shrink_g, rv, rs, 5, exact, tl); break;
+            default: column_block(t, padded, top[j], shrink_g, rv, rs, 6, exact, tl); break;
             }
-            for (int64_t q = 0; q < terms_g - 1; q++) {
-                double sum = 0.0; /* exact */
-                for (int64_t l = 0; l < LANES; l++) sum += lane[q][l];
-                cols[q * k + j] += sum;
-            }
-            for (int64_t a = 0; a <= levels_g; a++) {
-                double sum = 0.0;
-                for (int64_t l = 0; l < LANES; l++) sum += lane[terms_g - 1 + a][l];
-                tails[a * k + j] += sum;
-            }
+            for (int64_t q = 0; q < terms_g - 1; q++) cols[q * k + j] += exact[q];
+            for (int64_t a = 0; a <= levels_g; a++) tails[a * k + j] += tl[a];
         }
     }
     /* The tail as rmatvec_terms adds it: the remainder's sum, then each level's. */
@@ -312,7 +405,6 @@ CLONES EXPORT int linreg_general_chunk(
         for (int64_t a = 0; a < levels_g; a++) tl = tl + tails[(a + 1) * k + j];
         tail_g[j] = tl;
     }
-    free(tails);
-    free(scratch);
+    free(own);
     return 0;
 }

@@ -27,6 +27,10 @@ Array = NDArray[np.float64]
 #: smaller chunks pay per-call overhead, see ``benchmarks/README.md``).
 CHUNK_ELEMENTS: Final = 1 << 18
 
+#: A thread's scratch in :meth:`Design.evaluate`: the NumPy kernels' workspace, and the
+#: C kernel's where it serves.
+_State = tuple[ext.Workspace, "Array | None"]
+
 
 class Design:
     """The original design ``A = [1 X]`` (or ``X``), ``X = X_hi + X_lo`` exactly.
@@ -72,6 +76,34 @@ class Design:
         with_rmatvec: bool = False,
         shift: Array | None = None,
     ) -> tuple[Array, Array, Array]:
+        """Both residuals of the augmented system, in one pass (see :meth:`evaluate_rss`,
+        which also returns ``|y - A x|^2``)."""
+        f, g, rhs, _ = self.evaluate_rss(
+            y,
+            r,
+            x,
+            c,
+            levels,
+            fresh_residual=fresh_residual,
+            with_rmatvec=with_rmatvec,
+            shift=shift,
+            with_rss=False,
+        )
+        return f, g, rhs
+
+    def evaluate_rss(
+        self,
+        y: Array,
+        r: Array,
+        x: Array,
+        c: Array,
+        levels: tuple[int, int],
+        *,
+        fresh_residual: bool = False,
+        with_rmatvec: bool = False,
+        shift: Array | None = None,
+        with_rss: bool = True,
+    ) -> tuple[Array, Array, Array, float | None]:
         """Both residuals of the augmented system, in one pass over the design.
 
         Parameters
@@ -95,6 +127,9 @@ class Design:
         shift : ndarray of shape (d,), optional
             The centring shift ``m`` of ``T = [[1, -m^T], [0, I]]`` (intercept
             models only); zero if not given.
+        with_rss : bool, default True
+            Also return ``|r + f|^2``, the squared norm of the residual ``y - A x``
+            (``r + f`` rounded per row, summed in float64 chunk by chunk).
 
         Returns
         -------
@@ -110,6 +145,8 @@ class Design:
             would cancel: column ``j``'s sum is ``m_j`` times the intercept's plus
             a centred part up to ``|m_j| / std_j`` times smaller, and at 1e5 the
             intercept came out 45 ulps off.
+        rss : float or None
+            ``|r + f|^2`` with ``with_rss``, else None.
 
         Notes
         -----
@@ -128,18 +165,33 @@ class Design:
             and general_kernel.carries(levels)
         )
 
-        def work(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
+        def work(s: int, state: _State) -> tuple[list[float], list[Array], Array, float]:
             # Beyond 2**900 the slicing overflows; the caller then sees non-finite
             # residuals and keeps its previous iterate.  (errstate is per thread.)
             with np.errstate(over="ignore", invalid="ignore"):
-                return chunk(s, ws)
+                ones_s, cols_s, atf_s = chunk(s, *state)
+                if not with_rss:
+                    return ones_s, cols_s, atf_s, 0.0
+                e = r[s : s + step] + f[s : s + step]
+                return ones_s, cols_s, atf_s, float(np.einsum("i,i->", e, e))
 
-        def chunk(s: int, ws: ext.Workspace) -> tuple[list[float], list[Array], Array]:
+        def chunk(
+            s: int, ws: ext.Workspace, scratch: Array | None
+        ) -> tuple[list[float], list[Array], Array]:
             e = min(n, s + step)
             if compiled:
                 # The same terms from the C kernel (linreg.solvers.general_kernel).
                 ones_c, x_terms_c = general_kernel.chunk_terms(
-                    self.X[s:e], y[s:e], r[s:e], b, w, levels, passes_f, fresh_residual, f[s:e]
+                    self.X[s:e],
+                    y[s:e],
+                    r[s:e],
+                    b,
+                    w,
+                    levels,
+                    passes_f,
+                    fresh_residual,
+                    f[s:e],
+                    scratch,
                 )
                 return (
                     ones_c if self.fit_intercept else [],
@@ -181,7 +233,13 @@ class Design:
             return np.concatenate([[np.sum(fs)], cols_f]) if self.fit_intercept else cols_f
 
         features, most = max(self.d, 1), max(levels)
-        parts = ext.map_chunks(work, n, step, lambda: ext.Workspace(features, min(step, n), most))
+
+        def state() -> _State:
+            rows = min(step, n)
+            own = general_kernel.scratch(rows, features, levels) if compiled else None
+            return ext.Workspace(features, rows, most), own
+
+        parts = ext.map_chunks(work, n, step, state)
         off = int(self.fit_intercept)
         # g = c - A^T r as exact terms: the intercept's column, then the others.
         ones = [float(c[0])] + [-t for part in parts for t in part[0]] if off else []
@@ -191,8 +249,9 @@ class Design:
             g[0] = ext.fsum_columns(np.array([ones]).T)[0]
         if self.d:
             g[off:] = ext.fsum_columns(np.asarray(cols))
+        rss = math.fsum(part[3] for part in parts) if with_rss else None
         if not with_rmatvec:
-            return f, g, ext.centred_sum(ones, cols, centre)
+            return f, g, ext.centred_sum(ones, cols, centre), rss
         # rhs = Z^T f - T^T g: the rounding-level Z^T f joins the terms.
         return (
             f,
@@ -204,6 +263,7 @@ class Design:
                 centred_ones=[float(part[2][0]) for part in parts] if off else [],
                 centred_cols=[part[2][off:] for part in parts] if self.d else [],
             ),
+            rss,
         )
 
     def seminormal_rhs(

@@ -21,7 +21,15 @@ in two sweeps of the chunk:
    ``[y_i, -r_i, -b, -terms...]`` (with ``r_i = (y_i - b) - x_i . w`` first, when the
    pass starts afresh);
 2. per row: ``r_i``'s slices, each column's slices on its grid, their exact products
-   summed into the column's terms, and the tails.
+   summed into the column's terms, and the tails (the chunk scaled by ``r``'s
+   exponents is transposed once, its columns' maxima taken on the way; the inner
+   loop is compiled for each number of levels, its lane sums held in registers).
+
+Its scratch (about ``(d + 2) rows`` doubles) comes from the caller, one block per thread
+reused chunk after chunk (:func:`scratch`): a fresh block of that size per call came
+from ``mmap``, and its page faults cost more than the arithmetic. The library loader
+picks an AVX-512, AVX2 or plain build of the function for the CPU (GCC's
+``target_clones``; the same operations, rounded as written, in each).
 
 The slices are the NumPy kernels' own (same grids, same operations, rounded as
 written: no fast-math, no fused multiply-adds), so every exact term is the same
@@ -47,7 +55,7 @@ from numpy.typing import NDArray
 from . import extended as ext
 from . import kernels
 
-__all__ = ["MOST_LEVELS", "ChunkTerms", "applies", "carries", "chunk_terms", "rho"]
+__all__ = ["MOST_LEVELS", "ChunkTerms", "applies", "carries", "chunk_terms", "rho", "scratch"]
 
 Array = NDArray[np.float64]
 #: ``(terms of 1^T r, terms of X^T r)`` of a chunk, as the NumPy kernels give them.
@@ -84,10 +92,36 @@ def _load() -> Callable[..., int] | None:
         p, p, p, i64, i64, ctypes.c_double, p,  # X, y, r, m, k, b, w
         i64, i64, i64, i64, i64, i64,  # levels_f, levels_g, rho_f, rho_g, passes_f, fresh
         p, p, ctypes.POINTER(i64), p,  # f, ones, n_ones, cols
+        p, i64,  # work, work_size
     ]  # fmt: skip
     function.restype = ctypes.c_int
     c_function: Callable[..., int] = function
     return c_function
+
+
+@functools.cache
+def _load_size() -> Callable[..., int] | None:
+    """``linreg_general_scratch`` (the scratch a chunk needs), or None if not built."""
+    spec = importlib.util.find_spec("linreg.solvers._kernels")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        function = ctypes.CDLL(spec.origin).linreg_general_scratch
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int64] * 4
+    function.restype = ctypes.c_int64
+    c_function: Callable[..., int] = function
+    return c_function
+
+
+def scratch(rows: int, k: int, levels: tuple[int, int]) -> Array | None:
+    """Scratch for :func:`chunk_terms` on chunks of at most ``rows`` rows (one per
+    thread, reused chunk after chunk: a fresh block of this size costs page faults
+    on every call, more than the arithmetic on it); None from an extension built
+    before it took one (the C function then allocates its own)."""
+    size = _load_size()
+    return None if size is None else np.empty(int(size(rows, k, *levels)))
 
 
 def applies(X: Array, X_lo: Array | None) -> bool:
@@ -114,6 +148,7 @@ def chunk_terms(
     passes_f: int,
     fresh: bool,
     f: Array,
+    work: Array | None = None,
 ) -> ChunkTerms:
     """One chunk of :meth:`~linreg.solvers.design.Design.evaluate` in C.
 
@@ -136,6 +171,9 @@ def chunk_terms(
         Start ``r`` afresh.
     f : ndarray of shape (m,)
         Written with ``y - r - b - X w`` (contiguous).
+    work : ndarray, optional
+        Scratch from :func:`scratch` (for at least ``m`` rows); else the C function
+        allocates its own.
 
     Returns
     -------
@@ -171,6 +209,8 @@ def chunk_terms(
         ones.ctypes.data_as(_DOUBLE_P),
         ctypes.byref(n_ones),
         cols.ctypes.data_as(_DOUBLE_P),
+        None if work is None else work.ctypes.data_as(_DOUBLE_P),
+        0 if work is None else work.size,
     )
     if status != 0:
         raise MemoryError("the C kernel could not allocate its scratch memory")

@@ -87,7 +87,10 @@ in C, :mod:`linreg.solvers.kernels`, the same solutions to the bit).  A refineme
 in float64 alone would be cheaper, but lands ulps off the correctly rounded
 solution where ``y - A x`` cancels.  Other problems: one float64 copy of the
 centred design, ``n x (d + 1)``, which the QR overwrites, plus one or two
-applications of ``Q`` per step.  Timings: ``benchmarks/README.md``.
+applications of ``Q`` per step; these LAPACK calls run with BLAS on one thread
+(:mod:`linreg.solvers.threads`: woken OpenBLAS workers would spin on the cores the
+extended-precision passes use), and ``|y - A x|^2`` comes from the last pass's own
+residual (:func:`linreg.solvers.refine.moved_rss`).  Timings: ``benchmarks/README.md``.
 
 Weights and the penalty
 -----------------------
@@ -123,6 +126,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Final
 
 import numpy as np
@@ -153,6 +157,7 @@ from linreg.solvers.refine import (
     refine,
 )
 from linreg.solvers.result import LstsqResult
+from linreg.solvers.threads import single_blas
 from linreg.solvers.weighted import WeightedDesign, WeightedFactorization
 from linreg.solvers.weighted_gram import WeightedGramR, solve_weighted_gram
 from linreg.validation import require_finite
@@ -381,7 +386,8 @@ def solve(
         x = _min_norm(fac, y, rk.rank)
         return _result(x, fac, rk, dep, 0, False)
     design = Design(X, X_lo, fit_intercept)
-    ref = refine(design, fac, y, None, rk.condition, seminormal)
+    with nullcontext() if seminormal else single_blas():
+        ref = refine(design, fac, y, None, rk.condition, seminormal)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, ref.rss)
 
 
@@ -413,7 +419,8 @@ def _precondition(
                 return gram, rk, True
     else:
         require_finite(X, y)
-    fac = Factorization(X, fit_intercept)
+    with single_blas():
+        fac = Factorization(X, fit_intercept)
     rk = numerical_rank(fac, uncentred_norms(fac))
     return fac, rk, large and rk.rank == p and _seminormal_ok(fac, rk, y)
 
@@ -446,7 +453,8 @@ def _sample_too_ill(X: Array, fit_intercept: bool) -> bool:
     rows = -(-n // stride)
     if rows < _SAMPLE_PER_COLUMN * p:
         return False
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    # One BLAS thread: a woken pool would spin on the cores the next passes need.
+    with single_blas(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         S = np.array(X[::stride], dtype=np.float64)
         means = S.mean(axis=0) if fit_intercept else np.zeros(d)
         if fit_intercept:

@@ -46,6 +46,7 @@ __all__ = [
     "levels_carrying",
     "levels_for",
     "levels_for_bits",
+    "moved_rss",
     "norm_sliced_bits",
     "norm_sliced_levels",
     "refine",
@@ -186,36 +187,75 @@ def refine(
             du, rhs = out.last
             rss = max(rss - 2.0 * float(du @ rhs) + vector_norm(fac.R @ du) ** 2, 0.0)
         return Refined(out.x, out.steps, out.converged, rss)
+    rss = None
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
     converged = False
+    # |y - A x|^2 from the pass's own residual (least squares; a subclass with its
+    # own evaluate, the weighted design, reports its own).
+    track_rss = c is None and type(design).evaluate is Design.evaluate
     while rule.steps < MAX_REFINEMENTS:
-        f, g, rhs = design.evaluate(
-            y_arr,
-            r,
-            x,
-            c_arr,
-            levels,
-            fresh_residual=fresh,
-            with_rmatvec=seminormal,
-            shift=shift,
-        )
+        if track_rss:
+            f, g, rhs, rss = design.evaluate_rss(
+                y_arr,
+                r,
+                x,
+                c_arr,
+                levels,
+                fresh_residual=fresh,
+                with_rmatvec=seminormal,
+                shift=shift,
+            )
+        else:
+            f, g, rhs = design.evaluate(
+                y_arr,
+                r,
+                x,
+                c_arr,
+                levels,
+                fresh_residual=fresh,
+                with_rmatvec=seminormal,
+                shift=shift,
+            )
         fresh = False
         if not (f.any() or g.any()):
             converged = True  # y = A x exactly (and A^T r = c)
             break
         if not all(np.all(np.isfinite(part)) for part in (f, g, rhs)):
+            rss = None
             break  # data near overflow (beyond 2**900): keep the current iterate
         dx, residual_step = correction(design, fac, f, rhs, seminormal)
         verdict = rule.judge(x, dx)
         if verdict == "reject":
             break
         x = x + dx
+        rss = moved_rss(fac, rss, dx)
         if verdict != "continue":
             converged = verdict == "converged" or rule.delta <= 2.0**-40
             break
         r = r + residual_step()
-    return Refined(x, rule.steps, converged)
+    return Refined(x, rule.steps, converged, rss)
+
+
+def moved_rss(fac: Centred, rss: float | None, dx: Array) -> float | None:
+    """``|y - A (x + dx)|^2`` from ``rss = |y - A x|^2``, where the step is negligible.
+
+    Notes
+    -----
+    With ``x* = x + dx`` the least-squares solution, its residual ``e*`` is orthogonal
+    to the range of ``A``, so ``|y - A x|^2 = |e*|^2 + |A dx|^2`` (Pythagoras), and
+    ``|A dx| = |R T^{-1} dx|`` (:func:`fitted_norm`).  ``x + dx`` is the solution only
+    to rounding, so the answer is given only when ``|A dx|^2 <= 2**-52 rss``: then
+    the step, and any error of ``x + dx`` (smaller still: it is what the next step
+    would correct), are below the rounding of ``rss`` itself.  Otherwise (or for a
+    non-finite ``rss``) None: the caller sums the residuals afresh.
+    """
+    if rss is None or not math.isfinite(rss):
+        return None
+    step = fitted_norm(fac, dx) ** 2
+    if not step <= 2.0**-52 * rss:
+        return None
+    return max(rss - step, 0.0)
 
 
 #: One refinement pass at ``x``: the corrections' centred right-hand side ``T^T g``,

@@ -1,0 +1,65 @@
+"""One BLAS thread while the exact solver's Householder route runs.
+
+OpenBLAS keeps its worker threads spinning for a while after each call (up to about
+a tenth of a second), waiting for the next one.  The Householder route of
+:func:`linreg.solvers.lstsq.solve` alternates narrow LAPACK calls (``dgeqrf``,
+``dormqr`` on a vector: memory-bound, no faster on more threads) with its own
+extended-precision passes on a thread pool (:func:`linreg.solvers.extended.map_chunks`);
+each LAPACK call woke workers that then spun on the cores those passes needed
+(measured on 1,000,000 x 6: two fifths of the fit's CPU time went to spinning).
+:func:`single_blas` runs such a stretch with BLAS on the calling thread alone, where
+``threadpoolctl`` is installed (without it nothing changes but the speed).
+
+The limit is process-wide: nested and concurrent users share one, set by the first
+to enter and restored by the last to leave.  No result depends on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["single_blas"]
+
+_lock = threading.Lock()
+_users = 0
+_limiter: Any = None
+
+
+@functools.cache
+def _controller() -> Any:
+    """threadpoolctl's controller of the BLAS libraries loaded now, or None."""
+    try:  # by name: its typing (stubs or none) differs between releases
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:  # pragma: no cover - not installed: only the speed differs
+        return None
+    try:
+        return threadpoolctl.ThreadpoolController()
+    except Exception:  # pragma: no cover - an unusual BLAS it cannot inspect
+        return None
+
+
+@contextmanager
+def single_blas() -> Iterator[None]:
+    """BLAS limited to one thread inside the block (restored after the last user)."""
+    global _users, _limiter
+    controller = _controller()
+    if controller is None:  # pragma: no cover
+        yield
+        return
+    with _lock:
+        if _users == 0:
+            _limiter = controller.limit(limits=1, user_api="blas")
+        _users += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0 and _limiter is not None:
+                _limiter.restore_original_limits()
+                _limiter = None
