@@ -18,7 +18,9 @@ default) and the ratio ``rival time / linreg time`` against the row's target:
   process in between), against targets
   of 0.25 s and 60 MB (1 s for ``train``).
 
-Timings on a shared machine are noisy; only the ratios of one run, side by side,
+Each fit is timed after a pause of :data:`SETTLE` seconds, so that the BLAS threads the
+previous fit (ours or the rival's) left spinning are asleep and every fit pays only for
+itself. Timings on a shared machine are noisy; only the ratios of one run, side by side,
 mean much.
 """
 
@@ -81,7 +83,15 @@ LONG_PAIR: Final = 10.0
 VERY_LONG_PAIR: Final = 60.0
 
 
+#: Seconds to wait before each timed fit. OpenBLAS keeps its worker threads spinning
+#: for up to about a tenth of a second after a call (NumPy and SciPy each load one), so
+#: a fit timed right after the rival's would share the cores with the rival's idle
+#: workers, and the other way round: each fit is timed from a quiet start instead.
+SETTLE: Final = 0.25
+
+
 def _timed(fn: Callable[[], Any]) -> float:
+    time.sleep(SETTLE)
     start = time.perf_counter()
     _quiet(fn)
     return time.perf_counter() - start

@@ -85,3 +85,26 @@ def test_same_bits_with_and_without_the_limit(seed: int, degree: int, low: float
         mp.setattr(lstsq_module, "single_blas", nullcontext)
         free = lstsq_module.lstsq(X, y)
     np.testing.assert_array_equal(limited.params, free.params)
+
+
+def test_narrow_designs_get_one_blas_thread_and_wide_ones_all() -> None:
+    before = _blas_threads()
+    with threads.narrow_blas(threads.NARROW_FEATURES):
+        assert all(n == 1 for n in _blas_threads())
+    with threads.narrow_blas(threads.NARROW_FEATURES + 1):
+        assert _blas_threads() == before
+    assert _blas_threads() == before
+
+
+def test_the_gram_routes_give_the_same_bits_with_and_without_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40_000, 6)) + 2.0
+    y = X @ np.arange(1.0, 7.0) + rng.normal(size=40_000)
+    w = rng.uniform(0.5, 2.0, 40_000)
+    limited = [lstsq_module.lstsq(X, y).params, lstsq_module.lstsq(X, y, sample_weight=w).params]
+    monkeypatch.setattr(lstsq_module, "narrow_blas", lambda d: nullcontext())
+    free = [lstsq_module.lstsq(X, y).params, lstsq_module.lstsq(X, y, sample_weight=w).params]
+    for a, b in zip(limited, free, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -157,7 +157,7 @@ from linreg.solvers.refine import (
     refine,
 )
 from linreg.solvers.result import LstsqResult
-from linreg.solvers.threads import single_blas
+from linreg.solvers.threads import narrow_blas, single_blas
 from linreg.solvers.weighted import WeightedDesign, WeightedFactorization
 from linreg.solvers.weighted_gram import WeightedGramR, solve_weighted_gram
 from linreg.validation import require_finite
@@ -333,7 +333,8 @@ def _weighted_gram(
     if n * p <= SMALL_PROBLEM or n < 2 * p or d == 0 or _sample_too_ill(X, fit_intercept):
         return None
     try:
-        gram = WeightedGramR(X, y, fit_intercept, w, alpha)
+        with narrow_blas(d):
+            gram = WeightedGramR(X, y, fit_intercept, w, alpha)
     except np.linalg.LinAlgError:
         return None  # Householder QR decides the rank
     rk = numerical_rank(gram, uncentred_norms(gram))
@@ -410,7 +411,8 @@ def _precondition(
     if large and n >= 2 * p and d > 0 and not _sample_too_ill(X, fit_intercept):
         # Its sums are finite only if the data are (or it raises NonFiniteDataError).
         try:
-            gram = GramR(X, y, fit_intercept)
+            with narrow_blas(d):
+                gram = GramR(X, y, fit_intercept)
         except np.linalg.LinAlgError:
             pass  # not numerically positive definite: Householder decides the rank
         else:
