@@ -30,6 +30,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from linreg.solvers.extended import map_chunks
 from linreg.stability import Stability
 
 __all__ = [
@@ -275,6 +276,11 @@ def _weighted_sums(
     return S, xty, sx, yty, sy
 
 
+#: Blocks per segment of :func:`_shifted_sums`: segments run on a thread per core,
+#: and their sums are added in segment order, so no sum depends on the thread count.
+SEGMENT_BLOCKS: Final = 16
+
+
 def _shifted_sums(
     X: Array, y: Array, shift: Array, y_shift: float
 ) -> tuple[Array, Array, Array, float, float, Array]:
@@ -283,32 +289,51 @@ def _shifted_sums(
     Returns ``B^T B`` (d, d), ``B^T v`` (d,), ``B^T 1`` (d,), ``v^T v``, ``1^T v``
     and each block's column sums of squares (n_blocks, d), the diagonal of its
     ``B_k^T B_k``: per row block, one symmetric rank-k update (BLAS ``syrk``) and
-    three matrix-vector products while the block is in cache.
+    three matrix-vector products while the block is in cache. Segments of
+    :data:`SEGMENT_BLOCKS` blocks are summed apart, on a thread per core
+    (:func:`linreg.solvers.extended.map_chunks`), then added in order.
     """
     N, d = X.shape
     rows = min(N, chunk_rows(d))
+    span = rows * SEGMENT_BLOCKS
     shifting = bool(np.any(shift != 0.0))
-    block = np.empty((rows, d)) if shifting else None
-    v_block = np.empty(rows)
-    ones = np.ones(rows)
-    S, xty, sx = np.zeros((d, d)), np.zeros(d), np.zeros(d)
-    sumsq = np.empty((-(-N // rows), d))
-    yty = sy = 0.0
-    for i, start in enumerate(range(0, N, rows)):
-        stop = min(start + rows, N)
-        k = stop - start
-        B = X[start:stop]
-        if block is not None:
-            B = np.subtract(B, shift, out=block[:k])
-        v = np.subtract(y[start:stop], y_shift, out=v_block[:k])
-        gram = B.T @ B
-        S += gram
-        sumsq[i] = np.diag(gram)
-        xty += v @ B
-        sx += ones[:k] @ B
-        yty += float(v @ v)
-        sy += float(np.add.reduce(v))
-    return S, xty, sx, yty, sy, sumsq
+
+    def scratch() -> tuple[Array | None, Array, Array]:
+        return (np.empty((rows, d)) if shifting else None), np.empty(rows), np.ones(rows)
+
+    def segment(
+        first: int, state: tuple[Array | None, Array, Array]
+    ) -> tuple[Array, Array, Array, float, float, Array]:
+        block, v_block, ones = state
+        last = min(first + span, N)
+        S, xty, sx = np.zeros((d, d)), np.zeros(d), np.zeros(d)
+        sumsq = np.empty((-(-(last - first) // rows), d))
+        yty = sy = 0.0
+        for i, start in enumerate(range(first, last, rows)):
+            stop = min(start + rows, last)
+            k = stop - start
+            B = X[start:stop]
+            if block is not None:
+                B = np.subtract(B, shift, out=block[:k])
+            v = np.subtract(y[start:stop], y_shift, out=v_block[:k])
+            gram = B.T @ B
+            S += gram
+            sumsq[i] = np.diag(gram)
+            xty += v @ B
+            sx += ones[:k] @ B
+            yty += float(v @ v)
+            sy += float(np.add.reduce(v))
+        return S, xty, sx, yty, sy, sumsq
+
+    parts = map_chunks(segment, N, span, scratch)
+    S, xty, sx, yty, sy, _ = parts[0]
+    for part in parts[1:]:
+        S = S + part[0]
+        xty = xty + part[1]
+        sx = sx + part[2]
+        yty += part[3]
+        sy += part[4]
+    return S, xty, sx, yty, sy, np.concatenate([part[5] for part in parts])
 
 
 # -- standardization and stability from the moments ------------------------------------------

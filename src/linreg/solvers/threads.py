@@ -75,9 +75,9 @@ def narrow_blas(n_features: int) -> Any:
 
     The Gram pass runs its 1 MiB blocks on a thread per core; on narrow blocks each
     ``syrk`` is memory-bound, and BLAS threads of its own only contend with those
-    (exact fit, 2 cores, medians of 9: 2,000,000 x 16 0.125 s -> 0.11 s, weighted
-    ridge 0.194 s -> 0.165 s; 250,000 x 128 0.31 -> 0.27 s). Wide blocks are
-    compute-bound and want every BLAS thread (100,000 x 512: 0.87 s -> 1.02 s with
-    one; ``benchmarks/README.md``).
+    (exact fits on 2 cores, alternating medians: weighted ridge at 2,000,000 x 16
+    0.198 s -> 0.187 s, 250,000 x 128 0.31 s -> 0.27 s; 2,000,000 x 16 unweighted
+    0.120 s either way). Wide blocks are compute-bound and want every BLAS thread
+    (100,000 x 512: 0.87 s -> 1.02 s with one).
     """
     return single_blas() if n_features <= NARROW_FEATURES else nullcontext()
