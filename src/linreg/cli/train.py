@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg import out_of_memory
-from linreg.cli import formulas
 from linreg.cli.args import parse_learning_rate as parse_learning_rate
 from linreg.cli.args import schedule_params
 from linreg.cli.common import (
@@ -122,6 +121,8 @@ def _check_early_stopping(args: argparse.Namespace) -> None:
 def _read_training_table(args: argparse.Namespace) -> Table:
     """The training file in memory; with ``--sample-weight`` its weight column is ``Table.w``."""
     if args.missing == "drop":
+        from linreg.cli import formulas  # (pandas frames: only for --missing drop, --formula)
+
         return formulas.table_dropping_missing(
             args.data,
             target=args.target,
@@ -237,6 +238,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.solver = "exact" if args.formula is not None else "gd"
     _check_early_stopping(args)
     if args.formula is not None:
+        from linreg.cli import formulas
+
         return formulas.train_formula(args, _model_from_args(args).get_params())
     # Outputs are checked before anything is read: none may be an input.
     out = check_out_file(args.out, "--out", "the model")
