@@ -126,7 +126,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from contextlib import nullcontext
 from typing import Final
 
 import numpy as np
@@ -340,7 +339,8 @@ def _weighted_gram(
     rk = numerical_rank(gram, uncentred_norms(gram))
     if rk.rank < p or not _seminormal_ok(gram, rk, y):
         return None
-    ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
+    with narrow_blas(d):
+        ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
     return None if ref is None else (gram, rk, ref)
 
 
@@ -387,7 +387,7 @@ def solve(
         x = _min_norm(fac, y, rk.rank)
         return _result(x, fac, rk, dep, 0, False)
     design = Design(X, X_lo, fit_intercept)
-    with nullcontext() if seminormal else single_blas():
+    with narrow_blas(d) if seminormal else single_blas():
         ref = refine(design, fac, y, None, rk.condition, seminormal)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, ref.rss)
 

@@ -24,6 +24,7 @@ Timings: ``benchmarks/README.md``.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.solvers.extended import map_chunks
+from linreg.solvers.threads import NARROW_FEATURES, single_blas
 from linreg.stability import Stability
 
 __all__ = [
@@ -289,13 +291,20 @@ def _shifted_sums(
     Returns ``B^T B`` (d, d), ``B^T v`` (d,), ``B^T 1`` (d,), ``v^T v``, ``1^T v``
     and each block's column sums of squares (n_blocks, d), the diagonal of its
     ``B_k^T B_k``: per row block, one symmetric rank-k update (BLAS ``syrk``) and
-    three matrix-vector products while the block is in cache. Segments of
-    :data:`SEGMENT_BLOCKS` blocks are summed apart, on a thread per core
-    (:func:`linreg.solvers.extended.map_chunks`), then added in order.
+    three matrix-vector products while the block is in cache. For at most
+    :data:`linreg.solvers.threads.NARROW_FEATURES` columns, segments of
+    :data:`SEGMENT_BLOCKS` blocks are summed apart, on a thread per core with one BLAS
+    thread each (:func:`linreg.solvers.extended.map_chunks`), then added in order
+    (2,000,000 x 16: 74 -> 64 ms); wider designs are one segment, whose ``syrk`` calls
+    take every BLAS thread (100,000 x 512: two segments at a time, each with BLAS on
+    both cores, took 1.3 s for the exact fit where one took 0.9 s).
     """
     N, d = X.shape
     rows = min(N, chunk_rows(d))
-    span = rows * SEGMENT_BLOCKS
+    # Narrow blocks are memory-bound: a thread per core, each with one BLAS thread.
+    # Wide ones are compute-bound: one segment, and every BLAS thread for each block.
+    narrow = d <= NARROW_FEATURES
+    span = rows * SEGMENT_BLOCKS if narrow else N
     shifting = bool(np.any(shift != 0.0))
 
     def scratch() -> tuple[Array | None, Array, Array]:
@@ -325,7 +334,8 @@ def _shifted_sums(
             sy += float(np.add.reduce(v))
         return S, xty, sx, yty, sy, sumsq
 
-    parts = map_chunks(segment, N, span, scratch)
+    with single_blas() if narrow and span < N else nullcontext():
+        parts = map_chunks(segment, N, span, scratch)
     S, xty, sx, yty, sy, _ = parts[0]
     for part in parts[1:]:
         S = S + part[0]
