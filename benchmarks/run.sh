@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reproduce the tables of benchmarks/README.md: the full benchmark harness on this machine.
 #
-#   benchmarks/run.sh                 # about two minutes on 2 cores
+#   benchmarks/run.sh                 # about four minutes on 2 cores
 #   benchmarks/run.sh --repeats 9     # any other option of benchmarks/bench.py
 #
 # Writes benchmarks/results.json (everything measured), benchmarks/results.md (the
