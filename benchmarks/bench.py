@@ -229,19 +229,14 @@ def _quiet(fn: Callable[[], Any]) -> Any:
         return fn()
 
 
-#: Seconds to wait before each timed call: OpenBLAS keeps its worker threads spinning
-#: for up to about a tenth of a second after a call, and a call timed at once would
-#: share the cores with them (the previous method's, or its own previous repeat's).
-SETTLE: Final = 0.25
-
-
 def time_it(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
     """Median and minimum wall time of ``repeats`` calls, each after a pause of
-    :data:`SETTLE` seconds, and the last result."""
+    ``matrix.SETTLE`` seconds (spinning BLAS workers of the previous call asleep), and
+    the last result."""
     times = []
     result: Any = None
     for _ in range(max(1, repeats)):
-        time.sleep(SETTLE)
+        time.sleep(matrix.SETTLE)
         start = time.perf_counter()
         result = _quiet(fn)
         times.append(time.perf_counter() - start)

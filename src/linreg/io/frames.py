@@ -28,6 +28,8 @@ import pandas as pd
 from linreg.errors import LinregError
 from linreg.io.csvreader import CSVReader, parses_as_number
 from linreg.io.dialect import Dialect
+from linreg.io.excel import SheetReader
+from linreg.io.tables import file_kind
 
 __all__ = ["MISSING_MARKERS", "read_frame"]
 
@@ -62,8 +64,6 @@ def read_frame(
         Missing, empty or malformed file, naming it; ``sheet`` for a file that is no
         workbook.
     """
-    from linreg.io.tables import file_kind
-
     p = Path(path)
     kind = file_kind(p)
     if sheet is not None and kind != "excel":
@@ -71,8 +71,6 @@ def read_frame(
     if kind == "parquet":
         return _read_parquet(p)
     if kind == "excel":
-        from linreg.io.excel import SheetReader
-
         workbook = SheetReader(p, sheet=sheet)
         return _frame(workbook.header, workbook.text(workbook.header), ".")
     import pyarrow as pa

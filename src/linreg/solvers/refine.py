@@ -191,32 +191,20 @@ def refine(
     r = np.empty(n)
     fresh = True  # the first pass sets r = fl(y - A x) as it goes
     converged = False
-    # |y - A x|^2 from the pass's own residual (least squares; a subclass with its
-    # own evaluate, the weighted design, reports its own).
-    track_rss = c is None and type(design).evaluate is Design.evaluate
     while rule.steps < MAX_REFINEMENTS:
-        if track_rss:
-            f, g, rhs, rss = design.evaluate_rss(
-                y_arr,
-                r,
-                x,
-                c_arr,
-                levels,
-                fresh_residual=fresh,
-                with_rmatvec=seminormal,
-                shift=shift,
-            )
-        else:
-            f, g, rhs = design.evaluate(
-                y_arr,
-                r,
-                x,
-                c_arr,
-                levels,
-                fresh_residual=fresh,
-                with_rmatvec=seminormal,
-                shift=shift,
-            )
+        # |y - A x|^2 from the pass's own residual, for least squares (c = 0); a
+        # design that cannot give it (the weighted one) returns None.
+        f, g, rhs, rss = design.evaluate_rss(
+            y_arr,
+            r,
+            x,
+            c_arr,
+            levels,
+            fresh_residual=fresh,
+            with_rmatvec=seminormal,
+            shift=shift,
+            with_rss=c is None,
+        )
         fresh = False
         if not (f.any() or g.any()):
             converged = True  # y = A x exactly (and A^T r = c)

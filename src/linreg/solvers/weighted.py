@@ -194,6 +194,33 @@ class WeightedDesign(Design):
         self.alpha = alpha
         self.mass = list(mass)
 
+    def evaluate_rss(
+        self,
+        y: Array,
+        r: Array,
+        x: Array,
+        c: Array,
+        levels: tuple[int, int],
+        *,
+        fresh_residual: bool = False,
+        with_rmatvec: bool = False,
+        shift: Array | None = None,
+        with_rss: bool = True,
+    ) -> tuple[Array, Array, Array, float | None]:
+        """:meth:`evaluate`, and no ``|y - A x|^2``: the weighted fit reports
+        ``sum(w r^2)`` from its own data (``lstsq``'s ``_weighted_rss``)."""
+        f, g, rhs = self.evaluate(
+            y,
+            r,
+            x,
+            c,
+            levels,
+            fresh_residual=fresh_residual,
+            with_rmatvec=with_rmatvec,
+            shift=shift,
+        )
+        return f, g, rhs, None
+
     def evaluate(
         self,
         y: Array,
