@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c src/linreg/solvers/_kernels_gram.c
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
+$(STAMP): $(BIN)/python pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c src/linreg/solvers/_kernels_gram.c
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
@@ -74,7 +74,7 @@ VERSIONS := import sys, numpy, scipy, pandas, matplotlib, sklearn, pyarrow, dask
 	.venv-oldest/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-.venv-newest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c
+.venv-newest/.installed-dev: pyproject.toml setup.py src/linreg/solvers/_kernels.c src/linreg/solvers/_kernels_general.c src/linreg/solvers/_kernels_gram.c
 	rm -rf .venv-newest
 	$(PYTHON_NEWEST) -m venv .venv-newest
 	.venv-newest/bin/python -m pip install --quiet --upgrade pip

@@ -12,7 +12,11 @@ setup(
     ext_modules=[
         Extension(
             "linreg.solvers._kernels",
-            sources=["src/linreg/solvers/_kernels.c", "src/linreg/solvers/_kernels_general.c"],
+            sources=[
+                "src/linreg/solvers/_kernels.c",
+                "src/linreg/solvers/_kernels_general.c",
+                "src/linreg/solvers/_kernels_gram.c",
+            ],
             optional=True,
             extra_compile_args=["-O3", "-ffp-contract=off"],
         )

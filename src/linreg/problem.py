@@ -170,11 +170,13 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> Arra
         raise LinregError(
             f"sample_weight has {w.shape[0]} values but the data have {n_samples} rows"
         )
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        i = int(bad[0])
+    # Two reductions decide (a NaN makes the minimum NaN); the first bad value is
+    # looked for only when there is one.
+    low, high = (float(np.min(w)), float(np.max(w))) if w.size else (0.0, 0.0)
+    if not (low >= 0.0 and high < math.inf):
+        i = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
         raise LinregError(f"sample_weight[{i}] is {w[i]!r}: weights must be finite numbers >= 0")
-    if not np.any(w > 0):
+    if not high > 0.0:
         raise LinregError("sample_weight is all zero: at least one row needs a weight > 0")
     return w
 

@@ -126,6 +126,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Final
 
 import numpy as np
@@ -286,6 +287,23 @@ def _weighted(
     n, d = X.shape
     alpha = check_ridge(alpha, d)
     w = check_sample_weight(sample_weight, n)
+    # The whole fit, not only its passes, with one BLAS thread on a narrow design: a
+    # BLAS call between two passes (|y|, say) wakes workers that then spin on the
+    # cores the next pass needs (weighted ridge, 2,000,000 x 16: 0.13 -> 0.075 s).
+    with narrow_blas(d):
+        return _weighted_fit(X, y, fit_intercept, w, alpha, feature_names)
+
+
+def _weighted_fit(
+    X: Array,
+    y: Array,
+    fit_intercept: bool,
+    w: Array | None,
+    alpha: float | Array,
+    feature_names: Sequence[str] | None,
+) -> LstsqResult:
+    """:func:`_weighted` once its arguments are checked."""
+    n, d = X.shape
     given = w
     # Scaling every weight by the same c changes nothing: a power of two that brings
     # the largest to [1/2, 1) is exact (unless the weights span more than 2**1022)
@@ -332,15 +350,13 @@ def _weighted_gram(
     if n * p <= SMALL_PROBLEM or n < 2 * p or d == 0 or _sample_too_ill(X, fit_intercept):
         return None
     try:
-        with narrow_blas(d):
-            gram = WeightedGramR(X, y, fit_intercept, w, alpha)
+        gram = WeightedGramR(X, y, fit_intercept, w, alpha)
     except np.linalg.LinAlgError:
         return None  # Householder QR decides the rank
     rk = numerical_rank(gram, uncentred_norms(gram))
     if rk.rank < p or not _seminormal_ok(gram, rk, y):
         return None
-    with narrow_blas(d):
-        ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
+    ref = solve_weighted_gram(X, y, w, alpha, gram, rk)
     return None if ref is None else (gram, rk, ref)
 
 
@@ -379,16 +395,18 @@ def solve(
             fit_intercept=False,
             n_samples=n,
         )
-    fac, rk, seminormal = _precondition(X, fit_intercept, y)
-    off = int(fit_intercept)
-    if rk.rank < p:
-        assert isinstance(fac, Factorization)
-        dep = tuple(j - off for j in rk.dependent if j >= off)
-        x = _min_norm(fac, y, rk.rank)
-        return _result(x, fac, rk, dep, 0, False)
-    design = Design(X, X_lo, fit_intercept)
-    with narrow_blas(d) if seminormal else single_blas():
-        ref = refine(design, fac, y, None, rk.condition, seminormal)
+    # One BLAS thread for the whole of a narrow fit (see _weighted).
+    with narrow_blas(d):
+        fac, rk, seminormal = _precondition(X, fit_intercept, y)
+        off = int(fit_intercept)
+        if rk.rank < p:
+            assert isinstance(fac, Factorization)
+            dep = tuple(j - off for j in rk.dependent if j >= off)
+            x = _min_norm(fac, y, rk.rank)
+            return _result(x, fac, rk, dep, 0, False)
+        design = Design(X, X_lo, fit_intercept)
+        with nullcontext() if seminormal else single_blas():
+            ref = refine(design, fac, y, None, rk.condition, seminormal)
     return _result(ref.x, fac, rk, (), ref.steps, ref.converged, ref.rss)
 
 
@@ -411,8 +429,7 @@ def _precondition(
     if large and n >= 2 * p and d > 0 and not _sample_too_ill(X, fit_intercept):
         # Its sums are finite only if the data are (or it raises NonFiniteDataError).
         try:
-            with narrow_blas(d):
-                gram = GramR(X, y, fit_intercept)
+            gram = GramR(X, y, fit_intercept)
         except np.linalg.LinAlgError:
             pass  # not numerically positive definite: Householder decides the rank
         else:

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import cholesky, solve_triangular
 
-from linreg.solvers import compiled, kernels
+from linreg.solvers import compiled, gram_pass, kernels
 from linreg.solvers import extended as ext
 from linreg.solvers.factor import Centred, Rank, vector_norm
 from linreg.solvers.moments import chunk_rows
@@ -214,22 +214,12 @@ class WeightedGramR(Centred):
         rows = min(n, chunk_rows(d))
         self.block_rows = rows
         with np.errstate(over="ignore", invalid="ignore"):
-            sums = ext.map_chunks(
-                lambda s, scratch: self._block(X, y, w, s, scratch),
-                n,
-                rows,
-                lambda: np.empty((rows, d)),
-            )
-            gram_b = np.sum([part[0] for part in sums], axis=0)
-            sx = np.sum([part[1] for part in sums], axis=0)
-            xty = np.sum([part[2] for part in sums], axis=0)
-            sy = math.fsum(part[3] for part in sums)
-            yty = math.fsum(part[4] for part in sums)
+            gram_b, sx, xty, sy, yty, sumsq, mass = self._sums(X, y, w, rows)
             counts = np.minimum(rows, n - np.arange(0, n, rows))
-            self.block_norms = np.sqrt(np.array([part[5] for part in sums])) * (
-                1.0 + 2.0**-30
-            ) + np.outer(np.sqrt(counts), np.abs(self._origin))
-        self.mass = _compress([t for part in sums for t in part[6]]) if w is not None else [n]
+            self.block_norms = np.sqrt(sumsq) * (1.0 + 2.0**-30) + np.outer(
+                np.sqrt(counts), np.abs(self._origin)
+            )
+        self.mass = _compress(mass) if w is not None else [n]
         total = math.fsum(self.mass)
         self.weight_total = total
         self._y, self._w, self._y_norm = y, w, math.sqrt(max(yty, 0.0))
@@ -262,6 +252,28 @@ class WeightedGramR(Centred):
             self.R, solve_triangular(self.R, zty, trans="T", check_finite=False), check_finite=False
         )
         self.start = self.t_apply(u)
+
+    def _sums(self, X: Array, y: Array, w: Array | None, rows: int) -> gram_pass.GramSums:
+        """The pass's sums (:class:`linreg.solvers.gram_pass.GramSums`), by the compiled
+        sweep where it takes ``X``, else by NumPy a block at a time (:meth:`_block`)."""
+        origin = self._origin if np.any(self._origin) else None
+        if gram_pass.available(X):
+            return gram_pass.gram_sums(X, y, rows, origin, 0.0, w)
+        sums = ext.map_chunks(
+            lambda s, scratch: self._block(X, y, w, s, scratch),
+            self.n,
+            rows,
+            lambda: np.empty((rows, self.d)),
+        )
+        return gram_pass.GramSums(
+            np.sum([part[0] for part in sums], axis=0),
+            np.sum([part[1] for part in sums], axis=0),
+            np.sum([part[2] for part in sums], axis=0),
+            math.fsum(part[3] for part in sums),
+            math.fsum(part[4] for part in sums),
+            np.array([part[5] for part in sums]),
+            [t for part in sums for t in part[6]],
+        )
 
     def _block(self, X: Array, y: Array, w: Array | None, s: int, scratch: Array) -> BlockSums:
         """One block's ``B^T W B``, ``B^T w``, ``B^T W y``, ``w^T y``, ``y^T W y``, the
