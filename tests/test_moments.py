@@ -1,13 +1,24 @@
 """The moments pass (:func:`linreg.solvers.moments._shifted_sums`): its segments run on a
 thread per core, and no sum depends on how many; integer data, whose sums float64 holds
-exactly, are the oracle."""
+exactly, are the oracle. Each test runs on both routes: the compiled sweep
+(:mod:`linreg.solvers.gram_pass`) and NumPy's blocks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from linreg.solvers import extended, moments
+from linreg.solvers import extended, gram_pass, moments
+
+
+@pytest.fixture(params=["compiled", "numpy"], autouse=True)
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test on the compiled sweep (where built) and on NumPy's route."""
+    if request.param == "numpy":
+        monkeypatch.setattr(gram_pass, "available", lambda X: False)
+    elif gram_pass._load() is None:
+        pytest.skip("the C kernel is not built")
+    return str(request.param)
 
 
 def _integer_data(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -116,9 +116,10 @@ class GramR(Centred):
     Notes
     -----
     :meth:`linreg.solvers.fast.Moments.from_data` accumulates ``Xc^T Xc`` and ``Xc^T yc``
-    about the column means, in 1 MiB row blocks (BLAS ``syrk``) with no copy of
-    ``X``; with ``Z = [1, X - 1 m^T]`` and ``m`` those means, ``Z^T Z =
-    [[n, 0], [0, Xc^T Xc]]`` up to rounding, so ``R = [[sqrt(n), 0], [0,
+    about the column means, in 1 MiB row blocks (one compiled sweep,
+    :mod:`linreg.solvers.gram_pass`, or BLAS ``syrk``) with no copy of ``X``; with
+    ``Z = [1, X - 1 m^T]`` and ``m`` those means, ``Z^T Z = [[n, 0], [0, Xc^T Xc]]``
+    up to rounding, so ``R = [[sqrt(n), 0], [0,
     chol(Xc^T Xc)]]``.  As a preconditioner for the seminormal corrections this
     ``R`` is as good as Householder's while ``cond(Z)^2 * mu * eps`` is small:
     ``R^T R`` equals ``Z^T Z`` to a relative ``n eps`` at worst (``sqrt(n) eps``

@@ -18,7 +18,7 @@ than the kernel's register panels.
 
 The sums are rounded in the kernel's own order: the solvers use them to precondition,
 and the refinement reaches the same correctly rounded minimiser from either route.
-Segments of :data:`linreg.solvers.moments.SEGMENT_BLOCKS` blocks are summed apart on a
+Segments of :data:`SEGMENT_BLOCKS` blocks are summed apart on a
 thread per core and added in segment order, so no sum depends on the thread count.
 """
 

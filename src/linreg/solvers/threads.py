@@ -25,7 +25,7 @@ from typing import Any
 
 __all__ = ["NARROW_FEATURES", "narrow_blas", "single_blas"]
 
-#: Designs of at most this many features run their Gram pass with one BLAS thread
+#: Exact fits of designs of at most this many features run with one BLAS thread
 #: (:func:`narrow_blas`).
 NARROW_FEATURES = 128
 
@@ -73,11 +73,14 @@ def narrow_blas(n_features: int) -> Any:
     """:func:`single_blas` for a design of at most :data:`NARROW_FEATURES` columns, else
     nothing.
 
-    The Gram pass runs its 1 MiB blocks on a thread per core; on narrow blocks each
+    :func:`linreg.solvers.lstsq.lstsq` holds it for the whole of an exact fit. The
+    Gram pass runs its 1 MiB blocks on a thread per core; on narrow blocks each
     ``syrk`` is memory-bound, and BLAS threads of its own only contend with those
     (exact fits on 2 cores, alternating medians: weighted ridge at 2,000,000 x 16
-    0.198 s -> 0.187 s, 250,000 x 128 0.31 s -> 0.27 s; 2,000,000 x 16 unweighted
-    0.120 s either way). Wide blocks are compute-bound and want every BLAS thread
-    (100,000 x 512: 0.87 s -> 1.02 s with one).
+    0.198 s -> 0.187 s, 250,000 x 128 0.31 s -> 0.27 s). Between the passes, a
+    single BLAS call on a long vector (``|y|``, say) woke workers that then spun
+    through the next pass: held for the whole fit, weighted ridge went 0.13 -> 0.075
+    s. Wide blocks are compute-bound and want every BLAS thread (100,000 x 512: 0.87
+    s -> 1.02 s with one).
     """
     return single_blas() if n_features <= NARROW_FEATURES else nullcontext()

@@ -12,7 +12,9 @@ problems (:class:`linreg.solvers.factor.GramR` and the norm-sliced refinement of
     A^T W (y - A x) = \\alpha S D x, \\qquad W = \\operatorname{diag}(w).
 
 1. **Precondition** (:class:`WeightedGramR`). One pass over row blocks of ``X`` (no
-   copy; a 1 MiB block at a time, on a thread pool) sums, with ``B = X - 1 m^T``
+   copy; 1 MiB blocks, in one compiled sweep where it applies,
+   :mod:`linreg.solvers.gram_pass`, else a block at a time in NumPy; on a thread
+   per core) sums, with ``B = X - 1 m^T``
    (``m`` the weighted means of a sample of rows, :func:`linreg.solvers.weighted.weighted_shift`)
    and ``Z = [1, B]``, the weighted Gram matrix ``Z^T W Z`` and ``Z^T W y``. Adding
    ``alpha S`` to the slopes' diagonal gives ``Z~^T Z~`` for ``Z~ = [sqrt(W) Z;
@@ -182,9 +184,12 @@ class WeightedGramR(Centred):
     Per block of ``k`` rows: ``B = X_k - 1 o^T``, about an origin ``o`` that is ``m``
     where some ``|m_j|`` exceeds its column's (sample) standard deviation and zero
     otherwise (no copy then); its column norms bound those of ``X_k`` by ``|B_j| +
-    sqrt(k) |o_j|``; then ``B`` is scaled by ``sqrt(w)`` and one symmetric rank-k
-    update (BLAS ``syrk``) adds ``B^T W B``, with ``B^T w``, ``B^T W y``, ``w^T y``
-    and ``y^T W y`` as matrix-vector products. With ``D = m - o`` and ``s = B^T w``,
+    sqrt(k) |o_j|``; then ``B`` is scaled by ``sqrt(w)`` and ``B^T W B``, ``B^T w``,
+    ``B^T W y``, ``w^T y`` and ``y^T W y`` are summed: by the compiled sweep of
+    :func:`linreg.solvers.gram_pass.gram_sums` (register panels, one read of ``X``),
+    or by one symmetric rank-k update (BLAS ``syrk``) and matrix-vector products per
+    block (:meth:`_block`; designs over 64 columns, or no C kernel). With
+    ``D = m - o`` and ``s = B^T w``,
     ``Z^T W Z = [[S, (s - S D)^T], [s - S D, B^T W B - D s^T - s D^T + S D D^T]]``
     (without intercept its lower block); ``alpha S`` joins the slopes' diagonal. It
     is exact but for the rounding of the sums, about ``n eps`` of it
