@@ -107,7 +107,8 @@ def check_not_underflowing(y: Array) -> None:
     LinregError
         When ``0 < max |y| < 1.5e-154``, naming the largest value.
     """
-    _check_top(float(np.max(np.abs(y))) if y.size else 0.0)
+    # max |y| as max(max y, -min y): two reductions, no |y| copy (NaN passes through).
+    _check_top(max(float(np.max(y)), -float(np.min(y))) if y.size else 0.0)
 
 
 def check_moments_not_underflowing(y_mean: float, yty: float, n: int) -> None:

@@ -33,7 +33,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linreg.problem import mean_one_weights
+from linreg.solvers.extended import map_chunks
 from linreg.solvers.moments import Moments, Standardized, chunk_rows
+from linreg.solvers.threads import narrow_blas
 
 __all__ = [
     "ANCHOR_FROM_MOMENTS",
@@ -285,29 +287,42 @@ class StreamingObjective:
         self._center, self._scale = center, scale
         self._transform = bool(np.any(center != 0.0) or np.any(scale != 1.0))
         self._rows = min(self.n, chunk_rows(X.shape[1]))
-        self._block = np.empty((self._rows, X.shape[1])) if self._transform else None
         #: Passes made over X so far (the loss at W = 0, b = 0 needs none).
         self.passes = 0
 
     def _pass(self, W: Array, b: float, gradient: bool) -> tuple[float, Array, float]:
+        """The sums over the blocks, each block's on a thread per core (one BLAS thread
+        each for a narrow design), added in block order: the same bits on any number
+        of threads."""
         self.passes += 1
-        X, y, n = self._X, self._y, self.n
-        sse, ZTr, rsum = 0.0, np.zeros(X.shape[1]), 0.0
-        for start in range(0, n, self._rows):
-            stop = min(start + self._rows, n)
+        X, y, d, rows = self._X, self._y, self._X.shape[1], self._rows
+
+        def block(start: int, buffer: Array | None) -> tuple[float, Array | None, float]:
+            stop = min(start + rows, self.n)
             Z = X[start:stop]
-            if self._block is not None:
-                Z = self._block[: stop - start]
+            if buffer is not None:
+                Z = buffer[: stop - start]
                 np.subtract(X[start:stop], self._center, out=Z)
                 Z /= self._scale
             r = Z @ W
             r += b
             r -= y[start:stop]
             wr = r if self._w is None else self._w[start:stop] * r
-            sse += float(r @ wr)
-            if gradient:
-                ZTr += Z.T @ wr
-                rsum += float(np.add.reduce(wr))
+            if not gradient:
+                return float(r @ wr), None, 0.0
+            return float(r @ wr), Z.T @ wr, float(np.add.reduce(wr))
+
+        def buffer() -> Array | None:
+            return np.empty((rows, d)) if self._transform else None
+
+        with narrow_blas(d):
+            parts = map_chunks(block, self.n, rows, buffer)
+        sse, ZTr, rsum = 0.0, np.zeros(d), 0.0
+        for part_sse, part_ZTr, part_rsum in parts:
+            sse += part_sse
+            if part_ZTr is not None:
+                ZTr += part_ZTr
+                rsum += part_rsum
         return sse, ZTr, rsum
 
     def loss(self, W: Array, b: float) -> float:
