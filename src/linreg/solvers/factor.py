@@ -24,6 +24,7 @@ from linreg.errors import RankDeficiencyWarning
 from linreg.solvers import extended as ext
 from linreg.solvers.design import CHUNK_ELEMENTS
 from linreg.solvers.fast import Moments
+from linreg.solvers.tsqr import BlockQR, apply_q, block_rows
 from linreg.validation import require_finite
 
 __all__ = [
@@ -170,12 +171,23 @@ class Factorization(Centred):
     Notes
     -----
     ``Z`` is one F-ordered copy, filled in row chunks on a thread pool and factored
-    in place by one ``dgeqrf`` call (one big call: few OpenBLAS barriers).
+    in place by one ``dgeqrf`` call (one big call: few OpenBLAS barriers); or, tall
+    and narrow (:func:`linreg.solvers.tsqr.block_rows`), in row blocks that are
+    filled and factored while in cache, on a thread per core
+    (:class:`linreg.solvers.tsqr.BlockQR`).
     """
+
+    #: The blocked factorisation, where ``Z`` was factored by blocks.
+    blocked: BlockQR | None = None
 
     def __init__(self, X: Array, fit_intercept: bool) -> None:
         self._setup(X, fit_intercept)
         n, p = self.n, self.p
+        rows = block_rows(n, p)
+        if rows:
+            self.blocked = BlockQR(n, p, rows, lambda s, out: self._fill(X, s, out))
+            self.R = self.blocked.R
+            return
         Z = np.empty((n, p), order="F")
         step = max(256, CHUNK_ELEMENTS // max(p, 1))
         ext.map_chunks(lambda s, _: self._fill(X, s, Z[s : s + step].T), n, step, lambda: None)
@@ -184,11 +196,15 @@ class Factorization(Centred):
 
     def qt(self, v: Array) -> Array:
         """``Q^T v`` for an ``n``-vector: its first ``p`` entries are ``Q1^T v``."""
-        return _ormqr(self.qr, self.tau, v, "T")
+        if self.blocked is not None:
+            return self.blocked.qt(v)
+        return apply_q(self.qr, self.tau, v, "T")
 
     def q(self, v: Array) -> Array:
         """``Q v``, the inverse of :meth:`qt`."""
-        return _ormqr(self.qr, self.tau, v, "N")
+        if self.blocked is not None:
+            return self.blocked.q(v)
+        return apply_q(self.qr, self.tau, v, "N")
 
     def correction(self, f: Array, tg: Array, f_is_zero: bool = False) -> tuple[Array, Array]:
         """Solve the correction equations ``[I Z; Z^T 0][dr; du] = [f; T^T g]``.
@@ -228,24 +244,6 @@ def geqrf(a: Array, lwork: int) -> tuple[Array, Array]:
     if info != 0:  # pragma: no cover - LAPACK argument errors only
         raise RuntimeError(f"dgeqrf failed with info={info}")
     return qr, tau
-
-
-#: ``dormqr`` workspace for one right-hand side: ``NB_MAX + (NB_MAX + 1) * NB_MAX``.
-_ORMQR_LWORK: Final = 64 + 65 * 64
-
-
-def _ormqr(qr: Array, tau: Array, c: Array, trans: str) -> Array:
-    """``Q^T c`` (``trans="T"``) or ``Q c`` (``"N"``) with ``Q`` from :func:`geqrf`."""
-    reflectors = tau.shape[0]
-    if reflectors == 0:
-        return np.array(c, dtype=np.float64)
-    cc = np.array(c, dtype=np.float64, order="F").reshape(-1, 1)
-    out, _, info = lapack.dormqr(
-        "L", trans, qr[:, :reflectors], tau, cc, lwork=_ORMQR_LWORK, overwrite_c=1
-    )
-    if info != 0:  # pragma: no cover
-        raise RuntimeError(f"dormqr failed with info={info}")
-    return np.asarray(out[:, 0])
 
 
 # ---------------------------------------------------------------------------
